@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { inheritedEnv } from "./config.js";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+const live = new Set<ChildProcess>();
+
+export interface Spawned {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of pattern in stdout+stderr, or rejects on exit/timeout. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL after graceMs; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Spawns a TypeScript entry point under tsx; every child is tracked so none outlives the run. */
+export function spawnTs(
+  entry: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Spawned {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...inheritedEnv(), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  let text = "";
+  const listeners = new Set<() => void>();
+  const onData = (b: Buffer): void => {
+    text += b.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.once("exit", () => {
+    live.delete(child);
+    for (const l of listeners) l();
+  });
+
+  const waitFor = (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = text.match(pattern);
+        if (m) return finish(() => resolve(m));
+        if (child.exitCode !== null || child.signalCode !== null) {
+          finish(() =>
+            reject(
+              new Error(
+                `${entry} exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${text}`,
+              ),
+            ),
+          );
+        }
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new Error(`timed out waiting for ${pattern} from ${entry}:\n${text}`)),
+          ),
+        timeoutMs,
+      );
+      const finish = (f: () => void): void => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        f();
+      };
+      listeners.add(check);
+      check();
+    });
+
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGKILL");
+    await exited;
+  };
+  return { child, output: () => text, waitFor, stop, kill };
+}
+
+/** Last-resort cleanup for an aborted run. */
+export function killAllChildren(): void {
+  for (const c of live) c.kill("SIGKILL");
+}

@@ -1,0 +1,28 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { REPO_ROOT, spawnTs } from "./child-process.js";
+
+export const TEST_MODEL_ID = "tiny-llama";
+export const TEST_MODEL_DIR = path.join(REPO_ROOT, "provider/test-model/out", TEST_MODEL_ID);
+
+/** Generates the deterministic test model once (the generator skips work when it is current). */
+export async function ensureTestModel(): Promise<string> {
+  try {
+    await stat(path.join(TEST_MODEL_DIR, "config.json"));
+    return TEST_MODEL_DIR;
+  } catch {
+    const gen = spawnTs(
+      path.join(REPO_ROOT, "provider/test-model/generate.ts"),
+      [TEST_MODEL_DIR],
+      {},
+    );
+    await new Promise<void>((resolve, reject) =>
+      gen.child.once("exit", (code) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`test model generation failed:\n${gen.output()}`)),
+      ),
+    );
+    return TEST_MODEL_DIR;
+  }
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { REPO_ROOT, spawnTs, type Spawned } from "./child-process.js";
+import { ensureTestModel } from "./test-model.js";
+
+export interface RunningCoordinator {
+  url: string;
+  apiKey: string;
+  process: Spawned;
+  stop(): Promise<void>;
+}
+
+export interface RunningProvider {
+  process: Spawned;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** A coordinator process with its own embedded Postgres in a temp folder, on a free port. */
+export async function startCoordinator(
+  env: Record<string, string> = {},
+): Promise<RunningCoordinator> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "darkbloom-e2e-"));
+  const proc = spawnTs(path.join(REPO_ROOT, "services/coordinator/src/main.ts"), [], {
+    DARKBLOOM_PORT: "0",
+    DARKBLOOM_DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    DARKBLOOM_HEARTBEAT_INTERVAL_MS: "500",
+    ...env,
+  });
+  try {
+    const [, url] = (await proc.waitFor(/listening on (http:\/\/\S+)/, 60_000)) as unknown as [
+      string,
+      string,
+    ];
+    const [, apiKey] = (await proc.waitFor(/Admin API key[^:]*: (\S+)/, 10_000)) as unknown as [
+      string,
+      string,
+    ];
+    return {
+      url,
+      apiKey,
+      process: proc,
+      async stop() {
+        await proc.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await proc.kill();
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A provider process serving the test model, connected to the coordinator. */
+export async function startProvider(coordinatorUrl: string): Promise<RunningProvider> {
+  const modelDir = await ensureTestModel();
+  const home = await mkdtemp(path.join(tmpdir(), "darkbloom-provider-"));
+  const proc = spawnTs(
+    path.join(REPO_ROOT, "provider/src/cli/main.ts"),
+    ["start", "--coordinator", coordinatorUrl, "--model", modelDir],
+    {
+      DARKBLOOM_HOME: home,
+      LOG_LEVEL: "warn",
+    },
+  );
+  const cleanup = async (): Promise<void> => {
+    await rm(home, { recursive: true, force: true });
+  };
+  try {
+    await proc.waitFor(/provider serving/, 60_000);
+  } catch (err) {
+    await proc.kill();
+    await cleanup();
+    throw err;
+  }
+  return {
+    process: proc,
+    async stop() {
+      await proc.stop();
+      await cleanup();
+    },
+    async kill() {
+      await proc.kill();
+      await cleanup();
+    },
+  };
+}
+
+/** Polls /v1/models until the model is listed (the provider has registered). */
+export async function waitForModel(
+  url: string,
+  apiKey: string,
+  model: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const res = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const body = (await res.json()) as { data?: Array<{ id: string }> };
+    if (body.data?.some((m) => m.id === model)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`model ${model} did not come online within ${timeoutMs} ms`);
+}

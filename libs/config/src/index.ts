@@ -1,0 +1,1 @@
+export { readEnv, ConfigError } from "./read-env.js";

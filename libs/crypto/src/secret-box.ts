@@ -1,0 +1,60 @@
+import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { randomBytes } from "@noble/ciphers/utils.js";
+import { assertSharedKey } from "./assert-key.js";
+import { CryptoError } from "./crypto-error.js";
+import { MAC_BYTES, NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
+
+/** Seal with a precomputed key: `nonce ‖ MAC ‖ ciphertext` with a fresh random 24-byte nonce. */
+export function sealWithSharedKey(sharedKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  return sealWithNonce(sharedKey, randomBytes(NONCE_BYTES), plaintext);
+}
+
+/**
+ * Seal under a caller-chosen nonce. Internal (fixed vectors and tests only): reusing a nonce
+ * under one key breaks confidentiality and authenticity, so it is not exported from the index.
+ */
+export function sealWithNonce(
+  sharedKey: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  assertSharedKey(sharedKey);
+  const sealed = new Uint8Array(SEAL_OVERHEAD_BYTES + plaintext.length);
+  // noble writes MAC ‖ ciphertext at output[16..] of a (length + 32)-byte scratch buffer, so
+  // placing that buffer at sealed[8..] lands the box at sealed[24..] with no copy.
+  xsalsa20poly1305(sharedKey, nonce).encrypt(plaintext, sealed.subarray(NONCE_BYTES - MAC_BYTES));
+  sealed.set(nonce, 0);
+  return sealed;
+}
+
+/** Open `nonce ‖ MAC ‖ ciphertext` with a precomputed key; throws `CryptoError` on any failure. */
+export function openWithSharedKey(sharedKey: Uint8Array, sealed: Uint8Array): Uint8Array {
+  assertSharedKey(sharedKey);
+  if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_OVERHEAD_BYTES) {
+    const got = sealed instanceof Uint8Array ? sealed.length : 0;
+    throw new CryptoError(
+      "truncated",
+      `sealed message is ${got} bytes, minimum ${SEAL_OVERHEAD_BYTES}`,
+    );
+  }
+  try {
+    return xsalsa20poly1305(sharedKey, sealed.subarray(0, NONCE_BYTES)).decrypt(
+      sealed.subarray(NONCE_BYTES),
+    );
+  } catch (cause) {
+    throw new CryptoError("authentication_failed", "sealed message failed authentication", {
+      cause,
+    });
+  }
+}
+
+/** The 24-byte nonce at the front of a sealed message (no copy). */
+export function nonceOf(sealed: Uint8Array): Uint8Array {
+  if (sealed.length < SEAL_OVERHEAD_BYTES) {
+    throw new CryptoError(
+      "truncated",
+      `sealed message is ${sealed.length} bytes, minimum ${SEAL_OVERHEAD_BYTES}`,
+    );
+  }
+  return sealed.subarray(0, NONCE_BYTES);
+}

@@ -1,0 +1,13 @@
+// The whole public surface of @darkbloom/db.
+export { createPool, type DbConnection, type PoolOptions } from "./connection.js";
+export { runMigrations, type MigrationSource, type MigrationReport } from "./run-migrations.js";
+export { readMigrations, type Migration } from "./migration-files.js";
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embedded.js";
+export { pickFreePort } from "./free-port.js";
+export {
+  sql,
+  ForeignKeyIntegrityConstraintViolationError,
+  UniqueIntegrityConstraintViolationError,
+  type DatabasePool,
+  type DatabaseTransactionConnection,
+} from "slonik";

@@ -1,0 +1,6 @@
+export { encodeFrame, decodeFrame, toBytes, DEFAULT_MAX_FRAME_BYTES } from "./codec.js";
+export type { DecodeResult, FrameKind } from "./codec.js";
+export { laneOf } from "./lane.js";
+export type { Lane } from "./lane.js";
+export { TwoLaneWriter, WriterClosedError } from "./two-lane-writer.js";
+export type { FrameSocket, TwoLaneWriterOptions, WriterState } from "./two-lane-writer.js";

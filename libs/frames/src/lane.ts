@@ -1,0 +1,28 @@
+import type { ProviderFrame } from "@darkbloom/proto";
+
+export type Lane = "control" | "data";
+
+/** Control frames jump ahead of queued data so challenges and cancels are never stuck behind chunks. */
+export function laneOf(frame: ProviderFrame): Lane {
+  switch (frame.kind.case) {
+    case "chunk":
+    case "complete":
+    case "inferenceRequest":
+    case "inferenceAccepted":
+    case "inferenceError":
+      return "data";
+    case "register":
+    case "heartbeat":
+    case "attestationResponse":
+    case "loadModelStatus":
+    case "registerAck":
+    case "cancel":
+    case "attestationChallenge":
+    case "loadModel":
+    case "unloadModel":
+    case "runtimeStatus":
+    case "protocolError":
+    case undefined:
+      return "control";
+  }
+}

@@ -1,0 +1,3 @@
+export { createLogger, errorMessage } from "./logger.js";
+export type { Logger, LogFields, LogLevel, LoggerOptions } from "./logger.js";
+export { createMetricsRegistry, Counter, Gauge, Histogram, Registry } from "./metrics.js";

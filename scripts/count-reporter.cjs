@@ -1,0 +1,29 @@
+// Mocha reporter for scripts/test.mjs: the usual spec output, plus the run's counts written as JSON
+// to the file named by `--reporter-option countFile=<path>` once the run ends.
+"use strict";
+const fs = require("node:fs");
+const Mocha = require("mocha");
+
+const { Spec } = Mocha.reporters;
+const { EVENT_RUN_END } = Mocha.Runner.constants;
+
+class CountReporter extends Spec {
+  constructor(runner, options = {}) {
+    super(runner, options);
+    const reporterOptions = options.reporterOption ?? options.reporterOptions ?? {};
+    const countFile = reporterOptions.countFile;
+    if (typeof countFile !== "string" || countFile === "") return;
+    runner.once(EVENT_RUN_END, () => {
+      const stats = runner.stats ?? this.stats ?? {};
+      const counts = {
+        passes: stats.passes ?? 0,
+        failures: stats.failures ?? 0,
+        pending: stats.pending ?? 0,
+        tests: stats.tests ?? 0,
+      };
+      fs.writeFileSync(countFile, `${JSON.stringify(counts)}\n`);
+    });
+  }
+}
+
+module.exports = CountReporter;

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm start`: the whole local network on one machine — embedded Postgres + coordinator + one
+// provider serving the bundled test model. Installs what is missing first. Ctrl-C stops it all.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+if (!existsSync(path.join(root, "node_modules", "tsx"))) {
+  console.log("Installing npm dependencies…");
+  run("npm", ["install", "--no-audit", "--no-fund"]);
+}
+const modelDir = path.join(root, "provider/test-model/out/tiny-llama");
+run(process.execPath, ["--import", "tsx", "provider/test-model/generate.ts", modelDir]);
+
+const children = [];
+const start = (entry, args, env) => {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (!stopping) {
+      console.error(`${entry} exited (${code ?? signal}); stopping.`);
+      stop(1);
+    }
+  });
+  return child;
+};
+
+let stopping = false;
+const stop = (code = 0) => {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) c.kill("SIGTERM");
+  const force = setTimeout(() => children.forEach((c) => c.kill("SIGKILL")), 15_000);
+  Promise.all(
+    children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once("exit", r)))),
+  ).then(() => {
+    clearTimeout(force);
+    process.exit(code);
+  });
+};
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+const coordinator = start("services/coordinator/src/main.ts", [], {});
+let out = "";
+coordinator.stdout.on("data", (buf) => {
+  process.stdout.write(buf);
+  if (out === null) return;
+  out += buf.toString();
+  const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+  const key = /Admin API key[^:]*: (\S+)/.exec(out)?.[1];
+  if (!url || !key) return;
+  out = null;
+  const provider = start(
+    "provider/src/cli/main.ts",
+    ["start", "--coordinator", url, "--model", modelDir],
+    {
+      DARKBLOOM_HOME: path.join(root, ".data", "provider"),
+    },
+  );
+  provider.stdout.on("data", (b) => process.stdout.write(b));
+  console.log(`
+Darkbloom is up.
+  Base URL: ${url}/v1
+  API key:  ${key}
+  Model:    tiny-llama
+
+  curl ${url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\
+    -d '{"model":"tiny-llama","messages":[{"role":"user","content":"Hello!"}],"max_tokens":32}'
+`);
+});

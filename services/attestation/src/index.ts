@@ -1,0 +1,2 @@
+export { createAttestationService } from "./service.js";
+export type { ProviderDirectory, ProviderRecord } from "./provider-directory.js";

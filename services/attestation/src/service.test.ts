@@ -1,0 +1,52 @@
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { AttestationService, TrustLevel } from "@darkbloom/proto";
+import { expect } from "chai";
+import type { ProviderRecord } from "./provider-directory.js";
+import { createAttestationService } from "./service.js";
+
+const record = (providerId: string, trustLevel: TrustLevel, routable = true): ProviderRecord => ({
+  providerId,
+  encryptionPublicKey: new Uint8Array(32).fill(providerId.charCodeAt(0)),
+  trustLevel,
+  routable,
+  reason: routable ? "" : "attestation stale",
+  lastAttestedAtMs: 1000,
+  models: ["tiny"],
+});
+
+describe("AttestationService", () => {
+  const records = [
+    record("a", TrustLevel.SOFTWARE),
+    record("b", TrustLevel.HARDWARE),
+    record("c", TrustLevel.HARDWARE, false),
+  ];
+  const directory = {
+    list: () => records,
+    get: (id: string) => records.find((r) => r.providerId === id),
+  };
+  const client = createClient(
+    AttestationService,
+    createRouterTransport(({ service }) =>
+      service(AttestationService, createAttestationService(directory)),
+    ),
+  );
+
+  it("offers only routable keys of providers at or above the requested trust", async () => {
+    const { keys } = await client.getProviderKeys({ model: "tiny", minTrust: TrustLevel.HARDWARE });
+    expect(keys.map((k) => k.providerId)).to.deep.equal(["b"]);
+    expect(keys[0]?.keyFingerprint).to.match(/^[0-9a-f]{32}$/);
+  });
+
+  it("reports why a provider is fenced", async () => {
+    const trust = await client.getTrust({ providerId: "c" });
+    expect(trust.routable).to.equal(false);
+    expect(trust.reason).to.equal("attestation stale");
+  });
+
+  it("answers NotFound for an unknown provider", async () => {
+    await client.getTrust({ providerId: "zzz" }).then(
+      () => expect.fail("expected an error"),
+      (err: Error) => expect(err.message).to.match(/not connected/),
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+
+export type Http1Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+export type Http2Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+
+export type ServerState =
+  { kind: "idle" } | { kind: "listening"; port: number } | { kind: "closed" };
+
+/**
+ * One TCP port serving HTTP/1.1 (REST, SSE, WebSocket upgrades) and cleartext HTTP/2 with prior
+ * knowledge (Connect and gRPC clients), told apart by the first bytes of each connection.
+ */
+export class DualProtocolServer {
+  readonly http1: http.Server;
+  readonly http2: http2.Http2Server;
+  private readonly tcp: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private stateValue: ServerState = { kind: "idle" };
+
+  constructor(h1: Http1Handler, h2: Http2Handler) {
+    this.http1 = http.createServer({ keepAliveTimeout: 65_000 }, h1);
+    this.http2 = http2.createServer({}, h2);
+    this.tcp = net.createServer((socket) => this.route(socket));
+  }
+
+  get state(): ServerState {
+    return this.stateValue;
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once("error", reject);
+      this.tcp.listen(port, host, () => {
+        const address = this.tcp.address();
+        const actual = typeof address === "object" && address ? address.port : port;
+        this.stateValue = { kind: "listening", port: actual };
+        resolve(actual);
+      });
+    });
+  }
+
+  /** Stops accepting; existing connections close once idle, or are destroyed after graceMs. */
+  async close(graceMs: number): Promise<void> {
+    if (this.stateValue.kind === "closed") return;
+    this.stateValue = { kind: "closed" };
+    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    this.http1.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, graceMs);
+    await closed;
+    clearTimeout(deadline);
+  }
+
+  destroyAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  private route(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      const n = Math.min(first.length, H2_PREFACE.length);
+      const isH2 = n > 0 && first.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      (isH2 ? this.http2 : this.http1).emit("connection", socket);
+      socket.resume();
+    });
+    socket.on("error", () => socket.destroy());
+  }
+}

@@ -1,0 +1,36 @@
+import { createLogger, errorMessage } from "@darkbloom/telemetry";
+import { readBootstrapKey } from "./bootstrap-key-file.js";
+import { startCoordinator } from "./compose.js";
+import { loadConfig } from "./config.js";
+
+const config = loadConfig();
+const log = createLogger({ level: config.logLevel, base: { service: "coordinator" } });
+
+try {
+  const coordinator = await startCoordinator(config, log);
+  const key =
+    coordinator.bootstrapKey ??
+    (config.databaseUrl ? undefined : await readBootstrapKey(config.dataDir));
+  process.stdout.write(`Darkbloom coordinator listening on ${coordinator.url}\n`);
+  if (coordinator.bootstrapKey)
+    process.stdout.write(`Admin API key (shown once): ${coordinator.bootstrapKey}\n`);
+  else if (key) process.stdout.write(`Admin API key: ${key}\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    coordinator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error("shutdown failed", { error: errorMessage(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+} catch (err) {
+  log.error("coordinator failed to start", { error: errorMessage(err) });
+  process.exit(1);
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EdgeError } from "./errors/edge-error.js";
+import { toEdgeError } from "./errors/from-connect.js";
+import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
+import { apiKeyFrom } from "./http/bearer.js";
+import { parseJsonObject, readBody } from "./http/read-body.js";
+import { generationId, requestIdFrom } from "./http/request-id.js";
+import { sendError, sendJson } from "./http/respond.js";
+import { MidStreamError } from "./inference/run-inference.js";
+import { chatCompletions } from "./openai/chat-completions.js";
+import { listModels } from "./openai/models.js";
+
+interface Route {
+  method: "GET" | "POST";
+  path: string;
+  idPrefix: string;
+  handle(ctx: EdgeDeps, req: EdgeRequest): Promise<void>;
+}
+
+const ROUTES: readonly Route[] = [
+  { method: "GET", path: "/v1/models", idPrefix: "models", handle: listModels },
+  { method: "POST", path: "/v1/chat/completions", idPrefix: "chatcmpl", handle: chatCompletions },
+];
+
+export type EdgeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The OpenAI-compatible HTTP surface. Returns false from `matches` for paths it does not own. */
+export function createEdgeHandler(deps: EdgeDeps): {
+  handle: EdgeHandler;
+  matches(path: string): boolean;
+} {
+  const matches = (path: string): boolean => path.startsWith("/v1/") || path === "/health";
+  const handle: EdgeHandler = (req, res) => {
+    serve(deps, req, res).catch((err: unknown) => {
+      deps.log.error("edge handler crashed", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      if (!res.headersSent)
+        sendError(res, new EdgeError(500, "server_error", "internal_error", "internal error"));
+      else res.end();
+    });
+  };
+  return { handle, matches };
+}
+
+async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = requestIdFrom(req.headers["x-request-id"]);
+  const path = new URL(req.url ?? "/", "http://edge").pathname;
+  const log = deps.log.child({ requestId });
+  if (path === "/health") return sendJson(res, 200, { status: "ok" });
+
+  const route = ROUTES.find((r) => r.path === path);
+  try {
+    if (!route)
+      throw new EdgeError(
+        404,
+        "invalid_request_error",
+        "unknown_url",
+        `Unknown request URL: ${req.method ?? ""} ${path}`,
+      );
+    if (req.method !== route.method) {
+      throw new EdgeError(
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
+        `${path} accepts ${route.method} only`,
+        null,
+        { allow: route.method },
+      );
+    }
+    const apiKey = apiKeyFrom(req.headers);
+    if (!apiKey)
+      throw new EdgeError(
+        401,
+        "authentication_error",
+        "missing_api_key",
+        "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
+      );
+    const principal = await deps.authenticate(apiKey);
+    if (!principal)
+      throw new EdgeError(
+        401,
+        "authentication_error",
+        "invalid_api_key",
+        "Incorrect API key provided.",
+      );
+    const json =
+      route.method === "POST"
+        ? parseJsonObject(await readBody(req, deps.options.maxBodyBytes))
+        : {};
+
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    await route.handle(deps, {
+      req,
+      res,
+      requestId,
+      generationId: generationId(route.idPrefix),
+      createdUnix: Math.floor(Date.now() / 1000),
+      principal,
+      json,
+      signal: abort.signal,
+      log: log.child({ accountId: principal.accountId }),
+      toEdgeError,
+    });
+  } catch (err) {
+    const edge = err instanceof MidStreamError ? err.edge : toEdgeError(err);
+    if (edge.status >= 500)
+      log.warn("request failed", { status: edge.status, code: edge.code ?? "" });
+    if (edge.status === 413) res.setHeader("connection", "close");
+    res.setHeader("x-request-id", requestId);
+    sendError(res, edge);
+  }
+}

@@ -1,0 +1,32 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { expect } from "chai";
+import { EdgeError, openAiErrorBody } from "./edge-error.js";
+import { CONNECT_TO_HTTP, fromProviderStatus, toEdgeError } from "./from-connect.js";
+
+describe("toEdgeError", () => {
+  const codes = Object.values(Code).filter((v): v is Code => typeof v === "number");
+
+  for (const code of codes) {
+    it(`maps Connect code ${Code[code]} to an HTTP status with an OpenAI error body`, () => {
+      const edge = toEdgeError(new ConnectError("why", code));
+      expect(edge.status).to.equal(CONNECT_TO_HTTP[code].status);
+      const body = openAiErrorBody(edge);
+      expect(body.error).to.have.keys(["message", "type", "param", "code"]);
+      expect(body.error.type).to.be.a("string").and.not.empty;
+    });
+  }
+
+  it("hides the message of internal errors from the consumer", () => {
+    expect(toEdgeError(new Error("db password is hunter2")).message).to.equal("internal error");
+  });
+
+  it("keeps an EdgeError as it is", () => {
+    const e = new EdgeError(413, "invalid_request_error", "too_large", "too big");
+    expect(toEdgeError(e)).to.equal(e);
+  });
+
+  it("maps provider failures to 502 and provider refusals to their 4xx", () => {
+    expect(fromProviderStatus(500, "x").status).to.equal(502);
+    expect(fromProviderStatus(400, "x").status).to.equal(400);
+  });
+});

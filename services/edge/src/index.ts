@@ -1,0 +1,4 @@
+export { createEdgeHandler } from "./edge-handler.js";
+export type { EdgeHandler } from "./edge-handler.js";
+export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
+export { EdgeError } from "./errors/edge-error.js";

@@ -1,0 +1,166 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import {
+  NonceGuard,
+  boxBeforenm,
+  generateKeyPair,
+  openWithNonceGuard,
+  sealWithSharedKey,
+  CryptoError,
+} from "@darkbloom/crypto";
+import {
+  ChunkPayloadSchema,
+  FinishReason,
+  InferenceBodySchema,
+  RoutingMetadataSchema,
+  type InferenceBody,
+  type RoutingService,
+  type TrustLevel,
+} from "@darkbloom/proto";
+import { EdgeError } from "../errors/edge-error.js";
+import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
+
+export interface InferenceInput {
+  requestId: string;
+  accountId: string;
+  body: InferenceBody;
+  estimatedPromptTokens: number;
+  maxTokens: number;
+  stream: boolean;
+  minTrust: TrustLevel;
+  signal: AbortSignal;
+}
+
+export type InferenceEvent =
+  | { type: "started"; providerId: string; trustLevel: TrustLevel; keyFingerprint: string }
+  | { type: "delta"; text: string; tokens: number }
+  | { type: "done"; promptTokens: number; completionTokens: number; finishReason: FinishReason };
+
+/** Failure after the provider started producing output: what was delivered is known. */
+export class MidStreamError extends Error {
+  constructor(
+    readonly edge: EdgeError,
+    readonly deliveredTokens: number,
+  ) {
+    super(edge.message, { cause: edge });
+    this.name = "MidStreamError";
+  }
+}
+
+/**
+ * Compat-mode inference: reserve a provider, seal the body to its key with a fresh ephemeral key,
+ * relay, and open each chunk. The shared key lives only for this call.
+ */
+export async function* runInference(
+  routing: Client<typeof RoutingService>,
+  input: InferenceInput,
+): AsyncGenerator<InferenceEvent> {
+  const reservation = await routing
+    .reserve({
+      requestId: input.requestId,
+      minTrust: input.minTrust,
+      metadata: create(RoutingMetadataSchema, {
+        model: input.body.model,
+        estimatedPromptTokens: input.estimatedPromptTokens,
+        maxTokens: input.maxTokens,
+        stream: input.stream,
+        accountId: input.accountId,
+      }),
+    })
+    .catch((err: unknown) => {
+      const ce = ConnectError.from(err);
+      if (ce.code === Code.NotFound) {
+        throw new EdgeError(
+          404,
+          "invalid_request_error",
+          "model_not_found",
+          `The model '${input.body.model}' does not exist or has no provider online`,
+          "model",
+        );
+      }
+      if (ce.code === Code.FailedPrecondition)
+        throw new EdgeError(503, "server_error", "no_capacity", ce.rawMessage);
+      throw toEdgeError(err);
+    });
+
+  const ephemeral = generateKeyPair();
+  const sharedKey = boxBeforenm(reservation.providerPublicKey, ephemeral.secretKey);
+  ephemeral.secretKey.fill(0);
+  const guard = new NonceGuard();
+  let delivered = 0;
+  try {
+    const sealed = sealWithSharedKey(sharedKey, toBinary(InferenceBodySchema, input.body));
+    const events = routing.infer(
+      {
+        reservationId: reservation.reservationId,
+        requestId: input.requestId,
+        senderPublicKey: ephemeral.publicKey,
+        encryptedBody: sealed,
+      },
+      { signal: input.signal },
+    );
+    for await (const ev of events) {
+      switch (ev.kind.case) {
+        case "started":
+          yield {
+            type: "started",
+            providerId: ev.kind.value.providerId,
+            trustLevel: reservation.trustLevel,
+            keyFingerprint: reservation.keyFingerprint,
+          };
+          break;
+        case "chunk": {
+          const payload = fromBinary(
+            ChunkPayloadSchema,
+            openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
+          );
+          delivered += payload.tokenCount;
+          yield { type: "delta", text: payload.text, tokens: payload.tokenCount };
+          break;
+        }
+        case "complete":
+          yield {
+            type: "done",
+            promptTokens: ev.kind.value.usage?.promptTokens ?? 0,
+            completionTokens: ev.kind.value.usage?.completionTokens ?? delivered,
+            finishReason: ev.kind.value.finishReason,
+          };
+          return;
+        case "error": {
+          const edge = fromProviderStatus(ev.kind.value.statusCode, ev.kind.value.message);
+          if (delivered > 0) throw new MidStreamError(edge, delivered);
+          throw edge;
+        }
+        case undefined:
+          break;
+      }
+    }
+    throw new MidStreamError(
+      new EdgeError(
+        502,
+        "server_error",
+        "provider_error",
+        "the provider stream ended without completing",
+      ),
+      delivered,
+    );
+  } catch (err) {
+    if (err instanceof EdgeError || err instanceof MidStreamError) throw err;
+    const edge =
+      err instanceof CryptoError
+        ? new EdgeError(
+            502,
+            "server_error",
+            "provider_error",
+            "a response chunk failed authentication",
+            null,
+            {},
+            { cause: err },
+          )
+        : toEdgeError(err);
+    if (delivered > 0) throw new MidStreamError(edge, delivered);
+    throw edge;
+  } finally {
+    sharedKey.fill(0);
+  }
+}

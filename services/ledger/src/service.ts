@@ -1,0 +1,56 @@
+import { create } from "@bufbuild/protobuf";
+import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { DatabasePool, DbConnection } from "@darkbloom/db";
+import {
+  CreditResponseSchema,
+  GetBalanceResponseSchema,
+  GetPriceResponseSchema,
+  HoldResponseSchema,
+  LedgerService,
+  SettleResponseSchema,
+} from "@darkbloom/proto";
+import { readBalance } from "./balance.js";
+import { creditAccount } from "./credit.js";
+import { placeHold } from "./hold.js";
+import { getPrice } from "./prices.js";
+import { settleHold } from "./settle.js";
+
+/**
+ * The LedgerService over a pool: each call is one database transaction (slonik retries it on
+ * serialization failures and deadlocks). Errors are ConnectErrors; see ledger-errors.ts.
+ */
+export function createLedgerService(pool: DatabasePool): ServiceImpl<typeof LedgerService> {
+  const inTransaction = <T>(work: (connection: DbConnection) => Promise<T>): Promise<T> =>
+    pool.transaction(work).catch((error: unknown) => {
+      throw ConnectError.from(error);
+    });
+  return {
+    getBalance: async (request) => create(GetBalanceResponseSchema, await readBalance(pool, request.accountId)),
+    hold: async (request) => {
+      const held = await inTransaction((tx) => placeHold(tx, request));
+      return create(HoldResponseSchema, { heldMicroUsd: held });
+    },
+    settle: async (request) => {
+      const figures = await inTransaction((tx) =>
+        settleHold(tx, {
+          requestId: request.requestId,
+          providerAccountId: request.providerAccountId,
+          promptTokens: request.usage?.promptTokens ?? 0,
+          completionTokens: request.usage?.completionTokens ?? 0,
+        }),
+      );
+      return create(SettleResponseSchema, figures);
+    },
+    credit: async (request) => {
+      const balance = await inTransaction(async (tx) => {
+        await creditAccount(tx, request);
+        return readBalance(tx, request.accountId);
+      });
+      return create(CreditResponseSchema, { balanceMicroUsd: balance.balanceMicroUsd });
+    },
+    getPrice: async (request) => {
+      const price = await getPrice(pool, request.model);
+      return create(GetPriceResponseSchema, { model: request.model, ...price });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { Counter, Gauge, type Registry } from "@darkbloom/telemetry";
+
+export interface GatewayMetrics {
+  frames: Counter<"kind">;
+  badFrames: Counter<"reason">;
+  orphanFrames: Counter;
+  writeStalls: Counter;
+  providers: Gauge;
+}
+
+export function createGatewayMetrics(registry: Registry): GatewayMetrics {
+  return {
+    frames: new Counter({
+      name: "darkbloom_provider_frames_total",
+      help: "Frames received from providers",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    badFrames: new Counter({
+      name: "darkbloom_provider_bad_frames_total",
+      help: "Provider frames refused (malformed, too large, wrong direction)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    orphanFrames: new Counter({
+      name: "darkbloom_provider_orphan_frames_total",
+      help: "Frames for requests the coordinator no longer tracks (late after cancel)",
+      registers: [registry],
+    }),
+    writeStalls: new Counter({
+      name: "darkbloom_provider_write_stalls_total",
+      help: "Provider sockets closed by the write watchdog",
+      registers: [registry],
+    }),
+    providers: new Gauge({
+      name: "darkbloom_providers_connected",
+      help: "Registered provider sessions",
+      registers: [registry],
+    }),
+  };
+}

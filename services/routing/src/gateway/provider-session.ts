@@ -1,0 +1,307 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  InferResponseSchema,
+  ProviderFrameSchema,
+  TrustLevel,
+  type Heartbeat,
+  type InferResponse,
+  type InferenceRequest,
+  type ProviderFrame,
+  type Register,
+} from "@darkbloom/proto";
+import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
+import type { Logger } from "@darkbloom/telemetry";
+import type { WebSocket } from "ws";
+import { AsyncQueue } from "../async-queue.js";
+import type { GatewayMetrics } from "./gateway-metrics.js";
+
+export type SessionState =
+  | { kind: "awaiting_register"; since: number }
+  | { kind: "registered"; register: Register; registeredAt: number }
+  | { kind: "closed"; reason: string };
+
+export interface SessionOptions {
+  registerTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** No frame at all for this long closes the socket. */
+  livenessTimeoutMs: number;
+  writeTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+export interface SessionHooks {
+  onRegistered(session: ProviderSession): void;
+  onClosed(session: ProviderSession): void;
+}
+
+interface InFlight {
+  queue: AsyncQueue<InferResponse>;
+  chunks: number;
+}
+
+/** One connected provider: its socket, writer, registration, heartbeat and in-flight requests. */
+export class ProviderSession {
+  private stateValue: SessionState = { kind: "awaiting_register", since: Date.now() };
+  private readonly writer: TwoLaneWriter;
+  private readonly inFlight = new Map<string, InFlight>();
+  private lastHeartbeatValue: Heartbeat | undefined;
+  private lastFrameAt = Date.now();
+  private lastHeartbeatAt = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly id: string,
+    private readonly socket: WebSocket,
+    private readonly options: SessionOptions,
+    private readonly hooks: SessionHooks,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: Logger,
+  ) {
+    this.writer = new TwoLaneWriter(socket, {
+      writeTimeoutMs: options.writeTimeoutMs,
+      onStall: () => metrics.writeStalls.inc(),
+    });
+    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
+      this.onMessage(data, isBinary),
+    );
+    socket.on("close", () => this.close("socket closed"));
+    socket.on("error", (err) =>
+      this.log.warn("provider socket error", { providerId: id, error: err.message }),
+    );
+    this.timer = setInterval(
+      () => this.checkLiveness(),
+      Math.min(1000, options.heartbeatIntervalMs),
+    );
+  }
+
+  get state(): SessionState {
+    return this.stateValue;
+  }
+
+  get register(): Register | undefined {
+    return this.stateValue.kind === "registered" ? this.stateValue.register : undefined;
+  }
+
+  get heartbeat(): Heartbeat | undefined {
+    return this.lastHeartbeatValue;
+  }
+
+  get lastHeartbeatMs(): number {
+    return this.lastHeartbeatAt;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  get trustLevel(): TrustLevel {
+    return TrustLevel.NONE;
+  }
+
+  inFlightRequestIds(): string[] {
+    return [...this.inFlight.keys()];
+  }
+
+  hasModel(model: string): boolean {
+    return this.register?.models.some((m) => m.id === model && m.templateOk) ?? false;
+  }
+
+  /** Sends a request to the provider; the returned queue carries its chunks and final event. */
+  dispatch(request: InferenceRequest): AsyncQueue<InferResponse> {
+    const queue = new AsyncQueue<InferResponse>();
+    if (this.stateValue.kind !== "registered") {
+      queue.push(errorEvent(request.requestId, 503, "provider is not available"));
+      queue.end();
+      return queue;
+    }
+    this.inFlight.set(request.requestId, { queue, chunks: 0 });
+    const frame = create(ProviderFrameSchema, {
+      kind: { case: "inferenceRequest", value: request },
+    });
+    this.writer.write(frame).catch((err: unknown) => {
+      this.finish(
+        request.requestId,
+        errorEvent(request.requestId, 502, "could not send the request to the provider"),
+      );
+      this.log.warn("dispatch write failed", { providerId: this.id, error: String(err) });
+    });
+    return queue;
+  }
+
+  /** Tells the provider to stop a request and forgets it; later frames for it are ignored. */
+  cancel(requestId: string, reason: string): void {
+    const entry = this.inFlight.get(requestId);
+    if (!entry) return;
+    this.inFlight.delete(requestId);
+    entry.queue.end();
+    this.send(
+      create(ProviderFrameSchema, { kind: { case: "cancel", value: { requestId, reason } } }),
+    );
+  }
+
+  send(frame: ProviderFrame): void {
+    this.writer.write(frame).catch((err: unknown) => {
+      this.log.debug("control write dropped", { providerId: this.id, error: String(err) });
+    });
+  }
+
+  close(reason: string): void {
+    if (this.stateValue.kind === "closed") return;
+    const wasRegistered = this.stateValue.kind === "registered";
+    this.stateValue = { kind: "closed", reason };
+    clearInterval(this.timer);
+    this.writer.close(reason);
+    for (const [requestId] of this.inFlight) {
+      this.finish(requestId, errorEvent(requestId, 502, `provider disconnected: ${reason}`));
+    }
+    if (
+      this.socket.readyState === this.socket.OPEN ||
+      this.socket.readyState === this.socket.CONNECTING
+    ) {
+      this.socket.terminate();
+    }
+    if (wasRegistered) this.hooks.onClosed(this);
+    this.log.info("provider session closed", { providerId: this.id, reason });
+  }
+
+  private onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.lastFrameAt = Date.now();
+    const decoded = isBinary
+      ? decodeFrame(toBytes(data), this.options.maxFrameBytes)
+      : ({ ok: false, reason: "malformed", message: "text messages are not frames" } as const);
+    if (!decoded.ok) {
+      this.metrics.badFrames.inc({ reason: decoded.reason });
+      this.protocolError(
+        decoded.reason === "too_large" ? "frame_too_large" : "malformed_frame",
+        decoded.message,
+      );
+      return;
+    }
+    this.metrics.frames.inc({ kind: decoded.kind });
+    this.handle(decoded.frame);
+  }
+
+  private handle(frame: ProviderFrame): void {
+    const kind = frame.kind;
+    switch (kind.case) {
+      case "register":
+        return this.onRegister(kind.value);
+      case "heartbeat":
+        this.lastHeartbeatValue = kind.value;
+        this.lastHeartbeatAt = Date.now();
+        return;
+      case "inferenceAccepted":
+        return;
+      case "chunk": {
+        const entry = this.inFlight.get(kind.value.requestId);
+        if (!entry) return this.metrics.orphanFrames.inc();
+        if (kind.value.sequence !== entry.chunks) {
+          return this.finish(
+            kind.value.requestId,
+            errorEvent(kind.value.requestId, 502, "provider sent chunks out of order"),
+          );
+        }
+        entry.chunks++;
+        entry.queue.push(
+          create(InferResponseSchema, { kind: { case: "chunk", value: kind.value } }),
+        );
+        return;
+      }
+      case "complete":
+        if (!this.inFlight.has(kind.value.requestId)) return this.metrics.orphanFrames.inc();
+        return this.finish(
+          kind.value.requestId,
+          create(InferResponseSchema, { kind: { case: "complete", value: kind.value } }),
+        );
+      case "inferenceError":
+        if (!this.inFlight.has(kind.value.requestId)) return this.metrics.orphanFrames.inc();
+        return this.finish(
+          kind.value.requestId,
+          create(InferResponseSchema, { kind: { case: "error", value: kind.value } }),
+        );
+      case "attestationResponse":
+      case "loadModelStatus":
+        return;
+      case "protocolError":
+        this.log.warn("provider reported a protocol error", {
+          providerId: this.id,
+          code: kind.value.code,
+        });
+        return;
+      case "registerAck":
+      case "inferenceRequest":
+      case "cancel":
+      case "attestationChallenge":
+      case "loadModel":
+      case "unloadModel":
+      case "runtimeStatus":
+      case undefined:
+        this.metrics.badFrames.inc({ reason: "wrong_direction" });
+        return this.protocolError(
+          "wrong_direction",
+          `${String(kind.case)} is a coordinator-to-provider frame`,
+        );
+    }
+  }
+
+  private onRegister(register: Register): void {
+    if (this.stateValue.kind !== "awaiting_register") {
+      return this.protocolError(
+        "already_registered",
+        "register was already received on this connection",
+      );
+    }
+    if (register.encryptionPublicKey.byteLength !== 32) {
+      this.protocolError("bad_register", "encryption_public_key must be 32 bytes");
+      return this.close("invalid register");
+    }
+    this.stateValue = { kind: "registered", register, registeredAt: Date.now() };
+    this.lastHeartbeatAt = Date.now();
+    this.send(
+      create(ProviderFrameSchema, {
+        kind: {
+          case: "registerAck",
+          value: { providerId: this.id, heartbeatIntervalMs: this.options.heartbeatIntervalMs },
+        },
+      }),
+    );
+    this.hooks.onRegistered(this);
+    this.log.info("provider registered", {
+      providerId: this.id,
+      version: register.version,
+      models: register.models.map((m) => m.id).join(","),
+    });
+  }
+
+  private finish(requestId: string, event: InferResponse): void {
+    const entry = this.inFlight.get(requestId);
+    if (!entry) return;
+    this.inFlight.delete(requestId);
+    entry.queue.push(event);
+    entry.queue.end();
+  }
+
+  private protocolError(code: string, message: string): void {
+    this.send(
+      create(ProviderFrameSchema, { kind: { case: "protocolError", value: { code, message } } }),
+    );
+  }
+
+  private checkLiveness(): void {
+    const now = Date.now();
+    if (
+      this.stateValue.kind === "awaiting_register" &&
+      now - this.stateValue.since > this.options.registerTimeoutMs
+    ) {
+      this.close("no register in time");
+    } else if (now - this.lastFrameAt > this.options.livenessTimeoutMs) {
+      this.close("provider went silent");
+    }
+  }
+}
+
+export function errorEvent(requestId: string, statusCode: number, message: string): InferResponse {
+  return create(InferResponseSchema, {
+    kind: { case: "error", value: { requestId, statusCode, message } },
+  });
+}
