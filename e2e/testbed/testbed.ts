@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT, spawnTs, type Spawned } from "./child-process.js";
@@ -22,6 +22,8 @@ export async function startCoordinator(
   env: Record<string, string> = {},
 ): Promise<RunningCoordinator> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "darkbloom-e2e-"));
+  // Embedded Postgres runs as the `postgres` user when we are root; it must be able to enter.
+  await chmod(dataDir, 0o755);
   const proc = spawnTs(path.join(REPO_ROOT, "services/coordinator/src/main.ts"), [], {
     DARKBLOOM_PORT: "0",
     DARKBLOOM_DATA_DIR: dataDir,

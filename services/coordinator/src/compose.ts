@@ -5,7 +5,8 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { authMigrations, authenticateApiKey, ensureBootstrapKey } from "@darkbloom/auth";
 import { createAttestationService } from "@darkbloom/attestation";
 import { createEdgeHandler, type Principal } from "@darkbloom/edge";
-import { AttestationService, ReleaseService, RoutingService } from "@darkbloom/proto";
+import { createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
+import { AttestationService, LedgerService, ReleaseService, RoutingService } from "@darkbloom/proto";
 import { RELEASES_MIGRATIONS, createReleaseService } from "@darkbloom/releases";
 import {
   ProviderGateway,
@@ -40,7 +41,7 @@ export async function startCoordinator(
   const db = await openDatabase(
     config.databaseUrl,
     config.dataDir,
-    [authMigrations, RELEASES_MIGRATIONS],
+    [authMigrations, ledgerMigrations, RELEASES_MIGRATIONS],
     log,
   );
   const bootstrap = await ensureBootstrapKey(db.pool);
@@ -65,17 +66,29 @@ export async function startCoordinator(
   );
 
   const routingImpl = createRoutingService({ registry, reservations });
+  const ledgerImpl = createLedgerService(db.pool);
   const routes = (router: ConnectRouter): void => {
     router.service(RoutingService, routingImpl);
     router.service(AttestationService, createAttestationService(registryDirectory(registry)));
     router.service(ReleaseService, createReleaseService(db.pool));
+    router.service(LedgerService, ledgerImpl);
   };
   const authenticate = async (key: string): Promise<Principal | null> =>
     authenticateApiKey(db.pool, key);
 
   const inProcess = createRouterTransport(routes);
+  const ledger = createClient(LedgerService, inProcess);
+  if (bootstrap && config.bootstrapCreditMicroUsd > 0) {
+    await ledger.credit({
+      accountId: bootstrap.accountId,
+      amountMicroUsd: BigInt(config.bootstrapCreditMicroUsd),
+      reason: "starting credit of the first admin account",
+      idempotencyKey: `bootstrap:${bootstrap.accountId}`,
+    });
+  }
   const edge = createEdgeHandler({
     routing: createClient(RoutingService, inProcess),
+    ledger,
     authenticate,
     log: log.child({ component: "edge" }),
     options: { maxBodyBytes: config.maxBodyBytes, defaultMaxTokens: config.defaultMaxTokens },

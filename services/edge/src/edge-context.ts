@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Client } from "@connectrpc/connect";
-import type { RoutingService } from "@darkbloom/proto";
+import type { LedgerService, RoutingService } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import type { EdgeError } from "./errors/edge-error.js";
 
@@ -18,6 +18,7 @@ export interface EdgeOptions {
 /** Everything the edge needs from the rest of the coordinator, passed in by the composition root. */
 export interface EdgeDeps {
   routing: Client<typeof RoutingService>;
+  ledger: Client<typeof LedgerService>;
   authenticate(apiKey: string): Promise<Principal | null>;
   log: Logger;
   options: EdgeOptions;

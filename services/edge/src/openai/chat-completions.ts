@@ -1,6 +1,7 @@
 import { TrustLevel } from "@darkbloom/proto";
 import { openAiErrorBody, type EdgeError } from "../errors/edge-error.js";
-import { MidStreamError, runInference, type InferenceEvent } from "../inference/run-inference.js";
+import { billedInference } from "../inference/billed-inference.js";
+import { MidStreamError, type InferenceEvent } from "../inference/run-inference.js";
 import type { EdgeContext, EdgeRequest } from "../edge-context.js";
 import { sendJson } from "../http/respond.js";
 import { SseWriter } from "../sse/sse-writer.js";
@@ -29,7 +30,7 @@ const servedHeaders = (s: Served): Record<string, string> => ({
 export async function chatCompletions(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
   const chat = parseChatRequest(req.json);
   const maxTokens = maxTokensOf(chat, ctx.options.defaultMaxTokens);
-  const events = runInference(ctx.routing, {
+  const events = billedInference(ctx, {
     requestId: req.requestId,
     accountId: req.principal.accountId,
     body: toInferenceBody(chat, maxTokens, req.principal.accountId),

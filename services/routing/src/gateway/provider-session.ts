@@ -9,6 +9,7 @@ import {
   type ProviderFrame,
   type Register,
 } from "@darkbloom/proto";
+import { keyFingerprint } from "@darkbloom/crypto";
 import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
 import type { Logger } from "@darkbloom/telemetry";
 import type { WebSocket } from "ws";
@@ -49,14 +50,17 @@ export class ProviderSession {
   private lastHeartbeatAt = 0;
   private readonly timer: NodeJS.Timeout;
 
+  private idValue: string;
+
   constructor(
-    readonly id: string,
+    connectionId: string,
     private readonly socket: WebSocket,
     private readonly options: SessionOptions,
     private readonly hooks: SessionHooks,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
   ) {
+    this.idValue = connectionId;
     this.writer = new TwoLaneWriter(socket, {
       writeTimeoutMs: options.writeTimeoutMs,
       onStall: () => metrics.writeStalls.inc(),
@@ -66,12 +70,17 @@ export class ProviderSession {
     );
     socket.on("close", () => this.close("socket closed"));
     socket.on("error", (err) =>
-      this.log.warn("provider socket error", { providerId: id, error: err.message }),
+      this.log.warn("provider socket error", { providerId: this.id, error: err.message }),
     );
     this.timer = setInterval(
       () => this.checkLiveness(),
       Math.min(1000, options.heartbeatIntervalMs),
     );
+  }
+
+  /** Before registration a connection id; after it, the provider id (its key fingerprint). */
+  get id(): string {
+    return this.idValue;
   }
 
   get state(): SessionState {
@@ -255,6 +264,7 @@ export class ProviderSession {
       this.protocolError("bad_register", "encryption_public_key must be 32 bytes");
       return this.close("invalid register");
     }
+    this.idValue = keyFingerprint(register.encryptionPublicKey);
     this.stateValue = { kind: "registered", register, registeredAt: Date.now() };
     this.lastHeartbeatAt = Date.now();
     this.send(

@@ -4,8 +4,11 @@ import type { ProviderSession } from "../gateway/provider-session.js";
 export class ProviderRegistry {
   private readonly sessions = new Map<string, ProviderSession>();
 
+  /** A provider that reconnects with the same key replaces its old session. */
   add(session: ProviderSession): void {
+    const previous = this.sessions.get(session.id);
     this.sessions.set(session.id, session);
+    if (previous && previous !== session) previous.close("replaced by a newer connection of the same provider");
   }
 
   remove(session: ProviderSession): void {

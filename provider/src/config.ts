@@ -1,0 +1,39 @@
+import os from "node:os";
+import path from "node:path";
+import { readEnv } from "@darkbloom/config";
+import { z } from "zod";
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+/** Provider settings from the environment; CLI flags override them. */
+const schema = z
+  .object({
+    DARKBLOOM_COORDINATOR_URL: z.string().default("ws://127.0.0.1:8080/v1/provider/connect"),
+    DARKBLOOM_HOME: z.string().default(path.join(os.homedir(), ".darkbloom")),
+    DARKBLOOM_PROVIDER_TOKEN: z.string().default(""),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    DARKBLOOM_WRITE_TIMEOUT_MS: int(10_000),
+    DARKBLOOM_MAX_FRAME_BYTES: int(8 * 1024 * 1024),
+    DARKBLOOM_RECONNECT_MIN_MS: int(500),
+    DARKBLOOM_RECONNECT_MAX_MS: int(30_000),
+    DARKBLOOM_DRAIN_TIMEOUT_MS: int(30_000),
+  })
+  .transform((e) => ({
+    coordinatorUrl: e.DARKBLOOM_COORDINATOR_URL,
+    homeDir: e.DARKBLOOM_HOME,
+    authToken: e.DARKBLOOM_PROVIDER_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    writeTimeoutMs: e.DARKBLOOM_WRITE_TIMEOUT_MS,
+    maxFrameBytes: e.DARKBLOOM_MAX_FRAME_BYTES,
+    reconnectMinMs: e.DARKBLOOM_RECONNECT_MIN_MS,
+    reconnectMaxMs: e.DARKBLOOM_RECONNECT_MAX_MS,
+    drainTimeoutMs: e.DARKBLOOM_DRAIN_TIMEOUT_MS,
+  }));
+
+export type ProviderConfig = z.infer<typeof schema>;
+
+export function loadProviderConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ProviderConfig {
+  return readEnv(schema, env);
+}

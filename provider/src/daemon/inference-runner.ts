@@ -1,0 +1,174 @@
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { CryptoError, boxBeforenm, openWithSharedKey, sealWithSharedKey } from "@darkbloom/crypto";
+import {
+  ChunkPayloadSchema,
+  FinishReason,
+  InferenceBodySchema,
+  ProviderFrameSchema,
+  type InferenceBody,
+  type InferenceRequest,
+  type ProviderFrame,
+} from "@darkbloom/proto";
+import type { Logger } from "@darkbloom/telemetry";
+import { EngineError, type EngineErrorCode } from "../engine/errors.js";
+import type { FinishReason as EngineFinish, ModelEngine } from "../engine/types.js";
+
+export interface RunnerDeps {
+  engines: ReadonlyMap<string, ModelEngine>;
+  secretKey: Uint8Array;
+  send(frame: ProviderFrame): Promise<void>;
+  log: Logger;
+}
+
+export interface RunnerCounters {
+  served: number;
+  failed: number;
+  tokens: number;
+}
+
+type FrameInit = MessageInitShape<typeof ProviderFrameSchema>["kind"];
+const frame = (kind: FrameInit): ProviderFrame => create(ProviderFrameSchema, { kind });
+
+const FINISH: Record<EngineFinish, FinishReason> = {
+  stop: FinishReason.STOP,
+  length: FinishReason.LENGTH,
+  cancelled: FinishReason.CANCELLED,
+};
+
+const ENGINE_STATUS: Record<EngineErrorCode, number> = {
+  invalid_input: 400,
+  context_overflow: 400,
+  unsupported_model: 404,
+  load_failed: 503,
+  closed: 503,
+};
+
+/** Runs inference requests from the coordinator: open the sealed body, generate, seal each chunk back. */
+export class InferenceRunner {
+  private readonly running = new Map<string, AbortController>();
+  readonly counters: RunnerCounters = { served: 0, failed: 0, tokens: 0 };
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  start(request: InferenceRequest): void {
+    if (this.running.has(request.requestId)) return;
+    const abort = new AbortController();
+    this.running.set(request.requestId, abort);
+    this.run(request, abort.signal)
+      .catch((err: unknown) =>
+        this.deps.log.error("inference runner failed", {
+          requestId: request.requestId,
+          error: String(err),
+        }),
+      )
+      .finally(() => this.running.delete(request.requestId));
+  }
+
+  cancel(requestId: string): void {
+    this.running.get(requestId)?.abort();
+  }
+
+  cancelAll(): void {
+    for (const a of this.running.values()) a.abort();
+  }
+
+  private async run(request: InferenceRequest, signal: AbortSignal): Promise<void> {
+    const { requestId } = request;
+    const fail = async (
+      statusCode: number,
+      message: string,
+      completionTokens = 0,
+      promptTokens = 0,
+    ): Promise<void> => {
+      this.counters.failed++;
+      await this.deps
+        .send(
+          frame({
+            case: "inferenceError",
+            value: { requestId, statusCode, message, usage: { promptTokens, completionTokens } },
+          }),
+        )
+        .catch(() => undefined);
+    };
+
+    let sharedKey: Uint8Array;
+    let body: InferenceBody;
+    try {
+      sharedKey = boxBeforenm(request.senderPublicKey, this.deps.secretKey);
+      body = fromBinary(InferenceBodySchema, openWithSharedKey(sharedKey, request.encryptedBody));
+    } catch (err) {
+      return fail(
+        400,
+        err instanceof CryptoError
+          ? `request body could not be opened: ${err.code}`
+          : "request body is not a valid InferenceBody",
+      );
+    }
+    try {
+      const model = request.metadata?.model ?? "";
+      if (body.model !== model)
+        return await fail(400, "the sealed body names a different model than the routing metadata");
+      const engine = this.deps.engines.get(model);
+      if (!engine) return await fail(404, `model ${model} is not loaded on this provider`);
+
+      await this.deps.send(frame({ case: "inferenceAccepted", value: { requestId } }));
+      let sequence = 0;
+      let delivered = 0;
+      let pending: Promise<void> = Promise.resolve();
+      try {
+        const result = await engine.generate(
+          body,
+          (delta) => {
+            delivered += delta.tokenCount;
+            const payload = toBinary(
+              ChunkPayloadSchema,
+              create(ChunkPayloadSchema, { text: delta.text, tokenCount: delta.tokenCount }),
+            );
+            const chunk = frame({
+              case: "chunk",
+              value: {
+                requestId,
+                sequence: sequence++,
+                encryptedPayload: sealWithSharedKey(sharedKey, payload),
+                tokenCount: delta.tokenCount,
+              },
+            });
+            pending = this.deps.send(chunk);
+          },
+          signal,
+        );
+        await pending;
+        if (result.finishReason === "cancelled") return;
+        this.counters.served++;
+        this.counters.tokens += result.completionTokens;
+        await this.deps.send(
+          frame({
+            case: "complete",
+            value: {
+              requestId,
+              usage: {
+                promptTokens: result.promptTokens,
+                completionTokens: result.completionTokens,
+              },
+              finishReason: FINISH[result.finishReason],
+            },
+          }),
+        );
+      } catch (err) {
+        if (err instanceof EngineError)
+          return await fail(ENGINE_STATUS[err.code], err.message, delivered);
+        this.deps.log.error("generation failed", {
+          requestId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return await fail(500, "generation failed on the provider", delivered);
+      }
+    } finally {
+      sharedKey.fill(0);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+// Continuous batching: at every token boundary, cancelled sequences leave, waiting ones are
+// prefilled and join, and all running sequences advance together in one batched decode step.
+import { setImmediate as nextTick } from "node:timers/promises";
+import { EngineError } from "./errors.js";
+import { KvCache } from "./kv-cache.js";
+import type { LlamaModel } from "./llama/model.js";
+import { mx, type MxArray } from "./mlx.js";
+import { sampleToken } from "./sampler.js";
+import type { Sequence } from "./sequence.js";
+
+export interface BatcherOptions {
+  /** Most sequences decoded together; more wait in FIFO order. */
+  maxBatchSize: number;
+  /** Prompt tokens prefilled per step before decoding resumes (at least one prompt runs). */
+  prefillTokensPerStep: number;
+}
+
+type BatcherState = "idle" | "running" | "closed";
+
+export class Batcher {
+  readonly #model: LlamaModel;
+  readonly #opts: BatcherOptions;
+  readonly #waiting: Sequence[] = [];
+  #running: Sequence[] = [];
+  #state: BatcherState = "idle";
+  #loop: Promise<void> = Promise.resolve();
+
+  constructor(model: LlamaModel, opts: BatcherOptions) {
+    this.#model = model;
+    this.#opts = opts;
+  }
+
+  get running(): readonly Sequence[] {
+    return this.#running;
+  }
+
+  get waiting(): readonly Sequence[] {
+    return this.#waiting;
+  }
+
+  submit(seq: Sequence): void {
+    if (this.#state === "closed") throw new EngineError("closed", "engine is closed");
+    this.#waiting.push(seq);
+    // No abort listener needed: a submitted sequence keeps the loop running, and the loop
+    // checks every signal at each token boundary.
+    this.#wake();
+  }
+
+  /** Cancels everything and waits for the loop to stop. */
+  async close(): Promise<void> {
+    this.#state = "closed";
+    for (const s of [...this.#waiting, ...this.#running]) s.finish("cancelled", false);
+    this.#waiting.length = 0;
+    this.#running = [];
+    await this.#loop;
+  }
+
+  #wake(): void {
+    if (this.#state !== "idle") return;
+    this.#state = "running";
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#state === "running" && (this.#waiting.length > 0 || this.#running.length > 0)) {
+      this.#step();
+      // Yield so new requests, aborts and socket I/O are handled between tokens.
+      await nextTick();
+    }
+    if (this.#state === "running") this.#state = "idle";
+  }
+
+  #step(): void {
+    this.#dropCancelled();
+    const decoding = this.#running.slice();
+    this.#admit();
+    if (decoding.length > 0) {
+      this.#guarded(decoding, () => {
+        const logits = this.#model.forward(
+          decoding.map((s) => [s.nextToken]),
+          decoding.map((s) => s.cache as KvCache),
+        );
+        this.#sampleAll(decoding, logits);
+      });
+    }
+    this.#running = this.#running.filter((s) => !s.finished);
+  }
+
+  #dropCancelled(): void {
+    for (const s of [...this.#waiting, ...this.#running]) {
+      if (s.init.signal.aborted) s.finish("cancelled", false);
+    }
+    const live = (s: Sequence): boolean => !s.finished;
+    this.#running = this.#running.filter(live);
+    this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter(live));
+  }
+
+  #admit(): void {
+    let budget = this.#opts.prefillTokensPerStep;
+    let admitted = 0;
+    while (this.#waiting.length > 0 && this.#running.length < this.#opts.maxBatchSize) {
+      const next = this.#waiting[0] as Sequence;
+      if (admitted > 0 && next.init.promptIds.length > budget) break;
+      this.#waiting.shift();
+      budget -= next.init.promptIds.length;
+      admitted++;
+      next.cache = new KvCache(this.#model.config.numLayers);
+      this.#running.push(next);
+      this.#guarded([next], () => {
+        const logits = this.#model.forward([next.init.promptIds], [next.cache as KvCache]);
+        this.#sampleAll([next], logits);
+      });
+    }
+  }
+
+  #sampleAll(seqs: readonly Sequence[], logits: MxArray): void {
+    const greedy = mx.argmax(logits, -1);
+    mx.eval(greedy, logits, ...seqs.flatMap((s) => s.cache?.arrays() ?? []));
+    const best = greedy.tolist() as number[];
+    seqs.forEach((s, i) => {
+      const token =
+        s.init.sampling.temperature <= 0
+          ? (best[i] ?? 0)
+          : sampleToken(logits.index(i).tolist() as number[], s.init.sampling, s.rng);
+      try {
+        s.accept(token);
+      } catch (cause) {
+        s.fail(cause);
+      }
+    });
+  }
+
+  #guarded(seqs: readonly Sequence[], work: () => void): void {
+    try {
+      work();
+    } catch (cause) {
+      // A failing MLX step means the loaded model cannot serve: report it like a failed load.
+      const err =
+        cause instanceof EngineError
+          ? cause
+          : new EngineError("load_failed", "inference step failed", { cause });
+      for (const s of seqs) s.fail(err);
+    }
+  }
+}

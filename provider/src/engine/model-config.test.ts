@@ -1,0 +1,45 @@
+import { expect } from "chai";
+import { EngineError } from "./errors.js";
+import { parseLlamaConfig } from "./model-config.js";
+
+describe("parseLlamaConfig", () => {
+  const base = {
+    model_type: "llama",
+    hidden_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    intermediate_size: 128,
+    vocab_size: 300,
+  };
+
+  it("fills Llama defaults (kv heads = heads, head_dim = hidden / heads, no bias)", () => {
+    const c = parseLlamaConfig({ ...base, eos_token_id: 7 });
+    expect(c).to.include({
+      numKvHeads: 4,
+      headDim: 16,
+      ropeTheta: 10000,
+      attentionBias: false,
+      tieWordEmbeddings: false,
+    });
+    expect(c.eosTokenIds).to.deep.equal([7]);
+    expect(c.quantization).to.equal(undefined);
+  });
+
+  it("gives qwen2 attention bias, reads eos arrays and MLX quantization", () => {
+    const c = parseLlamaConfig({
+      ...base,
+      model_type: "qwen2",
+      eos_token_id: [1, 2],
+      quantization: { group_size: 64, bits: 4 },
+    });
+    expect(c.attentionBias).to.equal(true);
+    expect(c.eosTokenIds).to.deep.equal([1, 2]);
+    expect(c.quantization).to.deep.equal({ groupSize: 64, bits: 4 });
+  });
+
+  it("refuses other architectures as unsupported_model", () => {
+    expect(() => parseLlamaConfig({ ...base, model_type: "gpt2" }))
+      .to.throw(EngineError)
+      .with.property("code", "unsupported_model");
+  });
+});

@@ -1,0 +1,63 @@
+// Shared by the engine tests: the generated tiny model and request builders.
+import { create } from "@bufbuild/protobuf";
+import { type InferenceBody, InferenceBodySchema } from "@darkbloom/proto";
+import { generateTestModel } from "../../test-model/generate.js";
+import type { GenerationDelta } from "./types.js";
+
+export function testModelDir(): string {
+  return generateTestModel();
+}
+
+export interface BodyOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: bigint;
+  stop?: string[];
+}
+
+export function chatBody(userText: string, o: BodyOptions = {}): InferenceBody {
+  return create(InferenceBodySchema, {
+    model: "tiny-llama",
+    input: { case: "chat", value: { messages: [{ role: "user", content: userText }] } },
+    sampling: {
+      maxTokens: o.maxTokens ?? 0,
+      temperature: o.temperature ?? 0,
+      topP: o.topP,
+      seed: o.seed,
+      stop: o.stop ?? [],
+    },
+  });
+}
+
+export function promptBody(prompt: string, o: BodyOptions = {}): InferenceBody {
+  return create(InferenceBodySchema, {
+    model: "tiny-llama",
+    input: { case: "prompt", value: prompt },
+    sampling: {
+      maxTokens: o.maxTokens ?? 0,
+      temperature: o.temperature ?? 0,
+      topP: o.topP,
+      seed: o.seed,
+      stop: o.stop ?? [],
+    },
+  });
+}
+
+/** Collects deltas; `text` is the concatenation, `tokens` the sum of token counts. */
+export function collector(): {
+  onDelta: (d: GenerationDelta) => void;
+  text: () => string;
+  tokens: () => number;
+} {
+  let text = "";
+  let tokens = 0;
+  return {
+    onDelta: (d) => {
+      text += d.text;
+      tokens += d.tokenCount;
+    },
+    text: () => text,
+    tokens: () => tokens,
+  };
+}

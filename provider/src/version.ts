@@ -1,0 +1,1 @@
+export const PROVIDER_VERSION = "0.1.0";

@@ -1,0 +1,62 @@
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import type { LedgerService, RoutingService } from "@darkbloom/proto";
+import type { Logger } from "@darkbloom/telemetry";
+import { EdgeError } from "../errors/edge-error.js";
+import { toEdgeError } from "../errors/from-connect.js";
+import { MidStreamError, runInference, type InferenceEvent, type InferenceInput } from "./run-inference.js";
+
+export interface BillingDeps {
+  routing: Client<typeof RoutingService>;
+  ledger: Client<typeof LedgerService>;
+  log: Logger;
+}
+
+/**
+ * Inference with money around it: hold the worst-case price before anything is dispatched
+ * (402 when the balance cannot cover it), settle the real usage on completion, and on any failure
+ * settle only the completion tokens that reached the consumer (possibly none, releasing the hold).
+ */
+export async function* billedInference(deps: BillingDeps, input: InferenceInput): AsyncGenerator<InferenceEvent> {
+  await deps.ledger
+    .hold({
+      requestId: input.requestId,
+      accountId: input.accountId,
+      model: input.body.model,
+      maxPromptTokens: input.estimatedPromptTokens,
+      maxCompletionTokens: input.maxTokens,
+    })
+    .catch((err: unknown) => {
+      const ce = ConnectError.from(err);
+      if (ce.code === Code.FailedPrecondition) {
+        throw new EdgeError(402, "insufficient_quota", "insufficient_balance", "Your balance cannot cover this request's maximum cost. Add credit or lower max_tokens.");
+      }
+      throw toEdgeError(err);
+    });
+
+  let providerId = "";
+  let delivered = 0;
+  let settled = false;
+  const settle = async (promptTokens: number, completionTokens: number): Promise<void> => {
+    settled = true;
+    try {
+      await deps.ledger.settle({ requestId: input.requestId, providerAccountId: providerId, usage: { promptTokens, completionTokens } });
+    } catch (err) {
+      deps.log.error("settlement failed; the hold stays until it is swept", { requestId: input.requestId, error: String(err) });
+    }
+  };
+
+  try {
+    for await (const ev of runInference(deps.routing, input)) {
+      if (ev.type === "started") providerId = ev.providerId;
+      else if (ev.type === "delta") delivered += ev.tokens;
+      else if (ev.type === "done") await settle(ev.promptTokens, ev.completionTokens);
+      yield ev;
+    }
+  } catch (err) {
+    if (!settled) await settle(0, err instanceof MidStreamError ? err.deliveredTokens : 0);
+    throw err;
+  } finally {
+    // The consumer went away (generator closed early): charge only what it was sent.
+    if (!settled) await settle(0, delivered);
+  }
+}
