@@ -14,17 +14,34 @@ const server = await startEmbeddedPostgres();
 const pool = await createPool(server.url, { maximumPoolSize: 40 });
 try {
   await migrateLedger(pool);
-  const transport = createRouterTransport(({ service }) => service(LedgerService, createLedgerService(pool)));
+  const transport = createRouterTransport(({ service }) =>
+    service(LedgerService, createLedgerService(pool)),
+  );
   const client = createClient(LedgerService, transport);
   for (let c = 0; c < CONSUMERS; c++) {
-    await client.credit({ accountId: `bench-c${c}`, amountMicroUsd: 10n ** 15n, reason: "bench", idempotencyKey: `bench-c${c}` });
+    await client.credit({
+      accountId: `bench-c${c}`,
+      amountMicroUsd: 10n ** 15n,
+      reason: "bench",
+      idempotencyKey: `bench-c${c}`,
+    });
   }
   let sequence = 0;
   const settleOne = async (): Promise<void> => {
     const n = sequence++;
     const requestId = `bench-${n}`;
-    await client.hold({ requestId, accountId: `bench-c${n % CONSUMERS}`, model: "default", maxPromptTokens: 1_000, maxCompletionTokens: 1_000 });
-    await client.settle({ requestId, providerAccountId: `bench-p${n % PROVIDERS}`, usage: { promptTokens: 400, completionTokens: 300 } });
+    await client.hold({
+      requestId,
+      accountId: `bench-c${n % CONSUMERS}`,
+      model: "default",
+      maxPromptTokens: 1_000,
+      maxCompletionTokens: 1_000,
+    });
+    await client.settle({
+      requestId,
+      providerAccountId: `bench-p${n % PROVIDERS}`,
+      usage: { promptTokens: 400, completionTokens: 300 },
+    });
   };
   const rows: string[] = [];
   for (const concurrency of CONCURRENCIES) {
@@ -40,7 +57,9 @@ try {
       }),
     );
     const seconds = (performance.now() - started) / 1_000;
-    rows.push(`| ${concurrency} | ${completed} | ${(completed / seconds).toFixed(0)} | ${((seconds * 1_000 * concurrency) / completed).toFixed(2)} |`);
+    rows.push(
+      `| ${concurrency} | ${completed} | ${(completed / seconds).toFixed(0)} | ${((seconds * 1_000 * concurrency) / completed).toFixed(2)} |`,
+    );
   }
   console.log("| concurrency | settlements | settlements/s | mean ms per hold+settle |");
   console.log("|---:|---:|---:|---:|");

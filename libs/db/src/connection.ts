@@ -16,7 +16,10 @@ export type PoolOptions = {
 };
 
 /** A slonik pool whose `sql.type(schema)` queries are validated by zod; int8 comes back as bigint. */
-export async function createPool(databaseUrl: string, options: PoolOptions = {}): Promise<DatabasePool> {
+export async function createPool(
+  databaseUrl: string,
+  options: PoolOptions = {},
+): Promise<DatabasePool> {
   return createSlonikPool(databaseUrl, {
     maximumPoolSize: options.maximumPoolSize ?? 10,
     statementTimeout: options.statementTimeoutMs ?? 60_000,

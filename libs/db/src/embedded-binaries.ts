@@ -13,7 +13,13 @@ export async function loadPostgresBinaries(): Promise<PostgresBinaries> {
   try {
     loaded = await import(name);
   } catch (error) {
-    throw new ConnectError(`no embedded PostgreSQL binaries for this platform (${name})`, Code.Unimplemented, undefined, undefined, error);
+    throw new ConnectError(
+      `no embedded PostgreSQL binaries for this platform (${name})`,
+      Code.Unimplemented,
+      undefined,
+      undefined,
+      error,
+    );
   }
   const parsed = binariesModule.safeParse(loaded);
   if (!parsed.success) {

@@ -1,4 +1,14 @@
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { ConnectError, Code } from "@connectrpc/connect";

@@ -8,7 +8,11 @@ import { z } from "zod";
 import { createPool } from "./connection.js";
 import { startEmbeddedPostgres } from "./embedded.js";
 
-const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false);
+const exists = (file: string): Promise<boolean> =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 const accepts = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
@@ -40,7 +44,9 @@ describe("startEmbeddedPostgres", () => {
     const second = await startEmbeddedPostgres({ dataDir });
     try {
       const pool = await createPool(second.url);
-      expect(await pool.oneFirst(sql.type(z.object({ v: z.string() }))`SELECT v FROM kept`)).to.equal("still here");
+      expect(
+        await pool.oneFirst(sql.type(z.object({ v: z.string() }))`SELECT v FROM kept`),
+      ).to.equal("still here");
       await pool.end();
     } finally {
       await second.stop();

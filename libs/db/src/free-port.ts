@@ -8,7 +8,9 @@ export async function pickFreePort(): Promise<number> {
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
       const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("could not read the bound port"))));
+      server.close(() =>
+        port > 0 ? resolve(port) : reject(new Error("could not read the bound port")),
+      );
     });
   });
 }

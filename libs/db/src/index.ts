@@ -2,7 +2,11 @@
 export { createPool, type DbConnection, type PoolOptions } from "./connection.js";
 export { runMigrations, type MigrationSource, type MigrationReport } from "./run-migrations.js";
 export { readMigrations, type Migration } from "./migration-files.js";
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embedded.js";
+export {
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+} from "./embedded.js";
 export { pickFreePort } from "./free-port.js";
 export {
   sql,

@@ -18,15 +18,25 @@ export async function readMigrations(directory: string): Promise<readonly Migrat
   for (const file of files) {
     const match = FILE_PATTERN.exec(file);
     if (match === null || match[1] === undefined) {
-      throw new ConnectError(`migration file ${file} in ${directory} is not named NNN_name.sql`, Code.FailedPrecondition);
+      throw new ConnectError(
+        `migration file ${file} in ${directory} is not named NNN_name.sql`,
+        Code.FailedPrecondition,
+      );
     }
     const text = await readFile(path.join(directory, file), "utf8");
-    migrations.push({ version: Number.parseInt(match[1], 10), name: file.slice(0, -".sql".length), sql: text });
+    migrations.push({
+      version: Number.parseInt(match[1], 10),
+      name: file.slice(0, -".sql".length),
+      sql: text,
+    });
   }
   migrations.sort((a, b) => a.version - b.version);
   for (let i = 1; i < migrations.length; i++) {
     if (migrations[i]?.version === migrations[i - 1]?.version) {
-      throw new ConnectError(`duplicate migration version ${migrations[i]?.version} in ${directory}`, Code.FailedPrecondition);
+      throw new ConnectError(
+        `duplicate migration version ${migrations[i]?.version} in ${directory}`,
+        Code.FailedPrecondition,
+      );
     }
   }
   return migrations;

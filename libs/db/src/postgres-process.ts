@@ -33,13 +33,21 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
   const child = spawn(
     options.postgres,
     [
-      "-D", options.dataDir,
-      "-p", String(options.port),
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", "lc_messages=C",
-      "-c", "max_connections=200",
-      ...(options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
+      "-D",
+      options.dataDir,
+      "-p",
+      String(options.port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "lc_messages=C",
+      "-c",
+      "max_connections=200",
+      ...(options.durable
+        ? []
+        : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ],
     { ...options.runAs, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -48,7 +56,12 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new ConnectError(`PostgreSQL did not start within ${options.startTimeoutMs} ms:\n${tail.join("\n")}`, Code.DeadlineExceeded));
+      reject(
+        new ConnectError(
+          `PostgreSQL did not start within ${options.startTimeoutMs} ms:\n${tail.join("\n")}`,
+          Code.DeadlineExceeded,
+        ),
+      );
     }, options.startTimeoutMs);
     const onLine = (line: string): void => {
       tail.push(line);
@@ -62,17 +75,34 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
     forEachLine(child, onLine);
     child.once("error", (error) => {
       clearTimeout(timer);
-      reject(new ConnectError(`could not spawn ${options.postgres}`, Code.Internal, undefined, undefined, error));
+      reject(
+        new ConnectError(
+          `could not spawn ${options.postgres}`,
+          Code.Internal,
+          undefined,
+          undefined,
+          error,
+        ),
+      );
     });
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new ConnectError(`PostgreSQL exited during startup (code ${child.exitCode}):\n${tail.join("\n")}`, Code.Unavailable));
+      reject(
+        new ConnectError(
+          `PostgreSQL exited during startup (code ${child.exitCode}):\n${tail.join("\n")}`,
+          Code.Unavailable,
+        ),
+      );
     });
   });
   return ownProcess(child, exited, options.stopTimeoutMs);
 }
 
-function ownProcess(child: ChildProcess, exited: Promise<void>, stopTimeoutMs: number): PostgresProcess {
+function ownProcess(
+  child: ChildProcess,
+  exited: Promise<void>,
+  stopTimeoutMs: number,
+): PostgresProcess {
   let state: State = { kind: "running" };
   void exited.then(() => {
     state = { kind: "exited" };

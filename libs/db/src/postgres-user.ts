@@ -19,6 +19,9 @@ export async function postgresRunAs(): Promise<RunAs> {
 }
 
 async function lookupUser(): Promise<{ uid: number; gid: number }> {
-  const [uid, gid] = await Promise.all([runCommand("id", ["-u", "postgres"]), runCommand("id", ["-g", "postgres"])]);
+  const [uid, gid] = await Promise.all([
+    runCommand("id", ["-u", "postgres"]),
+    runCommand("id", ["-g", "postgres"]),
+  ]);
   return { uid: Number.parseInt(uid.trim(), 10), gid: Number.parseInt(gid.trim(), 10) };
 }

@@ -17,8 +17,14 @@ describe("runMigrations", () => {
     server = await startEmbeddedPostgres();
     pool = await createPool(server.url);
     folder = await mkdtemp(path.join(tmpdir(), "darkbloom-migrations-"));
-    await writeFile(path.join(folder, "001_widgets.sql"), "CREATE TABLE widgets (id int PRIMARY KEY);\nCREATE TABLE runs (n int);");
-    await writeFile(path.join(folder, "002_seed.sql"), "INSERT INTO runs VALUES (1);\nINSERT INTO widgets VALUES (1), (2);");
+    await writeFile(
+      path.join(folder, "001_widgets.sql"),
+      "CREATE TABLE widgets (id int PRIMARY KEY);\nCREATE TABLE runs (n int);",
+    );
+    await writeFile(
+      path.join(folder, "002_seed.sql"),
+      "INSERT INTO runs VALUES (1);\nINSERT INTO widgets VALUES (1), (2);",
+    );
     await writeFile(path.join(folder, "README.md"), "not a migration");
   });
 
@@ -35,30 +41,50 @@ describe("runMigrations", () => {
   };
 
   it("applies pending files in order, then nothing on the next run", async () => {
-    expect((await runMigrations(db(), source())).applied).to.deep.equal(["001_widgets", "002_seed"]);
+    expect((await runMigrations(db(), source())).applied).to.deep.equal([
+      "001_widgets",
+      "002_seed",
+    ]);
     expect((await runMigrations(db(), source())).applied).to.deep.equal([]);
-    expect(await db().oneFirst(sql.type(z.object({ n: z.bigint() }))`SELECT count(*) AS n FROM runs`)).to.equal(1n);
+    expect(
+      await db().oneFirst(sql.type(z.object({ n: z.bigint() }))`SELECT count(*) AS n FROM runs`),
+    ).to.equal(1n);
   });
 
   it("applies each file once when several processes migrate at the same moment", async () => {
     await writeFile(path.join(folder, "003_more.sql"), "INSERT INTO runs VALUES (3);");
     const url = server?.url ?? "";
-    const pools = await Promise.all([1, 2, 3, 4].map(() => createPool(url, { maximumPoolSize: 1 })));
+    const pools = await Promise.all(
+      [1, 2, 3, 4].map(() => createPool(url, { maximumPoolSize: 1 })),
+    );
     try {
       const reports = await Promise.all(pools.map((p) => runMigrations(p, source())));
       expect(reports.flatMap((report) => report.applied)).to.deep.equal(["003_more"]);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
-    expect(await db().oneFirst(sql.type(z.object({ n: z.bigint() }))`SELECT count(*) AS n FROM runs WHERE n = 3`)).to.equal(1n);
+    expect(
+      await db().oneFirst(
+        sql.type(z.object({ n: z.bigint() }))`SELECT count(*) AS n FROM runs WHERE n = 3`,
+      ),
+    ).to.equal(1n);
   });
 
   it("rolls a failing file back completely and records nothing", async () => {
-    await writeFile(path.join(folder, "004_broken.sql"), "CREATE TABLE half_made (id int);\nSELECT no_such_function();");
+    await writeFile(
+      path.join(folder, "004_broken.sql"),
+      "CREATE TABLE half_made (id int);\nSELECT no_such_function();",
+    );
     let failure: unknown;
     await runMigrations(db(), source()).catch((error: unknown) => (failure = error));
     expect(failure).to.be.instanceOf(Error);
-    expect(await db().exists(sql.type(z.object({ x: z.number() }))`SELECT 1 AS x FROM pg_tables WHERE tablename = 'half_made'`)).to.equal(false);
+    expect(
+      await db().exists(
+        sql.type(
+          z.object({ x: z.number() }),
+        )`SELECT 1 AS x FROM pg_tables WHERE tablename = 'half_made'`,
+      ),
+    ).to.equal(false);
     await rm(path.join(folder, "004_broken.sql"));
   });
 

@@ -1,4 +1,9 @@
-import { sql, type DatabasePool, type DatabasePoolConnection, type DatabaseTransactionConnection } from "slonik";
+import {
+  sql,
+  type DatabasePool,
+  type DatabasePoolConnection,
+  type DatabaseTransactionConnection,
+} from "slonik";
 import { z } from "zod";
 import { ConnectError, Code } from "@connectrpc/connect";
 import { readMigrations, type Migration } from "./migration-files.js";
@@ -25,7 +30,10 @@ const appliedRow = z.object({ version: z.number().int(), name: z.string() });
  * Applies the service's pending migrations in order, each in its own transaction, under a
  * session advisory lock so that processes starting together apply each file exactly once.
  */
-export async function runMigrations(pool: DatabasePool, source: MigrationSource): Promise<MigrationReport> {
+export async function runMigrations(
+  pool: DatabasePool,
+  source: MigrationSource,
+): Promise<MigrationReport> {
   const migrations = await readMigrations(source.directory);
   return pool.connect(async (connection) => {
     await connection.query(sql.unsafe`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
@@ -82,7 +90,14 @@ async function applyPending(
  * one statement per query, so the file travels as a bound parameter (never spliced into SQL) and a
  * PL/pgSQL block EXECUTEs it. Files may not contain what a transaction forbids (e.g. CONCURRENTLY).
  */
-async function executeScript(transaction: DatabaseTransactionConnection, script: string): Promise<void> {
-  await transaction.query(sql.unsafe`SELECT set_config('darkbloom.migration_script', ${script}, true)`);
-  await transaction.query(sql.unsafe`DO $do$ BEGIN EXECUTE current_setting('darkbloom.migration_script'); END $do$`);
+async function executeScript(
+  transaction: DatabaseTransactionConnection,
+  script: string,
+): Promise<void> {
+  await transaction.query(
+    sql.unsafe`SELECT set_config('darkbloom.migration_script', ${script}, true)`,
+  );
+  await transaction.query(
+    sql.unsafe`DO $do$ BEGIN EXECUTE current_setting('darkbloom.migration_script'); END $do$`,
+  );
 }

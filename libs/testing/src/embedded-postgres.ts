@@ -1,2 +1,6 @@
 // The embedded server lives in @darkbloom/db (the coordinator uses it too); tests reach it here.
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "@darkbloom/db";
+export {
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+} from "@darkbloom/db";

@@ -1,5 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { runMigrations, type DatabasePool, type MigrationReport, type MigrationSource } from "@darkbloom/db";
+import {
+  runMigrations,
+  type DatabasePool,
+  type MigrationReport,
+  type MigrationSource,
+} from "@darkbloom/db";
 
 export const authMigrations: MigrationSource = {
   service: "auth",

@@ -4,7 +4,13 @@ import { sql, type DatabasePool } from "@darkbloom/db";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { z } from "zod";
 import { authMigrations } from "./migrations.js";
-import { authenticateApiKey, createAccount, createApiKey, ensureBootstrapKey, revokeApiKey } from "./service.js";
+import {
+  authenticateApiKey,
+  createAccount,
+  createApiKey,
+  ensureBootstrapKey,
+  revokeApiKey,
+} from "./service.js";
 
 describe("auth service", () => {
   let db: TestDatabase | undefined;
@@ -25,7 +31,11 @@ describe("auth service", () => {
       SELECT last_used_at FROM api_keys WHERE id = ${keyId}`);
 
   it("gives the bootstrap admin key on the first start only, even when starts race", async () => {
-    const results = await Promise.all([ensureBootstrapKey(pool()), ensureBootstrapKey(pool()), ensureBootstrapKey(pool())]);
+    const results = await Promise.all([
+      ensureBootstrapKey(pool()),
+      ensureBootstrapKey(pool()),
+      ensureBootstrapKey(pool()),
+    ]);
     const created = results.filter((result) => result !== null);
     expect(created).to.have.length(1);
     expect(await ensureBootstrapKey(pool())).to.equal(null);
@@ -39,7 +49,9 @@ describe("auth service", () => {
     const created = await createApiKey(pool(), account.id, "laptop");
     expect(created.key).to.match(/^db-[0-9A-Za-z]{32}$/);
     expect(created.prefix).to.equal(created.key.slice(0, 9));
-    const stored = await pool().one(sql.type(z.object({ prefix: z.string(), hash: z.instanceof(Buffer) }))`
+    const stored = await pool().one(sql.type(
+      z.object({ prefix: z.string(), hash: z.instanceof(Buffer) }),
+    )`
       SELECT prefix, hash FROM api_keys WHERE id = ${created.id}`);
     expect(stored.hash.toString("utf8")).to.not.include(created.key.slice(3));
     expect(stored.hash).to.have.length(32);
@@ -49,11 +61,18 @@ describe("auth service", () => {
     const account = await createAccount(pool(), "prov", "provider");
     const created = await createApiKey(pool(), account.id, "daemon");
     expect(await lastUsed(created.id)).to.equal(null);
-    expect(await authenticateApiKey(pool(), created.key)).to.deep.equal({ accountId: account.id, keyId: created.id, role: "provider" });
+    expect(await authenticateApiKey(pool(), created.key)).to.deep.equal({
+      accountId: account.id,
+      keyId: created.id,
+      role: "provider",
+    });
     const stamped = await lastUsed(created.id);
     expect(stamped).to.be.a("number");
     await authenticateApiKey(pool(), created.key);
-    expect(await lastUsed(created.id)).to.equal(stamped, "a second use within the resolution does not write");
+    expect(await lastUsed(created.id)).to.equal(
+      stamped,
+      "a second use within the resolution does not write",
+    );
   });
 
   it("rejects unknown, malformed and revoked keys", async () => {
@@ -73,13 +92,17 @@ describe("auth service", () => {
     const codes = await Promise.all([
       revokeApiKey(pool(), created.id).catch((error: unknown) => ConnectError.from(error).code),
       revokeApiKey(pool(), "nope").catch((error: unknown) => ConnectError.from(error).code),
-      createApiKey(pool(), "00000000-0000-4000-8000-000000000000", "x").catch((error: unknown) => ConnectError.from(error).code),
+      createApiKey(pool(), "00000000-0000-4000-8000-000000000000", "x").catch(
+        (error: unknown) => ConnectError.from(error).code,
+      ),
     ]);
     expect(codes).to.deep.equal([Code.NotFound, Code.NotFound, Code.NotFound]);
   });
 
   it("refuses an empty name", async () => {
-    const code = await createAccount(pool(), "  ", "consumer").catch((error: unknown) => ConnectError.from(error).code);
+    const code = await createAccount(pool(), "  ", "consumer").catch(
+      (error: unknown) => ConnectError.from(error).code,
+    );
     expect(code).to.equal(Code.InvalidArgument);
   });
 });

@@ -14,7 +14,12 @@ import {
   type Role,
 } from "./store.js";
 
-export type Account = { readonly id: string; readonly name: string; readonly role: Role; readonly createdAtMs: number };
+export type Account = {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly createdAtMs: number;
+};
 /** `key` is the plaintext, returned this once and never stored. */
 export type CreatedApiKey = { readonly id: string; readonly key: string; readonly prefix: string };
 export type Principal = { readonly accountId: string; readonly keyId: string; readonly role: Role };
@@ -28,7 +33,11 @@ export type AuthenticateOptions = {
 const nameSchema = z.string().trim().min(1).max(200);
 const uuidSchema = z.string().uuid();
 
-export async function createAccount(connection: DbConnection, name: string, role: Role): Promise<Account> {
+export async function createAccount(
+  connection: DbConnection,
+  name: string,
+  role: Role,
+): Promise<Account> {
   return toAccount(await insertAccount(connection, validName(name), role));
 }
 
@@ -47,7 +56,13 @@ export async function createApiKey(
     scopes,
   }).catch((error: unknown) => {
     if (error instanceof ForeignKeyIntegrityConstraintViolationError) {
-      throw new ConnectError(`account ${accountId} not found`, Code.NotFound, undefined, undefined, error);
+      throw new ConnectError(
+        `account ${accountId} not found`,
+        Code.NotFound,
+        undefined,
+        undefined,
+        error,
+      );
     }
     throw error;
   });

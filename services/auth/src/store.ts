@@ -4,20 +4,37 @@ import { z } from "zod";
 export const roleSchema = z.enum(["consumer", "provider", "admin"]);
 export type Role = z.infer<typeof roleSchema>;
 
-const accountRow = z.object({ id: z.string(), name: z.string(), role: roleSchema, created_at: z.number() });
+const accountRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  created_at: z.number(),
+});
 export type AccountRow = z.infer<typeof accountRow>;
 
 const idRow = z.object({ id: z.string() });
-const keyMatchRow = z.object({ key_id: z.string(), account_id: z.string(), hash: z.instanceof(Buffer), role: roleSchema });
+const keyMatchRow = z.object({
+  key_id: z.string(),
+  account_id: z.string(),
+  hash: z.instanceof(Buffer),
+  role: roleSchema,
+});
 export type KeyMatchRow = z.infer<typeof keyMatchRow>;
 
-export async function insertAccount(connection: DbConnection, name: string, role: Role): Promise<AccountRow> {
+export async function insertAccount(
+  connection: DbConnection,
+  name: string,
+  role: Role,
+): Promise<AccountRow> {
   return connection.one(sql.type(accountRow)`
     INSERT INTO accounts (name, role) VALUES (${name}, ${role})
     RETURNING id, name, role, created_at`);
 }
 
-export async function findAccount(connection: DbConnection, accountId: string): Promise<AccountRow | null> {
+export async function findAccount(
+  connection: DbConnection,
+  accountId: string,
+): Promise<AccountRow | null> {
   return connection.maybeOne(sql.type(accountRow)`
     SELECT id, name, role, created_at FROM accounts WHERE id = ${sql.uuid(accountId)}`);
 }
@@ -78,5 +95,7 @@ export async function adminExists(connection: DbConnection): Promise<boolean> {
 
 /** Serialises bootstrap across processes until the surrounding transaction ends. */
 export async function lockBootstrap(connection: DbConnection): Promise<void> {
-  await connection.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext('darkbloom.auth.bootstrap'))`);
+  await connection.query(
+    sql.unsafe`SELECT pg_advisory_xact_lock(hashtext('darkbloom.auth.bootstrap'))`,
+  );
 }

@@ -6,7 +6,12 @@ import { authMigrations, authenticateApiKey, ensureBootstrapKey } from "@darkblo
 import { createAttestationService } from "@darkbloom/attestation";
 import { createEdgeHandler, type Principal } from "@darkbloom/edge";
 import { createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
-import { AttestationService, LedgerService, ReleaseService, RoutingService } from "@darkbloom/proto";
+import {
+  AttestationService,
+  LedgerService,
+  ReleaseService,
+  RoutingService,
+} from "@darkbloom/proto";
 import { RELEASES_MIGRATIONS, createReleaseService } from "@darkbloom/releases";
 import {
   ProviderGateway,

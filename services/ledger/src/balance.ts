@@ -3,7 +3,11 @@ import { balanceView } from "./ledger-accounts.js";
 import { requireId } from "./ledger-errors.js";
 import { readBalances } from "./store.js";
 
-export type Balance = { readonly balanceMicroUsd: bigint; readonly heldMicroUsd: bigint; readonly availableMicroUsd: bigint };
+export type Balance = {
+  readonly balanceMicroUsd: bigint;
+  readonly heldMicroUsd: bigint;
+  readonly availableMicroUsd: bigint;
+};
 
 /** balance = available + held; an unknown account has all zeros. */
 export async function readBalance(connection: DbConnection, accountId: string): Promise<Balance> {

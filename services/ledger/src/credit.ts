@@ -2,7 +2,13 @@ import { ConnectError, Code } from "@connectrpc/connect";
 import type { DbConnection } from "@darkbloom/db";
 import { consumerAccount, STRIPE_CLEARING } from "./ledger-accounts.js";
 import { invalidArgument, requireId } from "./ledger-errors.js";
-import { claimCredit, findCredit, lockAccounts, postTransaction, setCreditTransaction } from "./store.js";
+import {
+  claimCredit,
+  findCredit,
+  lockAccounts,
+  postTransaction,
+  setCreditTransaction,
+} from "./store.js";
 
 export type CreditInput = {
   readonly accountId: string;
@@ -23,11 +29,23 @@ export async function creditAccount(connection: DbConnection, input: CreditInput
     throw invalidArgument("amount_micro_usd must be positive");
   }
   const wallet = consumerAccount(consumerId);
-  const credit = { idempotencyKey, account: wallet, amountMicroUsd: input.amountMicroUsd, reason: input.reason };
+  const credit = {
+    idempotencyKey,
+    account: wallet,
+    amountMicroUsd: input.amountMicroUsd,
+    reason: input.reason,
+  };
   if (!(await claimCredit(connection, credit))) {
     const earlier = await findCredit(connection, idempotencyKey);
-    if (earlier === null || earlier.account !== wallet || earlier.amountMicroUsd !== input.amountMicroUsd) {
-      throw new ConnectError(`idempotency key ${idempotencyKey} was used for a different credit`, Code.AlreadyExists);
+    if (
+      earlier === null ||
+      earlier.account !== wallet ||
+      earlier.amountMicroUsd !== input.amountMicroUsd
+    ) {
+      throw new ConnectError(
+        `idempotency key ${idempotencyKey} was used for a different credit`,
+        Code.AlreadyExists,
+      );
     }
     return;
   }

@@ -3,7 +3,14 @@ import type { DbConnection } from "@darkbloom/db";
 import { consumerAccount, holdAccount } from "./ledger-accounts.js";
 import { insufficientBalance, requireId } from "./ledger-errors.js";
 import { costMicroUsd } from "./money.js";
-import { claimHold, findHold, findPrice, lockAccounts, postTransaction, setHoldTransaction } from "./store.js";
+import {
+  claimHold,
+  findHold,
+  findPrice,
+  lockAccounts,
+  postTransaction,
+  setHoldTransaction,
+} from "./store.js";
 
 export type HoldInput = {
   readonly requestId: string;
@@ -25,7 +32,15 @@ export async function placeHold(connection: DbConnection, input: HoldInput): Pro
     promptTokens: BigInt(input.maxPromptTokens),
     completionTokens: BigInt(input.maxCompletionTokens),
   });
-  if (!(await claimHold(connection, { requestId, consumerId, model: input.model, price, heldMicroUsd: held }))) {
+  if (
+    !(await claimHold(connection, {
+      requestId,
+      consumerId,
+      model: input.model,
+      price,
+      heldMicroUsd: held,
+    }))
+  ) {
     return replayedHold(connection, requestId, consumerId);
   }
   const wallet = consumerAccount(consumerId);
@@ -42,10 +57,17 @@ export async function placeHold(connection: DbConnection, input: HoldInput): Pro
   return held;
 }
 
-async function replayedHold(connection: DbConnection, requestId: string, consumerId: string): Promise<bigint> {
+async function replayedHold(
+  connection: DbConnection,
+  requestId: string,
+  consumerId: string,
+): Promise<bigint> {
   const existing = await findHold(connection, requestId, "no lock");
   if (existing === null || existing.consumer_id !== consumerId) {
-    throw new ConnectError(`request ${requestId} is already held for another account`, Code.AlreadyExists);
+    throw new ConnectError(
+      `request ${requestId} is already held for another account`,
+      Code.AlreadyExists,
+    );
   }
   return existing.held_micro_usd;
 }

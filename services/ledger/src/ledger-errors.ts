@@ -6,15 +6,26 @@ import { ConnectError, Code } from "@connectrpc/connect";
  */
 export const INSUFFICIENT_BALANCE = "insufficient balance";
 
-export function insufficientBalance(accountId: string, neededMicroUsd: bigint, availableMicroUsd: bigint): ConnectError {
+export function insufficientBalance(
+  accountId: string,
+  neededMicroUsd: bigint,
+  availableMicroUsd: bigint,
+): ConnectError {
   const error = new ConnectError(INSUFFICIENT_BALANCE, Code.FailedPrecondition);
-  error.cause = { accountId, neededMicroUsd: String(neededMicroUsd), availableMicroUsd: String(availableMicroUsd) };
+  error.cause = {
+    accountId,
+    neededMicroUsd: String(neededMicroUsd),
+    availableMicroUsd: String(availableMicroUsd),
+  };
   return error;
 }
 
 export function isInsufficientBalance(error: unknown): boolean {
   const connectError = ConnectError.from(error);
-  return connectError.code === Code.FailedPrecondition && connectError.rawMessage === INSUFFICIENT_BALANCE;
+  return (
+    connectError.code === Code.FailedPrecondition &&
+    connectError.rawMessage === INSUFFICIENT_BALANCE
+  );
 }
 
 export function invalidArgument(message: string): ConnectError {

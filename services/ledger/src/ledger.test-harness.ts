@@ -5,7 +5,10 @@ import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { ledgerMigrations } from "./migrations.js";
 import { createLedgerService } from "./service.js";
 
-export type LedgerHarness = { readonly db: TestDatabase; readonly client: Client<typeof LedgerService> };
+export type LedgerHarness = {
+  readonly db: TestDatabase;
+  readonly client: Client<typeof LedgerService>;
+};
 
 export async function startLedgerHarness(maximumPoolSize = 20): Promise<LedgerHarness> {
   const db = await startTestDatabase({ migrations: [ledgerMigrations], maximumPoolSize });

@@ -10,7 +10,11 @@ export async function getPrice(connection: DbConnection, model: string): Promise
 }
 
 /** Admin: sets a model's price; model `'*'` is the default. Holds already placed keep their price. */
-export async function setPrice(connection: DbConnection, model: string, price: Price): Promise<void> {
+export async function setPrice(
+  connection: DbConnection,
+  model: string,
+  price: Price,
+): Promise<void> {
   if (model.length === 0 || model.length > 200) {
     throw invalidArgument("model must be 1 to 200 characters");
   }

@@ -25,7 +25,8 @@ export function createLedgerService(pool: DatabasePool): ServiceImpl<typeof Ledg
       throw ConnectError.from(error);
     });
   return {
-    getBalance: async (request) => create(GetBalanceResponseSchema, await readBalance(pool, request.accountId)),
+    getBalance: async (request) =>
+      create(GetBalanceResponseSchema, await readBalance(pool, request.accountId)),
     hold: async (request) => {
       const held = await inTransaction((tx) => placeHold(tx, request));
       return create(HoldResponseSchema, { heldMicroUsd: held });

@@ -1,9 +1,20 @@
 import { ConnectError, Code } from "@connectrpc/connect";
 import type { DbConnection } from "@darkbloom/db";
-import { consumerAccount, holdAccount, PLATFORM_REVENUE, providerAccount } from "./ledger-accounts.js";
+import {
+  consumerAccount,
+  holdAccount,
+  PLATFORM_REVENUE,
+  providerAccount,
+} from "./ledger-accounts.js";
 import { invalidArgument, requireId } from "./ledger-errors.js";
 import { settlementFigures, type SettlementFigures } from "./money.js";
-import { findHold, findSettlement, insertSettlement, lockAccounts, postTransaction } from "./store.js";
+import {
+  findHold,
+  findSettlement,
+  insertSettlement,
+  lockAccounts,
+  postTransaction,
+} from "./store.js";
 
 export type SettleInput = {
   readonly requestId: string;
@@ -18,7 +29,10 @@ export type SettleInput = {
  * remainder of the hold goes back to the consumer. Idempotent on request id: a replay returns
  * the recorded figures and writes nothing. Run inside a transaction.
  */
-export async function settleHold(connection: DbConnection, input: SettleInput): Promise<SettlementFigures> {
+export async function settleHold(
+  connection: DbConnection,
+  input: SettleInput,
+): Promise<SettlementFigures> {
   const requestId = requireId(input.requestId, "request_id");
   const hold = await findHold(connection, requestId, "for update");
   if (hold === null) {
@@ -28,24 +42,43 @@ export async function settleHold(connection: DbConnection, input: SettleInput): 
   if (recorded !== null) {
     return recorded;
   }
-  const usage = { promptTokens: BigInt(input.promptTokens), completionTokens: BigInt(input.completionTokens) };
+  const usage = {
+    promptTokens: BigInt(input.promptTokens),
+    completionTokens: BigInt(input.completionTokens),
+  };
   const figures = settlementFigures(
     hold.held_micro_usd,
-    { inputMicroUsdPerMillion: hold.input_micro_usd_per_million, outputMicroUsdPerMillion: hold.output_micro_usd_per_million },
+    {
+      inputMicroUsdPerMillion: hold.input_micro_usd_per_million,
+      outputMicroUsdPerMillion: hold.output_micro_usd_per_million,
+    },
     usage,
   );
   if (figures.providerCreditMicroUsd > 0n && input.providerAccountId.length === 0) {
     throw invalidArgument("provider_account_id is required when usage is charged");
   }
   const provider = providerAccount(input.providerAccountId);
-  const accounts = [consumerAccount(hold.consumer_id), holdAccount(hold.consumer_id), PLATFORM_REVENUE];
-  await lockAccounts(connection, figures.providerCreditMicroUsd > 0n ? [...accounts, provider] : accounts);
+  const accounts = [
+    consumerAccount(hold.consumer_id),
+    holdAccount(hold.consumer_id),
+    PLATFORM_REVENUE,
+  ];
+  await lockAccounts(
+    connection,
+    figures.providerCreditMicroUsd > 0n ? [...accounts, provider] : accounts,
+  );
   const transactionId = await postTransaction(connection, "settle", requestId, [
     { account: holdAccount(hold.consumer_id), amountMicroUsd: -hold.held_micro_usd },
     { account: consumerAccount(hold.consumer_id), amountMicroUsd: figures.releasedMicroUsd },
     { account: provider, amountMicroUsd: figures.providerCreditMicroUsd },
     { account: PLATFORM_REVENUE, amountMicroUsd: figures.platformFeeMicroUsd },
   ]);
-  await insertSettlement(connection, { hold, providerId: input.providerAccountId, usage, figures, transactionId });
+  await insertSettlement(connection, {
+    hold,
+    providerId: input.providerAccountId,
+    usage,
+    figures,
+    transactionId,
+  });
   return figures;
 }

@@ -32,7 +32,10 @@ const requestIdRow = z.object({ request_id: z.string() });
 const keyRow = z.object({ idempotency_key: z.string() });
 
 /** Creates missing accounts (not allowed below zero). */
-export async function ensureAccounts(connection: DbConnection, ids: readonly string[]): Promise<void> {
+export async function ensureAccounts(
+  connection: DbConnection,
+  ids: readonly string[],
+): Promise<void> {
   await connection.query(sql.unsafe`
     INSERT INTO ledger_accounts (id) SELECT unnest(${sql.array(ids, "text")})
     ON CONFLICT (id) DO NOTHING`);
@@ -42,7 +45,10 @@ export async function ensureAccounts(connection: DbConnection, ids: readonly str
  * Locks the accounts (FOR UPDATE, always in id order so concurrent transactions cannot deadlock)
  * and returns their balances, creating any that do not exist yet.
  */
-export async function lockAccounts(connection: DbConnection, ids: readonly string[]): Promise<Map<string, bigint>> {
+export async function lockAccounts(
+  connection: DbConnection,
+  ids: readonly string[],
+): Promise<Map<string, bigint>> {
   const sorted = [...new Set(ids)].sort();
   const lock = async (): Promise<Map<string, bigint>> => {
     const rows = await connection.any(sql.type(balanceRow)`
@@ -58,7 +64,10 @@ export async function lockAccounts(connection: DbConnection, ids: readonly strin
   return lock();
 }
 
-export async function readBalances(connection: DbConnection, ids: readonly string[]): Promise<Map<string, bigint>> {
+export async function readBalances(
+  connection: DbConnection,
+  ids: readonly string[],
+): Promise<Map<string, bigint>> {
   const rows = await connection.any(sql.type(balanceRow)`
     SELECT id, balance_micro_usd FROM ledger_accounts WHERE id = ANY(${sql.array(ids, "text")})`);
   return new Map(rows.map((row) => [row.id, row.balance_micro_usd]));
@@ -71,7 +80,9 @@ export async function postTransaction(
   reference: string,
   entries: readonly Entry[],
 ): Promise<bigint | null> {
-  const nonZero = entries.filter((entry) => entry.amountMicroUsd !== 0n).sort((a, b) => (a.account < b.account ? -1 : 1));
+  const nonZero = entries
+    .filter((entry) => entry.amountMicroUsd !== 0n)
+    .sort((a, b) => (a.account < b.account ? -1 : 1));
   if (nonZero.length === 0) {
     return null;
   }
@@ -88,7 +99,10 @@ export async function postTransaction(
 }
 
 /** The model's own price, else the default row `'*'`. */
-export async function findPrice(connection: DbConnection, model: string): Promise<Price & { model: string }> {
+export async function findPrice(
+  connection: DbConnection,
+  model: string,
+): Promise<Price & { model: string }> {
   const row = await connection.one(sql.type(priceRow)`
     SELECT model, input_micro_usd_per_million, output_micro_usd_per_million FROM model_prices
     WHERE model IN (${model}, '*') ORDER BY model = '*' LIMIT 1`);
@@ -99,7 +113,11 @@ export async function findPrice(connection: DbConnection, model: string): Promis
   };
 }
 
-export async function upsertPrice(connection: DbConnection, model: string, price: Price): Promise<void> {
+export async function upsertPrice(
+  connection: DbConnection,
+  model: string,
+  price: Price,
+): Promise<void> {
   await connection.query(sql.unsafe`
     INSERT INTO model_prices (model, input_micro_usd_per_million, output_micro_usd_per_million)
     VALUES (${model}, ${price.inputMicroUsdPerMillion}, ${price.outputMicroUsdPerMillion})
@@ -131,19 +149,30 @@ export async function claimHold(connection: DbConnection, hold: HoldInsert): Pro
   return claimed !== null;
 }
 
-export async function setHoldTransaction(connection: DbConnection, requestId: string, transactionId: bigint | null): Promise<void> {
+export async function setHoldTransaction(
+  connection: DbConnection,
+  requestId: string,
+  transactionId: bigint | null,
+): Promise<void> {
   await connection.query(sql.unsafe`
     UPDATE ledger_holds SET transaction_id = ${transactionId} WHERE request_id = ${requestId}`);
 }
 
-export async function findHold(connection: DbConnection, requestId: string, lock: "for update" | "no lock"): Promise<HoldRow | null> {
+export async function findHold(
+  connection: DbConnection,
+  requestId: string,
+  lock: "for update" | "no lock",
+): Promise<HoldRow | null> {
   const forUpdate = lock === "for update" ? sql.fragment`FOR UPDATE` : sql.fragment``;
   return connection.maybeOne(sql.type(holdRow)`
     SELECT request_id, consumer_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd
     FROM ledger_holds WHERE request_id = ${requestId} ${forUpdate}`);
 }
 
-export async function findSettlement(connection: DbConnection, requestId: string): Promise<SettlementFigures | null> {
+export async function findSettlement(
+  connection: DbConnection,
+  requestId: string,
+): Promise<SettlementFigures | null> {
   const row = await connection.maybeOne(sql.type(settlementRow)`
     SELECT charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd
     FROM ledger_settlements WHERE request_id = ${requestId}`);
@@ -165,7 +194,10 @@ export type SettlementInsert = {
   readonly transactionId: bigint | null;
 };
 
-export async function insertSettlement(connection: DbConnection, settlement: SettlementInsert): Promise<void> {
+export async function insertSettlement(
+  connection: DbConnection,
+  settlement: SettlementInsert,
+): Promise<void> {
   const { hold, figures, usage } = settlement;
   await connection.query(sql.unsafe`
     INSERT INTO ledger_settlements (
@@ -179,10 +211,18 @@ export async function insertSettlement(connection: DbConnection, settlement: Set
       ${figures.releasedMicroUsd}, ${settlement.transactionId})`);
 }
 
-export type CreditInsert = { readonly idempotencyKey: string; readonly account: string; readonly amountMicroUsd: bigint; readonly reason: string };
+export type CreditInsert = {
+  readonly idempotencyKey: string;
+  readonly account: string;
+  readonly amountMicroUsd: bigint;
+  readonly reason: string;
+};
 
 /** Claims the idempotency key; false when it was used before. */
-export async function claimCredit(connection: DbConnection, credit: CreditInsert): Promise<boolean> {
+export async function claimCredit(
+  connection: DbConnection,
+  credit: CreditInsert,
+): Promise<boolean> {
   const claimed = await connection.maybeOne(sql.type(keyRow)`
     INSERT INTO ledger_credits (idempotency_key, account, amount_micro_usd, reason)
     VALUES (${credit.idempotencyKey}, ${credit.account}, ${credit.amountMicroUsd}, ${credit.reason})
@@ -191,12 +231,19 @@ export async function claimCredit(connection: DbConnection, credit: CreditInsert
   return claimed !== null;
 }
 
-export async function setCreditTransaction(connection: DbConnection, idempotencyKey: string, transactionId: bigint | null): Promise<void> {
+export async function setCreditTransaction(
+  connection: DbConnection,
+  idempotencyKey: string,
+  transactionId: bigint | null,
+): Promise<void> {
   await connection.query(sql.unsafe`
     UPDATE ledger_credits SET transaction_id = ${transactionId} WHERE idempotency_key = ${idempotencyKey}`);
 }
 
-export async function findCredit(connection: DbConnection, idempotencyKey: string): Promise<{ account: string; amountMicroUsd: bigint } | null> {
+export async function findCredit(
+  connection: DbConnection,
+  idempotencyKey: string,
+): Promise<{ account: string; amountMicroUsd: bigint } | null> {
   const row = await connection.maybeOne(sql.type(creditRow)`
     SELECT account, amount_micro_usd FROM ledger_credits WHERE idempotency_key = ${idempotencyKey}`);
   return row === null ? null : { account: row.account, amountMicroUsd: row.amount_micro_usd };

@@ -4,7 +4,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
   private failWaiter: ((err: unknown) => void) | undefined;
   private ended = false;
-  private failure: { err: unknown } | undefined;
+  private failure: { err: Error } | undefined;
 
   push(item: T): void {
     if (this.ended) return;
@@ -29,7 +29,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 
   fail(err: unknown): void {
     if (this.ended) return;
-    this.failure = { err };
+    this.failure = { err: err instanceof Error ? err : new Error(String(err)) };
     this.ended = true;
     if (this.failWaiter && this.items.length === 0) {
       const f = this.failWaiter;
@@ -47,7 +47,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       next: () => {
         const item = this.items.shift();
         if (item !== undefined) return Promise.resolve({ value: item, done: false });
-        if (this.failure) return Promise.reject(this.failure.err as Error);
+        if (this.failure) return Promise.reject(this.failure.err);
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise<IteratorResult<T>>((resolve, reject) => {
           this.waiter = resolve;

@@ -3,7 +3,12 @@ import type { LedgerService, RoutingService } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import { EdgeError } from "../errors/edge-error.js";
 import { toEdgeError } from "../errors/from-connect.js";
-import { MidStreamError, runInference, type InferenceEvent, type InferenceInput } from "./run-inference.js";
+import {
+  MidStreamError,
+  runInference,
+  type InferenceEvent,
+  type InferenceInput,
+} from "./run-inference.js";
 
 export interface BillingDeps {
   routing: Client<typeof RoutingService>;
@@ -16,7 +21,10 @@ export interface BillingDeps {
  * (402 when the balance cannot cover it), settle the real usage on completion, and on any failure
  * settle only the completion tokens that reached the consumer (possibly none, releasing the hold).
  */
-export async function* billedInference(deps: BillingDeps, input: InferenceInput): AsyncGenerator<InferenceEvent> {
+export async function* billedInference(
+  deps: BillingDeps,
+  input: InferenceInput,
+): AsyncGenerator<InferenceEvent> {
   await deps.ledger
     .hold({
       requestId: input.requestId,
@@ -28,7 +36,12 @@ export async function* billedInference(deps: BillingDeps, input: InferenceInput)
     .catch((err: unknown) => {
       const ce = ConnectError.from(err);
       if (ce.code === Code.FailedPrecondition) {
-        throw new EdgeError(402, "insufficient_quota", "insufficient_balance", "Your balance cannot cover this request's maximum cost. Add credit or lower max_tokens.");
+        throw new EdgeError(
+          402,
+          "insufficient_quota",
+          "insufficient_balance",
+          "Your balance cannot cover this request's maximum cost. Add credit or lower max_tokens.",
+        );
       }
       throw toEdgeError(err);
     });
@@ -39,9 +52,16 @@ export async function* billedInference(deps: BillingDeps, input: InferenceInput)
   const settle = async (promptTokens: number, completionTokens: number): Promise<void> => {
     settled = true;
     try {
-      await deps.ledger.settle({ requestId: input.requestId, providerAccountId: providerId, usage: { promptTokens, completionTokens } });
+      await deps.ledger.settle({
+        requestId: input.requestId,
+        providerAccountId: providerId,
+        usage: { promptTokens, completionTokens },
+      });
     } catch (err) {
-      deps.log.error("settlement failed; the hold stays until it is swept", { requestId: input.requestId, error: String(err) });
+      deps.log.error("settlement failed; the hold stays until it is swept", {
+        requestId: input.requestId,
+        error: String(err),
+      });
     }
   };
 

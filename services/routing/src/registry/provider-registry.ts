@@ -8,7 +8,8 @@ export class ProviderRegistry {
   add(session: ProviderSession): void {
     const previous = this.sessions.get(session.id);
     this.sessions.set(session.id, session);
-    if (previous && previous !== session) previous.close("replaced by a newer connection of the same provider");
+    if (previous && previous !== session)
+      previous.close("replaced by a newer connection of the same provider");
   }
 
   remove(session: ProviderSession): void {
