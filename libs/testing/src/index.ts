@@ -5,3 +5,5 @@ export {
   type EmbeddedPostgresOptions,
 } from "./embedded-postgres.js";
 export { startTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database.js";
+export { pickFreePort as freePort } from "@darkbloom/db";
+export { FakeProvider, type FakeProviderOptions, type FakeReply } from "./fakes/fake-provider.js";

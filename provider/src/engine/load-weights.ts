@@ -25,7 +25,7 @@ export function loadWeights(dir: string): WeightMap {
   for (const file of shardFiles(dir)) {
     let loaded: Record<string, MxArray>;
     try {
-      loaded = mx.load(file) as unknown as Record<string, MxArray>;
+      loaded = mx.load(file) as Record<string, MxArray>;
     } catch (cause) {
       throw new EngineError("load_failed", `cannot read ${file}`, { cause });
     }

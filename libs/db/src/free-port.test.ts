@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { expect } from "chai";
-import { freePort } from "./free-port.js";
+import { pickFreePort as freePort } from "./free-port.js";
 
 describe("freePort", () => {
   it("returns a port that can be listened on at once", async () => {

@@ -1,0 +1,150 @@
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  boxBeforenm,
+  generateKeyPair,
+  openWithSharedKey,
+  sealWithSharedKey,
+} from "@darkbloom/crypto";
+import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
+import {
+  ChunkPayloadSchema,
+  FinishReason,
+  InferenceBodySchema,
+  ProviderFrameSchema,
+  type InferenceBody,
+  type InferenceRequest,
+  type ProviderFrame,
+} from "@darkbloom/proto";
+import WebSocket from "ws";
+
+/** What the fake answers to one request: text pieces sent as chunks, then complete (or not). */
+export interface FakeReply {
+  pieces: string[];
+  /** false: send the chunks and then stay silent (to test stalls and provider loss). */
+  complete?: boolean;
+  /** Overrides the chunk sequence numbers (to test out-of-order handling). */
+  sequences?: number[];
+}
+
+export interface FakeProviderOptions {
+  url: string;
+  models: string[];
+  reply?: (body: InferenceBody, request: InferenceRequest) => FakeReply;
+}
+
+/**
+ * A provider that speaks the real protocol (binary protobuf frames over a real WebSocket, NaCl box
+ * encryption) without an engine: it answers with scripted text. For routing and chaos tests.
+ */
+export class FakeProvider {
+  readonly keys = generateKeyPair();
+  readonly received: ProviderFrame[] = [];
+  readonly requests: InferenceBody[] = [];
+  providerId = "";
+  private socket: WebSocket | undefined;
+
+  constructor(private readonly options: FakeProviderOptions) {}
+
+  /** Connects and registers; resolves with the provider id from RegisterAck. */
+  async connect(): Promise<string> {
+    const socket = new WebSocket(this.options.url);
+    this.socket = socket;
+    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      if (!isBinary) return;
+      const decoded = decodeFrame(toBytes(data));
+      if (!decoded.ok) return;
+      this.received.push(decoded.frame);
+      if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    this.send({
+      case: "register",
+      value: {
+        version: "0.0.0-fake",
+        hardware: { chip: "fake", memoryGb: 16 },
+        models: this.options.models.map((id) => ({
+          id,
+          templateOk: true,
+          contextLength: 4096,
+          quantization: "f32",
+        })),
+        encryptionPublicKey: this.keys.publicKey,
+      },
+    });
+    const ack = await this.waitFor("registerAck");
+    this.providerId = ack.kind.case === "registerAck" ? ack.kind.value.providerId : "";
+    return this.providerId;
+  }
+
+  send(kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): void {
+    this.sendRaw(encodeFrame(create(ProviderFrameSchema, { kind })));
+  }
+
+  sendRaw(bytes: Uint8Array | string): void {
+    this.socket?.send(bytes, { binary: typeof bytes !== "string" });
+  }
+
+  /** Resolves with the first received frame of that kind (already received or arriving later). */
+  async waitFor(
+    kind: NonNullable<ProviderFrame["kind"]["case"]>,
+    timeoutMs = 5000,
+  ): Promise<ProviderFrame> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find((f) => f.kind.case === kind);
+      if (found) return found;
+      if (Date.now() > until)
+        throw new Error(`fake provider: no ${kind} frame within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Drops the connection abruptly, as a crashed provider would. */
+  kill(): void {
+    this.socket?.terminate();
+  }
+
+  close(): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once("close", () => resolve());
+      socket.terminate();
+    });
+  }
+
+  private answer(request: InferenceRequest): void {
+    const key = boxBeforenm(request.senderPublicKey, this.keys.secretKey);
+    const body = fromBinary(InferenceBodySchema, openWithSharedKey(key, request.encryptedBody));
+    this.requests.push(body);
+    const reply = this.options.reply?.(body, request) ?? { pieces: ["fake ", "reply"] };
+    this.send({ case: "inferenceAccepted", value: { requestId: request.requestId } });
+    reply.pieces.forEach((text, i) => {
+      const payload = toBinary(
+        ChunkPayloadSchema,
+        create(ChunkPayloadSchema, { text, tokenCount: 1 }),
+      );
+      this.send({
+        case: "chunk",
+        value: {
+          requestId: request.requestId,
+          sequence: reply.sequences?.[i] ?? i,
+          encryptedPayload: sealWithSharedKey(key, payload),
+          tokenCount: 1,
+        },
+      });
+    });
+    if (reply.complete === false) return;
+    this.send({
+      case: "complete",
+      value: {
+        requestId: request.requestId,
+        usage: { promptTokens: 3, completionTokens: reply.pieces.length },
+        finishReason: FinishReason.STOP,
+      },
+    });
+  }
+}

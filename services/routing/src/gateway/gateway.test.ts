@@ -1,0 +1,214 @@
+import http from "node:http";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+} from "@connectrpc/connect";
+import {
+  boxBeforenm,
+  generateKeyPair,
+  openWithSharedKey,
+  sealWithSharedKey,
+} from "@darkbloom/crypto";
+import {
+  ChunkPayloadSchema,
+  InferenceBodySchema,
+  RoutingService,
+  TrustLevel,
+  type InferResponse,
+} from "@darkbloom/proto";
+import { createLogger, createMetricsRegistry, type Registry } from "@darkbloom/telemetry";
+import { FakeProvider, type FakeReply } from "@darkbloom/testing";
+import { expect } from "chai";
+import { ProviderRegistry } from "../registry/provider-registry.js";
+import { Reservations } from "../reservations.js";
+import { createRoutingService } from "../service.js";
+import { ProviderGateway } from "./gateway.js";
+
+interface Harness {
+  url: string;
+  registry: ProviderRegistry;
+  metrics: Registry;
+  client: Client<typeof RoutingService>;
+  close(): Promise<void>;
+}
+
+async function startHarness(): Promise<Harness> {
+  const registry = new ProviderRegistry();
+  const reservations = new Reservations(5000);
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
+  const gateway = new ProviderGateway(
+    registry,
+    {
+      path: "/ws",
+      registerTimeoutMs: 2000,
+      heartbeatIntervalMs: 1000,
+      livenessTimeoutMs: 10_000,
+      writeTimeoutMs: 2000,
+      maxFrameBytes: 64 * 1024,
+    },
+    metrics,
+    createLogger({ level: "error" }),
+    (id) => reservations.dropProvider(id),
+  );
+  const server = http.createServer();
+  server.on("upgrade", (req, socket, head: Buffer) => {
+    if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const client = createClient(
+    RoutingService,
+    createRouterTransport(({ service }) =>
+      service(RoutingService, createRoutingService({ registry, reservations })),
+    ),
+  );
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    registry,
+    metrics,
+    client,
+    async close() {
+      gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Runs one sealed request the way the edge does and returns the opened text and final event. */
+async function infer(
+  h: Harness,
+  model: string,
+  signal?: AbortSignal,
+): Promise<{ text: string; last: InferResponse | undefined }> {
+  const requestId = `r-${Math.random().toString(36).slice(2)}`;
+  const reservation = await h.client.reserve({
+    requestId,
+    metadata: { model, maxTokens: 8 },
+    minTrust: TrustLevel.UNSPECIFIED,
+  });
+  const eph = generateKeyPair();
+  const key = boxBeforenm(reservation.providerPublicKey, eph.secretKey);
+  const body = create(InferenceBodySchema, { model, input: { case: "prompt", value: "hello" } });
+  let text = "";
+  let last: InferResponse | undefined;
+  for await (const ev of h.client.infer(
+    {
+      reservationId: reservation.reservationId,
+      requestId,
+      senderPublicKey: eph.publicKey,
+      encryptedBody: sealWithSharedKey(key, toBinary(InferenceBodySchema, body)),
+    },
+    { signal },
+  )) {
+    last = ev;
+    if (ev.kind.case === "chunk")
+      text += fromBinary(
+        ChunkPayloadSchema,
+        openWithSharedKey(key, ev.kind.value.encryptedPayload),
+      ).text;
+  }
+  return { text, last };
+}
+
+const metricValue = async (metrics: Registry, name: string): Promise<number> =>
+  (await metrics.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+
+describe("ProviderGateway", function () {
+  this.timeout(10_000);
+  let h: Harness;
+  const providers: FakeProvider[] = [];
+  const fake = async (
+    models: string[],
+    reply?: (n: number) => FakeReply,
+  ): Promise<FakeProvider> => {
+    let n = 0;
+    const p = new FakeProvider({ url: h.url, models, reply: reply ? () => reply(n++) : undefined });
+    providers.push(p);
+    await p.connect();
+    return p;
+  };
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await Promise.all(providers.splice(0).map((p) => p.close()));
+    await h.close();
+  });
+
+  it("registers a provider, relays its sealed reply, and forgets it on disconnect", async () => {
+    const p = await fake(["m1"]);
+    expect((await h.client.listModels({})).models.map((m) => m.id)).to.deep.equal(["m1"]);
+    const { text, last } = await infer(h, "m1");
+    expect(text).to.equal("fake reply");
+    expect(last?.kind.case).to.equal("complete");
+    expect(p.requests[0]?.model).to.equal("m1");
+    await p.close();
+    await waitUntil(() => h.registry.size === 0);
+    expect((await h.client.listModels({})).models).to.deep.equal([]);
+  });
+
+  it("answers a garbage frame with a protocol error, counts it, and keeps the connection serving", async () => {
+    const p = await fake(["m1"]);
+    p.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]));
+    const err = await p.waitFor("protocolError");
+    expect(err.kind.case === "protocolError" && err.kind.value.code).to.equal("malformed_frame");
+    expect(await metricValue(h.metrics, "darkbloom_provider_bad_frames_total")).to.equal(1);
+    expect((await infer(h, "m1")).text).to.equal("fake reply");
+  });
+
+  it("fails only the request whose chunks arrive out of order", async () => {
+    await fake(["m1"], (n) =>
+      n === 0 ? { pieces: ["a", "b"], sequences: [0, 5] } : { pieces: ["ok"] },
+    );
+    const broken = await infer(h, "m1");
+    expect(broken.last?.kind.case).to.equal("error");
+    expect((await infer(h, "m1")).text).to.equal("ok");
+  });
+
+  it("ends an in-flight request with a 502 error event when its provider drops", async () => {
+    const p = await fake(["m1"], () => ({ pieces: ["partial"], complete: false }));
+    const pending = infer(h, "m1");
+    await p.waitFor("inferenceRequest");
+    await new Promise((r) => setTimeout(r, 50));
+    p.kill();
+    const { text, last } = await pending;
+    expect(text).to.equal("partial");
+    expect(last?.kind.case).to.equal("error");
+    expect(last?.kind.case === "error" && last.kind.value.statusCode).to.equal(502);
+  });
+
+  it("sends the provider a cancel when the consumer goes away", async () => {
+    const p = await fake(["m1"], () => ({ pieces: ["x"], complete: false }));
+    const abort = new AbortController();
+    const pending = infer(h, "m1", abort.signal).catch((e: unknown) => e);
+    await p.waitFor("inferenceRequest");
+    abort.abort();
+    await pending;
+    const cancel = await p.waitFor("cancel");
+    expect(cancel.kind.case === "cancel" && cancel.kind.value.requestId).to.match(/^r-/);
+  });
+
+  it("refuses a reservation for a model nobody serves", async () => {
+    await fake(["m1"]);
+    const err = await h.client.reserve({ requestId: "x", metadata: { model: "other" } }).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err?.code).to.equal(Code.NotFound);
+    expect(err?.rawMessage).to.match(/no provider serves model other/);
+  });
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
