@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/inference.proto.
  */
 export const file_darkbloom_v1_inference: GenFile = /*@__PURE__*/
-  fileDesc("ChxkYXJrYmxvb20vdjEvaW5mZXJlbmNlLnByb3RvEgxkYXJrYmxvb20udjEipgEKDUluZmVyZW5jZUJvZHkSDQoFbW9kZWwYASABKAkSJwoEY2hhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5DaGF0SW5wdXRIABIQCgZwcm9tcHQYAyABKAlIABIuCghzYW1wbGluZxgEIAEoCzIcLmRhcmtibG9vbS52MS5TYW1wbGluZ1BhcmFtcxISCgphY2NvdW50X2lkGAUgASgJQgcKBWlucHV0IpMBCglDaGF0SW5wdXQSKwoIbWVzc2FnZXMYASADKAsyGS5kYXJrYmxvb20udjEuQ2hhdE1lc3NhZ2USIQoFdG9vbHMYAiADKAsyEi5kYXJrYmxvb20udjEuVG9vbBIYChB0b29sX2Nob2ljZV9qc29uGAMgASgJEhwKFHJlc3BvbnNlX2Zvcm1hdF9qc29uGAQgASgJInwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCRIMCgRuYW1lGAMgASgJEhQKDHRvb2xfY2FsbF9pZBgEIAEoCRIqCgp0b29sX2NhbGxzGAUgAygLMhYuZGFya2Jsb29tLnYxLlRvb2xDYWxsIjwKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSFgoOYXJndW1lbnRzX2pzb24YAyABKAkiQgoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgDIAEoCSKWAQoOU2FtcGxpbmdQYXJhbXMSEgoKbWF4X3Rva2VucxgBIAEoDRIYCgt0ZW1wZXJhdHVyZRgCIAEoAkgAiAEBEhIKBXRvcF9wGAMgASgCSAGIAQESEQoEc2VlZBgEIAEoBEgCiAEBEgwKBHN0b3AYBSADKAlCDgoMX3RlbXBlcmF0dXJlQggKBl90b3BfcEIHCgVfc2VlZCIxCgxDaHVua1BheWxvYWQSDAoEdGV4dBgBIAEoCRITCgt0b2tlbl9jb3VudBgCIAEoDWIGcHJvdG8z");
+  fileDesc("ChxkYXJrYmxvb20vdjEvaW5mZXJlbmNlLnByb3RvEgxkYXJrYmxvb20udjEipgEKDUluZmVyZW5jZUJvZHkSDQoFbW9kZWwYASABKAkSJwoEY2hhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5DaGF0SW5wdXRIABIQCgZwcm9tcHQYAyABKAlIABIuCghzYW1wbGluZxgEIAEoCzIcLmRhcmtibG9vbS52MS5TYW1wbGluZ1BhcmFtcxISCgphY2NvdW50X2lkGAUgASgJQgcKBWlucHV0IpMBCglDaGF0SW5wdXQSKwoIbWVzc2FnZXMYASADKAsyGS5kYXJrYmxvb20udjEuQ2hhdE1lc3NhZ2USIQoFdG9vbHMYAiADKAsyEi5kYXJrYmxvb20udjEuVG9vbBIYChB0b29sX2Nob2ljZV9qc29uGAMgASgJEhwKFHJlc3BvbnNlX2Zvcm1hdF9qc29uGAQgASgJInwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCRIMCgRuYW1lGAMgASgJEhQKDHRvb2xfY2FsbF9pZBgEIAEoCRIqCgp0b29sX2NhbGxzGAUgAygLMhYuZGFya2Jsb29tLnYxLlRvb2xDYWxsIjwKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSFgoOYXJndW1lbnRzX2pzb24YAyABKAkiQgoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgDIAEoCSKWAQoOU2FtcGxpbmdQYXJhbXMSEgoKbWF4X3Rva2VucxgBIAEoDRIYCgt0ZW1wZXJhdHVyZRgCIAEoAkgAiAEBEhIKBXRvcF9wGAMgASgCSAGIAQESEQoEc2VlZBgEIAEoBEgCiAEBEgwKBHN0b3AYBSADKAlCDgoMX3RlbXBlcmF0dXJlQggKBl90b3BfcEIHCgVfc2VlZCJiCgxDaHVua1BheWxvYWQSDAoEdGV4dBgBIAEoCRITCgt0b2tlbl9jb3VudBgCIAEoDRIvCgp0b29sX2NhbGxzGAMgAygLMhsuZGFya2Jsb29tLnYxLlRvb2xDYWxsRGVsdGEiUQoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhcKD2FyZ3VtZW50c19kZWx0YRgEIAEoCWIGcHJvdG8z");
 
 /**
  * The plaintext of an inference request. It is serialized, then sealed to the provider's X25519
@@ -242,6 +242,14 @@ export type ChunkPayload = Message<"darkbloom.v1.ChunkPayload"> & {
    * @generated from field: uint32 token_count = 2;
    */
   tokenCount: number;
+
+  /**
+   * Tool calls the model is making, streamed as deltas (OpenAI's shape: first delta of a call
+   * carries id and name, later ones append to its arguments).
+   *
+   * @generated from field: repeated darkbloom.v1.ToolCallDelta tool_calls = 3;
+   */
+  toolCalls: ToolCallDelta[];
 };
 
 /**
@@ -250,4 +258,38 @@ export type ChunkPayload = Message<"darkbloom.v1.ChunkPayload"> & {
  */
 export const ChunkPayloadSchema: GenMessage<ChunkPayload> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 6);
+
+/**
+ * @generated from message darkbloom.v1.ToolCallDelta
+ */
+export type ToolCallDelta = Message<"darkbloom.v1.ToolCallDelta"> & {
+  /**
+   * Position of the call among this response's tool calls.
+   *
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string arguments_delta = 4;
+   */
+  argumentsDelta: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.ToolCallDelta.
+ * Use `create(ToolCallDeltaSchema)` to create a new message.
+ */
+export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_inference, 7);
 

@@ -15,6 +15,7 @@ import {
   RoutingMetadataSchema,
   type InferenceBody,
   type RoutingService,
+  type ToolCallDelta,
   type TrustLevel,
 } from "@darkbloom/proto";
 import { EdgeError } from "../errors/edge-error.js";
@@ -33,7 +34,7 @@ export interface InferenceInput {
 
 export type InferenceEvent =
   | { type: "started"; providerId: string; trustLevel: TrustLevel; keyFingerprint: string }
-  | { type: "delta"; text: string; tokens: number }
+  | { type: "delta"; text: string; tokens: number; toolCalls: readonly ToolCallDelta[] }
   | { type: "done"; promptTokens: number; completionTokens: number; finishReason: FinishReason };
 
 /** Failure after the provider started producing output: what was delivered is known. */
@@ -115,7 +116,7 @@ export async function* runInference(
             openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
           );
           delivered += payload.tokenCount;
-          yield { type: "delta", text: payload.text, tokens: payload.tokenCount };
+          yield { type: "delta", text: payload.text, tokens: payload.tokenCount, toolCalls: payload.toolCalls };
           break;
         }
         case "complete":
