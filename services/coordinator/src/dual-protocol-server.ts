@@ -19,12 +19,17 @@ export class DualProtocolServer {
   readonly http2: http2.Http2Server;
   private readonly tcp: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
   private stateValue: ServerState = { kind: "idle" };
 
   constructor(h1: Http1Handler, h2: Http2Handler) {
     this.http1 = http.createServer({ keepAliveTimeout: 65_000 }, h1);
     this.http2 = http2.createServer({}, h2);
     this.tcp = net.createServer((socket) => this.route(socket));
+    this.http2.on("session", (session) => {
+      this.sessions.add(session);
+      session.once("close", () => this.sessions.delete(session));
+    });
   }
 
   get state(): ServerState {
@@ -38,6 +43,9 @@ export class DualProtocolServer {
         const address = this.tcp.address();
         const actual = typeof address === "object" && address ? address.port : port;
         this.stateValue = { kind: "listening", port: actual };
+        // http.Server starts tracking its connections (the idle list behind closeIdleConnections,
+        // the headers and request timeouts) on 'listening'; it never listens itself, so tell it.
+        this.http1.emit("listening");
         resolve(actual);
       });
     });
@@ -48,7 +56,11 @@ export class DualProtocolServer {
     if (this.stateValue.kind === "closed") return;
     this.stateValue = { kind: "closed" };
     const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
-    this.http1.closeIdleConnections();
+    // Closes idle keep-alive connections and stops the connection-tracking interval; the callback
+    // only reports that http1 itself was never listening.
+    this.http1.close(() => undefined);
+    // GOAWAY: in-flight streams finish, then each session closes its socket.
+    for (const session of this.sessions) session.close();
     const deadline = setTimeout(() => {
       for (const s of this.sockets) s.destroy();
     }, graceMs);
@@ -68,7 +80,14 @@ export class DualProtocolServer {
       socket.unshift(first);
       const n = Math.min(first.length, H2_PREFACE.length);
       const isH2 = n > 0 && first.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-      (isH2 ? this.http2 : this.http1).emit("connection", socket);
+      if (isH2) {
+        // The HTTP/2 session reads the unshifted bytes itself on the next tick and then consumes
+        // the socket natively; resuming here would hand the preface to a JS 'data' flow instead,
+        // and the session would answer GOAWAY ("bad client magic").
+        this.http2.emit("connection", socket);
+        return;
+      }
+      this.http1.emit("connection", socket);
       socket.resume();
     });
     socket.on("error", () => socket.destroy());
