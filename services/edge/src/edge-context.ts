@@ -3,6 +3,8 @@ import type { Client } from "@connectrpc/connect";
 import type { LedgerService, RoutingService } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import type { EdgeError } from "./errors/edge-error.js";
+import type { RequestTiming } from "./timing/request-timing.js";
+import type { SealedDeps } from "./sealed-body/index.js";
 
 export interface Principal {
   accountId: string;
@@ -13,6 +15,8 @@ export interface Principal {
 export interface EdgeOptions {
   maxBodyBytes: number;
   defaultMaxTokens: number;
+  /** SSE `: keep-alive` comment interval while a stream waits for output (0 = off; default 10 s). */
+  keepAliveIntervalMs?: number;
 }
 
 /** Everything the edge needs from the rest of the coordinator, passed in by the composition root. */
@@ -22,6 +26,8 @@ export interface EdgeDeps {
   authenticate(apiKey: string): Promise<Principal | null>;
   log: Logger;
   options: EdgeOptions;
+  /** Sealed bodies (compat mode) and sealed mode; absent: both are off. */
+  sealed?: SealedDeps;
 }
 
 export type EdgeContext = EdgeDeps;
@@ -39,4 +45,8 @@ export interface EdgeRequest {
   signal: AbortSignal;
   log: Logger;
   toEdgeError(err: unknown): EdgeError;
+  /** The request's stopwatch (X-Timing). */
+  timing: RequestTiming;
+  /** Interval of SSE `: keep-alive` comments while a stream waits for output (0 = off). */
+  keepAliveIntervalMs: number;
 }

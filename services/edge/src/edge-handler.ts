@@ -8,18 +8,46 @@ import { generationId, requestIdFrom } from "./http/request-id.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { MidStreamError } from "./inference/run-inference.js";
 import { chatCompletions } from "./openai/chat-completions.js";
-import { listModels } from "./openai/models.js";
+import { completions } from "./openai/completions.js";
+import { createResponse } from "./responses/create-response.js";
+import { createMessage } from "./anthropic/create-message.js";
+import { anthropicErrorBody } from "./errors/anthropic-error.js";
+import { listModels, modelCapacity } from "./openai/models.js";
+import { serveOpenApi } from "./openapi/serve-openapi.js";
+import { RequestTiming } from "./timing/request-timing.js";
+import {
+  sealedBodyGate,
+  sealedProviderKeys,
+  sealedReserve,
+  sealedSubmit,
+  type GateResult,
+} from "./sealed-body/index.js";
 
 interface Route {
   method: "GET" | "POST";
   path: string;
   idPrefix: string;
   handle(ctx: EdgeDeps, req: EdgeRequest): Promise<void>;
+  /** The error body in this API's own shape (default: OpenAI's). */
+  errorBody?: (err: EdgeError) => unknown;
 }
 
-const ROUTES: readonly Route[] = [
+export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/models", idPrefix: "models", handle: listModels },
+  { method: "GET", path: "/v1/models/capacity", idPrefix: "models", handle: modelCapacity },
   { method: "POST", path: "/v1/chat/completions", idPrefix: "chatcmpl", handle: chatCompletions },
+  { method: "POST", path: "/v1/completions", idPrefix: "cmpl", handle: completions },
+  { method: "POST", path: "/v1/responses", idPrefix: "resp", handle: createResponse },
+  {
+    method: "POST",
+    path: "/v1/messages",
+    idPrefix: "msg",
+    handle: createMessage,
+    errorBody: anthropicErrorBody,
+  },
+  { method: "GET", path: "/v1/sealed/provider-keys", idPrefix: "keys", handle: sealedProviderKeys },
+  { method: "POST", path: "/v1/sealed/reserve", idPrefix: "sealed", handle: sealedReserve },
+  { method: "POST", path: "/v1/sealed/completions", idPrefix: "sealed", handle: sealedSubmit },
 ];
 
 export type EdgeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -29,7 +57,8 @@ export function createEdgeHandler(deps: EdgeDeps): {
   handle: EdgeHandler;
   matches(path: string): boolean;
 } {
-  const matches = (path: string): boolean => path.startsWith("/v1/") || path === "/health";
+  const matches = (path: string): boolean =>
+    path.startsWith("/v1/") || path === "/health" || path === "/openapi.json";
   const handle: EdgeHandler = (req, res) => {
     serve(deps, req, res).catch((err: unknown) => {
       deps.log.error("edge handler crashed", {
@@ -48,9 +77,17 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
   const path = new URL(req.url ?? "/", "http://edge").pathname;
   const log = deps.log.child({ requestId });
   if (path === "/health") return sendJson(res, 200, { status: "ok" });
+  if (path === "/openapi.json") return serveOpenApi(res);
 
   const route = ROUTES.find((r) => r.path === path);
+  const timing = new RequestTiming();
+  const genId = generationId(route?.idPrefix ?? "gen");
+  res.setHeader("x-darkbloom-generation-id", genId);
   try {
+    const gate: GateResult = deps.sealed
+      ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
+      : { kind: "plain" };
+    if (gate.kind === "handled") return;
     if (!route)
       throw new EdgeError(
         404,
@@ -84,9 +121,12 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         "invalid_api_key",
         "Incorrect API key provided.",
       );
+    timing.mark("auth");
     const json =
       route.method === "POST"
-        ? parseJsonObject(await readBody(req, deps.options.maxBodyBytes))
+        ? parseJsonObject(
+            gate.kind === "opened" ? gate.body : await readBody(req, deps.options.maxBodyBytes),
+          )
         : {};
 
     const abort = new AbortController();
@@ -97,13 +137,15 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
       req,
       res,
       requestId,
-      generationId: generationId(route.idPrefix),
+      generationId: genId,
       createdUnix: Math.floor(Date.now() / 1000),
       principal,
       json,
       signal: abort.signal,
       log: log.child({ accountId: principal.accountId }),
       toEdgeError,
+      timing,
+      keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,
     });
   } catch (err) {
     const edge = err instanceof MidStreamError ? err.edge : toEdgeError(err);
@@ -111,6 +153,9 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
       log.warn("request failed", { status: edge.status, code: edge.code ?? "" });
     if (edge.status === 413) res.setHeader("connection", "close");
     res.setHeader("x-request-id", requestId);
-    sendError(res, edge);
+    if (!res.headersSent) res.setHeader("x-timing", timing.header());
+    if (route?.errorBody && !res.headersSent)
+      sendJson(res, edge.status, route.errorBody(edge), { ...edge.headers });
+    else sendError(res, edge);
   }
 }

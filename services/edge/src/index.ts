@@ -2,3 +2,9 @@ export { createEdgeHandler } from "./edge-handler.js";
 export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
 export { EdgeError } from "./errors/edge-error.js";
+export {
+  createSealedDeps,
+  sealedBodyMigrations,
+  type SealedDeps,
+  type SealedOptions,
+} from "./sealed-body/index.js";

@@ -16,6 +16,14 @@ describe("toEdgeError", () => {
     });
   }
 
+  it("turns the router's ResourceExhausted retry-after hint into 429 + Retry-After", () => {
+    const edge = toEdgeError(
+      new ConnectError("busy", Code.ResourceExhausted, { "retry-after": "7" }),
+    );
+    expect(edge.status).to.equal(429);
+    expect(edge.headers["retry-after"]).to.equal("7");
+  });
+
   it("hides the message of internal errors from the consumer", () => {
     expect(toEdgeError(new Error("db password is hunter2")).message).to.equal("internal error");
   });

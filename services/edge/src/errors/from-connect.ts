@@ -38,7 +38,10 @@ export function toEdgeError(err: unknown): EdgeError {
   const m = CONNECT_TO_HTTP[ce.code];
   const message =
     ce.code === Code.Unknown || ce.code === Code.Internal ? "internal error" : ce.rawMessage;
-  return new EdgeError(m.status, m.type, m.code, message, null, {}, { cause: err });
+  // The router's "too busy" (ResourceExhausted) carries a retry-after hint in seconds.
+  const retryAfter = ce.metadata.get("retry-after");
+  const headers: Record<string, string> = retryAfter ? { "retry-after": retryAfter } : {};
+  return new EdgeError(m.status, m.type, m.code, message, null, headers, { cause: err });
 }
 
 /** Maps a provider's InferenceError status code (HTTP-like) to an EdgeError. */

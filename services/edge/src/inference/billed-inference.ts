@@ -49,19 +49,24 @@ export async function* billedInference(
   let providerId = "";
   let delivered = 0;
   let settled = false;
-  const settle = async (promptTokens: number, completionTokens: number): Promise<void> => {
+  const settle = async (
+    promptTokens: number,
+    completionTokens: number,
+  ): Promise<bigint | undefined> => {
     settled = true;
     try {
-      await deps.ledger.settle({
+      const settledRes = await deps.ledger.settle({
         requestId: input.requestId,
         providerAccountId: providerId,
         usage: { promptTokens, completionTokens },
       });
+      return settledRes.chargedMicroUsd;
     } catch (err) {
       deps.log.error("settlement failed; the hold stays until it is swept", {
         requestId: input.requestId,
         error: String(err),
       });
+      return undefined;
     }
   };
 
@@ -69,7 +74,10 @@ export async function* billedInference(
     for await (const ev of runInference(deps.routing, input)) {
       if (ev.type === "started") providerId = ev.providerId;
       else if (ev.type === "delta") delivered += ev.tokens;
-      else if (ev.type === "done") await settle(ev.promptTokens, ev.completionTokens);
+      else if (ev.type === "done") {
+        yield { ...ev, costMicroUsd: await settle(ev.promptTokens, ev.completionTokens) };
+        continue;
+      }
       yield ev;
     }
   } catch (err) {

@@ -30,12 +30,23 @@ export interface InferenceInput {
   stream: boolean;
   minTrust: TrustLevel;
   signal: AbortSignal;
+  /** The consumer's quantization allow-list (empty = any). */
+  quantizations?: readonly string[];
+  /** Called once a provider is reserved (the request's X-Timing `reserve` phase). */
+  onReserved?: () => void;
 }
 
 export type InferenceEvent =
   | { type: "started"; providerId: string; trustLevel: TrustLevel; keyFingerprint: string }
   | { type: "delta"; text: string; tokens: number; toolCalls: readonly ToolCallDelta[] }
-  | { type: "done"; promptTokens: number; completionTokens: number; finishReason: FinishReason };
+  | {
+      type: "done";
+      promptTokens: number;
+      completionTokens: number;
+      finishReason: FinishReason;
+      /** What the consumer was charged, once settled (set by billedInference). */
+      costMicroUsd?: bigint;
+    };
 
 /** Failure after the provider started producing output: what was delivered is known. */
 export class MidStreamError extends Error {
@@ -60,6 +71,7 @@ export async function* runInference(
     .reserve({
       requestId: input.requestId,
       minTrust: input.minTrust,
+      quantizations: [...(input.quantizations ?? [])],
       metadata: create(RoutingMetadataSchema, {
         model: input.body.model,
         estimatedPromptTokens: input.estimatedPromptTokens,
@@ -84,32 +96,55 @@ export async function* runInference(
       throw toEdgeError(err);
     });
 
+  input.onReserved?.();
   const ephemeral = generateKeyPair();
-  const sharedKey = boxBeforenm(reservation.providerPublicKey, ephemeral.secretKey);
+  let sharedKey = boxBeforenm(reservation.providerPublicKey, ephemeral.secretKey);
   ephemeral.secretKey.fill(0);
+  // Hedging/failover: the body is also sealed to each alternate provider with its own ephemeral
+  // key; `started` names the provider that won, whose key then opens the chunks.
+  const alternates = reservation.alternates.map((c) => {
+    const eph = generateKeyPair();
+    const key = boxBeforenm(c.providerPublicKey, eph.secretKey);
+    eph.secretKey.fill(0);
+    return { candidate: c, senderPublicKey: eph.publicKey, key };
+  });
+  let winner = { trustLevel: reservation.trustLevel, keyFingerprint: reservation.keyFingerprint };
   const guard = new NonceGuard();
   let delivered = 0;
   try {
-    const sealed = sealWithSharedKey(sharedKey, toBinary(InferenceBodySchema, input.body));
+    const plain = toBinary(InferenceBodySchema, input.body);
+    const sealed = sealWithSharedKey(sharedKey, plain);
     const events = routing.infer(
       {
         reservationId: reservation.reservationId,
         requestId: input.requestId,
         senderPublicKey: ephemeral.publicKey,
         encryptedBody: sealed,
+        alternates: alternates.map((a) => ({
+          providerId: a.candidate.providerId,
+          senderPublicKey: a.senderPublicKey,
+          encryptedBody: sealWithSharedKey(a.key, plain),
+        })),
       },
       { signal: input.signal },
     );
     for await (const ev of events) {
       switch (ev.kind.case) {
-        case "started":
+        case "started": {
+          const startedOn = ev.kind.value.providerId;
+          const alt = alternates.find((a) => a.candidate.providerId === startedOn);
+          if (alt) {
+            sharedKey = alt.key;
+            winner = alt.candidate;
+          }
           yield {
             type: "started",
             providerId: ev.kind.value.providerId,
-            trustLevel: reservation.trustLevel,
-            keyFingerprint: reservation.keyFingerprint,
+            trustLevel: winner.trustLevel,
+            keyFingerprint: winner.keyFingerprint,
           };
           break;
+        }
         case "chunk": {
           const payload = fromBinary(
             ChunkPayloadSchema,
@@ -163,5 +198,6 @@ export async function* runInference(
     throw edge;
   } finally {
     sharedKey.fill(0);
+    for (const a of alternates) a.key.fill(0);
   }
 }

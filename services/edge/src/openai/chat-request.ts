@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema, type InferenceBody } from "@darkbloom/proto";
 import { z } from "zod";
-import { badRequest } from "../errors/edge-error.js";
+import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
+import { parseBody, stopList } from "./chat-validate.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart), z.null()]);
@@ -57,7 +58,10 @@ export const chatRequestSchema = z.object({
   seed: z.number().int().nonnegative().nullable().optional(),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
-  n: z.literal(1).nullable().optional(),
+  n: z
+    .literal(1, { errorMap: () => ({ message: "only n=1 is supported (one choice per request)" }) })
+    .nullable()
+    .optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   user: z.string().optional(),
@@ -67,14 +71,7 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
 /** Validates a parsed JSON body; the first problem becomes a 400 naming its field. */
 export function parseChatRequest(json: unknown): ChatRequest {
-  const result = chatRequestSchema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const param = issue?.path.join(".") ?? null;
-  throw badRequest(
-    `${param ? `${param}: ` : ""}${issue?.message ?? "invalid request"}`,
-    param || null,
-  );
+  return parseBody(chatRequestSchema, json);
 }
 
 const flatten = (c: z.infer<typeof content> | undefined): string =>
@@ -90,7 +87,7 @@ export function toInferenceBody(
   maxTokens: number,
   accountId: string,
 ): InferenceBody {
-  const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
+  const stop = stopList(req.stop);
   return create(InferenceBodySchema, {
     model: req.model,
     accountId,
@@ -131,13 +128,25 @@ export function toInferenceBody(
   });
 }
 
-/**
- * An upper bound on prompt tokens without a tokenizer: byte-level BPE never yields more tokens
- * than UTF-8 bytes, plus a few template tokens per message.
- */
 export function estimatePromptTokens(req: ChatRequest): number {
-  let n = 8;
-  for (const m of req.messages) n += Buffer.byteLength(flatten(m.content)) + 8;
-  for (const t of req.tools ?? []) n += Buffer.byteLength(JSON.stringify(t));
-  return n;
+  return estimateTokens([
+    ...req.messages.map((m) => flatten(m.content)),
+    ...(req.tools ?? []).map((t) => JSON.stringify(t)),
+  ]);
+}
+
+/** The validated chat request as an inference plan. */
+export function chatPlan(
+  req: ChatRequest,
+  defaultMaxTokens: number,
+  accountId: string,
+): InferencePlan {
+  const maxTokens = maxTokensOf(req, defaultMaxTokens);
+  return {
+    body: toInferenceBody(req, maxTokens, accountId),
+    maxTokens,
+    estimatedPromptTokens: estimatePromptTokens(req),
+    stream: req.stream === true,
+    routing: DEFAULT_ROUTING,
+  };
 }

@@ -1,24 +1,92 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { GetPriceResponse, ModelCapacity } from "@darkbloom/proto";
 import type { EdgeContext, EdgeRequest } from "../edge-context.js";
 import { sendJson } from "../http/respond.js";
 
-/** GET /v1/models: the models at least one connected provider serves right now. */
+/** USD per token as a decimal string (OpenRouter's `pricing` convention). */
+const perToken = (microUsdPerMillion: bigint): string =>
+  (Number(microUsdPerMillion) / 1e12).toFixed(14).replace(/0+$/, "").replace(/\.$/, "");
+
+async function priceOf(ctx: EdgeContext, model: string): Promise<GetPriceResponse | undefined> {
+  try {
+    return await ctx.ledger.getPrice({ model });
+  } catch (err) {
+    if (ConnectError.from(err).code === Code.NotFound) return undefined;
+    throw err;
+  }
+}
+
+/** GET /v1/models: OpenAI's list shape plus pricing, context length and live availability. */
 export async function listModels(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
   const { models } = await ctx.routing.listModels({});
-  sendJson(
-    req.res,
-    200,
-    {
-      object: "list",
-      data: models.map((m) => ({
+  const data = await Promise.all(
+    models.map(async (m) => {
+      const price = await priceOf(ctx, m.id);
+      return {
         id: m.id,
-        object: "model",
+        object: "model" as const,
         created: 0,
         owned_by: "darkbloom",
         context_length: m.contextLength,
         quantization: m.quantization,
         providers: m.providers,
-      })),
-    },
-    { "x-request-id": req.requestId },
+        pricing: price
+          ? {
+              prompt: perToken(price.inputMicroUsdPerMillion),
+              completion: perToken(price.outputMicroUsdPerMillion),
+              prompt_micro_usd_per_million: Number(price.inputMicroUsdPerMillion),
+              completion_micro_usd_per_million: Number(price.outputMicroUsdPerMillion),
+            }
+          : null,
+      };
+    }),
   );
+  sendJson(req.res, 200, { object: "list", data }, { "x-request-id": req.requestId });
+}
+
+/** Per model capacity: from RoutingService.GetModelCapacity, or derived from the live fleet. */
+async function capacities(ctx: EdgeContext): Promise<ModelCapacity[] | undefined> {
+  try {
+    return (await ctx.routing.getModelCapacity({})).models;
+  } catch (err) {
+    if (ConnectError.from(err).code === Code.Unimplemented) return undefined;
+    throw err;
+  }
+}
+
+/** GET /v1/models/capacity: providers, warm slots, queue depth and estimated wait per model. */
+export async function modelCapacity(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
+  const fromRouting = await capacities(ctx);
+  let data;
+  if (fromRouting) {
+    data = fromRouting.map((m) => ({
+      id: m.model,
+      object: "model.capacity" as const,
+      providers: m.providers,
+      warm_slots: m.warmSlots,
+      running: m.running,
+      waiting: m.waiting,
+      queue_depth: m.queueDepth,
+      estimated_wait_ms: m.estimatedWaitMs,
+    }));
+  } else {
+    const [{ models }, { providers }] = await Promise.all([
+      ctx.routing.listModels({}),
+      ctx.routing.listProviders({}),
+    ]);
+    data = models.map((m) => {
+      const serving = providers.filter((p) => p.modelIds.includes(m.id));
+      return {
+        id: m.id,
+        object: "model.capacity" as const,
+        providers: m.providers,
+        warm_slots: m.providers,
+        running: serving.reduce((n, p) => n + p.inFlight, 0),
+        waiting: 0,
+        queue_depth: 0,
+        estimated_wait_ms: 0,
+      };
+    });
+  }
+  sendJson(req.res, 200, { object: "list", data }, { "x-request-id": req.requestId });
 }

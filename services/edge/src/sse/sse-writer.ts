@@ -23,9 +23,14 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
-  /** Resolves once the event is handed to the socket buffer, waiting for drain when it is full. */
-  async data(payload: unknown): Promise<void> {
-    await this.write(`data: ${JSON.stringify(payload)}\n\n`);
+  /**
+   * Writes one `data:` event (with an `event:` name line when given, as the Responses and
+   * Anthropic streams use). Resolves once it is handed to the socket buffer, waiting for drain
+   * when that is full.
+   */
+  async data(payload: unknown, event?: string): Promise<void> {
+    const name = event ? `event: ${event}\n` : "";
+    await this.write(`${name}data: ${JSON.stringify(payload)}\n\n`);
   }
 
   async comment(text: string): Promise<void> {

@@ -1,0 +1,66 @@
+// GET /v1/keys, POST /v1/keys (the key is in this answer only), DELETE /v1/keys/{id}.
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "@darkbloom/auth";
+import { z } from "zod";
+import { sendJson } from "../http/respond.js";
+import { principalOf, type AccountRequest } from "./account-deps.js";
+import { n, parseBody } from "./json-body.js";
+
+const createKeySchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(z.string().min(1).max(64)).max(32).default([]),
+  /** Admins may create keys for other accounts. */
+  account_id: z.string().uuid().optional(),
+  rpm_limit: z.number().int().positive().nullable().default(null),
+  tpm_limit: z.number().int().positive().nullable().default(null),
+  budget_micro_usd: z.number().int().nonnegative().nullable().default(null),
+  budget_period: z.enum(["day", "week", "month"]).default("month"),
+});
+
+export async function listKeys(ctx: AccountRequest): Promise<void> {
+  const keys = await listApiKeys(ctx.deps.pool, principalOf(ctx).accountId);
+  sendJson(ctx.res, 200, { object: "list", data: keys.map(keyJson) });
+}
+
+export async function createKey(ctx: AccountRequest): Promise<void> {
+  const principal = principalOf(ctx);
+  const body = parseBody(createKeySchema, ctx.body);
+  const owner = principal.role === "admin" && body.account_id ? body.account_id : principal.accountId;
+  if (body.scopes.includes("admin") && principal.role !== "admin") {
+    sendJson(ctx.res, 403, {
+      error: { message: "only admins grant the admin scope", type: "permission_error", param: "scopes", code: "permission_denied" },
+    });
+    return;
+  }
+  const created = await createApiKey(ctx.deps.pool, owner, body.name, body.scopes, {
+    rpmLimit: body.rpm_limit,
+    tpmLimit: body.tpm_limit === null ? null : BigInt(body.tpm_limit),
+    budgetMicroUsd: body.budget_micro_usd === null ? null : BigInt(body.budget_micro_usd),
+    budgetPeriod: body.budget_period,
+  });
+  sendJson(ctx.res, 201, { object: "api_key", id: created.id, key: created.key, prefix: created.prefix, account_id: owner, name: body.name });
+}
+
+export async function revokeKey(ctx: AccountRequest): Promise<void> {
+  const principal = principalOf(ctx);
+  const keyId = ctx.params[0] ?? "";
+  await revokeApiKey(ctx.deps.pool, keyId, principal.role === "admin" ? undefined : principal.accountId);
+  sendJson(ctx.res, 200, { object: "api_key", id: keyId, revoked: true });
+}
+
+function keyJson(key: ApiKeyInfo): Record<string, unknown> {
+  const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+  return {
+    object: "api_key",
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: key.scopes,
+    created: seconds(key.createdAtMs),
+    last_used: seconds(key.lastUsedAtMs),
+    revoked: seconds(key.revokedAtMs),
+    rpm_limit: key.limits.rpmLimit,
+    tpm_limit: key.limits.tpmLimit === null ? null : n(key.limits.tpmLimit),
+    budget_micro_usd: key.limits.budgetMicroUsd === null ? null : n(key.limits.budgetMicroUsd),
+    budget_period: key.limits.budgetPeriod,
+  };
+}

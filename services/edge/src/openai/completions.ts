@@ -1,0 +1,26 @@
+import type { EdgeContext, EdgeRequest } from "../edge-context.js";
+import { sendJson } from "../http/respond.js";
+import { pumpStream } from "../sse/pump-stream.js";
+import { dispatch, servedHeaders } from "./chat-dispatch.js";
+import { collectOutput } from "./chat-output.js";
+import { completionPlan, parseCompletionRequest } from "./completions-request.js";
+import { CompletionStreamTranslator, textCompletionBody } from "./completions-shapes.js";
+
+/** POST /v1/completions (legacy prompt completion). */
+export async function completions(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
+  const body = parseCompletionRequest(req.json);
+  const plan = completionPlan(body, ctx.options.defaultMaxTokens, req.principal.accountId);
+  const { served, events, model } = await dispatch(ctx, req, plan);
+  const meta = { id: req.generationId, createdUnix: req.createdUnix, model };
+  const headers = servedHeaders(served, req.requestId);
+  if (body.stream) {
+    const includeUsage = body.stream_options?.include_usage === true;
+    await pumpStream(req, headers, new CompletionStreamTranslator(meta, includeUsage), events);
+  } else {
+    const output = await collectOutput(events);
+    sendJson(req.res, 200, textCompletionBody(meta, output), {
+      ...headers,
+      "x-timing": req.timing.header(),
+    });
+  }
+}

@@ -1,0 +1,239 @@
+// Component schemas of the edge's OpenAPI document (request bodies are validated by the zod
+// schemas beside each handler; these describe them for clients).
+
+const str = { type: "string" };
+const int = { type: "integer" };
+const num = { type: "number" };
+const bool = { type: "boolean" };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+export const SCHEMAS = {
+  Error: {
+    type: "object",
+    required: ["error"],
+    properties: {
+      error: {
+        type: "object",
+        required: ["message", "type", "param", "code"],
+        properties: {
+          message: str,
+          type: str,
+          param: { type: ["string", "null"] },
+          code: { type: ["string", "null"] },
+        },
+      },
+    },
+  },
+  AnthropicError: {
+    type: "object",
+    properties: {
+      type: { const: "error" },
+      error: { type: "object", properties: { type: str, message: str } },
+    },
+  },
+  RoutingPreferences: {
+    type: "object",
+    additionalProperties: false,
+    description: "Where the request may run (OpenRouter's `provider` object).",
+    properties: {
+      sort: { enum: ["price", "throughput", "latency"] },
+      max_price: {
+        type: "object",
+        additionalProperties: false,
+        description: "USD per million tokens",
+        properties: { prompt: num, completion: num },
+      },
+      quantizations: { type: "array", items: str },
+      min_trust: { enum: ["none", "software", "hardware", "hardware+mda"] },
+      allow_fallbacks: bool,
+    },
+  },
+  Models: {
+    type: "array",
+    items: str,
+    maxItems: 16,
+    description: "Fallback models tried in order when the requested model has no capacity.",
+  },
+  ChatMessage: {
+    type: "object",
+    required: ["role"],
+    properties: {
+      role: { enum: ["system", "developer", "user", "assistant", "tool"] },
+      content: {
+        oneOf: [
+          str,
+          { type: "null" },
+          { type: "array", items: { type: "object", properties: { type: str, text: str } } },
+        ],
+      },
+      name: str,
+      tool_call_id: str,
+      tool_calls: { type: "array", items: ref("ToolCall") },
+    },
+  },
+  ToolCall: {
+    type: "object",
+    required: ["id", "type", "function"],
+    properties: {
+      id: str,
+      type: { const: "function" },
+      function: { type: "object", properties: { name: str, arguments: str } },
+    },
+  },
+  Tool: {
+    type: "object",
+    required: ["type", "function"],
+    properties: {
+      type: { const: "function" },
+      function: {
+        type: "object",
+        required: ["name"],
+        properties: { name: str, description: str, parameters: { type: "object" } },
+      },
+    },
+  },
+  ChatCompletionRequest: {
+    type: "object",
+    required: ["model", "messages"],
+    properties: {
+      model: str,
+      messages: { type: "array", items: ref("ChatMessage"), minItems: 1 },
+      tools: { type: "array", items: ref("Tool") },
+      tool_choice: {
+        oneOf: [
+          { enum: ["none", "auto", "required"] },
+          {
+            type: "object",
+            properties: { type: { const: "function" }, function: { properties: { name: str } } },
+          },
+        ],
+      },
+      response_format: {
+        type: "object",
+        properties: { type: { enum: ["text", "json_object", "json_schema"] } },
+      },
+      stop: { oneOf: [str, { type: "array", items: str, maxItems: 4 }, { type: "null" }] },
+      temperature: { type: ["number", "null"], minimum: 0, maximum: 2 },
+      top_p: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1 },
+      seed: { type: ["integer", "null"] },
+      max_tokens: { type: ["integer", "null"] },
+      max_completion_tokens: { type: ["integer", "null"] },
+      stream: { type: ["boolean", "null"] },
+      stream_options: { type: "object", properties: { include_usage: bool } },
+      provider: ref("RoutingPreferences"),
+      models: ref("Models"),
+    },
+  },
+  Usage: {
+    type: "object",
+    properties: {
+      prompt_tokens: int,
+      completion_tokens: int,
+      total_tokens: int,
+      cost: { ...num, description: "USD charged (streams: in the final chunk)" },
+    },
+  },
+  ChatCompletion: {
+    type: "object",
+    properties: {
+      id: str,
+      object: { const: "chat.completion" },
+      created: int,
+      model: { ...str, description: "The model that served the request (after fallbacks)" },
+      choices: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            index: int,
+            message: {
+              type: "object",
+              properties: {
+                role: { const: "assistant" },
+                content: { type: ["string", "null"] },
+                tool_calls: { type: "array", items: ref("ToolCall") },
+              },
+            },
+            finish_reason: { enum: ["stop", "length", "tool_calls"] },
+          },
+        },
+      },
+      usage: ref("Usage"),
+    },
+  },
+  CompletionRequest: {
+    type: "object",
+    required: ["model", "prompt"],
+    properties: {
+      model: str,
+      prompt: { oneOf: [str, { type: "array", items: str }] },
+      max_tokens: int,
+      temperature: num,
+      stream: bool,
+      provider: ref("RoutingPreferences"),
+      models: ref("Models"),
+    },
+  },
+  ResponsesRequest: {
+    type: "object",
+    required: ["model", "input"],
+    properties: {
+      model: str,
+      input: { oneOf: [str, { type: "array", items: { type: "object" } }] },
+      instructions: str,
+      tools: { type: "array", items: { type: "object" } },
+      stream: bool,
+      provider: ref("RoutingPreferences"),
+      models: ref("Models"),
+    },
+  },
+  MessagesRequest: {
+    type: "object",
+    required: ["model", "messages", "max_tokens"],
+    properties: {
+      model: str,
+      system: { oneOf: [str, { type: "array", items: { type: "object" } }] },
+      messages: { type: "array", items: { type: "object" } },
+      max_tokens: int,
+      stop_sequences: { type: "array", items: str },
+      tools: { type: "array", items: { type: "object" } },
+      stream: bool,
+      provider: ref("RoutingPreferences"),
+      models: ref("Models"),
+    },
+  },
+  Model: {
+    type: "object",
+    properties: {
+      id: str,
+      object: { const: "model" },
+      created: int,
+      owned_by: str,
+      context_length: int,
+      quantization: str,
+      providers: { ...int, description: "Providers serving the model right now" },
+      pricing: {
+        type: ["object", "null"],
+        properties: {
+          prompt: { ...str, description: "USD per prompt token" },
+          completion: { ...str, description: "USD per completion token" },
+          prompt_micro_usd_per_million: int,
+          completion_micro_usd_per_million: int,
+        },
+      },
+    },
+  },
+  ModelCapacity: {
+    type: "object",
+    properties: {
+      id: str,
+      object: { const: "model.capacity" },
+      providers: int,
+      warm_slots: int,
+      running: int,
+      waiting: int,
+      queue_depth: int,
+      estimated_wait_ms: int,
+    },
+  },
+} as const;

@@ -1,0 +1,84 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { keyFingerprint, toBase64 } from "@darkbloom/crypto";
+import { TrustLevel } from "@darkbloom/proto";
+import { z } from "zod";
+import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
+import { EdgeError, badRequest } from "../../errors/edge-error.js";
+import { sendJson } from "../../http/respond.js";
+import { sealedModeOf, trustName, trustSchema } from "./sealed-mode-deps.js";
+
+const reserveSchema = z.object({
+  model: z.string().min(1).max(256),
+  estimated_prompt_tokens: z.number().int().positive(),
+  max_tokens: z.number().int().positive().optional(),
+  stream: z.boolean().optional(),
+  min_trust: trustSchema.optional(),
+});
+
+/**
+ * POST /v1/sealed/reserve — routes on cleartext metadata only and answers with the chosen
+ * provider's attested X25519 key, which the client seals the request to.
+ */
+export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
+  const sealed = sealedModeOf(ctx);
+  const parsed = reserveSchema.safeParse(req.json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw badRequest(issue?.message ?? "invalid reserve request", issue?.path.join(".") ?? null);
+  }
+  const body = parsed.data;
+  const maxTokens = body.max_tokens ?? ctx.options.defaultMaxTokens;
+  const minTrust = body.min_trust ?? TrustLevel.UNSPECIFIED;
+  const reservation = await ctx.routing
+    .reserve({
+      requestId: req.requestId,
+      minTrust,
+      metadata: {
+        model: body.model,
+        estimatedPromptTokens: body.estimated_prompt_tokens,
+        maxTokens,
+        stream: body.stream === true,
+        accountId: req.principal.accountId,
+      },
+    })
+    .catch((err: unknown) => {
+      const ce = ConnectError.from(err);
+      if (ce.code === Code.NotFound)
+        throw new EdgeError(404, "invalid_request_error", "model_not_found",
+          `The model '${body.model}' does not exist or has no provider online`, "model");
+      if (ce.code === Code.FailedPrecondition)
+        throw new EdgeError(503, "server_error", "no_capacity", ce.rawMessage);
+      throw req.toEdgeError(err);
+    });
+  const fingerprint = keyFingerprint(reservation.providerPublicKey);
+  const { keys } = await sealed.attestation.getProviderKeys({ model: body.model, minTrust });
+  const attested = keys.some(
+    (k) => k.providerId === reservation.providerId && k.keyFingerprint === fingerprint,
+  );
+  if (fingerprint !== reservation.keyFingerprint || !attested) {
+    sealed.refusals.count("bad_key");
+    throw new EdgeError(503, "server_error", "provider_not_attested",
+      "the reserved provider's key is not in the attested key list");
+  }
+  sealed.reservations.add({
+    reservationId: reservation.reservationId,
+    requestId: req.requestId,
+    accountId: req.principal.accountId,
+    model: body.model,
+    estimatedPromptTokens: body.estimated_prompt_tokens,
+    maxTokens,
+    expiresAtMs: Number(reservation.expiresAtMs),
+  });
+  sendJson(req.res, 200, {
+    reservation_id: reservation.reservationId,
+    request_id: req.requestId,
+    // The account scope the provider keys its caches by; sealed into the body by the client.
+    account_id: req.principal.accountId,
+    provider_id: reservation.providerId,
+    provider_public_key: toBase64(reservation.providerPublicKey),
+    key_fingerprint: fingerprint,
+    trust_level: trustName(reservation.trustLevel),
+    max_tokens: maxTokens,
+    expires_at_ms: Number(reservation.expiresAtMs),
+  });
+}

@@ -1,0 +1,104 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { CryptoError, fromBase64, keyFromBase64, toBase64 } from "@darkbloom/crypto";
+import { FinishReason } from "@darkbloom/proto";
+import { z } from "zod";
+import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
+import { EdgeError, badRequest, openAiErrorBody } from "../../errors/edge-error.js";
+import { fromProviderStatus } from "../../errors/from-connect.js";
+import { SseWriter } from "../../sse/sse-writer.js";
+import { sealedModeOf } from "./sealed-mode-deps.js";
+import { sealedSettlement } from "./sealed-settlement.js";
+
+const submitSchema = z.object({
+  reservation_id: z.string().min(1).max(128),
+  ephemeral_public_key: z.string().min(1).max(64),
+  ciphertext: z.string().min(1),
+});
+
+/**
+ * POST /v1/sealed/completions — relays a body sealed by the client to the reserved provider and
+ * streams the provider's still-sealed chunks back as SSE events. The edge sees only metadata:
+ * token counts for billing, the finish reason, the provider's error status.
+ */
+export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
+  const sealed = sealedModeOf(ctx);
+  const parsed = submitSchema.safeParse(req.json);
+  if (!parsed.success) {
+    sealed.refusals.count("bad_envelope");
+    throw badRequest("body must be {reservation_id, ephemeral_public_key, ciphertext}", null,
+      "invalid_sealed_body");
+  }
+  let senderPublicKey: Uint8Array;
+  let encryptedBody: Uint8Array;
+  try {
+    senderPublicKey = keyFromBase64(parsed.data.ephemeral_public_key);
+    encryptedBody = fromBase64(parsed.data.ciphertext);
+  } catch (err) {
+    if (!(err instanceof CryptoError)) throw err;
+    sealed.refusals.count(err.code === "bad_key" ? "bad_key" : "bad_envelope");
+    throw badRequest(`sealed fields are not valid: ${err.code}`, null, "invalid_sealed_body");
+  }
+  const reservation = sealed.reservations.take(parsed.data.reservation_id, req.principal.accountId);
+  if (!reservation)
+    throw new EdgeError(404, "invalid_request_error", "reservation_not_found",
+      "the reservation is unknown, expired, already used or not yours; reserve again");
+
+  const billing = await sealedSettlement(ctx, reservation);
+  const events = ctx.routing.infer(
+    { reservationId: reservation.reservationId, requestId: reservation.requestId, senderPublicKey, encryptedBody },
+    { signal: req.signal },
+  );
+  const sse = new SseWriter(req.res);
+  let started = false;
+  try {
+    for await (const ev of events) {
+      switch (ev.kind.case) {
+        case "started":
+          started = true;
+          billing.providerId = ev.kind.value.providerId;
+          sse.start({ "x-request-id": reservation.requestId, "x-darkbloom-sealed": "e2e" });
+          await sse.data({ type: "started", provider_id: ev.kind.value.providerId });
+          break;
+        case "chunk":
+          billing.delivered += ev.kind.value.tokenCount;
+          await sse.data({
+            type: "chunk",
+            sequence: ev.kind.value.sequence,
+            tokens: ev.kind.value.tokenCount,
+            sealed: toBase64(ev.kind.value.encryptedPayload),
+          });
+          break;
+        case "complete": {
+          const usage = ev.kind.value.usage;
+          await billing.settle(usage?.promptTokens ?? 0, usage?.completionTokens ?? billing.delivered);
+          await sse.data({
+            type: "complete",
+            usage: { prompt_tokens: usage?.promptTokens ?? 0, completion_tokens: usage?.completionTokens ?? billing.delivered },
+            finish_reason: FinishReason[ev.kind.value.finishReason]?.toLowerCase() ?? "stop",
+          });
+          await sse.done();
+          return;
+        }
+        case "error":
+          throw fromProviderStatus(ev.kind.value.statusCode, ev.kind.value.message);
+        case undefined:
+          break;
+      }
+    }
+    throw new EdgeError(502, "server_error", "provider_error", "the provider stream ended without completing");
+  } catch (err) {
+    await billing.settle(0, billing.delivered);
+    const edge = err instanceof EdgeError ? err : req.toEdgeError(err);
+    if (!started) {
+      if (ConnectError.from(err).code === Code.FailedPrecondition && !(err instanceof EdgeError))
+        throw new EdgeError(409, "invalid_request_error", "reservation_expired", "the reservation expired; reserve again");
+      throw edge;
+    }
+    req.log.warn("sealed stream failed after start", { status: edge.status, code: edge.code ?? "" });
+    await sse.data({ type: "error", ...openAiErrorBody(edge) });
+    sse.end();
+  } finally {
+    // The consumer went away mid-stream: charge only the tokens relayed to it.
+    await billing.settle(0, billing.delivered);
+  }
+}

@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { withKeepAlive } from "./keep-alive.js";
+
+describe("withKeepAlive", () => {
+  it("pings while the source is silent and passes every item through in order", async () => {
+    let pings = 0;
+    let wake: () => void = () => undefined;
+    const pinged = new Promise<void>((resolve) => (wake = resolve));
+    async function* slow(): AsyncGenerator<number> {
+      yield 1;
+      await pinged; // silent until the keep-alive has fired twice
+      yield 2;
+    }
+    const items: number[] = [];
+    for await (const n of withKeepAlive(slow(), 5, () => {
+      if (++pings === 2) wake();
+      return Promise.resolve();
+    }))
+      items.push(n);
+    expect(items).to.deep.equal([1, 2]);
+    expect(pings).to.be.at.least(2);
+  });
+
+  it("closes the source when the consumer stops early", async () => {
+    let closed = false;
+    async function* source(): AsyncGenerator<number> {
+      try {
+        yield 1;
+        yield 2;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const n of withKeepAlive(source(), 1000, () => Promise.resolve())) {
+      expect(n).to.equal(1);
+      break;
+    }
+    expect(closed).to.equal(true);
+  });
+
+  it("passes a source failure on", async () => {
+    async function* failing(): AsyncGenerator<number> {
+      yield 1;
+      throw new Error("provider lost");
+    }
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const n of withKeepAlive(failing(), 1000, () => Promise.resolve())) seen.push(n);
+    })().catch((e: unknown) => e);
+    expect(seen).to.deep.equal([1]);
+    expect(err).to.be.instanceOf(Error).with.property("message", "provider lost");
+  });
+});
