@@ -17,6 +17,9 @@ const schema = z
     DARKBLOOM_RECONNECT_MIN_MS: int(500),
     DARKBLOOM_RECONNECT_MAX_MS: int(30_000),
     DARKBLOOM_DRAIN_TIMEOUT_MS: int(30_000),
+    DARKBLOOM_MEMORY_CAP_BYTES: int(0),
+    DARKBLOOM_IDLE_UNLOAD_MS: int(3_600_000),
+    DARKBLOOM_LOCAL_PORT: int(8000),
   })
   .transform((e) => ({
     coordinatorUrl: e.DARKBLOOM_COORDINATOR_URL,
@@ -28,6 +31,10 @@ const schema = z
     reconnectMinMs: e.DARKBLOOM_RECONNECT_MIN_MS,
     reconnectMaxMs: e.DARKBLOOM_RECONNECT_MAX_MS,
     drainTimeoutMs: e.DARKBLOOM_DRAIN_TIMEOUT_MS,
+    /** 0 = 0.9 × RAM with at least 2 GiB left to the OS. */
+    memoryCapBytes: e.DARKBLOOM_MEMORY_CAP_BYTES,
+    idleUnloadMs: e.DARKBLOOM_IDLE_UNLOAD_MS,
+    localPort: e.DARKBLOOM_LOCAL_PORT,
   }));
 
 export type ProviderConfig = z.infer<typeof schema>;

@@ -1,81 +1,115 @@
-import path from "node:path";
-import { create } from "@bufbuild/protobuf";
-import { ModelInfoSchema } from "@darkbloom/proto";
-import type { Logger } from "@darkbloom/telemetry";
-import { loadModel } from "../engine/index.js";
-import type { ProviderConfig } from "../config.js";
-import { ProviderDaemon, type LoadedModel } from "../daemon/daemon.js";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { createAttestor } from "../attestation/create-attestor.js";
 import { loadOrCreateEncryptionKey } from "../daemon/identity-keys.js";
-import { describeModelDir, scanModelsDir } from "../models/scan-models.js";
+import { DEFAULT_GATE } from "../daemon/memory-gate.js";
+import { ModelSet } from "../daemon/model-set.js";
+import { ProviderDaemon } from "../daemon/daemon.js";
+import { scanModelsDir } from "../models/scan-models.js";
 import { PROVIDER_VERSION } from "../version.js";
-import { flag, flags, type ParsedArgs } from "./args.js";
+import { flag, flags } from "./args.js";
+import { readBenchmarks } from "./benchmark-file.js";
+import type { CliContext } from "./cli-context.js";
+import { readCredentials } from "./credentials.js";
+import { detachDaemon } from "./detach.js";
+import { EXIT } from "./exit-codes.js";
+import { readLivePid, removePidFile, writePidFile } from "./pid-file.js";
 
-/** `darkbloom start [--coordinator URL] [--model DIR]...`: serve until SIGTERM/SIGINT. */
-export async function startCommand(
-  args: ParsedArgs,
-  config: ProviderConfig,
-  log: Logger,
-): Promise<number> {
+/** `darkbloom start [--daemon] [--coordinator URL] [--model DIR]... [--token T]`. */
+export async function startCommand(ctx: CliContext): Promise<number> {
+  const { args, config, log, out, paths } = ctx;
+  await mkdir(paths.home, { recursive: true, mode: 0o700 });
+  const running = await readLivePid(paths.pidFile);
+  if (running !== undefined) {
+    out.error(`a daemon is already running (pid ${running}); run: darkbloom stop`);
+    return EXIT.failure;
+  }
+  if (flag(args, "daemon") === "true") return detachDaemon(ctx);
+
   const coordinatorUrl = flag(args, "coordinator") ?? config.coordinatorUrl;
   const dirs = flags(args, "model");
-  const modelDirs =
-    dirs.length > 0 ? dirs : await scanModelsDir(path.join(config.homeDir, "models"));
+  const modelDirs = dirs.length > 0 ? dirs : await scanModelsDir(paths.models);
   if (modelDirs.length === 0) {
-    process.stderr.write(
-      `no models found: pass --model DIR or put model folders in ${path.join(config.homeDir, "models")}\n`,
-    );
-    return 2;
+    out.error(`no models found: pass --model DIR or put model folders in ${paths.models}`);
+    return EXIT.usage;
   }
-  const models: LoadedModel[] = [];
+  const models = new ModelSet(
+    { ...DEFAULT_GATE, totalBytes: os.totalmem(), capOverrideBytes: config.memoryCapBytes },
+    log,
+  );
   for (const dir of modelDirs) {
-    const scanned = await describeModelDir(dir);
-    const engine = await loadModel(dir, { modelId: scanned.id });
-    const template = engine.templateSelfCheck();
-    if (!template.ok)
-      log.warn("chat template failed its self-check; the model will not be routed", {
-        model: scanned.id,
-        error: template.error,
-      });
-    models.push({
-      engine,
-      info: create(ModelInfoSchema, {
-        id: scanned.id,
-        sizeBytes: BigInt(scanned.sizeBytes),
-        quantization: scanned.quantization,
-        contextLength: engine.contextLength,
-        templateOk: template.ok,
-        templateError: template.ok ? "" : template.error,
-      }),
-    });
-    log.info("model loaded", { model: scanned.id, bytes: scanned.sizeBytes });
+    const entry = await models.load(dir, true);
+    if (entry.state === "failed") out.error(`model ${entry.id} failed to load: ${entry.error}`);
+  }
+  if (models.infos().length === 0) {
+    out.error("no model could be loaded; run: darkbloom doctor");
+    return EXIT.checkFailed;
   }
   const keys = await loadOrCreateEncryptionKey(config.homeDir);
+  const attestor = await createAttestor({
+    homeDir: config.homeDir,
+    version: PROVIDER_VERSION,
+    encryptionPublicKey: keys.publicKey,
+    models: () => models.entries().flatMap((e) => (e.state === "loaded" ? [e] : [])),
+  });
+  const token =
+    flag(args, "token") ?? (config.authToken || (await readCredentials(paths))?.token || "");
   const daemon = new ProviderDaemon({
     coordinatorUrl: toWebSocketUrl(coordinatorUrl),
-    authToken: flag(args, "token") ?? config.authToken,
+    authToken: token,
     version: PROVIDER_VERSION,
     keys,
     models,
+    modelsDir: paths.models,
+    benchmarks: await readBenchmarks(
+      paths,
+      models.infos().map((m) => m.id),
+    ),
+    idleUnloadMs: config.idleUnloadMs,
     writeTimeoutMs: config.writeTimeoutMs,
     maxFrameBytes: config.maxFrameBytes,
     minBackoffMs: config.reconnectMinMs,
     maxBackoffMs: config.reconnectMaxMs,
     log,
+    attestor,
   });
+  await writePidFile(paths.pidFile, process.pid);
+  const writeStatus = (): Promise<void> =>
+    writeFile(
+      paths.statusFile,
+      JSON.stringify({
+        pid: process.pid,
+        version: PROVIDER_VERSION,
+        coordinatorUrl,
+        updatedAtMs: Date.now(),
+        ...daemon.snapshot(),
+      }),
+    ).catch((err: unknown) => log.warn("status file not written", { error: String(err) }));
   daemon.start();
-  process.stdout.write(
-    `darkbloom provider serving ${models.map((m) => m.info.id).join(", ")} via ${coordinatorUrl}\n`,
+  await writeStatus();
+  const statusTimer = setInterval(() => void writeStatus(), 1000);
+  out.info(
+    `darkbloom provider serving ${models
+      .infos()
+      .map((m) => m.id)
+      .join(", ")} via ${coordinatorUrl}`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
+      log.info("draining", { inFlight: daemon.snapshot().inFlight });
+      void writeStatus();
       daemon.stop(config.drainTimeoutMs).then(resolve, resolve);
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
-  return 0;
+  clearInterval(statusTimer);
+  await writeStatus();
+  await removePidFile(paths.pidFile, process.pid);
+  await rm(paths.statusFile, { force: true });
+  return EXIT.ok;
 }
 
 /** Accepts the coordinator's base URL (http/https) or its WebSocket URL. */
@@ -85,4 +119,12 @@ export function toWebSocketUrl(url: string): string {
   if (u.protocol === "https:") u.protocol = "wss:";
   if (u.pathname === "/" || u.pathname === "") u.pathname = "/v1/provider/connect";
   return u.toString();
+}
+
+/** The coordinator's HTTP base URL from either form. */
+export function toHttpBaseUrl(url: string): string {
+  const u = new URL(url);
+  if (u.protocol === "ws:") u.protocol = "http:";
+  if (u.protocol === "wss:") u.protocol = "https:";
+  return `${u.protocol}//${u.host}`;
 }

@@ -1,36 +1,45 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  LoadState,
   ProviderFrameSchema,
   ProviderStatus,
+  TrustLevel,
   RegisterSchema,
   SlotState,
   ThermalState,
-  type ModelInfo,
+  type AttestationChallenge,
+  type Benchmark,
   type ProviderFrame,
 } from "@darkbloom/proto";
 import type { KeyPair } from "@darkbloom/crypto";
 import type { Logger } from "@darkbloom/telemetry";
-import type { ModelEngine } from "../engine/types.js";
+import path from "node:path";
+import { scanModelsDir } from "../models/scan-models.js";
+import type { ProviderAttestor } from "../attestation/provider-attestor.js";
 import { CoordinatorConnection } from "./coordinator-connection.js";
 import { cpuUsage, describeHardware, memoryStatus } from "./hardware.js";
 import { InferenceRunner } from "./inference-runner.js";
-
-export interface LoadedModel {
-  engine: ModelEngine;
-  info: ModelInfo;
-}
+import type { ModelSet } from "./model-set.js";
+import { daemonSnapshot, type DaemonSnapshot } from "./status-snapshot.js";
 
 export interface DaemonOptions {
   coordinatorUrl: string;
   authToken: string;
   version: string;
   keys: KeyPair;
-  models: readonly LoadedModel[];
+  models: ModelSet;
+  /** Where `LoadModel` frames find model folders (`<modelsDir>/<id>`). */
+  modelsDir: string;
+  benchmarks: readonly Benchmark[];
+  /** Models loaded by `LoadModel` are unloaded after this long without a request. */
+  idleUnloadMs: number;
   writeTimeoutMs: number;
   maxFrameBytes: number;
   minBackoffMs: number;
   maxBackoffMs: number;
   log: Logger;
+  /** Identity signing and challenge answers; absent: the provider registers unattested. */
+  attestor?: ProviderAttestor;
 }
 
 export type DaemonState = "running" | "draining" | "stopped";
@@ -41,10 +50,13 @@ export class ProviderDaemon {
   private readonly connection: CoordinatorConnection;
   private readonly runner: InferenceRunner;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private peakRss = 0;
+  private providerId = "";
+  private trust: { level: TrustLevel; routable: boolean; reason: string } | undefined;
 
   constructor(private readonly options: DaemonOptions) {
-    const engines = new Map(options.models.map((m) => [m.engine.modelId, m.engine]));
+    const engines = options.models.engines;
     this.connection = new CoordinatorConnection(
       {
         url: options.coordinatorUrl,
@@ -79,6 +91,26 @@ export class ProviderDaemon {
 
   start(): void {
     this.connection.start();
+    this.idleTimer = setInterval(
+      () => {
+        for (const id of this.options.models.unloadIdle(Date.now(), this.options.idleUnloadMs))
+          this.sendLoadStatus(id, LoadState.UNLOADED, "unloaded after being idle");
+      },
+      Math.min(60_000, Math.max(1000, this.options.idleUnloadMs / 4)),
+    );
+  }
+
+  /** What `darkbloom status` shows; written to the status file by the CLI. */
+  snapshot(): DaemonSnapshot {
+    return daemonSnapshot({
+      state: this.stateValue,
+      connection: this.connection.state,
+      providerId: this.providerId,
+      trust: this.trust,
+      models: this.options.models.entries(),
+      counters: this.runner.counters,
+      inFlight: this.runner.inFlight,
+    });
   }
 
   /** Stops taking requests, lets running ones finish until the deadline, then cancels and exits. */
@@ -91,23 +123,27 @@ export class ProviderDaemon {
       await new Promise((r) => setTimeout(r, 50));
     this.runner.cancelAll();
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.idleTimer);
     this.connection.close();
-    for (const m of this.options.models) m.engine.close();
+    this.options.models.closeAll();
     this.stateValue = "stopped";
   }
 
   private registerMessage() {
     return create(RegisterSchema, {
       hardware: describeHardware(),
-      models: this.options.models.map((m) => m.info),
+      models: this.options.models.infos(),
+      benchmarks: [...this.options.benchmarks],
       version: this.options.version,
       encryptionPublicKey: this.options.keys.publicKey,
       authToken: this.options.authToken,
+      ...this.options.attestor?.registrationProof(),
     });
   }
 
   private onRegistered(providerId: string, intervalMs: number): void {
     this.options.log.info("registered with coordinator", { providerId });
+    this.providerId = providerId;
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), Math.max(250, intervalMs));
     this.sendHeartbeat();
@@ -139,6 +175,7 @@ export class ProviderDaemon {
             .catch(() => undefined);
           return;
         }
+        this.options.models.touch(kind.value.metadata?.model ?? "");
         return this.runner.start(kind.value);
       case "cancel":
         return this.runner.cancel(kind.value.requestId);
@@ -148,11 +185,25 @@ export class ProviderDaemon {
           message: kind.value.message,
         });
         return;
-      case "attestationChallenge":
       case "loadModel":
+        void this.onLoadModel(kind.value.modelId);
+        return;
       case "unloadModel":
+        this.sendLoadStatus(
+          kind.value.modelId,
+          LoadState.UNLOADED,
+          this.options.models.unload(kind.value.modelId) ? "" : "model was not loaded",
+        );
+        return;
       case "runtimeStatus":
-        this.options.log.debug("frame not handled yet", { kind: kind.case });
+        this.trust = {
+          level: kind.value.trustLevel,
+          routable: kind.value.routable,
+          reason: kind.value.reason,
+        };
+        return;
+      case "attestationChallenge":
+        void this.answerChallenge(kind.value);
         return;
       case "registerAck":
       case "register":
@@ -171,6 +222,47 @@ export class ProviderDaemon {
     }
   }
 
+  private async answerChallenge(challenge: AttestationChallenge): Promise<void> {
+    const attestor = this.options.attestor;
+    if (!attestor) return;
+    try {
+      const value = await attestor.answer(challenge);
+      await this.connection.send(
+        create(ProviderFrameSchema, { kind: { case: "attestationResponse", value } }),
+      );
+    } catch (err) {
+      this.options.log.warn("attestation answer failed", { error: String(err) });
+    }
+  }
+
+  /** `LoadModel` from the warm pool: find `<modelsDir>/<id>`, load it behind the memory gate. */
+  private async onLoadModel(modelId: string): Promise<void> {
+    this.sendLoadStatus(modelId, LoadState.LOADING, "");
+    const dirs = await scanModelsDir(this.options.modelsDir);
+    const dir = dirs.find((d) => path.basename(d) === modelId);
+    if (!dir)
+      return this.sendLoadStatus(
+        modelId,
+        LoadState.FAILED,
+        `model ${modelId} is not in ${this.options.modelsDir}; run: darkbloom models download ${modelId}`,
+      );
+    const entry = await this.options.models.load(dir, false);
+    if (entry.state === "failed")
+      return this.sendLoadStatus(modelId, LoadState.FAILED, entry.error);
+    this.sendLoadStatus(modelId, LoadState.LOADED, entry.info.templateError);
+    this.sendHeartbeat();
+  }
+
+  private sendLoadStatus(modelId: string, state: LoadState, message: string): void {
+    this.connection
+      .send(
+        create(ProviderFrameSchema, {
+          kind: { case: "loadModelStatus", value: { modelId, state, message } },
+        }),
+      )
+      .catch(() => undefined);
+  }
+
   private sendHeartbeat(): void {
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
     const heartbeat = create(ProviderFrameSchema, {
@@ -183,7 +275,8 @@ export class ProviderDaemon {
               : this.runner.inFlight > 0
                 ? ProviderStatus.SERVING
                 : ProviderStatus.IDLE,
-          slots: this.options.models.map((m) => {
+          slots: this.options.models.entries().map((m) => {
+            if (m.state === "failed") return { modelId: m.id, state: SlotState.CRASHED };
             const c = m.engine.capacity();
             return {
               modelId: c.modelId,

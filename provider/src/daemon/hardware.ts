@@ -6,8 +6,8 @@ import {
   type Hardware,
   type MemoryStatus,
 } from "@darkbloom/proto";
+import { GIB, memoryCapBytes } from "./memory-gate.js";
 
-const GIB = 1024 ** 3;
 
 export function describeHardware(): Hardware {
   const cpus = os.cpus();
@@ -19,11 +19,6 @@ export function describeHardware(): Hardware {
   });
 }
 
-/** Memory cap is 0.9 × RAM but always leaves at least 2 GiB to the OS. */
-export function memoryCapGb(totalGb: number): number {
-  return Math.max(0, Math.min(totalGb * 0.9, totalGb - 2));
-}
-
 export function memoryStatus(peakRssBytes: number): MemoryStatus {
   const totalGb = os.totalmem() / GIB;
   const rssGb = process.memoryUsage.rss() / GIB;
@@ -31,7 +26,10 @@ export function memoryStatus(peakRssBytes: number): MemoryStatus {
     activeGb: rssGb,
     peakGb: Math.max(peakRssBytes / GIB, rssGb),
     totalGb,
-    freeForLoadGb: Math.max(0, memoryCapGb(totalGb) - rssGb),
+    freeForLoadGb: Math.max(
+      0,
+      memoryCapBytes({ totalBytes: os.totalmem(), capOverrideBytes: 0 }) / GIB - rssGb,
+    ),
   });
 }
 

@@ -11,6 +11,7 @@ import {
 } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import { EngineError, type EngineErrorCode } from "../engine/errors.js";
+import { ToolCallParser, type ParsedPiece } from "../engine/tool-calls-parser.js";
 import type { FinishReason as EngineFinish, ModelEngine } from "../engine/types.js";
 
 export interface RunnerDeps {
@@ -119,28 +120,39 @@ export class InferenceRunner {
       let sequence = 0;
       let delivered = 0;
       let pending: Promise<void> = Promise.resolve();
+      // Tool calls are parsed out of the text only when the request offers tools.
+      const toolCalls =
+        body.input.case === "chat" && body.input.value.tools.length > 0
+          ? new ToolCallParser()
+          : undefined;
+      const emit = (piece: ParsedPiece, tokenCount: number): void => {
+        const payload = toBinary(
+          ChunkPayloadSchema,
+          create(ChunkPayloadSchema, { text: piece.text, tokenCount, toolCalls: piece.toolCalls }),
+        );
+        const chunk = frame({
+          case: "chunk",
+          value: {
+            requestId,
+            sequence: sequence++,
+            encryptedPayload: sealWithSharedKey(sharedKey, payload),
+            tokenCount,
+          },
+        });
+        pending = this.deps.send(chunk);
+      };
       try {
         const result = await engine.generate(
           body,
           (delta) => {
             delivered += delta.tokenCount;
-            const payload = toBinary(
-              ChunkPayloadSchema,
-              create(ChunkPayloadSchema, { text: delta.text, tokenCount: delta.tokenCount }),
-            );
-            const chunk = frame({
-              case: "chunk",
-              value: {
-                requestId,
-                sequence: sequence++,
-                encryptedPayload: sealWithSharedKey(sharedKey, payload),
-                tokenCount: delta.tokenCount,
-              },
-            });
-            pending = this.deps.send(chunk);
+            const piece = toolCalls?.push(delta.text) ?? { text: delta.text, toolCalls: [] };
+            emit(piece, delta.tokenCount);
           },
           signal,
         );
+        const tail = toolCalls?.end();
+        if (tail?.text) emit(tail, 0);
         await pending;
         if (result.finishReason === "cancelled") return;
         this.counters.served++;
@@ -154,7 +166,10 @@ export class InferenceRunner {
                 promptTokens: result.promptTokens,
                 completionTokens: result.completionTokens,
               },
-              finishReason: FINISH[result.finishReason],
+              finishReason:
+                result.finishReason === "stop" && (toolCalls?.calls ?? 0) > 0
+                  ? FinishReason.TOOL_CALLS
+                  : FINISH[result.finishReason],
             },
           }),
         );

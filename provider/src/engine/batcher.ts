@@ -5,7 +5,7 @@ import { EngineError } from "./errors.js";
 import { KvCache } from "./kv-cache.js";
 import type { LlamaModel } from "./llama/model.js";
 import { mx, type MxArray } from "./mlx.js";
-import { sampleToken } from "./sampler.js";
+import { argmax, sampleToken } from "./sampler.js";
 import type { Sequence } from "./sequence.js";
 
 export interface BatcherOptions {
@@ -118,11 +118,20 @@ export class Batcher {
     mx.eval(greedy, logits, ...seqs.flatMap((s) => s.cache?.arrays() ?? []));
     const best = greedy.tolist() as number[];
     seqs.forEach((s, i) => {
+      const constraint = s.init.constraint;
+      let row: number[] | undefined;
+      if (constraint) {
+        row = logits.index(i).tolist() as number[];
+        constraint.restrict(row, s.init.maxTokens - s.generated);
+      }
       const token =
         s.init.sampling.temperature <= 0
-          ? (best[i] ?? 0)
-          : sampleToken(logits.index(i).tolist() as number[], s.init.sampling, s.rng);
+          ? row
+            ? argmax(row)
+            : (best[i] ?? 0)
+          : sampleToken(row ?? (logits.index(i).tolist() as number[]), s.init.sampling, s.rng);
       try {
+        constraint?.accept(token);
         s.accept(token);
       } catch (cause) {
         s.fail(cause);

@@ -8,6 +8,7 @@ import type { LlamaModel } from "./llama/model.js";
 import type { SamplingOptions } from "./sampler.js";
 import { type SelfCheckResult, templateSelfCheck } from "./template-self-check.js";
 import { Sequence } from "./sequence.js";
+import { constraintFor } from "./tool-calls-choice.js";
 import type { Tokenizer } from "./tokenizer/tokenizer.js";
 import type { GenerationDelta, GenerationResult, ModelEngine, SlotSnapshot } from "./types.js";
 
@@ -98,6 +99,7 @@ export class MlxEngine implements ModelEngine {
       tokenBytes: (id) => this.tokenizer.tokenBytes(id),
       onDelta,
       signal,
+      constraint: constraintFor(body, this.tokenizer, [...this.#parts.eosIds][0]),
     });
     if (signal.aborted) return (seq.finish("cancelled", false), seq.done);
     this.#batcher.submit(seq);

@@ -2,6 +2,7 @@
 import type { KvCache } from "./kv-cache.js";
 import { type SamplingOptions, SplitMix64 } from "./sampler.js";
 import { StopMatcher } from "./stop-matcher.js";
+import type { TokenConstraint } from "./tool-calls-constraint.js";
 import { IncrementalDecoder } from "./tokenizer/incremental-decoder.js";
 import type { FinishReason, GenerationDelta, GenerationResult } from "./types.js";
 
@@ -15,6 +16,8 @@ export interface SequenceInit {
   tokenBytes: (id: number) => Uint8Array;
   onDelta: (delta: GenerationDelta) => void;
   signal: AbortSignal;
+  /** Restricts which tokens may be sampled (forced tool call, JSON mode). */
+  constraint?: TokenConstraint;
 }
 
 export class Sequence {

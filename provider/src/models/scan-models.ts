@@ -6,6 +6,8 @@ export interface ScannedModel {
   dir: string;
   sizeBytes: number;
   quantization: string;
+  /** Absolute paths of the *.safetensors files. */
+  weightFiles: string[];
 }
 
 /** Model folders directly under root (each holding a config.json). Fast: no hashing. */
@@ -31,13 +33,16 @@ export async function describeModelDir(dir: string): Promise<ScannedModel> {
     torch_dtype?: string;
   };
   let sizeBytes = 0;
-  for (const f of await readdir(dir)) {
-    if (f.endsWith(".safetensors")) sizeBytes += (await stat(path.join(dir, f))).size;
+  const weightFiles: string[] = [];
+  for (const f of (await readdir(dir)).sort()) {
+    if (!f.endsWith(".safetensors")) continue;
+    weightFiles.push(path.resolve(dir, f));
+    sizeBytes += (await stat(path.join(dir, f))).size;
   }
   const quantization = config.quantization?.bits
     ? `q${config.quantization.bits}`
     : (config.torch_dtype ?? "float32");
-  return { id: path.basename(path.resolve(dir)), dir, sizeBytes, quantization };
+  return { id: path.basename(path.resolve(dir)), dir, sizeBytes, quantization, weightFiles };
 }
 
 async function exists(file: string): Promise<boolean> {

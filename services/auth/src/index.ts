@@ -12,4 +12,30 @@ export {
   type Principal,
 } from "./service.js";
 export type { Role } from "./store.js";
+export { roleSchema } from "./store.js";
 export { authMigrations, migrateAuth } from "./migrations.js";
+export { listApiKeys, findApiKey, setKeyLimits, NO_LIMITS, type ApiKeyInfo } from "./api-keys.js";
+export {
+  admitKeyRequest,
+  recordKeyUsage,
+  pruneRateWindows,
+  type Admission,
+  type BudgetPeriod,
+  type KeyLimits,
+} from "./key-limits.js";
+export {
+  createSessionVerifier,
+  type JwtSessionOptions,
+  type SessionVerifier,
+} from "./jwt-session.js";
+export { createAuthenticator, type AuthenticatorOptions } from "./authenticator.js";
+export { findAccountById } from "./accounts.js";
+export {
+  createDeviceAuthorization,
+  createDeviceHttp,
+  deviceCodeMigrations,
+  ProviderTokenCache,
+  type TokenAdmission,
+  type DeviceAuthorization,
+  type DeviceCodeOptions,
+} from "./device-code/index.js";

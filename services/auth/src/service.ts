@@ -3,6 +3,8 @@ import { ConnectError, Code } from "@connectrpc/connect";
 import { ForeignKeyIntegrityConstraintViolationError, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 import { generateApiKey, hashApiKey, isWellFormedApiKey } from "./api-key-format.js";
+import { NO_LIMITS, validateLimits } from "./api-keys.js";
+import type { KeyLimits } from "./key-limits.js";
 import {
   adminExists,
   insertAccount,
@@ -46,7 +48,9 @@ export async function createApiKey(
   accountId: string,
   name: string,
   scopes: readonly string[] = [],
+  limits: KeyLimits = NO_LIMITS,
 ): Promise<CreatedApiKey> {
+  validateLimits(limits);
   const generated = generateApiKey();
   const id = await insertApiKey(connection, {
     accountId: validId(accountId, "account"),
@@ -54,6 +58,7 @@ export async function createApiKey(
     prefix: generated.prefix,
     hash: generated.hash,
     scopes,
+    limits,
   }).catch((error: unknown) => {
     if (error instanceof ForeignKeyIntegrityConstraintViolationError) {
       throw new ConnectError(
@@ -90,8 +95,13 @@ export async function authenticateApiKey(
   return { accountId: match.account_id, keyId: match.key_id, role: match.role };
 }
 
-export async function revokeApiKey(connection: DbConnection, keyId: string): Promise<void> {
-  if (!(await markRevoked(connection, validId(keyId, "api key")))) {
+/** Revokes a live key; with `ownerAccountId`, only a key of that account. */
+export async function revokeApiKey(
+  connection: DbConnection,
+  keyId: string,
+  ownerAccountId?: string,
+): Promise<void> {
+  if (!(await markRevoked(connection, validId(keyId, "api key"), ownerAccountId))) {
     throw new ConnectError(`api key ${keyId} not found or already revoked`, Code.NotFound);
   }
 }

@@ -1,5 +1,6 @@
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
+import type { KeyLimits } from "./key-limits.js";
 
 export const roleSchema = z.enum(["consumer", "provider", "admin"]);
 export type Role = z.infer<typeof roleSchema>;
@@ -45,12 +46,14 @@ export type ApiKeyInsert = {
   readonly prefix: string;
   readonly hash: Buffer;
   readonly scopes: readonly string[];
+  readonly limits: KeyLimits;
 };
 
 export async function insertApiKey(connection: DbConnection, key: ApiKeyInsert): Promise<string> {
   return connection.oneFirst(sql.type(idRow)`
-    INSERT INTO api_keys (account_id, name, prefix, hash, scopes)
-    VALUES (${sql.uuid(key.accountId)}, ${key.name}, ${key.prefix}, ${sql.binary(key.hash)}, ${sql.array(key.scopes, "text")})
+    INSERT INTO api_keys (account_id, name, prefix, hash, scopes, rpm_limit, tpm_limit, budget_micro_usd, budget_period)
+    VALUES (${sql.uuid(key.accountId)}, ${key.name}, ${key.prefix}, ${sql.binary(key.hash)}, ${sql.array(key.scopes, "text")},
+      ${key.limits.rpmLimit}, ${key.limits.tpmLimit}, ${key.limits.budgetMicroUsd}, ${key.limits.budgetPeriod})
     RETURNING id`);
 }
 
@@ -81,10 +84,18 @@ export async function matchApiKey(
 }
 
 /** Returns false when no live key has this id. */
-export async function markRevoked(connection: DbConnection, keyId: string): Promise<boolean> {
+export async function markRevoked(
+  connection: DbConnection,
+  keyId: string,
+  ownerAccountId?: string,
+): Promise<boolean> {
+  const owner =
+    ownerAccountId === undefined
+      ? sql.fragment``
+      : sql.fragment`AND account_id::text = ${ownerAccountId}`;
   const revoked = await connection.maybeOne(sql.type(idRow)`
     UPDATE api_keys SET revoked_at = now()
-    WHERE id = ${sql.uuid(keyId)} AND revoked_at IS NULL
+    WHERE id = ${sql.uuid(keyId)} AND revoked_at IS NULL ${owner}
     RETURNING id`);
   return revoked !== null;
 }

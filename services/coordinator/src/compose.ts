@@ -2,9 +2,26 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { createClient, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { authMigrations, authenticateApiKey, ensureBootstrapKey } from "@darkbloom/auth";
-import { createAttestationService } from "@darkbloom/attestation";
-import { createEdgeHandler, type Principal } from "@darkbloom/edge";
+import { authMigrations, createAuthenticator, ensureBootstrapKey } from "@darkbloom/auth";
+import {
+  ProviderTokenCache,
+  createDeviceAuthorization,
+  createDeviceHttp,
+  deviceCodeMigrations,
+} from "@darkbloom/auth";
+import {
+  DeviceRegistry,
+  createAttestationService,
+  createAuthority,
+  createEnrollmentHttp,
+  loadProfileSigner,
+} from "@darkbloom/attestation";
+import {
+  createEdgeHandler,
+  createSealedDeps,
+  sealedBodyMigrations,
+  type Principal,
+} from "@darkbloom/edge";
 import { createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
 import {
   AttestationService,
@@ -13,10 +30,14 @@ import {
   RoutingService,
 } from "@darkbloom/proto";
 import { RELEASES_MIGRATIONS, createReleaseService } from "@darkbloom/releases";
+import { createReleasesHttp } from "@darkbloom/releases";
 import {
   ProviderGateway,
   ProviderRegistry,
   Reservations,
+  DEFAULT_HEDGE,
+  WarmPoolController,
+  createRoutingMetrics,
   createRoutingService,
 } from "@darkbloom/routing";
 import { createMetricsRegistry, type Logger } from "@darkbloom/telemetry";
@@ -24,8 +45,10 @@ import { requireAdmin } from "./admin-interceptor.js";
 import { saveBootstrapKey } from "./bootstrap-key-file.js";
 import type { CoordinatorConfig } from "./config.js";
 import { openDatabase } from "./database.js";
+import { gateProviderTokens } from "./provider-token-gate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { registryDirectory } from "./registry-directory.js";
+import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -46,7 +69,13 @@ export async function startCoordinator(
   const db = await openDatabase(
     config.databaseUrl,
     config.dataDir,
-    [authMigrations, ledgerMigrations, RELEASES_MIGRATIONS],
+    [
+      authMigrations,
+      ledgerMigrations,
+      RELEASES_MIGRATIONS,
+      sealedBodyMigrations,
+      deviceCodeMigrations,
+    ],
     log,
   );
   const bootstrap = await ensureBootstrapKey(db.pool);
@@ -55,6 +84,20 @@ export async function startCoordinator(
   const metrics = createMetricsRegistry({ defaultMetrics: true });
   const registry = new ProviderRegistry();
   const reservations = new Reservations(config.reservationTtlMs);
+  // attestation: verifies registrations, challenges providers, sets each session's trust
+  const mdmDevices = new DeviceRegistry();
+  const authority = await createAuthority(
+    config.attestation,
+    () => createClient(ReleaseService, inProcess),
+    (udid) => mdmDevices.isEnrolled(udid),
+    metrics,
+    log.child({ component: "attestation" }),
+  );
+  // provider tokens (device-code login): checked at registration before attestation
+  const providerTokens = new ProviderTokenCache(db.pool, 5_000, (err) =>
+    log.warn("provider token refresh failed", { error: String(err) }),
+  );
+  await providerTokens.start();
   const gateway = new ProviderGateway(
     registry,
     {
@@ -64,24 +107,50 @@ export async function startCoordinator(
       livenessTimeoutMs: config.livenessTimeoutMs,
       writeTimeoutMs: config.writeTimeoutMs,
       maxFrameBytes: config.maxFrameBytes,
+      trust: gateProviderTokens(authority, providerTokens, config.requireProviderToken),
     },
     metrics,
     log.child({ component: "gateway" }),
     (providerId) => reservations.dropProvider(providerId),
   );
 
-  const routingImpl = createRoutingService({ registry, reservations });
-  const ledgerImpl = createLedgerService(db.pool);
+  const warmPool = new WarmPoolController(registry, log.child({ component: "warm-pool" }));
+  const routingImpl = createRoutingService({
+    registry,
+    reservations,
+    warmPool,
+    metrics: createRoutingMetrics(metrics),
+    options: {
+      profile: config.routing.profile,
+      queue: {
+        timeoutMs: config.routing.queueTimeoutMs,
+        maxDepthPerModel: config.routing.queueMaxDepth,
+        recheckIntervalMs: 500,
+      },
+      hedge: {
+        ...DEFAULT_HEDGE,
+        enabled: config.routing.hedgeEnabled,
+        firstTokenTimeoutMs: config.routing.firstTokenTimeoutMs,
+      },
+    },
+  });
+  const ledgerImpl = createLedgerService(db.pool, {
+    referralSharePercent: config.money.referralSharePercent,
+  });
   const routes = (router: ConnectRouter): void => {
     router.service(RoutingService, routingImpl);
-    router.service(AttestationService, createAttestationService(registryDirectory(registry)));
+    router.service(
+      AttestationService,
+      createAttestationService(registryDirectory(registry), authority),
+    );
     router.service(ReleaseService, createReleaseService(db.pool));
     router.service(LedgerService, ledgerImpl);
   };
-  const authenticate = async (key: string): Promise<Principal | null> =>
-    authenticateApiKey(db.pool, key);
+  const authenticateToken = createAuthenticator(db.pool, { jwt: jwtSessionOptions(config.jwt) });
+  const authenticate = async (key: string): Promise<Principal | null> => authenticateToken(key);
 
   const inProcess = createRouterTransport(routes);
+  await authority.start();
   const ledger = createClient(LedgerService, inProcess);
   if (bootstrap && config.bootstrapCreditMicroUsd > 0) {
     await ledger.credit({
@@ -91,12 +160,34 @@ export async function startCoordinator(
       idempotencyKey: `bootstrap:${bootstrap.accountId}`,
     });
   }
+  const sealed = createSealedDeps(
+    db.pool,
+    createClient(AttestationService, inProcess),
+    metrics,
+    {
+      keyRotationMs: config.encryptionKeyRotationMs,
+      keyGraceMs: config.encryptionKeyGraceMs,
+      atRestKey: config.keyEncryptionKey,
+      maxReplayEntries: config.replayCacheEntries,
+    },
+    log.child({ component: "sealed-body" }),
+  );
   const edge = createEdgeHandler({
     routing: createClient(RoutingService, inProcess),
     ledger,
     authenticate,
     log: log.child({ component: "edge" }),
-    options: { maxBodyBytes: config.maxBodyBytes, defaultMaxTokens: config.defaultMaxTokens },
+    options: {
+      maxBodyBytes: config.maxBodyBytes,
+      defaultMaxTokens: config.defaultMaxTokens,
+      keepAliveIntervalMs: config.sseKeepAliveMs,
+    },
+    sealed,
+    account: {
+      pool: db.pool,
+      stripe: stripeSettings(config.money),
+      payoutMinimumMicroUsd: config.money.payoutMinimumMicroUsd,
+    },
   });
   const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
 
@@ -113,10 +204,49 @@ export async function startCoordinator(
         res.end();
       });
   };
+  const inFlight = new Set<ServerResponse>();
+  const providerHttp = [
+    createDeviceHttp({
+      device: createDeviceAuthorization(db.pool, {
+        ...config.deviceCode,
+        verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
+      }),
+      authenticate,
+      balanceMicroUsd: async (accountId) =>
+        (await ledger.getBalance({ accountId })).balanceMicroUsd,
+      onTokenMinted: () => void providerTokens.refresh().catch(() => undefined),
+    }),
+    createReleasesHttp({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
+    createEnrollmentHttp({
+      authenticate,
+      signer: await loadProfileSigner(
+        config.attestation.profileSigningCertFile,
+        config.attestation.profileSigningKeyFile,
+      ),
+      profile: {
+        mdmServerUrl: config.attestation.mdmServerUrl,
+        checkInUrl: `${config.attestation.mdmServerUrl || "http://localhost"}/v1/mdm/checkin`,
+        topic: "com.apple.mgmt.External.darkbloom",
+        acmeDirectoryUrl: `${config.attestation.mdmServerUrl || "http://localhost"}/acme/directory`,
+        organization: "Darkbloom",
+      },
+      devices: mdmDevices,
+      log: log.child({ component: "enrollment" }),
+    }),
+  ];
+  const onHttpError = (err: unknown): void =>
+    log.error("http route failed", { error: String(err) });
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/metrics") return serveMetrics(res);
-    if (edge.matches(path)) return edge.handle(req, res);
+    const own = providerHttp.find((h) => h.matches(path));
+    if (own) return own.handle(req, res, onHttpError);
+    if (edge.matches(path)) {
+      // Tracked so a shutdown lets consumer requests finish before provider sockets close.
+      inFlight.add(res);
+      res.once("close", () => inFlight.delete(res));
+      return edge.handle(req, res);
+    }
     connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
@@ -140,8 +270,18 @@ export async function startCoordinator(
     registry,
     close() {
       closing ??= (async () => {
+        // Drain: refuse new connections, let consumer requests finish (within the grace
+        // period), then close provider sockets so providers reconnect to another replica.
+        const drained = server.close(config.shutdownGraceMs);
+        const drainUntilMs = Date.now() + config.shutdownGraceMs;
+        while (inFlight.size > 0 && Date.now() < drainUntilMs)
+          await new Promise((resolve) => setTimeout(resolve, 50));
         gateway.close();
-        await server.close(config.shutdownGraceMs);
+        warmPool.close();
+        providerTokens.close();
+        authority.close();
+        await drained;
+        sealed.close();
         await db.close();
         log.info("coordinator stopped");
       })();

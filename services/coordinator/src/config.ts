@@ -14,6 +14,7 @@ const schema = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     DARKBLOOM_MAX_BODY_BYTES: int(4 * 1024 * 1024),
     DARKBLOOM_DEFAULT_MAX_TOKENS: int(256),
+    DARKBLOOM_SSE_KEEP_ALIVE_MS: int(10_000),
     DARKBLOOM_HEARTBEAT_INTERVAL_MS: int(5_000),
     DARKBLOOM_PROVIDER_LIVENESS_TIMEOUT_MS: int(30_000),
     DARKBLOOM_REGISTER_TIMEOUT_MS: int(10_000),
@@ -22,6 +23,53 @@ const schema = z
     DARKBLOOM_MAX_FRAME_BYTES: int(8 * 1024 * 1024),
     DARKBLOOM_SHUTDOWN_GRACE_MS: int(10_000),
     DARKBLOOM_BOOTSTRAP_CREDIT_MICRO_USD: int(10_000_000),
+    DARKBLOOM_ENCRYPTION_KEY_ROTATION_MS: int(86_400_000),
+    DARKBLOOM_ENCRYPTION_KEY_GRACE_MS: int(3_600_000),
+    /** Base64 of 32 bytes sealing the coordinator's encryption secret keys at rest in Postgres. */
+    DARKBLOOM_KEY_ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 of 32 bytes")
+      .optional(),
+    DARKBLOOM_REPLAY_CACHE_ENTRIES: int(100_000),
+    // attestation (docs/security/attestation.md)
+    DARKBLOOM_ATTESTATION_CHALLENGE_INTERVAL_MS: int(300_000),
+    DARKBLOOM_ATTESTATION_MAX_AGE_MS: int(360_000),
+    DARKBLOOM_MIN_PROVIDER_VERSION: z.string().default(""),
+    DARKBLOOM_REQUIRE_RELEASE_BINARY: z.enum(["true", "false"]).default("false"),
+    DARKBLOOM_MODEL_HASH_ALLOWLIST: z.string().default(""),
+    DARKBLOOM_MDA_ROOTS_FILE: z.string().default(""),
+    DARKBLOOM_PROFILE_SIGNING_CERT_FILE: z.string().default(""),
+    DARKBLOOM_PROFILE_SIGNING_KEY_FILE: z.string().default(""),
+    DARKBLOOM_MDM_SERVER_URL: z.string().default(""),
+    /** CI token that may register releases (POST /v1/releases); empty = admin keys only. */
+    DARKBLOOM_RELEASE_TOKEN: z.string().default(""),
+    /** auto = required when listening beyond loopback; optional in local mode (127.0.0.1). */
+    DARKBLOOM_REQUIRE_PROVIDER_TOKEN: z.enum(["auto", "true", "false"]).default("auto"),
+    /** Page where a person approves a device code; default <coordinator URL>/device. */
+    DARKBLOOM_DEVICE_VERIFICATION_URI: z.string().default(""),
+    DARKBLOOM_DEVICE_CODE_TTL_MS: int(900_000),
+    DARKBLOOM_DEVICE_POLL_INTERVAL_MS: int(5_000),
+    // routing (docs/routing.md)
+    /** Scheduling profile name (ours, least-loaded, round-robin, random) or a JSON profile spec. */
+    DARKBLOOM_ROUTING_PROFILE: z.string().default("ours"),
+    DARKBLOOM_QUEUE_TIMEOUT_MS: int(120_000),
+    DARKBLOOM_QUEUE_MAX_DEPTH: int(256),
+    DARKBLOOM_HEDGE_ENABLED: z.enum(["true", "false"]).default("true"),
+    DARKBLOOM_FIRST_TOKEN_TIMEOUT_MS: int(60_000),
+    // Money and accounts (docs/money.md).
+    DARKBLOOM_REFERRAL_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(10),
+    DARKBLOOM_PAYOUT_MINIMUM_MICRO_USD: int(10_000_000),
+    STRIPE_SECRET_KEY: z.string().default(""),
+    STRIPE_WEBHOOK_SECRET: z.string().default(""),
+    /** Another Stripe API base (a local fake or stripe-mock), e.g. http://127.0.0.1:12111. */
+    DARKBLOOM_STRIPE_API_URL: z.string().default(""),
+    DARKBLOOM_CHECKOUT_SUCCESS_URL: z.string().default("http://127.0.0.1:8080/billing/success"),
+    DARKBLOOM_CHECKOUT_CANCEL_URL: z.string().default("http://127.0.0.1:8080/billing/cancelled"),
+    /** Console session JWTs are accepted when an issuer and a key are set. */
+    DARKBLOOM_JWT_ISSUER: z.string().default(""),
+    DARKBLOOM_JWT_AUDIENCE: z.string().default("darkbloom"),
+    DARKBLOOM_JWT_HS256_SECRET: z.string().default(""),
+    DARKBLOOM_JWT_ES256_PUBLIC_KEY: z.string().default(""),
   })
   .transform((e) => ({
     host: e.DARKBLOOM_HOST,
@@ -31,6 +79,7 @@ const schema = z
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.DARKBLOOM_MAX_BODY_BYTES,
     defaultMaxTokens: e.DARKBLOOM_DEFAULT_MAX_TOKENS,
+    sseKeepAliveMs: e.DARKBLOOM_SSE_KEEP_ALIVE_MS,
     heartbeatIntervalMs: e.DARKBLOOM_HEARTBEAT_INTERVAL_MS,
     livenessTimeoutMs: e.DARKBLOOM_PROVIDER_LIVENESS_TIMEOUT_MS,
     registerTimeoutMs: e.DARKBLOOM_REGISTER_TIMEOUT_MS,
@@ -39,6 +88,55 @@ const schema = z
     maxFrameBytes: e.DARKBLOOM_MAX_FRAME_BYTES,
     shutdownGraceMs: e.DARKBLOOM_SHUTDOWN_GRACE_MS,
     bootstrapCreditMicroUsd: e.DARKBLOOM_BOOTSTRAP_CREDIT_MICRO_USD,
+    encryptionKeyRotationMs: e.DARKBLOOM_ENCRYPTION_KEY_ROTATION_MS,
+    encryptionKeyGraceMs: e.DARKBLOOM_ENCRYPTION_KEY_GRACE_MS,
+    keyEncryptionKey: e.DARKBLOOM_KEY_ENCRYPTION_KEY
+      ? new Uint8Array(Buffer.from(e.DARKBLOOM_KEY_ENCRYPTION_KEY, "base64"))
+      : undefined,
+    replayCacheEntries: e.DARKBLOOM_REPLAY_CACHE_ENTRIES,
+    attestation: {
+      challengeIntervalMs: e.DARKBLOOM_ATTESTATION_CHALLENGE_INTERVAL_MS,
+      maxAttestationAgeMs: e.DARKBLOOM_ATTESTATION_MAX_AGE_MS,
+      minVersion: e.DARKBLOOM_MIN_PROVIDER_VERSION,
+      requireReleaseBinary: e.DARKBLOOM_REQUIRE_RELEASE_BINARY === "true",
+      modelHashAllowList: e.DARKBLOOM_MODEL_HASH_ALLOWLIST,
+      mdaRootsFile: e.DARKBLOOM_MDA_ROOTS_FILE,
+      profileSigningCertFile: e.DARKBLOOM_PROFILE_SIGNING_CERT_FILE,
+      profileSigningKeyFile: e.DARKBLOOM_PROFILE_SIGNING_KEY_FILE,
+      mdmServerUrl: e.DARKBLOOM_MDM_SERVER_URL,
+    },
+    releaseToken: e.DARKBLOOM_RELEASE_TOKEN,
+    requireProviderToken:
+      e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN === "auto"
+        ? !["127.0.0.1", "::1", "localhost"].includes(e.DARKBLOOM_HOST)
+        : e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN === "true",
+    routing: {
+      profile: e.DARKBLOOM_ROUTING_PROFILE,
+      queueTimeoutMs: e.DARKBLOOM_QUEUE_TIMEOUT_MS,
+      queueMaxDepth: e.DARKBLOOM_QUEUE_MAX_DEPTH,
+      hedgeEnabled: e.DARKBLOOM_HEDGE_ENABLED === "true",
+      firstTokenTimeoutMs: e.DARKBLOOM_FIRST_TOKEN_TIMEOUT_MS,
+    },
+    money: {
+      referralSharePercent: e.DARKBLOOM_REFERRAL_SHARE_PERCENT,
+      payoutMinimumMicroUsd: BigInt(e.DARKBLOOM_PAYOUT_MINIMUM_MICRO_USD),
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      stripeApiUrl: e.DARKBLOOM_STRIPE_API_URL,
+      checkoutSuccessUrl: e.DARKBLOOM_CHECKOUT_SUCCESS_URL,
+      checkoutCancelUrl: e.DARKBLOOM_CHECKOUT_CANCEL_URL,
+    },
+    jwt: {
+      issuer: e.DARKBLOOM_JWT_ISSUER,
+      audience: e.DARKBLOOM_JWT_AUDIENCE,
+      hs256Secret: e.DARKBLOOM_JWT_HS256_SECRET,
+      es256PublicKeyPem: e.DARKBLOOM_JWT_ES256_PUBLIC_KEY.replaceAll("\\n", "\n"),
+    },
+    deviceCode: {
+      verificationUri: e.DARKBLOOM_DEVICE_VERIFICATION_URI,
+      expiresInS: Math.ceil(e.DARKBLOOM_DEVICE_CODE_TTL_MS / 1000),
+      intervalS: Math.ceil(e.DARKBLOOM_DEVICE_POLL_INTERVAL_MS / 1000),
+    },
   }));
 
 export type CoordinatorConfig = z.infer<typeof schema>;

@@ -7,10 +7,13 @@ export function registryDirectory(registry: ProviderRegistry): ProviderDirectory
     providerId: s.id,
     encryptionPublicKey: s.register?.encryptionPublicKey ?? new Uint8Array(),
     trustLevel: s.trustLevel,
-    routable: s.state.kind === "registered",
-    reason: s.state.kind === "registered" ? "" : "not registered",
-    lastAttestedAtMs: 0,
-    models: s.register?.models.filter((m) => m.templateOk).map((m) => m.id) ?? [],
+    routable: s.state.kind === "registered" && s.trust.routable,
+    reason: s.state.kind === "registered" ? s.trust.reason : "not registered",
+    lastAttestedAtMs: s.trust.lastAttestedAtMs,
+    models:
+      s.register?.models
+        .filter((m) => m.templateOk && !s.trust.fencedModels.has(m.id))
+        .map((m) => m.id) ?? [],
   });
   return {
     list: () => registry.all().map(toRecord),

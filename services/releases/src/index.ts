@@ -2,6 +2,13 @@ import { fileURLToPath } from "node:url";
 
 export { createReleaseService } from "./service.js";
 export { compareSemver, isSemver } from "./semver.js";
+export { createReleasesHttp, type ReleasesHttpDeps } from "./http/releases-http.js";
+export {
+  createModelRegistry,
+  type ModelHashes,
+  type ModelRegistry,
+} from "./models/model-registry.js";
+export { modelManifestSchema, type ModelManifest } from "./models/model-manifest.js";
 
 export const RELEASES_MIGRATIONS = {
   service: "releases",

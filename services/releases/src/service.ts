@@ -1,10 +1,10 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { DatabasePool } from "@darkbloom/db";
 import type { ReleaseService } from "@darkbloom/proto";
-import { compareSemver, isSemver } from "./semver.js";
-import { insertRelease, listReleases, type StoredRelease } from "./store.js";
-
-const SHA256 = /^[0-9a-f]{64}$/;
+import { latestRelease } from "./latest-release.js";
+import { registerRelease } from "./register-release.js";
+import { listReleases, type StoredRelease } from "./store.js";
+import { compareSemver } from "./semver.js";
 
 const toProto = (r: StoredRelease) => ({
   version: r.version,
@@ -14,50 +14,19 @@ const toProto = (r: StoredRelease) => ({
 });
 
 export function createReleaseService(pool: DatabasePool): ServiceImpl<typeof ReleaseService> {
-  const sorted = async (): Promise<StoredRelease[]> =>
-    (await listReleases(pool)).sort((a, b) => compareSemver(b.version, a.version));
-
   return {
     async registerRelease(req) {
-      const r = req.release;
-      if (!r || !isSemver(r.version))
-        throw new ConnectError("release.version must be a semantic version", Code.InvalidArgument);
-      if (r.artifacts.length === 0)
-        throw new ConnectError("a release needs at least one artifact", Code.InvalidArgument);
-      for (const a of r.artifacts) {
-        if (!SHA256.test(a.sha256))
-          throw new ConnectError(
-            `artifact ${a.platform}: sha256 must be 64 hex digits`,
-            Code.InvalidArgument,
-          );
-        if (!/^https?:\/\//.test(a.url))
-          throw new ConnectError(
-            `artifact ${a.platform}: url must be http(s)`,
-            Code.InvalidArgument,
-          );
-        if (!a.platform)
-          throw new ConnectError("artifact platform is required", Code.InvalidArgument);
-      }
-      const artifacts = r.artifacts.map((a) => ({
-        platform: a.platform,
-        url: a.url,
-        sha256: a.sha256,
-      }));
-      const created = await insertRelease(pool, { version: r.version, notes: r.notes, artifacts });
-      if (!created)
-        throw new ConnectError(`release ${r.version} already exists`, Code.AlreadyExists);
-      const stored = (await listReleases(pool)).find((x) => x.version === r.version);
-      return { release: stored ? toProto(stored) : undefined };
+      if (!req.release) throw new ConnectError("release is required", Code.InvalidArgument);
+      return { release: toProto(await registerRelease(pool, req.release)) };
     },
 
     async listReleases() {
-      return { releases: (await sorted()).map(toProto) };
+      const all = (await listReleases(pool)).sort((a, b) => compareSemver(b.version, a.version));
+      return { releases: all.map(toProto) };
     },
 
     async getLatestRelease(req) {
-      const latest = (await sorted()).find(
-        (r) => !req.platform || r.artifacts.some((a) => a.platform === req.platform),
-      );
+      const latest = await latestRelease(pool, req.platform);
       if (!latest) throw new ConnectError("no release is registered", Code.NotFound);
       return { release: toProto(latest) };
     },

@@ -1,0 +1,101 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { compareVersions } from "./compare-versions.js";
+import { sha256File } from "../models/hash-weights.js";
+import { PROVIDER_VERSION } from "../version.js";
+import { flag } from "./args.js";
+import type { CliContext } from "./cli-context.js";
+import { EXIT } from "./exit-codes.js";
+import { toHttpBaseUrl } from "./start.js";
+
+interface LatestRelease {
+  version: string;
+  notes: string;
+  artifacts: Array<{ platform: string; url: string; sha256: string }>;
+}
+
+export const currentPlatform = (): string => `${process.platform}-${process.arch}`;
+
+/**
+ * `darkbloom update [--force] [--platform P]`: fetch the coordinator's latest release, download the
+ * artifact for this platform, check its SHA-256, unpack it into `<home>/versions/<version>` and
+ * point `<home>/versions/current` at it. The running daemon keeps its version until restarted.
+ */
+export async function updateCommand(ctx: CliContext): Promise<number> {
+  const { out, paths, args } = ctx;
+  const base = toHttpBaseUrl(flag(args, "coordinator") ?? ctx.config.coordinatorUrl);
+  const platform = flag(args, "platform") ?? currentPlatform();
+  let res: Response;
+  try {
+    res = await fetch(`${base}/v1/releases/latest?platform=${encodeURIComponent(platform)}`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    out.error(`cannot reach ${base}: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.network;
+  }
+  if (res.status === 404) {
+    out.result({ updated: false, reason: "no release" }, `no release is published for ${platform}`);
+    return EXIT.ok;
+  }
+  if (!res.ok) {
+    out.error(`release lookup answered ${res.status}`);
+    return EXIT.network;
+  }
+  const latest = (await res.json()) as LatestRelease;
+  if (compareVersions(latest.version, PROVIDER_VERSION) <= 0 && flag(args, "force") !== "true") {
+    out.result(
+      { updated: false, current: PROVIDER_VERSION, latest: latest.version },
+      `up to date (${PROVIDER_VERSION})`,
+    );
+    return EXIT.ok;
+  }
+  const artifact = latest.artifacts.find((a) => a.platform === platform);
+  if (!artifact) {
+    out.error(`release ${latest.version} has no artifact for ${platform}`);
+    return EXIT.failure;
+  }
+  await mkdir(paths.versions, { recursive: true });
+  const download = path.join(paths.versions, `${latest.version}.download`);
+  const bar = out.progress(`downloading ${latest.version}`);
+  const body = await fetch(artifact.url);
+  if (!body.ok || !body.body) {
+    out.error(`${artifact.url} answered ${body.status}`);
+    return EXIT.network;
+  }
+  const total = Number(body.headers.get("content-length") ?? 0);
+  const bytes = new Uint8Array(await new Response(body.body).arrayBuffer());
+  bar.update(bytes.byteLength, total || bytes.byteLength);
+  bar.done();
+  await writeFile(download, bytes);
+  const sha256 = await sha256File(download);
+  if (sha256 !== artifact.sha256) {
+    await rm(download, { force: true });
+    out.error(
+      `artifact SHA-256 ${sha256} does not match the release's ${artifact.sha256}; nothing was installed`,
+    );
+    return EXIT.checkFailed;
+  }
+  const target = path.join(paths.versions, latest.version);
+  await rm(target, { recursive: true, force: true });
+  await mkdir(target, { recursive: true });
+  if (/\.(tar\.gz|tgz)$/.test(new URL(artifact.url).pathname)) {
+    const tar = spawnSync("tar", ["-xzf", download, "-C", target]);
+    await rm(download, { force: true });
+    if (tar.status !== 0) {
+      out.error(`cannot unpack the artifact: ${tar.stderr.toString()}`);
+      return EXIT.failure;
+    }
+  } else {
+    await rename(download, path.join(target, path.basename(new URL(artifact.url).pathname)));
+  }
+  const current = path.join(paths.versions, "current");
+  await rm(current, { force: true });
+  await symlink(latest.version, current);
+  out.result(
+    { updated: true, from: PROVIDER_VERSION, to: latest.version, dir: target, sha256 },
+    `updated ${PROVIDER_VERSION} -> ${latest.version} (sha256 verified) in ${target}; restart the daemon to run it`,
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,74 @@
+// DESIGN §8: the engine's memory budget, as pure functions of bytes.
+export const GIB = 1024 ** 3;
+
+export interface MemoryGateOptions {
+  totalBytes: number;
+  /** Overrides the computed cap (DARKBLOOM_MEMORY_CAP_BYTES); 0 = computed. */
+  capOverrideBytes: number;
+  /** Default 3 GiB. */
+  activationReserveBytes: number;
+  /** Default 1 GiB. */
+  minKvBytes: number;
+  /** Default 3. */
+  maxModels: number;
+}
+
+export const DEFAULT_GATE = {
+  activationReserveBytes: 3 * GIB,
+  minKvBytes: 1 * GIB,
+  maxModels: 3,
+  capOverrideBytes: 0,
+} as const;
+
+/** 0.9 × RAM, but never leaving less than 2 GiB to the OS; an override wins. */
+export function memoryCapBytes(
+  o: Pick<MemoryGateOptions, "totalBytes" | "capOverrideBytes">,
+): number {
+  if (o.capOverrideBytes > 0) return o.capOverrideBytes;
+  return Math.max(0, Math.min(0.9 * o.totalBytes, o.totalBytes - 2 * GIB));
+}
+
+export type GateDecision =
+  | { ok: true; capBytes: number; afterLoadBytes: number }
+  | { ok: false; capBytes: number; afterLoadBytes: number; reason: string };
+
+/** Load gate: resident + incoming + activation reserve + minimum KV ≤ cap, and ≤ maxModels loaded. */
+export function checkLoad(
+  o: MemoryGateOptions,
+  residentWeightBytes: number,
+  loadedModels: number,
+  incomingWeightBytes: number,
+): GateDecision {
+  const capBytes = memoryCapBytes(o);
+  const afterLoadBytes =
+    residentWeightBytes + incomingWeightBytes + o.activationReserveBytes + o.minKvBytes;
+  if (loadedModels >= o.maxModels)
+    return {
+      ok: false,
+      capBytes,
+      afterLoadBytes,
+      reason: `${loadedModels} models are loaded already (at most ${o.maxModels}); unload one first`,
+    };
+  if (afterLoadBytes > capBytes)
+    return {
+      ok: false,
+      capBytes,
+      afterLoadBytes,
+      reason: `loading needs ${gib(afterLoadBytes)} GiB (weights ${gib(residentWeightBytes)} resident + ${gib(incomingWeightBytes)} incoming + ${gib(o.activationReserveBytes)} activation + ${gib(o.minKvBytes)} KV) but the cap is ${gib(capBytes)} GiB`,
+    };
+  return { ok: true, capBytes, afterLoadBytes };
+}
+
+/** Models idle (no request) for longer than idleMs, oldest first: candidates for unloading. */
+export function idleModels(
+  lastUsedMs: ReadonlyMap<string, number>,
+  nowMs: number,
+  idleMs: number,
+): string[] {
+  return [...lastUsedMs]
+    .filter(([, t]) => nowMs - t >= idleMs)
+    .sort((a, b) => a[1] - b[1])
+    .map(([id]) => id);
+}
+
+const gib = (b: number): string => (b / GIB).toFixed(2);

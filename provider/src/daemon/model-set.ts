@@ -1,0 +1,135 @@
+import { create } from "@bufbuild/protobuf";
+import { ModelInfoSchema, type ModelInfo } from "@darkbloom/proto";
+import type { Logger } from "@darkbloom/telemetry";
+import { loadModel, type ModelEngine } from "../engine/index.js";
+import { describeModelDir } from "../models/scan-models.js";
+import { readSafetensorsHeader } from "../models/safetensors-header.js";
+import { checkLoad, idleModels, type MemoryGateOptions } from "./memory-gate.js";
+
+export type ModelEntry =
+  | {
+      id: string;
+      dir: string;
+      state: "loaded";
+      engine: ModelEngine;
+      info: ModelInfo;
+      pinned: boolean;
+    }
+  | { id: string; dir: string; state: "failed"; error: string };
+
+/** Loads an engine; injectable so tests can exercise the gate without MLX. */
+export type EngineLoader = (
+  dir: string,
+  modelId: string,
+) => Promise<{ engine: ModelEngine; templateError: string | undefined }>;
+
+export const mlxLoader: EngineLoader = async (dir, modelId) => {
+  const engine = await loadModel(dir, { modelId });
+  const check = engine.templateSelfCheck();
+  return { engine, templateError: check.ok ? undefined : check.error };
+};
+
+/**
+ * The models this provider holds: loads behind the memory gate, never throws on a bad model
+ * (a failed load becomes a `failed` entry with the reason), unloads, and finds idle ones.
+ */
+export class ModelSet {
+  /** Live map handed to the inference runner. */
+  readonly engines = new Map<string, ModelEngine>();
+  private readonly entriesById = new Map<string, ModelEntry>();
+  private readonly lastUsedMs = new Map<string, number>();
+
+  constructor(
+    private readonly gate: MemoryGateOptions,
+    private readonly log: Logger,
+    private readonly loader: EngineLoader = mlxLoader,
+  ) {}
+
+  entries(): ModelEntry[] {
+    return [...this.entriesById.values()];
+  }
+
+  infos(): ModelInfo[] {
+    return this.entries().flatMap((e) => (e.state === "loaded" ? [e.info] : []));
+  }
+
+  touch(id: string): void {
+    if (this.lastUsedMs.has(id)) this.lastUsedMs.set(id, Date.now());
+  }
+
+  /** Loads a model folder; `pinned` models (from `start`) are never idle-unloaded. */
+  async load(dir: string, pinned: boolean): Promise<ModelEntry> {
+    let id = dir;
+    try {
+      const scanned = await describeModelDir(dir);
+      id = scanned.id;
+      const existing = this.entriesById.get(id);
+      if (existing?.state === "loaded") return existing;
+      const resident = this.entries().reduce(
+        (n, e) => n + (e.state === "loaded" ? Number(e.info.sizeBytes) : 0),
+        0,
+      );
+      const decision = checkLoad(this.gate, resident, this.engines.size, scanned.sizeBytes);
+      if (!decision.ok) return this.fail(id, dir, decision.reason);
+      for (const f of scanned.weightFiles) {
+        const header = await readSafetensorsHeader(f);
+        if (!header.ok) return this.fail(id, dir, `corrupt weights ${f}: ${header.error}`);
+      }
+      const { engine, templateError } = await this.loader(dir, id);
+      if (templateError)
+        this.log.warn("chat template failed its self-check; the model will not be routed", {
+          model: id,
+          error: templateError,
+        });
+      const info = create(ModelInfoSchema, {
+        id,
+        sizeBytes: BigInt(scanned.sizeBytes),
+        quantization: scanned.quantization,
+        contextLength: engine.contextLength,
+        templateOk: templateError === undefined,
+        templateError: templateError ?? "",
+      });
+      const entry: ModelEntry = { id, dir, state: "loaded", engine, info, pinned };
+      this.entriesById.set(id, entry);
+      this.engines.set(id, engine);
+      if (!pinned) this.lastUsedMs.set(id, Date.now());
+      this.log.info("model loaded", { model: id, bytes: scanned.sizeBytes });
+      return entry;
+    } catch (err) {
+      return this.fail(id, dir, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  unload(id: string): boolean {
+    const entry = this.entriesById.get(id);
+    if (!entry) return false;
+    this.entriesById.delete(id);
+    this.lastUsedMs.delete(id);
+    if (entry.state === "loaded") {
+      this.engines.delete(id);
+      entry.engine.close();
+      this.log.info("model unloaded", { model: id });
+    }
+    return true;
+  }
+
+  /** Unloads models that served nothing for idleMs; returns their ids. */
+  unloadIdle(nowMs: number, idleMs: number): string[] {
+    const ids = idleModels(this.lastUsedMs, nowMs, idleMs).filter(
+      (id) => (this.engines.get(id)?.capacity().running ?? 0) === 0,
+    );
+    for (const id of ids) this.unload(id);
+    return ids;
+  }
+
+  closeAll(): void {
+    for (const id of [...this.entriesById.keys()]) this.unload(id);
+  }
+
+  private fail(id: string, dir: string, error: string): ModelEntry {
+    this.log.error("model failed to load", { model: id, error });
+    const entry: ModelEntry = { id, dir, state: "failed", error };
+    if (this.entriesById.get(id)?.state !== "loaded") this.entriesById.set(id, entry);
+    return entry;
+  }
+}

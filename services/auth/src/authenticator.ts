@@ -1,0 +1,21 @@
+import type { DbConnection } from "@darkbloom/db";
+import { createSessionVerifier, looksLikeJwt, type JwtSessionOptions } from "./jwt-session.js";
+import { authenticateApiKey, type AuthenticateOptions, type Principal } from "./service.js";
+
+export type AuthenticatorOptions = AuthenticateOptions & {
+  /** Accept console session JWTs from this issuer as well as API keys. */
+  readonly jwt?: JwtSessionOptions;
+};
+
+/** One bearer-token check for the edge and the admin API: API keys, then session JWTs. */
+export function createAuthenticator(
+  connection: DbConnection,
+  options: AuthenticatorOptions = {},
+): (token: string) => Promise<Principal | null> {
+  const session =
+    options.jwt === undefined ? undefined : createSessionVerifier(connection, options.jwt);
+  return async (token) => {
+    if (session !== undefined && looksLikeJwt(token)) return session(token);
+    return authenticateApiKey(connection, token, options);
+  };
+}

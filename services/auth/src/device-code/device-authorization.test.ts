@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import { sql, type DatabasePool } from "@darkbloom/db";
+import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
+import { z } from "zod";
+import { authMigrations } from "../migrations.js";
+import { createAccount } from "../service.js";
+import { createDeviceAuthorization, deviceCodeMigrations } from "./device-authorization.js";
+import { normalizeUserCode } from "./device-code-format.js";
+import { ProviderTokenCache } from "./provider-token-cache.js";
+
+describe("device authorization (RFC 8628)", () => {
+  let db: TestDatabase | undefined;
+  const pool = (): DatabasePool => {
+    if (!db) throw new Error("before hook did not run");
+    return db.pool;
+  };
+  // interval 0 so tests can poll back to back; slow_down is tested with its own interval
+  const device = () =>
+    createDeviceAuthorization(pool(), {
+      verificationUri: () => "http://c/device",
+      expiresInS: 600,
+      intervalS: 0,
+    });
+
+  before(async () => {
+    db = await startTestDatabase({ migrations: [authMigrations, deviceCodeMigrations] });
+  });
+  after(async () => db?.stop());
+
+  it("answers authorization_pending until approved, then mints one token bound to the account", async () => {
+    const account = await createAccount(pool(), "prov", "provider");
+    const d = device();
+    const grant = await d.start("darkbloom-provider");
+    expect(grant.user_code).to.match(/^[B-Z]{4}-[B-Z]{4}$/);
+    expect(grant.verification_uri_complete).to.contain(grant.user_code);
+    expect(await d.poll(grant.device_code)).to.deep.equal({
+      ok: false,
+      error: "authorization_pending",
+    });
+    expect(
+      await d.decide(grant.user_code.toLowerCase().replace("-", " "), account.id, true),
+    ).to.equal(true);
+    const r = await d.poll(grant.device_code);
+    expect(r.ok).to.equal(true);
+    if (!r.ok) return;
+    expect(r.accountId).to.equal(account.id);
+    expect(await d.authenticateProviderToken(r.token)).to.equal(account.id);
+    expect(await d.poll(grant.device_code)).to.deep.equal({ ok: false, error: "invalid_grant" });
+    const stored = await pool().any(
+      sql.type(z.object({ hash: z.instanceof(Buffer) }))`SELECT hash FROM provider_tokens`,
+    );
+    expect(stored.some((s) => s.hash.toString("utf8").includes(r.token))).to.equal(false);
+
+    const cache = new ProviderTokenCache(pool(), 60_000, () => undefined);
+    await cache.refresh();
+    expect(cache.accountFor(r.token)).to.equal(account.id);
+    expect(cache.accountFor("dbp_wrong")).to.equal(undefined);
+  });
+
+  it("answers access_denied when the account denies the code", async () => {
+    const account = await createAccount(pool(), "p2", "provider");
+    const d = device();
+    const grant = await d.start("darkbloom-provider");
+    await d.decide(grant.user_code, account.id, false);
+    expect(await d.poll(grant.device_code)).to.deep.equal({ ok: false, error: "access_denied" });
+  });
+
+  it("answers slow_down to a client polling faster than the interval", async () => {
+    const d = createDeviceAuthorization(pool(), {
+      verificationUri: () => "http://c/device",
+      expiresInS: 600,
+      intervalS: 30,
+    });
+    const grant = await d.start("darkbloom-provider");
+    expect(await d.poll(grant.device_code)).to.deep.equal({
+      ok: false,
+      error: "authorization_pending",
+    });
+    expect(await d.poll(grant.device_code)).to.deep.equal({ ok: false, error: "slow_down" });
+  });
+
+  it("answers expired_token after expires_in, and refuses approval of an expired code", async () => {
+    const account = await createAccount(pool(), "p3", "provider");
+    const d = device();
+    const grant = await d.start("darkbloom-provider");
+    await pool().query(
+      sql.unsafe`UPDATE device_codes SET expires_at = now() - interval '1 second' WHERE user_code = ${grant.user_code}`,
+    );
+    expect(await d.decide(grant.user_code, account.id, true)).to.equal(false);
+    expect(await d.poll(grant.device_code)).to.deep.equal({ ok: false, error: "expired_token" });
+  });
+
+  it("normalizes typed user codes", () => {
+    expect(normalizeUserCode(" bcdf ghjk ")).to.equal("BCDF-GHJK");
+  });
+});

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DeviceAuthorization, TokenError } from "./device-authorization.js";
+import { bearer, readFields, sendJson } from "./http-body.js";
+
+export interface DeviceHttpDeps {
+  device: DeviceAuthorization;
+  /** API key → account (approve needs a logged-in account). */
+  authenticate(apiKey: string): Promise<{ accountId: string } | null>;
+  /** The account's balance, shown by `darkbloom status` as earnings. */
+  balanceMicroUsd(accountId: string): Promise<bigint>;
+  /** A token was minted: refresh the gateway's token cache. */
+  onTokenMinted(): void;
+}
+
+const PATHS = new Set([
+  "/v1/device/code",
+  "/v1/device/token",
+  "/v1/device/approve",
+  "/v1/provider/account",
+]);
+const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** `/v1/device/*` (RFC 8628) and `/v1/provider/account` over HTTP/1.1; errors in OAuth's shape. */
+export function createDeviceHttp(deps: DeviceHttpDeps) {
+  const oauthError = (
+    res: ServerResponse,
+    status: number,
+    error: string,
+    description: string,
+  ): void => sendJson(res, status, { error, error_description: description });
+
+  async function serve(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (path === "/v1/provider/account") {
+      if (req.method !== "GET") return oauthError(res, 405, "invalid_request", "use GET");
+      const accountId = await deps.device.authenticateProviderToken(bearer(req) ?? "");
+      if (!accountId)
+        return oauthError(res, 401, "invalid_token", "send the provider token as a Bearer token");
+      const balance = await deps.balanceMicroUsd(accountId);
+      return sendJson(res, 200, { accountId, balanceMicroUsd: balance.toString() });
+    }
+    if (req.method !== "POST") return oauthError(res, 405, "invalid_request", "use POST");
+    const fields = await readFields(req);
+    if (!fields)
+      return oauthError(
+        res,
+        400,
+        "invalid_request",
+        "body must be form-encoded or JSON, at most 16 KiB",
+      );
+    switch (path) {
+      case "/v1/device/code":
+        return sendJson(
+          res,
+          200,
+          await deps.device.start(fields["client_id"] || "darkbloom-provider"),
+        );
+      case "/v1/device/token": {
+        if (fields["grant_type"] !== GRANT)
+          return oauthError(res, 400, "unsupported_grant_type", `grant_type must be ${GRANT}`);
+        const deviceCode = fields["device_code"];
+        if (!deviceCode) return oauthError(res, 400, "invalid_request", "device_code is required");
+        const r = await deps.device.poll(deviceCode);
+        if (!r.ok) return oauthError(res, 400, r.error, TOKEN_ERRORS[r.error]);
+        deps.onTokenMinted();
+        return sendJson(res, 200, {
+          access_token: r.token,
+          token_type: "Bearer",
+          account_id: r.accountId,
+        });
+      }
+      default: {
+        const principal = await deps.authenticate(bearer(req) ?? "");
+        if (!principal)
+          return oauthError(res, 401, "invalid_token", "approving needs an API key of the account");
+        const code = fields["user_code"] ?? "";
+        const approve = (fields["action"] ?? "approve") !== "deny";
+        if (!(await deps.device.decide(code, principal.accountId, approve)))
+          return oauthError(
+            res,
+            404,
+            "invalid_grant",
+            "no pending code with this user_code (expired or used?)",
+          );
+        return sendJson(res, 200, { user_code: code, status: approve ? "approved" : "denied" });
+      }
+    }
+  }
+
+  return {
+    matches: (path: string): boolean => PATHS.has(path),
+    handle(req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      serve(path, req, res).catch((err: unknown) => {
+        onError(err);
+        if (!res.headersSent) oauthError(res, 500, "server_error", "internal error");
+        else res.end();
+      });
+    },
+  };
+}
+
+const TOKEN_ERRORS: Record<TokenError, string> = {
+  authorization_pending: "the user has not approved the code yet",
+  slow_down: "polling too fast: add 5 seconds to the interval",
+  expired_token: "the device code expired; start again",
+  access_denied: "the user denied the request",
+  invalid_grant: "unknown or already used device code",
+};

@@ -1,0 +1,19 @@
+import type { ProviderTokenCache } from "@darkbloom/auth";
+import type { SessionTrustHooks } from "@darkbloom/routing";
+
+/** Wraps attestation's hooks: a registration must first pass the provider-token check. */
+export function gateProviderTokens(
+  inner: SessionTrustHooks,
+  tokens: ProviderTokenCache,
+  required: boolean,
+): SessionTrustHooks {
+  return {
+    admit(register) {
+      const t = tokens.admit(register.authToken, required);
+      return t.ok ? inner.admit(register) : { ok: false, code: t.code, message: t.message };
+    },
+    attach: (session) => inner.attach(session),
+    onResponse: (session, response) => inner.onResponse(session, response),
+    detach: (session) => inner.detach(session),
+  };
+}

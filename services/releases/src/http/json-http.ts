@@ -1,0 +1,63 @@
+import { timingSafeEqual, createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Code, ConnectError } from "@connectrpc/connect";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > MAX_BODY_BYTES) throw new ConnectError("body over 1 MiB", Code.ResourceExhausted);
+    parts.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
+  } catch (cause) {
+    throw new ConnectError("body is not JSON", Code.InvalidArgument, undefined, undefined, cause);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+const STATUS: Partial<Record<Code, number>> = {
+  [Code.InvalidArgument]: 400,
+  [Code.Unauthenticated]: 401,
+  [Code.PermissionDenied]: 403,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.ResourceExhausted]: 413,
+};
+
+/** ConnectError → HTTP status and an OpenAI-shaped error body (the /v1 API's error format). */
+export function sendConnectError(res: ServerResponse, err: ConnectError): void {
+  const status = STATUS[err.code] ?? 500;
+  sendJson(res, status, {
+    error: {
+      message: status === 500 ? "internal error" : err.rawMessage,
+      type:
+        status === 401
+          ? "authentication_error"
+          : status >= 500
+            ? "server_error"
+            : "invalid_request_error",
+      param: null,
+      code: Code[err.code],
+    },
+  });
+}
+
+export const bearer = (req: IncomingMessage): string =>
+  /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
+
+/** Constant-time comparison of a presented secret with the configured one (empty never matches). */
+export function secretMatches(presented: string, expected: string): boolean {
+  if (!expected || !presented) return false;
+  const a = createHash("sha256").update(presented).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
