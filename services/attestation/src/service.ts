@@ -1,10 +1,17 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { keyFingerprint } from "@darkbloom/crypto";
 import type { AttestationService } from "@darkbloom/proto";
+import { isSemver } from "@darkbloom/releases";
 import type { ProviderDirectory } from "./provider-directory.js";
+
+/** The runtime version floor (the AttestationAuthority); absent: SetVersionFloor is unavailable. */
+export interface VersionFloor {
+  setMinVersion(minVersion: string): string[];
+}
 
 export function createAttestationService(
   directory: ProviderDirectory,
+  floor?: VersionFloor,
 ): ServiceImpl<typeof AttestationService> {
   return {
     getProviderKeys(req) {
@@ -30,6 +37,13 @@ export function createAttestationService(
         reason: p.reason,
         lastAttestedAtMs: BigInt(p.lastAttestedAtMs),
       };
+    },
+
+    setVersionFloor(req) {
+      if (!floor) throw new ConnectError("attestation is not enabled", Code.Unimplemented);
+      if (req.minVersion && !isSemver(req.minVersion))
+        throw new ConnectError("min_version must be a semantic version", Code.InvalidArgument);
+      return { fencedProviderIds: floor.setMinVersion(req.minVersion) };
     },
   };
 }

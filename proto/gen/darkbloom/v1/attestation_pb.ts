@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/attestation.proto.
  */
 export const file_darkbloom_v1_attestation: GenFile = /*@__PURE__*/
-  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIn4KC1Byb3ZpZGVyS2V5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSLQoLdHJ1c3RfbGV2ZWwYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBCABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAzK/AQoSQXR0ZXN0YXRpb25TZXJ2aWNlEl4KD0dldFByb3ZpZGVyS2V5cxIkLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXF1ZXN0GiUuZGFya2Jsb29tLnYxLkdldFByb3ZpZGVyS2V5c1Jlc3BvbnNlEkkKCEdldFRydXN0Eh0uZGFya2Jsb29tLnYxLkdldFRydXN0UmVxdWVzdBoeLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlc3BvbnNlYgZwcm90bzM", [file_darkbloom_v1_common]);
+  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIn4KC1Byb3ZpZGVyS2V5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSLQoLdHJ1c3RfbGV2ZWwYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBCABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkynwIKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
 
 /**
  * @generated from message darkbloom.v1.GetProviderKeysRequest
@@ -135,6 +135,44 @@ export const GetTrustResponseSchema: GenMessage<GetTrustResponse> = /*@__PURE__*
   messageDesc(file_darkbloom_v1_attestation, 4);
 
 /**
+ * @generated from message darkbloom.v1.SetVersionFloorRequest
+ */
+export type SetVersionFloorRequest = Message<"darkbloom.v1.SetVersionFloorRequest"> & {
+  /**
+   * Semantic version; empty removes the floor.
+   *
+   * @generated from field: string min_version = 1;
+   */
+  minVersion: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.SetVersionFloorRequest.
+ * Use `create(SetVersionFloorRequestSchema)` to create a new message.
+ */
+export const SetVersionFloorRequestSchema: GenMessage<SetVersionFloorRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_attestation, 5);
+
+/**
+ * @generated from message darkbloom.v1.SetVersionFloorResponse
+ */
+export type SetVersionFloorResponse = Message<"darkbloom.v1.SetVersionFloorResponse"> & {
+  /**
+   * Providers fenced because they are below the new floor.
+   *
+   * @generated from field: repeated string fenced_provider_ids = 1;
+   */
+  fencedProviderIds: string[];
+};
+
+/**
+ * Describes the message darkbloom.v1.SetVersionFloorResponse.
+ * Use `create(SetVersionFloorResponseSchema)` to create a new message.
+ */
+export const SetVersionFloorResponseSchema: GenMessage<SetVersionFloorResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_attestation, 6);
+
+/**
  * Provider identity and trust: which keys a consumer may seal to, and how far each is trusted.
  *
  * @generated from service darkbloom.v1.AttestationService
@@ -155,6 +193,16 @@ export const AttestationService: GenService<{
     methodKind: "unary";
     input: typeof GetTrustRequestSchema;
     output: typeof GetTrustResponseSchema;
+  },
+  /**
+   * Raises (or lowers) the provider version floor at runtime; connected providers below it are fenced.
+   *
+   * @generated from rpc darkbloom.v1.AttestationService.SetVersionFloor
+   */
+  setVersionFloor: {
+    methodKind: "unary";
+    input: typeof SetVersionFloorRequestSchema;
+    output: typeof SetVersionFloorResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_darkbloom_v1_attestation, 0);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/routing.proto.
  */
 export const file_darkbloom_v1_routing: GenFile = /*@__PURE__*/
-  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIoIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbCK6AQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAyJtCgxJbmZlclJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgDIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgEIAEoDCLHAQoNSW5mZXJSZXNwb25zZRItCgdzdGFydGVkGAEgASgLMhouZGFya2Jsb29tLnYxLkluZmVyU3RhcnRlZEgAEiQKBWNodW5rGAIgASgLMhMuZGFya2Jsb29tLnYxLkNodW5rSAASKgoIY29tcGxldGUYAyABKAsyFi5kYXJrYmxvb20udjEuQ29tcGxldGVIABItCgVlcnJvchgEIAEoCzIcLmRhcmtibG9vbS52MS5JbmZlcmVuY2VFcnJvckgAQgYKBGtpbmQiPQoMSW5mZXJTdGFydGVkEhMKC3Byb3ZpZGVyX2lkGAEgASgJEhgKEGRpc3BhdGNoZWRfYXRfbXMYAiABKAMiPAoWQ2FuY2VsSW5mZXJlbmNlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIsChdDYW5jZWxJbmZlcmVuY2VSZXNwb25zZRIRCgljYW5jZWxsZWQYASABKAgiEwoRTGlzdE1vZGVsc1JlcXVlc3QiYAoRTW9kZWxBdmFpbGFiaWxpdHkSCgoCaWQYASABKAkSEQoJcHJvdmlkZXJzGAIgASgNEhYKDmNvbnRleHRfbGVuZ3RoGAMgASgNEhQKDHF1YW50aXphdGlvbhgEIAEoCSJFChJMaXN0TW9kZWxzUmVzcG9uc2USLwoGbW9kZWxzGAEgAygLMh8uZGFya2Jsb29tLnYxLk1vZGVsQXZhaWxhYmlsaXR5IhYKFExpc3RQcm92aWRlcnNSZXF1ZXN0IuoBCg9Qcm92aWRlclN1bW1hcnkSEwoLcHJvdmlkZXJfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIoCghoYXJkd2FyZRgDIAEoCzIWLmRhcmtibG9vbS52MS5IYXJkd2FyZRIRCgltb2RlbF9pZHMYBCADKAkSLQoLdHJ1c3RfbGV2ZWwYBSABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIRCglpbl9mbGlnaHQYBiABKA0SFwoPY29ubmVjdGVkX2F0X21zGAcgASgDEhkKEWxhc3RfaGVhcnRiZWF0X21zGAggASgDIkkKFUxpc3RQcm92aWRlcnNSZXNwb25zZRIwCglwcm92aWRlcnMYASADKAsyHS5kYXJrYmxvb20udjEuUHJvdmlkZXJTdW1tYXJ5MqcDCg5Sb3V0aW5nU2VydmljZRJGCgdSZXNlcnZlEhwuZGFya2Jsb29tLnYxLlJlc2VydmVSZXF1ZXN0Gh0uZGFya2Jsb29tLnYxLlJlc2VydmVSZXNwb25zZRJCCgVJbmZlchIaLmRhcmtibG9vbS52MS5JbmZlclJlcXVlc3QaGy5kYXJrYmxvb20udjEuSW5mZXJSZXNwb25zZTABEl4KD0NhbmNlbEluZmVyZW5jZRIkLmRhcmtibG9vbS52MS5DYW5jZWxJbmZlcmVuY2VSZXF1ZXN0GiUuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlc3BvbnNlEk8KCkxpc3RNb2RlbHMSHy5kYXJrYmxvb20udjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5kYXJrYmxvb20udjEuTGlzdE1vZGVsc1Jlc3BvbnNlElgKDUxpc3RQcm92aWRlcnMSIi5kYXJrYmxvb20udjEuTGlzdFByb3ZpZGVyc1JlcXVlc3QaIy5kYXJrYmxvb20udjEuTGlzdFByb3ZpZGVyc1Jlc3BvbnNlYgZwcm90bzM", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
+  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIrQBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJIowBChBSZXNlcnZlQ2FuZGlkYXRlEhMKC3Byb3ZpZGVyX2lkGAEgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAiABKAwSLQoLdHJ1c3RfbGV2ZWwYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBCABKAki7gEKD1Jlc2VydmVSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRITCgtwcm92aWRlcl9pZBgCIAEoCRIbChNwcm92aWRlcl9wdWJsaWNfa2V5GAMgASgMEi0KC3RydXN0X2xldmVsGAQgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSFwoPa2V5X2ZpbmdlcnByaW50GAUgASgJEhUKDWV4cGlyZXNfYXRfbXMYBiABKAMSMgoKYWx0ZXJuYXRlcxgHIAMoCzIeLmRhcmtibG9vbS52MS5SZXNlcnZlQ2FuZGlkYXRlIlQKClNlYWxlZEJvZHkSEwoLcHJvdmlkZXJfaWQYASABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAiABKAwSFgoOZW5jcnlwdGVkX2JvZHkYAyABKAwimwEKDEluZmVyUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEhkKEXNlbmRlcl9wdWJsaWNfa2V5GAMgASgMEhYKDmVuY3J5cHRlZF9ib2R5GAQgASgMEiwKCmFsdGVybmF0ZXMYBSADKAsyGC5kYXJrYmxvb20udjEuU2VhbGVkQm9keSLHAQoNSW5mZXJSZXNwb25zZRItCgdzdGFydGVkGAEgASgLMhouZGFya2Jsb29tLnYxLkluZmVyU3RhcnRlZEgAEiQKBWNodW5rGAIgASgLMhMuZGFya2Jsb29tLnYxLkNodW5rSAASKgoIY29tcGxldGUYAyABKAsyFi5kYXJrYmxvb20udjEuQ29tcGxldGVIABItCgVlcnJvchgEIAEoCzIcLmRhcmtibG9vbS52MS5JbmZlcmVuY2VFcnJvckgAQgYKBGtpbmQiXgoMSW5mZXJTdGFydGVkEhMKC3Byb3ZpZGVyX2lkGAEgASgJEhgKEGRpc3BhdGNoZWRfYXRfbXMYAiABKAMSDwoHYXR0ZW1wdBgDIAEoDRIOCgZoZWRnZWQYBCABKAgiPAoWQ2FuY2VsSW5mZXJlbmNlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIsChdDYW5jZWxJbmZlcmVuY2VSZXNwb25zZRIRCgljYW5jZWxsZWQYASABKAgiEwoRTGlzdE1vZGVsc1JlcXVlc3QiYAoRTW9kZWxBdmFpbGFiaWxpdHkSCgoCaWQYASABKAkSEQoJcHJvdmlkZXJzGAIgASgNEhYKDmNvbnRleHRfbGVuZ3RoGAMgASgNEhQKDHF1YW50aXphdGlvbhgEIAEoCSJFChJMaXN0TW9kZWxzUmVzcG9uc2USLwoGbW9kZWxzGAEgAygLMh8uZGFya2Jsb29tLnYxLk1vZGVsQXZhaWxhYmlsaXR5IhYKFExpc3RQcm92aWRlcnNSZXF1ZXN0IuoBCg9Qcm92aWRlclN1bW1hcnkSEwoLcHJvdmlkZXJfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIoCghoYXJkd2FyZRgDIAEoCzIWLmRhcmtibG9vbS52MS5IYXJkd2FyZRIRCgltb2RlbF9pZHMYBCADKAkSLQoLdHJ1c3RfbGV2ZWwYBSABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIRCglpbl9mbGlnaHQYBiABKA0SFwoPY29ubmVjdGVkX2F0X21zGAcgASgDEhkKEWxhc3RfaGVhcnRiZWF0X21zGAggASgDIkkKFUxpc3RQcm92aWRlcnNSZXNwb25zZRIwCglwcm92aWRlcnMYASADKAsyHS5kYXJrYmxvb20udjEuUHJvdmlkZXJTdW1tYXJ5IhkKF0dldE1vZGVsQ2FwYWNpdHlSZXF1ZXN0IpcBCg1Nb2RlbENhcGFjaXR5Eg0KBW1vZGVsGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRISCgp3YXJtX3Nsb3RzGAMgASgNEhMKC3F1ZXVlX2RlcHRoGAQgASgNEhkKEWVzdGltYXRlZF93YWl0X21zGAUgASgNEg8KB3J1bm5pbmcYBiABKA0SDwoHd2FpdGluZxgHIAEoDSJHChhHZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USKwoGbW9kZWxzGAEgAygLMhsuZGFya2Jsb29tLnYxLk1vZGVsQ2FwYWNpdHkiOwoOV2FybVBvb2xUYXJnZXQSDQoFbW9kZWwYASABKAkSGgoSbWluX3dhcm1fcHJvdmlkZXJzGAIgASgNIkkKGFNldFdhcm1Qb29sUG9saWN5UmVxdWVzdBItCgd0YXJnZXRzGAEgAygLMhwuZGFya2Jsb29tLnYxLldhcm1Qb29sVGFyZ2V0IhsKGVNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2UiGgoYR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0IqIBChNXYXJtUG9vbE1vZGVsU3RhdHVzEg0KBW1vZGVsGAEgASgJEg4KBnRhcmdldBgCIAEoDRIMCgR3YXJtGAMgASgNEg8KB2xvYWRpbmcYBCABKA0SGQoRd2FybV9wcm92aWRlcl9pZHMYBSADKAkSHAoUbG9hZGluZ19wcm92aWRlcl9pZHMYBiADKAkSFAoMZmFpbGVkX2xvYWRzGAcgASgNIk4KGUdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USMQoGbW9kZWxzGAEgAygLMiEuZGFya2Jsb29tLnYxLldhcm1Qb29sTW9kZWxTdGF0dXMy1gUKDlJvdXRpbmdTZXJ2aWNlEkYKB1Jlc2VydmUSHC5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlcXVlc3QaHS5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlc3BvbnNlEkIKBUluZmVyEhouZGFya2Jsb29tLnYxLkluZmVyUmVxdWVzdBobLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMAESXgoPQ2FuY2VsSW5mZXJlbmNlEiQuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USTwoKTGlzdE1vZGVscxIfLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVzcG9uc2USWAoNTGlzdFByb3ZpZGVycxIiLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBojLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USYQoQR2V0TW9kZWxDYXBhY2l0eRIlLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USZAoRU2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USZAoRR2V0V2FybVBvb2xTdGF0dXMSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
 
 /**
  * @generated from message darkbloom.v1.ReserveRequest
@@ -34,6 +34,21 @@ export type ReserveRequest = Message<"darkbloom.v1.ReserveRequest"> & {
    * @generated from field: darkbloom.v1.TrustLevel min_trust = 3;
    */
   minTrust: TrustLevel;
+
+  /**
+   * How long the caller will wait in the model's queue; 0 = the server's queue timeout.
+   *
+   * @generated from field: uint32 max_queue_wait_ms = 4;
+   */
+  maxQueueWaitMs: number;
+
+  /**
+   * Only providers serving the model at one of these quantizations (empty = any); the consumer's
+   * `provider.quantizations` preference.
+   *
+   * @generated from field: repeated string quantizations = 5;
+   */
+  quantizations: string[];
 };
 
 /**
@@ -42,6 +57,40 @@ export type ReserveRequest = Message<"darkbloom.v1.ReserveRequest"> & {
  */
 export const ReserveRequestSchema: GenMessage<ReserveRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 0);
+
+/**
+ * A further provider the caller also seals the body to, for hedged dispatch and failover.
+ *
+ * @generated from message darkbloom.v1.ReserveCandidate
+ */
+export type ReserveCandidate = Message<"darkbloom.v1.ReserveCandidate"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: bytes provider_public_key = 2;
+   */
+  providerPublicKey: Uint8Array;
+
+  /**
+   * @generated from field: darkbloom.v1.TrustLevel trust_level = 3;
+   */
+  trustLevel: TrustLevel;
+
+  /**
+   * @generated from field: string key_fingerprint = 4;
+   */
+  keyFingerprint: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.ReserveCandidate.
+ * Use `create(ReserveCandidateSchema)` to create a new message.
+ */
+export const ReserveCandidateSchema: GenMessage<ReserveCandidate> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 1);
 
 /**
  * @generated from message darkbloom.v1.ReserveResponse
@@ -78,6 +127,13 @@ export type ReserveResponse = Message<"darkbloom.v1.ReserveResponse"> & {
    * @generated from field: int64 expires_at_ms = 6;
    */
   expiresAtMs: bigint;
+
+  /**
+   * Next-best providers, best first: seal the body to each and pass them in InferRequest.alternates.
+   *
+   * @generated from field: repeated darkbloom.v1.ReserveCandidate alternates = 7;
+   */
+  alternates: ReserveCandidate[];
 };
 
 /**
@@ -85,7 +141,34 @@ export type ReserveResponse = Message<"darkbloom.v1.ReserveResponse"> & {
  * Use `create(ReserveResponseSchema)` to create a new message.
  */
 export const ReserveResponseSchema: GenMessage<ReserveResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 1);
+  messageDesc(file_darkbloom_v1_routing, 2);
+
+/**
+ * @generated from message darkbloom.v1.SealedBody
+ */
+export type SealedBody = Message<"darkbloom.v1.SealedBody"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: bytes sender_public_key = 2;
+   */
+  senderPublicKey: Uint8Array;
+
+  /**
+   * @generated from field: bytes encrypted_body = 3;
+   */
+  encryptedBody: Uint8Array;
+};
+
+/**
+ * Describes the message darkbloom.v1.SealedBody.
+ * Use `create(SealedBodySchema)` to create a new message.
+ */
+export const SealedBodySchema: GenMessage<SealedBody> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 3);
 
 /**
  * @generated from message darkbloom.v1.InferRequest
@@ -110,6 +193,13 @@ export type InferRequest = Message<"darkbloom.v1.InferRequest"> & {
    * @generated from field: bytes encrypted_body = 4;
    */
   encryptedBody: Uint8Array;
+
+  /**
+   * The body sealed to the reservation's alternates (hedging, re-dispatch on provider loss).
+   *
+   * @generated from field: repeated darkbloom.v1.SealedBody alternates = 5;
+   */
+  alternates: SealedBody[];
 };
 
 /**
@@ -117,7 +207,7 @@ export type InferRequest = Message<"darkbloom.v1.InferRequest"> & {
  * Use `create(InferRequestSchema)` to create a new message.
  */
 export const InferRequestSchema: GenMessage<InferRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 2);
+  messageDesc(file_darkbloom_v1_routing, 4);
 
 /**
  * @generated from message darkbloom.v1.InferResponse
@@ -158,7 +248,7 @@ export type InferResponse = Message<"darkbloom.v1.InferResponse"> & {
  * Use `create(InferResponseSchema)` to create a new message.
  */
 export const InferResponseSchema: GenMessage<InferResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 3);
+  messageDesc(file_darkbloom_v1_routing, 5);
 
 /**
  * @generated from message darkbloom.v1.InferStarted
@@ -173,6 +263,18 @@ export type InferStarted = Message<"darkbloom.v1.InferStarted"> & {
    * @generated from field: int64 dispatched_at_ms = 2;
    */
   dispatchedAtMs: bigint;
+
+  /**
+   * Sent when the winning provider produced its first event: 0 = the reserved provider.
+   *
+   * @generated from field: uint32 attempt = 3;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: bool hedged = 4;
+   */
+  hedged: boolean;
 };
 
 /**
@@ -180,7 +282,7 @@ export type InferStarted = Message<"darkbloom.v1.InferStarted"> & {
  * Use `create(InferStartedSchema)` to create a new message.
  */
 export const InferStartedSchema: GenMessage<InferStarted> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 4);
+  messageDesc(file_darkbloom_v1_routing, 6);
 
 /**
  * @generated from message darkbloom.v1.CancelInferenceRequest
@@ -202,7 +304,7 @@ export type CancelInferenceRequest = Message<"darkbloom.v1.CancelInferenceReques
  * Use `create(CancelInferenceRequestSchema)` to create a new message.
  */
 export const CancelInferenceRequestSchema: GenMessage<CancelInferenceRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 5);
+  messageDesc(file_darkbloom_v1_routing, 7);
 
 /**
  * @generated from message darkbloom.v1.CancelInferenceResponse
@@ -219,7 +321,7 @@ export type CancelInferenceResponse = Message<"darkbloom.v1.CancelInferenceRespo
  * Use `create(CancelInferenceResponseSchema)` to create a new message.
  */
 export const CancelInferenceResponseSchema: GenMessage<CancelInferenceResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 6);
+  messageDesc(file_darkbloom_v1_routing, 8);
 
 /**
  * @generated from message darkbloom.v1.ListModelsRequest
@@ -232,7 +334,7 @@ export type ListModelsRequest = Message<"darkbloom.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 7);
+  messageDesc(file_darkbloom_v1_routing, 9);
 
 /**
  * @generated from message darkbloom.v1.ModelAvailability
@@ -264,7 +366,7 @@ export type ModelAvailability = Message<"darkbloom.v1.ModelAvailability"> & {
  * Use `create(ModelAvailabilitySchema)` to create a new message.
  */
 export const ModelAvailabilitySchema: GenMessage<ModelAvailability> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 8);
+  messageDesc(file_darkbloom_v1_routing, 10);
 
 /**
  * @generated from message darkbloom.v1.ListModelsResponse
@@ -281,7 +383,7 @@ export type ListModelsResponse = Message<"darkbloom.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 9);
+  messageDesc(file_darkbloom_v1_routing, 11);
 
 /**
  * @generated from message darkbloom.v1.ListProvidersRequest
@@ -294,7 +396,7 @@ export type ListProvidersRequest = Message<"darkbloom.v1.ListProvidersRequest"> 
  * Use `create(ListProvidersRequestSchema)` to create a new message.
  */
 export const ListProvidersRequestSchema: GenMessage<ListProvidersRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 10);
+  messageDesc(file_darkbloom_v1_routing, 12);
 
 /**
  * @generated from message darkbloom.v1.ProviderSummary
@@ -346,7 +448,7 @@ export type ProviderSummary = Message<"darkbloom.v1.ProviderSummary"> & {
  * Use `create(ProviderSummarySchema)` to create a new message.
  */
 export const ProviderSummarySchema: GenMessage<ProviderSummary> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 11);
+  messageDesc(file_darkbloom_v1_routing, 13);
 
 /**
  * @generated from message darkbloom.v1.ListProvidersResponse
@@ -363,7 +465,215 @@ export type ListProvidersResponse = Message<"darkbloom.v1.ListProvidersResponse"
  * Use `create(ListProvidersResponseSchema)` to create a new message.
  */
 export const ListProvidersResponseSchema: GenMessage<ListProvidersResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 12);
+  messageDesc(file_darkbloom_v1_routing, 14);
+
+/**
+ * @generated from message darkbloom.v1.GetModelCapacityRequest
+ */
+export type GetModelCapacityRequest = Message<"darkbloom.v1.GetModelCapacityRequest"> & {
+};
+
+/**
+ * Describes the message darkbloom.v1.GetModelCapacityRequest.
+ * Use `create(GetModelCapacityRequestSchema)` to create a new message.
+ */
+export const GetModelCapacityRequestSchema: GenMessage<GetModelCapacityRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 15);
+
+/**
+ * @generated from message darkbloom.v1.ModelCapacity
+ */
+export type ModelCapacity = Message<"darkbloom.v1.ModelCapacity"> & {
+  /**
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: uint32 providers = 2;
+   */
+  providers: number;
+
+  /**
+   * Slots in state running or idle (the model is loaded).
+   *
+   * @generated from field: uint32 warm_slots = 3;
+   */
+  warmSlots: number;
+
+  /**
+   * @generated from field: uint32 queue_depth = 4;
+   */
+  queueDepth: number;
+
+  /**
+   * @generated from field: uint32 estimated_wait_ms = 5;
+   */
+  estimatedWaitMs: number;
+
+  /**
+   * @generated from field: uint32 running = 6;
+   */
+  running: number;
+
+  /**
+   * @generated from field: uint32 waiting = 7;
+   */
+  waiting: number;
+};
+
+/**
+ * Describes the message darkbloom.v1.ModelCapacity.
+ * Use `create(ModelCapacitySchema)` to create a new message.
+ */
+export const ModelCapacitySchema: GenMessage<ModelCapacity> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 16);
+
+/**
+ * @generated from message darkbloom.v1.GetModelCapacityResponse
+ */
+export type GetModelCapacityResponse = Message<"darkbloom.v1.GetModelCapacityResponse"> & {
+  /**
+   * @generated from field: repeated darkbloom.v1.ModelCapacity models = 1;
+   */
+  models: ModelCapacity[];
+};
+
+/**
+ * Describes the message darkbloom.v1.GetModelCapacityResponse.
+ * Use `create(GetModelCapacityResponseSchema)` to create a new message.
+ */
+export const GetModelCapacityResponseSchema: GenMessage<GetModelCapacityResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 17);
+
+/**
+ * @generated from message darkbloom.v1.WarmPoolTarget
+ */
+export type WarmPoolTarget = Message<"darkbloom.v1.WarmPoolTarget"> & {
+  /**
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: uint32 min_warm_providers = 2;
+   */
+  minWarmProviders: number;
+};
+
+/**
+ * Describes the message darkbloom.v1.WarmPoolTarget.
+ * Use `create(WarmPoolTargetSchema)` to create a new message.
+ */
+export const WarmPoolTargetSchema: GenMessage<WarmPoolTarget> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 18);
+
+/**
+ * @generated from message darkbloom.v1.SetWarmPoolPolicyRequest
+ */
+export type SetWarmPoolPolicyRequest = Message<"darkbloom.v1.SetWarmPoolPolicyRequest"> & {
+  /**
+   * @generated from field: repeated darkbloom.v1.WarmPoolTarget targets = 1;
+   */
+  targets: WarmPoolTarget[];
+};
+
+/**
+ * Describes the message darkbloom.v1.SetWarmPoolPolicyRequest.
+ * Use `create(SetWarmPoolPolicyRequestSchema)` to create a new message.
+ */
+export const SetWarmPoolPolicyRequestSchema: GenMessage<SetWarmPoolPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 19);
+
+/**
+ * @generated from message darkbloom.v1.SetWarmPoolPolicyResponse
+ */
+export type SetWarmPoolPolicyResponse = Message<"darkbloom.v1.SetWarmPoolPolicyResponse"> & {
+};
+
+/**
+ * Describes the message darkbloom.v1.SetWarmPoolPolicyResponse.
+ * Use `create(SetWarmPoolPolicyResponseSchema)` to create a new message.
+ */
+export const SetWarmPoolPolicyResponseSchema: GenMessage<SetWarmPoolPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 20);
+
+/**
+ * @generated from message darkbloom.v1.GetWarmPoolStatusRequest
+ */
+export type GetWarmPoolStatusRequest = Message<"darkbloom.v1.GetWarmPoolStatusRequest"> & {
+};
+
+/**
+ * Describes the message darkbloom.v1.GetWarmPoolStatusRequest.
+ * Use `create(GetWarmPoolStatusRequestSchema)` to create a new message.
+ */
+export const GetWarmPoolStatusRequestSchema: GenMessage<GetWarmPoolStatusRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 21);
+
+/**
+ * @generated from message darkbloom.v1.WarmPoolModelStatus
+ */
+export type WarmPoolModelStatus = Message<"darkbloom.v1.WarmPoolModelStatus"> & {
+  /**
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: uint32 target = 2;
+   */
+  target: number;
+
+  /**
+   * @generated from field: uint32 warm = 3;
+   */
+  warm: number;
+
+  /**
+   * @generated from field: uint32 loading = 4;
+   */
+  loading: number;
+
+  /**
+   * @generated from field: repeated string warm_provider_ids = 5;
+   */
+  warmProviderIds: string[];
+
+  /**
+   * @generated from field: repeated string loading_provider_ids = 6;
+   */
+  loadingProviderIds: string[];
+
+  /**
+   * @generated from field: uint32 failed_loads = 7;
+   */
+  failedLoads: number;
+};
+
+/**
+ * Describes the message darkbloom.v1.WarmPoolModelStatus.
+ * Use `create(WarmPoolModelStatusSchema)` to create a new message.
+ */
+export const WarmPoolModelStatusSchema: GenMessage<WarmPoolModelStatus> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 22);
+
+/**
+ * @generated from message darkbloom.v1.GetWarmPoolStatusResponse
+ */
+export type GetWarmPoolStatusResponse = Message<"darkbloom.v1.GetWarmPoolStatusResponse"> & {
+  /**
+   * @generated from field: repeated darkbloom.v1.WarmPoolModelStatus models = 1;
+   */
+  models: WarmPoolModelStatus[];
+};
+
+/**
+ * Describes the message darkbloom.v1.GetWarmPoolStatusResponse.
+ * Use `create(GetWarmPoolStatusResponseSchema)` to create a new message.
+ */
+export const GetWarmPoolStatusResponseSchema: GenMessage<GetWarmPoolStatusResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 23);
 
 /**
  * Admits, routes and relays inference. Callers reserve a provider first (learning the key to seal
@@ -411,6 +721,32 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof ListProvidersRequestSchema;
     output: typeof ListProvidersResponseSchema;
+  },
+  /**
+   * Per model: providers, warm slots, queue depth and estimated wait (GET /v1/models/capacity).
+   *
+   * @generated from rpc darkbloom.v1.RoutingService.GetModelCapacity
+   */
+  getModelCapacity: {
+    methodKind: "unary";
+    input: typeof GetModelCapacityRequestSchema;
+    output: typeof GetModelCapacityResponseSchema;
+  },
+  /**
+   * @generated from rpc darkbloom.v1.RoutingService.SetWarmPoolPolicy
+   */
+  setWarmPoolPolicy: {
+    methodKind: "unary";
+    input: typeof SetWarmPoolPolicyRequestSchema;
+    output: typeof SetWarmPoolPolicyResponseSchema;
+  },
+  /**
+   * @generated from rpc darkbloom.v1.RoutingService.GetWarmPoolStatus
+   */
+  getWarmPoolStatus: {
+    methodKind: "unary";
+    input: typeof GetWarmPoolStatusRequestSchema;
+    output: typeof GetWarmPoolStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_darkbloom_v1_routing, 0);

@@ -48,6 +48,8 @@ export class ProviderGateway {
             this.metrics.providers.set(this.registry.size);
             this.onProviderGone(s.id);
           },
+          onCapacityChanged: (s) => this.registry.capacityChanged(s),
+          onLoadModelStatus: (s, status) => this.registry.loadModelStatus(s, status),
         },
         this.metrics,
         this.log,

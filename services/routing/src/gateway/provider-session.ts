@@ -6,6 +6,7 @@ import {
   type Heartbeat,
   type InferResponse,
   type InferenceRequest,
+  type LoadModelStatus,
   type ProviderFrame,
   type Register,
 } from "@darkbloom/proto";
@@ -15,6 +16,7 @@ import type { Logger } from "@darkbloom/telemetry";
 import type { WebSocket } from "ws";
 import { AsyncQueue } from "../async-queue.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
+import { UNATTESTED, type SessionTrust, type SessionTrustHooks } from "./session-trust.js";
 
 export type SessionState =
   | { kind: "awaiting_register"; since: number }
@@ -28,16 +30,25 @@ export interface SessionOptions {
   livenessTimeoutMs: number;
   writeTimeoutMs: number;
   maxFrameBytes: number;
+  /** Attestation (services/attestation via the coordinator); absent: every provider UNATTESTED. */
+  trust?: SessionTrustHooks;
 }
 
 export interface SessionHooks {
   onRegistered(session: ProviderSession): void;
   onClosed(session: ProviderSession): void;
+  /** A heartbeat arrived or a request ended: capacity may have changed (wakes the queue). */
+  onCapacityChanged(session: ProviderSession): void;
+  onLoadModelStatus(session: ProviderSession, status: LoadModelStatus): void;
 }
 
 interface InFlight {
   queue: AsyncQueue<InferResponse>;
   chunks: number;
+  model: string;
+  /** Prompt estimate + max tokens: what the request may occupy in the KV cache. */
+  tokens: number;
+  dispatchedAt: number;
 }
 
 /** One connected provider: its socket, writer, registration, heartbeat and in-flight requests. */
@@ -51,6 +62,7 @@ export class ProviderSession {
   private readonly timer: NodeJS.Timeout;
 
   private idValue: string;
+  private trustValue: SessionTrust = UNATTESTED;
 
   constructor(
     connectionId: string,
@@ -104,14 +116,50 @@ export class ProviderSession {
   }
 
   get trustLevel(): TrustLevel {
-    return TrustLevel.NONE;
+    return this.trustValue.level;
   }
+
+  // --- attestation: the trust slot attestation fills in; fenced providers serve nothing ---
+  get trust(): SessionTrust {
+    return this.trustValue;
+  }
+
+  /** Called by attestation; tells the provider (RuntimeStatus) when level, fence or reason change. */
+  setTrust(trust: SessionTrust): void {
+    const before = this.trustValue;
+    this.trustValue = trust;
+    if (
+      before.level === trust.level &&
+      before.routable === trust.routable &&
+      before.reason === trust.reason
+    )
+      return;
+    const status = { trustLevel: trust.level, routable: trust.routable, reason: trust.reason };
+    this.send(create(ProviderFrameSchema, { kind: { case: "runtimeStatus", value: status } }));
+  }
+  // --- end attestation ---
 
   inFlightRequestIds(): string[] {
     return [...this.inFlight.keys()];
   }
 
+  /**
+   * Requests of a model dispatched after the last heartbeat, which its slot figures cannot
+   * include yet: the scheduler counts them on top of the engine's report.
+   */
+  unseenFor(model: string): { requests: number; tokens: number } {
+    let requests = 0;
+    let tokens = 0;
+    for (const f of this.inFlight.values()) {
+      if (f.model !== model || f.dispatchedAt < this.lastHeartbeatAt) continue;
+      requests++;
+      tokens += f.tokens;
+    }
+    return { requests, tokens };
+  }
+
   hasModel(model: string): boolean {
+    if (!this.trustValue.routable || this.trustValue.fencedModels.has(model)) return false;
     return this.register?.models.some((m) => m.id === model && m.templateOk) ?? false;
   }
 
@@ -123,7 +171,14 @@ export class ProviderSession {
       queue.end();
       return queue;
     }
-    this.inFlight.set(request.requestId, { queue, chunks: 0 });
+    const m = request.metadata;
+    this.inFlight.set(request.requestId, {
+      queue,
+      chunks: 0,
+      model: m?.model ?? "",
+      tokens: (m?.estimatedPromptTokens ?? 0) + (m?.maxTokens ?? 0),
+      dispatchedAt: Date.now(),
+    });
     const frame = create(ProviderFrameSchema, {
       kind: { case: "inferenceRequest", value: request },
     });
@@ -143,6 +198,7 @@ export class ProviderSession {
     if (!entry) return;
     this.inFlight.delete(requestId);
     entry.queue.end();
+    if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
     this.send(
       create(ProviderFrameSchema, { kind: { case: "cancel", value: { requestId, reason } } }),
     );
@@ -159,6 +215,7 @@ export class ProviderSession {
     const wasRegistered = this.stateValue.kind === "registered";
     this.stateValue = { kind: "closed", reason };
     clearInterval(this.timer);
+    if (wasRegistered) this.options.trust?.detach(this);
     this.writer.close(reason);
     for (const [requestId] of this.inFlight) {
       this.finish(requestId, errorEvent(requestId, 502, `provider disconnected: ${reason}`));
@@ -198,6 +255,7 @@ export class ProviderSession {
       case "heartbeat":
         this.lastHeartbeatValue = kind.value;
         this.lastHeartbeatAt = Date.now();
+        if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
         return;
       case "inferenceAccepted":
         return;
@@ -229,7 +287,10 @@ export class ProviderSession {
           create(InferResponseSchema, { kind: { case: "error", value: kind.value } }),
         );
       case "attestationResponse":
+        if (this.stateValue.kind === "registered") this.options.trust?.onResponse(this, kind.value);
+        return;
       case "loadModelStatus":
+        if (this.stateValue.kind === "registered") this.hooks.onLoadModelStatus(this, kind.value);
         return;
       case "protocolError":
         this.log.warn("provider reported a protocol error", {
@@ -264,6 +325,19 @@ export class ProviderSession {
       this.protocolError("bad_register", "encryption_public_key must be 32 bytes");
       return this.close("invalid register");
     }
+    const admission = this.options.trust?.admit(register) ?? { ok: true };
+    if (!admission.ok) {
+      const { code, message } = admission;
+      const refusal = create(ProviderFrameSchema, {
+        kind: { case: "protocolError", value: { code, message } },
+      });
+      // close once the refusal is on the wire, so the provider can read why
+      void this.writer
+        .write(refusal)
+        .catch(() => undefined)
+        .finally(() => this.close(`refused at registration: ${code}`));
+      return;
+    }
     this.idValue = keyFingerprint(register.encryptionPublicKey);
     this.stateValue = { kind: "registered", register, registeredAt: Date.now() };
     this.lastHeartbeatAt = Date.now();
@@ -275,6 +349,7 @@ export class ProviderSession {
         },
       }),
     );
+    this.options.trust?.attach(this);
     this.hooks.onRegistered(this);
     this.log.info("provider registered", {
       providerId: this.id,
@@ -289,6 +364,7 @@ export class ProviderSession {
     this.inFlight.delete(requestId);
     entry.queue.push(event);
     entry.queue.end();
+    if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
   }
 
   private protocolError(code: string, message: string): void {

@@ -1,0 +1,243 @@
+// Over 200 lines: the authority is one state machine (admit → attach → challenge/answer → detach).
+import type { X509Certificate } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { ProviderFrameSchema, type AttestationResponse, type Register } from "@darkbloom/proto";
+import type {
+  Admission,
+  AttestedSession,
+  SessionTrust,
+  SessionTrustHooks,
+} from "@darkbloom/routing";
+import type { Logger } from "@darkbloom/telemetry";
+import type { AttestationMetrics, RefusalReason } from "../attestation-metrics.js";
+import { parseStatus } from "../identity/provider-status.js";
+import { challengePayload, verifyIdentitySignature } from "../identity/signed-payloads.js";
+import { evaluateTrust, type ProviderEvidence, type TrustPolicy } from "../trust-policy.js";
+import { checkRegister } from "./admit-register.js";
+import { NonceBook } from "./nonce-book.js";
+
+export interface AuthorityOptions {
+  challengeIntervalMs: number;
+  maxAttestationAgeMs: number;
+  minVersion: string;
+  /** Binary hashes must match release artifacts (see TrustPolicy.releaseBinaries). */
+  requireReleaseBinary: boolean;
+  modelHashes: ReadonlyMap<string, ReadonlySet<string>>;
+  mdaRoots: readonly X509Certificate[];
+}
+
+export interface ReleaseInfo {
+  version: string;
+  artifactSha256: readonly string[];
+}
+
+export interface AuthorityDeps {
+  /** Registered releases, newest first (the release registry). */
+  releases(): Promise<ReleaseInfo[]>;
+  /** Whether a UDID is MDM-enrolled (check-in received, not checked out). */
+  isEnrolled(udid: string): boolean;
+  metrics: AttestationMetrics;
+  log: Logger;
+  now?: () => number;
+}
+
+interface Attested {
+  session: AttestedSession;
+  identityKey: Uint8Array;
+  nonces: NonceBook;
+  evidence: ProviderEvidence;
+  lastChallengeAtMs: number;
+}
+
+export type AuthorityState = { kind: "running" } | { kind: "closed" };
+
+/**
+ * Decides every provider's trust: verifies registrations, challenges attested providers right
+ * after registration and every `challengeIntervalMs`, verifies answers, and fences providers whose
+ * last good answer is older than `maxAttestationAgeMs` or whose answer, version, binary or model
+ * hashes fail the policy. One timer for all sessions; `close()` stops it.
+ */
+export class AttestationAuthority implements SessionTrustHooks {
+  private stateValue: AuthorityState = { kind: "running" };
+  private readonly sessions = new Map<AttestedSession, Attested>();
+  private readonly checked = new WeakMap<Register, ReturnType<typeof checkRegister>>();
+  private policy: TrustPolicy;
+  private readonly timer: NodeJS.Timeout;
+  private lastRefreshMs = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly options: AuthorityOptions,
+    private readonly deps: AuthorityDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.policy = {
+      minVersion: options.minVersion,
+      latestVersion: "",
+      releaseBinaries: options.requireReleaseBinary ? new Map() : undefined,
+      modelHashes: options.modelHashes,
+      maxAttestationAgeMs: options.maxAttestationAgeMs,
+    };
+    const tickMs = Math.max(10, Math.min(1000, Math.floor(options.challengeIntervalMs / 4)));
+    this.timer = setInterval(() => this.tick(), tickMs);
+  }
+
+  get state(): AuthorityState {
+    return this.stateValue;
+  }
+
+  /** Loads the release registry once before providers connect. */
+  async start(): Promise<void> {
+    await this.refreshReleases();
+  }
+
+  admit(register: Register): Admission {
+    const result = checkRegister(
+      register,
+      this.policy,
+      this.options.mdaRoots,
+      new Date(this.now()),
+    );
+    this.checked.set(register, result);
+    if (result.ok) return { ok: true };
+    this.refuse(result.reason, result.message, "registration");
+    return { ok: false, code: result.reason, message: result.message };
+  }
+
+  attach(session: AttestedSession): void {
+    const register = session.register;
+    const result = register && this.checked.get(register);
+    if (!register || !result?.ok || !result.attested) return; // unattested: stays NONE
+    const udid = result.mdaUdid ?? result.status.deviceId;
+    const attested: Attested = {
+      session,
+      identityKey: register.identityPublicKey,
+      nonces: new NonceBook(this.options.maxAttestationAgeMs),
+      evidence: {
+        status: result.status,
+        mda: result.mdaUdid !== undefined,
+        enrolled: udid !== "" && this.deps.isEnrolled(udid),
+        lastGoodAtMs: this.now(), // the verified registration counts as the first good answer
+        failure: "",
+      },
+      lastChallengeAtMs: 0,
+    };
+    this.sessions.set(session, attested);
+    this.challenge(attested);
+    this.evaluate(attested);
+  }
+
+  onResponse(session: AttestedSession, response: AttestationResponse): void {
+    const a = this.sessions.get(session);
+    if (!a) return this.refuse("unknown_nonce", "answer from an unattested provider", session.id);
+    const now = this.now();
+    const verdict = this.verifyAnswer(a, response, now);
+    if (verdict.ok) {
+      a.nonces.consume(response.nonce, now);
+      a.evidence = { ...a.evidence, status: verdict.status, lastGoodAtMs: now, failure: "" };
+      this.deps.metrics.goodAnswers.inc();
+    } else {
+      this.refuse(verdict.reason, verdict.message, session.id);
+      a.evidence = { ...a.evidence, failure: `attestation refused (${verdict.reason})` };
+    }
+    this.evaluate(a);
+  }
+
+  detach(session: AttestedSession): void {
+    this.sessions.delete(session);
+  }
+
+  /** Sets the version floor at runtime; returns the providers it fences. */
+  setMinVersion(minVersion: string): string[] {
+    this.policy = { ...this.policy, minVersion };
+    const fenced: string[] = [];
+    for (const a of this.sessions.values())
+      if (!this.evaluate(a).routable) fenced.push(a.session.id);
+    return fenced;
+  }
+
+  trustOf(session: AttestedSession): SessionTrust | undefined {
+    const a = this.sessions.get(session);
+    return a && evaluateTrust(a.evidence, this.policy, this.now());
+  }
+
+  close(): void {
+    if (this.stateValue.kind === "closed") return;
+    this.stateValue = { kind: "closed" };
+    clearInterval(this.timer);
+    this.sessions.clear();
+  }
+
+  private verifyAnswer(a: Attested, r: AttestationResponse, now: number) {
+    const nonce = a.nonces.check(r.nonce, r.timestampMs, now);
+    if (!nonce.ok) return { ...nonce, message: `challenge answer refused: ${nonce.reason}` };
+    const payload = challengePayload(r.nonce, r.timestampMs, r.statusJson);
+    if (!verifyIdentitySignature(a.identityKey, payload, r.signature))
+      return fail("bad_signature", "the answer's signature does not verify with the identity key");
+    const parsed = parseStatus(r.statusJson);
+    if (!parsed.ok) return fail("bad_status", parsed.message);
+    if (parsed.status.encryptionPublicKey !== a.evidence.status.encryptionPublicKey)
+      return fail("key_mismatch", "the answer vouches for a different encryption key");
+    return { ok: true as const, status: parsed.status };
+  }
+
+  private challenge(a: Attested): void {
+    const now = this.now();
+    const { nonce, timestampMs } = a.nonces.issue(now);
+    a.lastChallengeAtMs = now;
+    this.deps.metrics.challenges.inc();
+    a.session.send(
+      create(ProviderFrameSchema, {
+        kind: { case: "attestationChallenge", value: { nonce, timestampMs } },
+      }),
+    );
+  }
+
+  private evaluate(a: Attested): SessionTrust {
+    const trust = evaluateTrust(a.evidence, this.policy, this.now());
+    // models the Register advertises but the signed status does not vouch for are fenced too
+    const vouched = new Set(a.evidence.status.models.map((m) => m.id));
+    const unvouched = (a.session.register?.models ?? []).filter((m) => !vouched.has(m.id));
+    const withUnvouched =
+      unvouched.length === 0
+        ? trust
+        : {
+            ...trust,
+            fencedModels: new Set([...trust.fencedModels, ...unvouched.map((m) => m.id)]),
+          };
+    a.session.setTrust(withUnvouched);
+    return withUnvouched;
+  }
+
+  private tick(): void {
+    const now = this.now();
+    for (const a of this.sessions.values()) {
+      if (now - a.lastChallengeAtMs >= this.options.challengeIntervalMs) this.challenge(a);
+      this.evaluate(a);
+    }
+    if (now - this.lastRefreshMs >= this.options.challengeIntervalMs) {
+      this.lastRefreshMs = now;
+      this.refreshReleases().catch((err: unknown) =>
+        this.deps.log.warn("release registry refresh failed", { error: String(err) }),
+      );
+    }
+  }
+
+  private async refreshReleases(): Promise<void> {
+    const releases = await this.deps.releases();
+    this.policy = {
+      ...this.policy,
+      latestVersion: releases[0]?.version ?? "",
+      releaseBinaries: this.options.requireReleaseBinary
+        ? new Map(releases.map((r) => [r.version, new Set(r.artifactSha256)]))
+        : undefined,
+    };
+  }
+
+  private refuse(reason: RefusalReason, message: string, providerId: string): void {
+    this.deps.metrics.refusals.inc({ reason });
+    this.deps.log.warn("attestation refused", { providerId, reason, message });
+  }
+}
+
+const fail = (reason: RefusalReason, message: string) => ({ ok: false as const, reason, message });
