@@ -5,6 +5,7 @@ import type { Logger } from "@darkbloom/telemetry";
 import type { EdgeError } from "./errors/edge-error.js";
 import type { RequestTiming } from "./timing/request-timing.js";
 import type { SealedDeps } from "./sealed-body/index.js";
+import type { AccountDeps } from "./account/account-deps.js";
 
 export interface Principal {
   accountId: string;
@@ -28,6 +29,8 @@ export interface EdgeDeps {
   options: EdgeOptions;
   /** Sealed bodies (compat mode) and sealed mode; absent: both are off. */
   sealed?: SealedDeps;
+  /** Accounts, keys, usage, pricing, billing and per-key limits; absent: those endpoints 404. */
+  account?: AccountDeps;
 }
 
 export type EdgeContext = EdgeDeps;

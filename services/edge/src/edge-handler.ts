@@ -14,6 +14,8 @@ import { createMessage } from "./anthropic/create-message.js";
 import { anthropicErrorBody } from "./errors/anthropic-error.js";
 import { listModels, modelCapacity } from "./openai/models.js";
 import { serveOpenApi } from "./openapi/serve-openapi.js";
+import { admitInference } from "./account/key-limits.js";
+import { isAccountPath, serveAccount } from "./account/serve-account.js";
 import { RequestTiming } from "./timing/request-timing.js";
 import {
   sealedBodyGate,
@@ -78,6 +80,8 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
   const log = deps.log.child({ requestId });
   if (path === "/health") return sendJson(res, 200, { status: "ok" });
   if (path === "/openapi.json") return serveOpenApi(res);
+  if (deps.account && isAccountPath(path))
+    return serveAccount(deps, deps.account, req, res, requestId, log);
 
   const route = ROUTES.find((r) => r.path === path);
   const timing = new RequestTiming();
@@ -122,6 +126,10 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         "Incorrect API key provided.",
       );
     timing.mark("auth");
+    const keyUsage =
+      route.method === "POST" && route.path !== "/v1/sealed/reserve"
+        ? await admitInference(deps, principal)
+        : undefined;
     const json =
       route.method === "POST"
         ? parseJsonObject(
@@ -133,25 +141,28 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
-    await route.handle(deps, {
-      req,
-      res,
-      requestId,
-      generationId: genId,
-      createdUnix: Math.floor(Date.now() / 1000),
-      principal,
-      json,
-      signal: abort.signal,
-      log: log.child({ accountId: principal.accountId }),
-      toEdgeError,
-      timing,
-      keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,
-    });
+    try {
+      await route.handle(deps, {
+        req,
+        res,
+        requestId,
+        generationId: genId,
+        createdUnix: Math.floor(Date.now() / 1000),
+        principal,
+        json,
+        signal: abort.signal,
+        log: log.child({ accountId: principal.accountId }),
+        toEdgeError,
+        timing,
+        keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,
+      });
+    } finally {
+      await keyUsage?.record(requestId);
+    }
   } catch (err) {
     const edge = err instanceof MidStreamError ? err.edge : toEdgeError(err);
     if (edge.status >= 500)
       log.warn("request failed", { status: edge.status, code: edge.code ?? "" });
-    if (edge.status === 413) res.setHeader("connection", "close");
     res.setHeader("x-request-id", requestId);
     if (!res.headersSent) res.setHeader("x-timing", timing.header());
     if (route?.errorBody && !res.headersSent)

@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { boxBeforenm, generateKeyPair, openWithSharedKey, sealWithSharedKey } from "@darkbloom/crypto";
+import {
+  boxBeforenm,
+  generateKeyPair,
+  openWithSharedKey,
+  sealWithSharedKey,
+} from "@darkbloom/crypto";
 import { sql } from "@darkbloom/db";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
@@ -68,7 +73,10 @@ describe("CoordinatorKeyRing", function () {
     const found = await ring().find(a.kid);
     if (!found.ok) throw new Error(`second ring did not find ${a.kid}`);
     const sender = generateKeyPair();
-    const sealed = sealWithSharedKey(boxBeforenm(a.publicKey, sender.secretKey), new Uint8Array([7]));
+    const sealed = sealWithSharedKey(
+      boxBeforenm(a.publicKey, sender.secretKey),
+      new Uint8Array([7]),
+    );
     const opened = openWithSharedKey(boxBeforenm(sender.publicKey, found.key.secretKey), sealed);
     expect([...opened]).to.deep.equal([7]);
   });

@@ -27,8 +27,7 @@ export interface CoordinatorKey {
 }
 
 export type KeyLookup =
-  | { ok: true; key: CoordinatorKey }
-  | { ok: false; reason: "unknown_kid" | "expired_kid" };
+  { ok: true; key: CoordinatorKey } | { ok: false; reason: "unknown_kid" | "expired_kid" };
 
 /**
  * The coordinator's published X25519 keys, persisted in Postgres. The newest key is current for

@@ -24,7 +24,10 @@ export async function lockRotation(connection: DbConnection): Promise<void> {
 }
 
 /** Keys created at or after `sinceMs`, newest first. */
-export async function keysSince(connection: DbConnection, sinceMs: number): Promise<readonly KeyRow[]> {
+export async function keysSince(
+  connection: DbConnection,
+  sinceMs: number,
+): Promise<readonly KeyRow[]> {
   return connection.any(sql.type(keyRow)`
     SELECT kid, public_key, secret_key, secret_sealed, created_at_ms
     FROM edge_encryption_keys WHERE created_at_ms >= ${sinceMs}

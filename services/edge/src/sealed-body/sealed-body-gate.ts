@@ -19,10 +19,7 @@ export interface SealedBodyDeps {
   log: Logger;
 }
 
-export type GateResult =
-  | { kind: "handled" }
-  | { kind: "plain" }
-  | { kind: "opened"; body: Buffer };
+export type GateResult = { kind: "handled" } | { kind: "plain" } | { kind: "opened"; body: Buffer };
 
 /** Base64 adds a third, the envelope a few hundred bytes. */
 const envelopeLimit = (maxBodyBytes: number): number => Math.ceil((maxBodyBytes * 4) / 3) + 4096;
@@ -44,15 +41,26 @@ export async function sealedBodyGate(
     if (req.method !== "GET") {
       sendError(
         res,
-        new EdgeError(405, "invalid_request_error", "method_not_allowed", `${path} accepts GET only`,
-          null, { allow: "GET" }),
+        new EdgeError(
+          405,
+          "invalid_request_error",
+          "method_not_allowed",
+          `${path} accepts GET only`,
+          null,
+          { allow: "GET" },
+        ),
       );
       return { kind: "handled" };
     }
     const key = await deps.ring.current();
-    sendJson(res, 200, { kid: key.kid, public_key: toBase64(key.publicKey) }, {
-      "cache-control": "public, max-age=60",
-    });
+    sendJson(
+      res,
+      200,
+      { kid: key.kid, public_key: toBase64(key.publicKey) },
+      {
+        "cache-control": "public, max-age=60",
+      },
+    );
     return { kind: "handled" };
   }
   const type = String(req.headers["content-type"] ?? "").toLowerCase();
@@ -63,8 +71,12 @@ export async function sealedBodyGate(
     const opened = await openSealedRequest(raw, deps.ring, deps.replays);
     if (opened.plaintext.length > maxBodyBytes) {
       opened.sharedKey.fill(0);
-      throw new EdgeError(413, "invalid_request_error", "request_too_large",
-        `request body exceeds ${maxBodyBytes} bytes`);
+      throw new EdgeError(
+        413,
+        "invalid_request_error",
+        "request_too_large",
+        `request body exceeds ${maxBodyBytes} bytes`,
+      );
     }
     sealResponse(res, opened.sharedKey, opened.kid);
     return { kind: "opened", body: Buffer.from(opened.plaintext) };

@@ -35,7 +35,9 @@ export function createSealedDeps(
     ...(options.atRestKey ? { atRestKey: options.atRestKey } : {}),
   });
   if (!options.atRestKey)
-    log.warn("DARKBLOOM_KEY_ENCRYPTION_KEY is not set: encryption secret keys are stored unsealed in Postgres");
+    log.warn(
+      "DARKBLOOM_KEY_ENCRYPTION_KEY is not set: encryption secret keys are stored unsealed in Postgres",
+    );
   return {
     ring,
     replays: new ReplayGuard(options.maxReplayEntries),

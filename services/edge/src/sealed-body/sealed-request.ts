@@ -90,7 +90,12 @@ export async function openSealedRequest(
     const plaintext = openWithSharedKey(sharedKey, sealed);
     const forgetAtMs = found.key.createdAtMs + ring.acceptWindowMs;
     if (!replays.accept(ephemeral, sealed.subarray(0, NONCE_BYTES), forgetAtMs)) {
-      throw refuse("replayed_request", 409, "replayed_request", "this sealed body was already used");
+      throw refuse(
+        "replayed_request",
+        409,
+        "replayed_request",
+        "this sealed body was already used",
+      );
     }
     return { kid: envelope.kid, plaintext, sharedKey };
   } catch (err) {

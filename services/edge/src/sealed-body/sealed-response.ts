@@ -49,14 +49,14 @@ export function sealResponse(res: ServerResponse, sharedKey: Uint8Array, kid: st
     return ok;
   };
 
-  res.writeHead = ((status: number, ...rest: unknown[]) => {
+  res.writeHead = (status: number, ...rest: unknown[]) => {
     const headers = rest.find((a): a is OutgoingHttpHeaders => typeof a === "object" && a !== null);
     for (const [name, value] of Object.entries(headers ?? {}))
       if (value !== undefined) res.setHeader(name, value);
     res.statusCode = status;
     decide();
     return res;
-  });
+  };
 
   res.flushHeaders = () => {
     if (mode === "sse") flushHeaders();

@@ -12,7 +12,8 @@ export async function sealedProviderKeys(ctx: EdgeContext, req: EdgeRequest): Pr
   const model = query.get("model");
   if (!model) throw badRequest("query parameter model is required", "model");
   const trust = trustSchema.safeParse(query.get("min_trust") ?? "none");
-  if (!trust.success) throw badRequest("min_trust must be none, software, hardware or hardware_mda", "min_trust");
+  if (!trust.success)
+    throw badRequest("min_trust must be none, software, hardware or hardware_mda", "min_trust");
   const minTrust = query.has("min_trust") ? trust.data : TrustLevel.UNSPECIFIED;
   const { keys } = await sealed.attestation.getProviderKeys({ model, minTrust });
   sendJson(req.res, 200, {

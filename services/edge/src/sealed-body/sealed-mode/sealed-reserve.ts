@@ -44,8 +44,13 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
     .catch((err: unknown) => {
       const ce = ConnectError.from(err);
       if (ce.code === Code.NotFound)
-        throw new EdgeError(404, "invalid_request_error", "model_not_found",
-          `The model '${body.model}' does not exist or has no provider online`, "model");
+        throw new EdgeError(
+          404,
+          "invalid_request_error",
+          "model_not_found",
+          `The model '${body.model}' does not exist or has no provider online`,
+          "model",
+        );
       if (ce.code === Code.FailedPrecondition)
         throw new EdgeError(503, "server_error", "no_capacity", ce.rawMessage);
       throw req.toEdgeError(err);
@@ -57,8 +62,12 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
   );
   if (fingerprint !== reservation.keyFingerprint || !attested) {
     sealed.refusals.count("bad_key");
-    throw new EdgeError(503, "server_error", "provider_not_attested",
-      "the reserved provider's key is not in the attested key list");
+    throw new EdgeError(
+      503,
+      "server_error",
+      "provider_not_attested",
+      "the reserved provider's key is not in the attested key list",
+    );
   }
   sealed.reservations.add({
     reservationId: reservation.reservationId,

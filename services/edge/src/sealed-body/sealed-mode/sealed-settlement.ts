@@ -27,8 +27,12 @@ export async function sealedSettlement(
     })
     .catch((err: unknown) => {
       if (ConnectError.from(err).code === Code.FailedPrecondition)
-        throw new EdgeError(402, "insufficient_quota", "insufficient_balance",
-          "Your balance cannot cover this request's maximum cost. Add credit or lower max_tokens.");
+        throw new EdgeError(
+          402,
+          "insufficient_quota",
+          "insufficient_balance",
+          "Your balance cannot cover this request's maximum cost. Add credit or lower max_tokens.",
+        );
       throw toEdgeError(err);
     });
   let settled = false;

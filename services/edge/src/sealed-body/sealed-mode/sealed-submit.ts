@@ -25,8 +25,11 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   const parsed = submitSchema.safeParse(req.json);
   if (!parsed.success) {
     sealed.refusals.count("bad_envelope");
-    throw badRequest("body must be {reservation_id, ephemeral_public_key, ciphertext}", null,
-      "invalid_sealed_body");
+    throw badRequest(
+      "body must be {reservation_id, ephemeral_public_key, ciphertext}",
+      null,
+      "invalid_sealed_body",
+    );
   }
   let senderPublicKey: Uint8Array;
   let encryptedBody: Uint8Array;
@@ -40,12 +43,21 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   }
   const reservation = sealed.reservations.take(parsed.data.reservation_id, req.principal.accountId);
   if (!reservation)
-    throw new EdgeError(404, "invalid_request_error", "reservation_not_found",
-      "the reservation is unknown, expired, already used or not yours; reserve again");
+    throw new EdgeError(
+      404,
+      "invalid_request_error",
+      "reservation_not_found",
+      "the reservation is unknown, expired, already used or not yours; reserve again",
+    );
 
   const billing = await sealedSettlement(ctx, reservation);
   const events = ctx.routing.infer(
-    { reservationId: reservation.reservationId, requestId: reservation.requestId, senderPublicKey, encryptedBody },
+    {
+      reservationId: reservation.reservationId,
+      requestId: reservation.requestId,
+      senderPublicKey,
+      encryptedBody,
+    },
     { signal: req.signal },
   );
   const sse = new SseWriter(req.res);
@@ -70,10 +82,16 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
           break;
         case "complete": {
           const usage = ev.kind.value.usage;
-          await billing.settle(usage?.promptTokens ?? 0, usage?.completionTokens ?? billing.delivered);
+          await billing.settle(
+            usage?.promptTokens ?? 0,
+            usage?.completionTokens ?? billing.delivered,
+          );
           await sse.data({
             type: "complete",
-            usage: { prompt_tokens: usage?.promptTokens ?? 0, completion_tokens: usage?.completionTokens ?? billing.delivered },
+            usage: {
+              prompt_tokens: usage?.promptTokens ?? 0,
+              completion_tokens: usage?.completionTokens ?? billing.delivered,
+            },
             finish_reason: FinishReason[ev.kind.value.finishReason]?.toLowerCase() ?? "stop",
           });
           await sse.done();
@@ -85,16 +103,29 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
           break;
       }
     }
-    throw new EdgeError(502, "server_error", "provider_error", "the provider stream ended without completing");
+    throw new EdgeError(
+      502,
+      "server_error",
+      "provider_error",
+      "the provider stream ended without completing",
+    );
   } catch (err) {
     await billing.settle(0, billing.delivered);
     const edge = err instanceof EdgeError ? err : req.toEdgeError(err);
     if (!started) {
       if (ConnectError.from(err).code === Code.FailedPrecondition && !(err instanceof EdgeError))
-        throw new EdgeError(409, "invalid_request_error", "reservation_expired", "the reservation expired; reserve again");
+        throw new EdgeError(
+          409,
+          "invalid_request_error",
+          "reservation_expired",
+          "the reservation expired; reserve again",
+        );
       throw edge;
     }
-    req.log.warn("sealed stream failed after start", { status: edge.status, code: edge.code ?? "" });
+    req.log.warn("sealed stream failed after start", {
+      status: edge.status,
+      code: edge.code ?? "",
+    });
     await sse.data({ type: "error", ...openAiErrorBody(edge) });
     sse.end();
   } finally {
