@@ -120,6 +120,11 @@ export class JsonMachine {
         break;
       case "value-or-close":
       case "key-or-close":
+      case "after-value":
+      case "num-zero":
+      case "num-int":
+      case "num-frac":
+      case "num-exp":
         head = "";
         break;
       case "key":
@@ -139,8 +144,6 @@ export class JsonMachine {
         break;
       case "done":
         return "";
-      default:
-        head = "";
     }
     const closers = this.#stack
       .slice()

@@ -126,10 +126,10 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         "Incorrect API key provided.",
       );
     timing.mark("auth");
-    const keyUsage =
+    const routeDeps =
       route.method === "POST" && route.path !== "/v1/sealed/reserve"
         ? await admitInference(deps, principal)
-        : undefined;
+        : deps;
     const json =
       route.method === "POST"
         ? parseJsonObject(
@@ -141,24 +141,20 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
-    try {
-      await route.handle(deps, {
-        req,
-        res,
-        requestId,
-        generationId: genId,
-        createdUnix: Math.floor(Date.now() / 1000),
-        principal,
-        json,
-        signal: abort.signal,
-        log: log.child({ accountId: principal.accountId }),
-        toEdgeError,
-        timing,
-        keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,
-      });
-    } finally {
-      await keyUsage?.record(requestId);
-    }
+    await route.handle(routeDeps, {
+      req,
+      res,
+      requestId,
+      generationId: genId,
+      createdUnix: Math.floor(Date.now() / 1000),
+      principal,
+      json,
+      signal: abort.signal,
+      log: log.child({ accountId: principal.accountId }),
+      toEdgeError,
+      timing,
+      keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,
+    });
   } catch (err) {
     const edge = err instanceof MidStreamError ? err.edge : toEdgeError(err);
     if (edge.status >= 500)

@@ -1,6 +1,7 @@
 // GET /v1/keys, POST /v1/keys (the key is in this answer only), DELETE /v1/keys/{id}.
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "@darkbloom/auth";
 import { z } from "zod";
+import { EdgeError } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
 import { principalOf, type AccountRequest } from "./account-deps.js";
 import { n, parseBody } from "./json-body.js";
@@ -24,12 +25,16 @@ export async function listKeys(ctx: AccountRequest): Promise<void> {
 export async function createKey(ctx: AccountRequest): Promise<void> {
   const principal = principalOf(ctx);
   const body = parseBody(createKeySchema, ctx.body);
-  const owner = principal.role === "admin" && body.account_id ? body.account_id : principal.accountId;
+  const owner =
+    principal.role === "admin" && body.account_id ? body.account_id : principal.accountId;
   if (body.scopes.includes("admin") && principal.role !== "admin") {
-    sendJson(ctx.res, 403, {
-      error: { message: "only admins grant the admin scope", type: "permission_error", param: "scopes", code: "permission_denied" },
-    });
-    return;
+    throw new EdgeError(
+      403,
+      "permission_error",
+      "permission_denied",
+      "only admins grant the admin scope",
+      "scopes",
+    );
   }
   const created = await createApiKey(ctx.deps.pool, owner, body.name, body.scopes, {
     rpmLimit: body.rpm_limit,
@@ -37,18 +42,30 @@ export async function createKey(ctx: AccountRequest): Promise<void> {
     budgetMicroUsd: body.budget_micro_usd === null ? null : BigInt(body.budget_micro_usd),
     budgetPeriod: body.budget_period,
   });
-  sendJson(ctx.res, 201, { object: "api_key", id: created.id, key: created.key, prefix: created.prefix, account_id: owner, name: body.name });
+  sendJson(ctx.res, 201, {
+    object: "api_key",
+    id: created.id,
+    key: created.key,
+    prefix: created.prefix,
+    account_id: owner,
+    name: body.name,
+  });
 }
 
 export async function revokeKey(ctx: AccountRequest): Promise<void> {
   const principal = principalOf(ctx);
   const keyId = ctx.params[0] ?? "";
-  await revokeApiKey(ctx.deps.pool, keyId, principal.role === "admin" ? undefined : principal.accountId);
+  await revokeApiKey(
+    ctx.deps.pool,
+    keyId,
+    principal.role === "admin" ? undefined : principal.accountId,
+  );
   sendJson(ctx.res, 200, { object: "api_key", id: keyId, revoked: true });
 }
 
 function keyJson(key: ApiKeyInfo): Record<string, unknown> {
-  const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+  const seconds = (ms: number | null): number | null =>
+    ms === null ? null : Math.floor(ms / 1000);
   return {
     object: "api_key",
     id: key.id,

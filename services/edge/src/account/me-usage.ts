@@ -9,7 +9,8 @@ import { n } from "./json-body.js";
 export async function getMe(ctx: AccountRequest): Promise<void> {
   const principal = principalOf(ctx);
   const account = await findAccountById(ctx.deps.pool, principal.accountId);
-  if (account === null) throw new EdgeError(404, "invalid_request_error", "not_found", "account not found");
+  if (account === null)
+    throw new EdgeError(404, "invalid_request_error", "not_found", "account not found");
   const balance = await readBalance(ctx.deps.pool, principal.accountId);
   sendJson(ctx.res, 200, {
     object: "account",
@@ -44,7 +45,12 @@ export async function getUsage(ctx: AccountRequest): Promise<void> {
 export async function getUsageRecord(ctx: AccountRequest): Promise<void> {
   const record = await findUsage(ctx.deps.pool, ctx.params[0] ?? "", principalOf(ctx).accountId);
   if (record === null) {
-    throw new EdgeError(404, "invalid_request_error", "not_found", "no settled request with this id");
+    throw new EdgeError(
+      404,
+      "invalid_request_error",
+      "not_found",
+      "no settled request with this id",
+    );
   }
   sendJson(ctx.res, 200, usageJson(record));
 }

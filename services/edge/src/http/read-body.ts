@@ -11,19 +11,25 @@ const tooLarge = (maxBytes: number): EdgeError =>
 
 /**
  * Reads a request body, refusing it as soon as it is known to exceed maxBytes (from
- * Content-Length, or while streaming) instead of buffering it whole.
+ * Content-Length, or while streaming) instead of buffering it whole. A refused body is left to
+ * the HTTP server, which discards the rest, so the client still reads the 413 instead of EPIPE.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.byteLength;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    parts.push(part);
-  }
-  return Buffer.concat(parts);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const onData = (part: Buffer): void => {
+      size += part.byteLength;
+      if (size <= maxBytes) return void parts.push(part);
+      req.off("data", onData).off("end", onEnd).resume();
+      parts.length = 0;
+      reject(tooLarge(maxBytes));
+    };
+    const onEnd = (): void => resolve(Buffer.concat(parts));
+    req.on("data", onData).on("end", onEnd).once("error", reject);
+  });
 }
 
 /** Parses a JSON object body; anything else is a 400 with an OpenAI error. */

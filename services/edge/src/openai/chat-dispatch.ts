@@ -4,6 +4,7 @@ import { EdgeError } from "../errors/edge-error.js";
 import { billedInference } from "../inference/billed-inference.js";
 import type { InferenceEvent } from "../inference/run-inference.js";
 import { minTrustHeader } from "../http/min-trust-header.js";
+import { assertModelId } from "../routing-prefs/model-id.js";
 import { parseRoutingPreferences } from "../routing-prefs/parse-preferences.js";
 import {
   ledgerPrices,
@@ -54,6 +55,7 @@ export async function dispatch(
   req: EdgeRequest,
   plan: InferencePlan,
 ): Promise<Dispatched> {
+  assertModelId(plan.body.model, "model");
   const prefs = parseRoutingPreferences(req.json);
   const headerTrust = minTrustHeader(req.req.headers);
   return routeWithPreferences(
@@ -64,7 +66,7 @@ export async function dispatch(
     (attempt) =>
       dispatchModel(ctx, req, plan, {
         ...attempt,
-        minTrust: Math.max(plan.routing.minTrust, prefs.minTrust, headerTrust) as TrustLevel,
+        minTrust: Math.max(plan.routing.minTrust, prefs.minTrust, headerTrust),
         quantizations: prefs.quantizations,
       }),
   );

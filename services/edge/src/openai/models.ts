@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { GetPriceResponse, ModelCapacity } from "@darkbloom/proto";
 import type { EdgeContext, EdgeRequest } from "../edge-context.js";
+import { toEdgeError } from "../errors/from-connect.js";
 import { sendJson } from "../http/respond.js";
 
 /** USD per token as a decimal string (OpenRouter's `pricing` convention). */
@@ -12,7 +13,7 @@ async function priceOf(ctx: EdgeContext, model: string): Promise<GetPriceRespons
     return await ctx.ledger.getPrice({ model });
   } catch (err) {
     if (ConnectError.from(err).code === Code.NotFound) return undefined;
-    throw err;
+    throw toEdgeError(err);
   }
 }
 
@@ -50,7 +51,7 @@ async function capacities(ctx: EdgeContext): Promise<ModelCapacity[] | undefined
     return (await ctx.routing.getModelCapacity({})).models;
   } catch (err) {
     if (ConnectError.from(err).code === Code.Unimplemented) return undefined;
-    throw err;
+    throw toEdgeError(err);
   }
 }
 

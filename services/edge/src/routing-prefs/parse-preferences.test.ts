@@ -64,6 +64,7 @@ describe("parseRoutingPreferences", () => {
       "provider.allow_fallbacks",
     ],
     ["models that is not a list", { models: "a" }, "models"],
+    ["a fallback model id with a NUL byte", { models: ["ok", "a\u0000b"] }, "models.1"],
     ["a provider that is not an object", { provider: 3 }, "provider"],
   ];
   for (const [what, body, param] of cases) {

@@ -3,6 +3,7 @@
 import { TrustLevel } from "@darkbloom/proto";
 import { z } from "zod";
 import { badRequest } from "../errors/edge-error.js";
+import { isValidModelId } from "./model-id.js";
 
 export type ProviderSort = "price" | "throughput" | "latency";
 
@@ -53,7 +54,11 @@ const providerSchema = z
 
 const prefsSchema = z.object({
   provider: providerSchema.nullable().optional(),
-  models: z.array(z.string().min(1).max(256)).max(16).nullable().optional(),
+  models: z
+    .array(z.string().refine(isValidModelId, "a model id is 1-256 printable characters"))
+    .max(16)
+    .nullable()
+    .optional(),
 });
 
 const microUsd = (usd: number | undefined): bigint | undefined =>

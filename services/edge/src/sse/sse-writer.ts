@@ -1,10 +1,17 @@
 import type { ServerResponse } from "node:http";
+import { EdgeError } from "../errors/edge-error.js";
+
+/** A consumer whose buffer stays full this long is cut off (DESIGN §3): 499, provider cancelled. */
+export const SLOW_CONSUMER_GRACE_MS = 250;
 
 /** Writes a text/event-stream response: `data: <json>` events, comments, and the final [DONE]. */
 export class SseWriter {
   private started = false;
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly slowConsumerGraceMs = SLOW_CONSUMER_GRACE_MS,
+  ) {}
 
   get closed(): boolean {
     return this.res.writableEnded || this.res.destroyed;
@@ -49,12 +56,28 @@ export class SseWriter {
   private write(text: string): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.res.write(text)) return Promise.resolve();
-    return new Promise((resolve) => {
+    // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
+    // abort cancels the provider) — chunks are never dropped silently.
+    return new Promise((resolve, reject) => {
       const finish = (): void => {
+        clearTimeout(timer);
         this.res.off("drain", finish);
         this.res.off("close", finish);
         resolve();
       };
+      const timer = setTimeout(() => {
+        this.res.off("drain", finish);
+        this.res.off("close", finish);
+        this.res.destroy();
+        reject(
+          new EdgeError(
+            499,
+            "request_cancelled",
+            "slow_consumer",
+            `the client did not read the stream for ${this.slowConsumerGraceMs} ms`,
+          ),
+        );
+      }, this.slowConsumerGraceMs);
       this.res.on("drain", finish);
       this.res.on("close", finish);
     });

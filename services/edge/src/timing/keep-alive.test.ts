@@ -24,6 +24,7 @@ describe("withKeepAlive", () => {
   it("closes the source when the consumer stops early", async () => {
     let closed = false;
     async function* source(): AsyncGenerator<number> {
+      await Promise.resolve();
       try {
         yield 1;
         yield 2;
@@ -40,7 +41,7 @@ describe("withKeepAlive", () => {
 
   it("passes a source failure on", async () => {
     async function* failing(): AsyncGenerator<number> {
-      yield 1;
+      yield await Promise.resolve(1);
       throw new Error("provider lost");
     }
     const seen: number[] = [];

@@ -1,0 +1,26 @@
+// POST /v1/admin/accounts: an admin creates an account (consumer, provider or admin) and its first key.
+import { createAccount, createApiKey, roleSchema } from "@darkbloom/auth";
+import { z } from "zod";
+import { sendJson } from "../http/respond.js";
+import type { AccountRequest } from "./account-deps.js";
+import { parseBody } from "./json-body.js";
+
+const accountSchema = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema });
+
+export async function postAccount(ctx: AccountRequest): Promise<void> {
+  const body = parseBody(accountSchema, ctx.body);
+  const { account, key } = await ctx.deps.pool.transaction(async (tx) => {
+    const created = await createAccount(tx, body.name, body.role);
+    return {
+      account: created,
+      key: await createApiKey(tx, created.id, "first key", body.role === "admin" ? ["admin"] : []),
+    };
+  });
+  sendJson(ctx.res, 201, {
+    object: "account",
+    id: account.id,
+    name: account.name,
+    role: account.role,
+    api_key: { id: key.id, key: key.key, prefix: key.prefix },
+  });
+}

@@ -1,0 +1,113 @@
+// Stripe: POST /v1/billing/checkout, POST /v1/billing/stripe-webhook (public, signed),
+// GET|POST /v1/billing/payouts (provider accounts), PUT /v1/admin/payout-accounts/{account id}.
+import {
+  createCheckoutSession,
+  handleStripeWebhook,
+  payoutBalance,
+  requestPayout,
+  setPayoutAccount,
+  type StripeSettings,
+} from "@darkbloom/ledger";
+import { z } from "zod";
+import { EdgeError } from "../errors/edge-error.js";
+import { sendJson } from "../http/respond.js";
+import { principalOf, type AccountRequest } from "./account-deps.js";
+import { n, parseBody } from "./json-body.js";
+
+const checkoutSchema = z.object({ amount_micro_usd: z.number().int().positive() });
+const payoutSchema = z.object({ amount_micro_usd: z.number().int().positive() });
+const payoutAccountSchema = z.object({
+  stripe_account_id: z.string().regex(/^acct_[A-Za-z0-9]+$/),
+});
+
+function stripeOf(ctx: AccountRequest): StripeSettings {
+  if (ctx.deps.stripe === undefined) {
+    throw new EdgeError(
+      501,
+      "server_error",
+      "billing_disabled",
+      "Stripe is not configured on this coordinator",
+    );
+  }
+  return ctx.deps.stripe;
+}
+
+export async function postCheckout(ctx: AccountRequest): Promise<void> {
+  const body = parseBody(checkoutSchema, ctx.body);
+  const session = await createCheckoutSession(ctx.deps.pool, stripeOf(ctx), {
+    accountId: principalOf(ctx).accountId,
+    amountMicroUsd: BigInt(body.amount_micro_usd),
+  });
+  sendJson(ctx.res, 201, { object: "checkout_session", id: session.sessionId, url: session.url });
+}
+
+export async function postStripeWebhook(ctx: AccountRequest): Promise<void> {
+  const signature = ctx.req.headers["stripe-signature"];
+  if (typeof signature !== "string") {
+    throw new EdgeError(
+      400,
+      "invalid_request_error",
+      "missing_signature",
+      "Stripe-Signature header is required",
+    );
+  }
+  const outcome = await handleStripeWebhook(ctx.deps.pool, stripeOf(ctx), ctx.body, signature);
+  ctx.log.info("stripe webhook", {
+    eventId: outcome.eventId,
+    type: outcome.type,
+    handled: outcome.handled,
+  });
+  sendJson(ctx.res, 200, { received: true, event_id: outcome.eventId, replayed: !outcome.handled });
+}
+
+export async function getPayouts(ctx: AccountRequest): Promise<void> {
+  const balance = await payoutBalance(
+    ctx.deps.pool,
+    providerOf(ctx),
+    ctx.deps.payoutMinimumMicroUsd,
+  );
+  sendJson(ctx.res, 200, {
+    object: "payout_balance",
+    earnings_micro_usd: n(balance.earningsMicroUsd),
+    pending_micro_usd: n(balance.pendingMicroUsd),
+    minimum_micro_usd: n(balance.minimumMicroUsd),
+    withdrawable_micro_usd: n(balance.withdrawableMicroUsd),
+  });
+}
+
+export async function postPayout(ctx: AccountRequest): Promise<void> {
+  const body = parseBody(payoutSchema, ctx.body);
+  const payout = await requestPayout(ctx.deps.pool, stripeOf(ctx), {
+    accountId: providerOf(ctx),
+    amountMicroUsd: BigInt(body.amount_micro_usd),
+    minimumMicroUsd: ctx.deps.payoutMinimumMicroUsd,
+  });
+  sendJson(ctx.res, 201, {
+    object: "payout",
+    id: payout.id,
+    amount_micro_usd: n(payout.amountMicroUsd),
+    status: payout.status,
+    stripe_transfer_id: payout.stripeTransferId,
+  });
+}
+
+export async function putPayoutAccount(ctx: AccountRequest): Promise<void> {
+  const body = parseBody(payoutAccountSchema, ctx.body);
+  const accountId = ctx.params[0] ?? "";
+  await setPayoutAccount(ctx.deps.pool, accountId, body.stripe_account_id);
+  sendJson(ctx.res, 200, { object: "payout_account", account_id: accountId, ...body });
+}
+
+/** Payouts are for provider operators; their earnings sit in provider:<account id>. */
+function providerOf(ctx: AccountRequest): string {
+  const principal = principalOf(ctx);
+  if (principal.role !== "provider") {
+    throw new EdgeError(
+      403,
+      "permission_error",
+      "permission_denied",
+      "payouts are for provider accounts",
+    );
+  }
+  return principal.accountId;
+}

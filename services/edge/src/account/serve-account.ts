@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "@darkbloom/telemetry";
+import { EdgeError } from "../errors/edge-error.js";
+import { toEdgeError } from "../errors/from-connect.js";
+import type { EdgeDeps, Principal } from "../edge-context.js";
+import { apiKeyFrom } from "../http/bearer.js";
+import { readBody } from "../http/read-body.js";
+import { sendError } from "../http/respond.js";
+import type { AccountDeps } from "./account-deps.js";
+import { ACCOUNT_ROUTES, type Access } from "./account-routes.js";
+
+/** True when the path belongs to the account surface (whatever the method). */
+export function isAccountPath(path: string): boolean {
+  return ACCOUNT_ROUTES.some((route) => route.pattern.test(path));
+}
+
+/** Serves one account-surface request: route, authenticate as the route requires, handle. */
+export async function serveAccount(
+  deps: EdgeDeps,
+  account: AccountDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  log: Logger,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://edge");
+  res.setHeader("x-request-id", requestId);
+  try {
+    const candidates = ACCOUNT_ROUTES.filter((route) => route.pattern.test(url.pathname));
+    const route = candidates.find((candidate) => candidate.method === req.method);
+    if (route === undefined) {
+      const allow = candidates.map((candidate) => candidate.method).join(", ");
+      throw new EdgeError(
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
+        `${url.pathname} accepts ${allow}`,
+        null,
+        { allow },
+      );
+    }
+    const principal = await authorize(deps, req, route.access);
+    const body =
+      req.method === "GET" ? Buffer.alloc(0) : await readBody(req, deps.options.maxBodyBytes);
+    const params = (route.pattern.exec(url.pathname) ?? [])
+      .slice(1)
+      .map((part) => decodeURIComponent(part));
+    await route.handle({
+      deps: account,
+      req,
+      res,
+      requestId,
+      params,
+      query: url.searchParams,
+      principal,
+      body,
+      log,
+    });
+  } catch (err) {
+    const edge = toEdgeError(err);
+    if (edge.status >= 500)
+      log.warn("account request failed", { status: edge.status, code: edge.code ?? "" });
+    sendError(res, edge);
+  }
+}
+
+async function authorize(
+  deps: EdgeDeps,
+  req: IncomingMessage,
+  access: Access,
+): Promise<Principal | null> {
+  if (access === "public") return null;
+  const token = apiKeyFrom(req.headers);
+  if (!token) {
+    throw new EdgeError(
+      401,
+      "authentication_error",
+      "missing_api_key",
+      "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
+    );
+  }
+  const principal = await deps.authenticate(token);
+  if (!principal)
+    throw new EdgeError(
+      401,
+      "authentication_error",
+      "invalid_api_key",
+      "Incorrect API key provided.",
+    );
+  if (access === "admin" && principal.role !== "admin") {
+    throw new EdgeError(
+      403,
+      "permission_error",
+      "permission_denied",
+      "this endpoint needs an admin account",
+    );
+  }
+  return principal;
+}
