@@ -8,7 +8,6 @@ import {
 } from "@darkbloom/proto";
 import { GIB, memoryCapBytes } from "./memory-gate.js";
 
-
 export function describeHardware(): Hardware {
   const cpus = os.cpus();
   return create(HardwareSchema, {

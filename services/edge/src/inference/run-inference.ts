@@ -151,7 +151,12 @@ export async function* runInference(
             openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
           );
           delivered += payload.tokenCount;
-          yield { type: "delta", text: payload.text, tokens: payload.tokenCount, toolCalls: payload.toolCalls };
+          yield {
+            type: "delta",
+            text: payload.text,
+            tokens: payload.tokenCount,
+            toolCalls: payload.toolCalls,
+          };
           break;
         }
         case "complete":
