@@ -1,8 +1,14 @@
 // Settlements per second (hold + settle, each its own Postgres transaction) at several
-// concurrencies against a throwaway embedded PostgreSQL. Run: npx tsx bench/ledger-settle.ts
+// concurrencies against a throwaway embedded PostgreSQL; half the consumers are referred, so half
+// the settlements also pay a referral share. Run: npx tsx bench/ledger-settle.ts
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { createPool, startEmbeddedPostgres } from "@darkbloom/db";
-import { createLedgerService, migrateLedger } from "@darkbloom/ledger";
+import {
+  applyReferralCode,
+  createLedgerService,
+  migrateLedger,
+  referralCodeFor,
+} from "@darkbloom/ledger";
 import { LedgerService } from "@darkbloom/proto";
 
 const CONCURRENCIES = [1, 8, 32] as const;
@@ -15,7 +21,7 @@ const pool = await createPool(server.url, { maximumPoolSize: 40 });
 try {
   await migrateLedger(pool);
   const transport = createRouterTransport(({ service }) =>
-    service(LedgerService, createLedgerService(pool)),
+    service(LedgerService, createLedgerService(pool, { referralSharePercent: 10 })),
   );
   const client = createClient(LedgerService, transport);
   for (let c = 0; c < CONSUMERS; c++) {
@@ -25,6 +31,9 @@ try {
       reason: "bench",
       idempotencyKey: `bench-c${c}`,
     });
+  }
+  for (let c = 0; c < CONSUMERS; c += 2) {
+    await applyReferralCode(pool, `bench-c${c}`, await referralCodeFor(pool, `bench-c${c + 1}`));
   }
   let sequence = 0;
   const settleOne = async (): Promise<void> => {

@@ -1,6 +1,21 @@
 // The whole public surface of @darkbloom/ledger.
 export { createLedgerService } from "./service.js";
-export { setPrice, getPrice } from "./prices.js";
+export type { SettleOptions } from "./settle.js";
+export { setPrice, getPrice, listPrices, type ModelPrice } from "./prices.js";
+export { readBalance, type Balance } from "./balance.js";
 export { INSUFFICIENT_BALANCE, isInsufficientBalance } from "./ledger-errors.js";
 export { PROVIDER_SHARE_PERCENT, type Price } from "./money.js";
 export { ledgerMigrations, migrateLedger } from "./migrations.js";
+export { referralCodeFor, applyReferralCode, referralShareMicroUsd } from "./referrals.js";
+export { listUsage, findUsage, type UsageRecord, type UsagePage } from "./usage.js";
+export { createInvite, redeemInvite, type Invite, type NewInvite } from "./invites.js";
+export type { StripeSettings } from "./stripe/stripe-settings.js";
+export { createCheckoutSession, type CheckoutSession } from "./stripe/checkout.js";
+export { handleStripeWebhook, type WebhookOutcome } from "./stripe/webhook.js";
+export {
+  setPayoutAccount,
+  payoutBalance,
+  requestPayout,
+  type Payout,
+  type PayoutBalance,
+} from "./stripe/payouts.js";

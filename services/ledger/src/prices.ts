@@ -1,4 +1,5 @@
-import type { DbConnection } from "@darkbloom/db";
+import { sql, type DbConnection } from "@darkbloom/db";
+import { z } from "zod";
 import { invalidArgument } from "./ledger-errors.js";
 import type { Price } from "./money.js";
 import { findPrice, upsertPrice } from "./store.js";
@@ -22,4 +23,26 @@ export async function setPrice(
     throw invalidArgument("prices must not be negative");
   }
   await upsertPrice(connection, model, price);
+}
+
+export type ModelPrice = Price & { readonly model: string; readonly updatedAtMs: number };
+
+const priceListRow = z.object({
+  model: z.string(),
+  input_micro_usd_per_million: z.bigint(),
+  output_micro_usd_per_million: z.bigint(),
+  updated_at: z.number(),
+});
+
+/** Every priced model; `'*'` is the default for the others. */
+export async function listPrices(connection: DbConnection): Promise<ModelPrice[]> {
+  const rows = await connection.any(sql.type(priceListRow)`
+    SELECT model, input_micro_usd_per_million, output_micro_usd_per_million, updated_at
+    FROM model_prices ORDER BY model`);
+  return rows.map((row) => ({
+    model: row.model,
+    inputMicroUsdPerMillion: row.input_micro_usd_per_million,
+    outputMicroUsdPerMillion: row.output_micro_usd_per_million,
+    updatedAtMs: row.updated_at,
+  }));
 }

@@ -13,13 +13,16 @@ import { readBalance } from "./balance.js";
 import { creditAccount } from "./credit.js";
 import { placeHold } from "./hold.js";
 import { getPrice } from "./prices.js";
-import { settleHold } from "./settle.js";
+import { settleHold, type SettleOptions } from "./settle.js";
 
 /**
  * The LedgerService over a pool: each call is one database transaction (slonik retries it on
  * serialization failures and deadlocks). Errors are ConnectErrors; see ledger-errors.ts.
  */
-export function createLedgerService(pool: DatabasePool): ServiceImpl<typeof LedgerService> {
+export function createLedgerService(
+  pool: DatabasePool,
+  options: SettleOptions = { referralSharePercent: 0 },
+): ServiceImpl<typeof LedgerService> {
   const inTransaction = <T>(work: (connection: DbConnection) => Promise<T>): Promise<T> =>
     pool.transaction(work).catch((error: unknown) => {
       throw ConnectError.from(error);
@@ -33,12 +36,16 @@ export function createLedgerService(pool: DatabasePool): ServiceImpl<typeof Ledg
     },
     settle: async (request) => {
       const figures = await inTransaction((tx) =>
-        settleHold(tx, {
-          requestId: request.requestId,
-          providerAccountId: request.providerAccountId,
-          promptTokens: request.usage?.promptTokens ?? 0,
-          completionTokens: request.usage?.completionTokens ?? 0,
-        }),
+        settleHold(
+          tx,
+          {
+            requestId: request.requestId,
+            providerAccountId: request.providerAccountId,
+            promptTokens: request.usage?.promptTokens ?? 0,
+            completionTokens: request.usage?.completionTokens ?? 0,
+          },
+          options,
+        ),
       );
       return create(SettleResponseSchema, figures);
     },

@@ -8,6 +8,7 @@ import {
 } from "./ledger-accounts.js";
 import { invalidArgument, requireId } from "./ledger-errors.js";
 import { settlementFigures, type SettlementFigures } from "./money.js";
+import { findReferrer, referralShareMicroUsd } from "./referrals.js";
 import {
   findHold,
   findSettlement,
@@ -15,6 +16,11 @@ import {
   lockAccounts,
   postTransaction,
 } from "./store.js";
+
+export type SettleOptions = {
+  /** Percent of the platform fee paid to the consumer's referrer (0–100). */
+  readonly referralSharePercent: number;
+};
 
 export type SettleInput = {
   readonly requestId: string;
@@ -27,11 +33,14 @@ export type SettleInput = {
 /**
  * Charges the real usage at the held price: provider gets floor(95 %), platform the rest, the
  * remainder of the hold goes back to the consumer. Idempotent on request id: a replay returns
- * the recorded figures and writes nothing. Run inside a transaction.
+ * the recorded figures and writes nothing. When the consumer was referred, the referrer's wallet
+ * gets `referralSharePercent` of the platform fee (rounded down), the platform the rest.
+ * Run inside a transaction.
  */
 export async function settleHold(
   connection: DbConnection,
   input: SettleInput,
+  options: SettleOptions = { referralSharePercent: 0 },
 ): Promise<SettlementFigures> {
   const requestId = requireId(input.requestId, "request_id");
   const hold = await findHold(connection, requestId, "for update");
@@ -58,26 +67,34 @@ export async function settleHold(
     throw invalidArgument("provider_account_id is required when usage is charged");
   }
   const provider = providerAccount(input.providerAccountId);
+  const referrerId = await findReferrer(connection, hold.consumer_id);
+  const referral =
+    referrerId === null
+      ? 0n
+      : referralShareMicroUsd(figures.platformFeeMicroUsd, options.referralSharePercent);
+  const referrer = referrerId === null ? "" : consumerAccount(referrerId);
   const accounts = [
     consumerAccount(hold.consumer_id),
     holdAccount(hold.consumer_id),
     PLATFORM_REVENUE,
+    ...(figures.providerCreditMicroUsd > 0n ? [provider] : []),
+    ...(referral > 0n ? [referrer] : []),
   ];
-  await lockAccounts(
-    connection,
-    figures.providerCreditMicroUsd > 0n ? [...accounts, provider] : accounts,
-  );
+  await lockAccounts(connection, accounts);
   const transactionId = await postTransaction(connection, "settle", requestId, [
     { account: holdAccount(hold.consumer_id), amountMicroUsd: -hold.held_micro_usd },
     { account: consumerAccount(hold.consumer_id), amountMicroUsd: figures.releasedMicroUsd },
     { account: provider, amountMicroUsd: figures.providerCreditMicroUsd },
-    { account: PLATFORM_REVENUE, amountMicroUsd: figures.platformFeeMicroUsd },
+    { account: PLATFORM_REVENUE, amountMicroUsd: figures.platformFeeMicroUsd - referral },
+    { account: referrer, amountMicroUsd: referral },
   ]);
   await insertSettlement(connection, {
     hold,
     providerId: input.providerAccountId,
     usage,
     figures,
+    referrerId,
+    referralMicroUsd: referral,
     transactionId,
   });
   return figures;

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Price, SettlementFigures, TokenCounts } from "./money.js";
 
 export type Entry = { readonly account: string; readonly amountMicroUsd: bigint };
-export type TransactionKind = "credit" | "hold" | "settle";
+export type TransactionKind =
+  "credit" | "hold" | "settle" | "payout" | "payout_paid" | "payout_reversal";
 
 const balanceRow = z.object({ id: z.string(), balance_micro_usd: z.bigint() });
 const idRow = z.object({ id: z.bigint() });
@@ -191,6 +192,8 @@ export type SettlementInsert = {
   readonly providerId: string;
   readonly usage: TokenCounts;
   readonly figures: SettlementFigures;
+  readonly referrerId: string | null;
+  readonly referralMicroUsd: bigint;
   readonly transactionId: bigint | null;
 };
 
@@ -203,12 +206,14 @@ export async function insertSettlement(
     INSERT INTO ledger_settlements (
       request_id, provider_id, prompt_tokens, completion_tokens,
       input_micro_usd_per_million, output_micro_usd_per_million,
-      charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd, transaction_id)
+      charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd,
+      referrer_id, referral_micro_usd, transaction_id)
     VALUES (
       ${hold.request_id}, ${settlement.providerId}, ${usage.promptTokens}, ${usage.completionTokens},
       ${hold.input_micro_usd_per_million}, ${hold.output_micro_usd_per_million},
       ${figures.chargedMicroUsd}, ${figures.providerCreditMicroUsd}, ${figures.platformFeeMicroUsd},
-      ${figures.releasedMicroUsd}, ${settlement.transactionId})`);
+      ${figures.releasedMicroUsd}, ${settlement.referrerId}, ${settlement.referralMicroUsd},
+      ${settlement.transactionId})`);
 }
 
 export type CreditInsert = {

@@ -9,6 +9,7 @@ import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import {
   ChunkPayloadSchema,
   FinishReason,
+  LoadState,
   InferenceBodySchema,
   ProviderFrameSchema,
   type InferenceBody,
@@ -30,6 +31,10 @@ export interface FakeProviderOptions {
   url: string;
   models: string[];
   reply?: (body: InferenceBody, request: InferenceRequest) => FakeReply;
+  /** Answer to LoadModel (LOADING, then LOADED or FAILED); absent: LoadModel is ignored. */
+  loadModel?: (modelId: string) => "loaded" | "failed";
+  memoryGb?: number;
+  modelSizeBytes?: bigint;
 }
 
 /**
@@ -55,6 +60,7 @@ export class FakeProvider {
       if (!decoded.ok) return;
       this.received.push(decoded.frame);
       if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
+      if (decoded.frame.kind.case === "loadModel") this.load(decoded.frame.kind.value.modelId);
     });
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
@@ -64,9 +70,10 @@ export class FakeProvider {
       case: "register",
       value: {
         version: "0.0.0-fake",
-        hardware: { chip: "fake", memoryGb: 16 },
+        hardware: { chip: "fake", memoryGb: this.options.memoryGb ?? 16 },
         models: this.options.models.map((id) => ({
           id,
+          sizeBytes: this.options.modelSizeBytes ?? 0n,
           templateOk: true,
           contextLength: 4096,
           quantization: "f32",
@@ -113,6 +120,20 @@ export class FakeProvider {
     return new Promise((resolve) => {
       socket.once("close", () => resolve());
       socket.terminate();
+    });
+  }
+
+  private load(modelId: string): void {
+    const outcome = this.options.loadModel?.(modelId);
+    if (!outcome) return;
+    this.send({ case: "loadModelStatus", value: { modelId, state: LoadState.LOADING } });
+    this.send({
+      case: "loadModelStatus",
+      value: {
+        modelId,
+        state: outcome === "loaded" ? LoadState.LOADED : LoadState.FAILED,
+        message: outcome === "loaded" ? "" : "fake load failure",
+      },
     });
   }
 

@@ -1,0 +1,343 @@
+// A local Stripe for tests: the real `stripe` client talks to it over HTTP (configure the client
+// with `fake.clientConfig()`), it answers in Stripe's JSON shapes and error format, and it sends
+// webhooks signed with Stripe's scheme (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, t.body)`).
+// Covers: Checkout Sessions (create, retrieve), Transfers (create, with Idempotency-Key), Accounts.
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { formString, parseStripeForm, type FormObject } from "./fake-stripe-form.js";
+
+export type FakeStripeOptions = {
+  /** The API key clients must send (default `sk_test_fake`). */
+  readonly secretKey?: string;
+  /** `whsec_…` used to sign webhooks. */
+  readonly webhookSecret: string;
+};
+type StripeObject = Record<string, unknown> & { id: string };
+export type SentWebhook = {
+  readonly eventId: string;
+  readonly status: number;
+  readonly body: string;
+};
+
+class StripeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string,
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class FakeStripe {
+  readonly secretKey: string;
+  readonly sessions = new Map<string, StripeObject>();
+  readonly transfers = new Map<string, StripeObject>();
+  readonly events = new Map<string, StripeObject>();
+  private readonly accounts = new Set<string>();
+  private readonly failingDestinations = new Set<string>();
+  private readonly idempotent = new Map<string, { status: number; body: string }>();
+  private state: "listening" | "closed" = "listening";
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    private readonly webhookSecret: string,
+    secretKey: string,
+  ) {
+    this.secretKey = secretKey;
+  }
+
+  static async start(options: FakeStripeOptions): Promise<FakeStripe> {
+    const holder: { fake?: FakeStripe } = {};
+    const server = createServer((req, res) => {
+      const fake = holder.fake;
+      if (fake === undefined) return void res.writeHead(503).end();
+      fake.serve(req, res).catch((error: unknown) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { type: "api_error", message: String(error) } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const fake = new FakeStripe(
+      server,
+      port,
+      options.webhookSecret,
+      options.secretKey ?? "sk_test_fake",
+    );
+    holder.fake = fake;
+    return fake;
+  }
+
+  /** Options for `new Stripe(key, …)` that point the real client here. */
+  clientConfig(): { host: string; port: number; protocol: "http"; maxNetworkRetries: number } {
+    return { host: "127.0.0.1", port: this.port, protocol: "http", maxNetworkRetries: 0 };
+  }
+
+  /** A connected (Express) account that can receive transfers. */
+  createConnectedAccount(): string {
+    const id = `acct_${randomBytes(8).toString("hex")}`;
+    this.accounts.add(id);
+    return id;
+  }
+
+  /** Transfers to this account fail with Stripe's error shape (e.g. payouts disabled). */
+  failTransfersTo(accountId: string): void {
+    this.failingDestinations.add(accountId);
+  }
+
+  /** The customer pays: the session becomes paid and `checkout.session.completed` is sent. */
+  async payCheckout(sessionId: string, webhookUrl: string): Promise<SentWebhook> {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) throw new Error(`no session ${sessionId}`);
+    Object.assign(session, { status: "complete", payment_status: "paid" });
+    return this.sendEvent("checkout.session.completed", session, webhookUrl);
+  }
+
+  /** The platform reverses a transfer: `transfer.reversed` is sent. */
+  async reverseTransfer(transferId: string, webhookUrl: string): Promise<SentWebhook> {
+    const transfer = this.transfers.get(transferId);
+    if (transfer === undefined) throw new Error(`no transfer ${transferId}`);
+    Object.assign(transfer, { reversed: true, amount_reversed: transfer.amount });
+    return this.sendEvent("transfer.reversed", transfer, webhookUrl);
+  }
+
+  /** Delivers an already sent event again, freshly signed (Stripe retries look like this). */
+  async resendEvent(eventId: string, webhookUrl: string): Promise<SentWebhook> {
+    const event = this.events.get(eventId);
+    if (event === undefined) throw new Error(`no event ${eventId}`);
+    return this.deliver(event, webhookUrl, this.webhookSecret);
+  }
+
+  /** Builds and delivers an event; `secret` overrides the signing secret (to test forgeries). */
+  async sendEvent(
+    type: string,
+    object: StripeObject,
+    webhookUrl: string,
+    secret = this.webhookSecret,
+  ): Promise<SentWebhook> {
+    const event: StripeObject = {
+      id: `evt_${randomBytes(12).toString("hex")}`,
+      object: "event",
+      api_version: "2025-01-27.acacia",
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+      data: { object: structuredClone(object) },
+    };
+    this.events.set(event.id, event);
+    return this.deliver(event, webhookUrl, secret);
+  }
+
+  /** Stripe's signature header for this payload. */
+  signature(
+    payload: string,
+    secret = this.webhookSecret,
+    timestamp = Math.floor(Date.now() / 1000),
+  ): string {
+    const v1 = createHmac("sha256", secret).update(`${timestamp}.${payload}`).digest("hex");
+    return `t=${timestamp},v1=${v1}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async deliver(event: StripeObject, url: string, secret: string): Promise<SentWebhook> {
+    const payload = JSON.stringify(event, null, 2);
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": this.signature(payload, secret),
+      },
+      body: payload,
+    });
+    return { eventId: event.id, status: response.status, body: await response.text() };
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const form = parseStripeForm(Buffer.concat(chunks).toString("utf8"));
+    const idempotencyKey = req.headers["idempotency-key"];
+    const replay =
+      typeof idempotencyKey === "string" ? this.idempotent.get(idempotencyKey) : undefined;
+    const answer =
+      replay ??
+      this.answer(
+        req.method ?? "GET",
+        new URL(req.url ?? "/", "http://stripe").pathname,
+        req,
+        form,
+      );
+    if (typeof idempotencyKey === "string") this.idempotent.set(idempotencyKey, answer);
+    res.writeHead(answer.status, {
+      "content-type": "application/json",
+      "request-id": `req_${randomBytes(8).toString("hex")}`,
+      ...(replay === undefined ? {} : { "idempotent-replayed": "true" }),
+    });
+    res.end(answer.body);
+  }
+
+  private answer(
+    method: string,
+    path: string,
+    req: IncomingMessage,
+    form: FormObject,
+  ): { status: number; body: string } {
+    try {
+      if (req.headers.authorization !== `Bearer ${this.secretKey}`) {
+        throw new StripeApiError(
+          401,
+          "invalid_request_error",
+          "api_key_invalid",
+          "Invalid API Key provided.",
+        );
+      }
+      return { status: 200, body: JSON.stringify(this.route(method, path, form)) };
+    } catch (error) {
+      if (!(error instanceof StripeApiError)) throw error;
+      const body = {
+        error: { type: error.type, code: error.code, message: error.message, param: error.param },
+      };
+      return { status: error.status, body: JSON.stringify(body) };
+    }
+  }
+
+  private route(method: string, path: string, form: FormObject): StripeObject {
+    const sessionMatch = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
+    if (method === "POST" && path === "/v1/checkout/sessions") return this.createSession(form);
+    if (method === "GET" && sessionMatch?.[1] !== undefined)
+      return this.found(this.sessions, sessionMatch[1]);
+    if (method === "POST" && path === "/v1/transfers") return this.createTransfer(form);
+    if (method === "POST" && path === "/v1/accounts") {
+      const id = this.createConnectedAccount();
+      return {
+        id,
+        object: "account",
+        type: formString(form, "type") ?? "express",
+        payouts_enabled: true,
+      };
+    }
+    throw new StripeApiError(
+      404,
+      "invalid_request_error",
+      "resource_missing",
+      `Unrecognized request URL (${method}: ${path}).`,
+    );
+  }
+
+  private createSession(form: FormObject): StripeObject {
+    const unitAmount = Number(formString(form, "line_items", 0, "price_data", "unit_amount"));
+    const quantity = Number(formString(form, "line_items", 0, "quantity") ?? "1");
+    if (!Number.isInteger(unitAmount) || unitAmount <= 0) {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        "parameter_missing",
+        "Missing required param: line_items[0][price_data][unit_amount].",
+        "line_items[0][price_data][unit_amount]",
+      );
+    }
+    for (const param of ["success_url", "mode"]) {
+      if (formString(form, param) === undefined) {
+        throw new StripeApiError(
+          400,
+          "invalid_request_error",
+          "parameter_missing",
+          `Missing required param: ${param}.`,
+          param,
+        );
+      }
+    }
+    const id = `cs_test_${randomBytes(16).toString("hex")}`;
+    const session: StripeObject = {
+      id,
+      object: "checkout.session",
+      amount_subtotal: unitAmount * quantity,
+      amount_total: unitAmount * quantity,
+      client_reference_id: formString(form, "client_reference_id") ?? null,
+      currency: formString(form, "line_items", 0, "price_data", "currency") ?? "usd",
+      livemode: false,
+      metadata: typeof form.metadata === "object" ? form.metadata : {},
+      mode: formString(form, "mode"),
+      payment_status: "unpaid",
+      status: "open",
+      success_url: formString(form, "success_url"),
+      cancel_url: formString(form, "cancel_url") ?? null,
+      url: `http://127.0.0.1:${this.port}/c/pay/${id}`,
+    };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private createTransfer(form: FormObject): StripeObject {
+    const amount = Number(formString(form, "amount"));
+    const destination = formString(form, "destination") ?? "";
+    if (!Number.isInteger(amount) || amount <= 0) {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        "parameter_invalid_integer",
+        "Invalid positive integer",
+        "amount",
+      );
+    }
+    if (!this.accounts.has(destination)) {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        "resource_missing",
+        `No such destination: '${destination}'`,
+        "destination",
+      );
+    }
+    if (this.failingDestinations.has(destination)) {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        "transfers_not_allowed",
+        "The destination account cannot receive transfers.",
+        "destination",
+      );
+    }
+    const transfer: StripeObject = {
+      id: `tr_${randomBytes(12).toString("hex")}`,
+      object: "transfer",
+      amount,
+      amount_reversed: 0,
+      currency: formString(form, "currency") ?? "usd",
+      destination,
+      livemode: false,
+      metadata: typeof form.metadata === "object" ? form.metadata : {},
+      reversed: false,
+      created: Math.floor(Date.now() / 1000),
+    };
+    this.transfers.set(transfer.id, transfer);
+    return transfer;
+  }
+
+  private found(map: Map<string, StripeObject>, id: string): StripeObject {
+    const object = map.get(id);
+    if (object === undefined) {
+      throw new StripeApiError(
+        404,
+        "invalid_request_error",
+        "resource_missing",
+        `No such object: '${id}'`,
+        "id",
+      );
+    }
+    return object;
+  }
+}
