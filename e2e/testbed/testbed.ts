@@ -17,9 +17,21 @@ export interface RunningProvider {
   kill(): Promise<void>;
 }
 
-/** A coordinator process with its own embedded Postgres in a temp folder, on a free port. */
+export interface StartCoordinatorOptions {
+  /**
+   * Wait for the admin key line (default true). A coordinator joining a database that already has
+   * an admin prints none: pass false, and `apiKey` is "".
+   */
+  expectAdminKey?: boolean;
+}
+
+/**
+ * A coordinator process on a free port, with its own embedded Postgres in a temp folder unless
+ * `env.DATABASE_URL` points at a shared one.
+ */
 export async function startCoordinator(
   env: Record<string, string> = {},
+  options: StartCoordinatorOptions = {},
 ): Promise<RunningCoordinator> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "darkbloom-e2e-"));
   // Embedded Postgres runs as the `postgres` user when we are root; it must be able to enter.
@@ -36,10 +48,13 @@ export async function startCoordinator(
       string,
       string,
     ];
-    const [, apiKey] = (await proc.waitFor(/Admin API key[^:]*: (\S+)/, 10_000)) as unknown as [
-      string,
-      string,
-    ];
+    const [, apiKey] =
+      options.expectAdminKey === false
+        ? ["", ""]
+        : ((await proc.waitFor(/Admin API key[^:]*: (\S+)/, 10_000)) as unknown as [
+            string,
+            string,
+          ]);
     return {
       url,
       apiKey,

@@ -1,0 +1,87 @@
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { RoutingService } from "@darkbloom/proto";
+import { expect } from "chai";
+import OpenAI from "openai";
+import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import {
+  startCoordinator,
+  startProvider,
+  waitForModel,
+  type RunningCoordinator,
+  type RunningProvider,
+} from "../testbed/testbed.js";
+
+function routingAdmin(url: string, key: string): Client<typeof RoutingService> {
+  const bearer: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${key}`);
+    return next(req);
+  };
+  return createClient(
+    RoutingService,
+    createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer] }),
+  );
+}
+
+describe("routing with a real provider: admission by token budget, 429 + Retry-After, cancellation", function () {
+  this.timeout(120_000);
+  let coordinator: RunningCoordinator | undefined;
+  let provider: RunningProvider | undefined;
+  let client: OpenAI;
+  let admin: Client<typeof RoutingService>;
+
+  before(async () => {
+    // A queue bound of 0: a request that does not fit the KV budget is refused at once.
+    coordinator = await startCoordinator({ DARKBLOOM_QUEUE_MAX_DEPTH: "0" });
+    provider = await startProvider(coordinator.url);
+    await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
+    client = new OpenAI({
+      baseURL: `${coordinator.url}/v1`,
+      apiKey: coordinator.apiKey,
+      maxRetries: 0,
+    });
+    admin = routingAdmin(coordinator.url, coordinator.apiKey);
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await coordinator?.stop();
+  });
+
+  const inFlight = async (): Promise<number> =>
+    (await admin.listProviders({})).providers.reduce((n, p) => n + p.inFlight, 0);
+
+  it("answers 429 with Retry-After while a running request holds the KV budget, and a consumer abort frees the provider", async () => {
+    const abort = new AbortController();
+    // The test model's context is 2048 tokens; without an engine-reported capacity the router
+    // budgets 4 x 2048 tokens per slot, so two requests of 8,000 max tokens cannot run together.
+    const big = {
+      model: TEST_MODEL_ID,
+      messages: [{ role: "user" as const, content: "Go on." }],
+      max_tokens: 8000,
+    };
+    const stream = await client.chat.completions.create(
+      { ...big, stream: true },
+      { signal: abort.signal },
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(await inFlight()).to.equal(1);
+
+    const refused = await client.chat.completions.create(big).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).to.be.instanceOf(OpenAI.APIError);
+    const apiError = refused as InstanceType<typeof OpenAI.APIError>;
+    expect(apiError.status).to.equal(429);
+    expect(Number(apiError.headers?.get("retry-after"))).to.be.at.least(1);
+
+    abort.abort();
+    await iterator.return?.();
+    while ((await inFlight()) !== 0) await new Promise((r) => setTimeout(r, 20));
+
+    const small = await client.chat.completions.create({ ...big, max_tokens: 4 });
+    expect(small.choices[0]?.message.content).to.be.a("string");
+  });
+});

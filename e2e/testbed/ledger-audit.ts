@@ -1,0 +1,90 @@
+import { sql, type DbConnection } from "@darkbloom/db";
+import { z } from "zod";
+
+/** What the ledger looks like as a whole: every check here must hold after any test. */
+export interface LedgerHealth {
+  /** Sum of every entry ever posted (double entry: 0). */
+  totalMicroUsd: bigint;
+  /** Transactions whose entries do not sum to zero. */
+  unbalancedTransactions: number;
+  /** Accounts whose cached balance differs from the sum of their entries. */
+  driftedAccounts: number;
+  /** Holds that were never settled (stuck money), with their request ids. */
+  openHolds: string[];
+}
+
+const healthRow = z.object({
+  total: z.bigint(),
+  unbalanced: z.bigint(),
+  drifted: z.bigint(),
+});
+
+export async function ledgerHealth(db: DbConnection): Promise<LedgerHealth> {
+  const row = await db.one(sql.type(healthRow)`
+    SELECT
+      (SELECT coalesce(sum(amount_micro_usd), 0)::bigint FROM ledger_entries) AS total,
+      (SELECT count(*) FROM (
+         SELECT transaction_id FROM ledger_entries GROUP BY transaction_id
+         HAVING sum(amount_micro_usd) <> 0) u)::bigint AS unbalanced,
+      (SELECT count(*) FROM ledger_accounts a WHERE a.balance_micro_usd <> (
+         SELECT coalesce(sum(e.amount_micro_usd), 0) FROM ledger_entries e WHERE e.account = a.id
+       ))::bigint AS drifted`);
+  const open = await db.any(sql.type(z.object({ request_id: z.string() }))`
+    SELECT h.request_id FROM ledger_holds h
+    LEFT JOIN ledger_settlements s ON s.request_id = h.request_id
+    WHERE s.request_id IS NULL ORDER BY h.request_id`);
+  return {
+    totalMicroUsd: row.total,
+    unbalancedTransactions: Number(row.unbalanced),
+    driftedAccounts: Number(row.drifted),
+    openHolds: open.map((r) => r.request_id),
+  };
+}
+
+const settlementRow = z.object({
+  request_id: z.string(),
+  provider_id: z.string(),
+  prompt_tokens: z.bigint(),
+  completion_tokens: z.bigint(),
+  input_micro_usd_per_million: z.bigint(),
+  output_micro_usd_per_million: z.bigint(),
+  charged_micro_usd: z.bigint(),
+  provider_credit_micro_usd: z.bigint(),
+  platform_fee_micro_usd: z.bigint(),
+});
+export type SettlementRow = z.infer<typeof settlementRow>;
+
+/** The recorded settlements of these requests, by request id. */
+export async function settlementsOf(
+  db: DbConnection,
+  requestIds: readonly string[],
+): Promise<Map<string, SettlementRow>> {
+  const rows = await db.any(sql.type(settlementRow)`
+    SELECT request_id, provider_id, prompt_tokens, completion_tokens,
+           input_micro_usd_per_million, output_micro_usd_per_million,
+           charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd
+    FROM ledger_settlements WHERE request_id = ANY(${sql.array([...requestIds], "text")})`);
+  return new Map(rows.map((r) => [r.request_id, r]));
+}
+
+/** Balance of a ledger account (`consumer:<id>`, `provider:<id>`, `hold:<id>`, `platform:revenue`); 0 when absent. */
+export async function balanceOf(db: DbConnection, account: string): Promise<bigint> {
+  const row = await db.maybeOne(sql.type(z.object({ balance_micro_usd: z.bigint() }))`
+    SELECT balance_micro_usd FROM ledger_accounts WHERE id = ${account}`);
+  return row?.balance_micro_usd ?? 0n;
+}
+
+/** Waits until no hold of these requests is open (settlement runs after the response ends). */
+export async function waitForSettled(
+  db: DbConnection,
+  requestIds: readonly string[],
+  timeoutMs = 10_000,
+): Promise<string[]> {
+  const until = Date.now() + timeoutMs;
+  const wanted = new Set(requestIds);
+  for (;;) {
+    const open = (await ledgerHealth(db)).openHolds.filter((id) => wanted.has(id));
+    if (open.length === 0 || Date.now() > until) return open;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
