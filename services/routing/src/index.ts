@@ -1,6 +1,27 @@
 export { createRoutingService } from "./service.js";
 export type { RoutingDeps } from "./service.js";
+export { DEFAULT_ROUTER_OPTIONS, type RouterOptions } from "./router.js";
+export { DEFAULT_HEDGE, type HedgeOptions } from "./hedging/hedge-delay.js";
+export { createRoutingMetrics, type RoutingMetrics } from "./routing-metrics.js";
 export { ProviderGateway } from "./gateway/gateway.js";
 export type { GatewayOptions } from "./gateway/gateway.js";
+export type { ProviderSession } from "./gateway/provider-session.js";
+export {
+  UNATTESTED,
+  type Admission,
+  type AttestedSession,
+  type SessionTrust,
+  type SessionTrustHooks,
+} from "./gateway/session-trust.js";
 export { ProviderRegistry } from "./registry/provider-registry.js";
 export { Reservations } from "./reservations.js";
+export { WarmPoolController } from "./warm-pool/warm-pool-controller.js";
+export { PREFIX_BLOCK_TOKENS } from "./scheduler/scorers/prefix-affinity.js";
+export {
+  PREFIX_BLOCK_BYTES,
+  accountPrefixKey,
+  prefixBlockHashes,
+} from "./prefix/prefix-block-hashes.js";
+export { BUILTIN_PROFILES, resolveProfile, type Profile } from "./scheduler/profile.js";
+export { Scheduler, type Decision } from "./scheduler/scheduler.js";
+export type { ProviderView, RouteRequest, SlotView } from "./scheduler/types.js";

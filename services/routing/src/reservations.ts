@@ -5,16 +5,20 @@ export interface Reservation {
   id: string;
   requestId: string;
   providerId: string;
+  /** Next-best providers the caller may also seal to (hedging and failover), best first. */
+  alternates: readonly string[];
   metadata: RoutingMetadata;
   expiresAtMs: number;
 }
 
 /**
  * A provider chosen for a request before the body is sealed to its key. A reservation is used
- * once; unused ones expire so they stop counting against the provider.
+ * once; unused ones expire so they stop counting against the provider. Indexed by provider so the
+ * scheduler's per-provider counts are O(reservations of that provider).
  */
 export class Reservations {
   private readonly byId = new Map<string, Reservation>();
+  private readonly byProvider = new Map<string, Set<Reservation>>();
 
   constructor(private readonly ttlMs: number) {}
 
@@ -23,41 +27,77 @@ export class Reservations {
     providerId: string,
     metadata: RoutingMetadata,
     now = Date.now(),
+    alternates: readonly string[] = [],
   ): Reservation {
     this.sweep(now);
     const r: Reservation = {
       id: randomUUID(),
       requestId,
       providerId,
+      alternates,
       metadata,
       expiresAtMs: now + this.ttlMs,
     };
     this.byId.set(r.id, r);
+    let set = this.byProvider.get(providerId);
+    if (!set) this.byProvider.set(providerId, (set = new Set()));
+    set.add(r);
     return r;
   }
 
   /** Removes and returns a live reservation, or undefined when unknown or expired. */
   take(id: string, now = Date.now()): Reservation | undefined {
     const r = this.byId.get(id);
-    this.byId.delete(id);
+    if (r) this.remove(r);
     return r && r.expiresAtMs > now ? r : undefined;
   }
 
   countFor(providerId: string, now = Date.now()): number {
-    let n = 0;
-    for (const r of this.byId.values()) if (r.providerId === providerId && r.expiresAtMs > now) n++;
-    return n;
+    return this.liveFor(providerId, now).length;
+  }
+
+  /** Live reservations of one provider for one model: their count and prompt + max tokens. */
+  pendingFor(
+    providerId: string,
+    model: string,
+    now = Date.now(),
+  ): { requests: number; tokens: number } {
+    let requests = 0;
+    let tokens = 0;
+    for (const r of this.liveFor(providerId, now)) {
+      if (r.metadata.model !== model) continue;
+      requests++;
+      tokens += r.metadata.estimatedPromptTokens + r.metadata.maxTokens;
+    }
+    return { requests, tokens };
   }
 
   dropProvider(providerId: string): void {
-    for (const [id, r] of this.byId) if (r.providerId === providerId) this.byId.delete(id);
+    for (const r of this.byProvider.get(providerId) ?? []) this.byId.delete(r.id);
+    this.byProvider.delete(providerId);
   }
 
   get size(): number {
     return this.byId.size;
   }
 
+  get providerCount(): number {
+    return this.byProvider.size;
+  }
+
+  private liveFor(providerId: string, now: number): Reservation[] {
+    const set = this.byProvider.get(providerId);
+    return set ? [...set].filter((r) => r.expiresAtMs > now) : [];
+  }
+
+  private remove(r: Reservation): void {
+    this.byId.delete(r.id);
+    const set = this.byProvider.get(r.providerId);
+    set?.delete(r);
+    if (set?.size === 0) this.byProvider.delete(r.providerId);
+  }
+
   private sweep(now: number): void {
-    for (const [id, r] of this.byId) if (r.expiresAtMs <= now) this.byId.delete(id);
+    for (const r of this.byId.values()) if (r.expiresAtMs <= now) this.remove(r);
   }
 }

@@ -1,77 +1,73 @@
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { keyFingerprint } from "@darkbloom/crypto";
-import {
-  InferResponseSchema,
-  InferenceRequestSchema,
-  RoutingMetadataSchema,
-  type InferRequest,
-  type InferResponse,
-  type ModelAvailability,
-  type RoutingService,
+import type {
+  InferRequest,
+  InferResponse,
+  ModelAvailability,
+  RoutingService,
 } from "@darkbloom/proto";
+import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
-import { pickProvider } from "./scheduler/pick-provider.js";
+import { Router, type RouterDeps } from "./router.js";
+import type { WarmPoolController } from "./warm-pool/warm-pool-controller.js";
 
-export interface RoutingDeps {
+export interface RoutingDeps extends RouterDeps {
   registry: ProviderRegistry;
   reservations: Reservations;
+  /** The warm-pool controller (one replica runs it); absent: Set/GetWarmPoolPolicy are Unavailable. */
+  warmPool?: WarmPoolController;
 }
 
 export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof RoutingService> {
-  const { registry, reservations } = deps;
+  const { registry } = deps;
+  const router = new Router(deps);
+  const warmPool = (): WarmPoolController => {
+    if (!deps.warmPool)
+      throw new ConnectError("the warm pool controller is not running here", Code.Unavailable);
+    return deps.warmPool;
+  };
+  const candidateOf = (providerId: string) => {
+    const s = registry.get(providerId);
+    const publicKey = s?.register?.encryptionPublicKey ?? new Uint8Array();
+    return {
+      providerId,
+      providerPublicKey: publicKey,
+      trustLevel: s?.trustLevel,
+      keyFingerprint: keyFingerprint(publicKey),
+    };
+  };
 
   return {
-    reserve(req) {
-      const model = req.metadata?.model ?? "";
-      if (!model) throw new ConnectError("metadata.model is required", Code.InvalidArgument);
-      const serving = registry.withModel(model);
-      if (serving.length === 0)
-        throw new ConnectError(`no provider serves model ${model}`, Code.NotFound);
-      const candidates = serving.map((s) => ({
-        id: s.id,
-        trustLevel: s.trustLevel,
-        inFlight: s.inFlightCount + reservations.countFor(s.id),
-        session: s,
-      }));
-      const picked = pickProvider(candidates, req.minTrust);
-      if (!picked)
-        throw new ConnectError(
-          `no provider of ${model} meets the required trust level`,
-          Code.FailedPrecondition,
-        );
-      const publicKey = picked.session.register?.encryptionPublicKey ?? new Uint8Array();
-      const r = reservations.create(
-        req.requestId,
-        picked.id,
-        req.metadata ?? create(RoutingMetadataSchema, { model }),
-      );
+    async reserve(req, ctx) {
+      const r = await router.reserve(req, ctx.signal);
+      const primary = candidateOf(r.providerId);
       return {
         reservationId: r.id,
-        providerId: picked.id,
-        providerPublicKey: publicKey,
-        trustLevel: picked.trustLevel,
-        keyFingerprint: keyFingerprint(publicKey),
+        providerId: r.providerId,
+        providerPublicKey: primary.providerPublicKey,
+        trustLevel: primary.trustLevel,
+        keyFingerprint: primary.keyFingerprint,
         expiresAtMs: BigInt(r.expiresAtMs),
+        alternates: r.alternates.map(candidateOf),
       };
     },
 
-    infer: (req, ctx) => relay(deps, req, ctx),
+    infer: (req, ctx) => relay(deps, router, req, ctx),
 
     cancelInference(req) {
-      for (const s of registry.all()) {
-        if (s.inFlightRequestIds().includes(req.requestId)) {
-          s.cancel(req.requestId, req.reason || "cancelled by caller");
-          return { cancelled: true };
-        }
+      let cancelled = false;
+      for (const s of registry.values()) {
+        if (!s.inFlightRequestIds().includes(req.requestId)) continue;
+        s.cancel(req.requestId, req.reason || "cancelled by caller");
+        cancelled = true;
       }
-      return { cancelled: false };
+      return { cancelled };
     },
 
     listModels() {
       const byModel = new Map<string, ModelAvailability>();
-      for (const s of registry.all()) {
+      for (const s of registry.values()) {
         for (const m of s.register?.models ?? []) {
           if (!m.templateOk) continue;
           const entry = byModel.get(m.id);
@@ -103,44 +99,80 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
         })),
       };
     },
+
+    getModelCapacity() {
+      return {
+        models: router
+          .capacity()
+          .map((c) => ({ ...c, estimatedWaitMs: Math.round(c.estimatedWaitMs) })),
+      };
+    },
+
+    setWarmPoolPolicy(req) {
+      warmPool().setPolicy(
+        req.targets.map((t) => ({ model: t.model, minWarm: t.minWarmProviders })),
+      );
+      return {};
+    },
+
+    getWarmPoolStatus() {
+      return {
+        models: warmPool()
+          .status()
+          .map((m) => ({
+            model: m.model,
+            target: m.target,
+            warm: m.warmProviderIds.length,
+            loading: m.loadingProviderIds.length,
+            warmProviderIds: m.warmProviderIds,
+            loadingProviderIds: m.loadingProviderIds,
+            failedLoads: m.failedLoads,
+          })),
+      };
+    },
   };
 }
 
+/** Takes the reservation, lines up the sealed bodies (primary, then alternates) and relays. */
 async function* relay(
   deps: RoutingDeps,
+  router: Router,
   req: InferRequest,
   ctx: HandlerContext,
 ): AsyncGenerator<InferResponse> {
   const reservation = deps.reservations.take(req.reservationId);
   if (!reservation)
     throw new ConnectError("reservation is unknown or expired", Code.FailedPrecondition);
-  const session = deps.registry.get(reservation.providerId);
-  if (!session) throw new ConnectError("the reserved provider disconnected", Code.Unavailable);
-  const requestId = req.requestId || reservation.requestId;
-  const events = session.dispatch(
-    create(InferenceRequestSchema, {
-      requestId,
-      metadata: reservation.metadata,
+  if (!deps.registry.get(reservation.providerId) && req.alternates.length === 0)
+    throw new ConnectError("the reserved provider disconnected", Code.Unavailable);
+  const attempts: Attempt[] = [
+    {
+      providerId: reservation.providerId,
       senderPublicKey: req.senderPublicKey,
       encryptedBody: req.encryptedBody,
-    }),
-  );
-  let finished = false;
-  const onAbort = (): void => session.cancel(requestId, "consumer went away");
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    yield create(InferResponseSchema, {
-      kind: {
-        case: "started",
-        value: { providerId: session.id, dispatchedAtMs: BigInt(Date.now()) },
-      },
-    });
-    for await (const event of events) {
-      if (event.kind.case === "complete" || event.kind.case === "error") finished = true;
-      yield event;
-    }
-  } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
-    if (!finished) session.cancel(requestId, "relay ended early");
+    },
+  ];
+  for (const id of reservation.alternates) {
+    const sealed = req.alternates.find((a) => a.providerId === id);
+    if (sealed)
+      attempts.push({
+        providerId: id,
+        senderPublicKey: sealed.senderPublicKey,
+        encryptedBody: sealed.encryptedBody,
+      });
   }
+  yield* hedgedRelay(
+    {
+      registry: deps.registry,
+      stats: router.stats,
+      hedge: router.options.hedge,
+      hasRoom: (providerId) => router.hasRoomFor(providerId, reservation.metadata),
+      onHedge: () => deps.metrics?.hedges.inc(),
+      onRedispatch: () => deps.metrics?.redispatches.inc(),
+    },
+    req.requestId || reservation.requestId,
+    reservation.metadata,
+    attempts,
+    ctx.signal,
+  );
 }

@@ -1,83 +1,15 @@
-import http from "node:http";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Client,
-} from "@connectrpc/connect";
-import {
-  boxBeforenm,
-  generateKeyPair,
-  openWithSharedKey,
-  sealWithSharedKey,
-} from "@darkbloom/crypto";
-import {
-  ChunkPayloadSchema,
-  InferenceBodySchema,
-  RoutingService,
-  TrustLevel,
-  type InferResponse,
-} from "@darkbloom/proto";
-import { createLogger, createMetricsRegistry, type Registry } from "@darkbloom/telemetry";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { InferResponse } from "@darkbloom/proto";
+import type { Registry } from "@darkbloom/telemetry";
 import { FakeProvider, type FakeReply } from "@darkbloom/testing";
 import { expect } from "chai";
-import { ProviderRegistry } from "../registry/provider-registry.js";
-import { Reservations } from "../reservations.js";
-import { createRoutingService } from "../service.js";
-import { ProviderGateway } from "./gateway.js";
+import {
+  runRequest,
+  startRoutingHarness,
+  type RoutingHarness as Harness,
+} from "../testing/routing-harness.js";
 
-interface Harness {
-  url: string;
-  registry: ProviderRegistry;
-  metrics: Registry;
-  client: Client<typeof RoutingService>;
-  close(): Promise<void>;
-}
-
-async function startHarness(): Promise<Harness> {
-  const registry = new ProviderRegistry();
-  const reservations = new Reservations(5000);
-  const metrics = createMetricsRegistry({ defaultMetrics: false });
-  const gateway = new ProviderGateway(
-    registry,
-    {
-      path: "/ws",
-      registerTimeoutMs: 2000,
-      heartbeatIntervalMs: 1000,
-      livenessTimeoutMs: 10_000,
-      writeTimeoutMs: 2000,
-      maxFrameBytes: 64 * 1024,
-    },
-    metrics,
-    createLogger({ level: "error" }),
-    (id) => reservations.dropProvider(id),
-  );
-  const server = http.createServer();
-  server.on("upgrade", (req, socket, head: Buffer) => {
-    if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  const client = createClient(
-    RoutingService,
-    createRouterTransport(({ service }) =>
-      service(RoutingService, createRoutingService({ registry, reservations })),
-    ),
-  );
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    registry,
-    metrics,
-    client,
-    async close() {
-      gateway.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
+const startHarness = (): Promise<Harness> => startRoutingHarness();
 
 /** Runs one sealed request the way the edge does and returns the opened text and final event. */
 async function infer(
@@ -85,34 +17,8 @@ async function infer(
   model: string,
   signal?: AbortSignal,
 ): Promise<{ text: string; last: InferResponse | undefined }> {
-  const requestId = `r-${Math.random().toString(36).slice(2)}`;
-  const reservation = await h.client.reserve({
-    requestId,
-    metadata: { model, maxTokens: 8 },
-    minTrust: TrustLevel.UNSPECIFIED,
-  });
-  const eph = generateKeyPair();
-  const key = boxBeforenm(reservation.providerPublicKey, eph.secretKey);
-  const body = create(InferenceBodySchema, { model, input: { case: "prompt", value: "hello" } });
-  let text = "";
-  let last: InferResponse | undefined;
-  for await (const ev of h.client.infer(
-    {
-      reservationId: reservation.reservationId,
-      requestId,
-      senderPublicKey: eph.publicKey,
-      encryptedBody: sealWithSharedKey(key, toBinary(InferenceBodySchema, body)),
-    },
-    { signal },
-  )) {
-    last = ev;
-    if (ev.kind.case === "chunk")
-      text += fromBinary(
-        ChunkPayloadSchema,
-        openWithSharedKey(key, ev.kind.value.encryptedPayload),
-      ).text;
-  }
-  return { text, last };
+  const { text, events } = await runRequest(h.client, model, { signal });
+  return { text, last: events.at(-1) };
 }
 
 const metricValue = async (metrics: Registry, name: string): Promise<number> =>

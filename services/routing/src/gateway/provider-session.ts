@@ -1,3 +1,4 @@
+// Over 300 lines: one state machine per provider socket (register, heartbeats, in-flight relay, trust).
 import { create } from "@bufbuild/protobuf";
 import {
   InferResponseSchema,

@@ -1,0 +1,28 @@
+export interface HedgeOptions {
+  enabled: boolean;
+  /** A first token later than factor × the provider's own EWMA time to first token is late. */
+  factor: number;
+  /** Never hedge sooner than this (short requests on a fast record would hedge on jitter). */
+  minDelayMs: number;
+  /** Lateness threshold for a provider×model without a record yet. */
+  unknownDelayMs: number;
+  /** No first token after this long: the attempt is cancelled and counted as a timeout. */
+  firstTokenTimeoutMs: number;
+  /** Providers tried at most per request (hedges and re-dispatches included). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_HEDGE: HedgeOptions = {
+  enabled: true,
+  factor: 3,
+  minDelayMs: 1000,
+  unknownDelayMs: 10_000,
+  firstTokenTimeoutMs: 60_000,
+  maxAttempts: 3,
+};
+
+/** When to send the second copy: late against the provider's own record. */
+export function hedgeDelayMs(recordTtftMs: number | undefined, o: HedgeOptions): number {
+  if (recordTtftMs === undefined) return o.unknownDelayMs;
+  return Math.max(o.minDelayMs, recordTtftMs * o.factor);
+}

@@ -1,0 +1,214 @@
+// Over 100 lines: one state machine (attempts, timers, winner) that reads best in one place.
+import { create } from "@bufbuild/protobuf";
+import {
+  InferResponseSchema,
+  InferenceRequestSchema,
+  type InferResponse,
+  type RoutingMetadata,
+} from "@darkbloom/proto";
+import { AsyncQueue } from "../async-queue.js";
+import { errorEvent, type ProviderSession } from "../gateway/provider-session.js";
+import type { ProviderRegistry } from "../registry/provider-registry.js";
+import type { ProviderStats } from "../stats/provider-stats.js";
+import { hedgeDelayMs, type HedgeOptions } from "./hedge-delay.js";
+
+/** One provider the request may run on, with the body sealed to that provider's key. */
+export interface Attempt {
+  providerId: string;
+  senderPublicKey: Uint8Array;
+  encryptedBody: Uint8Array;
+}
+
+export interface RelayDeps {
+  registry: ProviderRegistry;
+  stats: ProviderStats;
+  hedge: HedgeOptions;
+  /** A hedge copy goes only to a provider with room for it now (no overcommitting for speed). */
+  hasRoom: (providerId: string) => boolean;
+  onHedge?: () => void;
+  onRedispatch?: () => void;
+}
+
+type Tagged =
+  | { i: number; kind: "event"; event: InferResponse }
+  | { i: number; kind: "hedge" }
+  | { i: number; kind: "timeout" }
+  | { i: number; kind: "end" };
+
+interface Live {
+  session: ProviderSession;
+  startedAt: number;
+  timers: NodeJS.Timeout[];
+}
+
+/** Errors worth another provider: the provider failed or vanished, not the request itself. */
+const retryable = (status: number): boolean => status === 0 || status >= 500;
+
+/**
+ * Runs a request on the first attempt; when its first token is late against the provider's own
+ * record, sends a copy to the next attempt (hedge); when an attempt fails before its first token
+ * (disconnect, stall, 5xx), moves on to the next. The first attempt to produce output wins and
+ * the others are cancelled; `started` names the winner (so only it is billed).
+ */
+export async function* hedgedRelay(
+  deps: RelayDeps,
+  requestId: string,
+  metadata: RoutingMetadata,
+  attempts: readonly Attempt[],
+  signal: AbortSignal,
+): AsyncGenerator<InferResponse> {
+  const { registry, stats, hedge } = deps;
+  const model = metadata.model;
+  const merged = new AsyncQueue<Tagged>();
+  const live = new Map<number, Live>();
+  let next = 0;
+  let winner = -1;
+  let hedged = false;
+  let finished = false;
+  let lastError: InferResponse | undefined;
+  let firstChunkAt = 0;
+  let decodedTokens = 0;
+  let announced = -1;
+  const startedEvent = (i: number): InferResponse => {
+    const l = live.get(i);
+    announced = i;
+    return create(InferResponseSchema, {
+      kind: {
+        case: "started",
+        value: {
+          providerId: l?.session.id ?? "",
+          dispatchedAtMs: BigInt(l?.startedAt ?? 0),
+          attempt: i,
+          hedged,
+        },
+      },
+    });
+  };
+
+  const stop = (i: number, reason: string): void => {
+    const l = live.get(i);
+    if (!l) return;
+    live.delete(i);
+    for (const t of l.timers) clearTimeout(t);
+    l.session.cancel(requestId, reason);
+  };
+  const start = (forHedge = false): boolean => {
+    while (next < attempts.length && next < hedge.maxAttempts) {
+      // A hedge waits for room on the next provider; a failover takes it regardless.
+      if (forHedge && !deps.hasRoom((attempts[next] as Attempt).providerId)) return false;
+      const i = next++;
+      const a = attempts[i] as Attempt;
+      const session = registry.get(a.providerId);
+      if (!session || session.state.kind !== "registered") continue;
+      const events = session.dispatch(
+        create(InferenceRequestSchema, {
+          requestId,
+          metadata,
+          senderPublicKey: a.senderPublicKey,
+          encryptedBody: a.encryptedBody,
+        }),
+      );
+      const timers = [
+        setTimeout(() => merged.push({ i, kind: "timeout" }), hedge.firstTokenTimeoutMs),
+      ];
+      if (hedge.enabled && next < Math.min(attempts.length, hedge.maxAttempts)) {
+        const delay = hedgeDelayMs(stats.ttftMs(session.id, model), hedge);
+        timers.push(setTimeout(() => merged.push({ i, kind: "hedge" }), delay));
+      }
+      live.set(i, { session, startedAt: Date.now(), timers });
+      void (async () => {
+        for await (const event of events) merged.push({ i, kind: "event", event });
+        merged.push({ i, kind: "end" });
+      })();
+      return true;
+    }
+    return false;
+  };
+  const onAbort = (): void => merged.end();
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    if (!start()) {
+      yield errorEvent(requestId, 503, "the reserved provider disconnected");
+      return;
+    }
+    // Announced at once (the edge sends response headers on it); a different winner is announced
+    // again before its first chunk, so keys and settlement follow the provider that answered.
+    yield startedEvent(next - 1);
+    for await (const t of merged) {
+      if (t.kind === "hedge") {
+        if (winner < 0 && live.has(t.i) && start(true)) {
+          hedged = true;
+          deps.onHedge?.();
+        }
+        continue;
+      }
+      if (t.kind === "timeout") {
+        if (winner >= 0 || !live.has(t.i)) continue;
+        stats.recordOutcome(live.get(t.i)?.session.id ?? "", "timeout");
+        stop(t.i, "no first token in time");
+        lastError = errorEvent(requestId, 504, "the provider produced no first token in time");
+        if (live.size === 0 && !start()) break;
+        deps.onRedispatch?.();
+        continue;
+      }
+      if (t.kind === "end") {
+        // The queue ended without a final event: cancelled from elsewhere (CancelInference).
+        if (t.i === winner && !finished) break;
+        if (winner < 0 && live.has(t.i)) {
+          stop(t.i, "ended");
+          if (live.size === 0 && !start()) break;
+        }
+        continue;
+      }
+      const ev = t.event;
+      const kind = ev.kind.case;
+      if (winner < 0) {
+        const l = live.get(t.i);
+        if (!l) continue;
+        if (kind === "error") {
+          live.delete(t.i);
+          for (const timer of l.timers) clearTimeout(timer);
+          stats.recordOutcome(l.session.id, "failed");
+          lastError = ev;
+          if (!retryable(ev.kind.value.statusCode)) break;
+          if (live.size > 0) continue;
+          if (!start()) break;
+          deps.onRedispatch?.();
+          continue;
+        }
+        if (kind !== "chunk" && kind !== "complete") continue;
+        winner = t.i;
+        for (const timer of l.timers) clearTimeout(timer);
+        for (const other of [...live.keys()])
+          if (other !== t.i) stop(other, "another provider answered first");
+        stats.recordFirstToken(l.session.id, model, Date.now() - l.startedAt);
+        if (t.i !== announced) yield startedEvent(t.i);
+      } else if (t.i !== winner) continue;
+      const l = live.get(winner);
+      if (kind === "chunk") {
+        if (firstChunkAt === 0) firstChunkAt = Date.now();
+        else decodedTokens += ev.kind.value.tokenCount;
+      }
+      if (kind === "complete" || kind === "error") {
+        finished = true;
+        live.delete(winner);
+        if (l) {
+          stats.recordOutcome(l.session.id, kind === "complete" ? "ok" : "failed");
+          if (kind === "complete") {
+            stats.recordDecode(l.session.id, model, decodedTokens, Date.now() - firstChunkAt);
+            stats.recordServiceMs(model, Date.now() - l.startedAt);
+          }
+        }
+      }
+      yield ev;
+      if (finished) return;
+    }
+    if (winner < 0 && !signal.aborted)
+      yield lastError ?? errorEvent(requestId, 502, "no provider could run the request");
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    for (const i of [...live.keys()]) stop(i, finished ? "finished" : "relay ended early");
+    merged.end();
+  }
+}

@@ -1,0 +1,78 @@
+import { ThermalState } from "@darkbloom/proto";
+import type { ProviderSession } from "../gateway/provider-session.js";
+import type { Reservations } from "../reservations.js";
+import type { ModelView, ProviderView, SlotView } from "../scheduler/types.js";
+import type { ProviderStats } from "../stats/provider-stats.js";
+
+/** Speeds assumed when the provider sent no benchmark and nothing was observed yet. */
+export const FALLBACK_PREFILL_TPS = 200;
+export const FALLBACK_DECODE_TPS = 20;
+
+export interface ViewDeps {
+  stats: ProviderStats;
+  reservations: Reservations;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/**
+ * The scheduler's view of a live session. Precedence: the engine's heartbeat slots are
+ * authoritative for state, running, waiting and tokens; requests dispatched or reserved since that
+ * heartbeat are added on top; decode speed is the observed EWMA, falling back to the registered
+ * benchmark; prefill speed is the benchmark scaled by observed ÷ benchmark decode speed (clamped
+ * to 0.25–2×), or a fixed fallback for a provider without a benchmark.
+ */
+export function sessionView(session: ProviderSession, deps: ViewDeps): ProviderView {
+  const register = session.register;
+  const hb = session.heartbeat;
+  const models = new Map<string, ModelView>();
+  for (const m of register?.models ?? [])
+    models.set(m.id, {
+      templateOk: m.templateOk,
+      sizeBytes: Number(m.sizeBytes),
+      contextLength: m.contextLength,
+      quantization: m.quantization.toLowerCase(),
+      fenced: session.trust.fencedModels.has(m.id),
+    });
+  const slots = new Map<string, SlotView>();
+  for (const s of hb?.slots ?? [])
+    slots.set(s.modelId, {
+      state: s.state,
+      running: s.running,
+      waiting: s.waiting,
+      activeTokens: Number(s.activeTokens),
+      maxTokensPotential: Number(s.maxTokensPotential),
+      kvCapacityTokens: Number(s.kvCapacityTokens),
+      prefixHashes: new Set(s.prefixBlockHashes.map(hex)),
+    });
+  const bench = (model: string) => register?.benchmarks.find((b) => b.modelId === model);
+  const decodeTps = (model: string): number =>
+    deps.stats.decodeTps(session.id, model) ??
+    (bench(model)?.decodeTokensPerSecond || FALLBACK_DECODE_TPS);
+  const pending = (model: string) => {
+    const a = session.unseenFor(model);
+    const b = deps.reservations.pendingFor(session.id, model);
+    return { requests: a.requests + b.requests, tokens: a.tokens + b.tokens };
+  };
+  return {
+    id: session.id,
+    trustLevel: session.trustLevel,
+    routable: session.trust.routable,
+    models,
+    slots,
+    unseenRequests: (model) => pending(model).requests,
+    unseenTokens: (model) => pending(model).tokens,
+    inFlight: session.inFlightCount + deps.reservations.countFor(session.id),
+    memoryPressure: hb?.memoryPressure ?? 0,
+    cpuUsage: hb?.cpuUsage ?? 0,
+    thermal: hb?.thermal ?? ThermalState.UNSPECIFIED,
+    decodeTps,
+    prefillTps(model) {
+      const b = bench(model);
+      if (!b?.prefillTokensPerSecond || !b.decodeTokensPerSecond) return FALLBACK_PREFILL_TPS;
+      const ratio = Math.min(2, Math.max(0.25, decodeTps(model) / b.decodeTokensPerSecond));
+      return b.prefillTokensPerSecond * ratio;
+    },
+    reputation: deps.stats.reputation(session.id),
+  };
+}

@@ -1,0 +1,208 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  RoutingMetadataSchema,
+  SlotState,
+  TrustLevel,
+  type ReserveRequest,
+  type RoutingMetadata,
+} from "@darkbloom/proto";
+import type { ProviderSession } from "./gateway/provider-session.js";
+import { DEFAULT_HEDGE, type HedgeOptions } from "./hedging/hedge-delay.js";
+import { AdmissionQueue, exhausted, type QueueOptions } from "./queue/admission-queue.js";
+import { expectedWaitMs } from "./queue/expected-wait.js";
+import type { ProviderRegistry } from "./registry/provider-registry.js";
+import { sessionView } from "./registry/session-view.js";
+import type { Reservation, Reservations } from "./reservations.js";
+import type { RoutingMetrics } from "./routing-metrics.js";
+import { resolveProfile } from "./scheduler/profile.js";
+import { Scheduler } from "./scheduler/scheduler.js";
+import type { ProviderView, RouteRequest } from "./scheduler/types.js";
+import { ProviderStats } from "./stats/provider-stats.js";
+
+export interface RouterOptions {
+  /** Profile name (`ours`, `least-loaded`, …) or a JSON profile spec. */
+  profile: string;
+  queue: QueueOptions;
+  hedge: HedgeOptions;
+  /** Providers returned per reservation (1 = no hedging or failover). */
+  candidates: number;
+}
+
+export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
+  profile: "ours",
+  queue: { timeoutMs: 120_000, maxDepthPerModel: 256, recheckIntervalMs: 500 },
+  hedge: DEFAULT_HEDGE,
+  candidates: 3,
+};
+
+export interface RouterDeps {
+  registry: ProviderRegistry;
+  reservations: Reservations;
+  options?: Partial<RouterOptions>;
+  metrics?: RoutingMetrics;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/** Admission, scoring and queueing for Reserve; owns the per-provider stats. */
+export class Router {
+  readonly stats = new ProviderStats();
+  readonly queue: AdmissionQueue;
+  readonly scheduler: Scheduler;
+  readonly options: RouterOptions;
+
+  constructor(private readonly deps: RouterDeps) {
+    this.options = { ...DEFAULT_ROUTER_OPTIONS, ...deps.options };
+    this.queue = new AdmissionQueue(this.options.queue);
+    this.scheduler = new Scheduler(
+      resolveProfile(this.options.profile),
+      Math.random,
+      deps.metrics?.pluginTimer,
+    );
+    deps.registry.listen({
+      capacityChanged: () => this.queue.pump(),
+      providerGone: (id) => {
+        this.stats.forget(id);
+        deps.reservations.dropProvider(id);
+        this.queue.pump();
+      },
+    });
+  }
+
+  views(): ProviderView[] {
+    return [...this.deps.registry.values()].map((s) => this.view(s));
+  }
+
+  /** Whether a provider has room for the request now (the capacity filters): gates hedges. */
+  hasRoomFor(providerId: string, metadata: RoutingMetadata): boolean {
+    const session = this.deps.registry.get(providerId);
+    if (!session) return false;
+    const route = this.routeOf(metadata, TrustLevel.UNSPECIFIED, []);
+    const view = this.view(session);
+    return this.scheduler.profile.filters.every(
+      (f) => f.kind !== "capacity" || f.accepts(route, view),
+    );
+  }
+
+  private view(session: ProviderSession): ProviderView {
+    return sessionView(session, { stats: this.stats, reservations: this.deps.reservations });
+  }
+
+  private routeOf(
+    metadata: RoutingMetadata,
+    minTrust: TrustLevel,
+    quantizations: readonly string[],
+  ): RouteRequest {
+    return {
+      model: metadata.model,
+      promptTokens: metadata.estimatedPromptTokens,
+      maxTokens: metadata.maxTokens,
+      minTrust,
+      prefixHashes: metadata.prefixBlockHashes.map(hex),
+      quantizations: quantizations.map((q) => q.toLowerCase()),
+    };
+  }
+
+  /** Reserve now, or queue FIFO until capacity frees, or refuse at once with a retry-after. */
+  async reserve(req: ReserveRequest, signal: AbortSignal): Promise<Reservation> {
+    const metadata = req.metadata ?? create(RoutingMetadataSchema);
+    const model = metadata.model;
+    if (!model) throw new ConnectError("metadata.model is required", Code.InvalidArgument);
+    const route = this.routeOf(metadata, req.minTrust, req.quantizations);
+    const tryAdmit = (): Reservation | undefined => {
+      const d = this.scheduler.decide(route, this.views(), this.options.candidates);
+      if (d.eligible === 0) throw this.unroutable(model);
+      const [first, ...rest] = d.ranked;
+      if (!first) return undefined;
+      const alternates = rest.slice(0, this.options.candidates - 1).map((s) => s.provider.id);
+      return this.deps.reservations.create(
+        req.requestId,
+        first.provider.id,
+        metadata,
+        Date.now(),
+        alternates,
+      );
+    };
+    if (this.queue.depth(model) === 0) {
+      const now = tryAdmit();
+      if (now) {
+        this.deps.metrics?.decisions.inc({ outcome: "routed" });
+        return now;
+      }
+    }
+    const waitMs = this.estimatedWaitMs(model);
+    const limitMs = Math.min(this.options.queue.timeoutMs, req.maxQueueWaitMs || Infinity);
+    if (this.queue.depth(model) >= this.options.queue.maxDepthPerModel || waitMs > limitMs) {
+      this.deps.metrics?.decisions.inc({ outcome: "rejected" });
+      throw exhausted(
+        `every provider of ${model} is busy (expected wait ${Math.round(waitMs)} ms)`,
+        waitMs / 1000,
+      );
+    }
+    this.deps.metrics?.decisions.inc({ outcome: "queued" });
+    const admitted = this.queue.wait(
+      model,
+      tryAdmit,
+      limitMs,
+      signal,
+      () => this.estimatedWaitMs(model) / 1000,
+    );
+    // Waiters ahead may have been admitted already; capacity may be free for this one too.
+    this.queue.pump(model);
+    return admitted;
+  }
+
+  /** Queue depth, running sequences, and expected wait for a newly queued request of the model. */
+  estimatedWaitMs(model: string): number {
+    let running = 0;
+    for (const v of this.views())
+      if (v.models.has(model)) running += v.slots.get(model)?.running ?? 0;
+    return expectedWaitMs(this.queue.depth(model), running, this.stats.serviceMs(model));
+  }
+
+  /** Per model: providers, warm slots, running and waiting sequences, queue depth, wait. */
+  capacity(): {
+    model: string;
+    providers: number;
+    warmSlots: number;
+    running: number;
+    waiting: number;
+    queueDepth: number;
+    estimatedWaitMs: number;
+  }[] {
+    const byModel = new Map<
+      string,
+      { providers: number; warmSlots: number; running: number; waiting: number }
+    >();
+    for (const v of this.views()) {
+      for (const [id, m] of v.models) {
+        if (!m.templateOk || !v.routable) continue;
+        const e = byModel.get(id) ?? { providers: 0, warmSlots: 0, running: 0, waiting: 0 };
+        const slot = v.slots.get(id);
+        e.providers++;
+        if (slot?.state === SlotState.RUNNING || slot?.state === SlotState.IDLE) e.warmSlots++;
+        e.running += slot?.running ?? 0;
+        e.waiting += slot?.waiting ?? 0;
+        byModel.set(id, e);
+      }
+    }
+    return [...byModel]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([model, e]) => {
+        const queueDepth = this.queue.depth(model);
+        const busy = queueDepth > 0 || e.waiting > 0;
+        return { model, ...e, queueDepth, estimatedWaitMs: busy ? this.estimatedWaitMs(model) : 0 };
+      });
+  }
+
+  private unroutable(model: string): ConnectError {
+    const served = [...this.deps.registry.values()].some((s) => s.hasModel(model));
+    return served
+      ? new ConnectError(
+          `no provider of ${model} meets the required trust level`,
+          Code.FailedPrecondition,
+        )
+      : new ConnectError(`no provider serves model ${model}`, Code.NotFound);
+  }
+}

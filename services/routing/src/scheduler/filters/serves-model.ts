@@ -1,0 +1,8 @@
+import type { Filter } from "../types.js";
+
+/** Only providers that registered the model are candidates. */
+export const servesModel: Filter = {
+  name: "serves-model",
+  kind: "eligibility",
+  accepts: (req, p) => p.models.has(req.model),
+};

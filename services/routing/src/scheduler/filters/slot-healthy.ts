@@ -1,0 +1,9 @@
+import { SlotState } from "@darkbloom/proto";
+import type { Filter } from "../types.js";
+
+/** A slot whose engine crashed takes no requests until a heartbeat reports it back. */
+export const slotHealthy: Filter = {
+  name: "slot-healthy",
+  kind: "capacity",
+  accepts: (req, p) => p.slots.get(req.model)?.state !== SlotState.CRASHED,
+};

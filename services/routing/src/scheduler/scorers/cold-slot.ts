@@ -1,0 +1,17 @@
+import { SlotState } from "@darkbloom/proto";
+import type { Scorer } from "../types.js";
+
+/** Bytes per second a cold model is read into memory (SSD → unified memory), conservatively. */
+export const LOAD_BYTES_PER_SECOND = 2e9;
+export const COLD_START_FIXED_MS = 1000;
+
+/** A model that is not loaded costs its load time before the first token. */
+export const coldSlot: Scorer = {
+  name: "cold-slot",
+  score(req, p) {
+    const state = p.slots.get(req.model)?.state;
+    if (state === SlotState.RUNNING || state === SlotState.IDLE) return 0;
+    const bytes = p.models.get(req.model)?.sizeBytes ?? 0;
+    return COLD_START_FIXED_MS + (bytes / LOAD_BYTES_PER_SECOND) * 1000;
+  },
+};

@@ -1,0 +1,22 @@
+import type { ProviderView, RouteRequest, Scorer } from "../types.js";
+
+/** Tokens per prefix block the edge hashes (the provider's KV cache reuses whole blocks). */
+export const PREFIX_BLOCK_TOKENS = 256;
+
+/** Leading blocks of the request's prefix that the provider reports holding in its KV cache. */
+export function matchedPrefixBlocks(req: RouteRequest, p: ProviderView): number {
+  const held = p.slots.get(req.model)?.prefixHashes;
+  if (!held || held.size === 0) return 0;
+  let n = 0;
+  while (n < req.prefixHashes.length && held.has(req.prefixHashes[n] ?? "")) n++;
+  return n;
+}
+
+/** Cached prefix tokens need no prefill: the saving is negative delay, weighed against load. */
+export const prefixAffinity: Scorer = {
+  name: "prefix-affinity",
+  score(req, p) {
+    const saved = Math.min(req.promptTokens, matchedPrefixBlocks(req, p) * PREFIX_BLOCK_TOKENS);
+    return -(saved / p.prefillTps(req.model)) * 1000;
+  },
+};

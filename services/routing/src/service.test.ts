@@ -1,0 +1,208 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { SlotState, ThermalState, TrustLevel } from "@darkbloom/proto";
+import type { FakeProvider } from "@darkbloom/testing";
+import { expect } from "chai";
+import { DEFAULT_HEDGE } from "./hedging/hedge-delay.js";
+import { DEFAULT_ROUTER_OPTIONS } from "./router.js";
+import { runRequest, startRoutingHarness, type RoutingHarness } from "./testing/routing-harness.js";
+
+const GiB = 1024 ** 3;
+const heartbeat = (
+  p: FakeProvider,
+  slot: { potential?: number; running?: number; thermal?: ThermalState } = {},
+) =>
+  p.send({
+    case: "heartbeat",
+    value: {
+      thermal: slot.thermal ?? ThermalState.NOMINAL,
+      slots: [
+        {
+          modelId: "m",
+          state: SlotState.IDLE,
+          running: slot.running ?? 0,
+          kvCapacityTokens: 100n,
+          maxTokensPotential: BigInt(slot.potential ?? 0),
+        },
+      ],
+    },
+  });
+const until = async (check: () => Promise<boolean> | boolean): Promise<void> => {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 5));
+};
+const reserveReq = (maxQueueWaitMs = 0) => ({
+  requestId: `q-${Math.random()}`,
+  metadata: { model: "m", estimatedPromptTokens: 10, maxTokens: 8 },
+  minTrust: TrustLevel.UNSPECIFIED,
+  maxQueueWaitMs,
+});
+const queueDepth = async (h: RoutingHarness): Promise<number> =>
+  (await h.client.getModelCapacity({})).models.find((m) => m.model === "m")?.queueDepth ?? 0;
+
+describe("RoutingService", function () {
+  this.timeout(10_000);
+  let h: RoutingHarness;
+  afterEach(async () => h.close());
+
+  describe("admission and queue", () => {
+    beforeEach(async () => {
+      h = await startRoutingHarness({
+        queue: { ...DEFAULT_ROUTER_OPTIONS.queue, maxDepthPerModel: 1 },
+      });
+    });
+
+    it("queues a request that does not fit the KV budget and admits it when a heartbeat frees capacity", async () => {
+      const p = await h.provider({ models: ["m"] });
+      heartbeat(p, { potential: 100 });
+      await until(() => h.registry.get(p.providerId)?.heartbeat !== undefined);
+      const reserved = h.client.reserve(reserveReq());
+      await until(async () => (await queueDepth(h)) === 1);
+      heartbeat(p, { potential: 0 });
+      expect((await reserved).providerId).to.equal(p.providerId);
+      expect(await queueDepth(h)).to.equal(0);
+    });
+
+    it("answers ResourceExhausted with a retry-after at once when the expected wait exceeds what the client will bear", async () => {
+      const p = await h.provider({ models: ["m"] });
+      heartbeat(p, { potential: 100 });
+      await until(() => h.registry.get(p.providerId)?.heartbeat !== undefined);
+      const err = await h.client.reserve(reserveReq(100)).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      expect(err?.code).to.equal(Code.ResourceExhausted);
+      expect(Number(err?.metadata.get("retry-after"))).to.be.at.least(1);
+      expect(await queueDepth(h)).to.equal(0);
+    });
+
+    it("answers ResourceExhausted when the model's queue is over its bound, and a caller that leaves the queue frees its place", async () => {
+      const p = await h.provider({ models: ["m"] });
+      heartbeat(p, { potential: 100 });
+      await until(() => h.registry.get(p.providerId)?.heartbeat !== undefined);
+      const abort = new AbortController();
+      const first = h.client
+        .reserve(reserveReq(), { signal: abort.signal })
+        .catch((e: unknown) => ConnectError.from(e));
+      await until(async () => (await queueDepth(h)) === 1);
+      const err = await h.client.reserve(reserveReq()).catch((e: unknown) => ConnectError.from(e));
+      expect(err).to.be.instanceOf(ConnectError);
+      expect((err as ConnectError).code).to.equal(Code.ResourceExhausted);
+      abort.abort();
+      expect(await first).to.be.instanceOf(ConnectError);
+      await until(async () => (await queueDepth(h)) === 0);
+    });
+
+    it("reports providers, warm slots, running sequences and queue depth per model", async () => {
+      const p = await h.provider({ models: ["m"] });
+      heartbeat(p, { running: 2 });
+      await until(() => h.registry.get(p.providerId)?.heartbeat !== undefined);
+      const m = (await h.client.getModelCapacity({})).models.find((x) => x.model === "m");
+      expect(m).to.include({ providers: 1, warmSlots: 1, running: 2, queueDepth: 0 });
+    });
+  });
+
+  describe("hedging and provider loss", () => {
+    const silent = { pieces: [], complete: false };
+
+    it("sends a second copy when the first token is late; the first to answer wins and the loser is cancelled", async () => {
+      h = await startRoutingHarness({
+        hedge: { ...DEFAULT_HEDGE, minDelayMs: 30, unknownDelayMs: 30 },
+      });
+      const slow = await h.provider({ models: ["m"], reply: () => silent });
+      const fast = await h.provider({ models: ["m"] });
+      heartbeat(slow);
+      heartbeat(fast, { thermal: ThermalState.SERIOUS });
+      await until(() => h.registry.all().every((s) => s.heartbeat !== undefined));
+      const { text, events } = await runRequest(h.client, "m");
+      const started = events.filter((e) => e.kind.case === "started").map((e) => e.kind.value);
+      expect(started[0]).to.include({ providerId: slow.providerId, attempt: 0 });
+      expect(started.at(-1)).to.include({ providerId: fast.providerId, hedged: true, attempt: 1 });
+      expect(text).to.equal("fake reply");
+      await slow.waitFor("cancel");
+      expect(events.at(-1)?.kind.case).to.equal("complete");
+    });
+
+    it("sends no hedge to a provider without room, and moves the request there when the first provider times out", async () => {
+      h = await startRoutingHarness({
+        hedge: { ...DEFAULT_HEDGE, minDelayMs: 150, unknownDelayMs: 150, firstTokenTimeoutMs: 600 },
+      });
+      const stuck = await h.provider({ models: ["m"], reply: () => silent });
+      const full = await h.provider({ models: ["m"] });
+      heartbeat(stuck);
+      heartbeat(full, { thermal: ThermalState.SERIOUS });
+      await until(() => h.registry.all().every((s) => s.heartbeat !== undefined));
+      const run = runRequest(h.client, "m");
+      await stuck.waitFor("inferenceRequest");
+      heartbeat(full, { potential: 100, thermal: ThermalState.SERIOUS });
+      const { text, events } = await run;
+      const started = events.filter((e) => e.kind.case === "started").map((e) => e.kind.value);
+      expect(started.at(-1)).to.include({ providerId: full.providerId, attempt: 1, hedged: false });
+      expect(text).to.equal("fake reply");
+      await stuck.waitFor("cancel");
+    });
+
+    it("re-dispatches a request whose provider disconnects before the first token", async () => {
+      h = await startRoutingHarness({ hedge: { ...DEFAULT_HEDGE, enabled: false } });
+      const doomed = await h.provider({ models: ["m"], reply: () => silent });
+      const backup = await h.provider({ models: ["m"] });
+      heartbeat(doomed);
+      heartbeat(backup, { thermal: ThermalState.SERIOUS });
+      await until(() => h.registry.all().every((s) => s.heartbeat !== undefined));
+      const run = runRequest(h.client, "m");
+      await doomed.waitFor("inferenceRequest");
+      doomed.kill();
+      const { text, events } = await run;
+      const started = events.filter((e) => e.kind.case === "started").map((e) => e.kind.value);
+      expect(started.at(-1)).to.include({ providerId: backup.providerId, attempt: 1 });
+      expect(text).to.equal("fake reply");
+    });
+  });
+
+  describe("warm pool", () => {
+    beforeEach(async () => {
+      h = await startRoutingHarness();
+    });
+
+    it("loads a model on a provider to meet its target and reports it warm", async () => {
+      const p = await h.provider({
+        models: ["m"],
+        memoryGb: 64,
+        modelSizeBytes: BigInt(4 * GiB),
+        loadModel: () => "loaded",
+      });
+      await h.client.setWarmPoolPolicy({ targets: [{ model: "m", minWarmProviders: 1 }] });
+      await p.waitFor("loadModel");
+      await until(async () => (await h.client.getWarmPoolStatus({})).models[0]?.warm === 1);
+      const s = (await h.client.getWarmPoolStatus({})).models[0];
+      expect(s).to.include({ model: "m", target: 1, warm: 1, loading: 0, failedLoads: 0 });
+      expect(s?.warmProviderIds).to.deep.equal([p.providerId]);
+    });
+
+    it("counts a failed load, clears it from pending and does not retry it on that provider", async () => {
+      const p = await h.provider({
+        models: ["m"],
+        memoryGb: 64,
+        modelSizeBytes: BigInt(4 * GiB),
+        loadModel: () => "failed",
+      });
+      await h.client.setWarmPoolPolicy({ targets: [{ model: "m", minWarmProviders: 1 }] });
+      await until(async () => (await h.client.getWarmPoolStatus({})).models[0]?.failedLoads === 1);
+      p.send({ case: "heartbeat", value: {} });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(p.received.filter((f) => f.kind.case === "loadModel")).to.have.length(1);
+      expect((await h.client.getWarmPoolStatus({})).models[0]).to.include({ warm: 0, loading: 0 });
+    });
+
+    it("never loads a model that breaks the provider's memory admission", async () => {
+      const p = await h.provider({
+        models: ["m"],
+        memoryGb: 8,
+        modelSizeBytes: BigInt(4 * GiB),
+        loadModel: () => "loaded",
+      });
+      await h.client.setWarmPoolPolicy({ targets: [{ model: "m", minWarmProviders: 1 }] });
+      p.send({ case: "heartbeat", value: {} });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(p.received.some((f) => f.kind.case === "loadModel")).to.equal(false);
+    });
+  });
+});

@@ -1,0 +1,38 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import { loadFleet } from "./fleet.js";
+import { summarize } from "./report.js";
+import { DEFAULT_SIM_OPTIONS, simulate } from "./simulate.js";
+import { loadTrace } from "./trace.js";
+
+const data = join(dirname(fileURLToPath(import.meta.url)), "data");
+const fleet = loadFleet(join(data, "fleet.json"));
+const run = (trace: string, policy: string) =>
+  summarize(simulate(loadTrace(join(data, trace)), fleet, { ...DEFAULT_SIM_OPTIONS, policy }));
+
+describe("routing simulator (shipped traces, production scheduler)", function () {
+  this.timeout(30_000);
+
+  it("ours beats least-loaded on TTFT p99 on the bursty trace", () => {
+    expect(run("bursty.jsonl", "ours").ttftP99).to.be.lessThan(
+      run("bursty.jsonl", "least-loaded").ttftP99,
+    );
+  });
+
+  it("ours beats least-loaded on mean TTFT on the shared-prefix trace", () => {
+    expect(run("shared-prefix.jsonl", "ours").ttftMean).to.be.lessThan(
+      run("shared-prefix.jsonl", "least-loaded").ttftMean,
+    );
+  });
+
+  it("prefix affinity raises the prefix-cache hit rate on the shared-prefix trace", () => {
+    const withAffinity = run("shared-prefix.jsonl", "ours");
+    const without = run("shared-prefix.jsonl", "ours-without-prefix-affinity");
+    expect(withAffinity.prefixHitRate).to.be.greaterThan(without.prefixHitRate);
+  });
+
+  it("is deterministic for a seed (the same trace and fleet give the same figures)", () => {
+    expect(run("steady.jsonl", "random")).to.deep.equal(run("steady.jsonl", "random"));
+  });
+});

@@ -1,0 +1,33 @@
+import { expect } from "chai";
+import { ProviderStats } from "./provider-stats.js";
+
+describe("ProviderStats", () => {
+  it("measures decode speed as an EWMA of tokens per second from chunk timing", () => {
+    const s = new ProviderStats();
+    s.recordDecode("p", "m", 100, 1000);
+    expect(s.decodeTps("p", "m")).to.equal(100);
+    s.recordDecode("p", "m", 50, 1000);
+    expect(s.decodeTps("p", "m")).to.be.closeTo(90, 1e-9);
+  });
+
+  it("gives a new provider a good but not perfect reputation", () => {
+    expect(new ProviderStats().reputation("new")).to.equal(0.9);
+  });
+
+  it("lowers reputation more for a timeout than for a failure", () => {
+    const failed = new ProviderStats();
+    const timedOut = new ProviderStats();
+    failed.recordOutcome("p", "failed");
+    timedOut.recordOutcome("p", "timeout");
+    expect(timedOut.reputation("p")).to.be.lessThan(failed.reputation("p"));
+  });
+
+  it("forgets a provider completely", () => {
+    const s = new ProviderStats();
+    s.recordDecode("p", "m", 10, 100);
+    s.recordOutcome("p", "ok");
+    s.forget("p");
+    expect(s.providerCount).to.equal(0);
+    expect(s.decodeTps("p", "m")).to.equal(undefined);
+  });
+});
