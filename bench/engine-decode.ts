@@ -1,14 +1,32 @@
-// Decode throughput of the MLX engine on the generated test model at several batch sizes.
-// Usage: npx tsx bench/engine-decode.ts [tokensPerSequence]
+// Decode throughput of the MLX engine on a generated test model at several batch sizes, and the
+// engine's single-stream decode speed against a bare MLX decode loop over the same weights
+// (LlamaModel + KV cache + argmax: no batcher, tokenizer, sampler or stop matching).
+// Usage: npx tsx bench/engine-decode.ts [tokensPerSequence] [tiny-llama|tiny-llama-q8|tiny-llama-q4]
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { loadModel } from "../provider/src/engine/index.js";
+import { KvCache } from "../provider/src/engine/kv-cache.js";
+import { LlamaModel } from "../provider/src/engine/llama/model.js";
+import { loadWeights } from "../provider/src/engine/load-weights.js";
+import { mx } from "../provider/src/engine/mlx.js";
+import { parseLlamaConfig } from "../provider/src/engine/model-config.js";
 import { generateTestModel } from "../provider/test-model/generate.js";
+import {
+  quantizedTestModelDir,
+  type QuantizedVariantId,
+} from "../provider/test-model/quantized-variants.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 const BATCH_SIZES = [1, 2, 4, 8, 16];
 const tokensPerSequence = Number(process.argv[2] ?? 128);
+const modelId = process.argv[3] ?? "tiny-llama";
+const dir =
+  modelId === "tiny-llama"
+    ? generateTestModel()
+    : quantizedTestModelDir(modelId as QuantizedVariantId);
 
-const engine = await loadModel(generateTestModel(), { maxBatchSize: 16 });
+const engine = await loadModel(dir, { maxBatchSize: 16 });
 const never = new AbortController().signal;
 const body = (i: number) =>
   create(InferenceBodySchema, {
@@ -16,9 +34,15 @@ const body = (i: number) =>
     sampling: { maxTokens: tokensPerSequence, temperature: 0 },
   });
 
-async function measure(
-  batch: number,
-): Promise<{ tokens: number; seconds: number; firstTokenMs: number }> {
+interface Run {
+  tokens: number;
+  seconds: number;
+  firstTokenMs: number;
+  /** Tokens/s after the first token of the single stream (decode only). */
+  decodeRate: number;
+}
+
+async function measure(batch: number): Promise<Run> {
   const start = performance.now();
   let firstTokenMs = 0;
   const results = await Promise.all(
@@ -32,23 +56,51 @@ async function measure(
       ),
     ),
   );
+  const seconds = (performance.now() - start) / 1000;
   const tokens = results.reduce((n, r) => n + r.completionTokens, 0);
-  return { tokens, seconds: (performance.now() - start) / 1000, firstTokenMs };
+  const decodeRate = (tokens - batch) / (seconds - firstTokenMs / 1000);
+  return { tokens, seconds, firstTokenMs, decodeRate };
+}
+
+/** The same model's greedy decode as a plain loop: one forward + argmax + item() per token. */
+function bareDecodeRate(tokens: number): number {
+  const cfg = parseLlamaConfig(
+    JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>,
+  );
+  const model = new LlamaModel(loadWeights(dir), cfg);
+  const cache = new KvCache(cfg.numLayers);
+  const prompt = Array.from({ length: 12 }, (_, i) => 10 + i);
+  let next = mx.argmax(model.forward([prompt], [cache]), -1).item() as number;
+  const start = performance.now();
+  for (let i = 1; i < tokens; i++) {
+    const logits = model.forward([[next]], [cache]);
+    next = mx.argmax(logits, -1).item() as number;
+  }
+  return (tokens - 1) / ((performance.now() - start) / 1000);
 }
 
 await measure(2); // warm-up
-const rows: string[] = [];
-for (const batch of BATCH_SIZES) {
-  const { tokens, seconds, firstTokenMs } = await measure(batch);
-  const total = tokens / seconds;
-  rows.push(
-    `| ${batch} | ${tokens} | ${seconds.toFixed(2)} | ${total.toFixed(0)} | ${(total / batch).toFixed(0)} | ${firstTokenMs.toFixed(1)} |`,
-  );
-}
+const runs = new Map<number, Run>();
+for (const batch of BATCH_SIZES) runs.set(batch, await measure(batch));
 engine.close();
-console.log(`tiny test model, ${tokensPerSequence} tokens per sequence, greedy, CPU MLX\n`);
+const single = runs.get(1) as Run;
+bareDecodeRate(16); // warm-up
+const bare = bareDecodeRate(Math.max(single.tokens, 2));
+
+console.log(`${modelId}, ${tokensPerSequence} tokens per sequence, greedy, CPU MLX\n`);
 console.log(
   "| batch | tokens | seconds | tokens/s (total) | tokens/s (per seq) | first token ms |",
 );
 console.log("|---:|---:|---:|---:|---:|---:|");
-for (const r of rows) console.log(r);
+for (const [batch, r] of runs) {
+  const total = r.tokens / r.seconds;
+  console.log(
+    `| ${batch} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${total.toFixed(0)} | ${(total / batch).toFixed(0)} | ${r.firstTokenMs.toFixed(1)} |`,
+  );
+}
+console.log("\nsingle-stream decode (after the first token), engine vs bare MLX loop\n");
+console.log("| engine tokens/s | bare MLX loop tokens/s | engine / bare |");
+console.log("|---:|---:|---:|");
+console.log(
+  `| ${single.decodeRate.toFixed(0)} | ${bare.toFixed(0)} | ${(single.decodeRate / bare).toFixed(2)} |`,
+);

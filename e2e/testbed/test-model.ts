@@ -26,3 +26,19 @@ export async function ensureTestModel(): Promise<string> {
     return TEST_MODEL_DIR;
   }
 }
+
+/** Quantized variants, made by the generator with MLX's quantize (provider/test-model/quantize.ts). */
+export const QUANTIZED_TEST_MODEL_IDS = ["tiny-llama-q4", "tiny-llama-q8"] as const;
+export type QuantizedTestModelId = (typeof QUANTIZED_TEST_MODEL_IDS)[number];
+
+/** Generates the test models including the quantized variants; returns the variant's directory. */
+export async function ensureQuantizedTestModel(id: QuantizedTestModelId): Promise<string> {
+  const dir = path.join(REPO_ROOT, "provider/test-model/out", id);
+  const gen = spawnTs(path.join(REPO_ROOT, "provider/test-model/generate.ts"), [], {});
+  await new Promise<void>((resolve, reject) =>
+    gen.child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`test model generation failed:\n${gen.output()}`)),
+    ),
+  );
+  return dir;
+}

@@ -1,4 +1,5 @@
-// Minimal safetensors writer/reader (F32 and F16) for the test model and the reference test.
+// Minimal safetensors writer/reader (F32 and F16; U32 packed quantized weights read separately)
+// for the test model and the reference tests.
 
 export interface Tensor {
   shape: number[];
@@ -71,7 +72,7 @@ export function readSafetensors(buf: Buffer): Map<string, Tensor> {
   >;
   const out = new Map<string, Tensor>();
   for (const [name, info] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
+    if (name === "__metadata__" || (info.dtype !== "F16" && info.dtype !== "F32")) continue;
     const [start, end] = info.data_offsets;
     const base = 8 + len + start;
     const width = info.dtype === "F16" ? 2 : 4;
@@ -80,6 +81,27 @@ export function readSafetensors(buf: Buffer): Map<string, Tensor> {
       data[i] =
         width === 2 ? f16ToF32(buf.readUInt16LE(base + i * 2)) : buf.readFloatLE(base + i * 4);
     }
+    out.set(name, { shape: info.shape, data });
+  }
+  return out;
+}
+
+/** The U32 tensors (MLX-quantized packed weights), which readSafetensors leaves out. */
+export function readPackedSafetensors(
+  buf: Buffer,
+): Map<string, { shape: number[]; data: Uint32Array }> {
+  const len = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.toString("latin1", 8, 8 + len)) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
+  const out = new Map<string, { shape: number[]; data: Uint32Array }>();
+  for (const [name, info] of Object.entries(header)) {
+    if (name === "__metadata__" || info.dtype !== "U32") continue;
+    const [start, end] = info.data_offsets;
+    const base = 8 + len + start;
+    const data = new Uint32Array((end - start) / 4);
+    for (let i = 0; i < data.length; i++) data[i] = buf.readUInt32LE(base + i * 4);
     out.set(name, { shape: info.shape, data });
   }
   return out;

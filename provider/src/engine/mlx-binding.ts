@@ -143,6 +143,18 @@ export interface MlxCore {
     bits: number,
     s?: MxStreamOrDevice,
   ) => MxArray;
+  /** index.d.ts says `array`; the native function returns [packed uint32 weight, scales, biases]. */
+  readonly quantize: (
+    w: MxArray,
+    groupSize: number,
+    bits: number,
+    s?: MxStreamOrDevice,
+  ) => [MxArray, MxArray, MxArray];
+  readonly saveSafetensors: (
+    filepath: string,
+    arrays: Record<string, MxArray>,
+    metadata?: Record<string, string>,
+  ) => void;
   /**
    * index.d.ts says `array`, but a .safetensors/.gguf file yields a name → array record
    * (only .npy yields a single array).

@@ -1,0 +1,72 @@
+// Writes a tiny random Llama model (config, f16 safetensors, BPE tokenizer, chat template).
+// Deterministic and idempotent: files whose bytes already match are left alone.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomWeights, type TinyShape } from "./random-weights.js";
+import { writeSafetensors } from "./safetensors.js";
+import { tokenizerFiles } from "./tokenizer-files.js";
+
+export const OUT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "out");
+export const DEFAULT_OUT_DIR = join(OUT_ROOT, "tiny-llama");
+
+const NUM_MERGES = 400;
+const SEED = 20240601;
+
+export function writeIfChanged(path: string, content: Buffer): boolean {
+  if (existsSync(path) && readFileSync(path).equals(content)) return false;
+  writeFileSync(path, content);
+  return true;
+}
+
+/** The default shape; `vocab` is filled in from the tokenizer. */
+export const DEFAULT_SHAPE: Omit<TinyShape, "vocab"> = {
+  hidden: 128,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 256,
+};
+
+/** Generates the model into outDir; returns the directory. */
+export function generateTestModel(
+  outDir: string = DEFAULT_OUT_DIR,
+  base: Omit<TinyShape, "vocab"> = DEFAULT_SHAPE,
+): string {
+  const tok = tokenizerFiles(NUM_MERGES);
+  // Padded past the tokenizer like real checkpoints, so unused rows exist.
+  const shape: TinyShape = { ...base, vocab: Math.ceil(tok.size / 64) * 64 };
+  const eosId = tok.size - 1;
+  const config = {
+    architectures: ["LlamaForCausalLM"],
+    model_type: "llama",
+    hidden_size: shape.hidden,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    num_key_value_heads: shape.kvHeads,
+    head_dim: shape.hidden / shape.heads,
+    intermediate_size: shape.intermediate,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    vocab_size: shape.vocab,
+    tie_word_embeddings: false,
+    max_position_embeddings: 2048,
+    attention_bias: false,
+    bos_token_id: null,
+    eos_token_id: [eosId],
+    torch_dtype: "float16",
+  };
+  mkdirSync(outDir, { recursive: true });
+  const json = (v: object): Buffer => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);
+  writeIfChanged(join(outDir, "config.json"), json(config));
+  writeIfChanged(join(outDir, "tokenizer.json"), json(tok.tokenizer));
+  writeIfChanged(join(outDir, "tokenizer_config.json"), json(tok.config));
+  const weightsPath = join(outDir, "model.safetensors");
+  const marker = join(outDir, ".weights-seed");
+  const stamp = Buffer.from(`${SEED} ${JSON.stringify(shape)}\n`);
+  if (!existsSync(weightsPath) || !existsSync(marker) || !readFileSync(marker).equals(stamp)) {
+    writeFileSync(weightsPath, writeSafetensors(randomWeights(shape, SEED), "F16"));
+    writeFileSync(marker, stamp);
+  }
+  return outDir;
+}
