@@ -12,3 +12,27 @@ export {
 } from "./session-key-cache.js";
 export { toBase64, fromBase64, keyFromBase64 } from "./base64.js";
 export { keyFingerprint } from "./key-fingerprint.js";
+export {
+  canonicalJson,
+  registerPayload,
+  challengePayload,
+  fileListHash,
+  weightHashOf,
+  treeHashOf,
+  isTreeCodeFile,
+  type NamedSha256,
+} from "./attestation/index.js";
+export {
+  accountPrefixKey,
+  prefixBlockHashes,
+  PREFIX_BLOCK_BYTES,
+  PREFIX_HASH_BYTES,
+  PREFIX_KEY_BYTES,
+} from "./prefix/prefix-hash.js";
+export {
+  canonicalPrefixBytes,
+  type PrefixInput,
+  type PrefixMessage,
+  type PrefixTool,
+  type PrefixToolCall,
+} from "./prefix/prefix-canonical.js";

@@ -132,7 +132,11 @@ export class ProviderDaemon {
   private registerMessage() {
     return create(RegisterSchema, {
       hardware: describeHardware(),
-      models: this.options.models.infos(),
+      // ModelInfo.weight_hash: the hash the attestor signed (hashed on demand, cached by file)
+      models: this.options.models.infos().map((m) => ({
+        ...m,
+        weightHash: this.options.attestor?.weightHashOf(m.id) || m.weightHash,
+      })),
       benchmarks: [...this.options.benchmarks],
       version: this.options.version,
       encryptionPublicKey: this.options.keys.publicKey,
@@ -285,6 +289,7 @@ export class ProviderDaemon {
               waiting: c.waiting,
               activeTokens: BigInt(c.activeTokens),
               maxTokensPotential: BigInt(c.maxTokensPotential),
+              prefixBlockHashes: c.prefixBlockHashes ?? [],
             };
           }),
           memory: memoryStatus(this.peakRss),

@@ -4,6 +4,7 @@ import { setImmediate as nextTick } from "node:timers/promises";
 import { EngineError } from "./errors.js";
 import { KvCache } from "./kv-cache.js";
 import type { LlamaModel } from "./llama/model.js";
+import type { PrefixCache } from "./prefix-cache.js";
 import { mx, type MxArray } from "./mlx.js";
 import { argmax, sampleToken } from "./sampler.js";
 import type { Sequence } from "./sequence.js";
@@ -24,10 +25,14 @@ export class Batcher {
   #running: Sequence[] = [];
   #state: BatcherState = "idle";
   #loop: Promise<void> = Promise.resolve();
+  readonly #prefix: PrefixCache | undefined;
+  /** Prompt tokens run through the model (prefix-cache hits excluded). */
+  prefilledTokens = 0;
 
-  constructor(model: LlamaModel, opts: BatcherOptions) {
+  constructor(model: LlamaModel, opts: BatcherOptions, prefix?: PrefixCache) {
     this.#model = model;
     this.#opts = opts;
+    this.#prefix = prefix;
   }
 
   get running(): readonly Sequence[] {
@@ -100,15 +105,26 @@ export class Batcher {
     let admitted = 0;
     while (this.#waiting.length > 0 && this.#running.length < this.#opts.maxBatchSize) {
       const next = this.#waiting[0] as Sequence;
-      if (admitted > 0 && next.init.promptIds.length > budget) break;
+      const scope = next.init.prefix?.scope;
+      const hit =
+        scope === undefined ? undefined : this.#prefix?.lookup(scope, next.init.promptIds);
+      const rest = next.init.promptIds.slice(hit?.tokens ?? 0);
+      if (admitted > 0 && rest.length > budget) break;
       this.#waiting.shift();
-      budget -= next.init.promptIds.length;
+      budget -= rest.length;
       admitted++;
-      next.cache = new KvCache(this.#model.config.numLayers);
+      const cache = hit
+        ? KvCache.seeded(hit.layers, hit.tokens)
+        : new KvCache(this.#model.config.numLayers);
+      next.cache = cache;
+      next.reusedTokens = hit?.tokens ?? 0;
+      this.prefilledTokens += rest.length;
       this.#running.push(next);
       this.#guarded([next], () => {
-        const logits = this.#model.forward([next.init.promptIds], [next.cache as KvCache]);
+        const logits = this.#model.forward([rest], [cache]);
         this.#sampleAll([next], logits);
+        if (scope !== undefined)
+          this.#prefix?.insert(scope, next.init.promptIds, cache, next.init.prefix?.routing);
       });
     }
   }

@@ -3,7 +3,7 @@
 // MLX binding, which measured ~25x slower than concatenating.)
 import { mx, type MxArray } from "./mlx.js";
 
-interface LayerKv {
+export interface LayerKv {
   keys: MxArray;
   values: MxArray;
 }
@@ -33,6 +33,22 @@ export class KvCache {
   /** Call once per forward pass after all layers appended `tokens` positions. */
   advance(tokens: number): void {
     this.length += tokens;
+  }
+
+  /** A cache that starts with positions already computed elsewhere (a prefix-cache hit). */
+  static seeded(layers: readonly LayerKv[], length: number): KvCache {
+    const cache = new KvCache(layers.length);
+    layers.forEach((l, i) => (cache.#layers[i] = l));
+    cache.length = length;
+    return cache;
+  }
+
+  /** Keys and values of positions [start, end) of one layer, [1, kvHeads, end - start, headDim]. */
+  slice(layer: number, start: number, end: number): LayerKv | undefined {
+    const l = this.#layers[layer];
+    if (!l) return undefined;
+    const span = [mx.Slice(), mx.Slice(), mx.Slice(start, end)] as const;
+    return { keys: l.keys.index(...span), values: l.values.index(...span) };
   }
 
   arrays(): MxArray[] {

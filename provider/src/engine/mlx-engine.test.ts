@@ -46,8 +46,26 @@ describe("MlxEngine", function () {
     const stop = free.text.slice(6, 8);
     const stopped = await run(promptBody("The library opens at", { maxTokens: 30, stop: [stop] }));
     expect(stopped.result.finishReason).to.equal("stop");
+    expect(stopped.result.stopSequence).to.equal(stop);
+    expect(free.result.stopSequence).to.equal(undefined);
     expect(stopped.text).to.equal(free.text.slice(0, free.text.indexOf(stop)));
     expect(stopped.text).not.to.include(stop);
+  });
+
+  it("never emits special tokens as text unless the request asks for them", async () => {
+    // Near-uniform sampling reaches <|im_start|> within a few seeds; the same seed samples the
+    // same tokens either way, so skipping changes only the decoded text.
+    const opts = { maxTokens: 200, temperature: 50, topP: 1 };
+    for (let seed = 1n; seed <= 40n; seed++) {
+      const raw = await run(chatBody("Hi", { ...opts, seed, includeSpecialTokens: true }));
+      if (!raw.text.includes("<|im_start|>")) continue;
+      const clean = await run(chatBody("Hi", { ...opts, seed }));
+      expect(clean.text).not.to.include("<|im_start|>");
+      expect(clean.text).to.equal(raw.text.replaceAll("<|im_start|>", ""));
+      expect(clean.result.completionTokens).to.equal(raw.result.completionTokens);
+      return;
+    }
+    expect.fail("no seed produced a special token; the test cannot check skipping");
   });
 
   it("reproduces seeded sampling and varies with the seed", async () => {

@@ -5,6 +5,12 @@ import { Batcher, type BatcherOptions } from "./batcher.js";
 import type { ChatTemplate } from "./chat-template.js";
 import { EngineError } from "./errors.js";
 import type { LlamaModel } from "./llama/model.js";
+import type { PrefixCache } from "./prefix-cache.js";
+import {
+  createPrefixCache,
+  sequencePrefix,
+  type PrefixCacheSetting,
+} from "./prefix-cache-setup.js";
 import type { SamplingOptions } from "./sampler.js";
 import { type SelfCheckResult, templateSelfCheck } from "./template-self-check.js";
 import { Sequence } from "./sequence.js";
@@ -20,6 +26,8 @@ export interface MlxEngineParts {
   eosIds: ReadonlySet<number>;
   contextLength: number;
   batcher: BatcherOptions;
+  /** Prefix KV cache (docs/provider-guide.md); on with defaults when absent. */
+  prefixCache?: PrefixCacheSetting;
 }
 
 /** OpenAI's default temperature; 0 means greedy. */
@@ -31,6 +39,7 @@ export class MlxEngine implements ModelEngine {
   readonly tokenizer: Tokenizer;
   readonly #parts: MlxEngineParts;
   readonly #batcher: Batcher;
+  readonly prefixCache: PrefixCache | undefined;
   #closed = false;
 
   constructor(parts: MlxEngineParts) {
@@ -38,7 +47,8 @@ export class MlxEngine implements ModelEngine {
     this.contextLength = parts.contextLength;
     this.tokenizer = parts.tokenizer;
     this.#parts = parts;
-    this.#batcher = new Batcher(parts.model, parts.batcher);
+    this.prefixCache = createPrefixCache(parts.prefixCache);
+    this.#batcher = new Batcher(parts.model, parts.batcher, this.prefixCache);
   }
 
   /** The exact text the model sees for this body. */
@@ -96,14 +106,24 @@ export class MlxEngine implements ModelEngine {
       sampling: samplingOptions(body),
       eosIds: this.#parts.eosIds,
       stops: body.sampling?.stop ?? [],
-      tokenBytes: (id) => this.tokenizer.tokenBytes(id),
+      tokenBytes: this.#outputBytes(body.sampling?.includeSpecialTokens ?? false),
       onDelta,
       signal,
       constraint: constraintFor(body, this.tokenizer, [...this.#parts.eosIds][0]),
+      prefix: sequencePrefix(body),
     });
     if (signal.aborted) return (seq.finish("cancelled", false), seq.done);
     this.#batcher.submit(seq);
     return seq.done;
+  }
+
+  /** Output bytes per token: special tokens (`<|im_start|>`, …) decode to nothing unless asked. */
+  #outputBytes(includeSpecial: boolean): (id: number) => Uint8Array {
+    const none = new Uint8Array(0);
+    const { tokenizer } = this;
+    return includeSpecial
+      ? (id) => tokenizer.tokenBytes(id)
+      : (id) => (tokenizer.specialIds.has(id) ? none : tokenizer.tokenBytes(id));
   }
 
   capacity(): SlotSnapshot {
@@ -115,11 +135,18 @@ export class MlxEngine implements ModelEngine {
       waiting: waiting.length,
       activeTokens: running.reduce((n, s) => n + (s.cache?.length ?? 0), 0),
       maxTokensPotential: [...running, ...waiting].reduce((n, s) => n + s.potentialTokens, 0),
+      prefixBlockHashes: this.prefixCache?.heldRouteHashes() ?? [],
     };
+  }
+
+  /** Prompt tokens run through the model so far (prefix-cache hits are not prefilled). */
+  get prefilledTokens(): number {
+    return this.#batcher.prefilledTokens;
   }
 
   close(): void {
     this.#closed = true;
+    this.prefixCache?.clear();
     void this.#batcher.close();
   }
 }

@@ -1,5 +1,6 @@
 // One request's generation state: turns sampled tokens into deltas and decides when it ends.
 import type { KvCache } from "./kv-cache.js";
+import type { PrefixRouting } from "./prefix-cache.js";
 import { type SamplingOptions, SplitMix64 } from "./sampler.js";
 import { StopMatcher } from "./stop-matcher.js";
 import type { TokenConstraint } from "./tool-calls-constraint.js";
@@ -18,6 +19,8 @@ export interface SequenceInit {
   signal: AbortSignal;
   /** Restricts which tokens may be sampled (forced tool call, JSON mode). */
   constraint?: TokenConstraint;
+  /** Prefix-cache scope (the account) and the routing hashes its cached blocks answer to. */
+  prefix?: { scope: string; routing?: PrefixRouting };
 }
 
 export class Sequence {
@@ -27,6 +30,8 @@ export class Sequence {
   /** The sampled token the next decode step feeds in. */
   nextToken = -1;
   generated = 0;
+  /** Prompt tokens whose KV came from the prefix cache (not prefilled). */
+  reusedTokens = 0;
   finished: GenerationResult | undefined;
   readonly #decoder = new IncrementalDecoder();
   readonly #stop: StopMatcher;
@@ -59,26 +64,28 @@ export class Sequence {
     this.nextToken = token;
     if (this.init.eosIds.has(token)) return this.finish("stop");
     const text = this.#decoder.push(this.init.tokenBytes(token));
-    const { emit, stopped } = this.#stop.push(text);
-    this.init.onDelta({ text: emit, tokenCount: 1 });
-    if (stopped) return this.finish("stop", false);
+    const { emit, stopped, stop } = this.#stop.push(text);
+    this.init.onDelta({ text: emit, tokenCount: 1, promptTokens: this.init.promptIds.length });
+    if (stopped) return this.finish("stop", false, stop);
     const contextFull = this.init.promptIds.length + this.generated >= this.init.contextLength;
     if (this.generated >= this.init.maxTokens || contextFull) return this.finish("length");
     return true;
   }
 
-  finish(reason: FinishReason, flush = true): false {
+  finish(reason: FinishReason, flush = true, stopSequence?: string): false {
     if (this.finished) return false;
     if (flush) {
       const tail = this.#stop.push(this.#decoder.end());
       const rest = tail.stopped ? tail.emit : tail.emit + this.#stop.flush();
-      if (rest.length > 0) this.init.onDelta({ text: rest, tokenCount: 0 });
-      if (tail.stopped) reason = "stop";
+      if (rest.length > 0)
+        this.init.onDelta({ text: rest, tokenCount: 0, promptTokens: this.init.promptIds.length });
+      if (tail.stopped) [reason, stopSequence] = ["stop", tail.stop];
     }
     this.finished = {
       promptTokens: this.init.promptIds.length,
       completionTokens: this.generated,
       finishReason: reason,
+      ...(stopSequence === undefined ? {} : { stopSequence }),
     };
     this.cache = undefined;
     this.#resolve(this.finished);

@@ -6,7 +6,7 @@ describe("StopMatcher", () => {
     const m = new StopMatcher(["END"]);
     expect(m.push("abcE")).to.deep.equal({ emit: "abc", stopped: false });
     expect(m.push("N")).to.deep.equal({ emit: "", stopped: false });
-    expect(m.push("Dxyz")).to.deep.equal({ emit: "", stopped: true });
+    expect(m.push("Dxyz")).to.deep.equal({ emit: "", stopped: true, stop: "END" });
   });
 
   it("releases held text that turns out not to be a stop", () => {
@@ -19,6 +19,6 @@ describe("StopMatcher", () => {
 
   it("stops at the earliest of several stop strings", () => {
     const m = new StopMatcher(["zz", "b"]);
-    expect(m.push("azzb")).to.deep.equal({ emit: "a", stopped: true });
+    expect(m.push("azzb")).to.deep.equal({ emit: "a", stopped: true, stop: "zz" });
   });
 });

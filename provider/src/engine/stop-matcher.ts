@@ -5,6 +5,8 @@ export interface StopResult {
   /** Text safe to emit now. */
   emit: string;
   stopped: boolean;
+  /** The stop string that matched, when stopped. */
+  stop?: string;
 }
 
 export class StopMatcher {
@@ -19,14 +21,15 @@ export class StopMatcher {
     if (this.#stops.length === 0) return { emit: text, stopped: false };
     this.#pending += text;
     let first = -1;
+    let stop = "";
     for (const s of this.#stops) {
       const at = this.#pending.indexOf(s);
-      if (at >= 0 && (first < 0 || at < first)) first = at;
+      if (at >= 0 && (first < 0 || at < first)) [first, stop] = [at, s];
     }
     if (first >= 0) {
       const emit = this.#pending.slice(0, first);
       this.#pending = "";
-      return { emit, stopped: true };
+      return { emit, stopped: true, stop };
     }
     const hold = this.#heldSuffix();
     const emit = this.#pending.slice(0, this.#pending.length - hold);

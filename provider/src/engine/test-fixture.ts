@@ -14,6 +14,7 @@ export interface BodyOptions {
   topP?: number;
   seed?: bigint;
   stop?: string[];
+  includeSpecialTokens?: boolean;
 }
 
 export function chatBody(userText: string, o: BodyOptions = {}): InferenceBody {
@@ -26,6 +27,7 @@ export function chatBody(userText: string, o: BodyOptions = {}): InferenceBody {
       topP: o.topP,
       seed: o.seed,
       stop: o.stop ?? [],
+      includeSpecialTokens: o.includeSpecialTokens ?? false,
     },
   });
 }
@@ -40,6 +42,7 @@ export function promptBody(prompt: string, o: BodyOptions = {}): InferenceBody {
       topP: o.topP,
       seed: o.seed,
       stop: o.stop ?? [],
+      includeSpecialTokens: o.includeSpecialTokens ?? false,
     },
   });
 }

@@ -8,12 +8,16 @@ export interface GenerationDelta {
   text: string;
   /** Tokens produced since the previous delta. */
   tokenCount: number;
+  /** The prompt's token count (known before the first delta, so streams can report it early). */
+  promptTokens?: number;
 }
 
 export interface GenerationResult {
   promptTokens: number;
   completionTokens: number;
   finishReason: FinishReason;
+  /** The stop string that ended generation, when one did. */
+  stopSequence?: string;
 }
 
 export interface SlotSnapshot {
@@ -22,6 +26,8 @@ export interface SlotSnapshot {
   waiting: number;
   activeTokens: number;
   maxTokensPotential: number;
+  /** Routing hashes of the prompt prefixes whose KV the engine holds (most recent first). */
+  prefixBlockHashes?: Uint8Array[];
 }
 
 export interface ModelEngine {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { createClient, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
@@ -10,10 +11,12 @@ import {
   deviceCodeMigrations,
 } from "@darkbloom/auth";
 import {
-  DeviceRegistry,
+  attestationMigrations,
   createAttestationService,
   createAuthority,
+  createDeviceStore,
   createEnrollmentHttp,
+  loadMdmIdentityRoots,
   loadProfileSigner,
 } from "@darkbloom/attestation";
 import {
@@ -22,14 +25,18 @@ import {
   sealedBodyMigrations,
   type Principal,
 } from "@darkbloom/edge";
-import { createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
+import { HoldSweeper, createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
 import {
   AttestationService,
   LedgerService,
   ReleaseService,
   RoutingService,
 } from "@darkbloom/proto";
-import { RELEASES_MIGRATIONS, createReleaseService } from "@darkbloom/releases";
+import {
+  RELEASES_MIGRATIONS,
+  createModelRegistry,
+  createReleaseService,
+} from "@darkbloom/releases";
 import { createReleasesHttp } from "@darkbloom/releases";
 import {
   ProviderGateway,
@@ -40,7 +47,7 @@ import {
   createRoutingMetrics,
   createRoutingService,
 } from "@darkbloom/routing";
-import { createMetricsRegistry, type Logger } from "@darkbloom/telemetry";
+import { Counter, createMetricsRegistry, type Logger } from "@darkbloom/telemetry";
 import { requireAdmin } from "./admin-interceptor.js";
 import { saveBootstrapKey } from "./bootstrap-key-file.js";
 import type { CoordinatorConfig } from "./config.js";
@@ -75,6 +82,7 @@ export async function startCoordinator(
       RELEASES_MIGRATIONS,
       sealedBodyMigrations,
       deviceCodeMigrations,
+      attestationMigrations,
     ],
     log,
   );
@@ -85,11 +93,15 @@ export async function startCoordinator(
   const registry = new ProviderRegistry();
   const reservations = new Reservations(config.reservationTtlMs);
   // attestation: verifies registrations, challenges providers, sets each session's trust
-  const mdmDevices = new DeviceRegistry();
+  const mdmDevices = createDeviceStore(db.pool);
+  const modelRegistry = createModelRegistry(db.pool);
   const authority = await createAuthority(
     config.attestation,
-    () => createClient(ReleaseService, inProcess),
-    (udid) => mdmDevices.isEnrolled(udid),
+    {
+      releases: () => createClient(ReleaseService, inProcess),
+      lookupModelHashes: (id) => modelRegistry.lookupModelHashes(id),
+      isEnrolled: (udid) => mdmDevices.isEnrolled(udid),
+    },
     metrics,
     log.child({ component: "attestation" }),
   );
@@ -137,6 +149,32 @@ export async function startCoordinator(
   const ledgerImpl = createLedgerService(db.pool, {
     referralSharePercent: config.money.referralSharePercent,
   });
+  // stuck holds (coordinator killed mid-request, Postgres down at settlement): swept at start
+  // and periodically; every replica may run it (SKIP LOCKED)
+  const holdsSwept = new Counter({
+    name: "darkbloom_holds_swept_total",
+    help: "Holds settled at zero usage by the stuck-hold sweeper",
+    registers: [metrics],
+  });
+  const holdSweepFailures = new Counter({
+    name: "darkbloom_hold_sweep_failures_total",
+    help: "Stuck-hold sweeps that failed (retried at the next interval)",
+    registers: [metrics],
+  });
+  const holdSweeper = new HoldSweeper(db.pool, {
+    olderThanMs: config.money.holdSweepAfterMs,
+    intervalMs: config.money.holdSweepIntervalMs,
+    maxPerSweep: 1_000,
+    onSwept: (count) => {
+      holdsSwept.inc(count);
+      log.warn("stuck holds released", { count });
+    },
+    onError: (err) => {
+      holdSweepFailures.inc();
+      log.error("stuck-hold sweep failed", { error: String(err) });
+    },
+  });
+  await holdSweeper.start();
   const routes = (router: ConnectRouter): void => {
     router.service(RoutingService, routingImpl);
     router.service(
@@ -181,12 +219,25 @@ export async function startCoordinator(
       maxBodyBytes: config.maxBodyBytes,
       defaultMaxTokens: config.defaultMaxTokens,
       keepAliveIntervalMs: config.sseKeepAliveMs,
+      prefixHashSecret: config.prefixHashSecret ?? new Uint8Array(randomBytes(32)),
     },
     sealed,
     account: {
       pool: db.pool,
       stripe: stripeSettings(config.money),
       payoutMinimumMicroUsd: config.money.payoutMinimumMicroUsd,
+    },
+    catalog: {
+      listPublished: async () =>
+        (await modelRegistry.listPublished()).map(({ manifest: m }) => ({
+          id: m.id,
+          displayName: m.displayName,
+          description: m.description,
+          family: m.family,
+          quantization: m.quantization,
+          contextLength: m.contextLength,
+          sizeBytes: m.sizeBytes,
+        })),
     },
   });
   const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
@@ -212,8 +263,9 @@ export async function startCoordinator(
         verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
       }),
       authenticate,
+      // the operator's earnings (settlements credit provider:<account> for token-linked providers)
       balanceMicroUsd: async (accountId) =>
-        (await ledger.getBalance({ accountId })).balanceMicroUsd,
+        (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,
       onTokenMinted: () => void providerTokens.refresh().catch(() => undefined),
     }),
     createReleasesHttp({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
@@ -231,6 +283,7 @@ export async function startCoordinator(
         organization: "Darkbloom",
       },
       devices: mdmDevices,
+      mdmIdentityRoots: await loadMdmIdentityRoots(config.attestation.mdmIdentityRootsFile),
       log: log.child({ component: "enrollment" }),
     }),
   ];
@@ -279,6 +332,7 @@ export async function startCoordinator(
         gateway.close();
         warmPool.close();
         providerTokens.close();
+        await holdSweeper.close();
         authority.close();
         await drained;
         sealed.close();

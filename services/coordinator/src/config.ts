@@ -31,6 +31,11 @@ const schema = z
       .regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 of 32 bytes")
       .optional(),
     DARKBLOOM_REPLAY_CACHE_ENTRIES: int(100_000),
+    /** Base64 of 32 bytes keying prefix-affinity hashes (docs/routing.md); random per process when unset. */
+    DARKBLOOM_PREFIX_HASH_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 of 32 bytes")
+      .optional(),
     // attestation (docs/security/attestation.md)
     DARKBLOOM_ATTESTATION_CHALLENGE_INTERVAL_MS: int(300_000),
     DARKBLOOM_ATTESTATION_MAX_AGE_MS: int(360_000),
@@ -41,6 +46,10 @@ const schema = z
     DARKBLOOM_PROFILE_SIGNING_CERT_FILE: z.string().default(""),
     DARKBLOOM_PROFILE_SIGNING_KEY_FILE: z.string().default(""),
     DARKBLOOM_MDM_SERVER_URL: z.string().default(""),
+    /** PEM roots of the device identity certificates that sign MDM check-ins. */
+    DARKBLOOM_MDM_IDENTITY_ROOTS_FILE: z.string().default(""),
+    /** auto = required when listening beyond loopback; off in local mode (127.0.0.1). */
+    DARKBLOOM_REQUIRE_ATTESTATION: z.enum(["auto", "true", "false"]).default("auto"),
     /** CI token that may register releases (POST /v1/releases); empty = admin keys only. */
     DARKBLOOM_RELEASE_TOKEN: z.string().default(""),
     /** auto = required when listening beyond loopback; optional in local mode (127.0.0.1). */
@@ -59,6 +68,9 @@ const schema = z
     // Money and accounts (docs/money.md).
     DARKBLOOM_REFERRAL_SHARE_PERCENT: z.coerce.number().int().min(0).max(100).default(10),
     DARKBLOOM_PAYOUT_MINIMUM_MICRO_USD: int(10_000_000),
+    /** Unsettled holds older than this are settled at zero usage (docs/money.md, stuck holds). */
+    DARKBLOOM_HOLD_SWEEP_AFTER_MS: int(3_600_000),
+    DARKBLOOM_HOLD_SWEEP_INTERVAL_MS: int(60_000),
     STRIPE_SECRET_KEY: z.string().default(""),
     STRIPE_WEBHOOK_SECRET: z.string().default(""),
     /** Another Stripe API base (a local fake or stripe-mock), e.g. http://127.0.0.1:12111. */
@@ -94,6 +106,9 @@ const schema = z
       ? new Uint8Array(Buffer.from(e.DARKBLOOM_KEY_ENCRYPTION_KEY, "base64"))
       : undefined,
     replayCacheEntries: e.DARKBLOOM_REPLAY_CACHE_ENTRIES,
+    prefixHashSecret: e.DARKBLOOM_PREFIX_HASH_SECRET
+      ? new Uint8Array(Buffer.from(e.DARKBLOOM_PREFIX_HASH_SECRET, "base64"))
+      : undefined,
     attestation: {
       challengeIntervalMs: e.DARKBLOOM_ATTESTATION_CHALLENGE_INTERVAL_MS,
       maxAttestationAgeMs: e.DARKBLOOM_ATTESTATION_MAX_AGE_MS,
@@ -104,6 +119,11 @@ const schema = z
       profileSigningCertFile: e.DARKBLOOM_PROFILE_SIGNING_CERT_FILE,
       profileSigningKeyFile: e.DARKBLOOM_PROFILE_SIGNING_KEY_FILE,
       mdmServerUrl: e.DARKBLOOM_MDM_SERVER_URL,
+      mdmIdentityRootsFile: e.DARKBLOOM_MDM_IDENTITY_ROOTS_FILE,
+      requireAttestation:
+        e.DARKBLOOM_REQUIRE_ATTESTATION === "auto"
+          ? !["127.0.0.1", "::1", "localhost"].includes(e.DARKBLOOM_HOST)
+          : e.DARKBLOOM_REQUIRE_ATTESTATION === "true",
     },
     releaseToken: e.DARKBLOOM_RELEASE_TOKEN,
     requireProviderToken:
@@ -120,6 +140,8 @@ const schema = z
     money: {
       referralSharePercent: e.DARKBLOOM_REFERRAL_SHARE_PERCENT,
       payoutMinimumMicroUsd: BigInt(e.DARKBLOOM_PAYOUT_MINIMUM_MICRO_USD),
+      holdSweepAfterMs: e.DARKBLOOM_HOLD_SWEEP_AFTER_MS,
+      holdSweepIntervalMs: e.DARKBLOOM_HOLD_SWEEP_INTERVAL_MS,
       stripeSecretKey: e.STRIPE_SECRET_KEY,
       stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
       stripeApiUrl: e.DARKBLOOM_STRIPE_API_URL,

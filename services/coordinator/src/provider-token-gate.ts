@@ -10,7 +10,10 @@ export function gateProviderTokens(
   return {
     admit(register) {
       const t = tokens.admit(register.authToken, required);
-      return t.ok ? inner.admit(register) : { ok: false, code: t.code, message: t.message };
+      if (!t.ok) return { ok: false, code: t.code, message: t.message };
+      const admitted = inner.admit(register);
+      // a valid token names the operator account the provider earns for
+      return admitted.ok && t.accountId ? { ok: true, accountId: t.accountId } : admitted;
     },
     attach: (session) => inner.attach(session),
     onResponse: (session, response) => inner.onResponse(session, response),

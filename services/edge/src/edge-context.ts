@@ -6,6 +6,7 @@ import type { EdgeError } from "./errors/edge-error.js";
 import type { RequestTiming } from "./timing/request-timing.js";
 import type { SealedDeps } from "./sealed-body/index.js";
 import type { AccountDeps } from "./account/account-deps.js";
+import type { ModelCatalog } from "./openai/model-catalog.js";
 
 export interface Principal {
   accountId: string;
@@ -18,6 +19,8 @@ export interface EdgeOptions {
   defaultMaxTokens: number;
   /** SSE `: keep-alive` comment interval while a stream waits for output (0 = off; default 10 s). */
   keepAliveIntervalMs?: number;
+  /** Keys the per-account prefix-affinity hashes (docs/routing.md); absent: no prefix hashes. */
+  prefixHashSecret?: Uint8Array;
 }
 
 /** Everything the edge needs from the rest of the coordinator, passed in by the composition root. */
@@ -31,6 +34,8 @@ export interface EdgeDeps {
   sealed?: SealedDeps;
   /** Accounts, keys, usage, pricing, billing and per-key limits; absent: those endpoints 404. */
   account?: AccountDeps;
+  /** The model registry's published catalog (display data for /v1/models); absent: none. */
+  catalog?: ModelCatalog;
 }
 
 export type EdgeContext = EdgeDeps;

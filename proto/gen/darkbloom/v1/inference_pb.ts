@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/inference.proto.
  */
 export const file_darkbloom_v1_inference: GenFile = /*@__PURE__*/
-  fileDesc("ChxkYXJrYmxvb20vdjEvaW5mZXJlbmNlLnByb3RvEgxkYXJrYmxvb20udjEipgEKDUluZmVyZW5jZUJvZHkSDQoFbW9kZWwYASABKAkSJwoEY2hhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5DaGF0SW5wdXRIABIQCgZwcm9tcHQYAyABKAlIABIuCghzYW1wbGluZxgEIAEoCzIcLmRhcmtibG9vbS52MS5TYW1wbGluZ1BhcmFtcxISCgphY2NvdW50X2lkGAUgASgJQgcKBWlucHV0IpMBCglDaGF0SW5wdXQSKwoIbWVzc2FnZXMYASADKAsyGS5kYXJrYmxvb20udjEuQ2hhdE1lc3NhZ2USIQoFdG9vbHMYAiADKAsyEi5kYXJrYmxvb20udjEuVG9vbBIYChB0b29sX2Nob2ljZV9qc29uGAMgASgJEhwKFHJlc3BvbnNlX2Zvcm1hdF9qc29uGAQgASgJInwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCRIMCgRuYW1lGAMgASgJEhQKDHRvb2xfY2FsbF9pZBgEIAEoCRIqCgp0b29sX2NhbGxzGAUgAygLMhYuZGFya2Jsb29tLnYxLlRvb2xDYWxsIjwKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSFgoOYXJndW1lbnRzX2pzb24YAyABKAkiQgoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgDIAEoCSKWAQoOU2FtcGxpbmdQYXJhbXMSEgoKbWF4X3Rva2VucxgBIAEoDRIYCgt0ZW1wZXJhdHVyZRgCIAEoAkgAiAEBEhIKBXRvcF9wGAMgASgCSAGIAQESEQoEc2VlZBgEIAEoBEgCiAEBEgwKBHN0b3AYBSADKAlCDgoMX3RlbXBlcmF0dXJlQggKBl90b3BfcEIHCgVfc2VlZCJiCgxDaHVua1BheWxvYWQSDAoEdGV4dBgBIAEoCRITCgt0b2tlbl9jb3VudBgCIAEoDRIvCgp0b29sX2NhbGxzGAMgAygLMhsuZGFya2Jsb29tLnYxLlRvb2xDYWxsRGVsdGEiUQoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhcKD2FyZ3VtZW50c19kZWx0YRgEIAEoCWIGcHJvdG8z");
+  fileDesc("ChxkYXJrYmxvb20vdjEvaW5mZXJlbmNlLnByb3RvEgxkYXJrYmxvb20udjEiugEKDUluZmVyZW5jZUJvZHkSDQoFbW9kZWwYASABKAkSJwoEY2hhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5DaGF0SW5wdXRIABIQCgZwcm9tcHQYAyABKAlIABIuCghzYW1wbGluZxgEIAEoCzIcLmRhcmtibG9vbS52MS5TYW1wbGluZ1BhcmFtcxISCgphY2NvdW50X2lkGAUgASgJEhIKCnByZWZpeF9rZXkYBiABKAxCBwoFaW5wdXQikwEKCUNoYXRJbnB1dBIrCghtZXNzYWdlcxgBIAMoCzIZLmRhcmtibG9vbS52MS5DaGF0TWVzc2FnZRIhCgV0b29scxgCIAMoCzISLmRhcmtibG9vbS52MS5Ub29sEhgKEHRvb2xfY2hvaWNlX2pzb24YAyABKAkSHAoUcmVzcG9uc2VfZm9ybWF0X2pzb24YBCABKAkifAoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEgwKBG5hbWUYAyABKAkSFAoMdG9vbF9jYWxsX2lkGAQgASgJEioKCnRvb2xfY2FsbHMYBSADKAsyFi5kYXJrYmxvb20udjEuVG9vbENhbGwiPAoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5hcmd1bWVudHNfanNvbhgDIAEoCSJCCgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJIrYBCg5TYW1wbGluZ1BhcmFtcxISCgptYXhfdG9rZW5zGAEgASgNEhgKC3RlbXBlcmF0dXJlGAIgASgCSACIAQESEgoFdG9wX3AYAyABKAJIAYgBARIRCgRzZWVkGAQgASgESAKIAQESDAoEc3RvcBgFIAMoCRIeChZpbmNsdWRlX3NwZWNpYWxfdG9rZW5zGAYgASgIQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3BCBwoFX3NlZWQikAEKDENodW5rUGF5bG9hZBIMCgR0ZXh0GAEgASgJEhMKC3Rva2VuX2NvdW50GAIgASgNEi8KCnRvb2xfY2FsbHMYAyADKAsyGy5kYXJrYmxvb20udjEuVG9vbENhbGxEZWx0YRIVCg1wcm9tcHRfdG9rZW5zGAQgASgNEhUKDXN0b3Bfc2VxdWVuY2UYBSABKAkiUQoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhcKD2FyZ3VtZW50c19kZWx0YRgEIAEoCWIGcHJvdG8z");
 
 /**
  * The plaintext of an inference request. It is serialized, then sealed to the provider's X25519
@@ -54,6 +54,14 @@ export type InferenceBody = Message<"darkbloom.v1.InferenceBody"> & {
    * @generated from field: string account_id = 5;
    */
   accountId: string;
+
+  /**
+   * The account's 32-byte prefix-hash key, HMAC(coordinator secret, account id): the provider
+   * computes the same prefix block hashes as the edge for the blocks it caches (docs/routing.md).
+   *
+   * @generated from field: bytes prefix_key = 6;
+   */
+  prefixKey: Uint8Array;
 };
 
 /**
@@ -218,6 +226,13 @@ export type SamplingParams = Message<"darkbloom.v1.SamplingParams"> & {
    * @generated from field: repeated string stop = 5;
    */
   stop: string[];
+
+  /**
+   * Emit special tokens (e.g. `<|im_start|>`) as text; by default they are skipped when decoding.
+   *
+   * @generated from field: bool include_special_tokens = 6;
+   */
+  includeSpecialTokens: boolean;
 };
 
 /**
@@ -250,6 +265,22 @@ export type ChunkPayload = Message<"darkbloom.v1.ChunkPayload"> & {
    * @generated from field: repeated darkbloom.v1.ToolCallDelta tool_calls = 3;
    */
   toolCalls: ToolCallDelta[];
+
+  /**
+   * The prompt's token count as the provider's tokenizer and chat template count it: set in the
+   * first chunk of a response (0 elsewhere), so streams can report input tokens at their start.
+   *
+   * @generated from field: uint32 prompt_tokens = 4;
+   */
+  promptTokens: number;
+
+  /**
+   * The stop string that ended generation, set in the last chunk when one did (never emitted as
+   * text). Sealed because stop strings are part of the consumer's request.
+   *
+   * @generated from field: string stop_sequence = 5;
+   */
+  stopSequence: string;
 };
 
 /**

@@ -39,7 +39,8 @@ export class Attention {
     const qs = batch === 1 ? [q] : mx.split(q, batch, 0);
     const ks = batch === 1 ? [k] : mx.split(k, batch, 0);
     const vs = batch === 1 ? [v] : mx.split(v, batch, 0);
-    const mask = len > 1 ? causalMask(len) : undefined;
+    // A prefill after a prefix-cache hit starts at cache.length > 0: its queries see all of it.
+    const mask = len > 1 ? causalMask(len, caches[0]?.length ?? 0) : undefined;
     const outs = caches.map((cache, b) => {
       const rope = (t: MxArray): MxArray =>
         mx.fast.rope(t, headDim, false, ropeTheta, ropeScale, cache.length);
@@ -52,8 +53,8 @@ export class Attention {
   }
 }
 
-/** Additive mask for a prefill that starts at an empty cache. */
-function causalMask(len: number): MxArray {
-  const lower = mx.tri(len, len, 0, mx.float32);
+/** Additive mask [len, offset + len] for a prefill whose first position is `offset`. */
+function causalMask(len: number, offset: number): MxArray {
+  const lower = mx.tri(len, offset + len, offset, mx.float32);
   return mx.multiply(mx.subtract(1, lower), -1e9);
 }

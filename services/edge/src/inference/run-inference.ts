@@ -34,16 +34,36 @@ export interface InferenceInput {
   quantizations?: readonly string[];
   /** Called once a provider is reserved (the request's X-Timing `reserve` phase). */
   onReserved?: () => void;
+  /** Keyed prefix block hashes for the prefix-affinity scorer (services/edge/src/prefix/). */
+  prefixBlockHashes?: readonly Uint8Array[];
+  /** The response's x-darkbloom-generation-id, recorded at settlement for usage lookups. */
+  generationId?: string;
 }
 
 export type InferenceEvent =
-  | { type: "started"; providerId: string; trustLevel: TrustLevel; keyFingerprint: string }
-  | { type: "delta"; text: string; tokens: number; toolCalls: readonly ToolCallDelta[] }
+  | {
+      type: "started";
+      providerId: string;
+      trustLevel: TrustLevel;
+      keyFingerprint: string;
+      /** The operator account the provider earns for; empty for a tokenless provider. */
+      providerAccountId: string;
+    }
+  | {
+      type: "delta";
+      text: string;
+      tokens: number;
+      toolCalls: readonly ToolCallDelta[];
+      /** The prompt's token count, reported by the provider in its first chunk (0 otherwise). */
+      promptTokens: number;
+    }
   | {
       type: "done";
       promptTokens: number;
       completionTokens: number;
       finishReason: FinishReason;
+      /** The stop string that ended generation, when one did. */
+      stopSequence?: string;
       /** What the consumer was charged, once settled (set by billedInference). */
       costMicroUsd?: bigint;
     };
@@ -78,6 +98,7 @@ export async function* runInference(
         maxTokens: input.maxTokens,
         stream: input.stream,
         accountId: input.accountId,
+        prefixBlockHashes: [...(input.prefixBlockHashes ?? [])],
       }),
     })
     .catch((err: unknown) => {
@@ -111,6 +132,7 @@ export async function* runInference(
   let winner = { trustLevel: reservation.trustLevel, keyFingerprint: reservation.keyFingerprint };
   const guard = new NonceGuard();
   let delivered = 0;
+  let stopSequence = "";
   try {
     const plain = toBinary(InferenceBodySchema, input.body);
     const sealed = sealWithSharedKey(sharedKey, plain);
@@ -140,6 +162,7 @@ export async function* runInference(
           yield {
             type: "started",
             providerId: ev.kind.value.providerId,
+            providerAccountId: ev.kind.value.providerAccountId,
             trustLevel: winner.trustLevel,
             keyFingerprint: winner.keyFingerprint,
           };
@@ -151,11 +174,15 @@ export async function* runInference(
             openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
           );
           delivered += payload.tokenCount;
+          stopSequence = payload.stopSequence || stopSequence;
+          const empty = !payload.text && payload.tokenCount === 0 && !payload.toolCalls.length;
+          if (empty && !payload.promptTokens) break;
           yield {
             type: "delta",
             text: payload.text,
             tokens: payload.tokenCount,
             toolCalls: payload.toolCalls,
+            promptTokens: payload.promptTokens,
           };
           break;
         }
@@ -165,6 +192,7 @@ export async function* runInference(
             promptTokens: ev.kind.value.usage?.promptTokens ?? 0,
             completionTokens: ev.kind.value.usage?.completionTokens ?? delivered,
             finishReason: ev.kind.value.finishReason,
+            ...(stopSequence ? { stopSequence } : {}),
           };
           return;
         case "error": {

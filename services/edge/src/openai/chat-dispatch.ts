@@ -4,6 +4,7 @@ import { EdgeError } from "../errors/edge-error.js";
 import { billedInference } from "../inference/billed-inference.js";
 import type { InferenceEvent } from "../inference/run-inference.js";
 import { minTrustHeader } from "../http/min-trust-header.js";
+import { withPrefixRouting } from "../prefix/prefix-routing.js";
 import { assertModelId } from "../routing-prefs/model-id.js";
 import { parseRoutingPreferences } from "../routing-prefs/parse-preferences.js";
 import {
@@ -78,10 +79,16 @@ async function dispatchModel(
   plan: InferencePlan,
   attempt: ModelAttempt & { minTrust: TrustLevel; quantizations: readonly string[] },
 ): Promise<Omit<Dispatched, "model">> {
+  const prefix = withPrefixRouting(ctx.options.prefixHashSecret, req.principal.accountId, {
+    ...plan.body,
+    model: attempt.model,
+  });
   const inference = billedInference(ctx, {
     requestId: attempt.requestId,
+    generationId: req.generationId,
     accountId: req.principal.accountId,
-    body: { ...plan.body, model: attempt.model },
+    body: prefix.body,
+    prefixBlockHashes: prefix.prefixBlockHashes,
     estimatedPromptTokens: plan.estimatedPromptTokens,
     maxTokens: plan.maxTokens,
     stream: plan.stream,

@@ -1,0 +1,9 @@
+export { canonicalJson } from "./canonical-json.js";
+export { registerPayload, challengePayload } from "./signed-payloads.js";
+export {
+  fileListHash,
+  weightHashOf,
+  treeHashOf,
+  isTreeCodeFile,
+  type NamedSha256,
+} from "./file-list-hash.js";
