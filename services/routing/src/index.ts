@@ -17,11 +17,6 @@ export { ProviderRegistry } from "./registry/provider-registry.js";
 export { Reservations } from "./reservations.js";
 export { WarmPoolController } from "./warm-pool/warm-pool-controller.js";
 export { PREFIX_BLOCK_TOKENS } from "./scheduler/scorers/prefix-affinity.js";
-export {
-  PREFIX_BLOCK_BYTES,
-  accountPrefixKey,
-  prefixBlockHashes,
-} from "./prefix/prefix-block-hashes.js";
 export { BUILTIN_PROFILES, resolveProfile, type Profile } from "./scheduler/profile.js";
 export { Scheduler, type Decision } from "./scheduler/scheduler.js";
 export type { ProviderView, RouteRequest, SlotView } from "./scheduler/types.js";
