@@ -2,28 +2,27 @@ import { createHash } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isTreeCodeFile, treeHashOf } from "@darkbloom/crypto";
 
 /** The provider package root (the folder holding package.json, bin/ and src/). */
 export const PROVIDER_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-const CODE = /\.(ts|mts|mjs|js|json)$/;
-
 /**
- * The provider's binary hash: SHA-256 over the lines `<sha256>  <path>\n` (sha256sum format,
- * paths relative to the package root with `/`, sorted) of its code files — `package.json`, `bin/`
- * and `src/`, tests (`*.test.ts`) and `testing/` folders excluded. Reproducible from a release
- * tree with `find bin src package.json … | sort | xargs sha256sum | sha256sum`.
+ * The provider's binary hash: the release code-tree hash (`treeHashOf` in `@darkbloom/crypto`)
+ * of this package — SHA-256 over the `sha256sum` lines of `package.json`, `bin/**` and `src/**`
+ * code files, tests and `testing/` folders excluded. A release registers the same value as its
+ * artifacts' `tree_sha256`: `computeBinaryHash(<unpacked release tree>)`.
  */
 export async function computeBinaryHash(root: string = PROVIDER_ROOT): Promise<string> {
-  const files = ["package.json", ...(await walk(root, "bin")), ...(await walk(root, "src"))].sort();
-  const lines: string[] = [];
-  for (const rel of files) {
-    const digest = createHash("sha256")
+  const files = ["package.json", ...(await walk(root, "bin")), ...(await walk(root, "src"))];
+  const hashed = [];
+  for (const rel of files.filter(isTreeCodeFile)) {
+    const sha256 = createHash("sha256")
       .update(await readFile(path.join(root, rel)))
       .digest("hex");
-    lines.push(`${digest}  ${rel}\n`);
+    hashed.push({ name: rel, sha256 });
   }
-  return createHash("sha256").update(lines.join("")).digest("hex");
+  return treeHashOf(hashed);
 }
 
 async function walk(root: string, rel: string): Promise<string[]> {
@@ -38,7 +37,7 @@ async function walk(root: string, rel: string): Promise<string[]> {
     const child = `${rel}/${e.name}`;
     if (e.isDirectory()) {
       if (e.name !== "testing" && e.name !== "node_modules") out.push(...(await walk(root, child)));
-    } else if (CODE.test(e.name) && !e.name.includes(".test.")) out.push(child);
+    } else out.push(child);
   }
   return out;
 }

@@ -1,32 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { generateKeyPair, toBase64 } from "@darkbloom/crypto";
+import { challengePayload, generateKeyPair, registerPayload, toBase64 } from "@darkbloom/crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { expect } from "chai";
-import { canonicalJson } from "./canonical-json.js";
 import { loadOrCreateSoftwareIdentity } from "./identity-key.js";
 import { ProviderAttestor } from "./provider-attestor.js";
-import { challengePayload, registerPayload } from "./signed-payloads.js";
-
-const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
-
-// The same vector is pinned in services/attestation/src/identity/signed-payloads.test.ts.
-describe("attestation payloads (provider side)", () => {
-  it("match the coordinator's byte layout (shared vector)", () => {
-    const status = new TextEncoder().encode(
-      canonicalJson({ z: 1, a: { y: [true, null], b: "é" } }),
-    );
-    expect(Buffer.from(status).toString()).to.equal('{"a":{"b":"é","y":[true,null]},"z":1}');
-    expect(sha(registerPayload(status))).to.equal(
-      "32ba5bd390ae3a7eb010a3b8e63366459798ad557767f2eeec82d3049ea09cd7",
-    );
-    expect(sha(challengePayload(new Uint8Array(32).fill(7), 1700000000123n, status))).to.equal(
-      "c1261277d39519eb409e59fecc7a2a2ef0f4a19fcc651d2358a8a218d15c21b9",
-    );
-  });
-});
 
 describe("ProviderAttestor", () => {
   let home: string;
@@ -86,5 +66,31 @@ describe("ProviderAttestor", () => {
         { format: "der" },
       ),
     ).to.equal(false);
+  });
+
+  it("signs each model's weight hash (the safetensors files' sha256sum lines) and keeps it for ModelInfo", async () => {
+    const dir = path.join(home, "m");
+    await mkdir(dir);
+    await writeFile(path.join(dir, "model.safetensors"), "weights");
+    await writeFile(path.join(dir, "tokenizer.json"), "{}");
+    const attestor = new ProviderAttestor({
+      identity: await loadOrCreateSoftwareIdentity(home),
+      encryptionPublicKey: generateKeyPair().publicKey,
+      version: "1.2.3",
+      binaryHash: "cd".repeat(32),
+      models: () => [{ id: "m", dir }],
+      homeDir: home,
+      mdaChainPem: "",
+      deviceId: "",
+    });
+    expect(attestor.weightHashOf("m")).to.equal("");
+    const proof = await attestor.prepareRegistration();
+    const sha = createHash("sha256").update("weights").digest("hex");
+    const expected = createHash("sha256").update(`${sha}  model.safetensors\n`).digest("hex");
+    const status = JSON.parse(Buffer.from(proof.statusJson).toString()) as {
+      models: Array<{ id: string; weightHash: string }>;
+    };
+    expect(status.models).to.deep.equal([{ id: "m", weightHash: expected }]);
+    expect(attestor.weightHashOf("m")).to.equal(expected);
   });
 });

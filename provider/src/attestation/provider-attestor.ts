@@ -1,16 +1,14 @@
 import inspector from "node:inspector";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { toBase64 } from "@darkbloom/crypto";
+import { canonicalJson, challengePayload, registerPayload, toBase64 } from "@darkbloom/crypto";
 import {
   AttestationResponseSchema,
   type AttestationChallenge,
   type AttestationResponse,
 } from "@darkbloom/proto";
 import { HashCache, hashModelWeights } from "../models/hash-weights.js";
-import { canonicalJson } from "./canonical-json.js";
 import type { IdentityKeySource } from "./identity-key.js";
-import { challengePayload, registerPayload } from "./signed-payloads.js";
 
 export interface AttestorOptions {
   identity: IdentityKeySource;
@@ -43,6 +41,7 @@ export interface RegistrationProof {
 export class ProviderAttestor {
   private readonly cache: HashCache;
   private proof: RegistrationProof | undefined;
+  private readonly weightHashes = new Map<string, string>();
 
   constructor(private readonly options: AttestorOptions) {
     this.cache = new HashCache(path.join(options.homeDir, "hash-cache.json"));
@@ -66,6 +65,11 @@ export class ProviderAttestor {
     return this.proof;
   }
 
+  /** The model's weight hash as last signed (`ModelInfo.weight_hash`); "" before it is hashed. */
+  weightHashOf(modelId: string): string {
+    return this.weightHashes.get(modelId) ?? "";
+  }
+
   async answer(challenge: AttestationChallenge): Promise<AttestationResponse> {
     const statusJson = await this.status();
     const payload = challengePayload(challenge.nonce, challenge.timestampMs, statusJson);
@@ -79,8 +83,11 @@ export class ProviderAttestor {
 
   async status(): Promise<Uint8Array> {
     const models = [];
-    for (const m of this.options.models())
-      models.push({ id: m.id, weightHash: (await hashModelWeights(m.dir, this.cache)).weightHash });
+    for (const m of this.options.models()) {
+      const { weightHash } = await hashModelWeights(m.dir, this.cache);
+      this.weightHashes.set(m.id, weightHash);
+      models.push({ id: m.id, weightHash });
+    }
     const status = {
       v: 1,
       version: this.options.version,

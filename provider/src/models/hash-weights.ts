@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { weightHashOf } from "@darkbloom/crypto";
 
 export interface FileHash {
   name: string;
@@ -26,15 +27,12 @@ export async function sha256File(file: string, onBytes?: (n: number) => void): P
 }
 
 /**
- * The model's weight hash: SHA-256 over the lines `<sha256>  <file>\n` of its `*.safetensors`
- * files in name order (the `sha256sum` format), so it can be rebuilt from per-file hashes.
+ * The model's weight hash: the one definition in `@darkbloom/crypto` (`weightHashOf`: SHA-256 of
+ * the `sha256sum` lines of the `*.safetensors` files in code-unit name order), which the
+ * coordinator rebuilds from the model registry's per-file hashes.
  */
 export function combineWeightHash(files: readonly FileHash[]): string {
-  const lines = [...files]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((f) => `${f.sha256}  ${f.name}\n`)
-    .join("");
-  return createHash("sha256").update(lines).digest("hex");
+  return weightHashOf(files);
 }
 
 /**

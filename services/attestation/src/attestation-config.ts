@@ -1,6 +1,8 @@
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import type * as pkijs from "pkijs";
 import type { ProfileSigner } from "./enrollment/sign-profile.js";
+import { mdmRootsFromPem } from "./enrollment/verify-mdm-signature.js";
 import { splitPem } from "./identity/mda-chain.js";
 
 /**
@@ -30,6 +32,15 @@ export async function loadMdaRoots(file: string): Promise<X509Certificate[]> {
     throw new Error(`cannot read MDA roots ${file}`, { cause: err });
   });
   return splitPem(pem).map((p) => new X509Certificate(p));
+}
+
+/** The roots device identity certificates chain to (PEM file; empty path: check-ins refused). */
+export async function loadMdmIdentityRoots(file: string): Promise<pkijs.Certificate[]> {
+  if (!file) return [];
+  const pem = await readFile(file, "utf8").catch((err: unknown) => {
+    throw new Error(`cannot read MDM identity roots ${file}`, { cause: err });
+  });
+  return mdmRootsFromPem(splitPem(pem));
 }
 
 /** The profile-signing certificate (PEM; further certificates in the file are its chain) and key. */

@@ -11,7 +11,8 @@ export type RefusalReason =
   | "replayed_nonce"
   | "unknown_nonce"
   | "stale_nonce"
-  | "bad_timestamp";
+  | "bad_timestamp"
+  | "attestation_required";
 
 export interface AttestationMetrics {
   refusals: Counter<"reason">;

@@ -1,5 +1,7 @@
 import type { Client } from "@connectrpc/connect";
+import { weightHashOf } from "@darkbloom/crypto";
 import type { ReleaseService } from "@darkbloom/proto";
+import type { ModelHashes } from "@darkbloom/releases";
 import type { Logger, Registry } from "@darkbloom/telemetry";
 import { loadMdaRoots, parseModelHashAllowList } from "./attestation-config.js";
 import { createAttestationMetrics } from "./attestation-metrics.js";
@@ -11,17 +13,28 @@ export interface AttestationSettings {
   maxAttestationAgeMs: number;
   minVersion: string;
   requireReleaseBinary: boolean;
+  /** Refuse providers without an identity key (`DARKBLOOM_REQUIRE_ATTESTATION`). */
+  requireAttestation: boolean;
   /** `modelId=sha256,…` */
   modelHashAllowList: string;
   /** PEM bundle of MDA roots; "" disables hardware+mda. */
   mdaRootsFile: string;
 }
 
-/** Builds the authority from settings; `releases` is the release registry's client. */
+/** What the authority reads from other services. */
+export interface AuthoritySources {
+  /** The release registry's client. */
+  releases: () => Client<typeof ReleaseService>;
+  /** `lookupModelHashes` of the model registry (`@darkbloom/releases`). */
+  lookupModelHashes: (id: string) => Promise<ModelHashes | null>;
+  /** MDM enrollment (the Postgres device store). */
+  isEnrolled: (udid: string) => Promise<boolean>;
+}
+
+/** Builds the authority from settings and the registries it checks providers against. */
 export async function createAuthority(
   settings: AttestationSettings,
-  releases: () => Client<typeof ReleaseService>,
-  isEnrolled: (udid: string) => boolean,
+  sources: AuthoritySources,
   metrics: Registry,
   log: Logger,
 ): Promise<AttestationAuthority> {
@@ -31,18 +44,28 @@ export async function createAuthority(
       maxAttestationAgeMs: settings.maxAttestationAgeMs,
       minVersion: settings.minVersion,
       requireReleaseBinary: settings.requireReleaseBinary,
+      requireAttestation: settings.requireAttestation,
       modelHashes: parseModelHashAllowList(settings.modelHashAllowList),
       mdaRoots: await loadMdaRoots(settings.mdaRootsFile),
     },
     {
       releases: async () =>
-        (await releases().listReleases({})).releases.map((r) => ({
+        (await sources.releases().listReleases({})).releases.map((r) => ({
           version: r.version,
-          artifactSha256: r.artifacts.map((a) => a.sha256),
+          treeSha256: r.artifacts.map((a) => a.treeSha256).filter((h) => h !== ""),
         })),
-      isEnrolled,
+      registryWeightHash: async (id) => {
+        const m = await sources.lookupModelHashes(id);
+        return m && registryWeightHash(m);
+      },
+      isEnrolled: sources.isEnrolled,
       metrics: createAttestationMetrics(metrics),
       log,
     },
   );
+}
+
+/** The registry's weight hash rebuilt from its per-file SHA-256s (the provider's definition). */
+export function registryWeightHash(m: ModelHashes): string {
+  return weightHashOf(m.files.map((f) => ({ name: f.path, sha256: f.sha256 })));
 }

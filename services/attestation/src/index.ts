@@ -9,9 +9,16 @@ export type {
 } from "./challenge/attestation-authority.js";
 export { createAttestationMetrics } from "./attestation-metrics.js";
 export type { AttestationMetrics, RefusalReason } from "./attestation-metrics.js";
-export { parseModelHashAllowList, loadMdaRoots, loadProfileSigner } from "./attestation-config.js";
+export {
+  parseModelHashAllowList,
+  loadMdaRoots,
+  loadMdmIdentityRoots,
+  loadProfileSigner,
+} from "./attestation-config.js";
 export { createAuthority } from "./create-authority.js";
-export type { AttestationSettings } from "./create-authority.js";
+export type { AttestationSettings, AuthoritySources } from "./create-authority.js";
 export { createEnrollmentHttp } from "./enrollment/enrollment-http.js";
 export type { EnrollmentHttpDeps } from "./enrollment/enrollment-http.js";
-export { DeviceRegistry } from "./enrollment/mdm-checkin.js";
+export { createDeviceStore, type DeviceStore } from "./enrollment/device-store.js";
+export { mdmRootsFromPem } from "./enrollment/verify-mdm-signature.js";
+export { attestationMigrations } from "./attestation-migrations.js";

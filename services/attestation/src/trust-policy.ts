@@ -9,10 +9,24 @@ export interface TrustPolicy {
   minVersion: string;
   /** Latest registered release, named in refusals ("" when none). */
   latestVersion: string;
-  /** When set, a provider's binary hash must be an artifact sha256 of the release of its version. */
+  /** Providers without an identity key are refused at registration. */
+  requireAttestation: boolean;
+  /** When set: release version → the artifacts' `tree_sha256`; the binary hash must be one. */
   releaseBinaries: ReadonlyMap<string, ReadonlySet<string>> | undefined;
-  /** Model id → accepted weight hashes; non-empty: every served model must be listed and match. */
+  /**
+   * The allow-list override (`DARKBLOOM_MODEL_HASH_ALLOWLIST`): model id → accepted weight
+   * hashes. A listed model must match it; when non-empty, a model neither listed nor published
+   * in the registry is fenced.
+   */
   modelHashes: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * The model registry: model id → the weight hash rebuilt from its published per-file SHA-256s
+   * (`weightHashOf`), `null` when the registry does not publish it, absent while the lookup is
+   * pending (the model is fenced until it completes).
+   */
+  registryWeightHashes: ReadonlyMap<string, string | null>;
+  /** Whether the model registry is consulted at all (false: only the allow-list applies). */
+  registryEnabled: boolean;
   /** Last good challenge answer older than this fences the provider. */
   maxAttestationAgeMs: number;
 }
@@ -60,11 +74,7 @@ export function evaluateTrust(
     binaryRefusal(status, policy) ||
     (status.security.inspectorAttached ? "an inspector/debugger is attached to the provider" : "");
   const fencedModels = new Set(
-    policy.modelHashes.size === 0
-      ? []
-      : status.models
-          .filter((m) => !policy.modelHashes.get(m.id)?.has(m.weightHash))
-          .map((m) => m.id),
+    status.models.filter((m) => modelRefusal(m, policy) !== "").map((m) => m.id),
   );
   return {
     level: trustLevelOf(evidence),
@@ -77,8 +87,19 @@ export function evaluateTrust(
   };
 }
 
+/** Why a served model's signed weight hash is not trusted ("" when it is). */
+export function modelRefusal(m: { id: string; weightHash: string }, policy: TrustPolicy): string {
+  const allowed = policy.modelHashes.get(m.id);
+  if (allowed) return allowed.has(m.weightHash) ? "" : "weight hash not in the allow-list";
+  const registry = policy.registryWeightHashes.get(m.id);
+  if (registry === undefined && policy.registryEnabled) return "model registry check pending";
+  if (registry !== undefined && registry !== null)
+    return registry === m.weightHash ? "" : "weight hash differs from the registry";
+  return policy.modelHashes.size > 0 ? "model neither allow-listed nor in the registry" : "";
+}
+
 function binaryRefusal(status: ProviderStatus, policy: TrustPolicy): string {
   if (!policy.releaseBinaries) return "";
   if (policy.releaseBinaries.get(status.version)?.has(status.binaryHash)) return "";
-  return `binary hash ${status.binaryHash.slice(0, 16)}… is not an artifact of release ${status.version}`;
+  return `binary hash ${status.binaryHash.slice(0, 16)}… is not the code tree of release ${status.version}`;
 }

@@ -8,7 +8,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export interface ReleaseInput {
   version: string;
   notes: string;
-  artifacts: ReadonlyArray<{ platform: string; url: string; sha256: string }>;
+  artifacts: ReadonlyArray<{ platform: string; url: string; sha256: string; treeSha256?: string }>;
 }
 
 /** Validates and stores a release (Connect RegisterRelease and HTTP POST /v1/releases). */
@@ -24,6 +24,11 @@ export async function registerRelease(pool: DatabasePool, r: ReleaseInput): Prom
         `artifact ${a.platform}: sha256 must be 64 hex digits`,
         Code.InvalidArgument,
       );
+    if (a.treeSha256 && !SHA256.test(a.treeSha256))
+      throw new ConnectError(
+        `artifact ${a.platform}: tree_sha256 must be 64 hex digits`,
+        Code.InvalidArgument,
+      );
     if (!/^https?:\/\//.test(a.url))
       throw new ConnectError(`artifact ${a.platform}: url must be http(s)`, Code.InvalidArgument);
   }
@@ -31,6 +36,7 @@ export async function registerRelease(pool: DatabasePool, r: ReleaseInput): Prom
     platform: a.platform,
     url: a.url,
     sha256: a.sha256,
+    treeSha256: a.treeSha256 ?? "",
   }));
   const created = await insertRelease(pool, { version: r.version, notes: r.notes, artifacts });
   if (!created) throw new ConnectError(`release ${r.version} already exists`, Code.AlreadyExists);

@@ -7,12 +7,15 @@ const artifactRow = z.object({
   platform: z.string(),
   url: z.string(),
   sha256: z.string(),
+  tree_sha256: z.string(),
 });
 
 export interface StoredArtifact {
   platform: string;
   url: string;
   sha256: string;
+  /** Provider code-tree hash (attestation binary hash); "" when not registered. */
+  treeSha256: string;
 }
 
 export interface StoredRelease {
@@ -36,8 +39,8 @@ export async function insertRelease(
     if (!inserted) return false;
     for (const a of release.artifacts) {
       await tx.query(sql.unsafe`
-        INSERT INTO release_artifacts (version, platform, url, sha256)
-        VALUES (${release.version}, ${a.platform}, ${a.url}, ${a.sha256})`);
+        INSERT INTO release_artifacts (version, platform, url, sha256, tree_sha256)
+        VALUES (${release.version}, ${a.platform}, ${a.url}, ${a.sha256}, ${a.treeSha256})`);
     }
     return true;
   });
@@ -51,7 +54,7 @@ export async function listReleases(db: DbConnection): Promise<StoredRelease[]> {
   const artifacts = await db.any(
     sql.type(
       artifactRow,
-    )`SELECT version, platform, url, sha256 FROM release_artifacts ORDER BY platform`,
+    )`SELECT version, platform, url, sha256, tree_sha256 FROM release_artifacts ORDER BY platform`,
   );
   return releases.map((r) => ({
     version: r.version,
@@ -59,6 +62,11 @@ export async function listReleases(db: DbConnection): Promise<StoredRelease[]> {
     createdAtMs: Math.round(r.created_at_ms),
     artifacts: artifacts
       .filter((a) => a.version === r.version)
-      .map(({ platform, url, sha256 }) => ({ platform, url, sha256 })),
+      .map(({ platform, url, sha256, tree_sha256 }) => ({
+        platform,
+        url,
+        sha256,
+        treeSha256: tree_sha256,
+      })),
   }));
 }

@@ -1,14 +1,10 @@
 import type { X509Certificate } from "node:crypto";
-import { toBase64 } from "@darkbloom/crypto";
+import { registerPayload, toBase64 } from "@darkbloom/crypto";
 import type { Register } from "@darkbloom/proto";
 import type { RefusalReason } from "../attestation-metrics.js";
 import { verifyMdaChain } from "../identity/mda-chain.js";
 import { parseStatus, type ProviderStatus } from "../identity/provider-status.js";
-import {
-  isIdentityKey,
-  registerPayload,
-  verifyIdentitySignature,
-} from "../identity/signed-payloads.js";
+import { isIdentityKey, verifyIdentitySignature } from "../identity/signed-payloads.js";
 import { versionRefusal, type TrustPolicy } from "../trust-policy.js";
 
 export type RegisterCheck =
@@ -29,7 +25,15 @@ export function checkRegister(
 ): RegisterCheck {
   const tooOld = versionRefusal(register.version, policy);
   if (tooOld) return { ok: false, reason: "version_too_old", message: tooOld };
-  if (register.identityPublicKey.byteLength === 0) return { ok: true, attested: false };
+  if (register.identityPublicKey.byteLength === 0)
+    return policy.requireAttestation
+      ? {
+          ok: false,
+          reason: "attestation_required",
+          message:
+            "this coordinator requires provider attestation: register with an identity key (upgrade with `darkbloom update`)",
+        }
+      : { ok: true, attested: false };
   if (!isIdentityKey(register.identityPublicKey))
     return { ok: false, reason: "bad_identity_key", message: "identity key is not a P-256 key" };
   const payload = registerPayload(register.statusJson);

@@ -1,5 +1,9 @@
 import http from "node:http";
-import { TrustLevel } from "@darkbloom/proto";
+import { create } from "@bufbuild/protobuf";
+import { generateKeyPair } from "@darkbloom/crypto";
+import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
+import { ProviderFrameSchema, TrustLevel, type ProviderFrame } from "@darkbloom/proto";
+import WebSocket from "ws";
 import { ProviderGateway, ProviderRegistry } from "@darkbloom/routing";
 import { createLogger, createMetricsRegistry, type Registry } from "@darkbloom/telemetry";
 import { FakeProvider } from "@darkbloom/testing";
@@ -9,7 +13,12 @@ import {
   FakeAttestedProvider,
   type FakeAttestedOptions,
 } from "../testing/fake-attested-provider.js";
-import { AttestationAuthority, type AuthorityOptions } from "./attestation-authority.js";
+import { registryWeightHash } from "../create-authority.js";
+import {
+  AttestationAuthority,
+  type AuthorityDeps,
+  type AuthorityOptions,
+} from "./attestation-authority.js";
 
 const HASH_A = "aa".repeat(32);
 const HASH_B = "bb".repeat(32);
@@ -22,7 +31,10 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function startHarness(overrides: Partial<AuthorityOptions> = {}): Promise<Harness> {
+async function startHarness(
+  overrides: Partial<AuthorityOptions> = {},
+  deps: Partial<AuthorityDeps> = {},
+): Promise<Harness> {
   const registry = new ProviderRegistry();
   const metrics = createMetricsRegistry({ defaultMetrics: false });
   const log = createLogger({ level: "error" });
@@ -37,10 +49,11 @@ async function startHarness(overrides: Partial<AuthorityOptions> = {}): Promise<
       ...overrides,
     },
     {
-      releases: () => Promise.resolve([{ version: "2.1.0", artifactSha256: [HASH_A] }]),
+      releases: () => Promise.resolve([{ version: "2.1.0", treeSha256: [HASH_A] }]),
       isEnrolled: () => false,
       metrics: createAttestationMetrics(metrics),
       log,
+      ...deps,
     },
   );
   await authority.start();
@@ -237,12 +250,133 @@ describe("AttestationAuthority", () => {
       expect(h.registry.all()[0]?.trust.reason).to.contain("untrusted weights: n");
     });
 
-    it("fences a provider whose binary is not an artifact of its release", async () => {
+    it("fences a provider whose binary is not the code tree of its release", async () => {
       const p = provider({ version: "2.1.0", binaryHash: HASH_B });
       await p.connect();
       await p.until(() => h.registry.size === 1, "registered");
       expect(serving()).to.equal(0);
-      expect(h.registry.all()[0]?.trust.reason).to.contain("not an artifact of release 2.1.0");
+      expect(h.registry.all()[0]?.trust.reason).to.contain("not the code tree of release 2.1.0");
+    });
+
+    it("routes a provider whose binary is its release's registered tree hash", async () => {
+      const p = provider({ version: "2.1.0", binaryHash: HASH_A });
+      await p.connect();
+      await p.until(() => serving("m") === 1, "routed");
+      expect(h.registry.all()[0]?.trust.routable).to.equal(true);
+    });
+  });
+
+  describe("model registry", () => {
+    // the registry publishes per-file SHA-256s; the coordinator rebuilds the weight hash
+    const files = [
+      { path: "model.safetensors", sha256: "11".repeat(32) },
+      { path: "tokenizer.json", sha256: "22".repeat(32) },
+    ];
+    const published = registryWeightHash({ weightHash: "", chatTemplateHash: "", files });
+    const other = registryWeightHash({
+      weightHash: "",
+      chatTemplateHash: "",
+      files: [{ path: "model.safetensors", sha256: "33".repeat(32) }],
+    });
+    const lookups: string[] = [];
+    const registryDeps: Partial<AuthorityDeps> = {
+      registryWeightHash: (id) => {
+        lookups.push(id);
+        return Promise.resolve(id === "m" || id === "n" ? published : null);
+      },
+    };
+
+    it("fences only the model whose signed weight hash differs from the registry's files", async () => {
+      h = await startHarness({}, registryDeps);
+      const p = provider({
+        models: [
+          { id: "m", weightHash: published },
+          { id: "n", weightHash: other },
+          { id: "unlisted", weightHash: other },
+        ],
+      });
+      await p.connect();
+      await p.until(() => serving("m") === 1, "registered");
+      await p.until(() => serving("unlisted") === 1, "unpublished model served");
+      expect(serving("n")).to.equal(0);
+      expect(h.registry.all()[0]?.trust.reason).to.contain("untrusted weights: n");
+      expect(lookups).to.include.members(["m", "n", "unlisted"]);
+    });
+
+    it("lets the allow-list override the registry for the models it lists", async () => {
+      h = await startHarness({ modelHashes: new Map([["n", new Set([other])]]) }, registryDeps);
+      const p = provider({
+        models: [
+          { id: "m", weightHash: published },
+          { id: "n", weightHash: other },
+        ],
+      });
+      await p.connect();
+      await p.until(() => serving("m") === 1 && serving("n") === 1, "both served");
+    });
+  });
+
+  describe("MDM enrollment", () => {
+    it("raises an enclave-key provider to hardware once the shared store says its device is enrolled", async () => {
+      const enrolled = new Set<string>();
+      h = await startHarness({}, { isEnrolled: (udid) => Promise.resolve(enrolled.has(udid)) });
+      const a = provider({ keySource: "secure-enclave", deviceId: "UDID-A" });
+      await a.connect();
+      await a.until(() => serving() === 1, "registered");
+      expect(h.registry.all()[0]?.trustLevel).to.equal(TrustLevel.SOFTWARE);
+      enrolled.add("UDID-A"); // a check-in lands (on any replica)
+      await a.until(
+        () => h.registry.all()[0]?.trustLevel === TrustLevel.HARDWARE,
+        "hardware after the next good answer",
+      );
+    });
+  });
+
+  describe("required attestation", () => {
+    beforeEach(async () => {
+      h = await startHarness({ requireAttestation: true });
+    });
+
+    it("refuses a provider without an identity key with a clear ProtocolError", async () => {
+      // a provider without identity: a bare Register over a real socket
+      const socket = new WebSocket(h.url);
+      providers.push({
+        close: () => Promise.resolve(socket.terminate()),
+      });
+      const frames: ProviderFrame[] = [];
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.on("message", (data: Buffer) => {
+        const decoded = decodeFrame(toBytes(data));
+        if (decoded.ok) frames.push(decoded.frame);
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once("open", () => resolve());
+        socket.once("error", reject);
+      });
+      const register = create(ProviderFrameSchema, {
+        kind: {
+          case: "register",
+          value: {
+            version: "1.0.0",
+            models: [{ id: "m", templateOk: true }],
+            encryptionPublicKey: generateKeyPair().publicKey,
+          },
+        },
+      });
+      socket.send(encodeFrame(register), { binary: true });
+      await closed;
+      const frame = frames.find((f) => f.kind.case === "protocolError");
+      const error = frame?.kind.case === "protocolError" ? frame.kind.value : undefined;
+      expect(error?.code).to.equal("attestation_required");
+      expect(error?.message).to.contain("requires provider attestation");
+      expect(h.registry.size).to.equal(0);
+      expect(await refusals(h.metrics, "attestation_required")).to.equal(1);
+    });
+
+    it("still admits a signed provider", async () => {
+      const p = provider();
+      await p.connect();
+      await p.until(() => serving() === 1, "registered");
     });
   });
 });

@@ -1,6 +1,7 @@
 // Over 200 lines: the authority is one state machine (admit → attach → challenge/answer → detach).
 import type { X509Certificate } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
+import { challengePayload } from "@darkbloom/crypto";
 import { ProviderFrameSchema, type AttestationResponse, type Register } from "@darkbloom/proto";
 import type {
   Admission,
@@ -11,7 +12,7 @@ import type {
 import type { Logger } from "@darkbloom/telemetry";
 import type { AttestationMetrics, RefusalReason } from "../attestation-metrics.js";
 import { parseStatus } from "../identity/provider-status.js";
-import { challengePayload, verifyIdentitySignature } from "../identity/signed-payloads.js";
+import { verifyIdentitySignature } from "../identity/signed-payloads.js";
 import { evaluateTrust, type ProviderEvidence, type TrustPolicy } from "../trust-policy.js";
 import { checkRegister } from "./admit-register.js";
 import { NonceBook } from "./nonce-book.js";
@@ -22,20 +23,28 @@ export interface AuthorityOptions {
   minVersion: string;
   /** Binary hashes must match release artifacts (see TrustPolicy.releaseBinaries). */
   requireReleaseBinary: boolean;
+  /** Providers without an identity key are refused at registration. */
+  requireAttestation?: boolean;
   modelHashes: ReadonlyMap<string, ReadonlySet<string>>;
   mdaRoots: readonly X509Certificate[];
 }
 
 export interface ReleaseInfo {
   version: string;
-  artifactSha256: readonly string[];
+  /** The artifacts' code-tree hashes (`tree_sha256`; empty ones are left out). */
+  treeSha256: readonly string[];
 }
 
 export interface AuthorityDeps {
   /** Registered releases, newest first (the release registry). */
   releases(): Promise<ReleaseInfo[]>;
-  /** Whether a UDID is MDM-enrolled (check-in received, not checked out). */
-  isEnrolled(udid: string): boolean;
+  /** Whether a UDID is MDM-enrolled (authenticated TokenUpdate received, not checked out). */
+  isEnrolled(udid: string): boolean | Promise<boolean>;
+  /**
+   * The model registry's weight hash for a model (rebuilt from its per-file SHA-256s), null when
+   * the registry does not publish it. Absent: the registry is not consulted.
+   */
+  registryWeightHash?(modelId: string): Promise<string | null>;
   metrics: AttestationMetrics;
   log: Logger;
   now?: () => number;
@@ -74,6 +83,9 @@ export class AttestationAuthority implements SessionTrustHooks {
     this.policy = {
       minVersion: options.minVersion,
       latestVersion: "",
+      requireAttestation: options.requireAttestation ?? false,
+      registryWeightHashes: new Map(),
+      registryEnabled: deps.registryWeightHash !== undefined,
       releaseBinaries: options.requireReleaseBinary ? new Map() : undefined,
       modelHashes: options.modelHashes,
       maxAttestationAgeMs: options.maxAttestationAgeMs,
@@ -116,7 +128,7 @@ export class AttestationAuthority implements SessionTrustHooks {
       evidence: {
         status: result.status,
         mda: result.mdaUdid !== undefined,
-        enrolled: udid !== "" && this.deps.isEnrolled(udid),
+        enrolled: false, // looked up below (Postgres)
         lastGoodAtMs: this.now(), // the verified registration counts as the first good answer
         failure: "",
       },
@@ -125,6 +137,8 @@ export class AttestationAuthority implements SessionTrustHooks {
     this.sessions.set(session, attested);
     this.challenge(attested);
     this.evaluate(attested);
+    this.refreshEnrollment(attested, udid);
+    this.lookupModels(result.status.models.map((m) => m.id));
   }
 
   onResponse(session: AttestedSession, response: AttestationResponse): void {
@@ -136,6 +150,8 @@ export class AttestationAuthority implements SessionTrustHooks {
       a.nonces.consume(response.nonce, now);
       a.evidence = { ...a.evidence, status: verdict.status, lastGoodAtMs: now, failure: "" };
       this.deps.metrics.goodAnswers.inc();
+      this.refreshEnrollment(a, a.evidence.mda ? "" : verdict.status.deviceId);
+      this.lookupModels(verdict.status.models.map((m) => m.id));
     } else {
       this.refuse(verdict.reason, verdict.message, session.id);
       a.evidence = { ...a.evidence, failure: `attestation refused (${verdict.reason})` };
@@ -195,9 +211,12 @@ export class AttestationAuthority implements SessionTrustHooks {
 
   private evaluate(a: Attested): SessionTrust {
     const trust = evaluateTrust(a.evidence, this.policy, this.now());
-    // models the Register advertises but the signed status does not vouch for are fenced too
-    const vouched = new Set(a.evidence.status.models.map((m) => m.id));
-    const unvouched = (a.session.register?.models ?? []).filter((m) => !vouched.has(m.id));
+    // models the Register advertises but the signed status does not vouch for (or vouches for
+    // with other weights than its ModelInfo.weight_hash) are fenced too
+    const vouched = new Map(a.evidence.status.models.map((m) => [m.id, m.weightHash]));
+    const unvouched = (a.session.register?.models ?? []).filter(
+      (m) => !vouched.has(m.id) || (m.weightHash !== "" && m.weightHash !== vouched.get(m.id)),
+    );
     const withUnvouched =
       unvouched.length === 0
         ? trust
@@ -217,6 +236,7 @@ export class AttestationAuthority implements SessionTrustHooks {
     }
     if (now - this.lastRefreshMs >= this.options.challengeIntervalMs) {
       this.lastRefreshMs = now;
+      this.lookupModels([...this.policy.registryWeightHashes.keys()], true);
       this.refreshReleases().catch((err: unknown) =>
         this.deps.log.warn("release registry refresh failed", { error: String(err) }),
       );
@@ -229,9 +249,43 @@ export class AttestationAuthority implements SessionTrustHooks {
       ...this.policy,
       latestVersion: releases[0]?.version ?? "",
       releaseBinaries: this.options.requireReleaseBinary
-        ? new Map(releases.map((r) => [r.version, new Set(r.artifactSha256)]))
+        ? new Map(releases.map((r) => [r.version, new Set(r.treeSha256)]))
         : undefined,
     };
+  }
+
+  /** Re-reads a device's enrollment (shared state in Postgres) and re-evaluates the provider. */
+  private refreshEnrollment(a: Attested, udid: string): void {
+    if (udid === "" || a.evidence.mda) return;
+    Promise.resolve(this.deps.isEnrolled(udid))
+      .then((enrolled) => {
+        if (enrolled === a.evidence.enrolled || !this.sessions.has(a.session)) return;
+        a.evidence = { ...a.evidence, enrolled };
+        this.evaluate(a);
+      })
+      .catch((err: unknown) =>
+        this.deps.log.warn("enrollment lookup failed", { udid, error: String(err) }),
+      );
+  }
+
+  /** Looks up registry weight hashes for models not known yet (or all, on refresh). */
+  private lookupModels(ids: readonly string[], refresh = false): void {
+    if (!this.deps.registryWeightHash) return;
+    const lookup = (id: string) => this.deps.registryWeightHash?.(id) ?? Promise.resolve(null);
+    const known = this.policy.registryWeightHashes;
+    const wanted = [...new Set(ids)].filter((id) => refresh || !known.has(id));
+    if (wanted.length === 0) return;
+    Promise.all(wanted.map(async (id) => [id, await lookup(id)] as const))
+      .then((found) => {
+        if (this.stateValue.kind === "closed") return;
+        const next = new Map(this.policy.registryWeightHashes);
+        for (const [id, hash] of found) next.set(id, hash);
+        this.policy = { ...this.policy, registryWeightHashes: next };
+        for (const a of this.sessions.values()) this.evaluate(a);
+      })
+      .catch((err: unknown) =>
+        this.deps.log.warn("model registry lookup failed", { error: String(err) }),
+      );
   }
 
   private refuse(reason: RefusalReason, message: string, providerId: string): void {

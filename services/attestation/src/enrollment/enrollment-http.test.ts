@@ -1,18 +1,36 @@
 import http from "node:http";
 import { createLogger } from "@darkbloom/telemetry";
+import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
 import * as pkijs from "pkijs";
-import { createProfileSigner } from "../testing/test-ca.js";
+import { attestationMigrations } from "../attestation-migrations.js";
+import {
+  createDeviceIdentity,
+  createProfileSigner,
+  createTestIntermediate,
+  createTestRoot,
+  signCheckIn,
+  type TestCa,
+} from "../testing/test-ca.js";
+import { createDeviceStore, type DeviceStore } from "./device-store.js";
 import { createEnrollmentHttp } from "./enrollment-http.js";
-import { DeviceRegistry } from "./mdm-checkin.js";
-import { toPlistXml } from "./plist.js";
+import { toPlistXml, type PlistValue } from "./plist.js";
+import { mdmRootsFromPem } from "./verify-mdm-signature.js";
 
-describe("enrollment HTTP", () => {
-  const devices = new DeviceRegistry();
-  let server: http.Server;
+type Identity = Awaited<ReturnType<typeof createDeviceIdentity>>;
+
+describe("enrollment HTTP", function () {
+  this.timeout(60_000); // embedded Postgres start
+  let db: TestDatabase | undefined;
+  let devices: DeviceStore;
+  let root: TestCa;
+  let issuer: TestCa;
+  const servers: http.Server[] = [];
   let base = "";
+  const udid = "00008103-0001";
+  let device: Identity;
 
-  before(async () => {
+  async function serve(mdmRootsPem: string[]): Promise<string> {
     const handler = createEnrollmentHttp({
       authenticate: (key) => Promise.resolve(key === "db-good" ? { accountId: "acct-1" } : null),
       signer: { ...createProfileSigner(), chainPem: [] },
@@ -24,16 +42,44 @@ describe("enrollment HTTP", () => {
         organization: "Darkbloom",
       },
       devices,
+      mdmIdentityRoots: mdmRootsFromPem(mdmRootsPem),
       log: createLogger({ level: "error" }),
     });
-    server = http.createServer((req, res) => handler.handle(req, res));
+    const server = http.createServer((req, res) => handler.handle(req, res));
+    servers.push(server);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  const checkIn = async (
+    body: Record<string, PlistValue>,
+    signer: Identity | undefined,
+    url = base,
+    tamper = false,
+  ) => {
+    const bytes = new TextEncoder().encode(toPlistXml(body));
+    const headers: Record<string, string> = {};
+    if (signer)
+      headers["mdm-signature"] = await signCheckIn(bytes, signer, [issuer.certificatePem]);
+    if (tamper) bytes.set([(bytes[bytes.length - 10] ?? 0) ^ 1], bytes.length - 10);
+    return fetch(`${url}/v1/mdm/checkin`, { method: "PUT", headers, body: bytes });
+  };
+
+  before(async () => {
+    db = await startTestDatabase({ migrations: [attestationMigrations] });
+    devices = createDeviceStore(db.pool);
+    root = await createTestRoot("Test ACME Root");
+    issuer = await createTestIntermediate(root, "Test ACME Issuer");
+    device = await createDeviceIdentity(issuer, udid);
+    base = await serve([root.certificatePem]);
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    await db?.stop();
   });
 
   it("serves a signed per-device profile to the account's key", async () => {
@@ -55,21 +101,52 @@ describe("enrollment HTTP", () => {
     expect(res.status).to.equal(401);
   });
 
-  it("tracks Authenticate, TokenUpdate and CheckOut check-ins", async () => {
-    const post = (body: Record<string, string>) =>
-      fetch(`${base}/v1/mdm/checkin`, { method: "PUT", body: toPlistXml(body) });
-    const udid = "00008103-0001";
-    expect((await post({ MessageType: "Authenticate", UDID: udid, Topic: "t" })).status).to.equal(
-      200,
-    );
-    expect(devices.isEnrolled(udid)).to.equal(false);
-    await post({ MessageType: "TokenUpdate", UDID: udid, Topic: "t" });
-    expect(devices.isEnrolled(udid)).to.equal(true);
-    await post({ MessageType: "CheckOut", UDID: udid });
-    expect(devices.isEnrolled(udid)).to.equal(false);
+  it("keeps signed Authenticate, TokenUpdate and CheckOut in Postgres, visible to every replica", async () => {
+    const token = new Uint8Array([1, 2, 3, 4]);
+    const auth = await checkIn({ MessageType: "Authenticate", UDID: udid, Topic: "t" }, device);
+    expect(auth.status).to.equal(200);
+    expect(await devices.isEnrolled(udid)).to.equal(false);
+    const update = { MessageType: "TokenUpdate", UDID: udid, Topic: "t", Token: token };
+    expect((await checkIn({ ...update, PushMagic: "magic-1" }, device)).status).to.equal(200);
+    if (!db) throw new Error("no database");
+    const replica = createDeviceStore(db.pool); // another coordinator on the same database
+    expect(await replica.isEnrolled(udid)).to.equal(true);
+    const row = await replica.find(udid);
+    expect(row?.push_magic).to.equal("magic-1");
+    expect([...(row?.push_token ?? [])]).to.deep.equal([1, 2, 3, 4]);
+    expect(row?.identity_cert_sha256).to.match(/^[0-9a-f]{64}$/);
+    expect((await checkIn({ MessageType: "CheckOut", UDID: udid }, device)).status).to.equal(200);
+    expect(await replica.isEnrolled(udid)).to.equal(false);
   });
 
-  it("answers 400 to a body that is not a check-in plist", async () => {
+  it("refuses unsigned, tampered and foreign-root check-ins without changing state", async () => {
+    const other = "00008103-0002";
+    const msg = { MessageType: "Authenticate", UDID: other, Topic: "t" };
+    expect((await checkIn(msg, undefined)).status).to.equal(401);
+    const mine = await createDeviceIdentity(issuer, other);
+    expect((await checkIn(msg, mine, base, true)).status).to.equal(401);
+    const impostorRoot = await createTestRoot("Impostor Root");
+    const impostor = await createDeviceIdentity(impostorRoot, other);
+    expect((await checkIn(msg, impostor)).status).to.equal(401);
+    expect(await devices.find(other)).to.equal(null);
+  });
+
+  it("refuses a check-in signed with another device's identity or another certificate", async () => {
+    const victim = "00008103-0003";
+    const auth = { MessageType: "Authenticate", UDID: victim, Topic: "t" };
+    expect((await checkIn(auth, device)).status).to.equal(401); // cert names another UDID
+    const victimIdentity = await createDeviceIdentity(issuer, victim);
+    expect((await checkIn(auth, victimIdentity)).status).to.equal(200);
+    const reissued = await createDeviceIdentity(issuer, victim);
+    const update = { MessageType: "TokenUpdate", UDID: victim, Topic: "t", PushMagic: "m" };
+    expect((await checkIn(update, reissued)).status).to.equal(403);
+    expect(await devices.isEnrolled(victim)).to.equal(false);
+  });
+
+  it("answers 503 when no identity roots are configured and 400 to a non-plist body", async () => {
+    const unconfigured = await serve([]);
+    const msg = { MessageType: "Authenticate", UDID: udid, Topic: "t" };
+    expect((await checkIn(msg, device, unconfigured)).status).to.equal(503);
     const res = await fetch(`${base}/v1/mdm/checkin`, { method: "POST", body: "<html>" });
     expect(res.status).to.equal(400);
   });

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@darkbloom/telemetry";
-import { parseCheckIn, type DeviceRegistry } from "./mdm-checkin.js";
+import type * as pkijs from "pkijs";
+import type { DeviceStore } from "./device-store.js";
+import { parseCheckIn } from "./mdm-checkin.js";
 import { enrollmentProfile, type EnrollmentProfileInput } from "./mobileconfig.js";
 import { toPlistXml } from "./plist.js";
 import { signProfile, type ProfileSigner } from "./sign-profile.js";
+import { verifyMdmSignature } from "./verify-mdm-signature.js";
 
 const ENROLL = /^\/v1\/enroll\/([A-Za-z0-9._-]{1,128})\.mobileconfig$/;
 const CHECKIN = "/v1/mdm/checkin";
@@ -14,13 +17,16 @@ export interface EnrollmentHttpDeps {
   authenticate(apiKey: string): Promise<{ accountId: string } | null>;
   signer: ProfileSigner | undefined;
   profile: Omit<EnrollmentProfileInput, "deviceId">;
-  devices: DeviceRegistry;
+  devices: Pick<DeviceStore, "apply">;
+  /** Roots the device identity certificates (check-in signers) chain to; empty: check-ins refused. */
+  mdmIdentityRoots: readonly pkijs.Certificate[];
   log: Logger;
 }
 
 /**
  * `GET /v1/enroll/{device}.mobileconfig` (Bearer: the provider's account key) → a signed
- * per-device profile; `POST /v1/mdm/checkin` (plist) → Authenticate / TokenUpdate / CheckOut.
+ * per-device profile; `POST /v1/mdm/checkin` (plist, signed: `Mdm-Signature`) → Authenticate /
+ * TokenUpdate / CheckOut, stored in Postgres.
  */
 export function createEnrollmentHttp(deps: EnrollmentHttpDeps) {
   const send = (res: ServerResponse, status: number, type: string, body: string | Uint8Array) => {
@@ -58,10 +64,30 @@ export function createEnrollmentHttp(deps: EnrollmentHttpDeps) {
       if (size > MAX_CHECKIN_BYTES) return error(res, 413, "check-in body too large");
       chunks.push(chunk as Buffer);
     }
-    const parsed = parseCheckIn(Buffer.concat(chunks).toString("utf8"));
+    if (deps.mdmIdentityRoots.length === 0)
+      return error(res, 503, "MDM check-in verification is not configured");
+    const body = Buffer.concat(chunks);
+    const parsed = parseCheckIn(body.toString("utf8"));
     if (!parsed.ok) return error(res, 400, parsed.message);
-    const state = deps.devices.apply(parsed.message);
-    deps.log.info("mdm check-in", { type: parsed.message.type, udid: parsed.message.udid, state });
+    const { type, udid } = parsed.message;
+    const header = req.headers["mdm-signature"];
+    const signature = await verifyMdmSignature(
+      Array.isArray(header) ? header[0] : header,
+      body,
+      udid,
+      deps.mdmIdentityRoots,
+      new Date(),
+    );
+    if (!signature.ok) {
+      deps.log.warn("mdm check-in refused", { type, udid, reason: signature.message });
+      return error(res, 401, signature.message);
+    }
+    const outcome = await deps.devices.apply(parsed.message, signature.certSha256);
+    if (!outcome.ok) {
+      deps.log.warn("mdm check-in refused", { type, udid, reason: outcome.message });
+      return error(res, 403, outcome.message);
+    }
+    deps.log.info("mdm check-in", { type, udid, state: outcome.state });
     send(res, 200, "application/xml", toPlistXml({}));
   }
 

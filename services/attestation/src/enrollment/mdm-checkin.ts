@@ -2,7 +2,7 @@ import { parsePlist, PlistError } from "./plist.js";
 
 export type CheckInMessage =
   | { type: "Authenticate"; udid: string; serialNumber: string; topic: string }
-  | { type: "TokenUpdate"; udid: string; topic: string }
+  | { type: "TokenUpdate"; udid: string; topic: string; token: Uint8Array; pushMagic: string }
   | { type: "CheckOut"; udid: string };
 
 export type CheckInParse = { ok: true; message: CheckInMessage } | { ok: false; message: string };
@@ -33,39 +33,19 @@ export function parseCheckIn(body: string): CheckInParse {
         },
       };
     case "TokenUpdate":
-      return { ok: true, message: { type: "TokenUpdate", udid, topic: str("Topic") } };
+      return {
+        ok: true,
+        message: {
+          type: "TokenUpdate",
+          udid,
+          topic: str("Topic"),
+          token: value.Token instanceof Uint8Array ? value.Token : new Uint8Array(),
+          pushMagic: str("PushMagic"),
+        },
+      };
     case "CheckOut":
       return { ok: true, message: { type: "CheckOut", udid } };
     default:
       return { ok: false, message: `unsupported MessageType ${str("MessageType") || "(none)"}` };
-  }
-}
-
-type DeviceState = "authenticated" | "enrolled" | "checked_out";
-
-/**
- * Enrollment state per UDID from check-ins: Authenticate → authenticated, TokenUpdate → enrolled
- * (the profile is installed and the device reachable), CheckOut → checked_out. In memory: a
- * coordinator restart forgets enrollments until the devices' next TokenUpdate.
- */
-export class DeviceRegistry {
-  private readonly devices = new Map<string, { state: DeviceState; serialNumber: string }>();
-
-  apply(message: CheckInMessage): DeviceState {
-    const prev = this.devices.get(message.udid);
-    const serialNumber =
-      message.type === "Authenticate" ? message.serialNumber : (prev?.serialNumber ?? "");
-    const state: DeviceState =
-      message.type === "Authenticate"
-        ? "authenticated"
-        : message.type === "TokenUpdate"
-          ? "enrolled"
-          : "checked_out";
-    this.devices.set(message.udid, { state, serialNumber });
-    return state;
-  }
-
-  isEnrolled(udid: string): boolean {
-    return this.devices.get(udid)?.state === "enrolled";
   }
 }

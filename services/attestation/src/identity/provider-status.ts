@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "@darkbloom/crypto";
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 

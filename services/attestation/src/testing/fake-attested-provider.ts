@@ -1,5 +1,11 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { generateKeyPair, toBase64 } from "@darkbloom/crypto";
+import {
+  canonicalJson,
+  challengePayload,
+  generateKeyPair,
+  registerPayload,
+  toBase64,
+} from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import {
   ProviderFrameSchema,
@@ -8,9 +14,7 @@ import {
 } from "@darkbloom/proto";
 import { p256 } from "@noble/curves/nist.js";
 import WebSocket from "ws";
-import { canonicalJson } from "../identity/canonical-json.js";
 import type { ProviderStatus } from "../identity/provider-status.js";
-import { challengePayload, registerPayload } from "../identity/signed-payloads.js";
 
 /** How the fake answers challenges: honestly, not at all, or with one kind of attack. */
 export type AnswerMode = "honest" | "silent" | "replay" | "forge" | "swap-key";
@@ -27,6 +31,8 @@ export interface FakeAttestedOptions {
   swapKeyAtRegister?: boolean;
   /** Signs the registration with another identity key than the one it presents. */
   forgeRegister?: boolean;
+  /** The MDM-enrolled UDID the status names. */
+  deviceId?: string;
   /** Supplies the identity secret (e.g. the key an MDA leaf certifies). */
   identitySecret?: Uint8Array;
 }
@@ -58,7 +64,7 @@ export class FakeAttestedProvider {
       keySource: this.options.keySource ?? "software",
       models: this.options.models,
       security: { platform: "linux", inspectorAttached: false, sip: "unknown" },
-      deviceId: "",
+      deviceId: this.options.deviceId ?? "",
     };
     return new TextEncoder().encode(canonicalJson(status));
   }

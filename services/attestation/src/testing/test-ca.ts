@@ -121,6 +121,62 @@ export async function createMdaLeaf(
   });
 }
 
+/** A device identity certificate (what the profile's ACME payload gets) with its private key. */
+export async function createDeviceIdentity(
+  issuer: TestCa,
+  udid: string,
+): Promise<{ certificatePem: string; privateKey: CryptoKey }> {
+  const keys = await subtle.generateKey(EC, true, ["sign", "verify"]);
+  const certificatePem = await issue({
+    subject: udid,
+    issuer: issuer.name,
+    publicKey: keys.publicKey,
+    signingKey: issuer.privateKey,
+    ca: false,
+    extensions: [
+      new pkijs.Extension({
+        extnID: MDA_OID.udid,
+        critical: false,
+        extnValue: new asn1js.Utf8String({ value: udid }).toBER(false),
+      }),
+    ],
+  });
+  return { certificatePem, privateKey: keys.privateKey };
+}
+
+/** The `Mdm-Signature` a device sends: base64 CMS SignedData, detached, over the body. */
+export async function signCheckIn(
+  body: Uint8Array,
+  identity: { certificatePem: string; privateKey: CryptoKey },
+  chainPem: readonly string[] = [],
+): Promise<string> {
+  const parse = (pem: string) =>
+    pkijs.Certificate.fromBER(
+      new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ""), "base64")),
+    );
+  const cert = parse(identity.certificatePem);
+  const signed = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: "1.2.840.113549.1.7.1" }),
+    signerInfos: [
+      new pkijs.SignerInfo({
+        version: 1,
+        sid: new pkijs.IssuerAndSerialNumber({
+          issuer: cert.issuer,
+          serialNumber: cert.serialNumber,
+        }),
+      }),
+    ],
+    certificates: [cert, ...chainPem.map(parse)],
+  });
+  await signed.sign(identity.privateKey, 0, "SHA-256", new Uint8Array(body).buffer);
+  const info = new pkijs.ContentInfo({
+    contentType: pkijs.ContentInfo.SIGNED_DATA,
+    content: signed.toSchema(true),
+  });
+  return Buffer.from(info.toSchema().toBER(false)).toString("base64");
+}
+
 /** An RSA profile-signing certificate (self-signed) with its key, as PEM. */
 export function createProfileSigner(cn = "Test Profile Signer"): {
   certificatePem: string;

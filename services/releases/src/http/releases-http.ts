@@ -18,7 +18,14 @@ export interface ReleasesHttpDeps {
 const releaseBody = z.object({
   version: z.string(),
   notes: z.string().default(""),
-  artifacts: z.array(z.object({ platform: z.string(), url: z.string(), sha256: z.string() })),
+  artifacts: z.array(
+    z.object({
+      platform: z.string(),
+      url: z.string(),
+      sha256: z.string(),
+      treeSha256: z.string().optional(),
+    }),
+  ),
 });
 
 const parse = <S extends z.ZodTypeAny>(schema: S, json: unknown): z.output<S> => {
