@@ -6,6 +6,8 @@ export { readBalance, type Balance } from "./balance.js";
 export { INSUFFICIENT_BALANCE, isInsufficientBalance } from "./ledger-errors.js";
 export { PROVIDER_SHARE_PERCENT, type Price } from "./money.js";
 export { ledgerMigrations, migrateLedger } from "./migrations.js";
+export { sweepStuckHolds, type SweepOptions } from "./sweep-holds.js";
+export { HoldSweeper, type HoldSweeperOptions } from "./hold-sweeper.js";
 export { referralCodeFor, applyReferralCode, referralShareMicroUsd } from "./referrals.js";
 export { listUsage, findUsage, type UsageRecord, type UsagePage } from "./usage.js";
 export { createInvite, redeemInvite, type Invite, type NewInvite } from "./invites.js";

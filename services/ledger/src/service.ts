@@ -43,6 +43,7 @@ export function createLedgerService(
             providerAccountId: request.providerAccountId,
             promptTokens: request.usage?.promptTokens ?? 0,
             completionTokens: request.usage?.completionTokens ?? 0,
+            generationId: request.generationId,
           },
           options,
         ),

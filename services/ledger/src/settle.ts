@@ -28,6 +28,10 @@ export type SettleInput = {
   readonly providerAccountId: string;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** The response's generation id (usage can be looked up by it); empty when unknown. */
+  readonly generationId?: string;
+  /** Set by the stuck-hold sweeper: the request never settled in time, nothing is charged. */
+  readonly swept?: boolean;
 };
 
 /**
@@ -96,6 +100,8 @@ export async function settleHold(
     referrerId,
     referralMicroUsd: referral,
     transactionId,
+    generationId: input.generationId ?? "",
+    swept: input.swept ?? false,
   });
   return figures;
 }

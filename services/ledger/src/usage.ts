@@ -17,6 +17,8 @@ const usageRow = z.object({
   provider_credit_micro_usd: z.bigint(),
   released_micro_usd: z.bigint(),
   created_at: z.number(),
+  generation_id: z.string().nullable(),
+  swept: z.boolean(),
 });
 
 export type UsageRecord = {
@@ -34,6 +36,10 @@ export type UsageRecord = {
   readonly providerCreditMicroUsd: bigint;
   readonly releasedMicroUsd: bigint;
   readonly settledAtMs: number;
+  /** The response's `x-darkbloom-generation-id`; empty when none was recorded. */
+  readonly generationId: string;
+  /** Settled by the stuck-hold sweeper (the request never settled in time; nothing charged). */
+  readonly swept: boolean;
 };
 
 export type UsagePage = { readonly records: readonly UsageRecord[]; readonly nextCursor: string };
@@ -41,7 +47,8 @@ export type UsagePage = { readonly records: readonly UsageRecord[]; readonly nex
 const SELECT = sql.fragment`
   SELECT s.seq, s.request_id, h.consumer_id, h.model, s.provider_id, s.prompt_tokens,
     s.completion_tokens, s.input_micro_usd_per_million, s.output_micro_usd_per_million,
-    s.charged_micro_usd, s.provider_credit_micro_usd, s.released_micro_usd, s.created_at
+    s.charged_micro_usd, s.provider_credit_micro_usd, s.released_micro_usd, s.created_at,
+    s.generation_id, s.swept
   FROM ledger_settlements s JOIN ledger_holds h ON h.request_id = s.request_id`;
 
 export function providerPseudonym(providerId: string): string {
@@ -66,16 +73,22 @@ export async function listUsage(
   return { records, nextCursor: last === undefined ? "" : String(last.seq) };
 }
 
-/** One request's usage, or null when it is unknown, not settled yet, or not this account's. */
+/**
+ * One request's usage by its request id (`x-request-id`) or generation id
+ * (`x-darkbloom-generation-id`), or null when it is unknown, not settled yet, or not this
+ * account's. A request id match wins over a generation id match.
+ */
 export async function findUsage(
   connection: DbConnection,
-  requestId: string,
+  id: string,
   accountId?: string,
 ): Promise<UsageRecord | null> {
+  const owner =
+    accountId === undefined ? sql.fragment`` : sql.fragment`AND h.consumer_id = ${accountId}`;
   const row = await connection.maybeOne(sql.type(usageRow)`
-    ${SELECT} WHERE s.request_id = ${requestId}`);
-  if (row === null || (accountId !== undefined && row.consumer_id !== accountId)) return null;
-  return toRecord(row);
+    ${SELECT} WHERE (s.request_id = ${id} OR s.generation_id = ${id}) ${owner}
+    ORDER BY s.request_id = ${id} DESC, s.seq DESC LIMIT 1`);
+  return row === null ? null : toRecord(row);
 }
 
 function toRecord(row: z.infer<typeof usageRow>): UsageRecord {
@@ -93,5 +106,7 @@ function toRecord(row: z.infer<typeof usageRow>): UsageRecord {
     providerCreditMicroUsd: row.provider_credit_micro_usd,
     releasedMicroUsd: row.released_micro_usd,
     settledAtMs: row.created_at,
+    generationId: row.generation_id ?? "",
+    swept: row.swept,
   };
 }

@@ -57,6 +57,24 @@ describe("device authorization (RFC 8628)", () => {
     expect(cache.accountFor("dbp_wrong")).to.equal(undefined);
   });
 
+  it("revokes a token: it stops authenticating and the gateway's cache refuses it", async () => {
+    const account = await createAccount(pool(), "p-revoke", "provider");
+    const d = device();
+    const grant = await d.start("darkbloom-provider");
+    await d.decide(grant.user_code, account.id, true);
+    const r = await d.poll(grant.device_code);
+    if (!r.ok) return expect.fail(`no token: ${r.error}`);
+    const cache = new ProviderTokenCache(pool(), 60_000, () => undefined);
+    await cache.refresh();
+    expect(cache.admit(r.token, true)).to.deep.equal({ ok: true, accountId: account.id });
+
+    expect(await d.revokeProviderToken(r.token)).to.equal(true);
+    expect(await d.revokeProviderToken(r.token)).to.equal(false);
+    expect(await d.authenticateProviderToken(r.token)).to.equal(null);
+    await cache.refresh();
+    expect(cache.admit(r.token, true)).to.include({ ok: false, code: "invalid_provider_token" });
+  });
+
   it("answers access_denied when the account denies the code", async () => {
     const account = await createAccount(pool(), "p2", "provider");
     const d = device();

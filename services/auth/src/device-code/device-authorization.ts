@@ -14,6 +14,7 @@ import {
   insertProviderToken,
   markConsumed,
   pollDeviceCode,
+  revokeProviderToken,
 } from "./device-code-store.js";
 
 export const deviceCodeMigrations: MigrationSource = {
@@ -109,6 +110,11 @@ export function createDeviceAuthorization(pool: DatabasePool, options: DeviceCod
     async authenticateProviderToken(token: string): Promise<string | null> {
       if (!token) return null;
       return findProviderToken(pool, hashSecret(token));
+    },
+    /** `darkbloom logout`: the token stops admitting registrations; false if it was not live. */
+    async revokeProviderToken(token: string): Promise<boolean> {
+      if (!token) return false;
+      return revokeProviderToken(pool, hashSecret(token));
     },
   };
 }

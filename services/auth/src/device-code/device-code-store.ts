@@ -75,6 +75,14 @@ export async function findProviderToken(db: DbConnection, hash: Buffer): Promise
   return row?.account_id ?? null;
 }
 
+/** Marks a live token revoked; false when it is unknown or already revoked. */
+export async function revokeProviderToken(db: DbConnection, hash: Buffer): Promise<boolean> {
+  const row = await db.maybeOne(sql.type(z.object({ id: z.string() }))`
+    UPDATE provider_tokens SET revoked_at = now()
+    WHERE hash = ${sql.binary(hash)} AND revoked_at IS NULL RETURNING id`);
+  return row !== null;
+}
+
 export async function listLiveTokenHashes(
   db: DbConnection,
 ): Promise<Array<{ hash: Buffer; accountId: string }>> {

@@ -6,21 +6,28 @@ export interface DeviceHttpDeps {
   device: DeviceAuthorization;
   /** API key → account (approve needs a logged-in account). */
   authenticate(apiKey: string): Promise<{ accountId: string } | null>;
-  /** The account's balance, shown by `darkbloom status` as earnings. */
+  /** The account's provider earnings (`provider:<account>`), shown by `darkbloom status`. */
   balanceMicroUsd(accountId: string): Promise<bigint>;
   /** A token was minted: refresh the gateway's token cache. */
   onTokenMinted(): void;
+  /** A token was revoked: refresh the gateway's token cache (default: onTokenMinted). */
+  onTokenRevoked?(): void;
 }
 
 const PATHS = new Set([
   "/v1/device/code",
   "/v1/device/token",
   "/v1/device/approve",
+  "/v1/device/revoke",
   "/v1/provider/account",
 ]);
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-/** `/v1/device/*` (RFC 8628) and `/v1/provider/account` over HTTP/1.1; errors in OAuth's shape. */
+/**
+ * `/v1/device/*` (RFC 8628), `/v1/device/revoke` (the provider token revokes itself, RFC 7009
+ * style: sent as Bearer or as the `token` field) and `/v1/provider/account` over HTTP/1.1;
+ * errors in OAuth's shape.
+ */
 export function createDeviceHttp(deps: DeviceHttpDeps) {
   const oauthError = (
     res: ServerResponse,
@@ -54,6 +61,14 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
           200,
           await deps.device.start(fields["client_id"] || "darkbloom-provider"),
         );
+      case "/v1/device/revoke": {
+        const token = bearer(req) || fields["token"] || "";
+        if (!token) return oauthError(res, 400, "invalid_request", "send the token to revoke");
+        // RFC 7009: an unknown or already revoked token is not an error, the answer says which.
+        const revoked = await deps.device.revokeProviderToken(token);
+        if (revoked) (deps.onTokenRevoked ?? deps.onTokenMinted)();
+        return sendJson(res, 200, { revoked });
+      }
       case "/v1/device/token": {
         if (fields["grant_type"] !== GRANT)
           return oauthError(res, 400, "unsupported_grant_type", `grant_type must be ${GRANT}`);

@@ -1,4 +1,4 @@
-// GET /v1/me, GET /v1/usage (paged), GET /v1/usage/{request id}.
+// GET /v1/me, GET /v1/usage (paged), GET /v1/usage/{request id or generation id}.
 import { findAccountById } from "@darkbloom/auth";
 import { findUsage, listUsage, readBalance, type UsageRecord } from "@darkbloom/ledger";
 import { EdgeError } from "../errors/edge-error.js";
@@ -49,7 +49,7 @@ export async function getUsageRecord(ctx: AccountRequest): Promise<void> {
       404,
       "invalid_request_error",
       "not_found",
-      "no settled request with this id",
+      "no settled request with this request id or generation id",
     );
   }
   sendJson(ctx.res, 200, usageJson(record));
@@ -59,6 +59,7 @@ function usageJson(record: UsageRecord): Record<string, unknown> {
   return {
     object: "usage_record",
     request_id: record.requestId,
+    generation_id: record.generationId || null,
     model: record.model,
     provider: record.providerPseudonym || null,
     prompt_tokens: n(record.promptTokens),
@@ -69,5 +70,6 @@ function usageJson(record: UsageRecord): Record<string, unknown> {
       output_micro_usd_per_million: n(record.outputMicroUsdPerMillion),
     },
     settled: Math.floor(record.settledAtMs / 1000),
+    swept: record.swept,
   };
 }

@@ -46,7 +46,9 @@ export async function* billedInference(
       throw toEdgeError(err);
     });
 
-  let providerId = "";
+  // Earnings go to the operator account of a provider logged in with a device-code token, else
+  // to the provider itself (tokenless providers, local mode only).
+  let providerAccountId = "";
   let delivered = 0;
   let settled = false;
   const settle = async (
@@ -57,8 +59,9 @@ export async function* billedInference(
     try {
       const settledRes = await deps.ledger.settle({
         requestId: input.requestId,
-        providerAccountId: providerId,
+        providerAccountId,
         usage: { promptTokens, completionTokens },
+        generationId: input.generationId ?? "",
       });
       return settledRes.chargedMicroUsd;
     } catch (err) {
@@ -72,7 +75,7 @@ export async function* billedInference(
 
   try {
     for await (const ev of runInference(deps.routing, input)) {
-      if (ev.type === "started") providerId = ev.providerId;
+      if (ev.type === "started") providerAccountId = ev.providerAccountId || ev.providerId;
       else if (ev.type === "delta") delivered += ev.tokens;
       else if (ev.type === "done") {
         yield { ...ev, costMicroUsd: await settle(ev.promptTokens, ev.completionTokens) };

@@ -64,6 +64,7 @@ export class ProviderSession {
 
   private idValue: string;
   private trustValue: SessionTrust = UNATTESTED;
+  private operatorAccountIdValue = "";
 
   constructor(
     connectionId: string,
@@ -110,6 +111,11 @@ export class ProviderSession {
 
   get lastHeartbeatMs(): number {
     return this.lastHeartbeatAt;
+  }
+
+  /** The operator account its device-code token links it to; "" for a tokenless provider. */
+  get operatorAccountId(): string {
+    return this.operatorAccountIdValue;
   }
 
   get inFlightCount(): number {
@@ -340,6 +346,7 @@ export class ProviderSession {
       return;
     }
     this.idValue = keyFingerprint(register.encryptionPublicKey);
+    this.operatorAccountIdValue = admission.accountId ?? "";
     this.stateValue = { kind: "registered", register, registeredAt: Date.now() };
     this.lastHeartbeatAt = Date.now();
     this.send(

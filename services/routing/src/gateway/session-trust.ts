@@ -34,7 +34,13 @@ export interface AttestedSession {
   setTrust(trust: SessionTrust): void;
 }
 
-export type Admission = { ok: true } | { ok: false; code: string; message: string };
+export type Admission =
+  | {
+      ok: true;
+      /** The operator account the provider's token links it to (it earns for it); absent: none. */
+      accountId?: string;
+    }
+  | { ok: false; code: string; message: string };
 
 /**
  * Attestation's hooks into the gateway (implemented by services/attestation, wired by the

@@ -77,6 +77,7 @@ export async function* hedgedRelay(
         case: "started",
         value: {
           providerId: l?.session.id ?? "",
+          providerAccountId: l?.session.operatorAccountId ?? "",
           dispatchedAtMs: BigInt(l?.startedAt ?? 0),
           attempt: i,
           hedged,
@@ -124,7 +125,12 @@ export async function* hedgedRelay(
     }
     return false;
   };
-  const onAbort = (): void => merged.end();
+  // The caller went away: cancel at the providers now. The relay may be suspended at a `yield`
+  // its consumer will never resume (a stalled reader), so waiting for `finally` is not enough.
+  const onAbort = (): void => {
+    for (const i of [...live.keys()]) stop(i, "the caller went away");
+    merged.end();
+  };
   signal.addEventListener("abort", onAbort, { once: true });
 
   try {

@@ -62,16 +62,26 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   );
   const sse = new SseWriter(req.res);
   let started = false;
+  let servedBy = "";
+  // The stream (200) opens at the provider's first chunk or completion: a provider that refuses
+  // the body (it cannot open it, names another model) answers with its first event, and that
+  // refusal must stay a plain 4xx rather than an error event inside a 200 stream.
+  const startStream = async (): Promise<void> => {
+    if (started) return;
+    started = true;
+    sse.start({ "x-request-id": reservation.requestId, "x-darkbloom-sealed": "e2e" });
+    await sse.data({ type: "started", provider_id: servedBy });
+  };
   try {
     for await (const ev of events) {
       switch (ev.kind.case) {
         case "started":
-          started = true;
-          billing.providerId = ev.kind.value.providerId;
-          sse.start({ "x-request-id": reservation.requestId, "x-darkbloom-sealed": "e2e" });
-          await sse.data({ type: "started", provider_id: ev.kind.value.providerId });
+          servedBy = ev.kind.value.providerId;
+          // earnings go to the provider's operator account when it logged in with a token
+          billing.providerId = ev.kind.value.providerAccountId || ev.kind.value.providerId;
           break;
         case "chunk":
+          await startStream();
           billing.delivered += ev.kind.value.tokenCount;
           await sse.data({
             type: "chunk",
@@ -81,6 +91,7 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
           });
           break;
         case "complete": {
+          await startStream();
           const usage = ev.kind.value.usage;
           await billing.settle(
             usage?.promptTokens ?? 0,

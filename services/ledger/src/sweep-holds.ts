@@ -1,0 +1,65 @@
+// The stuck-hold sweep: holds whose request will never settle (coordinator killed, Postgres down
+// at settlement time) are settled with zero usage, releasing the whole hold to the consumer.
+import { sql, type DatabasePool, type DbConnection } from "@darkbloom/db";
+import { z } from "zod";
+import { settleHold } from "./settle.js";
+import { findSettlement } from "./store.js";
+
+export type SweepOptions = {
+  /** Unsettled holds older than this are swept. */
+  readonly olderThanMs: number;
+  /** At most this many holds per sweep; the next sweep takes the rest. */
+  readonly maxPerSweep: number;
+};
+
+const requestIdRow = z.object({ request_id: z.string() });
+
+/**
+ * The oldest unsettled hold older than `olderThanMs`, locked for this transaction. SKIP LOCKED:
+ * a hold being settled right now (Settle locks its row first) or swept by another replica is
+ * left alone, so a sweep never waits on, nor double-settles, anything.
+ */
+async function lockOneStuckHold(
+  connection: DbConnection,
+  olderThanMs: number,
+): Promise<string | null> {
+  return connection.maybeOneFirst(sql.type(requestIdRow)`
+    SELECT h.request_id FROM ledger_holds h
+    WHERE h.created_at < now() - (${olderThanMs} * interval '1 millisecond')
+      AND NOT EXISTS (SELECT 1 FROM ledger_settlements s WHERE s.request_id = h.request_id)
+    ORDER BY h.created_at
+    LIMIT 1
+    FOR UPDATE OF h SKIP LOCKED`);
+}
+
+/**
+ * Settles stuck holds with zero usage (marked `swept`), one per transaction so the locks are
+ * taken exactly as a normal Settle takes them (hold row, then accounts in id order: no
+ * deadlock with live settlements). Returns how many it settled.
+ *
+ * Whichever comes first wins: a real Settle that arrives later gets the swept record (nothing
+ * charged, nothing credited) and writes nothing; a hold already settled is never swept.
+ */
+export async function sweepStuckHolds(pool: DatabasePool, options: SweepOptions): Promise<number> {
+  let swept = 0;
+  while (swept < options.maxPerSweep) {
+    const outcome = await pool.transaction(async (tx) => {
+      const requestId = await lockOneStuckHold(tx, options.olderThanMs);
+      if (requestId === null) return "none";
+      // We hold the row lock Settle takes first, so no settlement is in progress; one that
+      // committed after our SELECT's snapshot shows up in this fresh read, and it wins.
+      if ((await findSettlement(tx, requestId)) !== null) return "settled meanwhile";
+      await settleHold(tx, {
+        requestId,
+        providerAccountId: "",
+        promptTokens: 0,
+        completionTokens: 0,
+        swept: true,
+      });
+      return "swept";
+    });
+    if (outcome === "none") break;
+    if (outcome === "swept") swept++;
+  }
+  return swept;
+}
