@@ -60,6 +60,8 @@ export async function latencyProfile(
           }),
         ],
         runId: `profile-${Date.now()}`,
+        // Raw SSE reading: streams contribute every server phase from the closing x-timing.
+        streamReader: "raw",
       },
       bus,
     );

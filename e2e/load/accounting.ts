@@ -24,12 +24,18 @@ export function expectedCharge(row: {
  * successful request was charged exactly its reported usage at its price with the provider
  * credited 95 % (rounded down), and failed requests were charged at most what they delivered.
  * Returns the problems found (empty: the run's money is right).
+ *
+ * `providerSwitches`: how many requests the coordinator moved to another provider after naming
+ * the first in the response headers (hedges + re-dispatches, from its metrics). Up to that many
+ * requests may be credited to a provider other than the header's; the rest must match.
  */
 export async function auditAccounting(
   db: DbConnection,
   records: readonly RequestRecord[],
+  providerSwitches = 0,
 ): Promise<string[]> {
   const problems: string[] = [];
+  let switched = 0;
   const ids = records.map((r) => r.requestId);
   const stuck = await waitForSettled(db, ids);
   if (stuck.length > 0) problems.push(`holds never settled: ${stuck.join(", ")}`);
@@ -62,7 +68,11 @@ export async function auditAccounting(
         problems.push(
           `${r.requestId}: settled ${s.prompt_tokens}+${s.completion_tokens} tokens, response said ${r.usage?.promptTokens}+${r.usage?.completionTokens}`,
         );
-      if (r.providerId !== undefined && r.providerId !== s.provider_id)
+      if (
+        r.providerId !== undefined &&
+        r.providerId !== s.provider_id &&
+        ++switched > providerSwitches
+      )
         problems.push(`${r.requestId}: credited ${s.provider_id}, served by ${r.providerId}`);
     } else if (s.completion_tokens > BigInt(r.chunkMs.length) * 8n) {
       problems.push(

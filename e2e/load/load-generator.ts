@@ -21,6 +21,8 @@ export interface LoadPlan {
   /** Prefix of the request ids (x-request-id), unique per run. */
   runId: string;
   seed?: number;
+  /** How streams are read (see `ChatJob.streamReader`; default: the official client). */
+  streamReader?: "openai" | "raw";
 }
 
 export interface LoadResult {
@@ -68,6 +70,7 @@ export async function runLoad(plan: LoadPlan, bus: EventBus): Promise<LoadResult
       prompt: makePrompt(sizeFor(i), i % 7),
       maxTokens: plan.maxTokens,
       stream: random() < plan.streamShare,
+      streamReader: plan.streamReader,
     };
     promptOf.set(requestId, job.prompt);
     return { job, client: plan.clients[user] as OpenAI };

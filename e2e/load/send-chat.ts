@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { parseTimingHeader } from "../testbed/timing/server-timing.js";
 import type { EventBus, RequestRecord } from "../testbed/timing/event-bus.js";
+import { streamChatRaw } from "./stream-chat-raw.js";
 
 export interface ChatJob {
   requestId: string;
@@ -8,6 +9,11 @@ export interface ChatJob {
   prompt: string;
   maxTokens: number;
   stream: boolean;
+  /**
+   * How a stream is read: the official client (default), or fetch + a raw SSE reader that also
+   * reads the edge's closing `: x-timing` comment, which the official client drops.
+   */
+  streamReader?: "openai" | "raw";
 }
 
 /** The OpenAI error code (or type, or class name) of a failure, for records and assertions. */
@@ -54,7 +60,9 @@ export async function sendChat(
   };
   const options = { headers: { "x-request-id": job.requestId } };
   try {
-    if (job.stream) {
+    if (job.stream && job.streamReader === "raw") {
+      await streamChatRaw(client, params, job.requestId, record, at, bus);
+    } else if (job.stream) {
       const { data, response } = await client.chat.completions
         .create({ ...params, stream: true, stream_options: { include_usage: true } }, options)
         .withResponse();

@@ -93,37 +93,43 @@ describe("chaos: providers that die or misbehave", function () {
     expect(settled?.provider_id).to.equal(fake.providerId);
   });
 
-  it("never charges for a provider that dies before its first token (re-dispatched or a clean 5xx)", async () => {
-    const doomed = await connect(manualFake());
+  it("re-dispatches a request whose provider died after accepting it, before its first token, to another provider", async () => {
+    // Two providers that hold their answers; whichever is chosen dies once it has accepted.
+    const pair = [await connect(manualFake()), await connect(manualFake())];
     const requestId = "chaos-kill-before";
-    const pending = client.chat.completions
-      .create(
-        { model: TEST_MODEL_ID, messages: [{ role: "user", content: "go" }], max_tokens: 16 },
-        { headers: { "x-request-id": requestId } },
-      )
-      .then(
-        (res) => ({ ok: true as const, res }),
-        (err: unknown) => ({ ok: false as const, err }),
-      );
-    await ManualStream.next(doomed, taken);
-    // A healthy provider is there for a re-dispatch; the chosen one dies before any token.
-    await connect(
-      new FakeProvider({
-        url: providerSocketUrl(cluster?.coordinators[0]?.url ?? ""),
-        models: [TEST_MODEL_ID],
-      }),
+    const pending = client.chat.completions.create(
+      { model: TEST_MODEL_ID, messages: [{ role: "user", content: "go" }], max_tokens: 16 },
+      { headers: { "x-request-id": requestId } },
     );
-    doomed.kill();
-    const outcome = await pending;
+    const asked = (f: FakeProvider): boolean =>
+      f.received.some((r) => r.kind.case === "inferenceRequest");
+    for (const until = Date.now() + 10_000; !pair.some(asked);) {
+      if (Date.now() > until) throw new Error("neither provider got the request");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const [first, survivor] = asked(pair[0] as FakeProvider) ? pair : [...pair].reverse();
+    if (!first || !survivor) throw new Error("no pair");
+    // The fake has sent inferenceAccepted; it dies before any chunk.
+    await ManualStream.next(first, taken);
+    first.kill();
+    // The re-dispatched request keeps its id: look at the survivor's frames only.
+    const retried = await ManualStream.next(survivor, new Set());
+    retried.chunk("from ");
+    retried.chunk("survivor");
+    retried.complete();
+
+    const data = await pending;
+    expect(data.choices[0]?.message.content).to.equal("from survivor");
     await expectCleanLedger(requestId);
     const settled = (await settlementsOf(pool(), [requestId])).get(requestId);
-    if (outcome.ok) {
-      expect(settled?.provider_id).to.not.equal(doomed.providerId);
-    } else {
-      expect(outcome.err).to.be.instanceOf(OpenAI.APIError);
-      expect((outcome.err as InstanceType<typeof OpenAI.APIError>).status).to.be.within(500, 599);
-      expect(settled?.charged_micro_usd ?? 0n).to.equal(0n);
-    }
+    expect(settled?.provider_id).to.equal(survivor.providerId);
+    expect(settled?.completion_tokens).to.equal(2n);
+    expect(
+      await scrapeMetric(
+        cluster?.coordinators[0]?.url ?? "",
+        "darkbloom_routing_redispatches_total",
+      ),
+    ).to.be.at.least(1);
   });
 
   it("counts garbage frames and keeps serving on the same connection", async () => {

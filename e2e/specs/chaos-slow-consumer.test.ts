@@ -87,5 +87,11 @@ describe("chaos: a consumer that stops reading its stream", function () {
     // Charged for what was written to the socket: at least what the reader got, never all.
     expect(Number(settled?.completion_tokens)).to.be.within(delivered, CHUNKS - 1);
     expect((await ledgerHealth(db)).totalMicroUsd).to.equal(0n);
+    // The provider is told to stop generating for the consumer that is gone.
+    const cancel = await fake.waitFor("cancel", 10_000);
+    const dispatched = fake.received.find((f) => f.kind.case === "inferenceRequest");
+    expect(cancel.kind.case === "cancel" && cancel.kind.value.requestId).to.equal(
+      dispatched?.kind.case === "inferenceRequest" && dispatched.kind.value.requestId,
+    );
   });
 });

@@ -63,7 +63,7 @@ describe("consumer API, Anthropic shape: POST /v1/messages (official @anthropic-
     });
     expect(res.type).to.equal("message");
     expect(res.role).to.equal("assistant");
-    expect(res.id).to.match(/^msg-/);
+    expect(res.id).to.match(/^msg_[A-Za-z0-9]{24}$/);
     expect(res.model).to.equal(TEST_MODEL_ID);
     expect(res.content[0]?.type).to.equal("text");
     expect(["end_turn", "max_tokens"]).to.include(res.stop_reason);
@@ -124,8 +124,10 @@ describe("consumer API, Anthropic shape: POST /v1/messages (official @anthropic-
     let stopReason: string | null = null;
     let outputTokens = -1;
     let inputTokens: number | null = null;
+    let startInputTokens = -1;
     for await (const ev of stream) {
       types.push(ev.type);
+      if (ev.type === "message_start") startInputTokens = ev.message.usage.input_tokens;
       if (ev.type === "content_block_delta" && ev.delta.type === "text_delta") {
         text += ev.delta.text;
         deltas++;
@@ -150,6 +152,8 @@ describe("consumer API, Anthropic shape: POST /v1/messages (official @anthropic-
     expect(stopReason).to.equal(plain.stop_reason);
     expect(outputTokens).to.equal(plain.usage.output_tokens);
     expect(inputTokens).to.equal(plain.usage.input_tokens);
+    // The provider counts the prompt before generating: message_start already has the real count.
+    expect(startInputTokens).to.equal(plain.usage.input_tokens).and.to.be.greaterThan(0);
     expect(deltas).to.be.within(1, outputTokens);
   });
 
@@ -171,7 +175,7 @@ describe("consumer API, Anthropic shape: POST /v1/messages (official @anthropic-
     expect(final.usage.input_tokens).to.be.greaterThan(0);
   });
 
-  it("honours stop_sequences: the sequence never appears in the text", async () => {
+  it("honours stop_sequences: stop_reason stop_sequence names the matched string", async () => {
     const plain = await client.messages.create({
       model: TEST_MODEL_ID,
       max_tokens: 12,
@@ -191,7 +195,28 @@ describe("consumer API, Anthropic shape: POST /v1/messages (official @anthropic-
     });
     const block = res.content[0];
     expect(block?.type === "text" ? block.text : "?").to.equal(text.slice(0, text.indexOf(stop)));
-    expect(["end_turn", "stop_sequence"]).to.include(res.stop_reason);
+    expect(res.stop_reason).to.equal("stop_sequence");
+    expect(res.stop_sequence).to.equal(stop);
+    const streamed = await client.messages
+      .stream({
+        model: TEST_MODEL_ID,
+        max_tokens: 12,
+        messages,
+        ...GREEDY,
+        stop_sequences: ["never-generated-zq", stop],
+      })
+      .finalMessage();
+    expect(streamed.stop_reason).to.equal("stop_sequence");
+    expect(streamed.stop_sequence).to.equal(stop);
+    const ended = await client.messages.create({
+      model: TEST_MODEL_ID,
+      max_tokens: 12,
+      messages,
+      ...GREEDY,
+      stop_sequences: ["never-generated-zq"],
+    });
+    expect(ended.stop_sequence).to.equal(null);
+    expect(ended.stop_reason).not.to.equal("stop_sequence");
   });
 
   it("refuses a missing max_tokens with 400 invalid_request_error naming the field", async () => {

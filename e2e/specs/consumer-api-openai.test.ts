@@ -190,7 +190,7 @@ describe("consumer API, OpenAI shapes: completions, responses, chat (official op
         temperature: 0,
       });
       expect(res.object).to.equal("response");
-      expect(res.id).to.match(/^resp-/);
+      expect(res.id).to.match(/^resp_[A-Za-z0-9]{24}$/);
       expect(res.model).to.equal(TEST_MODEL_ID);
       expect(res.instructions).to.equal("You are terse.");
       const item = res.output[0];

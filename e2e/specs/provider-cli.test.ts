@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT, spawnTs, type Spawned } from "../testbed/child-process.js";
@@ -138,5 +138,34 @@ describe("the darkbloom CLI against a coordinator that requires provider tokens"
     const after = await cli(["status"], env());
     expect(after.code).to.equal(4);
     expect(await readFile(path.join(home, "logs", "daemon.log"), "utf8")).to.not.match(/Error:/);
+  });
+
+  it("logout revokes the token at the coordinator: the gateway refuses it at the next registration", async () => {
+    const url = coordinator?.url ?? "";
+    const saved = await readFile(path.join(home, "credentials.json"), "utf8");
+    const token = (JSON.parse(saved) as { token: string }).token;
+    const out = await cli(["logout", "--json"], env());
+    expect(out.code, out.output).to.equal(0);
+    expect(lastJson(out.output)).to.deep.equal({ loggedOut: true, revoked: true });
+    expect(existsSync(path.join(home, "credentials.json"))).to.equal(false);
+    const account = await fetch(`${url}/v1/provider/account`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(account.status).to.equal(401);
+
+    // A copy of the old credentials (a backup, another machine) no longer registers.
+    const copy = await mkdtemp(path.join(tmpdir(), "darkbloom-revoked-"));
+    await writeFile(path.join(copy, "credentials.json"), saved, { mode: 0o600 });
+    const proc = spawnTs(CLI, ["start", "--coordinator", url, "--model", modelDir], {
+      DARKBLOOM_HOME: copy,
+      LOG_LEVEL: "warn",
+    });
+    running.push(proc);
+    try {
+      await proc.waitFor(/invalid_provider_token|unknown or revoked/, 60_000);
+    } finally {
+      await proc.stop();
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 });

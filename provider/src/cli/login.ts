@@ -88,10 +88,48 @@ export async function loginCommand(ctx: CliContext): Promise<number> {
   return EXIT.auth;
 }
 
-/** `darkbloom logout`: forgets the provider token (the daemon sends none after a restart). */
+/**
+ * `darkbloom logout [--force]`: revokes the provider token at the coordinator
+ * (`POST /v1/device/revoke`; the gateway then refuses it at the next registration) and forgets it.
+ * When the coordinator cannot be reached the token is kept (so logout can be retried) unless
+ * `--force` forgets it locally anyway.
+ */
 export async function logoutCommand(ctx: CliContext): Promise<number> {
-  const had = (await readCredentials(ctx.paths)) !== undefined;
+  const creds = await readCredentials(ctx.paths);
+  if (!creds) {
+    ctx.out.result({ loggedOut: false, revoked: false }, "was not logged in");
+    return EXIT.ok;
+  }
+  const base = toHttpBaseUrl(
+    flag(ctx.args, "coordinator") ?? (creds.coordinatorUrl || ctx.config.coordinatorUrl),
+  );
+  let revoked: boolean;
+  try {
+    const res = await fetch(`${base}/v1/device/revoke`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${creds.token}`, "content-type": "application/json" },
+      body: "{}",
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    revoked = ((await res.json()) as { revoked?: boolean }).revoked === true;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (flag(ctx.args, "force") !== "true") {
+      ctx.out.error(
+        `cannot revoke the token at ${base} (${why}); it is kept: retry, or use --force to forget it locally only`,
+      );
+      return EXIT.network;
+    }
+    ctx.out.info(`cannot revoke the token at ${base} (${why}); forgetting it locally (--force)`);
+    revoked = false;
+  }
   await removeCredentials(ctx.paths);
-  ctx.out.result({ loggedOut: had }, had ? "logged out" : "was not logged in");
+  ctx.out.result(
+    { loggedOut: true, revoked },
+    revoked
+      ? "logged out; the token is revoked"
+      : "logged out (the token was not live at the coordinator)",
+  );
   return EXIT.ok;
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { compareVersions } from "./compare-versions.js";
-import { sha256File } from "../models/hash-weights.js";
+import { DownloadError, downloadResumable } from "../models/resumable-download.js";
 import { PROVIDER_VERSION } from "../version.js";
 import { flag } from "./args.js";
 import type { CliContext } from "./cli-context.js";
@@ -18,9 +18,11 @@ interface LatestRelease {
 export const currentPlatform = (): string => `${process.platform}-${process.arch}`;
 
 /**
- * `darkbloom update [--force] [--platform P]`: fetch the coordinator's latest release, download the
- * artifact for this platform, check its SHA-256, unpack it into `<home>/versions/<version>` and
- * point `<home>/versions/current` at it. The running daemon keeps its version until restarted.
+ * `darkbloom update [--force] [--platform P]`: fetch the coordinator's latest release, stream the
+ * artifact for this platform to `<home>/versions/<version>.download` (an interrupted download
+ * resumes with a Range request on the next run), check its SHA-256 (hashed while streaming, never
+ * held in memory), unpack it into `<home>/versions/<version>` and point `<home>/versions/current`
+ * at it. The running daemon keeps its version until restarted.
  */
 export async function updateCommand(ctx: CliContext): Promise<number> {
   const { out, paths, args } = ctx;
@@ -59,17 +61,21 @@ export async function updateCommand(ctx: CliContext): Promise<number> {
   await mkdir(paths.versions, { recursive: true });
   const download = path.join(paths.versions, `${latest.version}.download`);
   const bar = out.progress(`downloading ${latest.version}`);
-  const body = await fetch(artifact.url);
-  if (!body.ok || !body.body) {
-    out.error(`${artifact.url} answered ${body.status}`);
+  let sha256: string;
+  let resumedBytes = 0;
+  try {
+    const got = await downloadResumable(artifact.url, download, {
+      onProgress: (done, total) => bar.update(done, total || done),
+    });
+    sha256 = got.sha256;
+    resumedBytes = got.resumedBytes;
+  } catch (err) {
+    if (!(err instanceof DownloadError)) throw err;
+    out.error(err.message);
     return EXIT.network;
+  } finally {
+    bar.done();
   }
-  const total = Number(body.headers.get("content-length") ?? 0);
-  const bytes = new Uint8Array(await new Response(body.body).arrayBuffer());
-  bar.update(bytes.byteLength, total || bytes.byteLength);
-  bar.done();
-  await writeFile(download, bytes);
-  const sha256 = await sha256File(download);
   if (sha256 !== artifact.sha256) {
     await rm(download, { force: true });
     out.error(
@@ -94,7 +100,14 @@ export async function updateCommand(ctx: CliContext): Promise<number> {
   await rm(current, { force: true });
   await symlink(latest.version, current);
   out.result(
-    { updated: true, from: PROVIDER_VERSION, to: latest.version, dir: target, sha256 },
+    {
+      updated: true,
+      from: PROVIDER_VERSION,
+      to: latest.version,
+      dir: target,
+      sha256,
+      resumedBytes,
+    },
     `updated ${PROVIDER_VERSION} -> ${latest.version} (sha256 verified) in ${target}; restart the daemon to run it`,
   );
   return EXIT.ok;

@@ -125,10 +125,18 @@ export class InferenceRunner {
         body.input.case === "chat" && body.input.value.tools.length > 0
           ? new ToolCallParser()
           : undefined;
-      const emit = (piece: ParsedPiece, tokenCount: number): void => {
+      let promptTokens = 0;
+      const emit = (piece: ParsedPiece, tokenCount: number, stopSequence = ""): void => {
         const payload = toBinary(
           ChunkPayloadSchema,
-          create(ChunkPayloadSchema, { text: piece.text, tokenCount, toolCalls: piece.toolCalls }),
+          create(ChunkPayloadSchema, {
+            text: piece.text,
+            tokenCount,
+            toolCalls: piece.toolCalls,
+            // The first chunk tells the edge the prompt's size before generation ends.
+            promptTokens: sequence === 0 ? promptTokens : 0,
+            stopSequence,
+          }),
         );
         const chunk = frame({
           case: "chunk",
@@ -140,12 +148,16 @@ export class InferenceRunner {
           },
         });
         pending = this.deps.send(chunk);
+        // A chunk lost with the connection must not crash the daemon (unhandled rejection): only
+        // the last send is awaited below, and a dropped connection cancels the run anyway.
+        pending.catch(() => undefined);
       };
       try {
         const result = await engine.generate(
           body,
           (delta) => {
             delivered += delta.tokenCount;
+            promptTokens = delta.promptTokens ?? promptTokens;
             const piece = toolCalls?.push(delta.text) ?? { text: delta.text, toolCalls: [] };
             emit(piece, delta.tokenCount);
           },
@@ -153,6 +165,8 @@ export class InferenceRunner {
         );
         const tail = toolCalls?.end();
         if (tail?.text) emit(tail, 0);
+        // Which stop string ended generation travels sealed, in a last text-less chunk.
+        if (result.stopSequence) emit({ text: "", toolCalls: [] }, 0, result.stopSequence);
         await pending;
         if (result.finishReason === "cancelled") return;
         this.counters.served++;

@@ -2,6 +2,7 @@ export { createEdgeHandler } from "./edge-handler.js";
 export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
 export { EdgeError } from "./errors/edge-error.js";
+export type { CatalogModel, ModelCatalog } from "./openai/model-catalog.js";
 export {
   createSealedDeps,
   sealedBodyMigrations,

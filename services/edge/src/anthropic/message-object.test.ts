@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { collectOutput } from "../openai/chat-output.js";
-import { TOOL_CALL_RUN } from "../sse/testing/synthetic-events.js";
+import { FinishReason } from "@darkbloom/proto";
+import { TOOL_CALL_RUN, done, text } from "../sse/testing/synthetic-events.js";
 import { anthropicMessage, toolInput } from "./message-object.js";
 
 async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
@@ -9,7 +10,7 @@ async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
 
 describe("anthropicMessage", () => {
   it("answers tool calls as tool_use blocks with parsed input and stop_reason tool_use", async () => {
-    const meta = { id: "msg-1", createdUnix: 0, model: "m" };
+    const meta = { id: "msg_1", createdUnix: 0, model: "m" };
     const msg = anthropicMessage(meta, await collectOutput(from(TOOL_CALL_RUN)));
     expect(msg.stop_reason).to.equal("tool_use");
     expect(msg.content).to.deep.equal([
@@ -18,6 +19,20 @@ describe("anthropicMessage", () => {
       { type: "tool_use", id: "call_b", name: "get_weather", input: { city: "Rome" } },
     ]);
     expect(msg.usage).to.deep.equal({ input_tokens: 11, output_tokens: 5 });
+  });
+
+  it("reports a matched stop string as stop_reason stop_sequence; plain ends keep end_turn", async () => {
+    const meta = { id: "msg_1", createdUnix: 0, model: "m" };
+    const stopped = anthropicMessage(
+      meta,
+      await collectOutput(from([text("Hi"), done(FinishReason.STOP, 3, 2, "END")])),
+    );
+    expect(stopped).to.include({ stop_reason: "stop_sequence", stop_sequence: "END" });
+    const ended = anthropicMessage(
+      meta,
+      await collectOutput(from([text("Hi"), done(FinishReason.STOP, 3, 2)])),
+    );
+    expect(ended).to.include({ stop_reason: "end_turn", stop_sequence: null });
   });
 
   it("hands over arguments that are not a JSON object without failing", () => {

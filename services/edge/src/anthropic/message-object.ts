@@ -4,8 +4,9 @@ import type { ResponseMeta } from "../openai/openai-shapes.js";
 
 export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use";
 
-/** Anthropic's stop_reason for how the generation ended. */
-export function anthropicStopReason(reason: FinishReason): StopReason {
+/** Anthropic's stop_reason for how the generation ended (a matched stop string: `stop_sequence`). */
+export function anthropicStopReason(reason: FinishReason, stopSequence?: string): StopReason {
+  if (reason === FinishReason.STOP && stopSequence) return "stop_sequence";
   switch (reason) {
     case FinishReason.LENGTH:
       return "max_tokens";
@@ -48,8 +49,8 @@ export function anthropicMessage(meta: ResponseMeta, out: GeneratedOutput) {
   return {
     ...messageEnvelope(meta),
     content,
-    stop_reason: anthropicStopReason(out.finishReason),
-    stop_sequence: null,
+    stop_reason: anthropicStopReason(out.finishReason, out.stopSequence),
+    stop_sequence: out.stopSequence ?? null,
     usage: { input_tokens: out.promptTokens, output_tokens: out.completionTokens },
   };
 }

@@ -6,7 +6,7 @@ import { translateAll } from "../sse/stream-translator.js";
 import { TOOL_CALL_RUN, done, replay, text } from "../sse/testing/synthetic-events.js";
 import { MessageStreamTranslator } from "./message-stream.js";
 
-const meta = { id: "msg-abc", createdUnix: 1_700_000_000, model: "tiny-llama" };
+const meta = { id: "msg_abc", createdUnix: 1_700_000_000, model: "tiny-llama" };
 const typesOf = (events: ReturnType<typeof translateAll>): string[] =>
   events.map((e) => (e.data as { type: string }).type);
 
@@ -47,6 +47,27 @@ describe("MessageStreamTranslator", () => {
     });
     expect(final.content[2]).to.deep.include({ id: "call_b", input: { city: "Rome" } });
     expect(final.usage).to.deep.include({ input_tokens: 11, output_tokens: 5 });
+  });
+
+  it("reports the provider's prompt token count in message_start, before any text", () => {
+    const events = translateAll(new MessageStreamTranslator(meta), [
+      text("Hel", 9),
+      text("lo"),
+      done(FinishReason.STOP, 9, 2),
+    ]);
+    expect(typesOf(events).slice(0, 2)).to.deep.equal(["message_start", "ping"]);
+    expect(events[0]?.data).to.have.nested.property("message.usage.input_tokens", 9);
+  });
+
+  it("names the matched stop string: stop_reason stop_sequence and stop_sequence", async () => {
+    const events = translateAll(new MessageStreamTranslator(meta), [
+      text("Hi", 4),
+      done(FinishReason.STOP, 4, 3, "\n\nHuman:"),
+    ]);
+    const final = await MessageStream.fromReadableStream(replay(events)).finalMessage();
+    expect(final.stop_reason).to.equal("stop_sequence");
+    expect(final.stop_sequence).to.equal("\n\nHuman:");
+    expect(final.usage).to.deep.include({ input_tokens: 4, output_tokens: 3 });
   });
 
   it("maps every finish reason to an Anthropic stop_reason", () => {

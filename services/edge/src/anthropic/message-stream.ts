@@ -21,29 +21,38 @@ const ev = (type: string, fields: Record<string, unknown> = {}): SseEvent => ({
 /**
  * Anthropic's stream: `message_start`, `ping`, per content block `content_block_start` →
  * `content_block_delta` (`text_delta` / `input_json_delta`) → `content_block_stop`, then
- * `message_delta` (stop_reason, usage) and `message_stop`. The prompt's token count is known
- * only at the end, so `message_start` reports 0 input tokens and `message_delta` the real count.
+ * `message_delta` (stop_reason, stop_sequence, usage) and `message_stop`. The provider reports the
+ * prompt's token count in its first chunk, so `message_start` waits for that chunk (or the end)
+ * and carries the real `input_tokens`; keep-alive comments cover the wait.
  */
 export class MessageStreamTranslator implements StreamTranslator {
   readonly doneSentinel = false;
   #open: OpenBlock | null = null;
   #blocks = 0;
+  #started = false;
 
   constructor(private readonly meta: ResponseMeta) {}
 
   start(): SseEvent[] {
+    return [];
+  }
+
+  #messageStart(inputTokens: number, out: SseEvent[]): void {
+    if (this.#started) return;
+    this.#started = true;
     const message = {
       ...messageEnvelope(this.meta),
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: 0, output_tokens: 0 },
+      usage: { input_tokens: inputTokens, output_tokens: 0 },
     };
-    return [ev("message_start", { message }), ev("ping")];
+    out.push(ev("message_start", { message }), ev("ping"));
   }
 
   delta(d: DeltaEvent): SseEvent[] {
     const out: SseEvent[] = [];
+    this.#messageStart(d.promptTokens, out);
     if (d.text) {
       const index = this.#open?.kind === "text" ? this.#open.index : this.#openText(out);
       out.push(ev("content_block_delta", { index, delta: { type: "text_delta", text: d.text } }));
@@ -54,11 +63,15 @@ export class MessageStreamTranslator implements StreamTranslator {
 
   done(d: DoneEvent): SseEvent[] {
     const out: SseEvent[] = [];
+    this.#messageStart(d.promptTokens, out);
     if (this.#blocks === 0) this.#openText(out);
     this.#close(out);
     out.push(
       ev("message_delta", {
-        delta: { stop_reason: anthropicStopReason(d.finishReason), stop_sequence: null },
+        delta: {
+          stop_reason: anthropicStopReason(d.finishReason, d.stopSequence),
+          stop_sequence: d.stopSequence ?? null,
+        },
         usage: { input_tokens: d.promptTokens, output_tokens: d.completionTokens },
       }),
       ev("message_stop"),

@@ -8,6 +8,11 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return value && ACCEPTABLE.test(value) ? value : `req_${randomUUID().replaceAll("-", "")}`;
 }
 
+/** Id separators as the real APIs write them: `chatcmpl-…`, `cmpl-…`, `resp_…`, `msg_…`. */
+const UNDERSCORE_PREFIXES: ReadonlySet<string> = new Set(["resp", "msg"]);
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
 export function generationId(prefix: string): string {
-  return `${prefix}-${randomBytes(12).toString("base64url")}`;
+  const random = [...randomBytes(24)].map((b) => ALPHANUMERIC[b % 62]).join("");
+  return `${prefix}${UNDERSCORE_PREFIXES.has(prefix) ? "_" : "-"}${random}`;
 }

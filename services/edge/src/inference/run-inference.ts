@@ -97,7 +97,7 @@ export async function* runInference(
         estimatedPromptTokens: input.estimatedPromptTokens,
         maxTokens: input.maxTokens,
         stream: input.stream,
-        accountId: input.accountId,
+        accountId: input.body.accountId,
         prefixBlockHashes: [...(input.prefixBlockHashes ?? [])],
       }),
     })

@@ -16,6 +16,8 @@ export interface GeneratedOutput {
   promptTokens: number;
   completionTokens: number;
   finishReason: FinishReason;
+  /** The stop string that ended generation, when one did. */
+  stopSequence?: string;
   /** What the consumer was charged, once settled. */
   costMicroUsd?: bigint;
 }
@@ -58,6 +60,7 @@ export async function collectOutput(
         promptTokens: ev.promptTokens,
         completionTokens: ev.completionTokens,
         finishReason: ev.finishReason,
+        ...(ev.stopSequence === undefined ? {} : { stopSequence: ev.stopSequence }),
         ...(ev.costMicroUsd === undefined ? {} : { costMicroUsd: ev.costMicroUsd }),
       };
     }

@@ -63,6 +63,8 @@ export const chatRequestSchema = z.object({
     .nullable()
     .optional(),
   stream: z.boolean().nullable().optional(),
+  /** vLLM's extension: `false` asks for special tokens (`<|im_start|>`, …) in the text. */
+  skip_special_tokens: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   user: z.string().optional(),
 });
@@ -124,6 +126,7 @@ export function toInferenceBody(
       topP: req.top_p ?? undefined,
       seed: req.seed == null ? undefined : BigInt(req.seed),
       stop,
+      includeSpecialTokens: req.skip_special_tokens === false,
     },
   });
 }

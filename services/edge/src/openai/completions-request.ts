@@ -28,6 +28,8 @@ export const completionRequestSchema = z.object({
   logprobs: z.null(one("logprobs=null")).optional(),
   suffix: z.null(one("suffix=null")).optional(),
   stream: z.boolean().nullable().optional(),
+  /** vLLM's extension: `false` asks for special tokens (`<|im_start|>`, …) in the text. */
+  skip_special_tokens: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   user: z.string().optional(),
 });
@@ -60,6 +62,7 @@ export function completionPlan(
         topP: req.top_p ?? undefined,
         seed: req.seed == null ? undefined : BigInt(req.seed),
         stop: stopList(req.stop),
+        includeSpecialTokens: req.skip_special_tokens === false,
       },
     }),
     maxTokens,

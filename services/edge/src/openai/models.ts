@@ -3,6 +3,7 @@ import type { GetPriceResponse, ModelCapacity } from "@darkbloom/proto";
 import type { EdgeContext, EdgeRequest } from "../edge-context.js";
 import { toEdgeError } from "../errors/from-connect.js";
 import { sendJson } from "../http/respond.js";
+import { catalogById } from "./model-catalog.js";
 
 /** USD per token as a decimal string (OpenRouter's `pricing` convention). */
 const perToken = (microUsdPerMillion: bigint): string =>
@@ -17,20 +18,32 @@ async function priceOf(ctx: EdgeContext, model: string): Promise<GetPriceRespons
   }
 }
 
-/** GET /v1/models: OpenAI's list shape plus pricing, context length and live availability. */
+/**
+ * GET /v1/models: OpenAI's list shape plus pricing and live availability for every model a
+ * provider serves now; display name, description and context length come from the model
+ * registry when the model is published there (otherwise from what the providers report).
+ */
 export async function listModels(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
-  const { models } = await ctx.routing.listModels({});
+  const [{ models }, catalog] = await Promise.all([
+    ctx.routing.listModels({}),
+    catalogById(ctx.catalog, req.log),
+  ]);
   const data = await Promise.all(
     models.map(async (m) => {
       const price = await priceOf(ctx, m.id);
+      const published = catalog.get(m.id);
       return {
         id: m.id,
         object: "model" as const,
         created: 0,
         owned_by: "darkbloom",
-        context_length: m.contextLength,
+        name: published?.displayName || m.id,
+        description: published?.description ?? "",
+        published: published !== undefined,
+        context_length: published?.contextLength || m.contextLength,
         quantization: m.quantization,
         providers: m.providers,
+        available: m.providers > 0,
         pricing: price
           ? {
               prompt: perToken(price.inputMicroUsdPerMillion),

@@ -119,6 +119,10 @@ export const SCHEMAS = {
       max_tokens: { type: ["integer", "null"] },
       max_completion_tokens: { type: ["integer", "null"] },
       stream: { type: ["boolean", "null"] },
+      skip_special_tokens: {
+        type: ["boolean", "null"],
+        description: "false: special tokens (e.g. <|im_start|>) appear in the text (default true)",
+      },
       stream_options: { type: "object", properties: { include_usage: bool } },
       provider: ref("RoutingPreferences"),
       models: ref("Models"),
@@ -170,6 +174,10 @@ export const SCHEMAS = {
       max_tokens: int,
       temperature: num,
       stream: bool,
+      skip_special_tokens: {
+        type: ["boolean", "null"],
+        description: "false: special tokens (e.g. <|im_start|>) appear in the text (default true)",
+      },
       provider: ref("RoutingPreferences"),
       models: ref("Models"),
     },
@@ -209,9 +217,16 @@ export const SCHEMAS = {
       object: { const: "model" },
       created: int,
       owned_by: str,
-      context_length: int,
+      name: { ...str, description: "Display name from the model registry (else the id)" },
+      description: { ...str, description: "From the model registry (else empty)" },
+      published: { ...bool, description: "Whether the model registry lists the model" },
+      context_length: {
+        ...int,
+        description: "From the model registry when published, else as providers report it",
+      },
       quantization: str,
       providers: { ...int, description: "Providers serving the model right now" },
+      available: { ...bool, description: "At least one provider serves the model right now" },
       pricing: {
         type: ["object", "null"],
         properties: {

@@ -2,6 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { accountPrefixKey, canonicalPrefixBytes, prefixBlockHashes } from "@darkbloom/crypto";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { expect } from "chai";
+import { providerScope } from "./provider-scope.js";
 import { withPrefixRouting } from "./prefix-routing.js";
 
 const secret = new Uint8Array(32).fill(9);
@@ -17,7 +18,8 @@ describe("withPrefixRouting", () => {
   it("seals the account's prefix key with the body and hashes what the provider will hash", () => {
     const out = withPrefixRouting(secret, "acct-1", body);
     const received = fromBinary(InferenceBodySchema, toBinary(InferenceBodySchema, out.body));
-    expect(received.accountId).to.equal("acct-1");
+    expect(received.accountId).to.equal(providerScope(secret, "acct-1"));
+    expect(received.accountId).to.not.include("acct-1");
     expect(received.prefixKey).to.deep.equal(accountPrefixKey(secret, "acct-1"));
     const providerSide = prefixBlockHashes(
       received.prefixKey,
@@ -27,10 +29,10 @@ describe("withPrefixRouting", () => {
     expect(out.prefixBlockHashes).to.deep.equal(providerSide);
   });
 
-  it("sends no hashes without a secret but still scopes the body to the account", () => {
+  it("sends no hashes without a secret but still scopes the body to the account, pseudonymously", () => {
     const out = withPrefixRouting(undefined, "acct-1", body);
     expect(out.prefixBlockHashes).to.deep.equal([]);
-    expect(out.body.accountId).to.equal("acct-1");
+    expect(out.body.accountId).to.equal(providerScope(undefined, "acct-1"));
     expect(out.body.prefixKey).to.have.length(0);
   });
 });

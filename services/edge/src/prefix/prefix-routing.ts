@@ -2,6 +2,7 @@
 // sealed body; the keyed block hashes go to the router in the clear (docs/routing.md).
 import { accountPrefixKey, canonicalPrefixBytes, prefixBlockHashes } from "@darkbloom/crypto";
 import type { InferenceBody } from "@darkbloom/proto";
+import { providerScope } from "./provider-scope.js";
 
 export interface PrefixRoutingFields {
   /** The body to seal: scoped to the account, carrying its prefix key. */
@@ -16,10 +17,11 @@ export function withPrefixRouting(
   accountId: string,
   body: InferenceBody,
 ): PrefixRoutingFields {
-  if (!secret) return { body: { ...body, accountId }, prefixBlockHashes: [] };
+  const scope = providerScope(secret, accountId);
+  if (!secret) return { body: { ...body, accountId: scope }, prefixBlockHashes: [] };
   const prefixKey = accountPrefixKey(secret, accountId);
   return {
-    body: { ...body, accountId, prefixKey },
+    body: { ...body, accountId: scope, prefixKey },
     prefixBlockHashes: prefixBlockHashes(prefixKey, canonicalPrefixBytes(body.input)),
   };
 }

@@ -10,7 +10,7 @@ async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
 
 describe("completedResponse", () => {
   it("answers tool calls as function_call items after the message, with usage", async () => {
-    const meta = { id: "resp-1", createdUnix: 0, model: "m" };
+    const meta = { id: "resp_1", createdUnix: 0, model: "m" };
     const req = parseResponseRequest({ model: "m", input: "x" });
     const res = completedResponse(meta, req, await collectOutput(from(TOOL_CALL_RUN)));
     expect(res.status).to.equal("completed");

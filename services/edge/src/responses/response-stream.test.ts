@@ -7,7 +7,7 @@ import { TOOL_CALL_RUN, done, replay, text } from "../sse/testing/synthetic-even
 import { ResponseStreamTranslator } from "./response-stream.js";
 import { parseResponseRequest } from "./responses-request.js";
 
-const meta = { id: "resp-abc", createdUnix: 1_700_000_000, model: "tiny-llama" };
+const meta = { id: "resp_abc", createdUnix: 1_700_000_000, model: "tiny-llama" };
 const req = parseResponseRequest({ model: "tiny-llama", input: "hi" });
 const typesOf = (events: ReturnType<typeof translateAll>): string[] =>
   events.map((e) => (e.data as { type: string }).type);

@@ -1,3 +1,4 @@
+import { providerScope } from "../../prefix/provider-scope.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { keyFingerprint, toBase64 } from "@darkbloom/crypto";
 import { TrustLevel } from "@darkbloom/proto";
@@ -38,7 +39,7 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
         estimatedPromptTokens: body.estimated_prompt_tokens,
         maxTokens,
         stream: body.stream === true,
-        accountId: req.principal.accountId,
+        accountId: providerScope(ctx.options.prefixHashSecret, req.principal.accountId),
       },
     })
     .catch((err: unknown) => {
@@ -82,7 +83,7 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
     reservation_id: reservation.reservationId,
     request_id: req.requestId,
     // The account scope the provider keys its caches by; sealed into the body by the client.
-    account_id: req.principal.accountId,
+    account_id: providerScope(ctx.options.prefixHashSecret, req.principal.accountId),
     provider_id: reservation.providerId,
     provider_public_key: toBase64(reservation.providerPublicKey),
     key_fingerprint: fingerprint,

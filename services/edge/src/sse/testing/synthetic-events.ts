@@ -4,11 +4,12 @@ import type { InferenceEvent } from "../../inference/run-inference.js";
 import type { SseEvent } from "../stream-translator.js";
 
 /** Builders of synthetic inference events, for translator tests (no provider needed). */
-export const text = (t: string): InferenceEvent => ({
+export const text = (t: string, promptTokens = 0): InferenceEvent => ({
   type: "delta",
   text: t,
   tokens: 1,
   toolCalls: [],
+  promptTokens,
 });
 
 export const toolDelta = (
@@ -21,13 +22,21 @@ export const toolDelta = (
   text: "",
   tokens: 1,
   toolCalls: [create(ToolCallDeltaSchema, { index, id, name, argumentsDelta })],
+  promptTokens: 0,
 });
 
 export const done = (
   finishReason: FinishReason,
   promptTokens = 11,
   completionTokens = 5,
-): InferenceEvent => ({ type: "done", promptTokens, completionTokens, finishReason });
+  stopSequence?: string,
+): InferenceEvent => ({
+  type: "done",
+  promptTokens,
+  completionTokens,
+  finishReason,
+  ...(stopSequence === undefined ? {} : { stopSequence }),
+});
 
 /** A text answer, then two tool calls streamed as deltas (OpenAI's delta convention). */
 export const TOOL_CALL_RUN: readonly InferenceEvent[] = [
