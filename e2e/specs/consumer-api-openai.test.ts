@@ -406,6 +406,19 @@ describe("consumer API, OpenAI shapes: completions, responses, chat (official op
       expect(err.param).to.match(/^messages\.0\.content/);
     });
 
+    it("answers a prompt longer than the model's context with 422", async () => {
+      const err = await failure(
+        client.chat.completions.create({
+          model: TEST_MODEL_ID,
+          max_tokens: 4,
+          messages: [{ role: "user", content: "x ".repeat(3000) }],
+        }),
+      );
+      expect(err).to.be.instanceOf(OpenAI.UnprocessableEntityError);
+      expect(err.status).to.equal(422);
+      expect(err.message).to.match(/context/);
+    });
+
     it("answers a max_tokens the balance cannot cover with 402 and an oversized body with 413", async () => {
       const poor = await failure(
         client.chat.completions.create({

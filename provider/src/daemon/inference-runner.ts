@@ -38,7 +38,7 @@ const FINISH: Record<EngineFinish, FinishReason> = {
 
 const ENGINE_STATUS: Record<EngineErrorCode, number> = {
   invalid_input: 400,
-  context_overflow: 400,
+  context_overflow: 422,
   unsupported_model: 404,
   load_failed: 503,
   closed: 503,
