@@ -2,6 +2,7 @@ import type OpenAI from "openai";
 import type { EventBus, RequestRecord } from "../testbed/timing/event-bus.js";
 import { promptOf as makePrompt, sizeFor } from "./prompts.js";
 import { sendChat, type ChatJob } from "./send-chat.js";
+import { mulberry32 } from "@darkbloom/random";
 
 export interface LoadPlan {
   /** open: Poisson arrivals at `ratePerSecond`, whatever the latency; closed: `concurrency` users each waiting for their answer. */
@@ -34,25 +35,13 @@ export interface LoadResult {
   promptOf: Map<string, string>;
 }
 
-/** mulberry32: a small seeded PRNG so a run's arrival pattern is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a bounded load against loopback and returns every request's record. */
 export async function runLoad(plan: LoadPlan, bus: EventBus): Promise<LoadResult> {
   if (plan.clients.length === 0 || plan.models.length === 0)
     throw new Error("a load plan needs at least one client and one model");
-  const random = rng(plan.seed ?? 1);
+  const random = mulberry32(plan.seed ?? 1);
   const userOf = new Map<string, number>();
   const promptOf = new Map<string, string>();
   const started = performance.now();

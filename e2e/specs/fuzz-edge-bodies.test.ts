@@ -29,18 +29,7 @@ import {
   sealedPlaintexts,
   type SealedCase,
 } from "./fuzz-sealed-bodies.js";
-
-/** mulberry32: a tiny seeded PRNG, so every run sends the same 1,000 bodies. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "@darkbloom/random";
 
 const ENDPOINTS = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages"];
 const VALID: Record<string, Record<string, unknown>> = {
@@ -78,7 +67,7 @@ interface Case {
 }
 
 function generate(count: number, seed: number): Case[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const wrongValues = (): unknown[] => [
     42,
@@ -323,7 +312,7 @@ describe("fuzz: 1,000 malformed or hostile bodies against the edge", function ()
       public_key: string;
     };
     const key = { kid: published.kid, publicKey: keyFromBase64(published.public_key) };
-    const rnd = prng(20261125);
+    const rnd = mulberry32(20261125);
     const plain = generate(100, 20261126).filter((c) => c.contentType === "application/json");
     const cases: SealedCase[] = [
       ...brokenEnvelopes(112, rnd, key, ENDPOINTS, (p) =>

@@ -1,5 +1,6 @@
 // Deterministic random Llama weights, scaled so greedy decoding gives varied tokens.
 import type { Tensor } from "./safetensors.js";
+import { mulberry32 } from "@darkbloom/random";
 
 export interface TinyShape {
   hidden: number;
@@ -8,17 +9,6 @@ export interface TinyShape {
   kvHeads: number;
   intermediate: number;
   vocab: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomWeights(s: TinyShape, seed: number): Map<string, Tensor> {

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PREFIX_BLOCK_TOKENS } from "../scheduler/scorers/prefix-affinity.js";
 import type { Fleet } from "./fleet.js";
-import { mulberry32 } from "./prng.js";
+import { mulberry32 } from "@darkbloom/random";
 import type { TraceEntry } from "./trace.js";
 
 const out = join(dirname(fileURLToPath(import.meta.url)), "data");

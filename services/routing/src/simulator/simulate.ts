@@ -8,7 +8,7 @@ import type { RouteRequest } from "../scheduler/types.js";
 import { ProviderStats } from "../stats/provider-stats.js";
 import { EventHeap } from "./event-heap.js";
 import type { Fleet } from "./fleet.js";
-import { mulberry32 } from "./prng.js";
+import { mulberry32 } from "@darkbloom/random";
 import { SimProvider, type Dispatch } from "./sim-provider.js";
 import type { TraceEntry } from "./trace.js";
 

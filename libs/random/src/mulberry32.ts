@@ -1,4 +1,8 @@
-/** Deterministic PRNG (mulberry32): the simulator's runs are reproducible from a seed. */
+/**
+ * mulberry32: a tiny seeded PRNG returning floats in [0, 1). Used wherever a run must be
+ * reproducible from a seed (test-model weights, simulator traces, load patterns, fuzz bodies).
+ * Not for anything secret.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
