@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdir, rename, rm, symlink } from "node:fs/promises";
 import path from "node:path";
-import { compareVersions } from "./compare-versions.js";
+import { compareSemver } from "@darkbloom/versioning";
 import { DownloadError, downloadResumable } from "../models/resumable-download.js";
 import { PROVIDER_VERSION } from "../version.js";
 import { flag } from "./args.js";
@@ -46,7 +46,7 @@ export async function updateCommand(ctx: CliContext): Promise<number> {
     return EXIT.network;
   }
   const latest = (await res.json()) as LatestRelease;
-  if (compareVersions(latest.version, PROVIDER_VERSION) <= 0 && flag(args, "force") !== "true") {
+  if (compareSemver(latest.version, PROVIDER_VERSION) <= 0 && flag(args, "force") !== "true") {
     out.result(
       { updated: false, current: PROVIDER_VERSION, latest: latest.version },
       `up to date (${PROVIDER_VERSION})`,

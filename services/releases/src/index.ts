@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 
 export { createReleaseService } from "./service.js";
-export { compareSemver, isSemver } from "./semver.js";
+export { compareSemver, isSemver } from "@darkbloom/versioning";
 export { createReleasesHttp, type ReleasesHttpDeps } from "./http/releases-http.js";
 export {
   createModelRegistry,

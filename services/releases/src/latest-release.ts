@@ -1,5 +1,5 @@
 import type { DbConnection } from "@darkbloom/db";
-import { compareSemver } from "./semver.js";
+import { compareSemver } from "@darkbloom/versioning";
 import { listReleases, type StoredRelease } from "./store.js";
 
 /** The highest semantic version (with an artifact for the platform when one is named). */

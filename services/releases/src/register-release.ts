@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { DatabasePool } from "@darkbloom/db";
-import { isSemver } from "./semver.js";
+import { isSemver } from "@darkbloom/versioning";
 import { insertRelease, listReleases, type StoredRelease } from "./store.js";
 
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -4,7 +4,7 @@ import type { ReleaseService } from "@darkbloom/proto";
 import { latestRelease } from "./latest-release.js";
 import { registerRelease } from "./register-release.js";
 import { listReleases, type StoredRelease } from "./store.js";
-import { compareSemver } from "./semver.js";
+import { compareSemver } from "@darkbloom/versioning";
 
 const toProto = (r: StoredRelease) => ({
   version: r.version,

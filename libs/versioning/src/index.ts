@@ -1,0 +1,1 @@
+export { compareSemver, isSemver } from "./semver.js";
