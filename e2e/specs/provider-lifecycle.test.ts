@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { REPO_ROOT, spawnTs } from "../testbed/child-process.js";
 import { TEST_MODEL_ID, ensureTestModel } from "../testbed/test-model.js";
 import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
-import { FakeFileHost } from "./fakes/fake-file-host.js";
+import { FakeFileHost } from "@darkbloom/testing";
 
 const CLI = path.join(REPO_ROOT, "provider/src/cli/main.ts");
 
@@ -141,7 +141,7 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
   });
 
   it("models publish registers a manifest; models download fetches and verifies it; retire removes it", async () => {
-    host = new FakeFileHost(modelDir);
+    host = new FakeFileHost({ dir: modelDir });
     const files = await host.start();
     const home = path.join(work, "dl");
     const pub = await cli(
@@ -213,7 +213,7 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
       .update(await readFile(path.join(artifacts, "darkbloom.tgz")))
       .digest("hex");
     await host?.close();
-    host = new FakeFileHost(artifacts);
+    host = new FakeFileHost({ dir: artifacts });
     const files = await host.start();
     const register = (version: string, digest: string): Promise<Response> =>
       fetch(`${url()}/v1/releases`, {

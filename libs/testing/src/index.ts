@@ -8,3 +8,4 @@ export { startTestDatabase, type TestDatabase, type TestDatabaseOptions } from "
 export { pickFreePort as freePort } from "@darkbloom/db";
 export { FakeProvider, type FakeProviderOptions, type FakeReply } from "./fakes/fake-provider.js";
 export { FakeStripe, type FakeStripeOptions, type SentWebhook } from "./fakes/fake-stripe.js";
+export { FakeFileHost, type FakeFileHostOptions } from "./fakes/fake-file-host.js";

@@ -6,14 +6,14 @@ import { testModelDir } from "../engine/test-fixture.js";
 import { DownloadError, downloadModel } from "./download-model.js";
 import { HashCache, hashModelWeights } from "./hash-weights.js";
 import { buildManifest } from "./manifest.js";
-import { FakeModelHost } from "./testing/fake-model-host.js";
+import { FakeFileHost } from "@darkbloom/testing";
 import { verifyModel } from "./verify-model.js";
 
 describe("downloadModel", function () {
   this.timeout(60_000);
   let modelDir: string;
   let work: string;
-  let host: FakeModelHost | undefined;
+  let host: FakeFileHost | undefined;
 
   before(() => {
     modelDir = testModelDir();
@@ -28,7 +28,7 @@ describe("downloadModel", function () {
   });
 
   it("resumes an interrupted download with a Range request and verifies every file", async () => {
-    host = new FakeModelHost({
+    host = new FakeFileHost({
       dir: modelDir,
       cut: { file: "model.safetensors", cutAfterBytes: 300_000 },
     });
@@ -59,7 +59,7 @@ describe("downloadModel", function () {
   it("refuses a file whose SHA-256 differs from the manifest and keeps nothing of it", async () => {
     const copy = path.join(work, "served");
     await cp(modelDir, copy, { recursive: true });
-    host = new FakeModelHost({ dir: copy });
+    host = new FakeFileHost({ dir: copy });
     const base = await host.start();
     const manifest = await buildManifest(copy, `${base}/files/`, new HashCache(undefined));
     const config = path.join(copy, "config.json");

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DownloadError, downloadResumable } from "./resumable-download.js";
-import { FakeModelHost } from "./testing/fake-model-host.js";
+import { FakeFileHost } from "@darkbloom/testing";
 
 const ARTIFACT_BYTES = 3 * 1024 * 1024 + 17;
 
@@ -13,7 +13,7 @@ describe("downloadResumable", function () {
   let work = "";
   let served = "";
   let digest = "";
-  let host: FakeModelHost | undefined;
+  let host: FakeFileHost | undefined;
 
   beforeEach(async () => {
     work = await mkdtemp(path.join(tmpdir(), "darkbloom-resume-"));
@@ -30,7 +30,7 @@ describe("downloadResumable", function () {
   });
 
   it("resumes a cut download with a Range request and hashes the whole file", async () => {
-    host = new FakeModelHost({
+    host = new FakeFileHost({
       dir: served,
       cut: { file: "darkbloom.tgz", cutAfterBytes: 1_000_000 },
     });
@@ -59,7 +59,7 @@ describe("downloadResumable", function () {
   });
 
   it("treats a partial file of the expected size as complete without refetching its bytes", async () => {
-    host = new FakeModelHost({ dir: served });
+    host = new FakeFileHost({ dir: served });
     const url = `${await host.start()}/files/darkbloom.tgz`;
     const dest = path.join(work, "artifact.download");
     await downloadResumable(url, dest);
@@ -69,7 +69,7 @@ describe("downloadResumable", function () {
   });
 
   it("starts over when the partial file is larger than expected", async () => {
-    host = new FakeModelHost({ dir: served });
+    host = new FakeFileHost({ dir: served });
     const url = `${await host.start()}/files/darkbloom.tgz`;
     const dest = path.join(work, "artifact.download");
     await writeFile(dest, randomBytes(ARTIFACT_BYTES + 5));

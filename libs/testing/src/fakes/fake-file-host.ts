@@ -4,8 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 
-export interface FakeModelHostOptions {
-  /** Folder whose files are served at `/files/<name>`. */
+export interface FakeFileHostOptions {
+  /** Folder whose files are served at `/files/<name>` (and at `/<name>`). */
   dir: string;
   /** JSON served at `/manifest.json` (set after start, once the base URL is known). */
   manifest?: unknown;
@@ -13,14 +13,17 @@ export interface FakeModelHostOptions {
   cut?: { file: string; cutAfterBytes: number };
 }
 
-/** A static model host over real HTTP with `Range` support, for download tests. */
-export class FakeModelHost {
+/**
+ * A static file host (what a CDN or object store is to the network) over real HTTP with `Range`,
+ * for model downloads and release artifacts; can cut one download midway to test resume.
+ */
+export class FakeFileHost {
   readonly requests: Array<{ path: string; range: string | undefined }> = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private cutDone = false;
 
-  constructor(readonly options: FakeModelHostOptions) {
+  constructor(readonly options: FakeFileHostOptions) {
     this.server = createServer((req, res) => {
       const url = req.url ?? "/";
       this.requests.push({ path: url, range: req.headers.range });
