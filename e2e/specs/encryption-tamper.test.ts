@@ -66,15 +66,11 @@ describe("encryption: tampered chunks from a provider and replayed sealed submis
     });
     await fake.connect();
     await waitForModel(coordinator.url, coordinator.apiKey, MODEL);
-    const res = await fetch(`${coordinator.url}/v1/sealed/reserve`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${coordinator.apiKey}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ model: MODEL, estimated_prompt_tokens: 1 }),
+    // The account to watch in the ledger (providers only ever see a pseudonym of it).
+    const res = await fetch(`${coordinator.url}/v1/me`, {
+      headers: { authorization: `Bearer ${coordinator.apiKey}` },
     });
-    accountId = ((await res.json()) as { account_id: string }).account_id;
+    accountId = ((await res.json()) as { id: string }).id;
   });
 
   after(async () => {
