@@ -97,9 +97,10 @@ describe("prefix affinity end to end: keyed hashes from the edge, held blocks in
     })();
     try {
       expect(response.headers.get("x-darkbloom-provider")).to.equal(holder);
+      // (Whether the holder's own account still goes to the busy holder depends on how its queue
+      // penalty compares with the prefix saving on a loaded machine, so that rule is proven with an
+      // idle holder in the test above.)
       const other = await ask(second, sys, question);
-      const same = await ask(first, sys, "Any fog expected?");
-      expect(same, "the holder's own account still hits its prefix").to.equal(holder);
       expect(other, "another account's identical prompt has no prefix hit").to.not.equal(holder);
     } finally {
       abort.abort();
