@@ -22,7 +22,7 @@ export async function createMessage(ctx: EdgeContext, req: EdgeRequest): Promise
   } else {
     const output = await collectOutput(events);
     sendJson(req.res, 200, anthropicMessage(meta, output), {
-      ...headers,
+      ...servedHeaders(output.servedBy ?? served, req.requestId),
       "x-timing": req.timing.header(),
     });
   }

@@ -23,7 +23,7 @@ export async function chatCompletions(ctx: EdgeContext, req: EdgeRequest): Promi
   } else {
     const output = await collectOutput(events);
     sendJson(req.res, 200, chatCompletionBody(meta, output), {
-      ...headers,
+      ...servedHeaders(output.servedBy ?? served, req.requestId),
       "x-timing": req.timing.header(),
     });
   }

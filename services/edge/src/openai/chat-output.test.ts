@@ -1,4 +1,4 @@
-import { FinishReason } from "@darkbloom/proto";
+import { FinishReason, TrustLevel } from "@darkbloom/proto";
 import { expect } from "chai";
 import { TOOL_CALL_RUN, done, text } from "../sse/testing/synthetic-events.js";
 import { collectOutput } from "./chat-output.js";
@@ -35,5 +35,20 @@ describe("collectOutput + chatCompletionBody", () => {
     expect(body.choices[0]?.message).to.not.have.property("tool_calls");
     expect(body.choices[0]?.finish_reason).to.equal("length");
     expect(body.usage).to.deep.equal({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 });
+  });
+
+  it("reports the provider that finally served when a failover re-started the request", async () => {
+    const started = (providerId: string) => ({
+      type: "started" as const,
+      providerId,
+      providerAccountId: "",
+      trustLevel: TrustLevel.SOFTWARE,
+      keyFingerprint: `fp-${providerId}`,
+    });
+    const out = await collectOutput(
+      from([started("second"), text("hi"), done(FinishReason.STOP, 3, 1)]),
+    );
+    expect(out.servedBy?.providerId).to.equal("second");
+    expect(out.servedBy?.keyFingerprint).to.equal("fp-second");
   });
 });

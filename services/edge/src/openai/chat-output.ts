@@ -20,6 +20,8 @@ export interface GeneratedOutput {
   stopSequence?: string;
   /** What the consumer was charged, once settled. */
   costMicroUsd?: bigint;
+  /** The provider that finally served, when a hedge or failover moved the request after dispatch. */
+  servedBy?: Extract<InferenceEvent, { type: "started" }>;
 }
 
 /**
@@ -49,8 +51,11 @@ export async function collectOutput(
 ): Promise<GeneratedOutput> {
   let text = "";
   const toolCalls: GeneratedToolCall[] = [];
+  let servedBy: Extract<InferenceEvent, { type: "started" }> | undefined;
   for await (const ev of events) {
-    if (ev.type === "delta") {
+    if (ev.type === "started") {
+      servedBy = ev;
+    } else if (ev.type === "delta") {
       text += ev.text;
       mergeToolCalls(toolCalls, ev.toolCalls);
     } else if (ev.type === "done") {
@@ -62,6 +67,7 @@ export async function collectOutput(
         finishReason: ev.finishReason,
         ...(ev.stopSequence === undefined ? {} : { stopSequence: ev.stopSequence }),
         ...(ev.costMicroUsd === undefined ? {} : { costMicroUsd: ev.costMicroUsd }),
+        ...(servedBy === undefined ? {} : { servedBy }),
       };
     }
   }

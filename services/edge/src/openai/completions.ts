@@ -19,7 +19,7 @@ export async function completions(ctx: EdgeContext, req: EdgeRequest): Promise<v
   } else {
     const output = await collectOutput(events);
     sendJson(req.res, 200, textCompletionBody(meta, output), {
-      ...headers,
+      ...servedHeaders(output.servedBy ?? served, req.requestId),
       "x-timing": req.timing.header(),
     });
   }

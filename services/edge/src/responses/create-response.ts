@@ -19,7 +19,7 @@ export async function createResponse(ctx: EdgeContext, req: EdgeRequest): Promis
   } else {
     const output = await collectOutput(events);
     sendJson(req.res, 200, completedResponse(meta, body, output), {
-      ...headers,
+      ...servedHeaders(output.servedBy ?? served, req.requestId),
       "x-timing": req.timing.header(),
     });
   }
