@@ -1,4 +1,5 @@
-// Writes a tiny random Llama model (config, f16 safetensors, BPE tokenizer, chat template).
+// Writes a tiny random Llama model (config, f16 safetensors, BPE tokenizer, chat template); with
+// `qkNorm` in the shape, a Qwen3-dense one instead (model_type qwen3, q_norm / k_norm weights).
 // Deterministic and idempotent: files whose bytes already match are left alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,6 +29,24 @@ export const DEFAULT_SHAPE: Omit<TinyShape, "vocab"> = {
   intermediate: 256,
 };
 
+/**
+ * The Qwen3-dense variant: head_dim (48) differs from hidden / heads (32), and q_norm / k_norm
+ * are present. Made on demand by the tests (qwen3TestModelDir), not by the default CLI run.
+ */
+export const QWEN3_SHAPE: Omit<TinyShape, "vocab"> = {
+  hidden: 128,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 256,
+  headDim: 48,
+  qkNorm: true,
+};
+
+export function qwen3TestModelDir(outRoot: string = OUT_ROOT): string {
+  return generateTestModel(join(outRoot, "tiny-qwen3"), QWEN3_SHAPE);
+}
+
 /** Generates the model into outDir; returns the directory. */
 export function generateTestModel(
   outDir: string = DEFAULT_OUT_DIR,
@@ -37,17 +56,18 @@ export function generateTestModel(
   // Padded past the tokenizer like real checkpoints, so unused rows exist.
   const shape: TinyShape = { ...base, vocab: Math.ceil(tok.size / 64) * 64 };
   const eosId = tok.size - 1;
+  const qwen3 = shape.qkNorm === true;
   const config = {
-    architectures: ["LlamaForCausalLM"],
-    model_type: "llama",
+    architectures: [qwen3 ? "Qwen3ForCausalLM" : "LlamaForCausalLM"],
+    model_type: qwen3 ? "qwen3" : "llama",
     hidden_size: shape.hidden,
     num_hidden_layers: shape.layers,
     num_attention_heads: shape.heads,
     num_key_value_heads: shape.kvHeads,
-    head_dim: shape.hidden / shape.heads,
+    head_dim: shape.headDim ?? shape.hidden / shape.heads,
     intermediate_size: shape.intermediate,
     rms_norm_eps: 1e-5,
-    rope_theta: 10000,
+    rope_theta: qwen3 ? 1000000 : 10000,
     vocab_size: shape.vocab,
     tie_word_embeddings: false,
     max_position_embeddings: 2048,

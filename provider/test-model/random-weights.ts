@@ -9,6 +9,10 @@ export interface TinyShape {
   kvHeads: number;
   intermediate: number;
   vocab: number;
+  /** Defaults to hidden / heads. */
+  headDim?: number;
+  /** qwen3: adds q_norm / k_norm weights [headDim] to every attention block. */
+  qkNorm?: boolean;
 }
 
 export function randomWeights(s: TinyShape, seed: number): Map<string, Tensor> {
@@ -23,7 +27,7 @@ export function randomWeights(s: TinyShape, seed: number): Map<string, Tensor> {
     for (let i = 0; i < data.length; i++) data[i] = mean + std * normal();
     out.set(name, { shape, data });
   };
-  const headDim = s.hidden / s.heads;
+  const headDim = s.headDim ?? s.hidden / s.heads;
   add("model.embed_tokens.weight", [s.vocab, s.hidden], 1);
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}`;
@@ -34,6 +38,10 @@ export function randomWeights(s: TinyShape, seed: number): Map<string, Tensor> {
     add(`${p}.self_attn.k_proj.weight`, [s.kvHeads * headDim, s.hidden], 2 / Math.sqrt(s.hidden));
     add(`${p}.self_attn.v_proj.weight`, [s.kvHeads * headDim, s.hidden], 1 / Math.sqrt(s.hidden));
     add(`${p}.self_attn.o_proj.weight`, [s.hidden, s.heads * headDim], 1 / Math.sqrt(s.hidden));
+    if (s.qkNorm) {
+      add(`${p}.self_attn.q_norm.weight`, [headDim], 0.2, 1);
+      add(`${p}.self_attn.k_norm.weight`, [headDim], 0.2, 1);
+    }
     add(`${p}.mlp.gate_proj.weight`, [s.intermediate, s.hidden], 1 / Math.sqrt(s.hidden));
     add(`${p}.mlp.up_proj.weight`, [s.intermediate, s.hidden], 1 / Math.sqrt(s.hidden));
     add(`${p}.mlp.down_proj.weight`, [s.hidden, s.intermediate], 1 / Math.sqrt(s.intermediate));

@@ -1,5 +1,6 @@
 // An independent plain-Float32Array Llama forward pass (no MLX), for checking the engine's logits.
-// Prefill only: recomputes every position, so it is slow but obviously correct.
+// Prefill only: recomputes every position, so it is slow but obviously correct. For qwen3 (cfg.qkNorm)
+// each query / key head is RMS-normalized with q_norm / k_norm before RoPE.
 import type { LlamaConfig } from "../src/engine/model-config.js";
 import type { Tensor } from "./safetensors.js";
 
@@ -30,6 +31,13 @@ function rmsNorm(x: Float32Array, w: Float32Array, eps: number): Float32Array {
   return x.map((v, i) => v * inv * (w[i] ?? 0));
 }
 
+/** RMSNorm of each head (dim values) of v in place, with one weight [dim] shared by the heads. */
+function headNorm(v: Float32Array, heads: number, dim: number, w: Float32Array, eps: number): void {
+  for (let h = 0; h < heads; h++) {
+    v.set(rmsNorm(v.subarray(h * dim, (h + 1) * dim), w, eps), h * dim);
+  }
+}
+
 /** HF-style RoPE: rotate the two halves of each head. */
 function rope(v: Float32Array, heads: number, dim: number, pos: number, theta: number): void {
   const half = dim / 2;
@@ -53,11 +61,13 @@ export function referenceLogits(w: W, cfg: LlamaConfig, ids: number[]): Float32A
     const normed = xs.map((x) => rmsNorm(x, mat(w, `${p}.input_layernorm.weight`).data, eps));
     const qs = normed.map((x, pos) => {
       const q = matvec(mat(w, `${p}.self_attn.q_proj.weight`), x);
+      if (cfg.qkNorm) headNorm(q, numHeads, D, mat(w, `${p}.self_attn.q_norm.weight`).data, eps);
       rope(q, numHeads, D, pos, ropeTheta);
       return q;
     });
     const ks = normed.map((x, pos) => {
       const k = matvec(mat(w, `${p}.self_attn.k_proj.weight`), x);
+      if (cfg.qkNorm) headNorm(k, numKvHeads, D, mat(w, `${p}.self_attn.k_norm.weight`).data, eps);
       rope(k, numKvHeads, D, pos, ropeTheta);
       return k;
     });

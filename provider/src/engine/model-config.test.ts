@@ -37,6 +37,16 @@ describe("parseLlamaConfig", () => {
     expect(c.quantization).to.deep.equal({ groupSize: 64, bits: 4 });
   });
 
+  it("reads qwen3: no bias by default, explicit head_dim, q/k norm", () => {
+    const c = parseLlamaConfig({ ...base, model_type: "qwen3", head_dim: 24 });
+    expect(c).to.include({ modelType: "qwen3", headDim: 24, attentionBias: false, qkNorm: true });
+    expect(parseLlamaConfig({ ...base, model_type: "qwen3", attention_bias: true })).to.include({
+      attentionBias: true,
+      headDim: 16,
+    });
+    expect(parseLlamaConfig(base).qkNorm).to.equal(false);
+  });
+
   it("refuses other architectures as unsupported_model", () => {
     expect(() => parseLlamaConfig({ ...base, model_type: "gpt2" }))
       .to.throw(EngineError)

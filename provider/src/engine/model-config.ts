@@ -1,4 +1,5 @@
-// Parses a Hugging Face config.json of a Llama-architecture model (llama, qwen2, mistral).
+// Parses a Hugging Face config.json of a Llama-architecture model (llama, qwen2, mistral, and
+// qwen3 dense: no q/k/v bias by default, explicit head_dim, RMSNorm on each query / key head).
 import { EngineError } from "./errors.js";
 
 export interface QuantizationConfig {
@@ -7,7 +8,7 @@ export interface QuantizationConfig {
 }
 
 export interface LlamaConfig {
-  modelType: "llama" | "qwen2" | "mistral";
+  modelType: "llama" | "qwen2" | "mistral" | "qwen3";
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
@@ -22,6 +23,8 @@ export interface LlamaConfig {
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
   attentionBias: boolean;
+  /** qwen3: q_norm / k_norm (RMSNorm over head_dim) on each query / key head before RoPE. */
+  qkNorm: boolean;
   eosTokenIds: number[];
   bosTokenId: number | undefined;
   quantization: QuantizationConfig | undefined;
@@ -54,7 +57,12 @@ function ropeScale(v: unknown): number {
 
 export function parseLlamaConfig(json: Json): LlamaConfig {
   const modelType = json["model_type"];
-  if (modelType !== "llama" && modelType !== "qwen2" && modelType !== "mistral") {
+  if (
+    modelType !== "llama" &&
+    modelType !== "qwen2" &&
+    modelType !== "mistral" &&
+    modelType !== "qwen3"
+  ) {
     throw new EngineError("unsupported_model", `model_type ${String(modelType)}`);
   }
   const hiddenSize = num(json, "hidden_size");
@@ -76,6 +84,7 @@ export function parseLlamaConfig(json: Json): LlamaConfig {
     maxPositionEmbeddings: num(json, "max_position_embeddings", 4096),
     attentionBias:
       typeof json["attention_bias"] === "boolean" ? json["attention_bias"] : modelType === "qwen2",
+    qkNorm: modelType === "qwen3",
     eosTokenIds: idList(json["eos_token_id"]),
     bosTokenId: idList(json["bos_token_id"])[0],
     quantization: q ? { groupSize: num(q, "group_size"), bits: num(q, "bits") } : undefined,

@@ -1,10 +1,11 @@
-// Grouped-query self-attention with RoPE. Projections run batched; the attention itself runs
-// per sequence because each sequence has its own cache length (continuous batching).
+// Grouped-query self-attention with RoPE (qwen3: RMSNorm on each query / key head first).
+// Projections run batched; the attention itself runs per sequence because each sequence has its
+// own cache length (continuous batching).
 import type { KvCache } from "../kv-cache.js";
 import type { WeightMap } from "../load-weights.js";
 import { mx, type MxArray } from "../mlx.js";
 import type { LlamaConfig } from "../model-config.js";
-import { type Linear, loadLinear } from "./linear.js";
+import { type Linear, loadLinear, requireWeight } from "./linear.js";
 
 export class Attention {
   readonly #q: Linear;
@@ -13,6 +14,8 @@ export class Attention {
   readonly #o: Linear;
   readonly #cfg: LlamaConfig;
   readonly #scale: number;
+  /** qwen3: per-head RMSNorm weights [headDim] for queries and keys. */
+  readonly #qkNorm: { q: MxArray; k: MxArray } | undefined;
 
   constructor(weights: WeightMap, prefix: string, cfg: LlamaConfig) {
     const q = cfg.quantization;
@@ -22,6 +25,12 @@ export class Attention {
     this.#o = loadLinear(weights, `${prefix}.o_proj`, q);
     this.#cfg = cfg;
     this.#scale = 1 / Math.sqrt(cfg.headDim);
+    this.#qkNorm = cfg.qkNorm
+      ? {
+          q: requireWeight(weights, `${prefix}.q_norm.weight`),
+          k: requireWeight(weights, `${prefix}.k_norm.weight`),
+        }
+      : undefined;
   }
 
   /**
@@ -33,8 +42,14 @@ export class Attention {
     const { numHeads, numKvHeads, headDim, ropeTheta, ropeScale } = this.#cfg;
     const heads = (y: MxArray, n: number): MxArray =>
       y.reshape(batch, len, n, headDim).transpose(0, 2, 1, 3);
-    const q = heads(this.#q.apply(x), numHeads);
-    const k = heads(this.#k.apply(x), numKvHeads);
+    let q = heads(this.#q.apply(x), numHeads);
+    let k = heads(this.#k.apply(x), numKvHeads);
+    const norm = this.#qkNorm;
+    if (norm) {
+      // Over the last axis (head_dim), before RoPE.
+      q = mx.fast.rmsNorm(q, norm.q, this.#cfg.rmsNormEps);
+      k = mx.fast.rmsNorm(k, norm.k, this.#cfg.rmsNormEps);
+    }
     const v = heads(this.#v.apply(x), numKvHeads);
     const qs = batch === 1 ? [q] : mx.split(q, batch, 0);
     const ks = batch === 1 ? [k] : mx.split(k, batch, 0);

@@ -1,4 +1,4 @@
-// The Llama decoder (also qwen2 / mistral): embeddings, N blocks, final norm, lm_head.
+// The Llama decoder (also qwen2 / mistral / qwen3 dense): embeddings, N blocks, final norm, lm_head.
 import type { KvCache } from "../kv-cache.js";
 import type { WeightMap } from "../load-weights.js";
 import { mx, type MxArray } from "../mlx.js";
