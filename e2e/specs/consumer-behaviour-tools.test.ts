@@ -1,13 +1,7 @@
 import { expect } from "chai";
 import OpenAI from "openai";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
-import {
-  startCoordinator,
-  startProvider,
-  waitForModel,
-  type RunningCoordinator,
-  type RunningProvider,
-} from "../testbed/testbed.js";
+import { useLocalNetwork } from "../testbed/local-network.js";
 
 const weatherTool = {
   type: "function" as const,
@@ -21,31 +15,13 @@ const forced = { type: "function" as const, function: { name: "get_weather" } };
 
 describe("tool calls through the official openai client (forced by tool_choice)", function () {
   this.timeout(120_000);
-  let coordinator: RunningCoordinator | undefined;
-  let provider: RunningProvider | undefined;
-  let client: OpenAI;
-
-  before(async () => {
-    coordinator = await startCoordinator();
-    provider = await startProvider(coordinator.url);
-    await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
-    client = new OpenAI({
-      baseURL: `${coordinator.url}/v1`,
-      apiKey: coordinator.apiKey,
-      maxRetries: 0,
-    });
-  });
-
-  after(async () => {
-    await provider?.stop();
-    await coordinator?.stop();
-  });
+  const net = useLocalNetwork();
 
   it("round trip: forced call → tool_calls with JSON arguments → tool result → normal answer", async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [
       { role: "user", content: "What is the weather in Oslo?" },
     ];
-    const first = await client.chat.completions.create({
+    const first = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages,
       tools: [weatherTool],
@@ -69,7 +45,7 @@ describe("tool calls through the official openai client (forced by tool_choice)"
       tool_call_id: call.id,
       content: '{"temperature_c": 4, "sky": "overcast"}',
     });
-    const second = await client.chat.completions.create({
+    const second = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages,
       tools: [weatherTool],
@@ -82,7 +58,7 @@ describe("tool calls through the official openai client (forced by tool_choice)"
   });
 
   it("streams the call as tool_calls deltas with an index and ends with finish_reason tool_calls", async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages: [{ role: "user", content: "Weather in Rome?" }],
       tools: [weatherTool],
@@ -109,7 +85,7 @@ describe("tool calls through the official openai client (forced by tool_choice)"
   });
 
   it("response_format json_object answers with one JSON object", async () => {
-    const res = await client.chat.completions.create({
+    const res = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages: [{ role: "user", content: "Describe Oslo as JSON." }],
       response_format: { type: "json_object" },
@@ -121,7 +97,7 @@ describe("tool calls through the official openai client (forced by tool_choice)"
   });
 
   it("refuses a tool_choice naming a function that is not offered", async () => {
-    const err = await client.chat.completions
+    const err = await net.client.chat.completions
       .create({
         model: TEST_MODEL_ID,
         messages: [{ role: "user", content: "x" }],

@@ -1,40 +1,16 @@
 import { expect } from "chai";
 import OpenAI from "openai";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
-import {
-  startCoordinator,
-  startProvider,
-  waitForModel,
-  type RunningCoordinator,
-  type RunningProvider,
-} from "../testbed/testbed.js";
+import { useLocalNetwork } from "../testbed/local-network.js";
 
 describe("the first real request: OpenAI client → coordinator → provider (MLX) → SSE", function () {
   this.timeout(120_000);
-  let coordinator: RunningCoordinator | undefined;
-  let provider: RunningProvider | undefined;
-  let client: OpenAI;
-
-  before(async () => {
-    coordinator = await startCoordinator();
-    provider = await startProvider(coordinator.url);
-    await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
-    client = new OpenAI({
-      baseURL: `${coordinator.url}/v1`,
-      apiKey: coordinator.apiKey,
-      maxRetries: 0,
-    });
-  });
-
-  after(async () => {
-    await provider?.stop();
-    await coordinator?.stop();
-  });
+  const net = useLocalNetwork();
 
   const messages = [{ role: "user" as const, content: "Tell me a story about the sea." }];
 
   it("answers a non-streaming chat completion with model-generated text and usage", async () => {
-    const res = await client.chat.completions.create({
+    const res = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages,
       max_tokens: 12,
@@ -54,13 +30,13 @@ describe("the first real request: OpenAI client → coordinator → provider (ML
   });
 
   it("streams the same greedy text over SSE, with usage in the last chunk", async () => {
-    const plain = await client.chat.completions.create({
+    const plain = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages,
       max_tokens: 12,
       temperature: 0,
     });
-    const stream = await client.chat.completions.create({
+    const stream = await net.client.chat.completions.create({
       model: TEST_MODEL_ID,
       messages,
       max_tokens: 12,
@@ -86,7 +62,7 @@ describe("the first real request: OpenAI client → coordinator → provider (ML
 
   it("refuses a wrong API key with 401", async () => {
     const bad = new OpenAI({
-      baseURL: `${coordinator?.url}/v1`,
+      baseURL: `${net.coordinator.url}/v1`,
       apiKey: "db-wrongwrongwrongwrongwrongwrongwr",
       maxRetries: 0,
     });
@@ -98,7 +74,7 @@ describe("the first real request: OpenAI client → coordinator → provider (ML
   });
 
   it("answers an unknown model with 404 and an OpenAI error body", async () => {
-    const err = await client.chat.completions
+    const err = await net.client.chat.completions
       .create({ model: "no-such-model", messages })
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(OpenAI.NotFoundError);
@@ -112,10 +88,10 @@ describe("the first real request: OpenAI client → coordinator → provider (ML
   });
 
   it("answers a malformed JSON body with 400", async () => {
-    const res = await fetch(`${coordinator?.url}/v1/chat/completions`, {
+    const res = await fetch(`${net.coordinator.url}/v1/chat/completions`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${coordinator?.apiKey}`,
+        authorization: `Bearer ${net.coordinator.apiKey}`,
         "content-type": "application/json",
       },
       body: '{"model": "tiny-llama", "messages": [',
@@ -127,7 +103,7 @@ describe("the first real request: OpenAI client → coordinator → provider (ML
   });
 
   it("lists the test model as available", async () => {
-    const models = await client.models.list();
+    const models = await net.client.models.list();
     expect(models.data.map((m) => m.id)).to.include(TEST_MODEL_ID);
   });
 });
