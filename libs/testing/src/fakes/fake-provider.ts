@@ -109,6 +109,18 @@ export class FakeProvider {
     }
   }
 
+  /**
+   * Stops reading the socket (it stays open and this side can still send, e.g. heartbeats): the
+   * kernel buffers fill and the coordinator's writes stall, as with a wedged provider process.
+   */
+  pauseReading(): void {
+    this.socket?.pause();
+  }
+
+  resumeReading(): void {
+    this.socket?.resume();
+  }
+
   /** Drops the connection abruptly, as a crashed provider would. */
   kill(): void {
     this.socket?.terminate();
