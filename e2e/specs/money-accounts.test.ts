@@ -246,10 +246,12 @@ describe("money and accounts over HTTP (two coordinators, one Postgres, fake Str
       budget_period: "day",
     });
     const key = String(budgeted.json.key);
-    await chat(a, key);
-    const error = await failure(chat(b, key));
-    expect(error.status).to.equal(402);
-    expect(error.code).to.equal("budget_exceeded");
+    // A request's worst case (prompt estimate + max_tokens) must fit: 1 micro-USD never does.
+    for (const base of [a, b]) {
+      const error = await failure(chat(base, key));
+      expect(error.status).to.equal(402);
+      expect(error.code).to.equal("budget_exceeded");
+    }
   });
 
   it("lists and revokes keys; a revoked key gets 401 on every coordinator", async () => {

@@ -24,6 +24,12 @@ export {
   type KeyLimits,
 } from "./key-limits.js";
 export {
+  reserveKeyBudget,
+  settleKeyReservation,
+  releaseKeyReservation,
+  type WorstCase,
+} from "./key-limits-reservations.js";
+export {
   createSessionVerifier,
   type JwtSessionOptions,
   type SessionVerifier,

@@ -1,5 +1,6 @@
 // Per-key RPM, TPM and spend budget, enforced in Postgres so every coordinator replica sees the
 // same counters: one-minute fixed windows claimed with INSERT … ON CONFLICT DO UPDATE … RETURNING.
+// In-flight worst cases are reserved in key-limits-reservations.ts.
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 
@@ -31,13 +32,17 @@ const limitsRow = z.object({
   spent_micro_usd: z.bigint(),
   window_requests: z.number(),
   window_tokens: z.bigint(),
+  reserved_tokens: z.bigint(),
+  reserved_micro_usd: z.bigint(),
   seconds_left: z.number(),
 });
 const claimedRow = z.object({ requests: z.number() });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Admits one request for the key or says why not. The request is counted only when admitted;
+ * Admits one request for the key or says why not (the early check, before the body is parsed:
+ * RPM, and TPM/budget already used up by finished plus in-flight requests; the request's own
+ * worst case is checked by `reserveKeyBudget` once it is known). The request is counted only when admitted;
  * the check and the count are one statement, so concurrent replicas cannot both take the last
  * slot. Keys that are not API keys (JWT sessions) have no limits.
  */
@@ -48,21 +53,26 @@ export async function admitKeyRequest(connection: DbConnection, keyId: string): 
       coalesce(s.spent_micro_usd, 0)::int8 AS spent_micro_usd,
       coalesce(w.requests, 0)::int4 AS window_requests,
       coalesce(w.tokens, 0)::int8 AS window_tokens,
+      coalesce(r.tokens, 0)::int8 AS reserved_tokens,
+      coalesce(r.micro_usd, 0)::int8 AS reserved_micro_usd,
       ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int4 AS seconds_left
     FROM api_keys k
     LEFT JOIN api_key_spend s ON s.key_id = k.id AND s.period_start = date_trunc(k.budget_period, now())
     LEFT JOIN api_key_rate_windows w ON w.key_id = k.id AND w.window_start = date_trunc('minute', now())
+    LEFT JOIN LATERAL (SELECT sum(tokens) AS tokens, sum(micro_usd) AS micro_usd
+      FROM api_key_reservations WHERE key_id = k.id) r ON true
     WHERE k.id = ${keyId}`);
   if (state === null) return { kind: "admitted" };
   const retryAfterSeconds = Math.max(1, state.seconds_left);
-  if (state.budget_micro_usd !== null && state.spent_micro_usd >= state.budget_micro_usd) {
+  const committedMicroUsd = state.spent_micro_usd + state.reserved_micro_usd;
+  if (state.budget_micro_usd !== null && committedMicroUsd >= state.budget_micro_usd) {
     return {
       kind: "budget_exceeded",
-      spentMicroUsd: state.spent_micro_usd,
+      spentMicroUsd: committedMicroUsd,
       budgetMicroUsd: state.budget_micro_usd,
     };
   }
-  if (state.tpm_limit !== null && state.window_tokens >= state.tpm_limit) {
+  if (state.tpm_limit !== null && state.window_tokens + state.reserved_tokens >= state.tpm_limit) {
     return { kind: "rate_limited", limit: "tpm", retryAfterSeconds };
   }
   if (state.rpm_limit === null) return { kind: "admitted" };

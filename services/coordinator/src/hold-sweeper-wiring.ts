@@ -1,3 +1,4 @@
+import { releaseKeyReservation } from "@darkbloom/auth";
 import type { DatabasePool } from "@darkbloom/db";
 import { HoldSweeper } from "@darkbloom/ledger";
 import { Counter, type Logger, type Registry } from "@darkbloom/telemetry";
@@ -26,6 +27,8 @@ export async function startHoldSweeper(
     olderThanMs: settings.holdSweepAfterMs,
     intervalMs: settings.holdSweepIntervalMs,
     maxPerSweep: 1_000,
+    // A swept request never settles: its per-key worst-case reservation goes with the hold.
+    onHoldSwept: releaseKeyReservation,
     onSwept: (count) => {
       swept.inc(count);
       log.warn("stuck holds released", { count });

@@ -10,6 +10,11 @@ export type SweepOptions = {
   readonly olderThanMs: number;
   /** At most this many holds per sweep; the next sweep takes the rest. */
   readonly maxPerSweep: number;
+  /**
+   * Runs in the sweep's transaction for each swept hold, e.g. to drop the per-key worst-case
+   * reservation of a request that will never settle.
+   */
+  readonly onHoldSwept?: (tx: DbConnection, requestId: string) => Promise<void>;
 };
 
 const requestIdRow = z.object({ request_id: z.string() });
@@ -56,6 +61,7 @@ export async function sweepStuckHolds(pool: DatabasePool, options: SweepOptions)
         completionTokens: 0,
         swept: true,
       });
+      await options.onHoldSwept?.(tx, requestId);
       return "swept";
     });
     if (outcome === "none") break;

@@ -1,8 +1,16 @@
-// Per-key limits around an inference request: admit before (429 RPM/TPM with Retry-After, 402
-// budget); the request then runs with a ledger client that, right after the settlement (before the
-// response ends), adds the settled tokens and cost to the key's counters.
+// Per-key limits around an inference request: admit before the body is parsed (429 RPM/TPM with
+// Retry-After, 402 budget); the request then runs with a ledger client that reserves its worst
+// case against the key's TPM and budget right before the hold (counting the key's other
+// in-flight worst cases) and, right after the settlement (before the response ends), replaces
+// the reservation with the settled tokens and cost.
 import type { Client } from "@connectrpc/connect";
-import { admitKeyRequest, recordKeyUsage } from "@darkbloom/auth";
+import {
+  admitKeyRequest,
+  releaseKeyReservation,
+  reserveKeyBudget,
+  settleKeyReservation,
+  type Admission,
+} from "@darkbloom/auth";
 import type { LedgerService } from "@darkbloom/proto";
 import { EdgeError } from "../errors/edge-error.js";
 import type { EdgeDeps, Principal } from "../edge-context.js";
@@ -12,10 +20,14 @@ import type { AccountDeps } from "./account-deps.js";
 export async function admitInference(deps: EdgeDeps, principal: Principal): Promise<EdgeDeps> {
   const account = deps.account;
   if (account === undefined) return deps;
-  const admission = await admitKeyRequest(account.pool, principal.keyId);
+  refuseUnlessAdmitted(await admitKeyRequest(account.pool, principal.keyId));
+  return { ...deps, ledger: reservingLedger(deps, account, principal.keyId) };
+}
+
+function refuseUnlessAdmitted(admission: Admission): void {
   switch (admission.kind) {
     case "admitted":
-      return { ...deps, ledger: countingLedger(deps, account, principal.keyId) };
+      return;
     case "rate_limited":
       throw new EdgeError(
         429,
@@ -30,12 +42,12 @@ export async function admitInference(deps: EdgeDeps, principal: Principal): Prom
         402,
         "insufficient_quota",
         "budget_exceeded",
-        "This API key has used its spend budget for the current period.",
+        "This API key's spend budget for the current period cannot cover this request's maximum cost (finished and in-flight requests count). Lower max_tokens or wait for requests to finish.",
       );
   }
 }
 
-function countingLedger(
+function reservingLedger(
   deps: EdgeDeps,
   account: AccountDeps,
   keyId: string,
@@ -43,11 +55,36 @@ function countingLedger(
   const ledger = deps.ledger;
   return {
     ...ledger,
+    hold: async (request, options) => {
+      const requestId = request.requestId ?? "";
+      // The same worst case the ledger holds: ceil((prompt × in + completion × out) / 1e6).
+      const price = await ledger.getPrice({ model: request.model }, options);
+      const promptTokens = BigInt(request.maxPromptTokens ?? 0);
+      const completionTokens = BigInt(request.maxCompletionTokens ?? 0);
+      const scaled =
+        promptTokens * price.inputMicroUsdPerMillion +
+        completionTokens * price.outputMicroUsdPerMillion;
+      refuseUnlessAdmitted(
+        await reserveKeyBudget(account.pool, keyId, requestId, {
+          tokens: promptTokens + completionTokens,
+          costMicroUsd: (scaled + 999_999n) / 1_000_000n,
+        }),
+      );
+      try {
+        return await ledger.hold(request, options);
+      } catch (err) {
+        await releaseKeyReservation(account.pool, requestId).catch((cause: unknown) => {
+          deps.log.error("releasing a key reservation failed", { keyId, error: String(cause) });
+        });
+        throw err;
+      }
+    },
     settle: async (request, options) => {
+      const requestId = request.requestId ?? "";
       const settled = await ledger.settle(request, options);
       const tokens =
         BigInt(request.usage?.promptTokens ?? 0) + BigInt(request.usage?.completionTokens ?? 0);
-      await recordKeyUsage(account.pool, keyId, {
+      await settleKeyReservation(account.pool, keyId, requestId, {
         tokens,
         costMicroUsd: settled.chargedMicroUsd,
       }).catch((err: unknown) => {
