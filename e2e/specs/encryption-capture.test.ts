@@ -5,6 +5,7 @@ import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
   startCoordinator,
   startProvider,
+  waitForAttestedKey,
   waitForModel,
   type RunningCoordinator,
   type RunningProvider,
@@ -27,6 +28,8 @@ describe("encryption: nothing the coordinator process sees contains the plaintex
     providerLink = await RecordingProxy.start(coordinator.url);
     provider = await startProvider(providerLink.url);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
+    // Sealed mode seals only to attested keys: wait for the provider's first good challenge answer.
+    await waitForAttestedKey(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
   });
 
   after(async () => {

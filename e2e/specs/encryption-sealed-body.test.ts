@@ -4,6 +4,7 @@ import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
   startCoordinator,
   startProvider,
+  waitForAttestedKey,
   waitForModel,
   type RunningCoordinator,
   type RunningProvider,
@@ -36,6 +37,7 @@ describe("encryption: request bodies sealed to the coordinator's key (compat mod
     });
     provider = await startProvider(coordinator.url);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
+    await waitForAttestedKey(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
     sdk = new DarkbloomClient({ baseURL: url("/v1"), apiKey: coordinator.apiKey });
   });
 

@@ -5,7 +5,12 @@ import { FakeProvider, type FakeReply } from "@darkbloom/testing";
 import { expect } from "chai";
 import OpenAI from "openai";
 import { ledgerAdminClient } from "../testbed/admin-client.js";
-import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
+import {
+  startCoordinator,
+  waitForAttestedKey,
+  waitForModel,
+  type RunningCoordinator,
+} from "../testbed/testbed.js";
 
 const MODEL = "fake-tamper";
 const PIECES = ["alpha ", "beta "];
@@ -66,6 +71,7 @@ describe("encryption: tampered chunks from a provider and replayed sealed submis
     });
     await fake.connect();
     await waitForModel(coordinator.url, coordinator.apiKey, MODEL);
+    await waitForAttestedKey(coordinator.url, coordinator.apiKey, MODEL);
     // The account to watch in the ledger (providers only ever see a pseudonym of it).
     const res = await fetch(`${coordinator.url}/v1/me`, {
       headers: { authorization: `Bearer ${coordinator.apiKey}` },

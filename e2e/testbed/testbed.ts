@@ -122,3 +122,22 @@ export async function waitForModel(
   }
   throw new Error(`model ${model} did not come online within ${timeoutMs} ms`);
 }
+
+/** Polls the sealed-mode key list until a provider of the model is attested and routable. */
+export async function waitForAttestedKey(
+  url: string,
+  apiKey: string,
+  model: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const res = await fetch(`${url}/v1/sealed/provider-keys?model=${encodeURIComponent(model)}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    const body = (await res.json()) as { data?: unknown[] };
+    if (res.ok && (body.data?.length ?? 0) > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no attested key for ${model} within ${timeoutMs} ms`);
+}

@@ -81,7 +81,8 @@ export class FakeProvider {
         encryptionPublicKey: this.keys.publicKey,
       },
     });
-    const ack = await this.waitFor("registerAck");
+    // Generous: on a loaded 2-core CI machine registration can take seconds.
+    const ack = await this.waitFor("registerAck", 30_000);
     this.providerId = ack.kind.case === "registerAck" ? ack.kind.value.providerId : "";
     return this.providerId;
   }
@@ -90,8 +91,10 @@ export class FakeProvider {
     this.sendRaw(encodeFrame(create(ProviderFrameSchema, { kind })));
   }
 
+  /** Sends when the socket is open; frames offered before it opens or after it closed are dropped. */
   sendRaw(bytes: Uint8Array | string): void {
-    this.socket?.send(bytes, { binary: typeof bytes !== "string" });
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    this.socket.send(bytes, { binary: typeof bytes !== "string" });
   }
 
   /** Resolves with the first received frame of that kind (already received or arriving later). */
