@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { EdgeError } from "./errors/edge-error.js";
 import { toEdgeError } from "./errors/from-connect.js";
 import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
-import { apiKeyFrom } from "./http/bearer.js";
+import { authenticateRequest } from "./http/authenticate-request.js";
 import { parseJsonObject, readBody } from "./http/read-body.js";
 import { generationId, requestIdFrom } from "./http/request-id.js";
 import { sendError, sendJson } from "./http/respond.js";
@@ -109,22 +109,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         { allow: route.method },
       );
     }
-    const apiKey = apiKeyFrom(req.headers);
-    if (!apiKey)
-      throw new EdgeError(
-        401,
-        "authentication_error",
-        "missing_api_key",
-        "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
-      );
-    const principal = await deps.authenticate(apiKey);
-    if (!principal)
-      throw new EdgeError(
-        401,
-        "authentication_error",
-        "invalid_api_key",
-        "Incorrect API key provided.",
-      );
+    const principal = await authenticateRequest(deps, req.headers);
     timing.mark("auth");
     const routeDeps =
       route.method === "POST" && route.path !== "/v1/sealed/reserve"

@@ -3,7 +3,7 @@ import type { Logger } from "@darkbloom/telemetry";
 import { EdgeError } from "../errors/edge-error.js";
 import { toEdgeError } from "../errors/from-connect.js";
 import type { EdgeDeps, Principal } from "../edge-context.js";
-import { apiKeyFrom } from "../http/bearer.js";
+import { authenticateRequest } from "../http/authenticate-request.js";
 import { readBody } from "../http/read-body.js";
 import { sendError } from "../http/respond.js";
 import type { AccountDeps } from "./account-deps.js";
@@ -70,23 +70,7 @@ async function authorize(
   access: Access,
 ): Promise<Principal | null> {
   if (access === "public") return null;
-  const token = apiKeyFrom(req.headers);
-  if (!token) {
-    throw new EdgeError(
-      401,
-      "authentication_error",
-      "missing_api_key",
-      "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
-    );
-  }
-  const principal = await deps.authenticate(token);
-  if (!principal)
-    throw new EdgeError(
-      401,
-      "authentication_error",
-      "invalid_api_key",
-      "Incorrect API key provided.",
-    );
+  const principal = await authenticateRequest(deps, req.headers);
   if (access === "admin" && principal.role !== "admin") {
     throw new EdgeError(
       403,
