@@ -32,7 +32,10 @@ describe("routing with a real provider: admission by token budget, 429 + Retry-A
 
   before(async () => {
     // A queue bound of 0: a request that does not fit the KV budget is refused at once.
-    coordinator = await startCoordinator({ DARKBLOOM_QUEUE_MAX_DEPTH: "0" });
+    coordinator = await startCoordinator({
+      DARKBLOOM_QUEUE_MAX_DEPTH: "0",
+      DARKBLOOM_HEARTBEAT_INTERVAL_MS: "250",
+    });
     provider = await startProvider(coordinator.url);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
     client = new OpenAI({

@@ -116,7 +116,6 @@ export class InferenceRunner {
       const engine = this.deps.engines.get(model);
       if (!engine) return await fail(404, `model ${model} is not loaded on this provider`);
 
-      await this.deps.send(frame({ case: "inferenceAccepted", value: { requestId } }));
       let sequence = 0;
       let delivered = 0;
       let pending: Promise<void> = Promise.resolve();
@@ -153,9 +152,21 @@ export class InferenceRunner {
         pending.catch(() => undefined);
       };
       try {
-        const result = await engine.generate(
+        // Sent once the engine has queued the sequence, so every heartbeat the coordinator
+        // receives after this frame counts the request in its slot figures (admission relies on
+        // that), and before the first chunk, which generate() may already emit while queuing.
+        let accepted = false;
+        const accept = (): void => {
+          if (accepted) return;
+          accepted = true;
+          this.deps
+            .send(frame({ case: "inferenceAccepted", value: { requestId } }))
+            .catch(() => undefined);
+        };
+        const generation = engine.generate(
           body,
           (delta) => {
+            accept();
             delivered += delta.tokenCount;
             promptTokens = delta.promptTokens ?? promptTokens;
             const piece = toolCalls?.push(delta.text) ?? { text: delta.text, toolCalls: [] };
@@ -163,6 +174,8 @@ export class InferenceRunner {
           },
           signal,
         );
+        accept();
+        const result = await generation;
         const tail = toolCalls?.end();
         if (tail?.text) emit(tail, 0);
         // Which stop string ended generation travels sealed, in a last text-less chunk.

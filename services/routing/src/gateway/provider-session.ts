@@ -49,7 +49,12 @@ interface InFlight {
   model: string;
   /** Prompt estimate + max tokens: what the request may occupy in the KV cache. */
   tokens: number;
-  dispatchedAt: number;
+  /**
+   * Whether the engine's slot figures include this request: set by the first heartbeat that
+   * arrives after the provider's InferenceAccepted, which it sends once the engine has queued it.
+   */
+  reflected: boolean;
+  accepted: boolean;
 }
 
 /** One connected provider: its socket, writer, registration, heartbeat and in-flight requests. */
@@ -151,14 +156,15 @@ export class ProviderSession {
   }
 
   /**
-   * Requests of a model dispatched after the last heartbeat, which its slot figures cannot
-   * include yet: the scheduler counts them on top of the engine's report.
+   * Requests of a model the last heartbeat's slot figures do not include yet: the scheduler counts
+   * them on top of the engine's report. A heartbeat counts a request only when it arrived after the
+   * provider accepted it; one merely received after the dispatch may have been taken before.
    */
   unseenFor(model: string): { requests: number; tokens: number } {
     let requests = 0;
     let tokens = 0;
     for (const f of this.inFlight.values()) {
-      if (f.model !== model || f.dispatchedAt < this.lastHeartbeatAt) continue;
+      if (f.model !== model || f.reflected) continue;
       requests++;
       tokens += f.tokens;
     }
@@ -184,7 +190,8 @@ export class ProviderSession {
       chunks: 0,
       model: m?.model ?? "",
       tokens: (m?.estimatedPromptTokens ?? 0) + (m?.maxTokens ?? 0),
-      dispatchedAt: Date.now(),
+      accepted: false,
+      reflected: false,
     });
     const frame = create(ProviderFrameSchema, {
       kind: { case: "inferenceRequest", value: request },
@@ -262,10 +269,14 @@ export class ProviderSession {
       case "heartbeat":
         this.lastHeartbeatValue = kind.value;
         this.lastHeartbeatAt = Date.now();
+        for (const f of this.inFlight.values()) if (f.accepted) f.reflected = true;
         if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
         return;
-      case "inferenceAccepted":
+      case "inferenceAccepted": {
+        const entry = this.inFlight.get(kind.value.requestId);
+        if (entry) entry.accepted = true;
         return;
+      }
       case "chunk": {
         const entry = this.inFlight.get(kind.value.requestId);
         if (!entry) return this.metrics.orphanFrames.inc();
