@@ -19,12 +19,25 @@ const PROMPT_BYTES = 3 * MIB;
 const BIG_REQUESTS = 4;
 const STALLS = "darkbloom_provider_write_stalls_total";
 
+const REDISPATCHES = "darkbloom_routing_redispatches_total";
+/** Sequences a provider claims to be running: a busy-looking provider is scored behind an idle one. */
+const claimedRunning = new WeakMap<FakeProvider, number>();
+
 /** Heartbeats announcing a KV budget big enough that multi-MiB prompts are admitted at once. */
 function heartbeat(fake: FakeProvider): void {
+  const running = claimedRunning.get(fake) ?? 0;
   fake.send({
     case: "heartbeat",
     value: {
-      slots: [{ modelId: TEST_MODEL_ID, state: SlotState.IDLE, kvCapacityTokens: 1n << 40n }],
+      slots: [
+        {
+          modelId: TEST_MODEL_ID,
+          state: running > 0 ? SlotState.RUNNING : SlotState.IDLE,
+          running,
+          waiting: running,
+          kvCapacityTokens: 1n << 40n,
+        },
+      ],
     },
   });
 }
@@ -124,6 +137,30 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
     for (const a of answers) expect(a.choices[0]?.message.content).to.equal("fake reply");
     expect(healthy.requests).to.have.length(BIG_REQUESTS);
     expect(await scrapeMetric(url(), STALLS), "a stall without a stalled provider").to.equal(1);
+    await expectCleanLedger(ids);
+  });
+
+  it("moves the requests of a provider cut off by the write watchdog before their first token to another provider", async () => {
+    const staller = await connectFake();
+    const busy = fakes.find((f) => f !== staller && f.requests.length > 0);
+    if (!busy) throw new Error("the healthy provider of the previous test is gone");
+    // The healthy provider looks loaded, so the idle staller is everyone's first choice.
+    claimedRunning.set(busy, 8);
+    heartbeat(busy);
+    heartbeat(staller);
+    staller.pauseReading();
+    const stallsBefore = await scrapeMetric(url(), STALLS);
+    const redispatchesBefore = await scrapeMetric(url(), REDISPATCHES);
+    const servedBefore = busy.requests.length;
+
+    const ids = Array.from({ length: BIG_REQUESTS }, (_, i) => `chaos-write-stall-moved-${i}`);
+    const answers = await Promise.all(ids.map((id, i) => bigRequest(id, i)));
+
+    for (const a of answers) expect(a.choices[0]?.message.content).to.equal("fake reply");
+    expect(staller.requests, "the stalled provider never read a request").to.have.length(0);
+    expect(busy.requests.length - servedBefore).to.equal(BIG_REQUESTS);
+    expect(await scrapeMetric(url(), STALLS)).to.equal(stallsBefore + 1);
+    expect(await scrapeMetric(url(), REDISPATCHES)).to.be.at.least(redispatchesBefore + 1);
     await expectCleanLedger(ids);
   });
 });
