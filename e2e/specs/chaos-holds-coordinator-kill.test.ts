@@ -5,7 +5,7 @@ import { z } from "zod";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { balanceOf, ledgerHealth } from "../testbed/ledger-audit.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
-import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { neverEnding, TEST_MODEL_ID } from "../testbed/test-model.js";
 import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
 
 const settlementRow = z.object({ swept: z.boolean(), charged_micro_usd: z.bigint() });
@@ -45,6 +45,7 @@ describe("chaos: coordinator killed -9 mid-stream leaves no stuck hold", functio
         messages: [{ role: "user", content: "Tell me a very long story." }],
         max_tokens: 1500,
         stream: true,
+        logit_bias: neverEnding(),
       },
       { headers: { "x-request-id": requestId } },
     );

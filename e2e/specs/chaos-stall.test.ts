@@ -7,7 +7,7 @@ import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
 import { ledgerHealth, settlementsOf, waitForSettled } from "../testbed/ledger-audit.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
-import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { neverEnding, TEST_MODEL_ID } from "../testbed/test-model.js";
 import { waitForModel } from "../testbed/testbed.js";
 
 /** A provider silent this long is cut off (the testbed asks for heartbeats every 500 ms). */
@@ -70,6 +70,7 @@ describe("chaos: a provider whose socket stalls without closing", function () {
         messages: [{ role: "user", content: "Count upwards forever." }],
         max_tokens: 1500,
         temperature: 0,
+        logit_bias: neverEnding(),
         stream: true,
       },
       { headers: { "x-request-id": requestId } },

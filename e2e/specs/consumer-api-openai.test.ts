@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { neverEnding, TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
   startCoordinator,
   startProvider,
@@ -388,6 +388,58 @@ describe("consumer API, OpenAI shapes: completions, responses, chat (official op
       );
       expect(err.status).to.equal(400);
       expect(err.param).to.equal("n");
+    });
+
+    it("applies logit_bias: banning the end-of-sequence token runs to max_tokens, streamed or not", async () => {
+      const request = {
+        model: TEST_MODEL_ID,
+        messages: [{ role: "user" as const, content: "Go on." }],
+        max_tokens: 300,
+        temperature: 0,
+      };
+      const free = await client.chat.completions.create(request);
+      expect(free.choices[0]?.finish_reason, "greedy ends at EOS without a bias").to.equal("stop");
+      const biased = await client.chat.completions.create({
+        ...request,
+        logit_bias: neverEnding(),
+      });
+      expect(biased.choices[0]?.finish_reason).to.equal("length");
+      expect(biased.usage?.completion_tokens).to.equal(300);
+      const stream = await client.completions.create({
+        model: TEST_MODEL_ID,
+        prompt: "Once",
+        max_tokens: 300,
+        logit_bias: neverEnding(),
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let finish: string | null | undefined;
+      let completionTokens = 0;
+      for await (const chunk of stream) {
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        completionTokens = chunk.usage?.completion_tokens ?? completionTokens;
+      }
+      expect(finish).to.equal("length");
+      expect(completionTokens).to.equal(300);
+    });
+
+    it("refuses a logit_bias outside -100..100 or with a non-integer key (400 naming logit_bias), and a token the model lacks", async () => {
+      const base = { model: TEST_MODEL_ID, messages: [{ role: "user" as const, content: "hi" }] };
+      const tooStrong = await failure(
+        client.chat.completions.create({ ...base, logit_bias: { "5": 101 } }),
+      );
+      expect(tooStrong.status).to.equal(400);
+      expect(tooStrong.param).to.match(/^logit_bias/);
+      const notAnId = await failure(
+        client.chat.completions.create({ ...base, logit_bias: { hello: 1 } }),
+      );
+      expect(notAnId.status).to.equal(400);
+      expect(notAnId.param).to.match(/^logit_bias/);
+      const unknownToken = await failure(
+        client.chat.completions.create({ ...base, logit_bias: { "1000000": -1 } }),
+      );
+      expect(unknownToken.status).to.equal(400);
+      expect(unknownToken.message).to.match(/vocabulary/);
     });
 
     it("refuses an image content part with 400 naming the message content", async () => {

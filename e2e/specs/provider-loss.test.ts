@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { neverEnding, TEST_MODEL_ID } from "../testbed/test-model.js";
 import { useLocalNetwork } from "../testbed/local-network.js";
 
 describe("a provider that dies mid-stream", function () {
@@ -13,6 +13,7 @@ describe("a provider that dies mid-stream", function () {
       messages: [{ role: "user" as const, content: "Count upwards forever." }],
       max_tokens: 4000,
       temperature: 0,
+      logit_bias: neverEnding(),
     };
     const stream = await net.client.chat.completions.create({ ...request, stream: true });
     let received = 0;

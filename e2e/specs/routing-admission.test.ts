@@ -3,7 +3,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { RoutingService } from "@darkbloom/proto";
 import { expect } from "chai";
 import OpenAI from "openai";
-import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { neverEnding, TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
   startCoordinator,
   startProvider,
@@ -62,6 +62,8 @@ describe("routing with a real provider: admission by token budget, 429 + Retry-A
       model: TEST_MODEL_ID,
       messages: [{ role: "user" as const, content: "Go on." }],
       max_tokens: 8000,
+      // The test model's random weights may end an answer after a few tokens; this one must run.
+      logit_bias: neverEnding(),
     };
     const stream = await client.chat.completions.create(
       { ...big, stream: true },

@@ -1,9 +1,26 @@
+import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { REPO_ROOT, spawnTs } from "./child-process.js";
 
 export const TEST_MODEL_ID = "tiny-llama";
 export const TEST_MODEL_DIR = path.join(REPO_ROOT, "provider/test-model/out", TEST_MODEL_ID);
+
+/**
+ * The test model's end-of-sequence token. Its random weights end a sampled answer after anywhere
+ * from a handful to a thousand tokens; a test that needs a request to keep running bans this token
+ * with `logit_bias` (so it runs to max_tokens or the context).
+ */
+export function testModelEosTokenId(): number {
+  const config = JSON.parse(readFileSync(path.join(TEST_MODEL_DIR, "config.json"), "utf8")) as {
+    eos_token_id: number | number[];
+  };
+  const eos = config.eos_token_id;
+  return Array.isArray(eos) ? (eos[0] ?? 0) : eos;
+}
+
+/** `logit_bias` that keeps the test model generating until max_tokens or its context is used up. */
+export const neverEnding = (): Record<string, number> => ({ [testModelEosTokenId()]: -100 });
 
 /** Generates the deterministic test model once (the generator skips work when it is current). */
 export async function ensureTestModel(): Promise<string> {

@@ -35,6 +35,9 @@ export function toInferenceBody(p: ChatCompletionCreateParams, accountId: string
       topP: p.top_p,
       seed: p.seed === undefined ? undefined : BigInt(p.seed),
       stop,
+      logitBias: Object.fromEntries(
+        Object.entries(p.logit_bias ?? {}).map(([id, bias]) => [Number(id), bias]),
+      ),
     },
   });
 }

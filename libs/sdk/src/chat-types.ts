@@ -14,6 +14,8 @@ export interface ChatCompletionCreateParams {
   temperature?: number;
   top_p?: number;
   seed?: number;
+  /** Token id → bias in [-100, 100]; -100 bans the token (OpenAI's `logit_bias`). */
+  logit_bias?: Readonly<Record<string, number>>;
   stop?: string | readonly string[];
   stream?: boolean;
   /** Refuse providers below this trust level. */

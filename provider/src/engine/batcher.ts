@@ -6,7 +6,7 @@ import { KvCache } from "./kv-cache.js";
 import type { LlamaModel } from "./llama/model.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import { mx, type MxArray } from "./mlx.js";
-import { argmax, sampleToken } from "./sampler.js";
+import { applyLogitBias, argmax, sampleToken } from "./sampler.js";
 import type { Sequence } from "./sequence.js";
 
 export interface BatcherOptions {
@@ -135,11 +135,11 @@ export class Batcher {
     const best = greedy.tolist() as number[];
     seqs.forEach((s, i) => {
       const constraint = s.init.constraint;
+      const bias = s.init.sampling.logitBias;
       let row: number[] | undefined;
-      if (constraint) {
-        row = logits.index(i).tolist() as number[];
-        constraint.restrict(row, s.init.maxTokens - s.generated);
-      }
+      if (constraint || bias) row = logits.index(i).tolist() as number[];
+      if (row && bias) applyLogitBias(row, bias);
+      if (row && constraint) constraint.restrict(row, s.init.maxTokens - s.generated);
       const token =
         s.init.sampling.temperature <= 0
           ? row

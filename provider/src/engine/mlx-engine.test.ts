@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { EngineError } from "./errors.js";
 import { loadModel } from "./load-model.js";
@@ -145,5 +147,60 @@ describe("MlxEngine", function () {
     } finally {
       tiny.close();
     }
+  });
+
+  describe("logit_bias", () => {
+    const eosId = (): number =>
+      (
+        JSON.parse(readFileSync(join(testModelDir(), "config.json"), "utf8")) as {
+          eos_token_id: number[];
+        }
+      ).eos_token_id[0] ?? -1;
+
+    it("a -100 bias on the end-of-sequence token keeps greedy generation going to max_tokens", async () => {
+      const free = await run(chatBody("Go on.", { maxTokens: 400 }));
+      expect(free.result.finishReason, "the unbiased run ends at EOS").to.equal("stop");
+      const banned = await run(
+        chatBody("Go on.", { maxTokens: 400, logitBias: { [eosId()]: -100 } }),
+      );
+      expect(banned.result.finishReason).to.equal("length");
+      expect(banned.result.completionTokens).to.equal(400);
+    });
+
+    it("bans a token from sampling and forces one with a large positive bias", async () => {
+      const base = await run(chatBody("Hello there", { maxTokens: 1 }));
+      const first = engine.tokenizer.encode(base.text)[0] ?? -1;
+      const avoided = await run(
+        chatBody("Hello there", { maxTokens: 1, logitBias: { [first]: -100 } }),
+      );
+      expect(avoided.text).not.to.equal(base.text);
+      const forced = engine.tokenizer.encode("z")[0] ?? -1;
+      for (const seed of [1n, 2n, 3n]) {
+        const r = await run(
+          chatBody("Hello there", {
+            maxTokens: 3,
+            temperature: 1,
+            seed,
+            logitBias: { [forced]: 100 },
+          }),
+        );
+        expect(r.text).to.equal("zzz");
+      }
+    });
+
+    it("refuses a token id outside the vocabulary", async () => {
+      const err = await engine
+        .generate(
+          chatBody("Hi", { logitBias: { [engine.tokenizer.vocabSize]: -5 } }),
+          () => undefined,
+          never,
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).to.be.instanceOf(EngineError).with.property("code", "invalid_input");
+      expect((err as Error).message).to.match(/vocabulary/);
+    });
   });
 });

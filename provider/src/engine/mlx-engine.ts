@@ -103,7 +103,7 @@ export class MlxEngine implements ModelEngine {
       promptIds,
       maxTokens: requested > 0 ? Math.min(requested, room) : room,
       contextLength: this.contextLength,
-      sampling: samplingOptions(body),
+      sampling: samplingOptions(body, this.tokenizer.vocabSize),
       eosIds: this.#parts.eosIds,
       stops: body.sampling?.stop ?? [],
       tokenBytes: this.#outputBytes(body.sampling?.includeSpecialTokens ?? false),
@@ -151,7 +151,7 @@ export class MlxEngine implements ModelEngine {
   }
 }
 
-function samplingOptions(body: InferenceBody): SamplingOptions {
+function samplingOptions(body: InferenceBody, vocabSize: number): SamplingOptions {
   const s = body.sampling;
   const temperature = s?.temperature ?? DEFAULT_TEMPERATURE;
   const topP = s?.topP ?? 1;
@@ -159,5 +159,26 @@ function samplingOptions(body: InferenceBody): SamplingOptions {
     throw new EngineError("invalid_input", "temperature must be >= 0 and top_p in (0, 1]");
   }
   const seed = s?.seed ?? randomBytes(8).readBigUInt64LE(0);
-  return { temperature, topP, seed };
+  return { temperature, topP, seed, logitBias: logitBias(s?.logitBias ?? {}, vocabSize) };
+}
+
+function logitBias(
+  entries: Readonly<Record<number, number>>,
+  vocabSize: number,
+): ReadonlyMap<number, number> | undefined {
+  const bias = new Map<number, number>();
+  for (const [key, value] of Object.entries(entries)) {
+    const id = Number(key);
+    if (id >= vocabSize)
+      throw new EngineError(
+        "invalid_input",
+        `logit_bias names token ${id}; this model's vocabulary has ${vocabSize} tokens`,
+      );
+    if (!(value >= -100 && value <= 100))
+      throw new EngineError("invalid_input", "logit_bias values must be between -100 and 100");
+    if (value !== 0) bias.set(id, value);
+  }
+  if (bias.size === vocabSize && [...bias.values()].every((v) => v <= -100))
+    throw new EngineError("invalid_input", "logit_bias bans every token of the vocabulary");
+  return bias.size > 0 ? bias : undefined;
 }

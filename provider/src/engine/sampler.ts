@@ -4,6 +4,18 @@ export interface SamplingOptions {
   temperature: number;
   topP: number;
   seed: bigint;
+  /** Added to a token's logit before sampling; at or below BANNED_BIAS the token is never drawn. */
+  logitBias?: ReadonlyMap<number, number>;
+}
+
+/** OpenAI documents -100 as a ban; it is made exact, so a banned token cannot win by chance. */
+export const BANNED_BIAS = -100;
+
+export function applyLogitBias(row: number[], bias: ReadonlyMap<number, number>): void {
+  for (const [id, b] of bias) {
+    if (id >= row.length) continue;
+    row[id] = b <= BANNED_BIAS ? -Infinity : (row[id] ?? 0) + b;
+  }
 }
 
 /** splitmix64: tiny, fast, and the same stream for the same 64-bit seed on every machine. */

@@ -15,6 +15,7 @@ export interface BodyOptions {
   seed?: bigint;
   stop?: string[];
   includeSpecialTokens?: boolean;
+  logitBias?: Record<number, number>;
 }
 
 export function chatBody(userText: string, o: BodyOptions = {}): InferenceBody {
@@ -28,6 +29,7 @@ export function chatBody(userText: string, o: BodyOptions = {}): InferenceBody {
       seed: o.seed,
       stop: o.stop ?? [],
       includeSpecialTokens: o.includeSpecialTokens ?? false,
+      logitBias: o.logitBias ?? {},
     },
   });
 }
@@ -43,6 +45,7 @@ export function promptBody(prompt: string, o: BodyOptions = {}): InferenceBody {
       seed: o.seed,
       stop: o.stop ?? [],
       includeSpecialTokens: o.includeSpecialTokens ?? false,
+      logitBias: o.logitBias ?? {},
     },
   });
 }

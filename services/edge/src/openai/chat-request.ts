@@ -3,6 +3,7 @@ import { InferenceBodySchema, type InferenceBody } from "@darkbloom/proto";
 import { z } from "zod";
 import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
 import { parseBody, stopList } from "./chat-validate.js";
+import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart), z.null()]);
@@ -56,6 +57,7 @@ export const chatRequestSchema = z.object({
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
   seed: z.number().int().nonnegative().nullable().optional(),
+  logit_bias: logitBiasSchema,
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
   n: z
@@ -127,6 +129,7 @@ export function toInferenceBody(
       seed: req.seed == null ? undefined : BigInt(req.seed),
       stop,
       includeSpecialTokens: req.skip_special_tokens === false,
+      logitBias: toLogitBias(req.logit_bias),
     },
   });
 }

@@ -3,6 +3,7 @@ import { InferenceBodySchema } from "@darkbloom/proto";
 import { z } from "zod";
 import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
 import { parseBody, stopList } from "./chat-validate.js";
+import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
 
 const one = (what: string) => ({
   errorMap: () => ({ message: `only ${what} is supported` }),
@@ -21,6 +22,7 @@ export const completionRequestSchema = z.object({
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
   seed: z.number().int().nonnegative().nullable().optional(),
+  logit_bias: logitBiasSchema,
   stop: z.union([z.string(), z.array(z.string()).max(4), z.null()]).optional(),
   n: z.literal(1, one("n=1")).nullable().optional(),
   best_of: z.literal(1, one("best_of=1")).nullable().optional(),
@@ -63,6 +65,7 @@ export function completionPlan(
         seed: req.seed == null ? undefined : BigInt(req.seed),
         stop: stopList(req.stop),
         includeSpecialTokens: req.skip_special_tokens === false,
+        logitBias: toLogitBias(req.logit_bias),
       },
     }),
     maxTokens,

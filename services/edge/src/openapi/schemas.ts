@@ -1,6 +1,14 @@
 // Component schemas of the edge's OpenAPI document (request bodies are validated by the zod
 // schemas beside each handler; these describe them for clients).
 
+const logitBias = {
+  type: ["object", "null"],
+  description:
+    "token id -> bias in [-100, 100] added to its logit before sampling; -100 bans the token. " +
+    "An id outside the model's vocabulary is a 400.",
+  additionalProperties: { type: "number", minimum: -100, maximum: 100 },
+  maxProperties: 1024,
+};
 const str = { type: "string" };
 const int = { type: "integer" };
 const num = { type: "number" };
@@ -123,6 +131,7 @@ export const SCHEMAS = {
         type: ["boolean", "null"],
         description: "false: special tokens (e.g. <|im_start|>) appear in the text (default true)",
       },
+      logit_bias: logitBias,
       stream_options: { type: "object", properties: { include_usage: bool } },
       provider: ref("RoutingPreferences"),
       models: ref("Models"),
@@ -178,6 +187,7 @@ export const SCHEMAS = {
         type: ["boolean", "null"],
         description: "false: special tokens (e.g. <|im_start|>) appear in the text (default true)",
       },
+      logit_bias: logitBias,
       provider: ref("RoutingPreferences"),
       models: ref("Models"),
     },
