@@ -2,7 +2,7 @@ import type { EdgeContext, EdgeRequest } from "../edge-context.js";
 import { sendJson } from "../http/respond.js";
 import { dispatch, servedHeaders } from "../openai/chat-dispatch.js";
 import { collectOutput } from "../openai/chat-output.js";
-import { pumpStream } from "../sse/pump-stream.js";
+import { streamInference } from "../sse/stream-inference.js";
 import { anthropicMessage } from "./message-object.js";
 import { MessageStreamTranslator } from "./message-stream.js";
 import { messagesPlan, parseMessagesRequest } from "./messages-request.js";
@@ -10,20 +10,20 @@ import { messagesPlan, parseMessagesRequest } from "./messages-request.js";
 /** POST /v1/messages (Anthropic Messages API). */
 export async function createMessage(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
   const body = parseMessagesRequest(req.json);
-  const { served, events, model } = await dispatch(
-    ctx,
-    req,
-    messagesPlan(body, req.principal.accountId),
-  );
-  const meta = { id: req.generationId, createdUnix: req.createdUnix, model };
-  const headers = servedHeaders(served, req.requestId);
+  const plan = messagesPlan(body, req.principal.accountId);
+  const metaFor = (model: string) => ({
+    id: req.generationId,
+    createdUnix: req.createdUnix,
+    model,
+  });
   if (body.stream) {
-    await pumpStream(req, headers, new MessageStreamTranslator(meta), events);
-  } else {
-    const output = await collectOutput(events);
-    sendJson(req.res, 200, anthropicMessage(meta, output), {
-      ...servedHeaders(output.servedBy ?? served, req.requestId),
-      "x-timing": req.timing.header(),
-    });
+    await streamInference(ctx, req, plan, (m) => new MessageStreamTranslator(metaFor(m)));
+    return;
   }
+  const { served, events, model } = await dispatch(ctx, req, plan);
+  const output = await collectOutput(events);
+  sendJson(req.res, 200, anthropicMessage(metaFor(model), output), {
+    ...servedHeaders(output.servedBy ?? served, req.requestId),
+    "x-timing": req.timing.header(),
+  });
 }

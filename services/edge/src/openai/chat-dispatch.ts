@@ -12,6 +12,7 @@ import {
   routeWithPreferences,
   type ModelAttempt,
 } from "../routing-prefs/route-with-preferences.js";
+import { awaitWithKeepAlive } from "../timing/keep-alive.js";
 import { timedEvents } from "../timing/timed-events.js";
 
 /** Where a request may run; the `provider` / `models` preferences fill this in. */
@@ -49,12 +50,15 @@ export interface Dispatched {
 
 /**
  * Holds, routes and starts the inference; resolves once a provider has accepted it. The body's
- * `provider` / `models` routing preferences are honoured here, for every API shape.
+ * `provider` / `models` routing preferences are honoured here, for every API shape. `onWaiting`
+ * is called every keep-alive interval while the reservation waits (a stream sends its headers
+ * and `: keep-alive` comments from it).
  */
 export async function dispatch(
   ctx: EdgeContext,
   req: EdgeRequest,
   plan: InferencePlan,
+  onWaiting?: () => Promise<void>,
 ): Promise<Dispatched> {
   assertModelId(plan.body.model, "model");
   const prefs = parseRoutingPreferences(req.json);
@@ -65,11 +69,17 @@ export async function dispatch(
     plan.body.model,
     prefs,
     (attempt) =>
-      dispatchModel(ctx, req, plan, {
-        ...attempt,
-        minTrust: Math.max(plan.routing.minTrust, prefs.minTrust, headerTrust),
-        quantizations: prefs.quantizations,
-      }),
+      dispatchModel(
+        ctx,
+        req,
+        plan,
+        {
+          ...attempt,
+          minTrust: Math.max(plan.routing.minTrust, prefs.minTrust, headerTrust),
+          quantizations: prefs.quantizations,
+        },
+        onWaiting,
+      ),
   );
 }
 
@@ -78,6 +88,7 @@ async function dispatchModel(
   req: EdgeRequest,
   plan: InferencePlan,
   attempt: ModelAttempt & { minTrust: TrustLevel; quantizations: readonly string[] },
+  onWaiting: (() => Promise<void>) | undefined,
 ): Promise<Omit<Dispatched, "model">> {
   const prefix = withPrefixRouting(ctx.options.prefixHashSecret, req.principal.accountId, {
     ...plan.body,
@@ -98,7 +109,8 @@ async function dispatchModel(
     signal: req.signal,
   });
   const events = timedEvents(inference, req.timing);
-  const first = await events.next();
+  // The reservation may wait in the routing queue; a stream keeps its consumer's proxies alive.
+  const first = await awaitWithKeepAlive(events.next(), req.keepAliveIntervalMs, onWaiting);
   if (first.done || first.value.type !== "started") {
     await events.return(undefined);
     throw new EdgeError(502, "server_error", "provider_error", "inference produced no start event");

@@ -1,6 +1,6 @@
 import type { EdgeContext, EdgeRequest } from "../edge-context.js";
 import { sendJson } from "../http/respond.js";
-import { pumpStream } from "../sse/pump-stream.js";
+import { streamInference } from "../sse/stream-inference.js";
 import { dispatch, servedHeaders } from "./chat-dispatch.js";
 import { collectOutput } from "./chat-output.js";
 import { completionPlan, parseCompletionRequest } from "./completions-request.js";
@@ -10,17 +10,25 @@ import { CompletionStreamTranslator, textCompletionBody } from "./completions-sh
 export async function completions(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
   const body = parseCompletionRequest(req.json);
   const plan = completionPlan(body, ctx.options.defaultMaxTokens, req.principal.accountId);
-  const { served, events, model } = await dispatch(ctx, req, plan);
-  const meta = { id: req.generationId, createdUnix: req.createdUnix, model };
-  const headers = servedHeaders(served, req.requestId);
+  const metaFor = (model: string) => ({
+    id: req.generationId,
+    createdUnix: req.createdUnix,
+    model,
+  });
   if (body.stream) {
     const includeUsage = body.stream_options?.include_usage === true;
-    await pumpStream(req, headers, new CompletionStreamTranslator(meta, includeUsage), events);
-  } else {
-    const output = await collectOutput(events);
-    sendJson(req.res, 200, textCompletionBody(meta, output), {
-      ...servedHeaders(output.servedBy ?? served, req.requestId),
-      "x-timing": req.timing.header(),
-    });
+    await streamInference(
+      ctx,
+      req,
+      plan,
+      (m) => new CompletionStreamTranslator(metaFor(m), includeUsage),
+    );
+    return;
   }
+  const { served, events, model } = await dispatch(ctx, req, plan);
+  const output = await collectOutput(events);
+  sendJson(req.res, 200, textCompletionBody(metaFor(model), output), {
+    ...servedHeaders(output.servedBy ?? served, req.requestId),
+    "x-timing": req.timing.header(),
+  });
 }

@@ -6,20 +6,25 @@ export const SLOW_CONSUMER_GRACE_MS = 250;
 
 /** Writes a text/event-stream response: `data: <json>` events, comments, and the final [DONE]. */
 export class SseWriter {
-  private started = false;
+  #started = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly slowConsumerGraceMs = SLOW_CONSUMER_GRACE_MS,
   ) {}
 
+  /** Whether the status line and headers were sent (errors must then go in the stream). */
+  get started(): boolean {
+    return this.#started;
+  }
+
   get closed(): boolean {
     return this.res.writableEnded || this.res.destroyed;
   }
 
   start(headers: Record<string, string>): void {
-    if (this.started) return;
-    this.started = true;
+    if (this.#started) return;
+    this.#started = true;
     this.res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",

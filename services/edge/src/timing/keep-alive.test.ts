@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { withKeepAlive } from "./keep-alive.js";
+import { awaitWithKeepAlive, withKeepAlive } from "./keep-alive.js";
 
 describe("withKeepAlive", () => {
   it("pings while the source is silent and passes every item through in order", async () => {
@@ -50,5 +50,34 @@ describe("withKeepAlive", () => {
     })().catch((e: unknown) => e);
     expect(seen).to.deep.equal([1]);
     expect(err).to.be.instanceOf(Error).with.property("message", "provider lost");
+  });
+});
+
+describe("awaitWithKeepAlive", () => {
+  const later = <T>(ms: number, value: T): Promise<T> =>
+    new Promise((resolve) => setTimeout(() => resolve(value), ms));
+
+  it("pings while the promise is pending and returns its value", async () => {
+    let pings = 0;
+    const value = await awaitWithKeepAlive(later(60, "reserved"), 5, () => {
+      pings++;
+      return Promise.resolve();
+    });
+    expect(value).to.equal("reserved");
+    expect(pings).to.be.at.least(2);
+  });
+
+  it("never pings for a promise that settles first, and passes its rejection on", async () => {
+    let pings = 0;
+    const ping = (): Promise<void> => {
+      pings++;
+      return Promise.resolve();
+    };
+    expect(await awaitWithKeepAlive(Promise.resolve(7), 1000, ping)).to.equal(7);
+    const err = await awaitWithKeepAlive(Promise.reject(new Error("429")), 1000, ping).catch(
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(Error).with.property("message", "429");
+    expect(pings).to.equal(0);
   });
 });

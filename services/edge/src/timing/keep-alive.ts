@@ -35,3 +35,33 @@ export async function* withKeepAlive<T>(
     if (!finished) await it.return?.();
   }
 }
+
+/**
+ * Awaits one promise, calling `ping` every intervalMs while it is pending (a stream waiting in
+ * the routing queue for its reservation). A ping that fails ends the wait with its error.
+ */
+export async function awaitWithKeepAlive<T>(
+  pending: Promise<T>,
+  intervalMs: number,
+  ping: (() => Promise<void>) | undefined,
+): Promise<T> {
+  if (!ping || intervalMs <= 0) return pending;
+  // Observed here so a rejection while a ping is being written is not reported as unhandled.
+  const settled = pending.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<"tick">((resolve) => {
+      timer = setTimeout(() => resolve("tick"), intervalMs);
+    });
+    const next = await Promise.race([settled, tick]).finally(() => clearTimeout(timer));
+    if (next === "tick") {
+      await ping();
+      continue;
+    }
+    if ("error" in next) throw next.error;
+    return next.value;
+  }
+}
