@@ -20,7 +20,30 @@ export interface OverheadOptions {
 interface Measured {
   profile: LatencyProfile;
   requestsPerSecond: number;
+  /** "status code" → count, e.g. "429 rate_limit_exceeded" → 3; a refusal is not a slowdown. */
+  errors: Map<string, number>;
 }
+
+/** Failures by status and code, so a table shows 429s (admission working) apart from 5xx. */
+function errorBreakdown(
+  records: readonly { status: number; error?: string }[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of records) {
+    if (r.error === undefined) continue;
+    const key = `${r.status || "network"} ${r.error}`;
+    out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
+const describeErrors = (m: ReadonlyMap<string, number>): string =>
+  m.size === 0
+    ? "0"
+    : [...m]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${n}× ${k}`)
+        .join(", ");
 
 async function measure(
   baseURL: string,
@@ -51,6 +74,7 @@ async function measure(
     profile: segments.profile(label),
     requestsPerSecond:
       (result.records.filter((r) => r.error === undefined).length * 1000) / result.wallMs,
+    errors: errorBreakdown(result.records),
   };
 }
 
@@ -108,7 +132,8 @@ export async function coordinatorOverhead(o: OverheadOptions): Promise<string> {
         "throughput ratio": direct
           ? (via.requestsPerSecond / direct.requestsPerSecond).toFixed(2)
           : "–",
-        errors: via.profile.errors + (direct?.profile.errors ?? 0),
+        "errors direct": direct ? describeErrors(direct.errors) : "–",
+        "errors coord": describeErrors(via.errors),
       });
     }
     return (
