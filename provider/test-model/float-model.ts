@@ -1,5 +1,6 @@
 // Writes a tiny random Llama model (config, f16 safetensors, BPE tokenizer, chat template); with
 // `qkNorm` in the shape, a Qwen3-dense one instead (model_type qwen3, q_norm / k_norm weights).
+// A `ModelVariant` overrides config.json fields and / or the tokenizer files (variants.ts).
 // Deterministic and idempotent: files whose bytes already match are left alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -47,12 +48,27 @@ export function qwen3TestModelDir(outRoot: string = OUT_ROOT): string {
   return generateTestModel(join(outRoot, "tiny-qwen3"), QWEN3_SHAPE);
 }
 
+export interface TokenizerFiles {
+  tokenizer: object;
+  config: object;
+  /** Number of token ids (vocab + added tokens). */
+  size: number;
+}
+
+export interface ModelVariant {
+  /** Merged over the generated config.json (e.g. rope_scaling, model_type, token ids). */
+  config?: Record<string, unknown>;
+  /** Replaces the byte-level BPE tokenizer.json / tokenizer_config.json. */
+  tokenizer?: TokenizerFiles;
+}
+
 /** Generates the model into outDir; returns the directory. */
 export function generateTestModel(
   outDir: string = DEFAULT_OUT_DIR,
   base: Omit<TinyShape, "vocab"> = DEFAULT_SHAPE,
+  variant: ModelVariant = {},
 ): string {
-  const tok = tokenizerFiles(NUM_MERGES);
+  const tok = variant.tokenizer ?? tokenizerFiles(NUM_MERGES);
   // Padded past the tokenizer like real checkpoints, so unused rows exist.
   const shape: TinyShape = { ...base, vocab: Math.ceil(tok.size / 64) * 64 };
   const eosId = tok.size - 1;
@@ -75,6 +91,7 @@ export function generateTestModel(
     bos_token_id: null,
     eos_token_id: [eosId],
     torch_dtype: "float16",
+    ...variant.config,
   };
   mkdirSync(outDir, { recursive: true });
   const json = (v: object): Buffer => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);

@@ -1,7 +1,9 @@
 // An independent plain-Float32Array Llama forward pass (no MLX), for checking the engine's logits.
 // Prefill only: recomputes every position, so it is slow but obviously correct. For qwen3 (cfg.qkNorm)
-// each query / key head is RMS-normalized with q_norm / k_norm before RoPE.
+// each query / key head is RMS-normalized with q_norm / k_norm before RoPE. RoPE frequencies come
+// from `rope` (reference-rope.ts reads them from config.json) or default to theta^(-2i/d).
 import type { LlamaConfig } from "../src/engine/model-config.js";
+import type { ReferenceRope } from "./reference-rope.js";
 import type { Tensor } from "./safetensors.js";
 
 export type W = Map<string, Tensor>;
@@ -38,22 +40,35 @@ function headNorm(v: Float32Array, heads: number, dim: number, w: Float32Array, 
   }
 }
 
-/** HF-style RoPE: rotate the two halves of each head. */
-function rope(v: Float32Array, heads: number, dim: number, pos: number, theta: number): void {
+/** HF-style RoPE: rotate the two halves of each head by pos · invFreq[i], scaled by `factor`. */
+function rope(v: Float32Array, heads: number, dim: number, pos: number, r: ReferenceRope): void {
   const half = dim / 2;
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
-      const angle = pos * theta ** (-(2 * i) / dim);
+      const angle = pos * (r.invFreq[i] ?? 0);
+      const cos = Math.cos(angle) * r.attentionFactor;
+      const sin = Math.sin(angle) * r.attentionFactor;
       const a = v[h * dim + i] ?? 0;
       const b = v[h * dim + i + half] ?? 0;
-      v[h * dim + i] = a * Math.cos(angle) - b * Math.sin(angle);
-      v[h * dim + i + half] = b * Math.cos(angle) + a * Math.sin(angle);
+      v[h * dim + i] = a * cos - b * sin;
+      v[h * dim + i + half] = b * cos + a * sin;
     }
   }
 }
 
-export function referenceLogits(w: W, cfg: LlamaConfig, ids: number[]): Float32Array {
+function defaultRope(dim: number, theta: number): ReferenceRope {
+  const invFreq = Array.from({ length: dim / 2 }, (_, i) => theta ** (-(2 * i) / dim));
+  return { invFreq, attentionFactor: 1 };
+}
+
+export function referenceLogits(
+  w: W,
+  cfg: LlamaConfig,
+  ids: number[],
+  ropeFreq?: ReferenceRope,
+): Float32Array {
   const { hiddenSize: H, numHeads, numKvHeads, headDim: D, rmsNormEps: eps, ropeTheta } = cfg;
+  const r = ropeFreq ?? defaultRope(D, ropeTheta);
   const embed = mat(w, "model.embed_tokens.weight");
   let xs = ids.map((id) => embed.data.slice(id * H, (id + 1) * H));
   for (let l = 0; l < cfg.numLayers; l++) {
@@ -62,13 +77,13 @@ export function referenceLogits(w: W, cfg: LlamaConfig, ids: number[]): Float32A
     const qs = normed.map((x, pos) => {
       const q = matvec(mat(w, `${p}.self_attn.q_proj.weight`), x);
       if (cfg.qkNorm) headNorm(q, numHeads, D, mat(w, `${p}.self_attn.q_norm.weight`).data, eps);
-      rope(q, numHeads, D, pos, ropeTheta);
+      rope(q, numHeads, D, pos, r);
       return q;
     });
     const ks = normed.map((x, pos) => {
       const k = matvec(mat(w, `${p}.self_attn.k_proj.weight`), x);
       if (cfg.qkNorm) headNorm(k, numKvHeads, D, mat(w, `${p}.self_attn.k_norm.weight`).data, eps);
-      rope(k, numKvHeads, D, pos, ropeTheta);
+      rope(k, numKvHeads, D, pos, r);
       return k;
     });
     const vs = normed.map((x) => matvec(mat(w, `${p}.self_attn.v_proj.weight`), x));

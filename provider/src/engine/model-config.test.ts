@@ -52,4 +52,52 @@ describe("parseLlamaConfig", () => {
       .to.throw(EngineError)
       .with.property("code", "unsupported_model");
   });
+
+  it("reads linear, llama3 and yarn rope_scaling (rope_type or legacy type)", () => {
+    expect(parseLlamaConfig({ ...base, rope_scaling: { type: "linear", factor: 4 } })).to.include({
+      ropeScale: 0.25,
+    });
+    const llama3 = {
+      rope_type: "llama3",
+      factor: 8,
+      low_freq_factor: 1,
+      high_freq_factor: 4,
+      original_max_position_embeddings: 8192,
+    };
+    expect(parseLlamaConfig({ ...base, rope_scaling: llama3 }).ropeScaling).to.deep.equal({
+      type: "llama3",
+      factor: 8,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 8192,
+    });
+    const yarn = parseLlamaConfig({
+      ...base,
+      max_position_embeddings: 40960,
+      rope_scaling: { type: "yarn", factor: 4, original_max_position_embeddings: 32768 },
+    });
+    expect(yarn.ropeScale).to.equal(1);
+    expect(yarn.ropeScaling).to.deep.include({
+      type: "yarn",
+      factor: 4,
+      betaFast: 32,
+      betaSlow: 1,
+      originalMaxPositionEmbeddings: 32768,
+      truncate: true,
+    });
+    // HF's default: 0.1 ln(factor) + 1.
+    expect(yarn.ropeScaling).to.have.property("attentionFactor").closeTo(1.138629, 1e-6);
+  });
+
+  it("refuses unknown rope_scaling types and incomplete llama3 scaling at load", () => {
+    for (const rope_scaling of [
+      { rope_type: "dynamic", factor: 2 },
+      { rope_type: "longrope", short_factor: [1], long_factor: [2] },
+      { rope_type: "llama3", factor: 8 },
+    ]) {
+      expect(() => parseLlamaConfig({ ...base, rope_scaling }))
+        .to.throw(EngineError)
+        .with.property("code", "unsupported_model");
+    }
+  });
 });

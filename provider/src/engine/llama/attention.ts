@@ -6,6 +6,7 @@ import type { WeightMap } from "../load-weights.js";
 import { mx, type MxArray } from "../mlx.js";
 import type { LlamaConfig } from "../model-config.js";
 import { type Linear, loadLinear, requireWeight } from "./linear.js";
+import { applyRope } from "./rope.js";
 
 export class Attention {
   readonly #q: Linear;
@@ -39,7 +40,7 @@ export class Attention {
    */
   forward(x: MxArray, layer: number, caches: readonly KvCache[]): MxArray {
     const [batch = 1, len = 1] = x.shape;
-    const { numHeads, numKvHeads, headDim, ropeTheta, ropeScale } = this.#cfg;
+    const { numHeads, numKvHeads, headDim } = this.#cfg;
     const heads = (y: MxArray, n: number): MxArray =>
       y.reshape(batch, len, n, headDim).transpose(0, 2, 1, 3);
     let q = heads(this.#q.apply(x), numHeads);
@@ -57,8 +58,7 @@ export class Attention {
     // A prefill after a prefix-cache hit starts at cache.length > 0: its queries see all of it.
     const mask = len > 1 ? causalMask(len, caches[0]?.length ?? 0) : undefined;
     const outs = caches.map((cache, b) => {
-      const rope = (t: MxArray): MxArray =>
-        mx.fast.rope(t, headDim, false, ropeTheta, ropeScale, cache.length);
+      const rope = (t: MxArray): MxArray => applyRope(t, this.#cfg, cache.length);
       const qb = rope(qs[b] as MxArray);
       const kv = cache.append(layer, rope(ks[b] as MxArray), vs[b] as MxArray);
       return mx.fast.scaledDotProductAttention(qb, kv.keys, kv.values, this.#scale, mask);

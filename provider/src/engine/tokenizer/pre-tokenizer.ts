@@ -1,10 +1,12 @@
-// Pre-tokenizers from tokenizer.json: ByteLevel, Split (regex, isolated), Digits, Sequence.
+// Pre-tokenizers from tokenizer.json: ByteLevel, Split (regex, isolated), Digits, Metaspace,
+// Sequence.
 import { EngineError } from "../errors.js";
 
 export const GPT2_PATTERN =
   "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-export type PreTokenizer = (text: string) => string[];
+/** `atStart`: the text begins the input (not after an added token); Metaspace "first" needs it. */
+export type PreTokenizer = (text: string, atStart?: boolean) => string[];
 
 /** Node 20's RegExp lacks inline modifiers; expand `(?i:'s|'t)` into explicit case classes. */
 export function toJsRegex(pattern: string): RegExp {
@@ -39,6 +41,34 @@ interface PreTokenizerJson {
   add_prefix_space?: boolean;
   individual_digits?: boolean;
   pretokenizers?: PreTokenizerJson[];
+  replacement?: string;
+  prepend_scheme?: "always" | "first" | "never";
+  split?: boolean;
+}
+
+/** HF MergedWithNext: each `sep` starts a new piece ("▁a▁▁b" -> "▁a", "▁", "▁b"). */
+function splitBefore(text: string, sep: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let at = text.indexOf(sep, 1); at > 0; at = text.indexOf(sep, at + sep.length)) {
+    out.push(text.slice(start, at));
+    start = at;
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+function metaspace(json: PreTokenizerJson): PreTokenizer {
+  const rep = json.replacement ?? "\u2581";
+  const scheme = json.prepend_scheme ?? (json.add_prefix_space === false ? "never" : "always");
+  const split = json.split !== false;
+  return (text, atStart = true) => {
+    if (text.length === 0) return [];
+    let t = text.replaceAll(" ", rep);
+    const prepend = scheme === "always" || (scheme === "first" && atStart);
+    if (prepend && !t.startsWith(rep)) t = rep + t;
+    return split ? splitBefore(t, rep) : [t];
+  };
 }
 
 function escapeRegex(s: string): string {
@@ -65,9 +95,16 @@ export function buildPreTokenizer(json: PreTokenizerJson | null): PreTokenizer {
     }
     case "Digits":
       return splitIsolated(json.individual_digits === true ? /\p{N}/gu : /\p{N}+/gu);
+    case "Metaspace":
+      return metaspace(json);
     case "Sequence": {
       const steps = (json.pretokenizers ?? []).map(buildPreTokenizer);
-      return (text) => steps.reduce<string[]>((parts, step) => parts.flatMap(step), [text]);
+      // Only the first piece still begins the input for the steps after a split.
+      return (text, atStart = true) =>
+        steps.reduce<string[]>(
+          (parts, step) => parts.flatMap((part, i) => step(part, atStart && i === 0)),
+          [text],
+        );
     }
     default:
       throw new EngineError("unsupported_model", `pre-tokenizer ${json.type}`);

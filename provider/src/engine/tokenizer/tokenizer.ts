@@ -1,8 +1,13 @@
-// A byte-level BPE tokenizer loaded from Hugging Face's tokenizer.json.
+// A BPE tokenizer loaded from Hugging Face's tokenizer.json: byte-level (GPT-2 / Llama 3 / Qwen)
+// or SentencePiece-style with byte fallback (Llama 2, Mistral); see docs/provider-guide.md.
 import { EngineError } from "../errors.js";
 import { bytesToSymbols, symbolsToBytes } from "./byte-level.js";
 import { type BpeModel, bpeWord, parseMerges } from "./bpe.js";
+import { type DecoderJson, readDecoder } from "./decoder-config.js";
+import { IncrementalDecoder } from "./incremental-decoder.js";
+import { buildNormalizer, type Normalizer, type NormalizerJson } from "./normalizer.js";
 import { buildPreTokenizer, type PreTokenizer } from "./pre-tokenizer.js";
+import { pieceBytes, SentencePieceBpe } from "./sentencepiece.js";
 
 interface AddedTokenJson {
   id: number;
@@ -12,46 +17,70 @@ interface AddedTokenJson {
 
 interface TokenizerJson {
   added_tokens?: AddedTokenJson[];
-  normalizer?: { type: string } | null;
+  normalizer?: NormalizerJson | null;
   pre_tokenizer?: Parameters<typeof buildPreTokenizer>[0];
-  decoder?: { type: string; decoders?: { type: string }[] } | null;
+  decoder?: DecoderJson | null;
   model: {
     type: string;
     vocab: Record<string, number>;
     merges: (string | [string, string])[];
     ignore_merges?: boolean;
     byte_fallback?: boolean;
+    unk_token?: string | null;
+    fuse_unk?: boolean;
   };
 }
 
 const utf8 = new TextEncoder();
+/** Words longer than this (un-pre-tokenized SentencePiece segments) are not cached. */
+const MAX_CACHED_WORD = 64;
 
 export class Tokenizer {
-  readonly #bpe: BpeModel;
+  readonly #encodeWord: (word: string) => number[];
+  readonly #normalize: Normalizer;
   readonly #preTokenize: PreTokenizer;
+  readonly #vocab: ReadonlyMap<string, number>;
   readonly #added: ReadonlyMap<string, number>;
   readonly #addedSplit: RegExp | null;
   readonly #idToBytes: Uint8Array[];
   readonly #cache = new Map<string, number[]>();
-  readonly #nfc: boolean;
+  readonly #stripLeadingSpace: boolean;
   readonly specialIds: ReadonlySet<number>;
   readonly vocabSize: number;
+  /** "byte-level" or "sentencepiece" (▁ for spaces, <0xNN> byte fallback). */
+  readonly kind: "byte-level" | "sentencepiece";
 
   constructor(json: TokenizerJson) {
-    if (json.model.type !== "BPE" || json.model.byte_fallback === true) {
-      throw new EngineError("unsupported_model", "only byte-level BPE tokenizers are supported");
+    if (json.model.type !== "BPE") {
+      throw new EngineError("unsupported_model", `tokenizer model ${json.model.type}`);
     }
-    const normalizer = json.normalizer?.type;
-    if (normalizer !== undefined && normalizer !== "NFC") {
-      throw new EngineError("unsupported_model", `normalizer ${normalizer}`);
+    const decoder = readDecoder(json.decoder);
+    const byteFallback = json.model.byte_fallback === true;
+    if (byteFallback && decoder.kind === "byte-level") {
+      throw new EngineError("unsupported_model", "byte_fallback with a byte-level decoder");
     }
-    this.#nfc = normalizer === "NFC";
+    this.kind = decoder.kind;
+    this.#stripLeadingSpace = decoder.kind === "sentencepiece" && decoder.stripLeadingSpace;
+    this.#normalize = buildNormalizer(json.normalizer);
     const vocab = new Map(Object.entries(json.model.vocab));
-    this.#bpe = {
-      vocab,
-      ranks: parseMerges(json.model.merges),
-      ignoreMerges: json.model.ignore_merges === true,
-    };
+    this.#vocab = vocab;
+    const ranks = parseMerges(json.model.merges);
+    if (decoder.kind === "byte-level") {
+      this.#encodeWord = byteLevelWords({
+        vocab,
+        ranks,
+        ignoreMerges: json.model.ignore_merges === true,
+      });
+    } else {
+      const sp = new SentencePieceBpe({
+        vocab,
+        ranks,
+        byteFallback,
+        unkToken: json.model.unk_token ?? null,
+        fuseUnk: json.model.fuse_unk === true,
+      });
+      this.#encodeWord = (word) => sp.encodeWord(word);
+    }
     this.#preTokenize = buildPreTokenizer(json.pre_tokenizer ?? null);
     const added = json.added_tokens ?? [];
     this.#added = new Map(added.map((t) => [t.content, t.id]));
@@ -64,12 +93,17 @@ export class Tokenizer {
     const maxId = Math.max(...vocab.values(), ...added.map((t) => t.id));
     this.vocabSize = maxId + 1;
     this.#idToBytes = new Array<Uint8Array>(this.vocabSize).fill(new Uint8Array(0));
-    for (const [sym, id] of vocab) this.#idToBytes[id] = Uint8Array.from(symbolsToBytes(sym));
+    for (const [sym, id] of vocab) {
+      this.#idToBytes[id] =
+        decoder.kind === "byte-level"
+          ? Uint8Array.from(symbolsToBytes(sym))
+          : pieceBytes(sym, byteFallback);
+    }
     for (const t of added) this.#idToBytes[t.id] = utf8.encode(t.content);
   }
 
   tokenId(content: string): number | undefined {
-    return this.#added.get(content) ?? this.#bpe.vocab.get(content);
+    return this.#added.get(content) ?? this.#vocab.get(content);
   }
 
   encode(text: string): number[] {
@@ -78,16 +112,24 @@ export class Tokenizer {
     if (this.#addedSplit) {
       for (const m of text.matchAll(this.#addedSplit)) {
         const at = m.index ?? 0;
-        this.#encodePlain(text.slice(last, at), ids);
+        this.#encodePlain(text.slice(last, at), last === 0, ids);
         ids.push(this.#added.get(m[0]) ?? 0);
         last = at + m[0].length;
       }
     }
-    this.#encodePlain(text.slice(last), ids);
+    this.#encodePlain(text.slice(last), last === 0, ids);
     return ids;
   }
 
-  /** The raw bytes of one token (added tokens as their UTF-8 text). */
+  /**
+   * A streaming decoder for generated tokens: drops the leading space a SentencePiece-style
+   * decoder strips (HF decodes "▁Hello" at the start of a completion as "Hello").
+   */
+  createStreamDecoder(): IncrementalDecoder {
+    return new IncrementalDecoder({ stripLeadingSpace: this.#stripLeadingSpace });
+  }
+
+  /** The raw bytes of one token (added tokens as their UTF-8 text; "▁" as a space). */
   tokenBytes(id: number): Uint8Array {
     return this.#idToBytes[id] ?? new Uint8Array(0);
   }
@@ -103,28 +145,31 @@ export class Tokenizer {
       all.set(c, at);
       at += c.length;
     }
-    return new TextDecoder().decode(all);
+    const text = new TextDecoder().decode(all);
+    return this.#stripLeadingSpace && text.startsWith(" ") ? text.slice(1) : text;
   }
 
-  #encodePlain(text: string, out: number[]): void {
+  #encodePlain(text: string, atStart: boolean, out: number[]): void {
     if (text.length === 0) return;
-    const normalized = this.#nfc ? text.normalize("NFC") : text;
-    for (const piece of this.#preTokenize(normalized)) {
-      const word = bytesToSymbols(piece);
+    for (const word of this.#preTokenize(this.#normalize(text), atStart)) {
       let ids = this.#cache.get(word);
       if (!ids) {
-        ids = bpeWord(this.#bpe, word).map((sym) => this.#symbolId(sym));
-        if (this.#cache.size < 50_000) this.#cache.set(word, ids);
+        ids = this.#encodeWord(word);
+        if (word.length <= MAX_CACHED_WORD && this.#cache.size < 50_000) this.#cache.set(word, ids);
       }
       out.push(...ids);
     }
   }
+}
 
-  #symbolId(sym: string): number {
-    const id = this.#bpe.vocab.get(sym);
-    if (id !== undefined) return id;
-    throw new EngineError("unsupported_model", `symbol ${JSON.stringify(sym)} not in vocab`);
-  }
+/** Byte-level BPE: a word's UTF-8 bytes as GPT-2 symbols, merged, looked up. */
+function byteLevelWords(bpe: BpeModel): (word: string) => number[] {
+  return (word) =>
+    bpeWord(bpe, bytesToSymbols(word)).map((sym) => {
+      const id = bpe.vocab.get(sym);
+      if (id !== undefined) return id;
+      throw new EngineError("unsupported_model", `symbol ${JSON.stringify(sym)} not in vocab`);
+    });
 }
 
 export type { TokenizerJson };
