@@ -107,6 +107,7 @@ export class MlxEngine implements ModelEngine {
       eosIds: this.#parts.eosIds,
       stops: body.sampling?.stop ?? [],
       tokenBytes: this.#outputBytes(body.sampling?.includeSpecialTokens ?? false),
+      decoder: this.tokenizer.createStreamDecoder(),
       onDelta,
       signal,
       constraint: constraintFor(body, this.tokenizer, [...this.#parts.eosIds][0]),

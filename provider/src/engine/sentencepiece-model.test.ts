@@ -53,4 +53,17 @@ describe("SentencePiece-tokenized model (tiny-mistral-sp)", function () {
     const c = await run("Hello world");
     expect(c.result.promptTokens).to.equal(7);
   });
+
+  it("streams a first word without the space its ▁ marks, as decode() does", async () => {
+    // "▁world": a piece that carries the space marker of the word it starts.
+    const first = engine.tokenizer.encode("Hello world").at(-1) ?? -1;
+    const c = collector();
+    await engine.generate(
+      chatBody("Hi", { maxTokens: 1, logitBias: { [first]: 100 } }),
+      c.onDelta,
+      never,
+    );
+    expect(c.text()).to.equal(engine.tokenizer.decode([first]));
+    expect(c.text()).to.equal("world");
+  });
 });

@@ -15,6 +15,8 @@ export interface SequenceInit {
   eosIds: ReadonlySet<number>;
   stops: readonly string[];
   tokenBytes: (id: number) => Uint8Array;
+  /** The tokenizer's streaming decoder (SentencePiece ones drop the encoder's leading space). */
+  decoder?: IncrementalDecoder;
   onDelta: (delta: GenerationDelta) => void;
   signal: AbortSignal;
   /** Restricts which tokens may be sampled (forced tool call, JSON mode). */
@@ -33,7 +35,7 @@ export class Sequence {
   /** Prompt tokens whose KV came from the prefix cache (not prefilled). */
   reusedTokens = 0;
   finished: GenerationResult | undefined;
-  readonly #decoder = new IncrementalDecoder();
+  readonly #decoder: IncrementalDecoder;
   readonly #stop: StopMatcher;
   readonly #done: Promise<GenerationResult>;
   #resolve: (r: GenerationResult) => void = () => undefined;
@@ -41,6 +43,7 @@ export class Sequence {
 
   constructor(init: SequenceInit) {
     this.init = init;
+    this.#decoder = init.decoder ?? new IncrementalDecoder();
     this.rng = new SplitMix64(init.sampling.seed);
     this.#stop = new StopMatcher(init.stops);
     this.#done = new Promise((resolve, reject) => {
