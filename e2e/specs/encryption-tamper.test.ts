@@ -118,6 +118,7 @@ describe("encryption: tampered chunks from a provider and replayed sealed submis
     const sdk = new DarkbloomClient({
       baseURL: `${coordinator?.url}/v1`,
       apiKey: coordinator?.apiKey ?? "",
+      allowUnattested: true, // the fake provider has no identity key (trust none)
     });
     const stream = await sdk.chat.completions.create({
       model: MODEL,
@@ -152,6 +153,7 @@ describe("encryption: tampered chunks from a provider and replayed sealed submis
       baseURL: `${coordinator?.url}/v1`,
       apiKey: coordinator?.apiKey ?? "",
       fetch: recordingFetch,
+      allowUnattested: true, // the fake provider has no identity key (trust none)
     });
     const done = await sdk.chat.completions.create({
       model: MODEL,

@@ -123,7 +123,10 @@ export async function waitForModel(
   throw new Error(`model ${model} did not come online within ${timeoutMs} ms`);
 }
 
-/** Polls the sealed-mode key list until a provider of the model is attested and routable. */
+/**
+ * Polls the sealed-mode key list until a provider of the model is attested and routable, with its
+ * signed evidence (a first good challenge answer) unless it is an unattested (`none`) provider.
+ */
 export async function waitForAttestedKey(
   url: string,
   apiKey: string,
@@ -135,8 +138,9 @@ export async function waitForAttestedKey(
     const res = await fetch(`${url}/v1/sealed/provider-keys?model=${encodeURIComponent(model)}`, {
       headers: { authorization: `Bearer ${apiKey}` },
     });
-    const body = (await res.json()) as { data?: unknown[] };
-    if (res.ok && (body.data?.length ?? 0) > 0) return;
+    const body = (await res.json()) as { data?: Array<{ trust_level: string; evidence: unknown }> };
+    const ready = body.data?.some((k) => k.evidence || k.trust_level === "none") ?? false;
+    if (res.ok && ready) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no attested key for ${model} within ${timeoutMs} ms`);

@@ -26,7 +26,12 @@ export interface ChatCompletionCreateParams {
 export interface ServedBy {
   provider_id: string;
   key_fingerprint: string;
+  /** The trust level the coordinator claims. */
   trust_level: string;
+  /** The level the SDK verified from the provider's signed evidence (≤ trust_level). */
+  verified_trust_level: string;
+  /** Fingerprint of the provider's identity key (pin it with `pinnedIdentities`). */
+  identity_fingerprint: string;
 }
 
 export interface Usage {

@@ -7,13 +7,16 @@ import type {
 import { CompatSealer } from "./compat-sealer.js";
 import { DarkbloomError } from "./sdk-error.js";
 import { sealedExchange, type SealedEvent, type Transport } from "./sealed-exchange.js";
+import { verificationPolicy, type SealedModeOptions } from "./sealed-options.js";
 
-export interface DarkbloomClientOptions {
+export interface DarkbloomClientOptions extends SealedModeOptions {
   /** The coordinator's API base, e.g. `https://coordinator.example/v1`. */
   baseURL: string;
   apiKey: string;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /** Clock for evidence age checks. Default: Date.now. */
+  now?: () => number;
 }
 
 type StreamParams = ChatCompletionCreateParams & { stream: true };
@@ -43,6 +46,8 @@ export class DarkbloomClient {
       baseURL: options.baseURL.replace(/\/+$/, ""),
       apiKey: options.apiKey,
       fetch: options.fetch ?? globalThis.fetch,
+      verification: verificationPolicy(options),
+      now: options.now ?? Date.now,
     };
     this.compat = new CompatSealer(this.transport);
   }
@@ -102,4 +107,10 @@ export class DarkbloomClient {
   }
 }
 
-const unknownServer = (): ServedBy => ({ provider_id: "", key_fingerprint: "", trust_level: "" });
+const unknownServer = (): ServedBy => ({
+  provider_id: "",
+  key_fingerprint: "",
+  trust_level: "",
+  verified_trust_level: "",
+  identity_fingerprint: "",
+});

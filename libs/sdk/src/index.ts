@@ -7,6 +7,13 @@ export {
   type OpenedResponse,
 } from "./compat-sealer.js";
 export { DarkbloomError } from "./sdk-error.js";
+export type { SealedModeOptions } from "./sealed-options.js";
+export {
+  MemoryIdentityPins,
+  identityFingerprint,
+  type IdentityPinStore,
+} from "./evidence/identity-pins.js";
+export type { AttestedKey, WireEvidence } from "./evidence/wire-evidence.js";
 export type {
   ChatCompletion,
   ChatCompletionChunk,

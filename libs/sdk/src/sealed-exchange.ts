@@ -14,12 +14,17 @@ import { estimatePromptTokens, maxTokensOf, toInferenceBody } from "./chat-body.
 import type { ChatCompletionCreateParams, ServedBy, Usage } from "./chat-types.js";
 import { DarkbloomError, throwIfNotOk } from "./sdk-error.js";
 import { dataOf, sseEvents } from "./sse-events.js";
-import { verifyProviderKey, type AttestedKey } from "./verify-provider-key.js";
+import { verifyCandidates, type VerificationPolicy } from "./evidence/verify-candidates.js";
+import type { AttestedKey } from "./evidence/wire-evidence.js";
+import { verifyProviderKey } from "./verify-provider-key.js";
 
 export interface Transport {
   baseURL: string;
   apiKey: string;
   fetch: typeof fetch;
+  /** How provider keys are verified from their own evidence before anything is reserved. */
+  verification: Readonly<VerificationPolicy>;
+  now: () => number;
 }
 
 export type SealedEvent =
@@ -57,9 +62,11 @@ async function call<T>(t: Transport, path: string, init: RequestInit = {}): Prom
 }
 
 /**
- * Sealed mode, end to end: fetch the attested keys, reserve a provider on cleartext metadata,
- * verify its key, seal the InferenceBody to it with a fresh ephemeral key, submit, and open each
- * relayed chunk. Only this process and the provider ever hold the shared key.
+ * Sealed mode, end to end: fetch the candidate keys and verify each from the provider's own signed
+ * evidence (refusing before any reservation when none holds), reserve a provider on cleartext
+ * metadata, check it is one of the verified keys, seal the InferenceBody to it with a fresh
+ * ephemeral key, submit, and open each relayed chunk. Only this process and the provider ever
+ * hold the shared key.
  */
 export async function* sealedExchange(
   t: Transport,
@@ -70,6 +77,7 @@ export async function* sealedExchange(
     t,
     `/sealed/provider-keys?model=${encodeURIComponent(params.model)}${trust}`,
   );
+  const verified = await verifyCandidates(keys.data, params.min_trust, t.verification, t.now());
   const reservation = await call<Reservation>(t, "/sealed/reserve", {
     method: "POST",
     body: JSON.stringify({
@@ -80,7 +88,11 @@ export async function* sealedExchange(
       ...(params.min_trust ? { min_trust: params.min_trust } : {}),
     }),
   });
-  const providerKey = verifyProviderKey(reservation, keys.data);
+  const providerKey = verifyProviderKey(
+    reservation,
+    verified.map((c) => c.key),
+  );
+  const evidence = verified.find((c) => c.key.provider_id === reservation.provider_id)?.verified;
   const ephemeral = generateKeyPair();
   const sharedKey = boxBeforenm(providerKey, ephemeral.secretKey);
   ephemeral.secretKey.fill(0);
@@ -113,6 +125,8 @@ export async function* sealedExchange(
               provider_id: ev.provider_id,
               key_fingerprint: reservation.key_fingerprint,
               trust_level: reservation.trust_level,
+              verified_trust_level: evidence?.verifiedTrust ?? "none",
+              identity_fingerprint: evidence?.identityFingerprint ?? "",
             },
           };
           break;

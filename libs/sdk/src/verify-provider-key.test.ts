@@ -1,7 +1,8 @@
 import { generateKeyPair, keyFingerprint, toBase64 } from "@darkbloom/crypto";
 import { expect } from "chai";
 import { DarkbloomError } from "./sdk-error.js";
-import { verifyProviderKey, type AttestedKey } from "./verify-provider-key.js";
+import type { AttestedKey } from "./evidence/wire-evidence.js";
+import { verifyProviderKey } from "./verify-provider-key.js";
 
 const attested = (providerId: string, publicKey: Uint8Array): AttestedKey => ({
   provider_id: providerId,

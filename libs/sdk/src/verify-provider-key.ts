@@ -1,20 +1,16 @@
 import { fromBase64, keyFingerprint } from "@darkbloom/crypto";
+import type { AttestedKey } from "./evidence/wire-evidence.js";
 import { DarkbloomError } from "./sdk-error.js";
 
-export interface AttestedKey {
-  provider_id: string;
-  public_key: string;
-  key_fingerprint: string;
-  trust_level: string;
-}
+type Candidate = Pick<AttestedKey, "provider_id" | "public_key" | "key_fingerprint">;
 
 /**
  * The reserved provider's key, accepted only if its fingerprint is what the reservation claims and
- * the same provider and key are in the attested candidate list.
+ * the same provider and key are in the candidate list (the keys the SDK verified from evidence).
  */
 export function verifyProviderKey(
   reserved: { provider_id: string; provider_public_key: string; key_fingerprint: string },
-  candidates: readonly AttestedKey[],
+  candidates: readonly Candidate[],
 ): Uint8Array {
   const key = fromBase64(reserved.provider_public_key);
   const fingerprint = keyFingerprint(key);

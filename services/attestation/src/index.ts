@@ -1,5 +1,5 @@
 export { createAttestationService } from "./service.js";
-export type { VersionFloor } from "./service.js";
+export type { EvidenceSource, VersionFloor } from "./service.js";
 export type { ProviderDirectory, ProviderRecord } from "./provider-directory.js";
 export { AttestationAuthority } from "./challenge/attestation-authority.js";
 export type {

@@ -1,5 +1,6 @@
 import { createClient, createRouterTransport } from "@connectrpc/connect";
-import { AttestationService, TrustLevel } from "@darkbloom/proto";
+import { create } from "@bufbuild/protobuf";
+import { AttestationEvidenceSchema, AttestationService, TrustLevel } from "@darkbloom/proto";
 import { expect } from "chai";
 import type { ProviderRecord } from "./provider-directory.js";
 import { createAttestationService } from "./service.js";
@@ -27,9 +28,25 @@ describe("AttestationService", () => {
   const client = createClient(
     AttestationService,
     createRouterTransport(({ service }) =>
-      service(AttestationService, createAttestationService(directory)),
+      service(
+        AttestationService,
+        createAttestationService(directory, undefined, {
+          evidenceOf: (id) =>
+            id === "b"
+              ? create(AttestationEvidenceSchema, { signature: new Uint8Array([1]) })
+              : undefined,
+        }),
+      ),
     ),
   );
+
+  it("hands out each key with the provider's signed evidence when there is one", async () => {
+    const { keys } = await client.getProviderKeys({ model: "tiny", minTrust: TrustLevel.NONE });
+    expect(keys.map((k) => [k.providerId, k.evidence?.signature.length ?? 0])).to.deep.equal([
+      ["a", 0],
+      ["b", 1],
+    ]);
+  });
 
   it("offers only routable keys of providers at or above the requested trust", async () => {
     const { keys } = await client.getProviderKeys({ model: "tiny", minTrust: TrustLevel.HARDWARE });

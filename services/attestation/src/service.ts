@@ -1,6 +1,6 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { keyFingerprint } from "@darkbloom/crypto";
-import type { AttestationService } from "@darkbloom/proto";
+import type { AttestationEvidence, AttestationService } from "@darkbloom/proto";
 import { isSemver } from "@darkbloom/releases";
 import type { ProviderDirectory } from "./provider-directory.js";
 
@@ -9,9 +9,15 @@ export interface VersionFloor {
   setMinVersion(minVersion: string): string[];
 }
 
+/** Each provider's latest good signed attestation answer (the AttestationAuthority). */
+export interface EvidenceSource {
+  evidenceOf(providerId: string): AttestationEvidence | undefined;
+}
+
 export function createAttestationService(
   directory: ProviderDirectory,
   floor?: VersionFloor,
+  evidence?: EvidenceSource,
 ): ServiceImpl<typeof AttestationService> {
   return {
     getProviderKeys(req) {
@@ -24,6 +30,7 @@ export function createAttestationService(
           publicKey: p.encryptionPublicKey,
           trustLevel: p.trustLevel,
           keyFingerprint: keyFingerprint(p.encryptionPublicKey),
+          evidence: evidence?.evidenceOf(p.providerId),
         }));
       return { keys };
     },

@@ -161,7 +161,7 @@ export async function startCoordinator(
     router.service(RoutingService, routingImpl);
     router.service(
       AttestationService,
-      createAttestationService(registryDirectory(registry), authority),
+      createAttestationService(registryDirectory(registry), authority, authority),
     );
     router.service(ReleaseService, createReleaseService(db.pool));
     router.service(LedgerService, ledgerImpl);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/attestation.proto.
  */
 export const file_darkbloom_v1_attestation: GenFile = /*@__PURE__*/
-  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIn4KC1Byb3ZpZGVyS2V5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSLQoLdHJ1c3RfbGV2ZWwYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBCABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkynwIKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
+  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIrMBCgtQcm92aWRlcktleRITCgtwcm92aWRlcl9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEi0KC3RydXN0X2xldmVsGAMgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSFwoPa2V5X2ZpbmdlcnByaW50GAQgASgJEjMKCGV2aWRlbmNlGAUgASgLMiEuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uRXZpZGVuY2UilgEKE0F0dGVzdGF0aW9uRXZpZGVuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBITCgtzdGF0dXNfanNvbhgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMdGltZXN0YW1wX21zGAUgASgDEhUKDW1kYV9jaGFpbl9wZW0YBiABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkynwIKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
 
 /**
  * @generated from message darkbloom.v1.GetProviderKeysRequest
@@ -59,6 +59,14 @@ export type ProviderKey = Message<"darkbloom.v1.ProviderKey"> & {
    * @generated from field: string key_fingerprint = 4;
    */
   keyFingerprint: string;
+
+  /**
+   * The provider's latest good signed challenge answer, vouching for public_key; lets a client
+   * verify the key without trusting the coordinator. Unset for providers without an identity key.
+   *
+   * @generated from field: darkbloom.v1.AttestationEvidence evidence = 5;
+   */
+  evidence?: AttestationEvidence | undefined;
 };
 
 /**
@@ -67,6 +75,60 @@ export type ProviderKey = Message<"darkbloom.v1.ProviderKey"> & {
  */
 export const ProviderKeySchema: GenMessage<ProviderKey> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 1);
+
+/**
+ * A challenge answer exactly as the provider signed it (docs/security/encryption.md#evidence):
+ * signature = ECDSA P-256 / SHA-256 (DER) by identity_public_key over
+ * challengePayload(nonce, timestamp_ms, status_json) (libs/crypto/src/attestation).
+ *
+ * @generated from message darkbloom.v1.AttestationEvidence
+ */
+export type AttestationEvidence = Message<"darkbloom.v1.AttestationEvidence"> & {
+  /**
+   * SEC1 P-256 identity public key of the provider.
+   *
+   * @generated from field: bytes identity_public_key = 1;
+   */
+  identityPublicKey: Uint8Array;
+
+  /**
+   * The canonical status JSON bytes the provider signed (names the X25519 key it vouches for).
+   *
+   * @generated from field: bytes status_json = 2;
+   */
+  statusJson: Uint8Array;
+
+  /**
+   * @generated from field: bytes signature = 3;
+   */
+  signature: Uint8Array;
+
+  /**
+   * The coordinator's challenge nonce and timestamp the provider signed with the status.
+   *
+   * @generated from field: bytes nonce = 4;
+   */
+  nonce: Uint8Array;
+
+  /**
+   * @generated from field: int64 timestamp_ms = 5;
+   */
+  timestampMs: bigint;
+
+  /**
+   * MDA certificate chain (PEM, leaf first) the provider registered with; empty when none.
+   *
+   * @generated from field: string mda_chain_pem = 6;
+   */
+  mdaChainPem: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.AttestationEvidence.
+ * Use `create(AttestationEvidenceSchema)` to create a new message.
+ */
+export const AttestationEvidenceSchema: GenMessage<AttestationEvidence> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_attestation, 2);
 
 /**
  * @generated from message darkbloom.v1.GetProviderKeysResponse
@@ -83,7 +145,7 @@ export type GetProviderKeysResponse = Message<"darkbloom.v1.GetProviderKeysRespo
  * Use `create(GetProviderKeysResponseSchema)` to create a new message.
  */
 export const GetProviderKeysResponseSchema: GenMessage<GetProviderKeysResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_attestation, 2);
+  messageDesc(file_darkbloom_v1_attestation, 3);
 
 /**
  * @generated from message darkbloom.v1.GetTrustRequest
@@ -100,7 +162,7 @@ export type GetTrustRequest = Message<"darkbloom.v1.GetTrustRequest"> & {
  * Use `create(GetTrustRequestSchema)` to create a new message.
  */
 export const GetTrustRequestSchema: GenMessage<GetTrustRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_attestation, 3);
+  messageDesc(file_darkbloom_v1_attestation, 4);
 
 /**
  * @generated from message darkbloom.v1.GetTrustResponse
@@ -132,7 +194,7 @@ export type GetTrustResponse = Message<"darkbloom.v1.GetTrustResponse"> & {
  * Use `create(GetTrustResponseSchema)` to create a new message.
  */
 export const GetTrustResponseSchema: GenMessage<GetTrustResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_attestation, 4);
+  messageDesc(file_darkbloom_v1_attestation, 5);
 
 /**
  * @generated from message darkbloom.v1.SetVersionFloorRequest
@@ -151,7 +213,7 @@ export type SetVersionFloorRequest = Message<"darkbloom.v1.SetVersionFloorReques
  * Use `create(SetVersionFloorRequestSchema)` to create a new message.
  */
 export const SetVersionFloorRequestSchema: GenMessage<SetVersionFloorRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_attestation, 5);
+  messageDesc(file_darkbloom_v1_attestation, 6);
 
 /**
  * @generated from message darkbloom.v1.SetVersionFloorResponse
@@ -170,7 +232,7 @@ export type SetVersionFloorResponse = Message<"darkbloom.v1.SetVersionFloorRespo
  * Use `create(SetVersionFloorResponseSchema)` to create a new message.
  */
 export const SetVersionFloorResponseSchema: GenMessage<SetVersionFloorResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_attestation, 6);
+  messageDesc(file_darkbloom_v1_attestation, 7);
 
 /**
  * Provider identity and trust: which keys a consumer may seal to, and how far each is trusted.

@@ -1,8 +1,9 @@
 import http from "node:http";
 import { create } from "@bufbuild/protobuf";
-import { generateKeyPair } from "@darkbloom/crypto";
+import { challengePayload, generateKeyPair, toBase64 } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import { ProviderFrameSchema, TrustLevel, type ProviderFrame } from "@darkbloom/proto";
+import { p256 } from "@noble/curves/nist.js";
 import WebSocket from "ws";
 import { ProviderGateway, ProviderRegistry } from "@darkbloom/routing";
 import { createLogger, createMetricsRegistry, type Registry } from "@darkbloom/telemetry";
@@ -168,6 +169,33 @@ describe("AttestationAuthority", () => {
         await p.until(() => serving() === 1, "routed again");
       });
     }
+
+    it("keeps each provider's latest good signed answer as evidence, never a refused one", async () => {
+      const p = provider();
+      await p.connect();
+      const id = () => h.registry.all()[0]?.id ?? "";
+      await p.until(() => h.authority.evidenceOf(id()) !== undefined, "a good answer kept");
+      const e = h.authority.evidenceOf(id());
+      if (!e) throw new Error("no evidence");
+      const payload = challengePayload(e.nonce, e.timestampMs, e.statusJson);
+      expect(p256.verify(e.signature, payload, e.identityPublicKey, { format: "der" })).to.equal(
+        true,
+      );
+      expect([...e.identityPublicKey]).to.deep.equal([...p.identityPublicKey]);
+      const status = JSON.parse(new TextDecoder().decode(e.statusJson)) as Record<string, unknown>;
+      expect(status.encryptionPublicKey).to.equal(toBase64(p.keys.publicKey));
+      expect(e.mdaChainPem).to.equal("");
+      p.mode = "swap-key";
+      await p.until(() => serving() === 0, "fenced for the swapped key");
+      const after = h.authority.evidenceOf(id());
+      const vouched = JSON.parse(new TextDecoder().decode(after?.statusJson)) as {
+        encryptionPublicKey: string;
+      };
+      expect(vouched.encryptionPublicKey).to.equal(toBase64(p.keys.publicKey));
+      await p.close();
+      await p.until(() => h.registry.size === 0, "detached");
+      expect(h.authority.evidenceOf(id())).to.equal(undefined);
+    });
 
     it("refuses a registration whose signed key is not the registered key", async () => {
       const p = provider({ swapKeyAtRegister: true });

@@ -2,7 +2,13 @@
 import type { X509Certificate } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { challengePayload } from "@darkbloom/crypto";
-import { ProviderFrameSchema, type AttestationResponse, type Register } from "@darkbloom/proto";
+import {
+  AttestationEvidenceSchema,
+  ProviderFrameSchema,
+  type AttestationEvidence,
+  type AttestationResponse,
+  type Register,
+} from "@darkbloom/proto";
 import type {
   Admission,
   AttestedSession,
@@ -53,8 +59,12 @@ export interface AuthorityDeps {
 interface Attested {
   session: AttestedSession;
   identityKey: Uint8Array;
+  /** The verified MDA chain the provider registered with ("" when none). */
+  mdaChainPem: string;
   nonces: NonceBook;
   evidence: ProviderEvidence;
+  /** The latest good signed answer, as the provider signed it (handed to sealed-mode clients). */
+  signed: AttestationEvidence | undefined;
   lastChallengeAtMs: number;
 }
 
@@ -69,6 +79,7 @@ export type AuthorityState = { kind: "running" } | { kind: "closed" };
 export class AttestationAuthority implements SessionTrustHooks {
   private stateValue: AuthorityState = { kind: "running" };
   private readonly sessions = new Map<AttestedSession, Attested>();
+  private readonly byProviderId = new Map<string, Attested>();
   private readonly checked = new WeakMap<Register, ReturnType<typeof checkRegister>>();
   private policy: TrustPolicy;
   private readonly timer: NodeJS.Timeout;
@@ -124,6 +135,8 @@ export class AttestationAuthority implements SessionTrustHooks {
     const attested: Attested = {
       session,
       identityKey: register.identityPublicKey,
+      mdaChainPem:
+        result.mdaUdid === undefined ? "" : new TextDecoder().decode(register.attestation),
       nonces: new NonceBook(this.options.maxAttestationAgeMs),
       evidence: {
         status: result.status,
@@ -132,9 +145,11 @@ export class AttestationAuthority implements SessionTrustHooks {
         lastGoodAtMs: this.now(), // the verified registration counts as the first good answer
         failure: "",
       },
+      signed: undefined,
       lastChallengeAtMs: 0,
     };
     this.sessions.set(session, attested);
+    this.byProviderId.set(session.id, attested);
     this.challenge(attested);
     this.evaluate(attested);
     this.refreshEnrollment(attested, udid);
@@ -149,6 +164,14 @@ export class AttestationAuthority implements SessionTrustHooks {
     if (verdict.ok) {
       a.nonces.consume(response.nonce, now);
       a.evidence = { ...a.evidence, status: verdict.status, lastGoodAtMs: now, failure: "" };
+      a.signed = create(AttestationEvidenceSchema, {
+        identityPublicKey: a.identityKey,
+        statusJson: response.statusJson,
+        signature: response.signature,
+        nonce: response.nonce,
+        timestampMs: response.timestampMs,
+        mdaChainPem: a.mdaChainPem,
+      });
       this.deps.metrics.goodAnswers.inc();
       this.refreshEnrollment(a, a.evidence.mda ? "" : verdict.status.deviceId);
       this.lookupModels(verdict.status.models.map((m) => m.id));
@@ -161,6 +184,16 @@ export class AttestationAuthority implements SessionTrustHooks {
 
   detach(session: AttestedSession): void {
     this.sessions.delete(session);
+    if (this.byProviderId.get(session.id)?.session === session)
+      this.byProviderId.delete(session.id);
+  }
+
+  /**
+   * The provider's latest good signed challenge answer (undefined before its first one, or for an
+   * unattested provider): what a sealed-mode client verifies the provider's key with.
+   */
+  evidenceOf(providerId: string): AttestationEvidence | undefined {
+    return this.byProviderId.get(providerId)?.signed;
   }
 
   /** Sets the version floor at runtime; returns the providers it fences. */
@@ -182,6 +215,7 @@ export class AttestationAuthority implements SessionTrustHooks {
     this.stateValue = { kind: "closed" };
     clearInterval(this.timer);
     this.sessions.clear();
+    this.byProviderId.clear();
   }
 
   private verifyAnswer(a: Attested, r: AttestationResponse, now: number) {

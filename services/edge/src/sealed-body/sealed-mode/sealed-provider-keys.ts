@@ -1,5 +1,5 @@
 import { toBase64 } from "@darkbloom/crypto";
-import { TrustLevel } from "@darkbloom/proto";
+import { TrustLevel, type AttestationEvidence } from "@darkbloom/proto";
 import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
 import { badRequest } from "../../errors/edge-error.js";
 import { sendJson } from "../../http/respond.js";
@@ -23,6 +23,17 @@ export async function sealedProviderKeys(ctx: EdgeContext, req: EdgeRequest): Pr
       public_key: toBase64(k.publicKey),
       key_fingerprint: k.keyFingerprint,
       trust_level: trustName(k.trustLevel),
+      evidence: k.evidence ? evidenceJson(k.evidence) : null,
     })),
   });
 }
+
+/** The provider's signed answer, bytes as base64, so the SDK can verify the key itself. */
+const evidenceJson = (e: AttestationEvidence) => ({
+  identity_public_key: toBase64(e.identityPublicKey),
+  status_json: toBase64(e.statusJson),
+  signature: toBase64(e.signature),
+  nonce: toBase64(e.nonce),
+  timestamp_ms: Number(e.timestampMs),
+  mda_chain_pem: e.mdaChainPem,
+});
