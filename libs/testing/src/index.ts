@@ -7,5 +7,10 @@ export {
 export { startTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database.js";
 export { pickFreePort as freePort } from "@darkbloom/db";
 export { FakeProvider, type FakeProviderOptions, type FakeReply } from "./fakes/fake-provider.js";
-export { FakeStripe, type FakeStripeOptions, type SentWebhook } from "./fakes/fake-stripe.js";
+export {
+  FakeStripe,
+  type FakeStripeOptions,
+  type InjectedFailure,
+  type SentWebhook,
+} from "./fakes/fake-stripe.js";
 export { FakeFileHost, type FakeFileHostOptions } from "./fakes/fake-file-host.js";

@@ -18,7 +18,6 @@ export { listApiKeys, findApiKey, setKeyLimits, NO_LIMITS, type ApiKeyInfo } fro
 export {
   admitKeyRequest,
   recordKeyUsage,
-  pruneRateWindows,
   type Admission,
   type BudgetPeriod,
   type KeyLimits,
@@ -27,8 +26,11 @@ export {
   reserveKeyBudget,
   settleKeyReservation,
   releaseKeyReservation,
+  touchKeyReservations,
+  pruneKeyReservations,
   type WorstCase,
 } from "./key-limits-reservations.js";
+export { pruneRateWindows } from "./rate-window.js";
 export {
   createSessionVerifier,
   type JwtSessionOptions,

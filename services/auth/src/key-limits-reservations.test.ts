@@ -125,7 +125,7 @@ describe("per-key in-flight reservations (TPM and budget count open requests' wo
     });
   });
 
-  it("admits a request larger than the whole TPM limit only when nothing else is counted", async () => {
+  it("refuses a request larger than the whole TPM limit as too large even when the window is empty, and admits one exactly at the limit", async () => {
     const keyId = await keyWith({
       rpmLimit: null,
       tpmLimit: 100n,
@@ -133,9 +133,19 @@ describe("per-key in-flight reservations (TPM and budget count open requests' wo
       budgetPeriod: "month",
     });
     const [a, b] = pools();
-    const big = { tokens: 500n, costMicroUsd: 0n };
-    expect(await reserveKeyBudget(a, keyId, "big-1", big)).to.deep.equal({ kind: "admitted" });
-    expect(await reserveKeyBudget(b, keyId, "big-2", big)).to.include({ kind: "rate_limited" });
+    expect(
+      await reserveKeyBudget(a, keyId, "big-1", { tokens: 101n, costMicroUsd: 0n }),
+    ).to.deep.equal({
+      kind: "too_large",
+      tpmLimit: 100n,
+      requestedTokens: 101n,
+    });
+    expect(await reservedMicroUsd(keyId)).to.equal(0n);
+    expect(
+      await reserveKeyBudget(b, keyId, "fits-1", { tokens: 100n, costMicroUsd: 0n }),
+    ).to.deep.equal({
+      kind: "admitted",
+    });
   });
 
   it("releases the reservation of a request whose hold is swept", async () => {

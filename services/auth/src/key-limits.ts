@@ -1,8 +1,17 @@
 // Per-key RPM, TPM and spend budget, enforced in Postgres so every coordinator replica sees the
-// same counters: one-minute fixed windows claimed with INSERT … ON CONFLICT DO UPDATE … RETURNING.
+// same counters. RPM and TPM count a sliding 60-second window (rate-window.ts); a key with limits
+// is admitted under its row lock (`SELECT … FOR UPDATE` on api_keys), so replicas serialise on it.
 // In-flight worst cases are reserved in key-limits-reservations.ts.
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
+import {
+  addToWindow,
+  readRateWindow,
+  secondsUntilFreed,
+  windowRequests,
+  windowTokens,
+  type RateBucket,
+} from "./rate-window.js";
 
 export type BudgetPeriod = "day" | "week" | "month";
 export type KeyLimits = {
@@ -19,95 +28,131 @@ export type Admission =
       readonly retryAfterSeconds: number;
     }
   | {
+      /** The request alone needs more tokens than the key's whole TPM limit: it can never run. */
+      readonly kind: "too_large";
+      readonly tpmLimit: bigint;
+      readonly requestedTokens: bigint;
+    }
+  | {
       readonly kind: "budget_exceeded";
       readonly spentMicroUsd: bigint;
       readonly budgetMicroUsd: bigint;
     };
 
-const limitsRow = z.object({
+/** A key's limits and counters, read under its row lock. */
+export type KeyState = {
+  readonly rpmLimit: number | null;
+  readonly tpmLimit: bigint | null;
+  readonly budgetMicroUsd: bigint | null;
+  readonly spentMicroUsd: bigint;
+  readonly reservedTokens: bigint;
+  readonly reservedMicroUsd: bigint;
+  readonly window: readonly RateBucket[];
+};
+
+const stateRow = z.object({
   rpm_limit: z.number().nullable(),
   tpm_limit: z.bigint().nullable(),
   budget_micro_usd: z.bigint().nullable(),
-  budget_period: z.enum(["day", "week", "month"]),
   spent_micro_usd: z.bigint(),
-  window_requests: z.number(),
-  window_tokens: z.bigint(),
   reserved_tokens: z.bigint(),
   reserved_micro_usd: z.bigint(),
-  seconds_left: z.number(),
 });
-const claimedRow = z.object({ requests: z.number() });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const lockedRow = z.object({ id: z.string() });
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Locks the key's row and reads its limits and counters (reservations other than
+ * `exceptRequestId`). null: no such key, or a key without limits (nothing to lock for).
+ */
+export async function lockKeyState(
+  tx: DbConnection,
+  keyId: string,
+  exceptRequestId = "",
+): Promise<KeyState | null> {
+  // The lock is its own statement: the reads below then take a snapshot that includes what
+  // the previous lock holder committed (READ COMMITTED), which one statement would not.
+  const locked = await tx.maybeOne(sql.type(lockedRow)`
+    SELECT id::text FROM api_keys WHERE id = ${keyId}
+      AND (rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL OR budget_micro_usd IS NOT NULL)
+    FOR UPDATE`);
+  if (locked === null) return null;
+  const s = await tx.maybeOne(sql.type(stateRow)`
+    SELECT k.rpm_limit, k.tpm_limit, k.budget_micro_usd,
+      coalesce((SELECT spent_micro_usd FROM api_key_spend
+        WHERE key_id = k.id AND period_start = date_trunc(k.budget_period, now())), 0)::int8 AS spent_micro_usd,
+      coalesce((SELECT sum(tokens) FROM api_key_reservations
+        WHERE key_id = k.id AND request_id <> ${exceptRequestId}), 0)::int8 AS reserved_tokens,
+      coalesce((SELECT sum(micro_usd) FROM api_key_reservations
+        WHERE key_id = k.id AND request_id <> ${exceptRequestId}), 0)::int8 AS reserved_micro_usd
+    FROM api_keys k WHERE k.id = ${keyId}`);
+  if (s === null) return null;
+  return {
+    rpmLimit: s.rpm_limit,
+    tpmLimit: s.tpm_limit,
+    budgetMicroUsd: s.budget_micro_usd,
+    spentMicroUsd: s.spent_micro_usd,
+    reservedTokens: s.reserved_tokens,
+    reservedMicroUsd: s.reserved_micro_usd,
+    window: await readRateWindow(tx, keyId),
+  };
+}
+
+/** TPM refusal with the seconds until the window has freed `excess` tokens. */
+export const tpmLimited = (state: KeyState, excess: bigint): Admission => ({
+  kind: "rate_limited",
+  limit: "tpm",
+  retryAfterSeconds: secondsUntilFreed(state.window, (b) => b.tokens, excess),
+});
 
 /**
  * Admits one request for the key or says why not (the early check, before the body is parsed:
- * RPM, and TPM/budget already used up by finished plus in-flight requests; the request's own
- * worst case is checked by `reserveKeyBudget` once it is known). The request is counted only when admitted;
- * the check and the count are one statement, so concurrent replicas cannot both take the last
- * slot. Keys that are not API keys (JWT sessions) have no limits.
+ * RPM over the last 60 s, and TPM/budget already used up by finished plus in-flight requests;
+ * the request's own worst case is checked by `reserveKeyBudget` once it is known). The request
+ * is counted only when admitted, under the key's row lock, so concurrent replicas cannot both
+ * take the last slot. Keys that are not API keys (JWT sessions) have no limits.
  */
 export async function admitKeyRequest(connection: DbConnection, keyId: string): Promise<Admission> {
   if (!UUID.test(keyId)) return { kind: "admitted" };
-  const state = await connection.maybeOne(sql.type(limitsRow)`
-    SELECT k.rpm_limit, k.tpm_limit, k.budget_micro_usd, k.budget_period,
-      coalesce(s.spent_micro_usd, 0)::int8 AS spent_micro_usd,
-      coalesce(w.requests, 0)::int4 AS window_requests,
-      coalesce(w.tokens, 0)::int8 AS window_tokens,
-      coalesce(r.tokens, 0)::int8 AS reserved_tokens,
-      coalesce(r.micro_usd, 0)::int8 AS reserved_micro_usd,
-      ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int4 AS seconds_left
-    FROM api_keys k
-    LEFT JOIN api_key_spend s ON s.key_id = k.id AND s.period_start = date_trunc(k.budget_period, now())
-    LEFT JOIN api_key_rate_windows w ON w.key_id = k.id AND w.window_start = date_trunc('minute', now())
-    LEFT JOIN LATERAL (SELECT sum(tokens) AS tokens, sum(micro_usd) AS micro_usd
-      FROM api_key_reservations WHERE key_id = k.id) r ON true
-    WHERE k.id = ${keyId}`);
-  if (state === null) return { kind: "admitted" };
-  const retryAfterSeconds = Math.max(1, state.seconds_left);
-  const committedMicroUsd = state.spent_micro_usd + state.reserved_micro_usd;
-  if (state.budget_micro_usd !== null && committedMicroUsd >= state.budget_micro_usd) {
-    return {
-      kind: "budget_exceeded",
-      spentMicroUsd: committedMicroUsd,
-      budgetMicroUsd: state.budget_micro_usd,
-    };
-  }
-  if (state.tpm_limit !== null && state.window_tokens + state.reserved_tokens >= state.tpm_limit) {
-    return { kind: "rate_limited", limit: "tpm", retryAfterSeconds };
-  }
-  if (state.rpm_limit === null) return { kind: "admitted" };
-  const claimed = await connection.maybeOne(sql.type(claimedRow)`
-    INSERT INTO api_key_rate_windows AS w (key_id, window_start, requests)
-    VALUES (${keyId}, date_trunc('minute', now()), 1)
-    ON CONFLICT (key_id, window_start) DO UPDATE SET requests = w.requests + 1
-      WHERE w.requests < ${state.rpm_limit}
-    RETURNING w.requests`);
-  return claimed === null
-    ? { kind: "rate_limited", limit: "rpm", retryAfterSeconds }
-    : { kind: "admitted" };
+  return connection.transaction(async (tx) => {
+    const state = await lockKeyState(tx, keyId);
+    if (state === null) return { kind: "admitted" };
+    const committedMicroUsd = state.spentMicroUsd + state.reservedMicroUsd;
+    if (state.budgetMicroUsd !== null && committedMicroUsd >= state.budgetMicroUsd) {
+      return {
+        kind: "budget_exceeded",
+        spentMicroUsd: committedMicroUsd,
+        budgetMicroUsd: state.budgetMicroUsd,
+      };
+    }
+    const counted = windowTokens(state.window) + state.reservedTokens;
+    if (state.tpmLimit !== null && counted >= state.tpmLimit) {
+      return tpmLimited(state, counted - state.tpmLimit + 1n);
+    }
+    const requests = windowRequests(state.window);
+    if (state.rpmLimit !== null && requests >= state.rpmLimit) {
+      const excess = BigInt(requests - state.rpmLimit + 1);
+      return {
+        kind: "rate_limited",
+        limit: "rpm",
+        retryAfterSeconds: secondsUntilFreed(state.window, (b) => BigInt(b.requests), excess),
+      };
+    }
+    if (state.rpmLimit !== null) await addToWindow(tx, keyId, { requests: 1, tokens: 0n });
+    return { kind: "admitted" };
+  });
 }
 
-/** Adds a finished request's tokens to the current window and its cost to the period's spend. */
+/** Adds a finished request's tokens to the current second and its cost to the period's spend. */
 export async function recordKeyUsage(
   connection: DbConnection,
   keyId: string,
   usage: { readonly tokens: bigint; readonly costMicroUsd: bigint },
 ): Promise<void> {
   if (!UUID.test(keyId)) return;
+  await addToWindow(connection, keyId, { requests: 0, tokens: usage.tokens });
   await connection.query(sql.unsafe`
-    WITH key AS (SELECT id, budget_period FROM api_keys WHERE id = ${keyId}),
-    window_update AS (
-      INSERT INTO api_key_rate_windows AS w (key_id, window_start, tokens)
-      SELECT id, date_trunc('minute', now()), ${usage.tokens}::int8 FROM key
-      ON CONFLICT (key_id, window_start) DO UPDATE SET tokens = w.tokens + EXCLUDED.tokens
-    )
     INSERT INTO api_key_spend AS s (key_id, period_start, spent_micro_usd)
-    SELECT id, date_trunc(budget_period, now()), ${usage.costMicroUsd}::int8 FROM key
+    SELECT id, date_trunc(budget_period, now()), ${usage.costMicroUsd}::int8 FROM api_keys WHERE id = ${keyId}
     ON CONFLICT (key_id, period_start) DO UPDATE SET spent_micro_usd = s.spent_micro_usd + EXCLUDED.spent_micro_usd`);
-}
-
-/** Drops windows older than an hour (they decide nothing any more). */
-export async function pruneRateWindows(connection: DbConnection): Promise<void> {
-  await connection.query(sql.unsafe`
-    DELETE FROM api_key_rate_windows WHERE window_start < now() - interval '1 hour'`);
 }

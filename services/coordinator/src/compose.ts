@@ -208,6 +208,8 @@ export async function startCoordinator(
       pool: db.pool,
       stripe: stripeSettings(config.money),
       payoutMinimumMicroUsd: config.money.payoutMinimumMicroUsd,
+      payoutMaxAttempts: config.money.payoutMaxAttempts,
+      holdHeartbeat: holdSweeper.heartbeat,
     },
     catalog: {
       listPublished: async () =>

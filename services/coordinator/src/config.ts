@@ -71,6 +71,15 @@ const schema = z
     /** Unsettled holds older than this are settled at zero usage (docs/money.md, stuck holds). */
     DARKBLOOM_HOLD_SWEEP_AFTER_MS: int(3_600_000),
     DARKBLOOM_HOLD_SWEEP_INTERVAL_MS: int(60_000),
+    /** Open holds are heartbeated this often; the sweep age counts from the last heartbeat. */
+    DARKBLOOM_HOLD_HEARTBEAT_INTERVAL_MS: int(30_000),
+    /** A request open longer than this stops being heartbeated (its hold becomes sweepable). */
+    DARKBLOOM_MAX_REQUEST_MS: int(21_600_000),
+    /** A pending payout (indeterminate Transfer) is retried after this long, up to the attempts. */
+    DARKBLOOM_PAYOUT_RETRY_AFTER_MS: int(120_000),
+    DARKBLOOM_PAYOUT_MAX_ATTEMPTS: int(5),
+    DARKBLOOM_CONNECT_RETURN_URL: z.string().default("http://127.0.0.1:8080/payouts/onboarded"),
+    DARKBLOOM_CONNECT_REFRESH_URL: z.string().default("http://127.0.0.1:8080/payouts/onboard"),
     STRIPE_SECRET_KEY: z.string().default(""),
     STRIPE_WEBHOOK_SECRET: z.string().default(""),
     /** Another Stripe API base (a local fake or stripe-mock), e.g. http://127.0.0.1:12111. */
@@ -142,6 +151,12 @@ const schema = z
       payoutMinimumMicroUsd: BigInt(e.DARKBLOOM_PAYOUT_MINIMUM_MICRO_USD),
       holdSweepAfterMs: e.DARKBLOOM_HOLD_SWEEP_AFTER_MS,
       holdSweepIntervalMs: e.DARKBLOOM_HOLD_SWEEP_INTERVAL_MS,
+      holdHeartbeatIntervalMs: e.DARKBLOOM_HOLD_HEARTBEAT_INTERVAL_MS,
+      maxRequestMs: e.DARKBLOOM_MAX_REQUEST_MS,
+      payoutRetryAfterMs: e.DARKBLOOM_PAYOUT_RETRY_AFTER_MS,
+      payoutMaxAttempts: e.DARKBLOOM_PAYOUT_MAX_ATTEMPTS,
+      connectReturnUrl: e.DARKBLOOM_CONNECT_RETURN_URL,
+      connectRefreshUrl: e.DARKBLOOM_CONNECT_REFRESH_URL,
       stripeSecretKey: e.STRIPE_SECRET_KEY,
       stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
       stripeApiUrl: e.DARKBLOOM_STRIPE_API_URL,

@@ -1,27 +1,66 @@
-import { releaseKeyReservation } from "@darkbloom/auth";
+import {
+  pruneKeyReservations,
+  pruneRateWindows,
+  releaseKeyReservation,
+  touchKeyReservations,
+} from "@darkbloom/auth";
 import type { DatabasePool } from "@darkbloom/db";
-import { HoldSweeper } from "@darkbloom/ledger";
+import { HoldHeartbeat, HoldSweeper, retryPendingPayouts } from "@darkbloom/ledger";
 import { Counter, type Logger, type Registry } from "@darkbloom/telemetry";
+import type { CoordinatorConfig } from "./config.js";
+import { stripeSettings } from "./money-wiring.js";
+
+/** The money housekeeping of one replica: the stuck-hold sweeper and the open-hold heartbeat. */
+export type MoneyJobs = {
+  /** The edge adds a request's id once its hold is placed and removes it at settlement. */
+  readonly heartbeat: HoldHeartbeat;
+  close(): Promise<void>;
+};
 
 /**
  * Stuck holds (coordinator killed mid-request, Postgres down at settlement) are swept at start
- * and periodically; every replica may run the sweeper (it locks with SKIP LOCKED).
+ * and periodically; every replica may run the sweeper (it locks with SKIP LOCKED). The same
+ * schedule prunes key reservations whose heartbeat stopped and rate-window rows that left the
+ * window, and retries pending payouts. Open holds of this replica are heartbeated so a long
+ * generation is never swept.
  */
 export async function startHoldSweeper(
   pool: DatabasePool,
-  settings: { holdSweepAfterMs: number; holdSweepIntervalMs: number },
+  settings: CoordinatorConfig["money"],
   metrics: Registry,
   log: Logger,
-): Promise<HoldSweeper> {
-  const swept = new Counter({
-    name: "darkbloom_holds_swept_total",
-    help: "Holds settled at zero usage by the stuck-hold sweeper",
-    registers: [metrics],
-  });
-  const failures = new Counter({
-    name: "darkbloom_hold_sweep_failures_total",
-    help: "Stuck-hold sweeps that failed (retried at the next interval)",
-    registers: [metrics],
+): Promise<MoneyJobs> {
+  const counter = (name: string, help: string): Counter =>
+    new Counter({ name, help, registers: [metrics] });
+  const swept = counter(
+    "darkbloom_holds_swept_total",
+    "Holds settled at zero usage by the stuck-hold sweeper",
+  );
+  const failures = counter(
+    "darkbloom_hold_sweep_failures_total",
+    "Stuck-hold sweeps that failed (retried at the next interval)",
+  );
+  const pruned = counter(
+    "darkbloom_key_reservations_pruned_total",
+    "Per-key worst-case reservations dropped because their request stopped heartbeating",
+  );
+  const heartbeatFailures = counter(
+    "darkbloom_hold_heartbeat_failures_total",
+    "Open-hold heartbeats that failed (retried at the next interval)",
+  );
+  const payoutRetries = counter(
+    "darkbloom_payout_retries_total",
+    "Pending payouts retried by the sweeper",
+  );
+  const stripe = stripeSettings(settings);
+  const heartbeat = new HoldHeartbeat(pool, {
+    intervalMs: settings.holdHeartbeatIntervalMs,
+    maxRequestMs: settings.maxRequestMs,
+    alsoTouch: touchKeyReservations,
+    onError: (err) => {
+      heartbeatFailures.inc();
+      log.error("open-hold heartbeat failed", { error: String(err) });
+    },
   });
   const sweeper = new HoldSweeper(pool, {
     olderThanMs: settings.holdSweepAfterMs,
@@ -29,6 +68,24 @@ export async function startHoldSweeper(
     maxPerSweep: 1_000,
     // A swept request never settles: its per-key worst-case reservation goes with the hold.
     onHoldSwept: releaseKeyReservation,
+    afterSweep: async () => {
+      const dropped = await pruneKeyReservations(pool, settings.holdSweepAfterMs);
+      if (dropped > 0) {
+        pruned.inc(dropped);
+        log.warn("stale key reservations pruned", { count: dropped });
+      }
+      await pruneRateWindows(pool);
+      if (stripe === undefined) return;
+      const retried = await retryPendingPayouts(pool, stripe, {
+        retryAfterMs: settings.payoutRetryAfterMs,
+        maxAttempts: settings.payoutMaxAttempts,
+        maxPerSweep: 100,
+      });
+      payoutRetries.inc(retried.length);
+      for (const payout of retried) {
+        log.warn("pending payout retried", { payoutId: payout.id, status: payout.status });
+      }
+    },
     onSwept: (count) => {
       swept.inc(count);
       log.warn("stuck holds released", { count });
@@ -39,5 +96,11 @@ export async function startHoldSweeper(
     },
   });
   await sweeper.start();
-  return sweeper;
+  return {
+    heartbeat,
+    close: async () => {
+      await heartbeat.close();
+      await sweeper.close();
+    },
+  };
 }

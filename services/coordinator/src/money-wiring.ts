@@ -23,6 +23,8 @@ export function stripeSettings(money: CoordinatorConfig["money"]): StripeSetting
     webhookSecret: money.stripeWebhookSecret,
     checkoutSuccessUrl: money.checkoutSuccessUrl,
     checkoutCancelUrl: money.checkoutCancelUrl,
+    connectReturnUrl: money.connectReturnUrl,
+    connectRefreshUrl: money.connectRefreshUrl,
   };
 }
 

@@ -6,6 +6,11 @@ export type HoldSweeperOptions = SweepOptions & {
   readonly intervalMs: number;
   /** Called after each sweep that settled something. */
   readonly onSwept: (count: number) => void;
+  /**
+   * Runs after each sweep (its failure is reported like a sweep's): housekeeping that shares
+   * the sweep's schedule, e.g. pruning stale key reservations or retrying pending payouts.
+   */
+  readonly afterSweep?: () => Promise<void>;
   /** A sweep failed (e.g. Postgres down); the next one retries. */
   readonly onError: (err: unknown) => void;
 };
@@ -40,8 +45,9 @@ export class HoldSweeper {
     const state = this.state;
     if (state.kind !== "running") return Promise.resolve();
     state.sweep ??= sweepStuckHolds(this.pool, this.options)
-      .then((count) => {
+      .then(async (count) => {
         if (count > 0) this.options.onSwept(count);
+        await this.options.afterSweep?.();
       })
       .catch((err: unknown) => this.options.onError(err))
       .finally(() => {

@@ -21,3 +21,6 @@ export {
   type Payout,
   type PayoutBalance,
 } from "./stripe/payouts.js";
+export { retryPendingPayouts, type PayoutRetryOptions } from "./stripe/payout-transfer.js";
+export { onboardConnectAccount, type ConnectOnboarding } from "./stripe/connect.js";
+export { HoldHeartbeat, touchHolds, type HoldHeartbeatOptions } from "./hold-heartbeat.js";

@@ -82,6 +82,8 @@ describe("ledger under concurrency (2,000 settlements, 50 consumers, 20 provider
       webhookSecret: WEBHOOK_SECRET,
       checkoutSuccessUrl: "https://console.example/ok",
       checkoutCancelUrl: "https://console.example/no",
+      connectReturnUrl: "https://console.example/onboarded",
+      connectRefreshUrl: "https://console.example/onboard",
     };
     await setPrice(pool, "concurrent", PRICE);
     const consumers = Array.from({ length: CONSUMERS }, (_, i) => `consumer-${i}`);

@@ -6,7 +6,7 @@ import { settleHold } from "./settle.js";
 import { findSettlement } from "./store.js";
 
 export type SweepOptions = {
-  /** Unsettled holds older than this are swept. */
+  /** Unsettled holds not heartbeated (or, never heartbeated, created) for this long are swept. */
   readonly olderThanMs: number;
   /** At most this many holds per sweep; the next sweep takes the rest. */
   readonly maxPerSweep: number;
@@ -20,7 +20,7 @@ export type SweepOptions = {
 const requestIdRow = z.object({ request_id: z.string() });
 
 /**
- * The oldest unsettled hold older than `olderThanMs`, locked for this transaction. SKIP LOCKED:
+ * The unsettled hold silent longest (last heartbeat, else creation) beyond `olderThanMs`, locked for this transaction. SKIP LOCKED:
  * a hold being settled right now (Settle locks its row first) or swept by another replica is
  * left alone, so a sweep never waits on, nor double-settles, anything.
  */
@@ -30,9 +30,9 @@ async function lockOneStuckHold(
 ): Promise<string | null> {
   return connection.maybeOneFirst(sql.type(requestIdRow)`
     SELECT h.request_id FROM ledger_holds h
-    WHERE h.created_at < now() - (${olderThanMs} * interval '1 millisecond')
+    WHERE coalesce(h.heartbeat_at, h.created_at) < now() - (${olderThanMs} * interval '1 millisecond')
       AND NOT EXISTS (SELECT 1 FROM ledger_settlements s WHERE s.request_id = h.request_id)
-    ORDER BY h.created_at
+    ORDER BY coalesce(h.heartbeat_at, h.created_at)
     LIMIT 1
     FOR UPDATE OF h SKIP LOCKED`);
 }

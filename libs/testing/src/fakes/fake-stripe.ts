@@ -1,10 +1,19 @@
 // A local Stripe for tests: the real `stripe` client talks to it over HTTP (configure the client
 // with `fake.clientConfig()`), it answers in Stripe's JSON shapes and error format, and it sends
 // webhooks signed with Stripe's scheme (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, t.body)`).
-// Covers: Checkout Sessions (create, retrieve), Transfers (create, with Idempotency-Key), Accounts.
+// Covers: Checkout Sessions (create, retrieve), Transfers (create, with Idempotency-Key), Connect
+// accounts and Account Links (fake-stripe-connect.ts), and injected failures (5xx, dropped
+// connections) that happen before Stripe's idempotency layer, as a load balancer's would.
+// Over 300 lines: one fake server whose routes share its state; the shapes live in helpers.
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  newAccount,
+  newAccountLink,
+  StripeApiError,
+  type StripeObject,
+} from "./fake-stripe-connect.js";
 import { formString, parseStripeForm, type FormObject } from "./fake-stripe-form.js";
 
 export type FakeStripeOptions = {
@@ -13,31 +22,21 @@ export type FakeStripeOptions = {
   /** `whsec_…` used to sign webhooks. */
   readonly webhookSecret: string;
 };
-type StripeObject = Record<string, unknown> & { id: string };
+/** How an injected failure looks to the client. */
+export type InjectedFailure = "server_error" | "disconnect";
 export type SentWebhook = {
   readonly eventId: string;
   readonly status: number;
   readonly body: string;
 };
 
-class StripeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly code: string,
-    message: string,
-    readonly param?: string,
-  ) {
-    super(message);
-  }
-}
-
 export class FakeStripe {
   readonly secretKey: string;
   readonly sessions = new Map<string, StripeObject>();
   readonly transfers = new Map<string, StripeObject>();
   readonly events = new Map<string, StripeObject>();
-  private readonly accounts = new Set<string>();
+  readonly accounts = new Map<string, StripeObject>();
+  private readonly failures: { method: string; path: string; how: InjectedFailure }[] = [];
   private readonly failingDestinations = new Set<string>();
   private readonly idempotent = new Map<string, { status: number; body: string }>();
   private state: "listening" | "closed" = "listening";
@@ -80,9 +79,25 @@ export class FakeStripe {
 
   /** A connected (Express) account that can receive transfers. */
   createConnectedAccount(): string {
-    const id = `acct_${randomBytes(8).toString("hex")}`;
-    this.accounts.add(id);
-    return id;
+    const account = newAccount({}, true);
+    this.accounts.set(account.id, account);
+    return account.id;
+  }
+
+  /** The next `count` requests to `method path` fail this way (then requests succeed again). */
+  failNext(method: string, path: string, count: number, how: InjectedFailure): void {
+    for (let i = 0; i < count; i++) this.failures.push({ method, path, how });
+  }
+
+  /** The operator finished onboarding: payouts are enabled and `account.updated` is sent. */
+  async completeOnboarding(accountId: string, webhookUrl: string): Promise<SentWebhook> {
+    const account = this.found(this.accounts, accountId);
+    Object.assign(account, {
+      charges_enabled: true,
+      payouts_enabled: true,
+      details_submitted: true,
+    });
+    return this.sendEvent("account.updated", account, webhookUrl);
   }
 
   /** Transfers to this account fail with Stripe's error shape (e.g. payouts disabled). */
@@ -169,17 +184,19 @@ export class FakeStripe {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     const form = parseStripeForm(Buffer.concat(chunks).toString("utf8"));
+    const path = new URL(req.url ?? "/", "http://stripe").pathname;
+    const index = this.failures.findIndex((f) => f.method === req.method && f.path === path);
+    const how = index >= 0 ? this.failures.splice(index, 1)[0]?.how : undefined;
+    if (how !== undefined) {
+      if (how === "disconnect") return void req.socket.destroy();
+      res.writeHead(500, { "content-type": "application/json" });
+      const error = { type: "api_error", message: "An unknown error occurred" };
+      return void res.end(JSON.stringify({ error }));
+    }
     const idempotencyKey = req.headers["idempotency-key"];
     const replay =
       typeof idempotencyKey === "string" ? this.idempotent.get(idempotencyKey) : undefined;
-    const answer =
-      replay ??
-      this.answer(
-        req.method ?? "GET",
-        new URL(req.url ?? "/", "http://stripe").pathname,
-        req,
-        form,
-      );
+    const answer = replay ?? this.answer(req.method ?? "GET", path, req, form);
     if (typeof idempotencyKey === "string") this.idempotent.set(idempotencyKey, answer);
     res.writeHead(answer.status, {
       "content-type": "application/json",
@@ -214,20 +231,22 @@ export class FakeStripe {
     }
   }
 
-  private route(method: string, path: string, form: FormObject): StripeObject {
+  private route(method: string, path: string, form: FormObject): Record<string, unknown> {
     const sessionMatch = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === "POST" && path === "/v1/checkout/sessions") return this.createSession(form);
     if (method === "GET" && sessionMatch?.[1] !== undefined)
       return this.found(this.sessions, sessionMatch[1]);
     if (method === "POST" && path === "/v1/transfers") return this.createTransfer(form);
+    const accountMatch = /^\/v1\/accounts\/([^/]+)$/.exec(path);
     if (method === "POST" && path === "/v1/accounts") {
-      const id = this.createConnectedAccount();
-      return {
-        id,
-        object: "account",
-        type: formString(form, "type") ?? "express",
-        payouts_enabled: true,
-      };
+      const account = newAccount(form, false);
+      this.accounts.set(account.id, account);
+      return account;
+    }
+    if (method === "GET" && accountMatch?.[1] !== undefined)
+      return this.found(this.accounts, accountMatch[1]);
+    if (method === "POST" && path === "/v1/account_links") {
+      return newAccountLink(form, this.accounts, this.port);
     }
     throw new StripeApiError(
       404,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DatabasePool } from "@darkbloom/db";
-import type { StripeSettings } from "@darkbloom/ledger";
+import type { HoldHeartbeat, StripeSettings } from "@darkbloom/ledger";
 import type { Logger } from "@darkbloom/telemetry";
 import type { Principal } from "../edge-context.js";
 
@@ -11,6 +11,10 @@ export interface AccountDeps {
   stripe: StripeSettings | undefined;
   /** Part of a provider's earnings that stays behind on payout. */
   payoutMinimumMicroUsd: bigint;
+  /** Transfer attempts before a pending payout is failed (default 5). */
+  payoutMaxAttempts?: number;
+  /** Keeps the holds (and key reservations) of running requests from being swept. */
+  holdHeartbeat?: HoldHeartbeat;
 }
 
 /** One account-surface request after routing (and authentication, where the route needs it). */

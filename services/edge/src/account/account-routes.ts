@@ -4,6 +4,7 @@ import { postAccount } from "./admin-accounts.js";
 import {
   getPayouts,
   postCheckout,
+  postConnectOnboard,
   postPayout,
   postStripeWebhook,
   putPayoutAccount,
@@ -74,4 +75,10 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
   },
   { method: "GET", pattern: path("/v1/billing/payouts"), access: "account", handle: getPayouts },
   { method: "POST", pattern: path("/v1/billing/payouts"), access: "account", handle: postPayout },
+  {
+    method: "POST",
+    pattern: path("/v1/billing/connect/onboard"),
+    access: "account",
+    handle: postConnectOnboard,
+  },
 ];

@@ -1,8 +1,10 @@
 // Stripe: POST /v1/billing/checkout, POST /v1/billing/stripe-webhook (public, signed),
-// GET|POST /v1/billing/payouts (provider accounts), PUT /v1/admin/payout-accounts/{account id}.
+// GET|POST /v1/billing/payouts and POST /v1/billing/connect/onboard (provider accounts),
+// PUT /v1/admin/payout-accounts/{account id}.
 import {
   createCheckoutSession,
   handleStripeWebhook,
+  onboardConnectAccount,
   payoutBalance,
   requestPayout,
   setPayoutAccount,
@@ -57,6 +59,10 @@ export async function postStripeWebhook(ctx: AccountRequest): Promise<void> {
     type: outcome.type,
     handled: outcome.handled,
   });
+  if (outcome.flagged !== null) {
+    // Recorded, not credited; answered 200 so Stripe does not retry what a retry cannot fix.
+    ctx.log.warn("stripe webhook refused", { eventId: outcome.eventId, reason: outcome.flagged });
+  }
   sendJson(ctx.res, 200, { received: true, event_id: outcome.eventId, replayed: !outcome.handled });
 }
 
@@ -77,17 +83,37 @@ export async function getPayouts(ctx: AccountRequest): Promise<void> {
 
 export async function postPayout(ctx: AccountRequest): Promise<void> {
   const body = parseBody(payoutSchema, ctx.body);
-  const payout = await requestPayout(ctx.deps.pool, stripeOf(ctx), {
-    accountId: providerOf(ctx),
-    amountMicroUsd: BigInt(body.amount_micro_usd),
-    minimumMicroUsd: ctx.deps.payoutMinimumMicroUsd,
-  });
-  sendJson(ctx.res, 201, {
+  const payout = await requestPayout(
+    ctx.deps.pool,
+    stripeOf(ctx),
+    {
+      accountId: providerOf(ctx),
+      amountMicroUsd: BigInt(body.amount_micro_usd),
+      minimumMicroUsd: ctx.deps.payoutMinimumMicroUsd,
+    },
+    { maxAttempts: ctx.deps.payoutMaxAttempts ?? 5 },
+  );
+  // pending: Stripe's answer was indeterminate; the payout sweeper retries the same Transfer.
+  sendJson(ctx.res, payout.status === "pending" ? 202 : 201, {
     object: "payout",
     id: payout.id,
     amount_micro_usd: n(payout.amountMicroUsd),
     status: payout.status,
     stripe_transfer_id: payout.stripeTransferId,
+    attempts: payout.attempts,
+  });
+}
+
+export async function postConnectOnboard(ctx: AccountRequest): Promise<void> {
+  const onboarding = await onboardConnectAccount(ctx.deps.pool, stripeOf(ctx), {
+    accountId: providerOf(ctx),
+  });
+  sendJson(ctx.res, 200, {
+    object: "connect_onboarding",
+    stripe_account_id: onboarding.stripeAccountId,
+    payouts_enabled: onboarding.payoutsEnabled,
+    url: onboarding.url,
+    expires_at: onboarding.expiresAt,
   });
 }
 

@@ -1,7 +1,8 @@
 // Per-key limits around an inference request: admit before the body is parsed (429 RPM/TPM with
 // Retry-After, 402 budget); the request then runs with a ledger client that reserves its worst
 // case against the key's TPM and budget right before the hold (counting the key's other
-// in-flight worst cases) and, right after the settlement (before the response ends), replaces
+// in-flight worst cases), heartbeats the hold and reservation while the request runs (so a long
+// generation is never swept) and, right after the settlement (before the response ends), replaces
 // the reservation with the settled tokens and cost.
 import type { Client } from "@connectrpc/connect";
 import {
@@ -37,6 +38,14 @@ function refuseUnlessAdmitted(admission: Admission): void {
         null,
         { "retry-after": String(admission.retryAfterSeconds) },
       );
+    case "too_large":
+      // No Retry-After: waiting never lets a request larger than the whole limit run.
+      throw new EdgeError(
+        429,
+        "rate_limit_error",
+        "rate_limit_tokens",
+        `Request too large for this API key's tokens per minute limit: limit ${admission.tpmLimit}, requested ${admission.requestedTokens} (prompt estimate + max_tokens). It can never fit: lower max_tokens or shorten the prompt; retrying will not help.`,
+      );
     case "budget_exceeded":
       throw new EdgeError(
         402,
@@ -71,7 +80,9 @@ function reservingLedger(
         }),
       );
       try {
-        return await ledger.hold(request, options);
+        const held = await ledger.hold(request, options);
+        account.holdHeartbeat?.add(requestId);
+        return held;
       } catch (err) {
         await releaseKeyReservation(account.pool, requestId).catch((cause: unknown) => {
           deps.log.error("releasing a key reservation failed", { keyId, error: String(cause) });
@@ -81,7 +92,10 @@ function reservingLedger(
     },
     settle: async (request, options) => {
       const requestId = request.requestId ?? "";
-      const settled = await ledger.settle(request, options);
+      const settled = await ledger.settle(request, options).finally(() => {
+        // Settled, or the settlement failed: either way the sweeper may take the hold now.
+        account.holdHeartbeat?.remove(requestId);
+      });
       const tokens =
         BigInt(request.usage?.promptTokens ?? 0) + BigInt(request.usage?.completionTokens ?? 0);
       await settleKeyReservation(account.pool, keyId, requestId, {

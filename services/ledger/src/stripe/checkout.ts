@@ -7,6 +7,9 @@ import { MICRO_USD_PER_CENT, type StripeSettings } from "./stripe-settings.js";
 export const MIN_DEPOSIT_MICRO_USD = 1_000_000n;
 export const MAX_DEPOSIT_MICRO_USD = 10_000_000_000n;
 
+/** The webhook credits only a session paid in this currency, for the amount created. */
+const CURRENCY = "usd";
+
 export type CheckoutSession = { readonly sessionId: string; readonly url: string };
 
 /** Creates a Checkout Session for a deposit of whole cents between $1 and $10,000. */
@@ -32,7 +35,7 @@ export async function createCheckoutSession(
         {
           quantity: 1,
           price_data: {
-            currency: "usd",
+            currency: CURRENCY,
             unit_amount: Number(amount / MICRO_USD_PER_CENT),
             product_data: { name: "Darkbloom credit" },
           },
@@ -52,7 +55,7 @@ export async function createCheckoutSession(
     throw new ConnectError("Stripe returned a checkout session without a url", Code.Internal);
   }
   await pool.query(sql.unsafe`
-    INSERT INTO stripe_checkout_sessions (session_id, account_id, amount_micro_usd)
-    VALUES (${session.id}, ${accountId}, ${amount})`);
+    INSERT INTO stripe_checkout_sessions (session_id, account_id, amount_micro_usd, currency)
+    VALUES (${session.id}, ${accountId}, ${amount}, ${CURRENCY})`);
   return { sessionId: session.id, url: session.url };
 }

@@ -1,15 +1,18 @@
 // Provider payouts through Stripe Connect. A payout first moves the amount from provider:<id>
-// to payout:<id> (so it cannot be spent twice), then asks Stripe for a Transfer; success moves it
-// on to the clearing account, a refusal or a later `transfer.reversed` moves it back.
+// to payout:<id> (so it cannot be spent twice), then asks Stripe for a Transfer
+// (payout-transfer.ts); success moves it on to the clearing account, a refusal, too many
+// indeterminate attempts or a later `transfer.reversed` move it back.
 import { ConnectError, Code } from "@connectrpc/connect";
 import { sql, type DatabasePool, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 import { providerAccount, STRIPE_CLEARING } from "../ledger-accounts.js";
 import { invalidArgument, requireId } from "../ledger-errors.js";
 import { lockAccounts, postTransaction, readBalances } from "../store.js";
+import { attemptTransfer, recordAttempt, type PayoutRetryOptions } from "./payout-transfer.js";
+import { payoutAccount, payoutRow, toPayout, type Payout } from "./payout-row.js";
 import { MICRO_USD_PER_CENT, type StripeSettings } from "./stripe-settings.js";
 
-export const payoutAccount = (accountId: string): string => `payout:${accountId}`;
+export { payoutAccount, type Payout, type PayoutStatus } from "./payout-row.js";
 
 export type PayoutBalance = {
   readonly earningsMicroUsd: bigint;
@@ -17,23 +20,10 @@ export type PayoutBalance = {
   readonly minimumMicroUsd: bigint;
   readonly withdrawableMicroUsd: bigint;
 };
-export type PayoutStatus = "pending" | "paid" | "failed" | "reversed";
-export type Payout = {
-  readonly id: string;
-  readonly amountMicroUsd: bigint;
-  readonly status: PayoutStatus;
-  readonly stripeTransferId: string | null;
-};
 
-const payoutRow = z.object({
-  id: z.string(),
-  account_id: z.string(),
-  amount_micro_usd: z.bigint(),
-  status: z.enum(["pending", "paid", "failed", "reversed"]),
-  stripe_transfer_id: z.string().nullable(),
-});
-const destinationRow = z.object({ stripe_account_id: z.string() });
+const destinationRow = z.object({ stripe_account_id: z.string(), payouts_enabled: z.boolean() });
 
+/** An admin links a connected account by id: it is vouched for (payouts enabled). */
 export async function setPayoutAccount(
   connection: DbConnection,
   accountId: string,
@@ -42,9 +32,10 @@ export async function setPayoutAccount(
   if (!/^acct_[A-Za-z0-9]+$/.test(stripeAccountId))
     throw invalidArgument("stripe_account_id must be acct_…");
   await connection.query(sql.unsafe`
-    INSERT INTO payout_accounts (account_id, stripe_account_id)
-    VALUES (${requireId(accountId, "account_id")}, ${stripeAccountId})
-    ON CONFLICT (account_id) DO UPDATE SET stripe_account_id = EXCLUDED.stripe_account_id, updated_at = now()`);
+    INSERT INTO payout_accounts (account_id, stripe_account_id, payouts_enabled)
+    VALUES (${requireId(accountId, "account_id")}, ${stripeAccountId}, true)
+    ON CONFLICT (account_id) DO UPDATE SET stripe_account_id = EXCLUDED.stripe_account_id,
+      payouts_enabled = true, updated_at = now()`);
 }
 
 /** Withdrawable = earnings (provider:<id>) minus the configured minimum that stays behind. */
@@ -66,7 +57,11 @@ export async function payoutBalance(
   };
 }
 
-/** Pays out whole cents to the account's connected Stripe account. */
+/**
+ * Pays out whole cents to the account's connected Stripe account. Returns the payout `paid`,
+ * or `pending` when Stripe's answer was indeterminate (the payout sweeper retries it); throws
+ * Unavailable when Stripe refused (the amount is back in the earnings).
+ */
 export async function requestPayout(
   pool: DatabasePool,
   stripe: StripeSettings,
@@ -75,6 +70,7 @@ export async function requestPayout(
     readonly amountMicroUsd: bigint;
     readonly minimumMicroUsd: bigint;
   },
+  retry: Pick<PayoutRetryOptions, "maxAttempts"> = { maxAttempts: 5 },
 ): Promise<Payout> {
   const accountId = requireId(input.accountId, "account_id");
   const amount = input.amountMicroUsd;
@@ -83,10 +79,16 @@ export async function requestPayout(
   }
   const { payout, destination } = await pool.transaction(async (tx) => {
     const target = await tx.maybeOne(sql.type(destinationRow)`
-      SELECT stripe_account_id FROM payout_accounts WHERE account_id = ${accountId}`);
+      SELECT stripe_account_id, payouts_enabled FROM payout_accounts WHERE account_id = ${accountId}`);
     if (target === null) {
       throw new ConnectError(
-        "no Stripe Connect account is linked for payouts",
+        "no Stripe Connect account is linked for payouts: start onboarding with POST /v1/billing/connect/onboard",
+        Code.FailedPrecondition,
+      );
+    }
+    if (!target.payouts_enabled) {
+      throw new ConnectError(
+        "payouts are not enabled on your Stripe Connect account yet: finish Stripe's onboarding (POST /v1/billing/connect/onboard gives a fresh link)",
         Code.FailedPrecondition,
       );
     }
@@ -98,36 +100,27 @@ export async function requestPayout(
     }
     const row = await tx.one(sql.type(payoutRow)`
       INSERT INTO payouts (account_id, amount_micro_usd, status) VALUES (${accountId}, ${amount}, 'pending')
-      RETURNING id, account_id, amount_micro_usd, status, stripe_transfer_id`);
+      RETURNING id, account_id, amount_micro_usd, status, stripe_transfer_id, attempts`);
     await postTransaction(tx, "payout", row.id, [
       { account: providerAccount(accountId), amountMicroUsd: -amount },
       { account: payoutAccount(accountId), amountMicroUsd: amount },
     ]);
-    return { payout: row, destination: target.stripe_account_id };
+    return { payout: toPayout(row), destination: target.stripe_account_id };
   });
-  let transferId: string;
-  try {
-    const transfer = await stripe.client.transfers.create(
-      {
-        amount: Number(amount / MICRO_USD_PER_CENT),
-        currency: "usd",
-        destination,
-        metadata: { darkbloom_payout_id: payout.id },
-      },
-      { idempotencyKey: `payout:${payout.id}` },
-    );
-    transferId = transfer.id;
-  } catch (error) {
-    await pool.transaction((tx) => finishPayout(tx, payout.id, "failed", null));
+  const attempt = await attemptTransfer(stripe, payout, destination);
+  const recorded = await pool.transaction((tx) =>
+    recordAttempt(tx, payout.id, attempt, retry.maxAttempts),
+  );
+  if (recorded.status === "failed") {
     throw new ConnectError(
       "Stripe refused the transfer; the amount is back in your balance",
       Code.Unavailable,
       undefined,
       undefined,
-      error,
+      attempt.kind === "paid" ? undefined : attempt.error,
     );
   }
-  return pool.transaction((tx) => finishPayout(tx, payout.id, "paid", transferId));
+  return recorded;
 }
 
 /** A `transfer.reversed` event: the money comes back to the provider's earnings, once. */
@@ -138,7 +131,7 @@ export async function reverseTransfer(
   const row = await connection.maybeOne(sql.type(payoutRow)`
     UPDATE payouts SET status = 'reversed', updated_at = now()
     WHERE stripe_transfer_id = ${transferId} AND status = 'paid'
-    RETURNING id, account_id, amount_micro_usd, status, stripe_transfer_id`);
+    RETURNING id, account_id, amount_micro_usd, status, stripe_transfer_id, attempts`);
   if (row === null) return false;
   await lockAccounts(connection, [providerAccount(row.account_id), STRIPE_CLEARING]);
   await postTransaction(connection, "payout_reversal", row.id, [
@@ -146,28 +139,4 @@ export async function reverseTransfer(
     { account: providerAccount(row.account_id), amountMicroUsd: row.amount_micro_usd },
   ]);
   return true;
-}
-
-async function finishPayout(
-  connection: DbConnection,
-  payoutId: string,
-  status: "paid" | "failed",
-  transferId: string | null,
-): Promise<Payout> {
-  const row = await connection.one(sql.type(payoutRow)`
-    UPDATE payouts SET status = ${status}, stripe_transfer_id = ${transferId}, updated_at = now()
-    WHERE id = ${payoutId} AND status = 'pending'
-    RETURNING id, account_id, amount_micro_usd, status, stripe_transfer_id`);
-  const destination = status === "paid" ? STRIPE_CLEARING : providerAccount(row.account_id);
-  await lockAccounts(connection, [payoutAccount(row.account_id), destination]);
-  await postTransaction(connection, status === "paid" ? "payout_paid" : "payout_reversal", row.id, [
-    { account: payoutAccount(row.account_id), amountMicroUsd: -row.amount_micro_usd },
-    { account: destination, amountMicroUsd: row.amount_micro_usd },
-  ]);
-  return {
-    id: row.id,
-    amountMicroUsd: row.amount_micro_usd,
-    status: row.status,
-    stripeTransferId: row.stripe_transfer_id,
-  };
 }

@@ -7,6 +7,9 @@ export type StripeSettings = {
   readonly webhookSecret: string;
   readonly checkoutSuccessUrl: string;
   readonly checkoutCancelUrl: string;
+  /** Connect onboarding: where Stripe sends the operator when done, and when the link expired. */
+  readonly connectReturnUrl: string;
+  readonly connectRefreshUrl: string;
 };
 
 /** Stripe amounts are integer cents; the ledger counts micro-USD. */

@@ -36,6 +36,8 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
       webhookSecret: WEBHOOK_SECRET,
       checkoutSuccessUrl: "https://console.example/paid",
       checkoutCancelUrl: "https://console.example/cancelled",
+      connectReturnUrl: "https://console.example/onboarded",
+      connectRefreshUrl: "https://console.example/onboard",
     };
     // The webhook endpoint as the edge runs it: raw body + signature header into the ledger.
     receiver = createServer((req, res) => {

@@ -1,0 +1,78 @@
+// The sliding 60-second window behind RPM and TPM: one row per key and second
+// (`api_key_rate_seconds`), summed over the last 60 s. Every replica writes the same rows, so the
+// window is shared; rows older than the window are deleted on each write for the key and by
+// `pruneRateWindows` for every key.
+import { sql, type DbConnection } from "@darkbloom/db";
+import { z } from "zod";
+
+export const WINDOW_SECONDS = 60;
+
+/** One second of a key's window: how long ago it started, and what it counted. */
+export type RateBucket = {
+  readonly ageSeconds: number;
+  readonly requests: number;
+  readonly tokens: bigint;
+};
+
+const bucketRow = z.object({ age_seconds: z.number(), requests: z.number(), tokens: z.bigint() });
+
+/** The key's buckets inside the window, oldest first. */
+export async function readRateWindow(
+  connection: DbConnection,
+  keyId: string,
+): Promise<readonly RateBucket[]> {
+  const rows = await connection.any(sql.type(bucketRow)`
+    SELECT extract(epoch FROM now() - second_start)::float8 AS age_seconds, requests, tokens
+    FROM api_key_rate_seconds
+    WHERE key_id = ${keyId} AND second_start > now() - make_interval(secs => ${WINDOW_SECONDS})
+    ORDER BY second_start`);
+  return rows.map((r) => ({ ageSeconds: r.age_seconds, requests: r.requests, tokens: r.tokens }));
+}
+
+export const windowRequests = (buckets: readonly RateBucket[]): number =>
+  buckets.reduce((sum, b) => sum + b.requests, 0);
+export const windowTokens = (buckets: readonly RateBucket[]): bigint =>
+  buckets.reduce((sum, b) => sum + b.tokens, 0n);
+
+/**
+ * Seconds until the oldest buckets leaving the window have freed at least `excess` of what
+ * `amount` measures (at least 1). When the window alone cannot free that much (in-flight
+ * reservations count too), the whole window: what settles now leaves it 60 s later.
+ */
+export function secondsUntilFreed(
+  buckets: readonly RateBucket[],
+  amount: (bucket: RateBucket) => bigint,
+  excess: bigint,
+): number {
+  let freed = 0n;
+  for (const bucket of buckets) {
+    freed += amount(bucket);
+    if (freed >= excess) return Math.max(1, Math.ceil(WINDOW_SECONDS - bucket.ageSeconds));
+  }
+  return WINDOW_SECONDS;
+}
+
+/** Adds to the key's current second and drops the key's rows that left the window. */
+export async function addToWindow(
+  connection: DbConnection,
+  keyId: string,
+  add: { readonly requests: number; readonly tokens: bigint },
+): Promise<void> {
+  await connection.query(sql.unsafe`
+    INSERT INTO api_key_rate_seconds AS w (key_id, second_start, requests, tokens)
+    SELECT id, date_trunc('second', now()), ${add.requests}, ${add.tokens}::int8
+    FROM api_keys WHERE id = ${keyId}
+    ON CONFLICT (key_id, second_start)
+      DO UPDATE SET requests = w.requests + EXCLUDED.requests, tokens = w.tokens + EXCLUDED.tokens`);
+  await connection.query(sql.unsafe`
+    DELETE FROM api_key_rate_seconds
+    WHERE key_id = ${keyId} AND second_start <= now() - make_interval(secs => ${WINDOW_SECONDS})`);
+}
+
+/** Drops every key's rows that left the window; returns how many. */
+export async function pruneRateWindows(connection: DbConnection): Promise<number> {
+  const result = await connection.query(sql.unsafe`
+    DELETE FROM api_key_rate_seconds
+    WHERE second_start <= now() - make_interval(secs => ${WINDOW_SECONDS})`);
+  return result.rowCount;
+}
