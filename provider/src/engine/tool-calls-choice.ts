@@ -1,16 +1,23 @@
 // Which constraint (if any) a request asks for: OpenAI's tool_choice naming a function forces a
-// Hermes-format tool call with JSON arguments; response_format json_object / json_schema forces
-// a JSON object answer.
+// Hermes-format tool call whose arguments follow the function's parameters schema; response_format
+// json_object forces any JSON object and json_schema an instance of its schema.
 import type { InferenceBody } from "@darkbloom/proto";
 import { EngineError } from "./errors.js";
+import { SchemaUnsupportedError } from "./json-schema-compile.js";
+import { objectSchemaMachine } from "./json-schema-root.js";
 import {
   JsonConstraint,
   type ConstraintVocab,
+  type JsonByteMachine,
   type TokenConstraint,
 } from "./tool-calls-constraint.js";
+import { JsonMachine } from "./tool-calls-json-machine.js";
 
 export const TOOL_CALL_OPEN = "<tool_call>";
 export const TOOL_CALL_CLOSE = "</tool_call>";
+
+type MachineFactory = () => JsonByteMachine;
+const anyObject: MachineFactory = () => new JsonMachine();
 
 function parse(json: string): unknown {
   if (json === "") return undefined;
@@ -37,10 +44,37 @@ export function forcedToolName(body: InferenceBody): string | undefined {
   return name;
 }
 
-function wantsJsonObject(body: InferenceBody): boolean {
-  if (body.input.case !== "chat") return false;
-  const format = parse(body.input.value.responseFormatJson) as { type?: unknown } | undefined;
-  return format?.type === "json_object" || format?.type === "json_schema";
+const isEmptySchema = (s: unknown): boolean =>
+  typeof s !== "object" || s === null || Object.keys(s).length === 0;
+
+/** The function's parameters schema; any JSON object when it has none or one we cannot follow. */
+function argumentsMachine(parametersJson: string): MachineFactory {
+  const schema = parametersJson === "" ? undefined : (JSON.parse(parametersJson) as unknown);
+  if (isEmptySchema(schema)) return anyObject;
+  try {
+    return objectSchemaMachine(schema, "parameters");
+  } catch (err) {
+    if (err instanceof SchemaUnsupportedError) return anyObject; // documented fallback
+    throw err;
+  }
+}
+
+/** The answer's machine when response_format asks for JSON; undefined for text. */
+function answerMachine(body: InferenceBody): MachineFactory | undefined {
+  if (body.input.case !== "chat") return undefined;
+  const format = parse(body.input.value.responseFormatJson) as
+    { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+  if (format?.type === "json_object") return anyObject;
+  if (format?.type !== "json_schema") return undefined;
+  const schema = format.json_schema?.schema;
+  if (schema === undefined || isEmptySchema(schema)) return anyObject;
+  try {
+    return objectSchemaMachine(schema, "response_format.json_schema.schema");
+  } catch (cause) {
+    if (cause instanceof SchemaUnsupportedError)
+      throw new EngineError("invalid_input", cause.message, { cause });
+    throw cause;
+  }
 }
 
 export function constraintFor(
@@ -50,13 +84,16 @@ export function constraintFor(
 ): TokenConstraint | undefined {
   if (eosId === undefined) return undefined;
   const tool = forcedToolName(body);
-  if (tool !== undefined) {
+  if (tool !== undefined && body.input.case === "chat") {
+    const spec = body.input.value.tools.find((t) => t.name === tool);
     return new JsonConstraint(vocab, {
       prefix: `${TOOL_CALL_OPEN}\n{"name": ${JSON.stringify(tool)}, "arguments": `,
       suffix: `}\n${TOOL_CALL_CLOSE}`,
       eosId,
+      machine: argumentsMachine(spec?.parametersJson ?? ""),
     });
   }
-  if (wantsJsonObject(body)) return new JsonConstraint(vocab, { prefix: "", suffix: "", eosId });
+  const machine = answerMachine(body);
+  if (machine) return new JsonConstraint(vocab, { prefix: "", suffix: "", eosId, machine });
   return undefined;
 }

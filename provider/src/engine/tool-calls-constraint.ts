@@ -1,7 +1,21 @@
 // Constrained decoding: force a fixed prefix, then only tokens that keep the output valid compact
 // JSON (closing it in time for the token budget), then a fixed suffix and end-of-sequence.
-// Used for a forced tool call (tool_choice naming a function) and response_format json_object.
-import { JsonMachine } from "./tool-calls-json-machine.js";
+// Used for a forced tool call (tool_choice naming a function) and response_format json_object /
+// json_schema; the byte machine decides what "valid" means (any object, or a schema's instances).
+import { isPlainByte, vocabTrie, type TrieNode } from "./tool-calls-vocab-trie.js";
+
+/** A byte-level JSON acceptor: JsonMachine (any object) or JsonSchemaMachine (a schema). */
+export interface JsonByteMachine {
+  readonly done: boolean;
+  /** Feeds one byte; false when it may not come next. */
+  push(b: number): boolean;
+  pushAll(bytes: Uint8Array): boolean;
+  clone(): JsonByteMachine;
+  /** The shortest text that completes what was fed into a valid document. */
+  closingSuffix(): string;
+  /** True inside free text where every plain byte (isPlainByte) leaves the machine unchanged. */
+  readonly inPlainText: boolean;
+}
 
 export interface TokenConstraint {
   /** Sets the logit of every token that may not come next to -Infinity. */
@@ -22,21 +36,27 @@ export interface JsonConstraintSpec {
   prefix: string;
   suffix: string;
   eosId: number;
+  /** A fresh machine for the JSON part. */
+  machine: () => JsonByteMachine;
 }
 
 export class JsonConstraint implements TokenConstraint {
   readonly #vocab: ConstraintVocab;
   readonly #suffixIds: number[];
   readonly #eosId: number;
-  readonly #json = new JsonMachine();
+  readonly #json: JsonByteMachine;
   #forced: number[];
   #inJson: boolean;
+  /** Closings this many bytes long fit the budget without encoding them (set per step). */
+  #fitsBytes = 0;
+  readonly #encodedLength = new Map<string, number>();
 
   constructor(vocab: ConstraintVocab, spec: JsonConstraintSpec) {
     this.#vocab = vocab;
     this.#forced = spec.prefix ? vocab.encode(spec.prefix) : [];
     this.#suffixIds = spec.suffix ? vocab.encode(spec.suffix) : [];
     this.#eosId = spec.eosId;
+    this.#json = spec.machine();
     this.#inJson = true;
   }
 
@@ -67,16 +87,48 @@ export class JsonConstraint implements TokenConstraint {
   #allowedJsonTokens(remainingAfter: number): Set<number> {
     const allowed = new Set<number>();
     const tail = this.#suffixIds.length + 1;
-    for (let id = 0; id < this.#vocab.vocabSize; id++) {
-      if (this.#vocab.specialIds.has(id)) continue;
-      const bytes = this.#vocab.tokenBytes(id);
-      if (bytes.length === 0) continue;
-      const m = this.#json.clone();
-      if (!m.pushAll(bytes)) continue;
-      // Byte-level BPE never needs more tokens than bytes, so this bound is safe.
-      if (m.closingSuffix().length + tail <= remainingAfter) allowed.add(id);
+    this.#fitsBytes = remainingAfter - tail;
+    const fits = (machine: JsonByteMachine): boolean =>
+      this.#closingTokens(machine.closingSuffix()) + tail <= remainingAfter;
+    const walk = (node: TrieNode, machine: JsonByteMachine): void => {
+      if (node.ids.length > 0 && fits(machine)) for (const id of node.ids) allowed.add(id);
+      for (const [b, child] of node.children) {
+        const m = machine.clone();
+        if (m.push(b)) walk(child, m);
+      }
+    };
+    // In free text, plain tokens keep the machine as it is: allow them wholesale and walk only
+    // the branches that hold some other byte.
+    const walkPlain = (node: TrieNode, machine: JsonByteMachine): void => {
+      for (const [b, child] of node.children) {
+        if (!isPlainByte(b)) {
+          const m = machine.clone();
+          if (m.push(b)) walk(child, m);
+        } else if (child.hasNonPlain) walkPlain(child, machine);
+      }
+    };
+    const trie = vocabTrie(this.#vocab);
+    if (!this.#json.inPlainText) walk(trie.root, this.#json);
+    else {
+      if (fits(this.#json)) for (const id of trie.plainIds) allowed.add(id);
+      walkPlain(trie.root, this.#json);
     }
     return allowed;
+  }
+
+  /**
+   * Tokens the closing text costs: its byte length when that already fits (byte-level BPE never
+   * needs more tokens than bytes), else its real encoding, cached (candidates share closings).
+   */
+  #closingTokens(text: string): number {
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= this.#fitsBytes) return bytes;
+    let n = this.#encodedLength.get(text);
+    if (n === undefined) {
+      n = this.#vocab.encode(text).length;
+      this.#encodedLength.set(text, n);
+    }
+    return n;
   }
 
   #closeNow(): void {

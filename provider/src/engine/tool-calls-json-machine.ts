@@ -37,6 +37,10 @@ export class JsonMachine {
     return this.#mode === "done";
   }
 
+  get inPlainText(): boolean {
+    return this.#mode === "string" || this.#mode === "key-string";
+  }
+
   clone(): JsonMachine {
     const c = new JsonMachine(this.maxDepth);
     c.#mode = this.#mode;

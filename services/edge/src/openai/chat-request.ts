@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
 import { parseBody, stopList } from "./chat-validate.js";
 import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
+import { responseFormatSchema } from "./response-format.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart), z.null()]);
@@ -46,13 +47,7 @@ export const chatRequestSchema = z.object({
       z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
     ])
     .optional(),
-  response_format: z
-    .union([
-      z.object({ type: z.literal("text") }),
-      z.object({ type: z.literal("json_object") }),
-      z.object({ type: z.literal("json_schema"), json_schema: z.record(z.unknown()) }),
-    ])
-    .optional(),
+  response_format: responseFormatSchema,
   stop: z.union([z.string(), z.array(z.string()).max(4), z.null()]).optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),

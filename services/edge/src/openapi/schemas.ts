@@ -16,6 +16,25 @@ const bool = { type: "boolean" };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const SCHEMAS = {
+  ResponseFormat: {
+    type: "object",
+    required: ["type"],
+    description:
+      "json_schema: the answer is an instance of `schema` (the subset in docs/api-behaviour.md); " +
+      "an unsupported schema is a 400",
+    properties: {
+      type: { enum: ["text", "json_object", "json_schema"] },
+      json_schema: {
+        type: "object",
+        description:
+          "Chat completions: {name, schema, strict}; /v1/responses puts these beside type",
+        properties: { name: str, schema: { type: "object" }, strict: bool, description: str },
+      },
+      name: str,
+      schema: { type: "object" },
+      strict: bool,
+    },
+  },
   Error: {
     type: "object",
     required: ["error"],
@@ -116,10 +135,7 @@ export const SCHEMAS = {
           },
         ],
       },
-      response_format: {
-        type: "object",
-        properties: { type: { enum: ["text", "json_object", "json_schema"] } },
-      },
+      response_format: ref("ResponseFormat"),
       stop: { oneOf: [str, { type: "array", items: str, maxItems: 4 }, { type: "null" }] },
       temperature: { type: ["number", "null"], minimum: 0, maximum: 2 },
       top_p: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1 },
@@ -200,6 +216,7 @@ export const SCHEMAS = {
       input: { oneOf: [str, { type: "array", items: { type: "object" } }] },
       instructions: str,
       tools: { type: "array", items: { type: "object" } },
+      text: { type: "object", properties: { format: ref("ResponseFormat") } },
       stream: bool,
       provider: ref("RoutingPreferences"),
       models: ref("Models"),

@@ -88,7 +88,7 @@ export function responseObject(
     previous_response_id: null,
     store: false,
     temperature: req.temperature ?? 1,
-    text: { format: { type: "text" as const } },
+    text: { format: req.text?.format ?? { type: "text" as const } },
     tool_choice: req.tool_choice ?? "auto",
     tools: (req.tools ?? []).map((t) => ({
       type: "function" as const,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "../openai/chat-dispatch.js";
 import type { PlainMessage } from "../openai/chat-messages.js";
 import { parseBody } from "../openai/chat-validate.js";
+import { responseFormatJson, textFormatSchema } from "../openai/response-format.js";
 
 const textPart = z.union([
   z.object({ type: z.literal("input_text"), text: z.string() }),
@@ -69,6 +70,7 @@ export const responseRequestSchema = z.object({
   metadata: z.record(z.string()).nullable().optional(),
   stream: z.boolean().nullable().optional(),
   user: z.string().optional(),
+  text: z.object({ format: textFormatSchema.optional() }).nullable().optional(),
 });
 
 export type ResponseRequest = z.infer<typeof responseRequestSchema>;
@@ -130,7 +132,15 @@ export function responsePlan(
     body: create(InferenceBodySchema, {
       model: req.model,
       accountId,
-      input: { case: "chat", value: { messages, tools, toolChoiceJson: toolChoice } },
+      input: {
+        case: "chat",
+        value: {
+          messages,
+          tools,
+          toolChoiceJson: toolChoice,
+          responseFormatJson: responseFormatJson(req.text?.format),
+        },
+      },
       sampling: {
         maxTokens,
         temperature: req.temperature ?? undefined,
