@@ -1,7 +1,9 @@
 // Continuous batching: at every token boundary, cancelled sequences leave, waiting ones are
-// prefilled and join, and all running sequences advance together in one batched decode step.
+// prefilled and join, and all running sequences advance together in one batched decode step,
+// their keys/values seated as the rows of one KvBatch (copied only when the set changes).
 import { setImmediate as nextTick } from "node:timers/promises";
 import { EngineError } from "./errors.js";
+import { KvBatch } from "./kv-batch.js";
 import { KvCache } from "./kv-cache.js";
 import type { LlamaModel } from "./llama/model.js";
 import type { PrefixCache } from "./prefix-cache.js";
@@ -26,6 +28,8 @@ export class Batcher {
   #state: BatcherState = "idle";
   #loop: Promise<void> = Promise.resolve();
   readonly #prefix: PrefixCache | undefined;
+  /** The decoding sequences' keys/values, one row each (see kv-batch.ts). */
+  readonly #kv: KvBatch;
   /** Prompt tokens run through the model (prefix-cache hits excluded). */
   prefilledTokens = 0;
 
@@ -33,6 +37,7 @@ export class Batcher {
     this.#model = model;
     this.#opts = opts;
     this.#prefix = prefix;
+    this.#kv = new KvBatch(model.config.numLayers);
   }
 
   get running(): readonly Sequence[] {
@@ -58,6 +63,7 @@ export class Batcher {
     this.#waiting.length = 0;
     this.#running = [];
     await this.#loop;
+    this.#kv.seat([]);
   }
 
   #wake(): void {
@@ -81,6 +87,7 @@ export class Batcher {
     this.#admit();
     if (decoding.length > 0) {
       this.#guarded(decoding, () => {
+        this.#kv.seat(decoding.map((s) => s.cache as KvCache));
         const logits = this.#model.forward(
           decoding.map((s) => [s.nextToken]),
           decoding.map((s) => s.cache as KvCache),
@@ -89,6 +96,8 @@ export class Batcher {
       });
     }
     this.#running = this.#running.filter((s) => !s.finished);
+    // Frees the batch's buffers once nothing decodes.
+    if (this.#running.length === 0) this.#kv.seat([]);
   }
 
   #dropCancelled(): void {
@@ -131,7 +140,7 @@ export class Batcher {
 
   #sampleAll(seqs: readonly Sequence[], logits: MxArray): void {
     const greedy = mx.argmax(logits, -1);
-    mx.eval(greedy, logits, ...seqs.flatMap((s) => s.cache?.arrays() ?? []));
+    mx.eval(greedy, logits, ...this.#kv.arrays(), ...seqs.flatMap((s) => s.cache?.arrays() ?? []));
     const best = greedy.tolist() as number[];
     seqs.forEach((s, i) => {
       const constraint = s.init.constraint;

@@ -101,6 +101,14 @@ export interface MlxCore {
   readonly multiply: (a: MxScalarOrArray, b: MxScalarOrArray, s?: MxStreamOrDevice) => MxArray;
   readonly matmul: (a: MxScalarOrArray, b: MxScalarOrArray, s?: MxStreamOrDevice) => MxArray;
   readonly sigmoid: (array: MxScalarOrArray, s?: MxStreamOrDevice) => MxArray;
+  readonly zeros: (shape: number | number[], dtype?: MxDtype, s?: MxStreamOrDevice) => MxArray;
+  readonly arange: (
+    start: number,
+    stop?: number,
+    step?: number,
+    dtype?: MxDtype,
+    s?: MxStreamOrDevice,
+  ) => MxArray;
   readonly argmax: {
     (array: MxScalarOrArray, keepdims?: boolean, s?: MxStreamOrDevice): MxArray;
     (array: MxScalarOrArray, axis?: number, keepdims?: boolean, s?: MxStreamOrDevice): MxArray;
