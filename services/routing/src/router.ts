@@ -17,7 +17,7 @@ import type { Reservation, Reservations } from "./reservations.js";
 import type { RoutingMetrics } from "./routing-metrics.js";
 import { resolveProfile } from "./scheduler/profile.js";
 import { Scheduler } from "./scheduler/scheduler.js";
-import type { ProviderView, RouteRequest } from "./scheduler/types.js";
+import type { ProviderSort, ProviderView, RouteRequest } from "./scheduler/types.js";
 import { ProviderStats } from "./stats/provider-stats.js";
 
 export interface RouterOptions {
@@ -44,6 +44,7 @@ export interface RouterDeps {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const SORTS: ReadonlySet<string> = new Set<ProviderSort>(["price", "throughput", "latency"]);
 
 /** Admission, scoring and queueing for Reserve; owns the per-provider stats. */
 export class Router {
@@ -72,6 +73,11 @@ export class Router {
 
   views(): ProviderView[] {
     return [...this.deps.registry.values()].map((s) => this.view(s));
+  }
+
+  /** Views of the providers that registered the model (the registry's per-model index). */
+  viewsOf(model: string): ProviderView[] {
+    return this.deps.registry.registeredFor(model).map((s) => this.view(s));
   }
 
   /** Whether a provider has room for the request now (the capacity filters): gates hedges. */
@@ -109,9 +115,14 @@ export class Router {
     const metadata = req.metadata ?? create(RoutingMetadataSchema);
     const model = metadata.model;
     if (!model) throw new ConnectError("metadata.model is required", Code.InvalidArgument);
-    const route = this.routeOf(metadata, req.minTrust, req.quantizations);
+    if (req.sort && !SORTS.has(req.sort))
+      throw new ConnectError(`unknown sort "${req.sort}"`, Code.InvalidArgument);
+    const route = {
+      ...this.routeOf(metadata, req.minTrust, req.quantizations),
+      sort: (req.sort || undefined) as ProviderSort | undefined,
+    };
     const tryAdmit = (): Reservation | undefined => {
-      const d = this.scheduler.decide(route, this.views(), this.options.candidates);
+      const d = this.scheduler.decide(route, this.viewsOf(model), this.options.candidates);
       if (d.eligible === 0) throw this.unroutable(model);
       const [first, ...rest] = d.ranked;
       if (!first) return undefined;
@@ -156,8 +167,8 @@ export class Router {
   /** Queue depth, running sequences, and expected wait for a newly queued request of the model. */
   estimatedWaitMs(model: string): number {
     let running = 0;
-    for (const v of this.views())
-      if (v.models.has(model)) running += v.slots.get(model)?.running ?? 0;
+    for (const s of this.deps.registry.registeredFor(model))
+      running += s.heartbeat?.slots.find((slot) => slot.modelId === model)?.running ?? 0;
     return expectedWaitMs(this.queue.depth(model), running, this.stats.serviceMs(model));
   }
 

@@ -32,6 +32,8 @@ export interface InferenceInput {
   signal: AbortSignal;
   /** The consumer's quantization allow-list (empty = any). */
   quantizations?: readonly string[];
+  /** The consumer's `provider.sort` (throughput, latency, price); absent = the routing profile. */
+  sort?: string;
   /** Called once a provider is reserved (the request's X-Timing `reserve` phase). */
   onReserved?: () => void;
   /** Keyed prefix block hashes for the prefix-affinity scorer (services/edge/src/prefix/). */
@@ -92,6 +94,7 @@ export async function* runInference(
       requestId: input.requestId,
       minTrust: input.minTrust,
       quantizations: [...(input.quantizations ?? [])],
+      sort: input.sort ?? "",
       metadata: create(RoutingMetadataSchema, {
         model: input.body.model,
         estimatedPromptTokens: input.estimatedPromptTokens,

@@ -77,6 +77,7 @@ export async function dispatch(
           ...attempt,
           minTrust: Math.max(plan.routing.minTrust, prefs.minTrust, headerTrust),
           quantizations: prefs.quantizations,
+          sort: prefs.sort,
         },
         onWaiting,
       ),
@@ -87,7 +88,11 @@ async function dispatchModel(
   ctx: EdgeContext,
   req: EdgeRequest,
   plan: InferencePlan,
-  attempt: ModelAttempt & { minTrust: TrustLevel; quantizations: readonly string[] },
+  attempt: ModelAttempt & {
+    minTrust: TrustLevel;
+    quantizations: readonly string[];
+    sort: string | undefined;
+  },
   onWaiting: (() => Promise<void>) | undefined,
 ): Promise<Omit<Dispatched, "model">> {
   const prefix = withPrefixRouting(ctx.options.prefixHashSecret, req.principal.accountId, {
@@ -105,6 +110,7 @@ async function dispatchModel(
     stream: plan.stream,
     minTrust: attempt.minTrust,
     quantizations: attempt.quantizations,
+    sort: attempt.sort,
     onReserved: () => req.timing.mark("reserve"),
     signal: req.signal,
   });

@@ -9,7 +9,10 @@ export type ProviderSort = "price" | "throughput" | "latency";
 
 export interface RoutingPreferences {
   minTrust: TrustLevel;
-  /** Accepted and echoed; the scheduler orders by expected latency today (see docs/api-behaviour.md). */
+  /**
+   * Sent to routing (ReserveRequest.sort): throughput / latency order the providers of a model;
+   * price orders the requested model and its `models` fallbacks cheapest first.
+   */
   sort: ProviderSort | undefined;
   /** Highest acceptable price per million tokens, in integer micro-USD. */
   maxPrice: { promptMicroUsd: bigint | undefined; completionMicroUsd: bigint | undefined };

@@ -57,6 +57,45 @@ describe("routeWithPreferences", () => {
     expect(r.requestId).to.equal("req1-fb2");
   });
 
+  it("sort=price tries the cheapest of the requested model and its fallbacks first", async () => {
+    const tried: string[] = [];
+    const r = await routeWithPreferences(
+      prices,
+      "req1",
+      "dear",
+      prefs({ sort: "price", fallbackModels: ["unpriced", "full", "cheap"] }),
+      (a) => {
+        tried.push(a.model);
+        return serve(a);
+      },
+    );
+    expect(r.model).to.equal("cheap");
+    expect(tried).to.deep.equal(["cheap"]);
+    const order: string[] = [];
+    await routeWithPreferences(
+      prices,
+      "req2",
+      "dear",
+      prefs({ sort: "price", fallbackModels: ["unpriced", "full"] }),
+      (a) => {
+        order.push(a.model);
+        return a.model === "dear" ? serve(a) : Promise.reject(noCapacity());
+      },
+    );
+    expect(order).to.deep.equal(["full", "dear"]);
+  });
+
+  it("without sort=price the requested model goes first even when a fallback is cheaper", async () => {
+    const r = await routeWithPreferences(
+      prices,
+      "req1",
+      "dear",
+      prefs({ fallbackModels: ["cheap"] }),
+      serve,
+    );
+    expect(r.model).to.equal("dear");
+  });
+
   it("does not fall back when allow_fallbacks is false", async () => {
     const err = await routeWithPreferences(
       prices,

@@ -62,9 +62,10 @@ export async function routeWithPreferences<T>(
   prefs: RoutingPreferences,
   attempt: (a: ModelAttempt) => Promise<T>,
 ): Promise<T & { model: string }> {
-  const models: string[] = [];
+  let models: string[] = [];
   for (const m of candidateModels(requested, prefs))
     if (await withinMaxPrice(priceOf, m, prefs)) models.push(m);
+  if (prefs.sort === "price") models = await cheapestFirst(priceOf, models);
   if (models.length === 0) {
     throw new EdgeError(
       404,
@@ -88,6 +89,31 @@ export async function routeWithPreferences<T>(
     }
   }
   throw lastError;
+}
+
+/**
+ * `provider.sort: "price"`: the candidate models (requested + fallbacks) by prompt + completion
+ * price per million tokens, cheapest first; equal prices and unpriced models (last) keep their
+ * order. Providers of one model all charge the model's price, so within a model price cannot
+ * order them.
+ */
+async function cheapestFirst(priceOf: PriceLookup, models: string[]): Promise<string[]> {
+  const priced = await Promise.all(
+    models.map(async (model) => {
+      const p = await priceOf(model);
+      return {
+        model,
+        total: p ? p.inputMicroUsdPerMillion + p.outputMicroUsdPerMillion : undefined,
+      };
+    }),
+  );
+  return priced
+    .sort((a, b) => {
+      if (a.total === undefined || b.total === undefined)
+        return (a.total === undefined ? 1 : 0) - (b.total === undefined ? 1 : 0);
+      return a.total < b.total ? -1 : a.total > b.total ? 1 : 0;
+    })
+    .map((p) => p.model);
 }
 
 /** Prices from the ledger; a model without a price (NotFound) has none. */

@@ -17,11 +17,23 @@ export interface RegistryListener {
 export class ProviderRegistry {
   private readonly sessions = new Map<string, ProviderSession>();
   private readonly listeners = new Set<RegistryListener>();
+  /** Sessions by the models they registered (fixed at register): routing visits only these. */
+  private readonly byModel = new Map<string, Set<ProviderSession>>();
+  /** The models each session was indexed under (a closed session no longer exposes them). */
+  private readonly indexedAs = new Map<ProviderSession, string[]>();
 
   /** A provider that reconnects with the same key replaces its old session. */
   add(session: ProviderSession): void {
     const previous = this.sessions.get(session.id);
+    if (previous && previous !== session) this.unindex(previous);
     this.sessions.set(session.id, session);
+    const models = (session.register?.models ?? []).map((m) => m.id);
+    this.indexedAs.set(session, models);
+    for (const m of models) {
+      let set = this.byModel.get(m);
+      if (!set) this.byModel.set(m, (set = new Set()));
+      set.add(session);
+    }
     if (previous && previous !== session)
       previous.close("replaced by a newer connection of the same provider");
     this.capacityChanged(session);
@@ -30,6 +42,7 @@ export class ProviderRegistry {
   remove(session: ProviderSession): void {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
+    this.unindex(session);
     for (const l of this.listeners) l.providerGone?.(session.id);
   }
 
@@ -64,8 +77,28 @@ export class ProviderRegistry {
     return this.sessions.values();
   }
 
+  /** Providers that registered the model and may serve it now (routable, template ok, not fenced). */
   withModel(model: string): ProviderSession[] {
-    return this.all().filter((s) => s.hasModel(model));
+    return this.registeredFor(model).filter((s) => s.hasModel(model));
+  }
+
+  /** Every provider that registered the model (the scheduler's filters decide the rest). */
+  registeredFor(model: string): ProviderSession[] {
+    return [...(this.byModel.get(model) ?? [])];
+  }
+
+  /** Models with at least one registered provider (for leak tests). */
+  get indexedModels(): number {
+    return this.byModel.size + this.indexedAs.size;
+  }
+
+  private unindex(session: ProviderSession): void {
+    for (const m of this.indexedAs.get(session) ?? []) {
+      const set = this.byModel.get(m);
+      set?.delete(session);
+      if (set?.size === 0) this.byModel.delete(m);
+    }
+    this.indexedAs.delete(session);
   }
 
   closeAll(reason: string): void {

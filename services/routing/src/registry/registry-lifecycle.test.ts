@@ -82,6 +82,7 @@ describe("ProviderRegistry lifecycle", () => {
     }
 
     expect(registry.size).to.equal(0);
+    expect(registry.indexedModels).to.equal(0);
     expect(reservations.size).to.equal(0);
     expect(reservations.providerCount).to.equal(0);
     expect(router.stats.providerCount).to.equal(0);

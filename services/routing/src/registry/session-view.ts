@@ -15,16 +15,27 @@ export interface ViewDeps {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
-/**
- * The scheduler's view of a live session. Precedence: the engine's heartbeat slots are
- * authoritative for state, running, waiting and tokens; requests dispatched or reserved since that
- * heartbeat are added on top; decode speed is the observed EWMA, falling back to the registered
- * benchmark; prefill speed is the benchmark scaled by observed ÷ benchmark decode speed (clamped
- * to 0.25–2×), or a fixed fallback for a provider without a benchmark.
- */
-export function sessionView(session: ProviderSession, deps: ViewDeps): ProviderView {
-  const register = session.register;
-  const hb = session.heartbeat;
+interface StaticPart {
+  register: unknown;
+  heartbeat: unknown;
+  trust: unknown;
+  models: ReadonlyMap<string, ModelView>;
+  slots: ReadonlyMap<string, SlotView>;
+}
+
+/** Models and slots change only with a new Register, Heartbeat or trust: built once for each. */
+const staticParts = new WeakMap<ProviderSession, StaticPart>();
+
+function staticPart(session: ProviderSession): StaticPart {
+  const { register, heartbeat, trust } = session;
+  const cached = staticParts.get(session);
+  if (
+    cached &&
+    cached.register === register &&
+    cached.heartbeat === heartbeat &&
+    cached.trust === trust
+  )
+    return cached;
   const models = new Map<string, ModelView>();
   for (const m of register?.models ?? [])
     models.set(m.id, {
@@ -32,10 +43,10 @@ export function sessionView(session: ProviderSession, deps: ViewDeps): ProviderV
       sizeBytes: Number(m.sizeBytes),
       contextLength: m.contextLength,
       quantization: m.quantization.toLowerCase(),
-      fenced: session.trust.fencedModels.has(m.id),
+      fenced: trust.fencedModels.has(m.id),
     });
   const slots = new Map<string, SlotView>();
-  for (const s of hb?.slots ?? [])
+  for (const s of heartbeat?.slots ?? [])
     slots.set(s.modelId, {
       state: s.state,
       running: s.running,
@@ -45,6 +56,24 @@ export function sessionView(session: ProviderSession, deps: ViewDeps): ProviderV
       kvCapacityTokens: Number(s.kvCapacityTokens),
       prefixHashes: new Set(s.prefixBlockHashes.map(hex)),
     });
+  const part = { register, heartbeat, trust, models, slots };
+  staticParts.set(session, part);
+  return part;
+}
+
+/**
+ * The scheduler's view of a live session. Precedence: the engine's heartbeat slots are
+ * authoritative for state, running, waiting and tokens; requests dispatched or reserved since that
+ * heartbeat are added on top; decode speed is the observed EWMA, falling back to the registered
+ * benchmark; prefill speed is the benchmark scaled by observed ÷ benchmark decode speed (clamped
+ * to 0.25–2×), or a fixed fallback for a provider without a benchmark. A new view object per
+ * call (views are snapshots to the scheduler); the model and slot maps, with the heartbeat's prefix
+ * hashes in hex, are reused while the Register, Heartbeat and trust objects stay the same.
+ */
+export function sessionView(session: ProviderSession, deps: ViewDeps): ProviderView {
+  const register = session.register;
+  const hb = session.heartbeat;
+  const { models, slots } = staticPart(session);
   const bench = (model: string) => register?.benchmarks.find((b) => b.modelId === model);
   const decodeTps = (model: string): number =>
     deps.stats.decodeTps(session.id, model) ??

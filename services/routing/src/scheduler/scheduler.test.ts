@@ -67,6 +67,33 @@ describe("Scheduler (profile ours)", () => {
     expect(d.eligible).to.equal(1);
   });
 
+  describe("provider.sort", () => {
+    // quick: lowest expected TTFT but a worse record; reliable: a near-tie with a better record;
+    // fast-decode: slow prefill, highest decode speed.
+    const fleet = [
+      view({ id: "quick", prefillTps: () => 2000, decodeTps: () => 20, reputation: 0.9 }),
+      view({ id: "reliable", prefillTps: () => 1900, decodeTps: () => 20, reputation: 1 }),
+      view({ id: "fast-decode", prefillTps: () => 200, decodeTps: () => 100, reputation: 1 }),
+    ];
+    const req = request({ promptTokens: 1000 });
+
+    it("default: the near-tie with the better reputation", () => {
+      expect(first(ours(), req, fleet)).to.equal("reliable");
+    });
+
+    it("latency: strictly the lowest expected time to first token", () => {
+      expect(first(ours(), { ...req, sort: "latency" }, fleet)).to.equal("quick");
+    });
+
+    it("throughput: the highest decode tokens/s, even with a slower first token", () => {
+      expect(first(ours(), { ...req, sort: "throughput" }, fleet)).to.equal("fast-decode");
+    });
+
+    it("price: providers of one model share its price, so the default order stands", () => {
+      expect(first(ours(), { ...req, sort: "price" }, fleet)).to.equal("reliable");
+    });
+  });
+
   it("resolves a JSON profile and rejects unknown plugin names", () => {
     const p = resolveProfile(
       '{"filters":["serves-model"],"scorers":[{"type":"prefill-time","weight":2}],"picker":"lowest-ttft"}',

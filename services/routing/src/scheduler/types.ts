@@ -10,7 +10,15 @@ export interface RouteRequest {
   prefixHashes: readonly string[];
   /** The consumer's quantization allow-list, lower case (empty = any). */
   quantizations: readonly string[];
+  /**
+   * The consumer's `provider.sort`: `throughput` orders admitted providers by decode tokens/s,
+   * `latency` strictly by expected time to first token; absent or `price` = the profile's picker
+   * (prices are per model, so among providers of one model price cannot order them).
+   */
+  sort?: ProviderSort;
 }
+
+export type ProviderSort = "price" | "throughput" | "latency";
 
 /** One model slot as the provider's engine last reported it (authoritative). */
 export interface SlotView {
@@ -36,7 +44,9 @@ export interface ModelView {
 
 /**
  * A provider as the scheduler sees it at one instant. Built from the live session in production
- * and from the simulated fleet in the simulator, so both run the same plugins.
+ * and from the simulated fleet in the simulator, so both run the same plugins. A view is a
+ * snapshot: it must not change once handed to the scheduler (build a new one when the provider's
+ * state changes), because the scheduler caches per-view figures by object identity.
  */
 export interface ProviderView {
   id: string;
@@ -65,13 +75,34 @@ export interface Filter {
   readonly name: string;
   /** eligibility: the provider may never serve this request; capacity: not right now (queue). */
   readonly kind: "eligibility" | "capacity";
+  /**
+   * What of the request the rule reads: `class` = only model, minTrust and quantizations (the
+   * scheduler may cache the answer per view and request class); `request` (default) = anything.
+   */
+  readonly reads?: "class" | "request";
   accepts(req: RouteRequest, p: ProviderView): boolean;
+}
+
+/** A lower bound of a score valid for every request of the model: constMs + perPromptTokenMs × prompt tokens. */
+export interface ScoreFloor {
+  constMs: number;
+  perPromptTokenMs: number;
 }
 
 /** Returns expected milliseconds of added time to first token (negative = time saved). */
 export interface Scorer {
   readonly name: string;
   score(req: RouteRequest, p: ProviderView): number;
+  /** Optional cheap lower bound per view and model; lets the scheduler skip hopeless providers. */
+  floor?(model: string, p: ProviderView): ScoreFloor;
+  /**
+   * Optional, for a scorer that is 0 unless the provider holds the request's key (prefix
+   * affinity: the first prefix block): the keys a provider holds, and the request's key.
+   */
+  sparse?: {
+    heldKeys(model: string, p: ProviderView): Iterable<string>;
+    requestKey(req: RouteRequest): string | undefined;
+  };
 }
 
 export interface Scored {
@@ -89,4 +120,9 @@ export interface Picker {
     random: () => number,
     limit?: number,
   ): Scored[];
+  /**
+   * Optional: given the best score and the limit-th best score seen so far (Infinity when fewer),
+   * a score above which a candidate can neither be returned nor change the order.
+   */
+  cutoffMs?(bestMs: number, limitthMs: number): number;
 }

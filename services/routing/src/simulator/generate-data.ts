@@ -12,6 +12,19 @@ const MODEL = "llama-3.1-8b-q4";
 const rand = mulberry32(42);
 const between = (lo: number, hi: number): number => Math.round(lo + rand() * (hi - lo));
 const expGap = (ratePerS: number): number => (-Math.log(1 - rand()) / ratePerS) * 1000;
+/**
+ * Client patience (how long a client waits in the routing queue before it would rather get a
+ * 429): 80 % of requests are interactive (chat, agents) and wait 20–30 s, uniformly; 20 % are
+ * batch jobs that wait 120 s. Drawn from their own generator so the request stream itself does not
+ * depend on the mix.
+ */
+const patienceRand = mulberry32(7);
+const INTERACTIVE_SHARE = 0.8;
+const BATCH_PATIENCE_MS = 120_000;
+const patienceMs = (): number =>
+  patienceRand() < INTERACTIVE_SHARE
+    ? Math.round(20_000 + patienceRand() * 10_000)
+    : BATCH_PATIENCE_MS;
 const blocks = (id: string, tokens: number): string[] =>
   Array.from({ length: Math.floor(tokens / PREFIX_BLOCK_TOKENS) }, (_, k) => `${id}-b${k}`);
 
@@ -25,7 +38,7 @@ function oneShot(i: number, atMs: number): TraceEntry {
     maxTokens,
     outputTokens: between(Math.floor(maxTokens * 0.3), maxTokens),
     prefix: blocks(`r${i}`, promptTokens),
-    maxWaitMs: 30_000,
+    maxWaitMs: patienceMs(),
   };
 }
 
@@ -41,6 +54,23 @@ function bursty(): TraceEntry[] {
   for (let t = 0; t < 600_000; i++) {
     const inBurst = t % 90_000 < 15_000;
     t += expGap(inBurst ? 14 : 1.5);
+    list.push(oneShot(i, t));
+  }
+  return list;
+}
+
+/**
+ * Sustained overload: 2 min at 2 req/s, then 4 min at OVERLOAD_RPS (above what the fleet can
+ * serve), then 2 min at 2 req/s to drain. Queues fill and clients run out of patience, so the
+ * 429 rate matters as much as TTFT.
+ */
+const OVERLOAD_RPS = 9;
+function overload(): TraceEntry[] {
+  const list: TraceEntry[] = [];
+  let i = 0;
+  for (let t = 0; t < 480_000; i++) {
+    const over = t >= 120_000 && t < 360_000;
+    t += expGap(over ? OVERLOAD_RPS : 2);
     list.push(oneShot(i, t));
   }
   return list;
@@ -69,7 +99,7 @@ function sharedPrefix(): TraceEntry[] {
         maxTokens,
         outputTokens,
         prefix: [...blocks(sys.id, sys.tokens), ...blocks(`c${c}`, history)],
-        maxWaitMs: 30_000,
+        maxWaitMs: patienceMs(),
       });
       history += outputTokens;
       at += between(8_000, 30_000);
@@ -136,3 +166,4 @@ writeFileSync(join(out, "fleet.json"), JSON.stringify(fleet, null, 2) + "\n");
 writeFileSync(join(out, "steady.jsonl"), jsonl(steady()));
 writeFileSync(join(out, "bursty.jsonl"), jsonl(bursty()));
 writeFileSync(join(out, "shared-prefix.jsonl"), jsonl(sharedPrefix()));
+writeFileSync(join(out, "overload.jsonl"), jsonl(overload()));

@@ -20,6 +20,17 @@ describe("routing simulator (shipped traces, production scheduler)", function ()
     );
   });
 
+  it("ours does not buy its bursty TTFT by refusing more: its 429 rate is not above least-loaded's", () => {
+    expect(run("bursty.jsonl", "ours").rejectRate).to.be.at.most(
+      run("bursty.jsonl", "least-loaded").rejectRate,
+    );
+  });
+
+  it("the overload trace makes clients run out of patience (429s) under every policy", () => {
+    for (const policy of ["least-loaded", "ours"])
+      expect(run("overload.jsonl", policy).rejectRate).to.be.greaterThan(0);
+  });
+
   it("ours beats least-loaded on mean TTFT on the shared-prefix trace", () => {
     expect(run("shared-prefix.jsonl", "ours").ttftMean).to.be.lessThan(
       run("shared-prefix.jsonl", "least-loaded").ttftMean,

@@ -4,5 +4,6 @@ import type { Filter } from "../types.js";
 export const minTrust: Filter = {
   name: "min-trust",
   kind: "eligibility",
+  reads: "class",
   accepts: (req, p) => p.trustLevel >= req.minTrust,
 };

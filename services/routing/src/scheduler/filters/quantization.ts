@@ -4,6 +4,7 @@ import type { Filter } from "../types.js";
 export const quantization: Filter = {
   name: "quantization",
   kind: "eligibility",
+  reads: "class",
   accepts: (req, p) =>
     req.quantizations.length === 0 ||
     req.quantizations.includes(p.models.get(req.model)?.quantization ?? ""),

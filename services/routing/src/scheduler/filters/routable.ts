@@ -7,5 +7,6 @@ import type { Filter } from "../types.js";
 export const routable: Filter = {
   name: "routable",
   kind: "eligibility",
+  reads: "class",
   accepts: (req, p) => p.routable && p.models.get(req.model)?.fenced !== true,
 };

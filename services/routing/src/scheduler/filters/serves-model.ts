@@ -4,5 +4,6 @@ import type { Filter } from "../types.js";
 export const servesModel: Filter = {
   name: "serves-model",
   kind: "eligibility",
+  reads: "class",
   accepts: (req, p) => p.models.has(req.model),
 };

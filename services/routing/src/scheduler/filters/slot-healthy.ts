@@ -5,5 +5,6 @@ import type { Filter } from "../types.js";
 export const slotHealthy: Filter = {
   name: "slot-healthy",
   kind: "capacity",
+  reads: "class",
   accepts: (req, p) => p.slots.get(req.model)?.state !== SlotState.CRASHED,
 };

@@ -4,5 +4,6 @@ import type { Filter } from "../types.js";
 export const templateOk: Filter = {
   name: "template-ok",
   kind: "eligibility",
+  reads: "class",
   accepts: (req, p) => p.models.get(req.model)?.templateOk === true,
 };

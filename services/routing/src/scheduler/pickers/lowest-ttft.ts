@@ -20,11 +20,30 @@ export const lowestTtft: Picker = {
     const ties: Scored[] = [];
     const rest: Scored[] = [];
     for (const s of scored) (s.ms - best <= band ? ties : rest).push(s);
-    const byRep = shuffle(ties, random).sort((a, b) => repBucket(b) - repBucket(a) || a.ms - b.ms);
-    if (byRep.length >= limit) return byRep.slice(0, limit);
+    const byRep = firstByRep(shuffle(ties, random), limit);
+    if (byRep.length >= limit) return byRep;
     return [...byRep, ...smallest(rest, limit - byRep.length)];
   },
+  // Only near-ties of the best and the `limit` lowest scores can be returned.
+  cutoffMs: (bestMs, limitthMs) => Math.max(bestMs + nearTieBandMs(bestMs), limitthMs),
 };
+
+const byRepThenMs = (a: Scored, b: Scored): number => repBucket(b) - repBucket(a) || a.ms - b.ms;
+
+/** The first `k` of a stable sort by reputation bucket then score, without sorting them all. */
+function firstByRep(list: Scored[], k: number): Scored[] {
+  if (k >= list.length || k > 8) return list.sort(byRepThenMs).slice(0, k);
+  const out: Scored[] = [];
+  const taken = new Set<Scored>();
+  for (let n = 0; n < k; n++) {
+    let min: Scored | undefined;
+    for (const s of list) if (!taken.has(s) && (!min || byRepThenMs(s, min) < 0)) min = s;
+    if (!min) break;
+    taken.add(min);
+    out.push(min);
+  }
+  return out;
+}
 
 /** The k lowest scores in order: a selection pass for small k, a sort otherwise. */
 function smallest(list: Scored[], k: number): Scored[] {

@@ -1,5 +1,5 @@
 import { SlotState } from "@darkbloom/proto";
-import type { Scorer } from "../types.js";
+import type { ProviderView, Scorer } from "../types.js";
 
 /** Bytes per second a cold model is read into memory (SSD → unified memory), conservatively. */
 export const LOAD_BYTES_PER_SECOND = 2e9;
@@ -8,10 +8,13 @@ export const COLD_START_FIXED_MS = 1000;
 /** A model that is not loaded costs its load time before the first token. */
 export const coldSlot: Scorer = {
   name: "cold-slot",
-  score(req, p) {
-    const state = p.slots.get(req.model)?.state;
-    if (state === SlotState.RUNNING || state === SlotState.IDLE) return 0;
-    const bytes = p.models.get(req.model)?.sizeBytes ?? 0;
-    return COLD_START_FIXED_MS + (bytes / LOAD_BYTES_PER_SECOND) * 1000;
-  },
+  score: (req, p) => coldStartMs(req.model, p),
+  floor: (model, p) => ({ constMs: coldStartMs(model, p), perPromptTokenMs: 0 }),
 };
+
+function coldStartMs(model: string, p: ProviderView): number {
+  const state = p.slots.get(model)?.state;
+  if (state === SlotState.RUNNING || state === SlotState.IDLE) return 0;
+  const bytes = p.models.get(model)?.sizeBytes ?? 0;
+  return COLD_START_FIXED_MS + (bytes / LOAD_BYTES_PER_SECOND) * 1000;
+}

@@ -4,4 +4,8 @@ import type { Scorer } from "../types.js";
 export const cpuLoad: Scorer = {
   name: "cpu-load",
   score: (_req, p) => (p.cpuUsage <= 0.8 ? 0 : ((p.cpuUsage - 0.8) / 0.2) * 1000),
+  floor: (_model, p) => ({
+    constMs: p.cpuUsage <= 0.8 ? 0 : ((p.cpuUsage - 0.8) / 0.2) * 1000,
+    perPromptTokenMs: 0,
+  }),
 };

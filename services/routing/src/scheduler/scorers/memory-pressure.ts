@@ -4,4 +4,8 @@ import type { Scorer } from "../types.js";
 export const memoryPressure: Scorer = {
   name: "memory-pressure",
   score: (_req, p) => (p.memoryPressure <= 0.7 ? 0 : ((p.memoryPressure - 0.7) / 0.3) * 3000),
+  floor: (_model, p) => ({
+    constMs: p.memoryPressure <= 0.7 ? 0 : ((p.memoryPressure - 0.7) / 0.3) * 3000,
+    perPromptTokenMs: 0,
+  }),
 };

@@ -4,4 +4,5 @@ import type { Scorer } from "../types.js";
 export const prefillTime: Scorer = {
   name: "prefill-time",
   score: (req, p) => (req.promptTokens / p.prefillTps(req.model)) * 1000,
+  floor: (model, p) => ({ constMs: 0, perPromptTokenMs: 1000 / p.prefillTps(model) }),
 };

@@ -19,4 +19,10 @@ export const prefixAffinity: Scorer = {
     const saved = Math.min(req.promptTokens, matchedPrefixBlocks(req, p) * PREFIX_BLOCK_TOKENS);
     return -(saved / p.prefillTps(req.model)) * 1000;
   },
+  // Nothing is saved unless the provider holds the first block; at most the whole prompt is.
+  sparse: {
+    heldKeys: (model, p) => p.slots.get(model)?.prefixHashes ?? [],
+    requestKey: (req) => req.prefixHashes[0],
+  },
+  floor: (model, p) => ({ constMs: 0, perPromptTokenMs: -1000 / p.prefillTps(model) }),
 };

@@ -13,4 +13,5 @@ const THERMAL_MS: Readonly<Record<ThermalState, number>> = {
 export const thermal: Scorer = {
   name: "thermal",
   score: (_req, p) => THERMAL_MS[p.thermal],
+  floor: (_model, p) => ({ constMs: THERMAL_MS[p.thermal], perPromptTokenMs: 0 }),
 };
