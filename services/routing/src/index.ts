@@ -1,6 +1,6 @@
 export { createRoutingService } from "./service.js";
 export type { RoutingDeps } from "./service.js";
-export { DEFAULT_ROUTER_OPTIONS, type RouterOptions } from "./router.js";
+export { DEFAULT_ROUTER_OPTIONS, Router, type RouterOptions } from "./router.js";
 export { DEFAULT_HEDGE, type HedgeOptions } from "./hedging/hedge-delay.js";
 export { createRoutingMetrics, type RoutingMetrics } from "./routing-metrics.js";
 export { ProviderGateway } from "./gateway/gateway.js";

@@ -19,6 +19,8 @@ export interface Reservation {
 export class Reservations {
   private readonly byId = new Map<string, Reservation>();
   private readonly byProvider = new Map<string, Set<Reservation>>();
+  /** Per provider, bumped on every create and removal (the router caches views on it). */
+  private readonly epochs = new Map<string, number>();
 
   constructor(private readonly ttlMs: number) {}
 
@@ -42,6 +44,7 @@ export class Reservations {
     let set = this.byProvider.get(providerId);
     if (!set) this.byProvider.set(providerId, (set = new Set()));
     set.add(r);
+    this.bump(providerId);
     return r;
   }
 
@@ -50,6 +53,15 @@ export class Reservations {
     const r = this.byId.get(id);
     if (r) this.remove(r);
     return r && r.expiresAtMs > now ? r : undefined;
+  }
+
+  /** Creates and removals for one provider so far; with countFor, says whether its set changed. */
+  epochFor(providerId: string): number {
+    return this.epochs.get(providerId) ?? 0;
+  }
+
+  private bump(providerId: string): void {
+    this.epochs.set(providerId, this.epochFor(providerId) + 1);
   }
 
   countFor(providerId: string, now = Date.now()): number {
@@ -75,6 +87,7 @@ export class Reservations {
   dropProvider(providerId: string): void {
     for (const r of this.byProvider.get(providerId) ?? []) this.byId.delete(r.id);
     this.byProvider.delete(providerId);
+    this.epochs.delete(providerId);
   }
 
   get size(): number {
@@ -95,6 +108,7 @@ export class Reservations {
     const set = this.byProvider.get(r.providerId);
     set?.delete(r);
     if (set?.size === 0) this.byProvider.delete(r.providerId);
+    this.bump(r.providerId);
   }
 
   private sweep(now: number): void {

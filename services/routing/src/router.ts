@@ -48,6 +48,10 @@ const SORTS: ReadonlySet<string> = new Set<ProviderSort>(["price", "throughput",
 
 /** Admission, scoring and queueing for Reserve; owns the per-provider stats. */
 export class Router {
+  private readonly viewCache = new WeakMap<
+    ProviderSession,
+    { stamp: readonly number[]; view: ProviderView }
+  >();
   readonly stats = new ProviderStats();
   readonly queue: AdmissionQueue;
   readonly scheduler: Scheduler;
@@ -91,8 +95,24 @@ export class Router {
     );
   }
 
+  /**
+   * The session's view, rebuilt only when something it reads changed: the session (frames,
+   * dispatches, trust), its observed stats, or its reservations (creates, removals, expiries).
+   * Reusing the view lets the scheduler's per-view figures (filters, score floors) stay cached.
+   */
   private view(session: ProviderSession): ProviderView {
-    return sessionView(session, { stats: this.stats, reservations: this.deps.reservations });
+    const { reservations } = this.deps;
+    const stamp = [
+      session.changeCount,
+      this.stats.epoch(session.id),
+      reservations.epochFor(session.id),
+      reservations.countFor(session.id),
+    ];
+    const cached = this.viewCache.get(session);
+    if (cached && cached.stamp.every((n, i) => n === stamp[i])) return cached.view;
+    const view = sessionView(session, { stats: this.stats, reservations });
+    this.viewCache.set(session, { stamp, view });
+    return view;
   }
 
   private routeOf(

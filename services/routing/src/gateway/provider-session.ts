@@ -65,6 +65,8 @@ export class ProviderSession {
   private lastHeartbeatValue: Heartbeat | undefined;
   private lastFrameAt = Date.now();
   private lastHeartbeatAt = 0;
+  /** Bumped whenever anything a scheduler view reads changes (the router caches views on it). */
+  private changes = 0;
   private readonly timer: NodeJS.Timeout;
 
   private idValue: string;
@@ -123,6 +125,11 @@ export class ProviderSession {
     return this.operatorAccountIdValue;
   }
 
+  /** Changes since connect to what the scheduler's view of this session reads. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
   get inFlightCount(): number {
     return this.inFlight.size;
   }
@@ -140,6 +147,7 @@ export class ProviderSession {
   setTrust(trust: SessionTrust): void {
     const before = this.trustValue;
     this.trustValue = trust;
+    this.changes++;
     if (
       before.level === trust.level &&
       before.routable === trust.routable &&
@@ -185,6 +193,7 @@ export class ProviderSession {
       return queue;
     }
     const m = request.metadata;
+    this.changes++;
     this.inFlight.set(request.requestId, {
       queue,
       chunks: 0,
@@ -211,6 +220,7 @@ export class ProviderSession {
     const entry = this.inFlight.get(requestId);
     if (!entry) return;
     this.inFlight.delete(requestId);
+    this.changes++;
     entry.queue.end();
     if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
     this.send(
@@ -228,6 +238,7 @@ export class ProviderSession {
     if (this.stateValue.kind === "closed") return;
     const wasRegistered = this.stateValue.kind === "registered";
     this.stateValue = { kind: "closed", reason };
+    this.changes++;
     clearInterval(this.timer);
     if (wasRegistered) this.options.trust?.detach(this);
     this.writer.close(reason);
@@ -268,6 +279,7 @@ export class ProviderSession {
         return this.onRegister(kind.value);
       case "heartbeat":
         this.lastHeartbeatValue = kind.value;
+        this.changes++;
         this.lastHeartbeatAt = Date.now();
         for (const f of this.inFlight.values()) if (f.accepted) f.reflected = true;
         if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
@@ -275,6 +287,7 @@ export class ProviderSession {
       case "inferenceAccepted": {
         const entry = this.inFlight.get(kind.value.requestId);
         if (entry) entry.accepted = true;
+        this.changes++;
         return;
       }
       case "chunk": {
@@ -359,6 +372,7 @@ export class ProviderSession {
     this.idValue = keyFingerprint(register.encryptionPublicKey);
     this.operatorAccountIdValue = admission.accountId ?? "";
     this.stateValue = { kind: "registered", register, registeredAt: Date.now() };
+    this.changes++;
     this.lastHeartbeatAt = Date.now();
     this.send(
       create(ProviderFrameSchema, {
@@ -381,6 +395,7 @@ export class ProviderSession {
     const entry = this.inFlight.get(requestId);
     if (!entry) return;
     this.inFlight.delete(requestId);
+    this.changes++;
     entry.queue.push(event);
     entry.queue.end();
     if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);

@@ -31,10 +31,21 @@ export class ProviderStats {
   private readonly models = new Map<string, Map<string, ModelRecord>>();
   private readonly reputations = new Map<string, Reputation>();
   private readonly serviceByModel = new Map<string, number>();
+  private readonly epochs = new Map<string, number>();
+
+  /** Changes to one provider's records (the router caches views on it). */
+  epoch(providerId: string): number {
+    return this.epochs.get(providerId) ?? 0;
+  }
+
+  private bump(providerId: string): void {
+    this.epochs.set(providerId, this.epoch(providerId) + 1);
+  }
 
   recordFirstToken(providerId: string, model: string, ttftMs: number): void {
     const r = this.record(providerId, model);
     r.ttftMs = ewma(r.ttftMs, ttftMs, EWMA_ALPHA);
+    this.bump(providerId);
   }
 
   /** Tokens decoded after the first chunk over the time they took. */
@@ -42,6 +53,7 @@ export class ProviderStats {
     if (tokens < 1 || elapsedMs <= 0) return;
     const r = this.record(providerId, model);
     r.decodeTps = ewma(r.decodeTps, (tokens * 1000) / elapsedMs, EWMA_ALPHA);
+    this.bump(providerId);
   }
 
   recordOutcome(providerId: string, outcome: Outcome): void {
@@ -50,6 +62,7 @@ export class ProviderStats {
     if (outcome === "ok") r.ok++;
     else if (outcome === "failed") r.failed++;
     else r.timeouts++;
+    this.bump(providerId);
   }
 
   recordServiceMs(model: string, ms: number): void {
@@ -80,6 +93,7 @@ export class ProviderStats {
   forget(providerId: string): void {
     this.models.delete(providerId);
     this.reputations.delete(providerId);
+    this.epochs.delete(providerId);
   }
 
   /** Providers with any record (for leak tests). */
