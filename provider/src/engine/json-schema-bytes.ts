@@ -3,8 +3,41 @@ import type { NumPhase } from "./json-schema-frames.js";
 
 const DIGIT = (b: number): boolean => b >= 0x30 && b <= 0x39;
 
-/** How many continuation bytes follow a UTF-8 lead byte. */
-export const utf8Tail = (b: number): number => (b < 0x80 ? 0 : b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3);
+/**
+ * Where a string's UTF-8 stands between bytes: continuation bytes still owed by the current
+ * character and the range the next one must fall in (it narrows after E0, ED, F0 and F4).
+ */
+export interface Utf8State {
+  readonly pending: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export const UTF8_START: Utf8State = { pending: 0, lo: 0x80, hi: 0xbf };
+/** The state after a byte that leaves `n` unrestricted continuation bytes owed (index n). */
+const CONTINUE: readonly Utf8State[] = [
+  UTF8_START,
+  { pending: 1, lo: 0x80, hi: 0xbf },
+  { pending: 2, lo: 0x80, hi: 0xbf },
+  { pending: 3, lo: 0x80, hi: 0xbf },
+];
+
+/**
+ * Well-formed UTF-8 only (Unicode Table 3-7: no overlong forms, surrogates or code points past
+ * U+10FFFF), so a decoder never has to substitute U+FFFD and characters count as they decode.
+ * The state after byte `b`, or undefined when `b` cannot come next.
+ */
+export function utf8Next(s: Utf8State, b: number): Utf8State | undefined {
+  if (s.pending > 0) return b < s.lo || b > s.hi ? undefined : CONTINUE[s.pending - 1];
+  if (b < 0x80) return UTF8_START;
+  if (b < 0xc2 || b > 0xf4) return undefined;
+  const pending = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+  if (b === 0xe0) return { pending, lo: 0xa0, hi: 0xbf };
+  if (b === 0xed) return { pending, lo: 0x80, hi: 0x9f };
+  if (b === 0xf0) return { pending, lo: 0x90, hi: 0xbf };
+  if (b === 0xf4) return { pending, lo: 0x80, hi: 0x8f };
+  return CONTINUE[pending];
+}
 
 /** The number phase after byte `b`, or undefined when `b` cannot continue the number. */
 export function numStep(phase: NumPhase, b: number, integer: boolean): NumPhase | undefined {

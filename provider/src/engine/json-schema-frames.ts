@@ -1,4 +1,5 @@
 // The state of a JsonSchemaMachine thread: immutable frames, each a task and what follows it.
+import type { Utf8State } from "./json-schema-bytes.js";
 import type { ObjectAlt, ArrayAlt, SchemaNode } from "./json-schema-compile.js";
 
 export type NumPhase = "start" | "sign" | "zero" | "int" | "dot" | "frac" | "e" | "e-sign" | "exp";
@@ -7,8 +8,8 @@ export type ObjPhase = "open" | "first" | "after" | "key";
 export type Task =
   | { t: "value"; node: SchemaNode }
   | { t: "lit"; bytes: Uint8Array; text: string; pos: number }
-  /** `pending`: continuation bytes still owed by the last UTF-8 character. */
-  | { t: "str"; open: boolean; min: number; max: number; chars: number; pending: number }
+  /** `utf8`: where the last character's UTF-8 bytes stand. */
+  | { t: "str"; open: boolean; min: number; max: number; chars: number; utf8: Utf8State }
   | { t: "num"; integer: boolean; phase: NumPhase }
   /** `alt` null: any JSON object (free keys, any values). */
   | { t: "obj"; alt: ObjectAlt | null; phase: ObjPhase; next: number }

@@ -13,7 +13,7 @@ import {
   type Thread,
 } from "./json-schema-frames.js";
 import { minimalAlt, minimalInstance } from "./json-schema-minimal.js";
-import { numStep, utf8Tail } from "./json-schema-bytes.js";
+import { numStep, UTF8_START, utf8Next } from "./json-schema-bytes.js";
 
 const MAX_THREADS = 256;
 const enc = new TextEncoder();
@@ -100,14 +100,15 @@ export class JsonSchemaMachine {
         return;
       case "str":
         if (task.open) return void (b === 0x22 && to({ ...task, open: false }));
-        if ((b & 0xc0) === 0x80) {
-          if (task.pending > 0) to({ ...task, pending: task.pending - 1 });
+        if (task.utf8.pending > 0) {
+          const utf8 = utf8Next(task.utf8, b);
+          if (utf8) to({ ...task, utf8 });
           return;
         }
-        if (task.pending > 0) return; // well-formed UTF-8 only
         if (b === 0x22) return void (task.chars >= task.min && out.push(f.next));
-        if (b < 0x20 || b === 0x5c || b === 0x7f || b >= 0xf5 || b === 0xc0 || b === 0xc1) return;
-        if (task.chars < task.max) to({ ...task, chars: task.chars + 1, pending: utf8Tail(b) });
+        if (b < 0x20 || b === 0x5c || b === 0x7f) return;
+        const utf8 = utf8Next(UTF8_START, b);
+        if (utf8 && task.chars < task.max) to({ ...task, chars: task.chars + 1, utf8 });
         return;
       case "num": {
         const phase = numStep(task.phase, b, task.integer);
@@ -136,7 +137,7 @@ export class JsonSchemaMachine {
           min: alt.minLength,
           max: alt.maxLength,
           chars: 0,
-          pending: 0,
+          utf8: UTF8_START,
         });
       case "number":
         return go({ t: "num", integer: alt.integer, phase: "start" });
@@ -190,7 +191,7 @@ export class JsonSchemaMachine {
           };
           const colon: Frame = { task: lit(":"), next: value, depth: f.depth };
           out.push({
-            task: { t: "str", open: false, min: 0, max: Infinity, chars: 0, pending: 0 },
+            task: { t: "str", open: false, min: 0, max: Infinity, chars: 0, utf8: UTF8_START },
             next: colon,
             depth: f.depth,
           });
@@ -256,7 +257,7 @@ function plainStringByte(t: Thread, b: number): boolean {
   const s = t.task;
   return (
     !s.open &&
-    s.pending === 0 &&
+    s.utf8.pending === 0 &&
     s.max === Infinity &&
     s.chars >= s.min &&
     b >= 0x20 &&

@@ -1,6 +1,7 @@
 // Which constraint (if any) a request asks for: OpenAI's tool_choice naming a function forces a
-// Hermes-format tool call whose arguments follow the function's parameters schema; response_format
-// json_object forces any JSON object and json_schema an instance of its schema.
+// Hermes-format tool call whose arguments follow the function's parameters schema ("required"
+// with several tools: a call to one of them); response_format json_object forces any JSON object
+// and json_schema an instance of its schema.
 import type { InferenceBody } from "@darkbloom/proto";
 import { EngineError } from "./errors.js";
 import { SchemaUnsupportedError } from "./json-schema-compile.js";
@@ -44,6 +45,12 @@ export function forcedToolName(body: InferenceBody): string | undefined {
   return name;
 }
 
+/** `"required"` with several tools (one tool is forced by name above). */
+function requiresAnyTool(body: InferenceBody): boolean {
+  if (body.input.case !== "chat") return false;
+  return parse(body.input.value.toolChoiceJson) === "required" && body.input.value.tools.length > 1;
+}
+
 const isEmptySchema = (s: unknown): boolean =>
   typeof s !== "object" || s === null || Object.keys(s).length === 0;
 
@@ -77,6 +84,31 @@ function answerMachine(body: InferenceBody): MachineFactory | undefined {
   }
 }
 
+/** Whether a schema refers to definitions of its own root (which break when it is embedded). */
+const hasRef = (s: unknown): boolean => JSON.stringify(s ?? null).includes('"$ref"');
+
+/**
+ * `tool_choice: "required"` with several tools: one call to any of them, its name one of theirs and
+ * its arguments that tool's parameters (any object where they are empty, unsupported, or refer to
+ * their own root), as one schema: anyOf over {"name": const, "arguments": parameters}.
+ */
+function anyToolCallMachine(
+  tools: readonly { name: string; parametersJson: string }[],
+): MachineFactory {
+  const anyOf = tools.map((t) => {
+    const params = t.parametersJson === "" ? undefined : (JSON.parse(t.parametersJson) as unknown);
+    const usable =
+      !isEmptySchema(params) && !hasRef(params) && argumentsMachine(t.parametersJson) !== anyObject;
+    return {
+      type: "object",
+      properties: { name: { const: t.name }, arguments: usable ? params : { type: "object" } },
+      required: ["name", "arguments"],
+      additionalProperties: false,
+    };
+  });
+  return objectSchemaMachine({ anyOf }, "tools");
+}
+
 export function constraintFor(
   body: InferenceBody,
   vocab: ConstraintVocab,
@@ -91,6 +123,14 @@ export function constraintFor(
       suffix: `}\n${TOOL_CALL_CLOSE}`,
       eosId,
       machine: argumentsMachine(spec?.parametersJson ?? ""),
+    });
+  }
+  if (body.input.case === "chat" && requiresAnyTool(body)) {
+    return new JsonConstraint(vocab, {
+      prefix: `${TOOL_CALL_OPEN}\n`,
+      suffix: `\n${TOOL_CALL_CLOSE}`,
+      eosId,
+      machine: anyToolCallMachine(body.input.value.tools),
     });
   }
   const machine = answerMachine(body);

@@ -2,6 +2,7 @@
 // come next, and the shortest bytes that close what is open. The token constraint runs it over
 // each vocabulary entry to mask logits (tool-call arguments, response_format json_object).
 // Compact on purpose: no whitespace and no escapes, so a model cannot wander off in blanks.
+import { UTF8_START, utf8Next, type Utf8State } from "./json-schema-bytes.js";
 
 type Mode =
   | "root" // expects '{'
@@ -30,6 +31,7 @@ export class JsonMachine {
   #mode: Mode = "root";
   #stack: string[] = [];
   #literal = "";
+  #utf8: Utf8State = UTF8_START;
 
   constructor(readonly maxDepth = 32) {}
 
@@ -38,7 +40,7 @@ export class JsonMachine {
   }
 
   get inPlainText(): boolean {
-    return this.#mode === "string" || this.#mode === "key-string";
+    return (this.#mode === "string" || this.#mode === "key-string") && this.#utf8.pending === 0;
   }
 
   clone(): JsonMachine {
@@ -46,6 +48,7 @@ export class JsonMachine {
     c.#mode = this.#mode;
     c.#stack = this.#stack.slice();
     c.#literal = this.#literal;
+    c.#utf8 = this.#utf8;
     return c;
   }
 
@@ -72,8 +75,7 @@ export class JsonMachine {
         return c === '"' && this.#to("key-string");
       case "string":
       case "key-string":
-        if (c === '"') return this.#to(this.#mode === "string" ? "after-value" : "colon");
-        return b >= 0x20 && c !== "\\" && b !== 0x7f;
+        return this.#stringByte(b);
       case "colon":
         return c === ":" && this.#to("value");
       case "after-value":
@@ -173,6 +175,17 @@ export class JsonMachine {
     if (literal === undefined) return false;
     this.#literal = literal;
     return this.#to("literal");
+  }
+
+  /** A byte inside a string or key: printable, no escapes, well-formed UTF-8. */
+  #stringByte(b: number): boolean {
+    if (this.#utf8.pending === 0 && b === 0x22)
+      return this.#to(this.#mode === "string" ? "after-value" : "colon");
+    if (this.#utf8.pending === 0 && (b < 0x20 || b === 0x5c || b === 0x7f)) return false;
+    const next = utf8Next(this.#utf8, b);
+    if (!next) return false;
+    this.#utf8 = next;
+    return true;
   }
 
   #open(c: string): boolean {
