@@ -1,72 +1,32 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { generateKeyPair } from "@darkbloom/crypto";
-import { encodeFrame } from "@darkbloom/frames";
-import { ProviderFrameSchema, ReserveRequestSchema, SlotState } from "@darkbloom/proto";
-import { createLogger, createMetricsRegistry } from "@darkbloom/telemetry";
+import { ReserveRequestSchema, SlotState } from "@darkbloom/proto";
 import { expect } from "chai";
-import { createGatewayMetrics } from "./gateway/gateway-metrics.js";
-import { ProviderSession } from "./gateway/provider-session.js";
 import { ProviderRegistry } from "./registry/provider-registry.js";
 import { Reservations } from "./reservations.js";
 import { Router } from "./router.js";
-import { FakeSocket } from "./testing/fake-socket.js";
-
-const frame = (kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): Uint8Array =>
-  encodeFrame(create(ProviderFrameSchema, { kind }));
+import { MemorySessions } from "./testing/memory-sessions.js";
 
 describe("Router.reserve with provider.sort", () => {
-  const log = createLogger({ level: "error" });
-  const metrics = createGatewayMetrics(createMetricsRegistry({ defaultMetrics: false }));
-  let sockets: FakeSocket[] = [];
-  afterEach(() => {
-    for (const s of sockets) s.terminate();
-    sockets = [];
-  });
+  const sessions = new MemorySessions();
+  afterEach(() => sessions.closeAll());
 
   /** A registered provider of `m` with a warm, empty slot and the given benchmark. */
   function provider(registry: ProviderRegistry, prefillTps: number, decodeTps: number): string {
-    const socket = new FakeSocket();
-    sockets.push(socket);
-    const session = new ProviderSession(
-      `c${sockets.length}`,
-      socket.asWebSocket(),
+    const p = sessions.connect(
       {
-        registerTimeoutMs: 60_000,
-        heartbeatIntervalMs: 60_000,
-        livenessTimeoutMs: 60_000,
-        writeTimeoutMs: 60_000,
-        maxFrameBytes: 1 << 20,
+        models: [{ id: "m", templateOk: true, contextLength: 8192 }],
+        benchmarks: [
+          { modelId: "m", prefillTokensPerSecond: prefillTps, decodeTokensPerSecond: decodeTps },
+        ],
       },
-      {
-        onRegistered: (s) => registry.add(s),
-        onClosed: (s) => registry.remove(s),
-        onCapacityChanged: (s) => registry.capacityChanged(s),
-        onLoadModelStatus: (s, st) => registry.loadModelStatus(s, st),
-      },
-      metrics,
-      log,
+      registry,
     );
-    socket.receive(
-      frame({
-        case: "register",
-        value: {
-          version: "t",
-          models: [{ id: "m", templateOk: true, contextLength: 8192 }],
-          encryptionPublicKey: generateKeyPair().publicKey,
-          benchmarks: [
-            { modelId: "m", prefillTokensPerSecond: prefillTps, decodeTokensPerSecond: decodeTps },
-          ],
-        },
-      }),
-    );
-    socket.receive(
-      frame({
-        case: "heartbeat",
-        value: { slots: [{ modelId: "m", state: SlotState.IDLE, kvCapacityTokens: 100_000n }] },
-      }),
-    );
-    return session.id;
+    p.receive({
+      case: "heartbeat",
+      value: { slots: [{ modelId: "m", state: SlotState.IDLE, kvCapacityTokens: 100_000n }] },
+    });
+    return p.id;
   }
 
   /** A fresh fleet per decision (a reservation counts against its provider afterwards). */

@@ -1,44 +1,33 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { generateKeyPair } from "@darkbloom/crypto";
-import { encodeFrame } from "@darkbloom/frames";
-import { ProviderFrameSchema, ReserveRequestSchema, SlotState } from "@darkbloom/proto";
-import { createLogger, createMetricsRegistry } from "@darkbloom/telemetry";
+import { create } from "@bufbuild/protobuf";
+import { ReserveRequestSchema, SlotState } from "@darkbloom/proto";
 import { expect } from "chai";
-import { createGatewayMetrics } from "./gateway/gateway-metrics.js";
-import { ProviderSession } from "./gateway/provider-session.js";
 import { ProviderRegistry } from "./registry/provider-registry.js";
 import { Reservations } from "./reservations.js";
 import { Router } from "./router.js";
-import { FakeSocket } from "./testing/fake-socket.js";
-
-const frame = (kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): Uint8Array =>
-  encodeFrame(create(ProviderFrameSchema, { kind }));
+import { MemorySessions, type FrameKind, type MemorySession } from "./testing/memory-sessions.js";
 
 /** Heartbeat of model m: `running` sequences holding `potential` of the 10,000-token KV budget. */
-const heartbeat = (running: number, potential = 0): Uint8Array =>
-  frame({
-    case: "heartbeat",
-    value: {
-      slots: [
-        {
-          modelId: "m",
-          state: running > 0 ? SlotState.RUNNING : SlotState.IDLE,
-          running,
-          waiting: running,
-          kvCapacityTokens: 10_000n,
-          maxTokensPotential: BigInt(potential),
-        },
-      ],
-    },
-  });
+const heartbeat = (running: number, potential = 0): FrameKind => ({
+  case: "heartbeat",
+  value: {
+    slots: [
+      {
+        modelId: "m",
+        state: running > 0 ? SlotState.RUNNING : SlotState.IDLE,
+        running,
+        waiting: running,
+        kvCapacityTokens: 10_000n,
+        maxTokensPotential: BigInt(potential),
+      },
+    ],
+  },
+});
 
 // The router reuses a provider's view until something the view reads changes; these decisions
 // would go to the wrong provider if a cached view outlived a heartbeat, a reservation, a stats
 // update or a trust change.
 describe("Router: cached provider views follow every change", () => {
-  const log = createLogger({ level: "error" });
-  const metrics = createGatewayMetrics(createMetricsRegistry({ defaultMetrics: false }));
-  let sockets: FakeSocket[] = [];
+  const sessions = new MemorySessions();
   let registry: ProviderRegistry;
   let reservations: Reservations;
   let router: Router;
@@ -49,46 +38,18 @@ describe("Router: cached provider views follow every change", () => {
     reservations = new Reservations(60_000);
     router = new Router({ registry, reservations });
   });
-  afterEach(() => {
-    for (const s of sockets) s.terminate();
-    sockets = [];
-  });
+  afterEach(() => sessions.closeAll());
 
-  function provider(): { id: string; socket: FakeSocket; session: ProviderSession } {
-    const socket = new FakeSocket();
-    sockets.push(socket);
-    const session = new ProviderSession(
-      `c${sockets.length}`,
-      socket.asWebSocket(),
+  function provider(): MemorySession {
+    const p = sessions.connect(
       {
-        registerTimeoutMs: 60_000,
-        heartbeatIntervalMs: 60_000,
-        livenessTimeoutMs: 60_000,
-        writeTimeoutMs: 60_000,
-        maxFrameBytes: 1 << 20,
+        models: [{ id: "m", templateOk: true, contextLength: 4096 }],
+        benchmarks: [{ modelId: "m", prefillTokensPerSecond: 1000, decodeTokensPerSecond: 50 }],
       },
-      {
-        onRegistered: (s) => registry.add(s),
-        onClosed: (s) => registry.remove(s),
-        onCapacityChanged: (s) => registry.capacityChanged(s),
-        onLoadModelStatus: (s, st) => registry.loadModelStatus(s, st),
-      },
-      metrics,
-      log,
+      registry,
     );
-    socket.receive(
-      frame({
-        case: "register",
-        value: {
-          version: "t",
-          models: [{ id: "m", templateOk: true, contextLength: 4096 }],
-          encryptionPublicKey: generateKeyPair().publicKey,
-          benchmarks: [{ modelId: "m", prefillTokensPerSecond: 1000, decodeTokensPerSecond: 50 }],
-        },
-      }),
-    );
-    socket.receive(heartbeat(0));
-    return { id: session.id, socket, session };
+    p.receive(heartbeat(0));
+    return p;
   }
 
   const reserve = async (maxTokens = 100): Promise<string> =>
@@ -105,11 +66,11 @@ describe("Router: cached provider views follow every change", () => {
   it("follows heartbeats: the busy provider is avoided, then the other one once it gets busy", async () => {
     const a = provider();
     const b = provider();
-    a.socket.receive(heartbeat(6));
+    a.receive(heartbeat(6));
     expect(await reserve()).to.equal(b.id);
     reservations.dropProvider(b.id);
-    a.socket.receive(heartbeat(0));
-    b.socket.receive(heartbeat(6));
+    a.receive(heartbeat(0));
+    b.receive(heartbeat(6));
     expect(await reserve()).to.equal(a.id);
   });
 
@@ -124,7 +85,7 @@ describe("Router: cached provider views follow every change", () => {
   it("follows trust changes: a fenced provider is dropped at the next decision", async () => {
     const a = provider();
     const b = provider();
-    b.socket.receive(heartbeat(3));
+    b.receive(heartbeat(3));
     expect(await reserve()).to.equal(a.id);
     reservations.dropProvider(a.id);
     a.session.setTrust({ ...a.session.trust, routable: false, reason: "test fence" });
@@ -151,7 +112,7 @@ describe("Router: cached provider views follow every change", () => {
     const views = () => router.viewsOf("m");
     const [first] = views();
     expect(views()[0]).to.equal(first);
-    a.socket.receive(heartbeat(1));
+    a.receive(heartbeat(1));
     expect(views()[0]).not.to.equal(first);
   });
 });
