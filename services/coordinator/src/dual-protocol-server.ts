@@ -20,10 +20,18 @@ export class DualProtocolServer {
   private readonly tcp: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** HTTP/1.1 responses in progress: told to close their connection when a drain starts. */
+  private readonly active = new Set<http.ServerResponse>();
   private stateValue: ServerState = { kind: "idle" };
 
   constructor(h1: Http1Handler, h2: Http2Handler) {
-    this.http1 = http.createServer({ keepAliveTimeout: 65_000 }, h1);
+    this.http1 = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      // A kept-alive connection can still carry a new request after the drain began.
+      if (this.stateValue.kind === "closed") return refuseDuringDrain(res);
+      this.active.add(res);
+      res.once("close", () => this.active.delete(res));
+      h1(req, res);
+    });
     this.http2 = http2.createServer({}, h2);
     this.tcp = net.createServer((socket) => this.route(socket));
     this.http2.on("session", (session) => {
@@ -59,6 +67,14 @@ export class DualProtocolServer {
     // Closes idle keep-alive connections and stops the connection-tracking interval; the callback
     // only reports that http1 itself was never listening.
     this.http1.close(() => undefined);
+    // Requests in progress finish, but their connections do not stay open for another one.
+    for (const res of this.active) {
+      if (!res.headersSent) res.setHeader("connection", "close");
+      else {
+        const socket = res.socket; // detached from the response before 'finish'
+        res.once("finish", () => socket?.end());
+      }
+    }
     // GOAWAY: in-flight streams finish, then each session closes its socket.
     for (const session of this.sessions) session.close();
     const deadline = setTimeout(() => {
@@ -92,4 +108,21 @@ export class DualProtocolServer {
     });
     socket.on("error", () => socket.destroy());
   }
+}
+
+function refuseDuringDrain(res: http.ServerResponse): void {
+  const body = JSON.stringify({
+    error: {
+      message: "the coordinator is shutting down; retry on another replica",
+      type: "server_error",
+      code: "shutting_down",
+      param: null,
+    },
+  });
+  res.writeHead(503, {
+    "content-type": "application/json",
+    connection: "close",
+    "retry-after": "1",
+  });
+  res.end(body);
 }
