@@ -55,7 +55,8 @@ describe("chaos: coordinator SIGTERM with streams in flight", function () {
       timeout: 30_000,
     });
     const requestId = "chaos-drain";
-    const stream = await client.chat.completions.create(
+    // Headers leave with the first output: start the request, answer it, then read the stream.
+    const pending = client.chat.completions.create(
       {
         model: TEST_MODEL_ID,
         messages: [{ role: "user", content: "go" }],
@@ -67,6 +68,7 @@ describe("chaos: coordinator SIGTERM with streams in flight", function () {
     const manual = await ManualStream.next(fake, new Set());
     manual.chunk("a ");
     manual.chunk("b ");
+    const stream = await pending;
     const exited = new Promise<number | null>((resolve) =>
       coordinator.process.child.once("exit", (code) => resolve(code)),
     );

@@ -64,7 +64,8 @@ describe("chaos: providers that die or misbehave", function () {
   it("ends the stream with an error when the provider dies after its first tokens, charging only those", async () => {
     const fake = await connect(manualFake());
     const requestId = "chaos-kill-after";
-    const stream = await client.chat.completions.create(
+    // Headers leave with the first output: start the request, answer it, then read the stream.
+    const pending = client.chat.completions.create(
       {
         model: TEST_MODEL_ID,
         messages: [{ role: "user", content: "go" }],
@@ -75,6 +76,7 @@ describe("chaos: providers that die or misbehave", function () {
     );
     const manual = await ManualStream.next(fake, taken);
     for (const t of ["one ", "two ", "three "]) manual.chunk(t);
+    const stream = await pending;
     let text = "";
     let caught: unknown;
     try {
