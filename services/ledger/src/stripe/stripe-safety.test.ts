@@ -1,68 +1,32 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { sql } from "@darkbloom/db";
-import { FakeStripe } from "@darkbloom/testing";
+import type { FakeStripe } from "@darkbloom/testing";
 import { expect } from "chai";
-import Stripe from "stripe";
 import { z } from "zod";
 import { readBalance } from "../balance.js";
-import { startLedgerHarness, type LedgerHarness } from "../ledger.test-harness.js";
+import type { LedgerHarness } from "../ledger.test-harness.js";
 import { createCheckoutSession } from "./checkout.js";
 import { onboardConnectAccount } from "./connect.js";
 import { retryPendingPayouts } from "./payout-transfer.js";
 import { payoutBalance, requestPayout, setPayoutAccount } from "./payouts.js";
-import type { StripeSettings } from "./stripe-settings.js";
-import { handleStripeWebhook } from "./webhook.js";
+import { startStripeTestEnv, type StripeTestEnv } from "./stripe.test-harness.js";
 
 const WEBHOOK_SECRET = "whsec_safety";
 
 describe("Stripe safety: checkout cross-check, payout retries, Connect onboarding (fake Stripe)", function () {
   this.timeout(60_000);
-  let harness: LedgerHarness | undefined;
-  let fake: FakeStripe | undefined;
-  let receiver: Server | undefined;
-  let webhookUrl = "";
-  let settings: StripeSettings;
-  const h = (): LedgerHarness => {
-    if (harness === undefined) throw new Error("before hook did not run");
-    return harness;
+  let env: StripeTestEnv | undefined;
+  const e = (): StripeTestEnv => {
+    if (env === undefined) throw new Error("before hook did not run");
+    return env;
   };
-  const stripeFake = (): FakeStripe => {
-    if (fake === undefined) throw new Error("before hook did not run");
-    return fake;
-  };
+  const h = (): LedgerHarness => e().harness;
+  const stripeFake = (): FakeStripe => e().fake;
 
   before(async () => {
-    harness = await startLedgerHarness(8);
-    fake = await FakeStripe.start({ webhookSecret: WEBHOOK_SECRET });
-    settings = {
-      client: new Stripe(fake.secretKey, fake.clientConfig()),
-      webhookSecret: WEBHOOK_SECRET,
-      checkoutSuccessUrl: "https://console.example/paid",
-      checkoutCancelUrl: "https://console.example/cancelled",
-      connectReturnUrl: "https://console.example/onboarded",
-      connectRefreshUrl: "https://console.example/onboard",
-    };
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        const signature = String(req.headers["stripe-signature"] ?? "");
-        handleStripeWebhook(h().db.pool, settings, Buffer.concat(chunks), signature)
-          .then((outcome) => res.writeHead(200).end(JSON.stringify(outcome)))
-          .catch(() => res.writeHead(500).end());
-      });
-    });
-    await new Promise<void>((resolve) => receiver?.listen(0, "127.0.0.1", resolve));
-    webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhook`;
+    env = await startStripeTestEnv(WEBHOOK_SECRET);
   });
-  after(async () => {
-    receiver?.closeAllConnections();
-    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    await fake?.close();
-    await harness?.db.stop();
-  });
+  after(async () => env?.close());
 
   const available = async (accountId: string): Promise<bigint> =>
     (await readBalance(h().db.pool, accountId)).availableMicroUsd;
@@ -101,12 +65,12 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
       ["mismatch-amount", { amount_total: 1_000_000 }],
       ["mismatch-currency", { currency: "eur" }],
     ] as const) {
-      const session = await createCheckoutSession(h().db.pool, settings, {
+      const session = await createCheckoutSession(h().db.pool, e().settings, {
         accountId,
         amountMicroUsd: 20_000_000n,
       });
       Object.assign(stripeFake().sessions.get(session.sessionId) ?? {}, change);
-      const sent = await stripeFake().payCheckout(session.sessionId, webhookUrl);
+      const sent = await stripeFake().payCheckout(session.sessionId, e().webhookUrl);
       expect(sent.status).to.equal(200);
       const outcome = JSON.parse(sent.body) as { handled: boolean; flagged: string | null };
       expect(outcome.handled).to.equal(true);
@@ -114,11 +78,11 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
       expect(await available(accountId)).to.equal(0n);
       expect(await flagged(session.sessionId)).to.match(/created 20000000 micro-usd/);
     }
-    const good = await createCheckoutSession(h().db.pool, settings, {
+    const good = await createCheckoutSession(h().db.pool, e().settings, {
       accountId: "match",
       amountMicroUsd: 20_000_000n,
     });
-    await stripeFake().payCheckout(good.sessionId, webhookUrl);
+    await stripeFake().payCheckout(good.sessionId, e().webhookUrl);
     expect(await available("match")).to.equal(20_000_000n);
     expect(await flagged(good.sessionId)).to.equal(null);
   });
@@ -128,7 +92,7 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
     await setPayoutAccount(h().db.pool, "retry-a", stripeFake().createConnectedAccount());
     stripeFake().failNext("POST", "/v1/transfers", 1, "server_error");
     const transfersBefore = stripeFake().transfers.size;
-    const pending = await requestPayout(h().db.pool, settings, {
+    const pending = await requestPayout(h().db.pool, e().settings, {
       accountId: "retry-a",
       amountMicroUsd: 2_000_000n,
       minimumMicroUsd: 0n,
@@ -138,7 +102,7 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
       earningsMicroUsd: 850_000n,
       pendingMicroUsd: 2_000_000n,
     });
-    const [retried] = await retryPendingPayouts(h().db.pool, settings, {
+    const [retried] = await retryPendingPayouts(h().db.pool, e().settings, {
       retryAfterMs: 0,
       maxAttempts: 5,
       maxPerSweep: 10,
@@ -152,7 +116,7 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
     });
     // Nothing pending any more: another sweep touches nothing.
     expect(
-      await retryPendingPayouts(h().db.pool, settings, {
+      await retryPendingPayouts(h().db.pool, e().settings, {
         retryAfterMs: 0,
         maxAttempts: 5,
         maxPerSweep: 10,
@@ -168,14 +132,14 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
     const options = { retryAfterMs: 0, maxAttempts: 3, maxPerSweep: 10 };
     const pending = await requestPayout(
       h().db.pool,
-      settings,
+      e().settings,
       { accountId: "retry-b", amountMicroUsd: 1_000_000n, minimumMicroUsd: 0n },
       options,
     );
     expect(pending).to.include({ status: "pending", attempts: 1 });
-    const second = await retryPendingPayouts(h().db.pool, settings, options);
+    const second = await retryPendingPayouts(h().db.pool, e().settings, options);
     expect(second.map((p) => [p.status, p.attempts])).to.deep.equal([["pending", 2]]);
-    const third = await retryPendingPayouts(h().db.pool, settings, options);
+    const third = await retryPendingPayouts(h().db.pool, e().settings, options);
     expect(third.map((p) => [p.status, p.attempts])).to.deep.equal([["failed", 3]]);
     expect(await payoutBalance(h().db.pool, "retry-b", 0n)).to.include({
       earningsMicroUsd: 2_850_000n,
@@ -185,7 +149,9 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
 
   it("onboards a provider to Stripe Connect, refuses payouts until Stripe reports payouts enabled, then pays", async () => {
     await earn("onboard-a", 3_000_000n);
-    const first = await onboardConnectAccount(h().db.pool, settings, { accountId: "onboard-a" });
+    const first = await onboardConnectAccount(h().db.pool, e().settings, {
+      accountId: "onboard-a",
+    });
     expect(first.stripeAccountId).to.match(/^acct_/);
     expect(first.payoutsEnabled).to.equal(false);
     expect(first.url).to.match(new RegExp(`/setup/e/${first.stripeAccountId}/`));
@@ -194,12 +160,14 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
       metadata: { darkbloom_account_id: "onboard-a" },
     });
     // A fresh link for the same connected account (the first one expired).
-    const again = await onboardConnectAccount(h().db.pool, settings, { accountId: "onboard-a" });
+    const again = await onboardConnectAccount(h().db.pool, e().settings, {
+      accountId: "onboard-a",
+    });
     expect(again.stripeAccountId).to.equal(first.stripeAccountId);
     expect(again.url).to.not.equal(first.url);
 
     const payout = () =>
-      requestPayout(h().db.pool, settings, {
+      requestPayout(h().db.pool, e().settings, {
         accountId: "onboard-a",
         amountMicroUsd: 1_000_000n,
         minimumMicroUsd: 0n,
@@ -208,10 +176,10 @@ describe("Stripe safety: checkout cross-check, payout retries, Connect onboardin
     expect(refused).to.equal(Code.FailedPrecondition);
     expect(message).to.match(/payouts are not enabled/);
 
-    const updated = await stripeFake().completeOnboarding(first.stripeAccountId, webhookUrl);
+    const updated = await stripeFake().completeOnboarding(first.stripeAccountId, e().webhookUrl);
     expect(JSON.parse(updated.body)).to.include({ handled: true, type: "account.updated" });
     expect(
-      (await onboardConnectAccount(h().db.pool, settings, { accountId: "onboard-a" }))
+      (await onboardConnectAccount(h().db.pool, e().settings, { accountId: "onboard-a" }))
         .payoutsEnabled,
     ).to.equal(true);
     expect(await payout()).to.include({ status: "paid" });

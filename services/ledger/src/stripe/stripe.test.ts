@@ -1,87 +1,45 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { FakeStripe } from "@darkbloom/testing";
+import type { FakeStripe } from "@darkbloom/testing";
 import { expect } from "chai";
-import Stripe from "stripe";
-import { startLedgerHarness, type LedgerHarness } from "../ledger.test-harness.js";
+import type { LedgerHarness } from "../ledger.test-harness.js";
 import { readBalance } from "../balance.js";
 import { createCheckoutSession } from "./checkout.js";
 import { payoutBalance, requestPayout, setPayoutAccount } from "./payouts.js";
-import type { StripeSettings } from "./stripe-settings.js";
 import { handleStripeWebhook } from "./webhook.js";
+import { startStripeTestEnv, type StripeTestEnv } from "./stripe.test-harness.js";
 
 const WEBHOOK_SECRET = "whsec_test_secret";
 
 describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe server)", () => {
-  let harness: LedgerHarness | undefined;
-  let fake: FakeStripe | undefined;
-  let receiver: Server | undefined;
-  let webhookUrl = "";
-  let settings: StripeSettings;
-  const h = (): LedgerHarness => {
-    if (harness === undefined) throw new Error("before hook did not run");
-    return harness;
+  let env: StripeTestEnv | undefined;
+  const e = (): StripeTestEnv => {
+    if (env === undefined) throw new Error("before hook did not run");
+    return env;
   };
-  const stripeFake = (): FakeStripe => {
-    if (fake === undefined) throw new Error("before hook did not run");
-    return fake;
-  };
+  const h = (): LedgerHarness => e().harness;
+  const stripeFake = (): FakeStripe => e().fake;
 
   before(async () => {
-    harness = await startLedgerHarness(8);
-    fake = await FakeStripe.start({ webhookSecret: WEBHOOK_SECRET });
-    settings = {
-      client: new Stripe(fake.secretKey, fake.clientConfig()),
-      webhookSecret: WEBHOOK_SECRET,
-      checkoutSuccessUrl: "https://console.example/paid",
-      checkoutCancelUrl: "https://console.example/cancelled",
-      connectReturnUrl: "https://console.example/onboarded",
-      connectRefreshUrl: "https://console.example/onboard",
-    };
-    // The webhook endpoint as the edge runs it: raw body + signature header into the ledger.
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        handleStripeWebhook(
-          h().db.pool,
-          settings,
-          Buffer.concat(chunks),
-          String(req.headers["stripe-signature"] ?? ""),
-        )
-          .then((outcome) => res.writeHead(200).end(JSON.stringify(outcome)))
-          .catch((error: unknown) =>
-            res.writeHead(ConnectError.from(error).code === Code.InvalidArgument ? 400 : 500).end(),
-          );
-      });
-    });
-    await new Promise<void>((resolve) => receiver?.listen(0, "127.0.0.1", resolve));
-    webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhook`;
+    env = await startStripeTestEnv(WEBHOOK_SECRET);
   });
-  after(async () => {
-    receiver?.closeAllConnections();
-    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    await fake?.close();
-    await harness?.db.stop();
-  });
+  after(async () => env?.close());
 
   const balance = async (accountId: string): Promise<bigint> =>
     (await readBalance(h().db.pool, accountId)).availableMicroUsd;
 
   it("creates a Checkout Session for the amount and credits it once when the signed webhook arrives, even when replayed", async () => {
-    const session = await createCheckoutSession(h().db.pool, settings, {
+    const session = await createCheckoutSession(h().db.pool, e().settings, {
       accountId: "dep-1",
       amountMicroUsd: 25_000_000n,
     });
     expect(session.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/c\/pay\/cs_test_/);
     expect(stripeFake().sessions.get(session.sessionId)?.amount_total).to.equal(2_500);
-    const sent = await stripeFake().payCheckout(session.sessionId, webhookUrl);
+    const sent = await stripeFake().payCheckout(session.sessionId, e().webhookUrl);
     expect(sent.status).to.equal(200);
     expect(JSON.parse(sent.body)).to.include({ handled: true, type: "checkout.session.completed" });
     expect(await balance("dep-1")).to.equal(25_000_000n);
 
-    const replay = await stripeFake().resendEvent(sent.eventId, webhookUrl);
+    const replay = await stripeFake().resendEvent(sent.eventId, e().webhookUrl);
     expect(replay.status).to.equal(200);
     expect(JSON.parse(replay.body)).to.include({ handled: false });
     // A second event about the same session (Stripe sends async_payment_succeeded too) adds nothing.
@@ -90,14 +48,14 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
     const other = await stripeFake().sendEvent(
       "checkout.session.async_payment_succeeded",
       session2,
-      webhookUrl,
+      e().webhookUrl,
     );
     expect(JSON.parse(other.body)).to.include({ handled: true });
     expect(await balance("dep-1")).to.equal(25_000_000n);
   });
 
   it("refuses a webhook signed with another secret and one whose body was altered, crediting nothing", async () => {
-    const session = await createCheckoutSession(h().db.pool, settings, {
+    const session = await createCheckoutSession(h().db.pool, e().settings, {
       accountId: "dep-2",
       amountMicroUsd: 5_000_000n,
     });
@@ -109,7 +67,7 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
     const forged = await stripeFake().sendEvent(
       "checkout.session.completed",
       object,
-      webhookUrl,
+      e().webhookUrl,
       "whsec_wrong",
     );
     expect(forged.status).to.equal(400);
@@ -125,19 +83,19 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
         (error: unknown) => ConnectError.from(error).rawMessage,
       );
     const altered = Buffer.from(payload.replace("dep-2", "dep-3"));
-    expect(await failure(handleStripeWebhook(h().db.pool, settings, altered, signature))).to.equal(
-      "invalid Stripe signature",
-    );
+    expect(
+      await failure(handleStripeWebhook(h().db.pool, e().settings, altered, signature)),
+    ).to.equal("invalid Stripe signature");
     const stale = stripeFake().signature(payload, WEBHOOK_SECRET, 1_000);
     expect(
-      await failure(handleStripeWebhook(h().db.pool, settings, Buffer.from(payload), stale)),
+      await failure(handleStripeWebhook(h().db.pool, e().settings, Buffer.from(payload), stale)),
     ).to.equal("invalid Stripe signature");
     expect(await balance("dep-2")).to.equal(0n);
   });
 
   it("refuses deposits outside $1–$10,000 or in fractions of a cent", async () => {
     for (const amountMicroUsd of [999_999n, 10_000_010_000n, 1_000_001n]) {
-      const error = await createCheckoutSession(h().db.pool, settings, {
+      const error = await createCheckoutSession(h().db.pool, e().settings, {
         accountId: "dep-4",
         amountMicroUsd,
       }).catch((e: unknown) => ConnectError.from(e));
@@ -178,14 +136,14 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
       minimumMicroUsd: minimum,
       withdrawableMicroUsd: 13_250_000n,
     });
-    const tooMuch = await requestPayout(h().db.pool, settings, {
+    const tooMuch = await requestPayout(h().db.pool, e().settings, {
       accountId: "prov-a",
       amountMicroUsd: 13_260_000n,
       minimumMicroUsd: minimum,
     }).catch((e: unknown) => ConnectError.from(e));
     expect((tooMuch as ConnectError).code).to.equal(Code.FailedPrecondition);
 
-    const payout = await requestPayout(h().db.pool, settings, {
+    const payout = await requestPayout(h().db.pool, e().settings, {
       accountId: "prov-a",
       amountMicroUsd: 13_250_000n,
       minimumMicroUsd: minimum,
@@ -197,9 +155,12 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
       1_000_000n,
     );
 
-    const reversed = await stripeFake().reverseTransfer(payout.stripeTransferId ?? "", webhookUrl);
+    const reversed = await stripeFake().reverseTransfer(
+      payout.stripeTransferId ?? "",
+      e().webhookUrl,
+    );
     expect(JSON.parse(reversed.body)).to.include({ handled: true });
-    await stripeFake().resendEvent(reversed.eventId, webhookUrl);
+    await stripeFake().resendEvent(reversed.eventId, e().webhookUrl);
     expect((await payoutBalance(h().db.pool, "prov-a", minimum)).earningsMicroUsd).to.equal(
       14_250_000n,
     );
@@ -207,7 +168,7 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
 
   it("puts the amount back when Stripe refuses the transfer, and refuses payouts without a connected account", async () => {
     await earn("prov-b", 3_000_000n);
-    const noAccount = await requestPayout(h().db.pool, settings, {
+    const noAccount = await requestPayout(h().db.pool, e().settings, {
       accountId: "prov-b",
       amountMicroUsd: 1_000_000n,
       minimumMicroUsd: 0n,
@@ -216,7 +177,7 @@ describe("Stripe deposits and Connect payouts (real stripe client, fake Stripe s
     const destination = stripeFake().createConnectedAccount();
     stripeFake().failTransfersTo(destination);
     await setPayoutAccount(h().db.pool, "prov-b", destination);
-    const failed = await requestPayout(h().db.pool, settings, {
+    const failed = await requestPayout(h().db.pool, e().settings, {
       accountId: "prov-b",
       amountMicroUsd: 1_000_000n,
       minimumMicroUsd: 0n,
