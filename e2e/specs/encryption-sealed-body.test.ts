@@ -105,6 +105,24 @@ describe("encryption: request bodies sealed to the coordinator's key (compat mod
     expect(body.error.code).to.equal("model_not_found");
   });
 
+  it("checks the API key before opening a sealed body: a 401 is plain and the same body still works with the right key", async () => {
+    const { envelope, sharedKey } = await sdk.compat.seal(chatBody(false));
+    const wrong = await fetch(url("/v1/chat/completions"), {
+      method: "POST",
+      headers: { authorization: "Bearer db-not-a-key", "content-type": SEALED_CONTENT_TYPE },
+      body: envelope,
+    });
+    expect(wrong.status).to.equal(401);
+    expect(wrong.headers.get("x-darkbloom-sealed"), "refused before opening").to.equal(null);
+    expect((await errorOf(wrong)).code).to.be.a("string");
+    // Not opened, so its nonce was not spent: the replay guard lets the same bytes through.
+    const right = await postEnvelope(envelope);
+    expect(right.status).to.equal(200);
+    const opened = (await openResponse(right, sharedKey).json()) as { object: string };
+    sharedKey.fill(0);
+    expect(opened.object).to.equal("chat.completion");
+  });
+
   it("refuses a tampered, truncated, wrong-kid or replayed body with a clear 4xx and counts each", async () => {
     const before = await refusals();
     const { envelope, sharedKey } = await sdk.compat.seal(chatBody(false));

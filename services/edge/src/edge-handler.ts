@@ -18,6 +18,7 @@ import { admitInference } from "./account/key-limits.js";
 import { isAccountPath, serveAccount } from "./account/serve-account.js";
 import { RequestTiming } from "./timing/request-timing.js";
 import {
+  SEALED_CONTENT_TYPE,
   sealedBodyGate,
   sealedProviderKeys,
   sealedReserve,
@@ -88,6 +89,12 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
   const genId = generationId(route?.idPrefix ?? "gen");
   res.setHeader("x-darkbloom-generation-id", genId);
   try {
+    // A sealed body is opened only for a caller with a valid key: opening costs an X25519
+    // agreement, and an unauthenticated client should not be able to spend it.
+    const sealedBody = String(req.headers["content-type"] ?? "")
+      .toLowerCase()
+      .startsWith(SEALED_CONTENT_TYPE);
+    const early = sealedBody ? await authenticateRequest(deps, req.headers) : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
       : { kind: "plain" };
@@ -109,7 +116,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         { allow: route.method },
       );
     }
-    const principal = await authenticateRequest(deps, req.headers);
+    const principal = early ?? (await authenticateRequest(deps, req.headers));
     timing.mark("auth");
     const routeDeps =
       route.method === "POST" && route.path !== "/v1/sealed/reserve"
