@@ -188,7 +188,6 @@ export async function startCoordinator(
       keyRotationMs: config.encryptionKeyRotationMs,
       keyGraceMs: config.encryptionKeyGraceMs,
       atRestKey: config.keyEncryptionKey,
-      maxReplayEntries: config.replayCacheEntries,
     },
     log.child({ component: "sealed-body" }),
   );

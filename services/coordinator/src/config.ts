@@ -30,7 +30,6 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 of 32 bytes")
       .optional(),
-    DARKBLOOM_REPLAY_CACHE_ENTRIES: int(100_000),
     /** Base64 of 32 bytes keying prefix-affinity hashes (docs/routing.md); random per process when unset. */
     DARKBLOOM_PREFIX_HASH_SECRET: z
       .string()
@@ -114,7 +113,6 @@ const schema = z
     keyEncryptionKey: e.DARKBLOOM_KEY_ENCRYPTION_KEY
       ? new Uint8Array(Buffer.from(e.DARKBLOOM_KEY_ENCRYPTION_KEY, "base64"))
       : undefined,
-    replayCacheEntries: e.DARKBLOOM_REPLAY_CACHE_ENTRIES,
     prefixHashSecret: e.DARKBLOOM_PREFIX_HASH_SECRET
       ? new Uint8Array(Buffer.from(e.DARKBLOOM_PREFIX_HASH_SECRET, "base64"))
       : undefined,

@@ -17,8 +17,6 @@ export interface SealedOptions {
   keyGraceMs: number;
   /** 32 bytes sealing the coordinator's secret keys at rest; absent: raw in Postgres only. */
   atRestKey: Uint8Array | undefined;
-  /** Most sealed request bodies remembered for replay refusal. */
-  maxReplayEntries: number;
 }
 
 /** Wires the key ring (Postgres), replay guard, reservations and the refusal counter. */
@@ -40,7 +38,7 @@ export function createSealedDeps(
     );
   return {
     ring,
-    replays: new ReplayGuard(options.maxReplayEntries),
+    replays: new ReplayGuard(pool),
     refusals: createCryptoRefusals(metrics),
     log,
     attestation,

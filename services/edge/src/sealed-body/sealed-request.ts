@@ -89,7 +89,7 @@ export async function openSealedRequest(
   try {
     const plaintext = openWithSharedKey(sharedKey, sealed);
     const forgetAtMs = found.key.createdAtMs + ring.acceptWindowMs;
-    if (!replays.accept(ephemeral, sealed.subarray(0, NONCE_BYTES), forgetAtMs)) {
+    if (!(await replays.accept(ephemeral, sealed.subarray(0, NONCE_BYTES), forgetAtMs))) {
       throw refuse(
         "replayed_request",
         409,
