@@ -68,14 +68,15 @@ export async function checkSystemLibraries(
 
 export function checkMemory(totalBytes: number, capOverrideBytes: number): CheckResult {
   const cap = memoryCapBytes({ totalBytes, capOverrideBytes });
-  const need = DEFAULT_GATE.activationReserveBytes + DEFAULT_GATE.minKvBytes;
+  const need =
+    DEFAULT_GATE.activationReserveBytes + DEFAULT_GATE.minKvBytes + DEFAULT_GATE.prefixCacheBytes;
   const detail = `${(totalBytes / GIB).toFixed(1)} GiB RAM, model cap ${(cap / GIB).toFixed(1)} GiB`;
   return cap > need
     ? result("memory", "ok", detail)
     : result(
         "memory",
         "fail",
-        `${detail}: less than the ${need / GIB} GiB activation + KV reserve, no model can load`,
+        `${detail}: less than the ${need / GIB} GiB activation + KV + prefix-cache reserve, no model can load`,
         "use a machine with more RAM or raise DARKBLOOM_MEMORY_CAP_BYTES",
       );
 }

@@ -20,14 +20,24 @@ describe("memory gate", () => {
     expect(memoryCapBytes(gate(16, 5 * GIB))).to.equal(5 * GIB);
   });
 
-  it("admits a load when resident + incoming + 3 GiB activation + 1 GiB KV fits the cap", () => {
-    expect(checkLoad(gate(16), 4 * GIB, 1, 6 * GIB).ok).to.equal(true);
+  it("admits a load when weights + prefix-cache budgets + 3 GiB activation + 1 GiB KV fit the cap", () => {
+    // 4 resident + 5 incoming + 2 × 0.5 prefix caches + 3 + 1 = 14 GiB = the cap.
+    expect(checkLoad(gate(16), 4 * GIB, 1, 5 * GIB).ok).to.equal(true);
   });
 
   it("refuses a load one byte over the cap, saying why", () => {
-    const d = checkLoad(gate(16), 4 * GIB, 1, 6 * GIB + 1);
+    const d = checkLoad(gate(16), 4 * GIB, 1, 5 * GIB + 1);
     expect(d.ok).to.equal(false);
-    if (!d.ok) expect(d.reason).to.match(/cap is 14\.00 GiB/);
+    if (!d.ok) expect(d.reason).to.match(/1\.00 prefix caches .* cap is 14\.00 GiB/);
+  });
+
+  it("counts the prefix-cache budget of every loaded model and the new one, none when it is off", () => {
+    const loaded = (n: number, prefixCacheBytes: number): boolean =>
+      checkLoad({ ...gate(16), prefixCacheBytes }, 4 * GIB, n, 4 * GIB).ok;
+    // 4 + 4 + 3 + 1 = 12 GiB before prefix caches: room for 2 GiB of them.
+    expect(loaded(1, GIB)).to.equal(true);
+    expect(loaded(2, GIB)).to.equal(false);
+    expect(loaded(2, 0)).to.equal(true);
   });
 
   it("refuses a fourth model whatever the memory", () => {

@@ -1,4 +1,6 @@
 // DESIGN §8: the engine's memory budget, as pure functions of bytes.
+import { DEFAULT_PREFIX_CACHE_BYTES } from "../engine/prefix-cache-setup.js";
+
 export const GIB = 1024 ** 3;
 
 export interface MemoryGateOptions {
@@ -11,6 +13,8 @@ export interface MemoryGateOptions {
   minKvBytes: number;
   /** Default 3. */
   maxModels: number;
+  /** What each loaded model's prefix KV cache may grow to (its LRU budget); 0 when it is off. */
+  prefixCacheBytes: number;
 }
 
 export const DEFAULT_GATE = {
@@ -18,6 +22,7 @@ export const DEFAULT_GATE = {
   minKvBytes: 1 * GIB,
   maxModels: 3,
   capOverrideBytes: 0,
+  prefixCacheBytes: DEFAULT_PREFIX_CACHE_BYTES,
 } as const;
 
 /** 0.9 × RAM, but never leaving less than 2 GiB to the OS; an override wins. */
@@ -32,7 +37,10 @@ export type GateDecision =
   | { ok: true; capBytes: number; afterLoadBytes: number }
   | { ok: false; capBytes: number; afterLoadBytes: number; reason: string };
 
-/** Load gate: resident + incoming + activation reserve + minimum KV ≤ cap, and ≤ maxModels loaded. */
+/**
+ * Load gate: resident + incoming weights + every loaded model's prefix-cache budget (the new one's
+ * included) + activation reserve + minimum KV ≤ cap, and ≤ maxModels loaded.
+ */
 export function checkLoad(
   o: MemoryGateOptions,
   residentWeightBytes: number,
@@ -40,8 +48,13 @@ export function checkLoad(
   incomingWeightBytes: number,
 ): GateDecision {
   const capBytes = memoryCapBytes(o);
+  const prefixBytes = (loadedModels + 1) * o.prefixCacheBytes;
   const afterLoadBytes =
-    residentWeightBytes + incomingWeightBytes + o.activationReserveBytes + o.minKvBytes;
+    residentWeightBytes +
+    incomingWeightBytes +
+    prefixBytes +
+    o.activationReserveBytes +
+    o.minKvBytes;
   if (loadedModels >= o.maxModels)
     return {
       ok: false,
@@ -54,7 +67,7 @@ export function checkLoad(
       ok: false,
       capBytes,
       afterLoadBytes,
-      reason: `loading needs ${gib(afterLoadBytes)} GiB (weights ${gib(residentWeightBytes)} resident + ${gib(incomingWeightBytes)} incoming + ${gib(o.activationReserveBytes)} activation + ${gib(o.minKvBytes)} KV) but the cap is ${gib(capBytes)} GiB`,
+      reason: `loading needs ${gib(afterLoadBytes)} GiB (weights ${gib(residentWeightBytes)} resident + ${gib(incomingWeightBytes)} incoming + ${gib(prefixBytes)} prefix caches + ${gib(o.activationReserveBytes)} activation + ${gib(o.minKvBytes)} KV) but the cap is ${gib(capBytes)} GiB`,
     };
   return { ok: true, capBytes, afterLoadBytes };
 }
