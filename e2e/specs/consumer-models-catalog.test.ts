@@ -65,7 +65,7 @@ describe("consumer API: GET /v1/models display data from the model registry", fu
     expect(model?.context_length).to.be.greaterThan(0);
   });
 
-  it("shows the published display name, description and context length next to live availability", async () => {
+  const publish = async (id: string, displayName: string): Promise<{ contextLength: number }> => {
     const proc = spawnTs(
       CLI,
       [
@@ -73,13 +73,13 @@ describe("consumer API: GET /v1/models display data from the model registry", fu
         "publish",
         await ensureTestModel(),
         "--id",
-        TEST_MODEL_ID,
+        id,
         "--display-name",
-        "Tiny Llama (test)",
+        displayName,
         "--description",
         "Random weights for tests",
         "--base-url",
-        "http://files.example.invalid/tiny-llama/",
+        `http://files.example.invalid/${id}/`,
         "--api-key",
         coordinator?.apiKey ?? "",
         "--coordinator",
@@ -90,9 +90,24 @@ describe("consumer API: GET /v1/models display data from the model registry", fu
     );
     const code = await new Promise<number | null>((r) => proc.child.once("exit", (c) => r(c)));
     expect(code, proc.output()).to.equal(0);
-    const manifest = JSON.parse(proc.output().trim().split("\n").at(-1) ?? "{}") as {
-      contextLength: number;
-    };
+    return JSON.parse(proc.output().trim().split("\n").at(-1) ?? "{}") as { contextLength: number };
+  };
+
+  it("lists a published model nobody serves right now as unavailable, after the served ones", async () => {
+    const manifest = await publish("tiny-llama-offline", "Tiny Llama (offline)");
+    const listed = await list();
+    expect(listed.map((m) => m.id)).to.deep.equal([TEST_MODEL_ID, "tiny-llama-offline"]);
+    expect(listed[1]).to.include({
+      name: "Tiny Llama (offline)",
+      published: true,
+      providers: 0,
+      available: false,
+      context_length: manifest.contextLength,
+    });
+  });
+
+  it("shows the published display name, description and context length next to live availability", async () => {
+    const manifest = await publish(TEST_MODEL_ID, "Tiny Llama (test)");
 
     const model = (await list()).find((m) => m.id === TEST_MODEL_ID);
     expect(model).to.include({

@@ -18,43 +18,77 @@ async function priceOf(ctx: EdgeContext, model: string): Promise<GetPriceRespons
   }
 }
 
+interface ListedModel {
+  id: string;
+  name: string;
+  description: string;
+  published: boolean;
+  contextLength: number;
+  quantization: string;
+  providers: number;
+}
+
+async function listEntry(ctx: EdgeContext, m: ListedModel) {
+  const price = await priceOf(ctx, m.id);
+  return {
+    id: m.id,
+    object: "model" as const,
+    created: 0,
+    owned_by: "darkbloom",
+    name: m.name,
+    description: m.description,
+    published: m.published,
+    context_length: m.contextLength,
+    quantization: m.quantization,
+    providers: m.providers,
+    available: m.providers > 0,
+    pricing: price
+      ? {
+          prompt: perToken(price.inputMicroUsdPerMillion),
+          completion: perToken(price.outputMicroUsdPerMillion),
+          prompt_micro_usd_per_million: Number(price.inputMicroUsdPerMillion),
+          completion_micro_usd_per_million: Number(price.outputMicroUsdPerMillion),
+        }
+      : null,
+  };
+}
+
 /**
- * GET /v1/models: OpenAI's list shape plus pricing and live availability for every model a
- * provider serves now; display name, description and context length come from the model
- * registry when the model is published there (otherwise from what the providers report).
+ * GET /v1/models: OpenAI's list shape plus pricing and live availability: every model a provider
+ * serves now, then every model published in the registry that nobody serves at the moment
+ * (`available: false`, `providers: 0`). Display name, description and context length come from
+ * the registry when the model is published there (otherwise from what the providers report).
  */
 export async function listModels(ctx: EdgeContext, req: EdgeRequest): Promise<void> {
   const [{ models }, catalog] = await Promise.all([
     ctx.routing.listModels({}),
     catalogById(ctx.catalog, req.log),
   ]);
-  const data = await Promise.all(
-    models.map(async (m) => {
-      const price = await priceOf(ctx, m.id);
-      const published = catalog.get(m.id);
-      return {
-        id: m.id,
-        object: "model" as const,
-        created: 0,
-        owned_by: "darkbloom",
-        name: published?.displayName || m.id,
-        description: published?.description ?? "",
-        published: published !== undefined,
-        context_length: published?.contextLength || m.contextLength,
-        quantization: m.quantization,
-        providers: m.providers,
-        available: m.providers > 0,
-        pricing: price
-          ? {
-              prompt: perToken(price.inputMicroUsdPerMillion),
-              completion: perToken(price.outputMicroUsdPerMillion),
-              prompt_micro_usd_per_million: Number(price.inputMicroUsdPerMillion),
-              completion_micro_usd_per_million: Number(price.outputMicroUsdPerMillion),
-            }
-          : null,
-      };
-    }),
-  );
+  const served: ListedModel[] = models.map((m) => {
+    const published = catalog.get(m.id);
+    return {
+      id: m.id,
+      name: published?.displayName || m.id,
+      description: published?.description ?? "",
+      published: published !== undefined,
+      contextLength: published?.contextLength || m.contextLength,
+      quantization: m.quantization,
+      providers: m.providers,
+    };
+  });
+  const servedIds = new Set(served.map((m) => m.id));
+  const unserved: ListedModel[] = [...catalog.values()]
+    .filter((m) => !servedIds.has(m.id))
+    .map((m) => ({
+      id: m.id,
+      name: m.displayName || m.id,
+      description: m.description,
+      published: true,
+      contextLength: m.contextLength,
+      quantization: m.quantization,
+      providers: 0,
+    }));
+  const data = await Promise.all([...served, ...unserved].map((m) => listEntry(ctx, m)));
   sendJson(req.res, 200, { object: "list", data }, { "x-request-id": req.requestId });
 }
 
