@@ -141,6 +141,7 @@ export async function startCoordinator(
     metrics: createRoutingMetrics(metrics),
     options: {
       profile: config.routing.profile,
+      reconnectGraceMs: config.routing.reconnectGraceMs,
       queue: {
         timeoutMs: config.routing.queueTimeoutMs,
         maxDepthPerModel: config.routing.queueMaxDepth,

@@ -61,6 +61,7 @@ const schema = z
     /** Scheduling profile name (ours, least-loaded, round-robin, random) or a JSON profile spec. */
     DARKBLOOM_ROUTING_PROFILE: z.string().default("ours"),
     DARKBLOOM_QUEUE_TIMEOUT_MS: int(120_000),
+    DARKBLOOM_RECONNECT_GRACE_MS: int(10_000),
     DARKBLOOM_QUEUE_MAX_DEPTH: int(256),
     DARKBLOOM_HEDGE_ENABLED: z.enum(["true", "false"]).default("true"),
     DARKBLOOM_FIRST_TOKEN_TIMEOUT_MS: int(60_000),
@@ -140,6 +141,7 @@ const schema = z
     routing: {
       profile: e.DARKBLOOM_ROUTING_PROFILE,
       queueTimeoutMs: e.DARKBLOOM_QUEUE_TIMEOUT_MS,
+      reconnectGraceMs: e.DARKBLOOM_RECONNECT_GRACE_MS,
       queueMaxDepth: e.DARKBLOOM_QUEUE_MAX_DEPTH,
       hedgeEnabled: e.DARKBLOOM_HEDGE_ENABLED === "true",
       firstTokenTimeoutMs: e.DARKBLOOM_FIRST_TOKEN_TIMEOUT_MS,

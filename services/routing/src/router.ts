@@ -27,6 +27,11 @@ export interface RouterOptions {
   hedge: HedgeOptions;
   /** Providers returned per reservation (1 = no hedging or failover). */
   candidates: number;
+  /**
+   * How long after its last provider was seen a model's requests wait in the queue for one to
+   * come back (a reconnect, a restart) instead of a 404.
+   */
+  reconnectGraceMs: number;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
@@ -34,6 +39,7 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   queue: { timeoutMs: 120_000, maxDepthPerModel: 256, recheckIntervalMs: 500 },
   hedge: DEFAULT_HEDGE,
   candidates: 3,
+  reconnectGraceMs: 10_000,
 };
 
 export interface RouterDeps {
@@ -53,6 +59,8 @@ export class Router {
     { stamp: readonly number[]; view: ProviderView }
   >();
   readonly stats = new ProviderStats();
+  /** Per model, when a registered provider of it was last seen (registration or heartbeat). */
+  private readonly lastSeenMs = new Map<string, number>();
   readonly queue: AdmissionQueue;
   readonly scheduler: Scheduler;
   readonly options: RouterOptions;
@@ -66,7 +74,10 @@ export class Router {
       deps.metrics?.pluginTimer,
     );
     deps.registry.listen({
-      capacityChanged: () => this.queue.pump(),
+      capacityChanged: (session) => {
+        this.sawModels(session);
+        this.queue.pump();
+      },
       providerGone: (id) => {
         this.stats.forget(id);
         deps.reservations.dropProvider(id);
@@ -141,9 +152,16 @@ export class Router {
       ...this.routeOf(metadata, req.minTrust, req.quantizations),
       sort: (req.sort || undefined) as ProviderSort | undefined,
     };
+    let reconnecting = false;
     const tryAdmit = (): Reservation | undefined => {
       const d = this.scheduler.decide(route, this.viewsOf(model), this.options.candidates);
-      if (d.eligible === 0) throw this.unroutable(model);
+      if (d.eligible === 0) {
+        // A model whose provider was here moments ago waits for it rather than failing.
+        reconnecting = this.recentlySeen(model);
+        if (reconnecting) return undefined;
+        throw this.unroutable(model);
+      }
+      reconnecting = false;
       const [first, ...rest] = d.ranked;
       if (!first) return undefined;
       const alternates = rest.slice(0, this.options.candidates - 1).map((s) => s.provider.id);
@@ -164,7 +182,9 @@ export class Router {
     }
     const waitMs = this.estimatedWaitMs(model);
     const limitMs = Math.min(this.options.queue.timeoutMs, req.maxQueueWaitMs || Infinity);
-    if (this.queue.depth(model) >= this.options.queue.maxDepthPerModel || waitMs > limitMs) {
+    // The load estimate says nothing about a provider that is reconnecting.
+    const hopeless = waitMs > limitMs && !reconnecting;
+    if (this.queue.depth(model) >= this.options.queue.maxDepthPerModel || hopeless) {
       this.deps.metrics?.decisions.inc({ outcome: "rejected" });
       throw exhausted(
         `every provider of ${model} is busy (expected wait ${Math.round(waitMs)} ms)`,
@@ -225,6 +245,19 @@ export class Router {
         const busy = queueDepth > 0 || e.waiting > 0;
         return { model, ...e, queueDepth, estimatedWaitMs: busy ? this.estimatedWaitMs(model) : 0 };
       });
+  }
+
+  private recentlySeen(model: string): boolean {
+    return Date.now() - (this.lastSeenMs.get(model) ?? -Infinity) < this.options.reconnectGraceMs;
+  }
+
+  private sawModels(session: ProviderSession): void {
+    const now = Date.now();
+    for (const m of session.register?.models ?? []) this.lastSeenMs.set(m.id, now);
+    // Bounded by the models ever served; drop the long-gone ones when it grows.
+    if (this.lastSeenMs.size > 1_000)
+      for (const [m, at] of this.lastSeenMs)
+        if (now - at > this.options.reconnectGraceMs) this.lastSeenMs.delete(m);
   }
 
   private unroutable(model: string): ConnectError {

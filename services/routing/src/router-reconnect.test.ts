@@ -1,0 +1,71 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ReserveRequestSchema, SlotState } from "@darkbloom/proto";
+import { expect } from "chai";
+import { ProviderRegistry } from "./registry/provider-registry.js";
+import { Reservations } from "./reservations.js";
+import { Router } from "./router.js";
+import { MemorySessions, type MemorySession } from "./testing/memory-sessions.js";
+
+describe("Router: a provider that drops out and reconnects", () => {
+  const sessions = new MemorySessions();
+  let registry: ProviderRegistry;
+  let router: Router;
+  const signal = new AbortController().signal;
+
+  beforeEach(() => {
+    registry = new ProviderRegistry();
+    router = new Router({
+      registry,
+      reservations: new Reservations(60_000),
+      options: {
+        reconnectGraceMs: 300,
+        queue: { timeoutMs: 5_000, maxDepthPerModel: 8, recheckIntervalMs: 20 },
+      },
+    });
+  });
+  afterEach(() => {
+    router.queue.close();
+    sessions.closeAll();
+  });
+
+  const connect = (): MemorySession => {
+    const p = sessions.connect(
+      { models: [{ id: "m", templateOk: true, contextLength: 4096 }] },
+      registry,
+    );
+    p.receive({
+      case: "heartbeat",
+      value: { slots: [{ modelId: "m", state: SlotState.IDLE, kvCapacityTokens: 10_000n }] },
+    });
+    return p;
+  };
+  const reserve = (model = "m") =>
+    router.reserve(
+      create(ReserveRequestSchema, {
+        requestId: `r-${Math.random()}`,
+        metadata: { model, estimatedPromptTokens: 10, maxTokens: 10 },
+      }),
+      signal,
+    );
+
+  it("queues a request while its model's provider is briefly gone and serves it once it is back", async () => {
+    const first = connect();
+    first.session.close("network blip");
+    expect(registry.size).to.equal(0);
+    const pending = reserve();
+    await new Promise((r) => setTimeout(r, 50));
+    const back = connect();
+    expect((await pending).providerId).to.equal(back.id);
+  });
+
+  it("answers NotFound once the grace has passed without a provider, and at once for an unknown model", async () => {
+    const gone = connect();
+    gone.session.close("shut down");
+    const err = await reserve().catch((e: unknown) => ConnectError.from(e));
+    expect(err).to.be.instanceOf(ConnectError);
+    expect((err as ConnectError).code).to.equal(Code.NotFound);
+    const unknown = await reserve("never-served").catch((e: unknown) => ConnectError.from(e));
+    expect((unknown as ConnectError).code).to.equal(Code.NotFound);
+  });
+});
