@@ -116,8 +116,9 @@ export async function waitForModel(
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const res = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
-    const body = (await res.json()) as { data?: Array<{ id: string }> };
-    if (body.data?.some((m) => m.id === model)) return;
+    const body = (await res.json()) as { data?: Array<{ id: string; available?: boolean }> };
+    // A published model is listed before any provider serves it: wait until one does.
+    if (body.data?.some((m) => m.id === model && m.available !== false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`model ${model} did not come online within ${timeoutMs} ms`);
