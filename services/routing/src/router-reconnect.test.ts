@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ReserveRequestSchema, SlotState } from "@darkbloom/proto";
+import { ReserveRequestSchema, SlotState, TrustLevel } from "@darkbloom/proto";
 import { expect } from "chai";
 import { ProviderRegistry } from "./registry/provider-registry.js";
 import { Reservations } from "./reservations.js";
@@ -67,5 +67,31 @@ describe("Router: a provider that drops out and reconnects", () => {
     expect((err as ConnectError).code).to.equal(Code.NotFound);
     const unknown = await reserve("never-served").catch((e: unknown) => ConnectError.from(e));
     expect((unknown as ConnectError).code).to.equal(Code.NotFound);
+  });
+
+  it("refuses at once when providers are here but none qualifies (no waiting for a reconnect)", async () => {
+    // A grace far longer than the queue timeout: waiting for a reconnect would end in a queue
+    // timeout (ResourceExhausted), not in the trust refusal.
+    router.queue.close();
+    router = new Router({
+      registry,
+      reservations: new Reservations(60_000),
+      options: {
+        reconnectGraceMs: 60_000,
+        queue: { timeoutMs: 1_000, maxDepthPerModel: 8, recheckIntervalMs: 20 },
+      },
+    });
+    connect();
+    const err = await router
+      .reserve(
+        create(ReserveRequestSchema, {
+          requestId: "r-trust",
+          metadata: { model: "m", estimatedPromptTokens: 10, maxTokens: 10 },
+          minTrust: TrustLevel.HARDWARE_MDA,
+        }),
+        signal,
+      )
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).to.equal(Code.FailedPrecondition);
   });
 });

@@ -156,8 +156,10 @@ export class Router {
     const tryAdmit = (): Reservation | undefined => {
       const d = this.scheduler.decide(route, this.viewsOf(model), this.options.candidates);
       if (d.eligible === 0) {
-        // A model whose provider was here moments ago waits for it rather than failing.
-        reconnecting = this.recentlySeen(model);
+        // A model whose providers all left moments ago waits for one to come back rather than
+        // failing; providers that are here but do not qualify (trust, quantization) fail at once.
+        reconnecting =
+          this.deps.registry.registeredFor(model).length === 0 && this.recentlySeen(model);
         if (reconnecting) return undefined;
         throw this.unroutable(model);
       }
