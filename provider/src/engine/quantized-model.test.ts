@@ -18,7 +18,7 @@ import { loadModel } from "./load-model.js";
 import { loadWeights } from "./load-weights.js";
 import { mx } from "./mlx.js";
 import { parseLlamaConfig, type LlamaConfig } from "./model-config.js";
-import { collector, promptBody } from "./test-fixture.js";
+import { soloAndTogether } from "./test-fixture.js";
 
 function readConfig(dir: string): LlamaConfig {
   const json = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<
@@ -102,22 +102,10 @@ describe("quantized test models", function () {
       it("generates text end to end, and concurrent greedy requests match solo runs", async () => {
         const engine = await loadModel(dir);
         try {
-          const never = new AbortController().signal;
-          const run = async (prompt: string) => {
-            const c = collector();
-            const r = await engine.generate(
-              promptBody(prompt, { maxTokens: 12 }),
-              c.onDelta,
-              never,
-            );
-            return { text: c.text(), tokens: r.completionTokens };
-          };
           const prompts = ["the sea is", "a cat sat on", "once upon a time"];
-          const solo = [];
-          for (const p of prompts) solo.push(await run(p));
+          const { solo, together } = await soloAndTogether(engine, prompts);
           for (const s of solo) expect(s.tokens).to.be.within(1, 12);
           expect(solo.some((s) => s.text.length > 0)).to.equal(true);
-          const together = await Promise.all(prompts.map(run));
           expect(together).to.deep.equal(solo);
         } finally {
           engine.close();

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type InferenceBody, InferenceBodySchema } from "@darkbloom/proto";
 import { generateTestModel } from "../../test-model/generate.js";
-import type { GenerationDelta } from "./types.js";
+import type { GenerationDelta, ModelEngine } from "./types.js";
 
 export function testModelDir(): string {
   return generateTestModel();
@@ -66,4 +66,34 @@ export function collector(): {
     text: () => text,
     tokens: () => tokens,
   };
+}
+
+export interface GreedyRun {
+  text: string;
+  tokens: number;
+}
+
+/**
+ * Greedy completions of `prompts` (max `maxTokens` each), first one at a time and then all at
+ * once, so a test can check that continuous batching gives each request its solo tokens.
+ */
+export async function soloAndTogether(
+  engine: ModelEngine,
+  prompts: readonly string[],
+  maxTokens = 12,
+): Promise<{
+  run: (prompt: string) => Promise<GreedyRun>;
+  solo: GreedyRun[];
+  together: GreedyRun[];
+}> {
+  const never = new AbortController().signal;
+  const run = async (prompt: string): Promise<GreedyRun> => {
+    const c = collector();
+    const r = await engine.generate(promptBody(prompt, { maxTokens }), c.onDelta, never);
+    return { text: c.text(), tokens: r.completionTokens };
+  };
+  const solo: GreedyRun[] = [];
+  for (const p of prompts) solo.push(await run(p));
+  const together = await Promise.all(prompts.map(run));
+  return { run, solo, together };
 }

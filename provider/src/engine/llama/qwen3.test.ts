@@ -10,7 +10,7 @@ import { KvCache } from "../kv-cache.js";
 import { loadModel } from "../load-model.js";
 import { loadWeights } from "../load-weights.js";
 import { parseLlamaConfig } from "../model-config.js";
-import { collector, promptBody } from "../test-fixture.js";
+import { soloAndTogether } from "../test-fixture.js";
 import { LlamaModel } from "./model.js";
 
 describe("qwen3 (tiny-qwen3)", function () {
@@ -57,19 +57,11 @@ describe("qwen3 (tiny-qwen3)", function () {
   it("generates deterministically (greedy), concurrent requests matching solo runs", async () => {
     const engine = await loadModel(dir);
     try {
-      const never = new AbortController().signal;
-      const run = async (prompt: string) => {
-        const c = collector();
-        const r = await engine.generate(promptBody(prompt, { maxTokens: 12 }), c.onDelta, never);
-        return { text: c.text(), tokens: r.completionTokens };
-      };
       const prompts = ["the sea is", "a cat sat on", "once upon a time"];
-      const solo = [];
-      for (const p of prompts) solo.push(await run(p));
+      const { run, solo, together } = await soloAndTogether(engine, prompts);
       for (const s of solo) expect(s.tokens).to.be.within(1, 12);
       expect(solo.some((s) => s.text.length > 0)).to.equal(true);
       expect(await run(prompts[0] ?? "")).to.deep.equal(solo[0]);
-      const together = await Promise.all(prompts.map(run));
       expect(together).to.deep.equal(solo);
     } finally {
       engine.close();
