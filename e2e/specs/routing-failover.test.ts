@@ -20,6 +20,9 @@ describe("routing failover through the real edge: a provider lost before its fir
     await coordinator?.stop();
   });
 
+  const clientOf = (c: RunningCoordinator): OpenAI =>
+    new OpenAI({ baseURL: `${c.url}/v1`, apiKey: c.apiKey, maxRetries: 0 });
+
   /** Two fakes; whichever receives the request first crashes without answering. */
   async function crashingPair(url: string): Promise<{ crashed: () => FakeProvider | undefined }> {
     let crashed: FakeProvider | undefined;
@@ -44,11 +47,7 @@ describe("routing failover through the real edge: a provider lost before its fir
     if (!coordinator) throw new Error("no coordinator");
     const pair = await crashingPair(coordinator.url);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
-    const client = new OpenAI({
-      baseURL: `${coordinator.url}/v1`,
-      apiKey: coordinator.apiKey,
-      maxRetries: 0,
-    });
+    const client = clientOf(coordinator);
 
     const res = await client.chat.completions.create({
       model: TEST_MODEL_ID,
@@ -65,11 +64,7 @@ describe("routing failover through the real edge: a provider lost before its fir
     if (!coordinator) throw new Error("no coordinator");
     const pair = await crashingPair(coordinator.url);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
-    const client = new OpenAI({
-      baseURL: `${coordinator.url}/v1`,
-      apiKey: coordinator.apiKey,
-      maxRetries: 0,
-    });
+    const client = clientOf(coordinator);
 
     const { data: stream, response } = await client.chat.completions
       .create({
