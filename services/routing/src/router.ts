@@ -152,18 +152,12 @@ export class Router {
       ...this.routeOf(metadata, req.minTrust, req.quantizations),
       sort: (req.sort || undefined) as ProviderSort | undefined,
     };
-    let reconnecting = false;
     const tryAdmit = (): Reservation | undefined => {
       const d = this.scheduler.decide(route, this.viewsOf(model), this.options.candidates);
       if (d.eligible === 0) {
-        // A model whose providers all left moments ago waits for one to come back rather than
-        // failing; providers that are here but do not qualify (trust, quantization) fail at once.
-        reconnecting =
-          this.deps.registry.registeredFor(model).length === 0 && this.recentlySeen(model);
-        if (reconnecting) return undefined;
+        if (this.awaitingReconnect(model)) return undefined;
         throw this.unroutable(model);
       }
-      reconnecting = false;
       const [first, ...rest] = d.ranked;
       if (!first) return undefined;
       const alternates = rest.slice(0, this.options.candidates - 1).map((s) => s.provider.id);
@@ -185,7 +179,7 @@ export class Router {
     const waitMs = this.estimatedWaitMs(model);
     const limitMs = Math.min(this.options.queue.timeoutMs, req.maxQueueWaitMs || Infinity);
     // The load estimate says nothing about a provider that is reconnecting.
-    const hopeless = waitMs > limitMs && !reconnecting;
+    const hopeless = waitMs > limitMs && !this.awaitingReconnect(model);
     if (this.queue.depth(model) >= this.options.queue.maxDepthPerModel || hopeless) {
       this.deps.metrics?.decisions.inc({ outcome: "rejected" });
       throw exhausted(
@@ -249,7 +243,12 @@ export class Router {
       });
   }
 
-  private recentlySeen(model: string): boolean {
+  /**
+   * A model whose providers all left moments ago waits for one to come back rather than failing;
+   * providers that are here but do not qualify (trust, quantization) are refused at once.
+   */
+  private awaitingReconnect(model: string): boolean {
+    if (this.deps.registry.registeredFor(model).length > 0) return false;
     return Date.now() - (this.lastSeenMs.get(model) ?? -Infinity) < this.options.reconnectGraceMs;
   }
 
