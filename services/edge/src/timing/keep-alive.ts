@@ -6,30 +6,16 @@ export async function* withKeepAlive<T>(
   intervalMs: number,
   ping: () => Promise<void>,
 ): AsyncGenerator<T> {
-  if (intervalMs <= 0) {
-    yield* source;
-    return;
-  }
   const it = source[Symbol.asyncIterator]();
   let finished = false;
   try {
-    let pending = it.next();
     for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const tick = new Promise<"tick">((resolve) => {
-        timer = setTimeout(() => resolve("tick"), intervalMs);
-      });
-      const next = await Promise.race([pending, tick]).finally(() => clearTimeout(timer));
-      if (next === "tick") {
-        await ping();
-        continue;
-      }
+      const next = await awaitWithKeepAlive(it.next(), intervalMs, ping);
       if (next.done) {
         finished = true;
         return;
       }
       yield next.value;
-      pending = it.next();
     }
   } finally {
     if (!finished) await it.return?.();
