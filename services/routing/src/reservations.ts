@@ -64,8 +64,11 @@ export class Reservations {
     this.epochs.set(providerId, this.epochFor(providerId) + 1);
   }
 
+  /** Live reservations of one provider (counted in place: the router stamps views with it). */
   countFor(providerId: string, now = Date.now()): number {
-    return this.liveFor(providerId, now).length;
+    let n = 0;
+    for (const r of this.byProvider.get(providerId) ?? []) if (r.expiresAtMs > now) n++;
+    return n;
   }
 
   /** Live reservations of one provider for one model: their count and prompt + max tokens. */
