@@ -30,6 +30,7 @@ import {
   type SealedCase,
 } from "./fuzz-sealed-bodies.js";
 import { mulberry32 } from "@darkbloom/random";
+import { boundaryCases, hostileTextCases, type BoundaryCase } from "./fuzz-boundary-cases.js";
 
 const ENDPOINTS = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages"];
 const VALID: Record<string, Record<string, unknown>> = {
@@ -388,7 +389,58 @@ describe("fuzz: 1,000 malformed or hostile bodies against the edge", function ()
       expect(again, again ?? "").to.equal(null);
     }
   });
+
+  it("refuses every integer field's boundary values, NUL strings and broken path encoding with a 400 naming the field", async () => {
+    const url = coordinator?.url ?? "";
+    const cases = [...boundaryCases(TEST_MODEL_ID), ...hostileTextCases()];
+    const failures: string[] = [];
+    for (const c of cases) {
+      // A value the edge wrongly accepts may start a generation that runs for minutes: give up.
+      const res = await fetch(`${url}${c.path}`, {
+        signal: AbortSignal.timeout(20_000),
+        method: c.method,
+        headers: {
+          authorization: `Bearer ${coordinator?.apiKey ?? ""}`,
+          "content-type": "application/json",
+        },
+        ...(c.body === undefined ? {} : { body: JSON.stringify(c.body) }),
+      }).catch((err: unknown) => err as Error);
+      const problem =
+        res instanceof Error
+          ? `no answer (${res.message})`
+          : boundaryProblem(c, res.status, await res.text());
+      if (problem) failures.push(`${c.method} ${c.kind} → ${problem}`);
+    }
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+    expect(cases.length).to.be.greaterThan(200);
+
+    const health = await fetch(`${url}/v1/models`, {
+      headers: { authorization: `Bearer ${coordinator?.apiKey ?? ""}` },
+    });
+    expect(health.status).to.equal(200);
+  });
 });
+
+/** Why a boundary case's answer is wrong, or null when it is right. */
+function boundaryProblem(c: BoundaryCase, status: number, text: string): string | null {
+  const head = `${status} ${text.slice(0, 160)}`;
+  // In range: served or refused for another reason (no Stripe, no balance), never a crash.
+  if (c.param === null) return status === 500 || status > 501 ? head : null;
+  if (status !== 400) return head;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return `${head} (unparseable)`;
+  }
+  if (!wellFormedError(c.path === "/v1/messages" ? c.path : "/v1/keys", body))
+    return `${head} (not an error body)`;
+  if (c.param === undefined) return null;
+  const err = (body as { error: { param?: unknown; message: string } }).error;
+  const named =
+    c.path === "/v1/messages" ? err.message.startsWith(`${c.param}:`) : err.param === c.param;
+  return named ? null : `${head} (does not name ${c.param})`;
+}
 
 /** Why a sealed case's answer is not a well-formed 4xx, or null when it is. */
 async function sealedProblem(c: SealedCase, res: Response): Promise<string | null> {

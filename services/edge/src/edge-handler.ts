@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EdgeError } from "./errors/edge-error.js";
 import { toEdgeError } from "./errors/from-connect.js";
+import { describeCause, logServerFailure } from "./errors/log-failure.js";
 import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
 import { authenticateRequest } from "./http/authenticate-request.js";
 import { parseJsonObject, readBody } from "./http/read-body.js";
@@ -64,9 +65,7 @@ export function createEdgeHandler(deps: EdgeDeps): {
     path.startsWith("/v1/") || path === "/health" || path === "/openapi.json";
   const handle: EdgeHandler = (req, res) => {
     serve(deps, req, res).catch((err: unknown) => {
-      deps.log.error("edge handler crashed", {
-        error: err instanceof Error ? err.message : String(err),
-      });
+      deps.log.error("edge handler crashed", { cause: describeCause(err) });
       if (!res.headersSent)
         sendError(res, new EdgeError(500, "server_error", "internal_error", "internal error"));
       else res.end();
@@ -149,8 +148,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
     });
   } catch (err) {
     const edge = err instanceof MidStreamError ? err.edge : toEdgeError(err);
-    if (edge.status >= 500)
-      log.warn("request failed", { status: edge.status, code: edge.code ?? "" });
+    logServerFailure(log, "request failed", edge);
     res.setHeader("x-request-id", requestId);
     if (!res.headersSent) res.setHeader("x-timing", timing.header());
     if (route?.errorBody && !res.headersSent)

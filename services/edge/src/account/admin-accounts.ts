@@ -4,8 +4,12 @@ import { z } from "zod";
 import { sendJson } from "../http/respond.js";
 import type { AccountRequest } from "./account-deps.js";
 import { parseBody } from "./json-body.js";
+import { storedText } from "../http/input-limits.js";
 
-const accountSchema = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema });
+const accountSchema = z.object({
+  name: storedText(z.string().trim().min(1).max(200)),
+  role: roleSchema,
+});
 
 export async function postAccount(ctx: AccountRequest): Promise<void> {
   const body = parseBody(accountSchema, ctx.body);

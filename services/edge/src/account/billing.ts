@@ -15,9 +15,10 @@ import { EdgeError } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
 import { principalOf, type AccountRequest } from "./account-deps.js";
 import { n, parseBody } from "./json-body.js";
+import { microUsd } from "../http/input-limits.js";
 
-const checkoutSchema = z.object({ amount_micro_usd: z.number().int().positive() });
-const payoutSchema = z.object({ amount_micro_usd: z.number().int().positive() });
+const checkoutSchema = z.object({ amount_micro_usd: microUsd().positive() });
+const payoutSchema = z.object({ amount_micro_usd: microUsd().positive() });
 const payoutAccountSchema = z.object({
   stripe_account_id: z.string().regex(/^acct_[A-Za-z0-9]+$/),
 });

@@ -6,16 +6,17 @@ import { EdgeError } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
 import { principalOf, type AccountRequest } from "./account-deps.js";
 import { n, parseBody } from "./json-body.js";
+import { microUsd, storedText } from "../http/input-limits.js";
 
 const inviteSchema = z.object({
-  credit_micro_usd: z.number().int().positive(),
+  credit_micro_usd: microUsd().positive(),
   max_uses: z.number().int().min(1).max(1_000_000).default(1),
   code: z
     .string()
     .regex(/^[A-Za-z0-9_-]{4,64}$/)
     .optional(),
 });
-const codeSchema = z.object({ code: z.string().min(1).max(64) });
+const codeSchema = z.object({ code: storedText(z.string().min(1).max(64)) });
 
 export async function postInvite(ctx: AccountRequest): Promise<void> {
   const body = parseBody(inviteSchema, ctx.body);

@@ -5,15 +5,19 @@ import { EdgeError } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
 import { principalOf, type AccountRequest } from "./account-deps.js";
 import { n, parseBody } from "./json-body.js";
+import { LIMITS, microUsd, storedText } from "../http/input-limits.js";
 
 const createKeySchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  scopes: z.array(z.string().min(1).max(64)).max(32).default([]),
+  name: storedText(z.string().trim().min(1).max(200)),
+  scopes: z
+    .array(storedText(z.string().min(1).max(64)))
+    .max(32)
+    .default([]),
   /** Admins may create keys for other accounts. */
   account_id: z.string().uuid().optional(),
-  rpm_limit: z.number().int().positive().nullable().default(null),
-  tpm_limit: z.number().int().positive().nullable().default(null),
-  budget_micro_usd: z.number().int().nonnegative().nullable().default(null),
+  rpm_limit: z.number().int().positive().max(LIMITS.rpmLimit).nullable().default(null),
+  tpm_limit: z.number().int().positive().max(LIMITS.tpmLimit).nullable().default(null),
+  budget_micro_usd: microUsd().nullable().default(null),
   budget_period: z.enum(["day", "week", "month"]).default("month"),
 });
 

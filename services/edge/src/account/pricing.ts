@@ -4,10 +4,11 @@ import { z } from "zod";
 import { sendJson } from "../http/respond.js";
 import type { AccountRequest } from "./account-deps.js";
 import { n, parseBody } from "./json-body.js";
+import { microUsd } from "../http/input-limits.js";
 
 const priceSchema = z.object({
-  input_micro_usd_per_million: z.number().int().nonnegative(),
-  output_micro_usd_per_million: z.number().int().nonnegative(),
+  input_micro_usd_per_million: microUsd(),
+  output_micro_usd_per_million: microUsd(),
 });
 
 export async function getPricing(ctx: AccountRequest): Promise<void> {

@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@darkbloom/telemetry";
 import { EdgeError } from "../errors/edge-error.js";
 import { toEdgeError } from "../errors/from-connect.js";
+import { logServerFailure } from "../errors/log-failure.js";
 import type { EdgeDeps, Principal } from "../edge-context.js";
 import { authenticateRequest } from "../http/authenticate-request.js";
+import { decodePathParam } from "../http/path-param.js";
 import { readBody } from "../http/read-body.js";
 import { sendError } from "../http/respond.js";
 import type { AccountDeps } from "./account-deps.js";
@@ -42,9 +44,7 @@ export async function serveAccount(
     const principal = await authorize(deps, req, route.access);
     const body =
       req.method === "GET" ? Buffer.alloc(0) : await readBody(req, deps.options.maxBodyBytes);
-    const params = (route.pattern.exec(url.pathname) ?? [])
-      .slice(1)
-      .map((part) => decodeURIComponent(part));
+    const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodePathParam);
     await route.handle({
       deps: account,
       req,
@@ -58,8 +58,7 @@ export async function serveAccount(
     });
   } catch (err) {
     const edge = toEdgeError(err);
-    if (edge.status >= 500)
-      log.warn("account request failed", { status: edge.status, code: edge.code ?? "" });
+    logServerFailure(log, "account request failed", edge);
     sendError(res, edge);
   }
 }

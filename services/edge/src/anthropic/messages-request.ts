@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "../openai/chat-dispatch.js";
 import type { PlainMessage } from "../openai/chat-messages.js";
 import { parseBody } from "../openai/chat-validate.js";
+import { tokenCount } from "../http/input-limits.js";
 
 const textBlock = z.object({ type: z.literal("text"), text: z.string() }).passthrough();
 const toolUseBlock = z.object({
@@ -29,7 +30,7 @@ const tool = z.object({
 
 export const messagesRequestSchema = z.object({
   model: z.string().min(1).max(256),
-  max_tokens: z.number().int().positive(),
+  max_tokens: tokenCount(),
   system: z.union([z.string(), z.array(textBlock)]).optional(),
   messages: z
     .array(

@@ -32,9 +32,27 @@ describe("toEdgeError", () => {
     const e = new EdgeError(413, "invalid_request_error", "too_large", "too big");
     expect(toEdgeError(e)).to.equal(e);
   });
+});
 
-  it("maps provider failures to 502 and provider refusals to their 4xx", () => {
-    expect(fromProviderStatus(500, "x").status).to.equal(502);
-    expect(fromProviderStatus(400, "x").status).to.equal(400);
-  });
+describe("fromProviderStatus", () => {
+  const table: Array<[number, number, string]> = [
+    [400, 400, "provider_rejected"],
+    [503, 503, "no_capacity"],
+    [504, 504, "timeout"],
+    [502, 502, "provider_error"],
+    [500, 502, "provider_error"],
+    [0, 502, "provider_error"],
+    // Statuses routing never emits: none reaches the consumer as it is.
+    [401, 502, "provider_error"],
+    [403, 502, "provider_error"],
+    [404, 502, "provider_error"],
+    [429, 502, "provider_error"],
+    [422, 502, "provider_error"],
+  ];
+  for (const [status, http, code] of table) {
+    it(`maps routing's error status ${status} to ${http} ${code}`, () => {
+      const edge = fromProviderStatus(status, "coordinator text");
+      expect([edge.status, edge.code]).to.deep.equal([http, code]);
+    });
+  }
 });

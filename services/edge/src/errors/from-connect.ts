@@ -44,10 +44,21 @@ export function toEdgeError(err: unknown): EdgeError {
   return new EdgeError(m.status, m.type, m.code, message, null, headers, { cause: err });
 }
 
-/** Maps a provider's InferenceError status code (HTTP-like) to an EdgeError. */
+/**
+ * Maps an inference error event from routing to an EdgeError. Routing has already replaced a
+ * provider's own error with a coordinator-authored one (routing's PROVIDER_ERRORS table); this
+ * maps only the statuses routing emits, and any other status becomes a 502, so a provider can never
+ * choose the consumer's status (a 401 telling them their key was revoked, say).
+ */
 export function fromProviderStatus(status: number, message: string): EdgeError {
-  if (status >= 400 && status < 500)
-    return new EdgeError(status, "invalid_request_error", "provider_rejected", message);
-  if (status === 503) return new EdgeError(503, "server_error", "no_capacity", message);
-  return new EdgeError(502, "server_error", "provider_error", message);
+  switch (status) {
+    case 400:
+      return new EdgeError(400, "invalid_request_error", "provider_rejected", message);
+    case 503:
+      return new EdgeError(503, "server_error", "no_capacity", message);
+    case 504:
+      return new EdgeError(504, "server_error", "timeout", message);
+    default:
+      return new EdgeError(502, "server_error", "provider_error", message);
+  }
 }

@@ -5,6 +5,7 @@ import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-disp
 import { parseBody, stopList } from "./chat-validate.js";
 import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
 import { responseFormatSchema } from "./response-format.js";
+import { seedSchema, tokenCount } from "../http/input-limits.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart), z.null()]);
@@ -51,10 +52,10 @@ export const chatRequestSchema = z.object({
   stop: z.union([z.string(), z.array(z.string()).max(4), z.null()]).optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
-  seed: z.number().int().nonnegative().nullable().optional(),
+  seed: seedSchema().nullable().optional(),
   logit_bias: logitBiasSchema,
-  max_tokens: z.number().int().positive().nullable().optional(),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  max_tokens: tokenCount().nullable().optional(),
+  max_completion_tokens: tokenCount().nullable().optional(),
   n: z
     .literal(1, { errorMap: () => ({ message: "only n=1 is supported (one choice per request)" }) })
     .nullable()

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
 import { parseBody, stopList } from "./chat-validate.js";
 import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
+import { seedSchema, tokenCount } from "../http/input-limits.js";
 
 const one = (what: string) => ({
   errorMap: () => ({ message: `only ${what} is supported` }),
@@ -18,10 +19,10 @@ export const completionRequestSchema = z.object({
       .array(z.string())
       .length(1, "only a single prompt (a string or a one-element array) is supported"),
   ]),
-  max_tokens: z.number().int().positive().nullable().optional(),
+  max_tokens: tokenCount().nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
-  seed: z.number().int().nonnegative().nullable().optional(),
+  seed: seedSchema().nullable().optional(),
   logit_bias: logitBiasSchema,
   stop: z.union([z.string(), z.array(z.string()).max(4), z.null()]).optional(),
   n: z.literal(1, one("n=1")).nullable().optional(),

@@ -5,6 +5,7 @@ import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "../openai/c
 import type { PlainMessage } from "../openai/chat-messages.js";
 import { parseBody } from "../openai/chat-validate.js";
 import { responseFormatJson, textFormatSchema } from "../openai/response-format.js";
+import { tokenCount } from "../http/input-limits.js";
 
 const textPart = z.union([
   z.object({ type: z.literal("input_text"), text: z.string() }),
@@ -48,7 +49,7 @@ export const responseRequestSchema = z.object({
     z.array(z.union([messageItem, functionCallItem, functionCallOutputItem])).min(1),
   ]),
   instructions: z.string().nullable().optional(),
-  max_output_tokens: z.number().int().positive().nullable().optional(),
+  max_output_tokens: tokenCount().nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
   tools: z.array(functionTool).optional(),

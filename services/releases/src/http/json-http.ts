@@ -61,3 +61,22 @@ export function secretMatches(presented: string, expected: string): boolean {
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+/** A percent-decoded path segment; broken encoding or NUL is InvalidArgument (a 400). */
+export function pathParam(raw: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch (cause) {
+    throw new ConnectError(
+      `the path segment '${raw}' is not valid percent-encoding`,
+      Code.InvalidArgument,
+      undefined,
+      undefined,
+      cause,
+    );
+  }
+  if (decoded.includes("\u0000"))
+    throw new ConnectError("a path segment must not contain NUL characters", Code.InvalidArgument);
+  return decoded;
+}

@@ -6,7 +6,14 @@ import { latestRelease } from "../latest-release.js";
 import { modelManifestSchema } from "../models/model-manifest.js";
 import { findModel, listModels, retireModel, upsertModel } from "../models/model-store.js";
 import { registerRelease } from "../register-release.js";
-import { bearer, readJson, secretMatches, sendConnectError, sendJson } from "./json-http.js";
+import {
+  bearer,
+  pathParam,
+  readJson,
+  secretMatches,
+  sendConnectError,
+  sendJson,
+} from "./json-http.js";
 
 export interface ReleasesHttpDeps {
   pool: DatabasePool;
@@ -71,7 +78,7 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
       );
     }
     if (manifestPath && method === "GET") {
-      const m = await findModel(deps.pool, decodeURIComponent(manifestPath[1] ?? ""));
+      const m = await findModel(deps.pool, pathParam(manifestPath[1] ?? ""));
       if (!m || m.retiredAtMs !== null)
         throw new ConnectError("model is not in the registry", Code.NotFound);
       return sendJson(res, 200, m.manifest);
@@ -88,7 +95,7 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
     }
     if (adminModel && method === "DELETE") {
       await requireAdmin(req);
-      const id = decodeURIComponent(adminModel[1] ?? "");
+      const id = pathParam(adminModel[1] ?? "");
       if (!(await retireModel(deps.pool, id)))
         throw new ConnectError(`model ${id} is not published`, Code.NotFound);
       return sendJson(res, 200, { id, retired: true });

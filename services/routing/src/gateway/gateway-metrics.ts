@@ -4,6 +4,7 @@ export interface GatewayMetrics {
   frames: Counter<"kind">;
   badFrames: Counter<"reason">;
   orphanFrames: Counter;
+  providerErrors: Counter<"category">;
   writeStalls: Counter;
   providers: Gauge;
 }
@@ -25,6 +26,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     orphanFrames: new Counter({
       name: "darkbloom_provider_orphan_frames_total",
       help: "Frames for requests the coordinator no longer tracks (late after cancel)",
+      registers: [registry],
+    }),
+    providerErrors: new Counter({
+      name: "darkbloom_provider_inference_errors_total",
+      help: "Inference errors reported by providers, by the category the coordinator maps them to",
+      labelNames: ["category"],
       registers: [registry],
     }),
     writeStalls: new Counter({

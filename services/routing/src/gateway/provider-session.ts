@@ -18,6 +18,7 @@ import type { WebSocket } from "ws";
 import { AsyncQueue } from "../async-queue.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import { UNATTESTED, type SessionTrust, type SessionTrustHooks } from "./session-trust.js";
+import { coordinatorError } from "./provider-error.js";
 
 export type SessionState =
   | { kind: "awaiting_register"; since: number }
@@ -311,12 +312,23 @@ export class ProviderSession {
           kind.value.requestId,
           create(InferResponseSchema, { kind: { case: "complete", value: kind.value } }),
         );
-      case "inferenceError":
+      case "inferenceError": {
         if (!this.inFlight.has(kind.value.requestId)) return this.metrics.orphanFrames.inc();
+        // The provider's status and text stay here (log, metric); the consumer gets ours.
+        const { category, error } = coordinatorError(kind.value);
+        this.metrics.providerErrors.inc({ category });
+        this.log.warn("provider reported an inference error", {
+          providerId: this.id,
+          requestId: kind.value.requestId,
+          category,
+          providerStatus: kind.value.statusCode,
+          providerMessage: kind.value.message.slice(0, 500),
+        });
         return this.finish(
           kind.value.requestId,
-          create(InferResponseSchema, { kind: { case: "error", value: kind.value } }),
+          create(InferResponseSchema, { kind: { case: "error", value: error } }),
         );
+      }
       case "attestationResponse":
         if (this.stateValue.kind === "registered") this.options.trust?.onResponse(this, kind.value);
         return;

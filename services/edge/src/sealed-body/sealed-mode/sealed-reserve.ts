@@ -7,11 +7,12 @@ import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
 import { EdgeError, badRequest } from "../../errors/edge-error.js";
 import { sendJson } from "../../http/respond.js";
 import { sealedModeOf, trustName, trustSchema } from "./sealed-mode-deps.js";
+import { tokenCount } from "../../http/input-limits.js";
 
 const reserveSchema = z.object({
   model: z.string().min(1).max(256),
-  estimated_prompt_tokens: z.number().int().positive(),
-  max_tokens: z.number().int().positive().optional(),
+  estimated_prompt_tokens: tokenCount(),
+  max_tokens: tokenCount().optional(),
   stream: z.boolean().optional(),
   min_trust: trustSchema.optional(),
 });
