@@ -25,6 +25,8 @@ export interface FakeReply {
   complete?: boolean;
   /** Overrides the chunk sequence numbers (to test out-of-order handling). */
   sequences?: number[];
+  /** After the pieces, an InferenceError with this status and text instead of Complete. */
+  error?: { statusCode: number; message: string };
 }
 
 export interface FakeProviderOptions {
@@ -174,6 +176,13 @@ export class FakeProvider {
       });
     });
     if (reply.complete === false) return;
+    if (reply.error) {
+      this.send({
+        case: "inferenceError",
+        value: { requestId: request.requestId, ...reply.error },
+      });
+      return;
+    }
     this.send({
       case: "complete",
       value: {
