@@ -36,6 +36,8 @@ interface IntegerField {
   valid: Record<string, unknown>;
   /** In-range values are sent too (false where one would start real work, e.g. a long run). */
   sendInRange: boolean;
+  /** False for a decimal field (a USD price): fractions in range are valid. */
+  integer?: boolean;
   /** Where the field sits in the body (default: at the top). */
   wrap?: (value: unknown) => Record<string, unknown>;
 }
@@ -83,6 +85,7 @@ export function integerFields(model: string): IntegerField[] {
     {
       ...token("/v1/chat/completions", "provider.max_price.prompt", chat),
       min: 0,
+      integer: false,
       wrap: (v) => ({ provider: { max_price: { prompt: v } } }),
     },
     { ...money("POST", "/v1/keys", "rpm_limit", { name: "k" }), max: 1_000_000 },
@@ -107,7 +110,7 @@ export function integerFields(model: string): IntegerField[] {
 }
 
 const inRange = (f: IntegerField, v: number): boolean =>
-  Number.isInteger(v) && v >= f.min && v <= f.max;
+  (f.integer === false || Number.isInteger(v)) && v >= f.min && v <= f.max;
 
 /** Each boundary value (and the field's own maximum and one past it) in each integer field. */
 export function boundaryCases(model: string): BoundaryCase[] {
