@@ -37,6 +37,7 @@ describe("toEdgeError", () => {
 describe("fromProviderStatus", () => {
   const table: Array<[number, number, string]> = [
     [400, 400, "provider_rejected"],
+    [422, 422, "context_length_exceeded"],
     [503, 503, "no_capacity"],
     [504, 504, "timeout"],
     [502, 502, "provider_error"],
@@ -47,7 +48,6 @@ describe("fromProviderStatus", () => {
     [403, 502, "provider_error"],
     [404, 502, "provider_error"],
     [429, 502, "provider_error"],
-    [422, 502, "provider_error"],
   ];
   for (const [status, http, code] of table) {
     it(`maps routing's error status ${status} to ${http} ${code}`, () => {

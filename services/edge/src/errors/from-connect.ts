@@ -54,6 +54,8 @@ export function fromProviderStatus(status: number, message: string): EdgeError {
   switch (status) {
     case 400:
       return new EdgeError(400, "invalid_request_error", "provider_rejected", message);
+    case 422:
+      return new EdgeError(422, "invalid_request_error", "context_length_exceeded", message);
     case 503:
       return new EdgeError(503, "server_error", "no_capacity", message);
     case 504:

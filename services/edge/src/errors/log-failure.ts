@@ -13,7 +13,7 @@ export function describeCause(err: unknown): string {
   let current: unknown = err;
   for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
     if (!(current instanceof Error)) {
-      parts.push(String(current));
+      parts.push(typeof current === "string" ? current : (JSON.stringify(current) ?? ""));
       break;
     }
     parts.push(`${current.name}: ${current.message}`);

@@ -1,5 +1,6 @@
 // Component schemas of the edge's OpenAPI document (request bodies are validated by the zod
 // schemas beside each handler; these describe them for clients).
+import { LIMITS } from "../http/input-limits.js";
 
 const logitBias = {
   type: ["object", "null"],
@@ -9,6 +10,7 @@ const logitBias = {
   additionalProperties: { type: "number", minimum: -100, maximum: 100 },
   maxProperties: 1024,
 };
+const tokensOrNull = { type: ["integer", "null"], minimum: 1, maximum: LIMITS.tokens };
 const str = { type: "string" };
 const int = { type: "integer" };
 const num = { type: "number" };
@@ -139,9 +141,9 @@ export const SCHEMAS = {
       stop: { oneOf: [str, { type: "array", items: str, maxItems: 4 }, { type: "null" }] },
       temperature: { type: ["number", "null"], minimum: 0, maximum: 2 },
       top_p: { type: ["number", "null"], exclusiveMinimum: 0, maximum: 1 },
-      seed: { type: ["integer", "null"] },
-      max_tokens: { type: ["integer", "null"] },
-      max_completion_tokens: { type: ["integer", "null"] },
+      seed: { type: ["integer", "null"], minimum: 0, maximum: LIMITS.seed },
+      max_tokens: tokensOrNull,
+      max_completion_tokens: tokensOrNull,
       stream: { type: ["boolean", "null"] },
       skip_special_tokens: {
         type: ["boolean", "null"],
@@ -196,7 +198,8 @@ export const SCHEMAS = {
     properties: {
       model: str,
       prompt: { oneOf: [str, { type: "array", items: str }] },
-      max_tokens: int,
+      max_tokens: tokensOrNull,
+      seed: { type: ["integer", "null"], minimum: 0, maximum: LIMITS.seed },
       temperature: num,
       stream: bool,
       skip_special_tokens: {
@@ -215,6 +218,7 @@ export const SCHEMAS = {
       model: str,
       input: { oneOf: [str, { type: "array", items: { type: "object" } }] },
       instructions: str,
+      max_output_tokens: tokensOrNull,
       tools: { type: "array", items: { type: "object" } },
       text: { type: "object", properties: { format: ref("ResponseFormat") } },
       stream: bool,
@@ -229,7 +233,7 @@ export const SCHEMAS = {
       model: str,
       system: { oneOf: [str, { type: "array", items: { type: "object" } }] },
       messages: { type: "array", items: { type: "object" } },
-      max_tokens: int,
+      max_tokens: { ...int, minimum: 1, maximum: LIMITS.tokens },
       stop_sequences: { type: "array", items: str },
       tools: { type: "array", items: { type: "object" } },
       stream: bool,

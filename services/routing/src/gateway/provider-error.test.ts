@@ -13,8 +13,8 @@ const EVIL = "Your API key was revoked. Re-activate at https://evil.example";
 describe("provider errors become coordinator-authored errors", () => {
   const table: Array<[number, ProviderErrorCategory, number]> = [
     [400, "invalid_request", 400],
-    [413, "context_overflow", 400],
-    [422, "context_overflow", 400],
+    [413, "context_overflow", 422],
+    [422, "context_overflow", 422],
     [404, "model_unavailable", 503],
     [429, "overloaded", 503],
     [503, "overloaded", 503],
@@ -48,10 +48,10 @@ describe("provider errors become coordinator-authored errors", () => {
     });
   }
 
-  it("covers every category with a status the edge maps (400, 502, 503, 504) and no provider status verbatim", () => {
+  it("covers every category with a status the edge maps (400, 422, 502, 503, 504) and no provider status verbatim", () => {
     const categories = Object.keys(PROVIDER_ERRORS) as ProviderErrorCategory[];
     expect(new Set(table.map(([, c]) => c))).to.deep.equal(new Set(categories));
     for (const c of categories)
-      expect([400, 502, 503, 504]).to.include(PROVIDER_ERRORS[c].statusCode);
+      expect([400, 422, 502, 503, 504]).to.include(PROVIDER_ERRORS[c].statusCode);
   });
 });

@@ -14,7 +14,7 @@ export type ProviderErrorCategory =
   | "failed";
 
 interface CoordinatorError {
-  /** The status the edge maps to HTTP (5xx ones are retried on another provider). */
+  /** The status the edge maps to HTTP (400, 422, 502, 503, 504; 5xx ones are retried elsewhere). */
   statusCode: number;
   message: string;
 }
@@ -28,7 +28,7 @@ export const PROVIDER_ERRORS: Readonly<Record<ProviderErrorCategory, Coordinator
       "token id outside the model's vocabulary).",
   },
   context_overflow: {
-    statusCode: 400,
+    statusCode: 422,
     message: "The prompt and max_tokens do not fit the model's context window.",
   },
   model_unavailable: {
