@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { createLogger } from "./logger.js";
 import { createMetricsRegistry } from "./metrics.js";
-import { createUnexpectedErrors, guardProcess, type GuardedProcess } from "./unexpected-errors.js";
+import { createUnexpectedErrors, guardProcess } from "./unexpected-errors.js";
 
 function setup(): {
   errors: ReturnType<typeof createUnexpectedErrors>;
@@ -92,7 +92,7 @@ describe("guardProcess", () => {
   it("reports uncaught exceptions and unhandled rejections, and uninstalls", async () => {
     const { errors, count } = setup();
     const proc = new EventEmitter();
-    const unguard = guardProcess(errors, proc as unknown as GuardedProcess);
+    const unguard = guardProcess(errors, proc);
     proc.emit("uncaughtException", new Error("boom"));
     proc.emit("unhandledRejection", "nope");
     expect(await count("uncaught_exception")).to.equal(1);

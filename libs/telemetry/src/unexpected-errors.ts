@@ -6,7 +6,6 @@ export type UnexpectedSource =
   | "http_request"
   | "upgrade"
   | "connection"
-  | "http2_session"
   | "websocket_message"
   | "uncaught_exception"
   | "unhandled_rejection";
@@ -15,7 +14,6 @@ const SOURCES: readonly UnexpectedSource[] = [
   "http_request",
   "upgrade",
   "connection",
-  "http2_session",
   "websocket_message",
   "uncaught_exception",
   "unhandled_rejection",

@@ -1,9 +1,8 @@
+// Answers the server writes itself (no handler ran or it failed): refusals, timeouts, crashes.
 import type http from "node:http";
 import type http2 from "node:http2";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
-
-/** Answers written by the server itself (no handler ran): refusals, timeouts, handler crashes. */
 
 /** A connection over its address's cap: told why (if it reads HTTP/1.1), then closed. */
 export function refuseOverCap(socket: net.Socket): void {
