@@ -1,3 +1,5 @@
 export { createLogger, errorMessage } from "./logger.js";
 export type { Logger, LogFields, LogLevel, LoggerOptions } from "./logger.js";
 export { createMetricsRegistry, Counter, Gauge, Histogram, Registry } from "./metrics.js";
+export { createUnexpectedErrors, guardProcess } from "./unexpected-errors.js";
+export type { GuardedProcess, UnexpectedErrors, UnexpectedSource } from "./unexpected-errors.js";

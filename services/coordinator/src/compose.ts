@@ -48,7 +48,12 @@ import {
   createRoutingMetrics,
   createRoutingService,
 } from "@darkbloom/routing";
-import { createMetricsRegistry, type Logger } from "@darkbloom/telemetry";
+import {
+  createMetricsRegistry,
+  createUnexpectedErrors,
+  type Logger,
+  type UnexpectedErrors,
+} from "@darkbloom/telemetry";
 import { requireAdmin } from "./admin-interceptor.js";
 import { saveBootstrapKey } from "./bootstrap-key-file.js";
 import type { CoordinatorConfig } from "./config.js";
@@ -57,6 +62,9 @@ import { gateProviderTokens } from "./provider-token-gate.js";
 import { startHoldSweeper } from "./hold-sweeper-wiring.js";
 import { metricsEndpoint } from "./metrics-endpoint.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { createConnectionMetrics } from "./connection-metrics.js";
+import { refuseUpgrade } from "./connection-refusals.js";
+import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
 
@@ -68,6 +76,8 @@ export interface Coordinator {
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
+  /** Reports errors that escaped every handler; main.ts routes the process's own to it. */
+  unexpected: UnexpectedErrors;
   close(): Promise<void>;
 }
 
@@ -97,6 +107,12 @@ export async function startCoordinator(
   if (bootstrap && db.embedded) await saveBootstrapKey(config.dataDir, bootstrap.key);
 
   const metrics = createMetricsRegistry({ defaultMetrics: true });
+  const unexpected = createUnexpectedErrors(metrics, log);
+  const connectionMetrics = createConnectionMetrics(metrics);
+  const unauthenticated = new UnauthenticatedConnections(
+    config.connections.maxUnauthenticatedPerAddress,
+    connectionMetrics.unauthenticated,
+  );
   const registry = new ProviderRegistry();
   const reservations = new Reservations(config.reservationTtlMs);
   // attestation: verifies registrations, challenges providers, sets each session's trust
@@ -127,6 +143,7 @@ export async function startCoordinator(
       writeTimeoutMs: config.writeTimeoutMs,
       maxFrameBytes: config.maxFrameBytes,
       trust: gateProviderTokens(authority, providerTokens, config.requireProviderToken),
+      unexpected,
     },
     metrics,
     log.child({ component: "gateway" }),
@@ -196,6 +213,7 @@ export async function startCoordinator(
     routing: createClient(RoutingService, inProcess),
     ledger,
     authenticate,
+    onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
     log: log.child({ component: "edge" }),
     options: {
       maxBodyBytes: config.maxBodyBytes,
@@ -278,9 +296,15 @@ export async function startCoordinator(
     if (req.url === "/metrics") return serveMetrics(res);
     connect(req, res);
   };
-  const server = new DualProtocolServer(h1, h2);
-  server.http1.on("upgrade", (req, socket, head: Buffer) => {
-    if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
+  const server = new DualProtocolServer(h1, h2, {
+    limits: config.connections,
+    metrics: connectionMetrics,
+    errors: unexpected,
+    unauthenticated,
+  });
+  server.onUpgrade((req, socket, head) => {
+    const registered = (): void => unauthenticated.authenticated(socket);
+    if (!gateway.handleUpgrade(req, socket, head, registered)) refuseUpgrade(socket);
   });
 
   const port = await server.listen(config.port, config.host);
@@ -293,6 +317,7 @@ export async function startCoordinator(
     port,
     bootstrapKey: bootstrap?.key,
     registry,
+    unexpected,
     close() {
       closing ??= (async () => {
         // Drain: refuse new connections, let consumer requests finish (within the grace

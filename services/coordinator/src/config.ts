@@ -2,6 +2,7 @@ import { readEnv } from "@darkbloom/config";
 import { z } from "zod";
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const positive = (def: number) => z.coerce.number().int().positive().default(def);
 
 /** Every coordinator setting, read once from the environment. Defaults are the documented ones. */
 const schema = z
@@ -22,6 +23,14 @@ const schema = z
     DARKBLOOM_RESERVATION_TTL_MS: int(15_000),
     DARKBLOOM_MAX_FRAME_BYTES: int(8 * 1024 * 1024),
     DARKBLOOM_SHUTDOWN_GRACE_MS: int(10_000),
+    // connection phases before a complete request (docs/configuration.md, "Connections")
+    DARKBLOOM_FIRST_BYTE_TIMEOUT_MS: positive(10_000),
+    DARKBLOOM_HEADERS_TIMEOUT_MS: positive(20_000),
+    DARKBLOOM_REQUEST_TIMEOUT_MS: positive(60_000),
+    DARKBLOOM_KEEP_ALIVE_TIMEOUT_MS: positive(65_000),
+    DARKBLOOM_HTTP2_IDLE_TIMEOUT_MS: positive(65_000),
+    /** Unauthenticated connections one client address may hold open; 0 = no cap. */
+    DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: int(64),
     DARKBLOOM_BOOTSTRAP_CREDIT_MICRO_USD: int(10_000_000),
     DARKBLOOM_ENCRYPTION_KEY_ROTATION_MS: int(86_400_000),
     DARKBLOOM_ENCRYPTION_KEY_GRACE_MS: int(3_600_000),
@@ -92,6 +101,10 @@ const schema = z
     DARKBLOOM_JWT_HS256_SECRET: z.string().default(""),
     DARKBLOOM_JWT_ES256_PUBLIC_KEY: z.string().default(""),
   })
+  .refine((e) => e.DARKBLOOM_HEADERS_TIMEOUT_MS <= e.DARKBLOOM_REQUEST_TIMEOUT_MS, {
+    message: "DARKBLOOM_HEADERS_TIMEOUT_MS must not exceed DARKBLOOM_REQUEST_TIMEOUT_MS",
+    path: ["DARKBLOOM_HEADERS_TIMEOUT_MS"],
+  })
   .transform((e) => ({
     host: e.DARKBLOOM_HOST,
     port: e.DARKBLOOM_PORT,
@@ -108,6 +121,14 @@ const schema = z
     reservationTtlMs: e.DARKBLOOM_RESERVATION_TTL_MS,
     maxFrameBytes: e.DARKBLOOM_MAX_FRAME_BYTES,
     shutdownGraceMs: e.DARKBLOOM_SHUTDOWN_GRACE_MS,
+    connections: {
+      firstByteTimeoutMs: e.DARKBLOOM_FIRST_BYTE_TIMEOUT_MS,
+      headersTimeoutMs: e.DARKBLOOM_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.DARKBLOOM_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.DARKBLOOM_KEEP_ALIVE_TIMEOUT_MS,
+      http2IdleTimeoutMs: e.DARKBLOOM_HTTP2_IDLE_TIMEOUT_MS,
+      maxUnauthenticatedPerAddress: e.DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS,
+    },
     bootstrapCreditMicroUsd: e.DARKBLOOM_BOOTSTRAP_CREDIT_MICRO_USD,
     encryptionKeyRotationMs: e.DARKBLOOM_ENCRYPTION_KEY_ROTATION_MS,
     encryptionKeyGraceMs: e.DARKBLOOM_ENCRYPTION_KEY_GRACE_MS,

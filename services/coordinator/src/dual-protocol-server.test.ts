@@ -1,6 +1,7 @@
 import net from "node:net";
 import { expect } from "chai";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { serverOptions } from "./testing/server-options.js";
 
 /** Sends raw HTTP/1.1 on one socket and collects everything the server writes until it closes. */
 function rawClient(port: number): {
@@ -35,6 +36,7 @@ describe("DualProtocolServer drain", () => {
         }
       },
       () => undefined,
+      serverOptions(),
     );
     const port = await server.listen(0, "127.0.0.1");
     const buffered = rawClient(port);

@@ -1,4 +1,4 @@
-import { createLogger, errorMessage } from "@darkbloom/telemetry";
+import { createLogger, errorMessage, guardProcess } from "@darkbloom/telemetry";
 import { readBootstrapKey } from "./bootstrap-key-file.js";
 import { startCoordinator } from "./compose.js";
 import { loadConfig } from "./config.js";
@@ -8,6 +8,9 @@ const log = createLogger({ level: config.logLevel, base: { service: "coordinator
 
 try {
   const coordinator = await startCoordinator(config, log);
+  // From here on no error ends the process: one that escaped every handler is logged and
+  // counted (darkbloom_unexpected_errors_total) instead. Startup failures above still exit.
+  guardProcess(coordinator.unexpected, process);
   const key =
     coordinator.bootstrapKey ??
     (config.databaseUrl ? undefined : await readBootstrapKey(config.dataDir));

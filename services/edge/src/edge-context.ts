@@ -28,6 +28,8 @@ export interface EdgeDeps {
   routing: Client<typeof RoutingService>;
   ledger: Client<typeof LedgerService>;
   authenticate(apiKey: string): Promise<Principal | null>;
+  /** A request authenticated: its connection stops counting as unauthenticated (per-address cap). */
+  onAuthenticated?(req: IncomingMessage): void;
   log: Logger;
   options: EdgeOptions;
   /** Sealed bodies (compat mode) and sealed mode; absent: both are off. */

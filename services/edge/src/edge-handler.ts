@@ -116,6 +116,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
       );
     }
     const principal = early ?? (await authenticateRequest(deps, req.headers));
+    deps.onAuthenticated?.(req);
     timing.mark("auth");
     const routeDeps =
       route.method === "POST" && route.path !== "/v1/sealed/reserve"

@@ -70,6 +70,7 @@ async function authorize(
 ): Promise<Principal | null> {
   if (access === "public") return null;
   const principal = await authenticateRequest(deps, req.headers);
+  deps.onAuthenticated?.(req);
   if (access === "admin" && principal.role !== "admin") {
     throw new EdgeError(
       403,

@@ -28,9 +28,18 @@ export class ProviderGateway {
     this.metrics = createGatewayMetrics(metricsRegistry);
   }
 
-  /** Returns false when the upgrade is not for this gateway's path. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+  /**
+   * Returns false when the upgrade is not for this gateway's path. `onRegistered` runs once the
+   * provider on this socket passed registration (its connection is then an authenticated one).
+   */
+  handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    onRegistered?: () => void,
+  ): boolean {
+    // The raw request target, compared as is: parsing it (new URL) throws on inputs like "/\\[x".
+    const path = (req.url ?? "/").split("?")[0];
     if (path !== this.options.path) return false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new ProviderSession(
@@ -42,6 +51,7 @@ export class ProviderGateway {
             this.pending.delete(s);
             this.registry.add(s);
             this.metrics.providers.set(this.registry.size);
+            onRegistered?.();
           },
           onClosed: (s) => {
             this.registry.remove(s);

@@ -13,7 +13,7 @@ import {
 } from "@darkbloom/proto";
 import { keyFingerprint } from "@darkbloom/crypto";
 import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
-import type { Logger } from "@darkbloom/telemetry";
+import type { Logger, UnexpectedErrors } from "@darkbloom/telemetry";
 import type { WebSocket } from "ws";
 import { AsyncQueue } from "../async-queue.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
@@ -34,6 +34,8 @@ export interface SessionOptions {
   maxFrameBytes: number;
   /** Attestation (services/attestation via the coordinator); absent: every provider UNATTESTED. */
   trust?: SessionTrustHooks;
+  /** Counts a throw while handling a frame (the session is closed either way). */
+  unexpected?: UnexpectedErrors;
 }
 
 export interface SessionHooks {
@@ -87,9 +89,17 @@ export class ProviderSession {
       writeTimeoutMs: options.writeTimeoutMs,
       onStall: () => metrics.writeStalls.inc(),
     });
-    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
-      this.onMessage(data, isBinary),
-    );
+    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      try {
+        this.onMessage(data, isBinary);
+      } catch (err) {
+        // A bug, not the provider's fault alone: this session's state may be half-updated, so it
+        // ends (the provider reconnects) and the process carries on.
+        if (options.unexpected) options.unexpected.report("websocket_message", err);
+        else log.error("frame handler failed", { providerId: this.id, error: String(err) });
+        this.close("internal error handling a frame");
+      }
+    });
     socket.on("close", () => this.close("socket closed"));
     socket.on("error", (err) =>
       this.log.warn("provider socket error", { providerId: this.id, error: err.message }),
