@@ -55,7 +55,8 @@ import type { CoordinatorConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { gateProviderTokens } from "./provider-token-gate.js";
 import { startHoldSweeper } from "./hold-sweeper-wiring.js";
-import { metricsEndpoint } from "./metrics-endpoint.js";
+import { startMetricsServer } from "./metrics-server.js";
+import { withScope } from "./scoped-authenticate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
@@ -65,6 +66,8 @@ export const PROVIDER_WS_PATH = "/v1/provider/connect";
 export interface Coordinator {
   url: string;
   port: number;
+  /** Where Prometheus scrapes `/metrics` (its own listener, never the API port). */
+  metricsUrl: string;
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
@@ -226,7 +229,6 @@ export async function startCoordinator(
   });
   const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
 
-  const serveMetrics = metricsEndpoint(metrics, log);
   const inFlight = new Set<ServerResponse>();
   const providerHttp = [
     createDeviceHttp({
@@ -234,7 +236,7 @@ export async function startCoordinator(
         ...config.deviceCode,
         verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
       }),
-      authenticate,
+      authenticate: withScope(authenticate, "account:write"),
       // the operator's earnings (settlements credit provider:<account> for token-linked providers)
       balanceMicroUsd: async (accountId) =>
         (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,
@@ -242,7 +244,7 @@ export async function startCoordinator(
     }),
     createReleasesHttp({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
     createEnrollmentHttp({
-      authenticate,
+      authenticate: withScope(authenticate, "account:write"),
       signer: await loadProfileSigner(
         config.attestation.profileSigningCertFile,
         config.attestation.profileSigningKeyFile,
@@ -263,7 +265,6 @@ export async function startCoordinator(
     log.error("http route failed", { error: String(err) });
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/metrics") return serveMetrics(res);
     const own = providerHttp.find((h) => h.matches(path));
     if (own) return own.handle(req, res, onHttpError);
     if (edge.matches(path)) {
@@ -275,7 +276,6 @@ export async function startCoordinator(
     connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
-    if (req.url === "/metrics") return serveMetrics(res);
     connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2);
@@ -283,6 +283,12 @@ export async function startCoordinator(
     if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
   });
 
+  const metricsServer = await startMetricsServer(
+    metrics,
+    config.metricsHost,
+    config.metricsPort,
+    log,
+  );
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info("coordinator listening", { url });
@@ -291,6 +297,7 @@ export async function startCoordinator(
   return {
     url,
     port,
+    metricsUrl: metricsServer.url,
     bootstrapKey: bootstrap?.key,
     registry,
     close() {
@@ -307,6 +314,7 @@ export async function startCoordinator(
         await holdSweeper.close();
         authority.close();
         await drained;
+        await metricsServer.close();
         sealed.close();
         await db.close();
         log.info("coordinator stopped");

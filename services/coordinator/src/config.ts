@@ -3,11 +3,25 @@ import { z } from "zod";
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
+/** An explicit true/false wins; `auto` follows the security mode. */
+const required = (
+  setting: "auto" | "true" | "false",
+  mode: "production" | "development",
+): boolean => (setting === "auto" ? mode === "production" : setting === "true");
+
 /** Every coordinator setting, read once from the environment. Defaults are the documented ones. */
 const schema = z
   .object({
     DARKBLOOM_HOST: z.string().default("127.0.0.1"),
     DARKBLOOM_PORT: int(8080),
+    /**
+     * production = provider tokens and attestation required; development = both off (what
+     * `npm start` and the e2e testbed ask for). Never inferred from the listen address.
+     */
+    DARKBLOOM_SECURITY_MODE: z.enum(["production", "development"]).default("production"),
+    /** Prometheus /metrics is served on its own listener, never on the API port. */
+    DARKBLOOM_METRICS_HOST: z.string().default("127.0.0.1"),
+    DARKBLOOM_METRICS_PORT: int(9464),
     /** External Postgres; when absent an embedded Postgres runs under DARKBLOOM_DATA_DIR. */
     DATABASE_URL: z.string().url().optional(),
     DARKBLOOM_DATA_DIR: z.string().default(".data"),
@@ -47,11 +61,11 @@ const schema = z
     DARKBLOOM_MDM_SERVER_URL: z.string().default(""),
     /** PEM roots of the device identity certificates that sign MDM check-ins. */
     DARKBLOOM_MDM_IDENTITY_ROOTS_FILE: z.string().default(""),
-    /** auto = required when listening beyond loopback; off in local mode (127.0.0.1). */
+    /** auto = follow DARKBLOOM_SECURITY_MODE (on in production, off in development). */
     DARKBLOOM_REQUIRE_ATTESTATION: z.enum(["auto", "true", "false"]).default("auto"),
     /** CI token that may register releases (POST /v1/releases); empty = admin keys only. */
     DARKBLOOM_RELEASE_TOKEN: z.string().default(""),
-    /** auto = required when listening beyond loopback; optional in local mode (127.0.0.1). */
+    /** auto = follow DARKBLOOM_SECURITY_MODE (required in production, optional in development). */
     DARKBLOOM_REQUIRE_PROVIDER_TOKEN: z.enum(["auto", "true", "false"]).default("auto"),
     /** Page where a person approves a device code; default <coordinator URL>/device. */
     DARKBLOOM_DEVICE_VERIFICATION_URI: z.string().default(""),
@@ -95,6 +109,9 @@ const schema = z
   .transform((e) => ({
     host: e.DARKBLOOM_HOST,
     port: e.DARKBLOOM_PORT,
+    securityMode: e.DARKBLOOM_SECURITY_MODE,
+    metricsHost: e.DARKBLOOM_METRICS_HOST,
+    metricsPort: e.DARKBLOOM_METRICS_PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DARKBLOOM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
@@ -128,16 +145,13 @@ const schema = z
       profileSigningKeyFile: e.DARKBLOOM_PROFILE_SIGNING_KEY_FILE,
       mdmServerUrl: e.DARKBLOOM_MDM_SERVER_URL,
       mdmIdentityRootsFile: e.DARKBLOOM_MDM_IDENTITY_ROOTS_FILE,
-      requireAttestation:
-        e.DARKBLOOM_REQUIRE_ATTESTATION === "auto"
-          ? !["127.0.0.1", "::1", "localhost"].includes(e.DARKBLOOM_HOST)
-          : e.DARKBLOOM_REQUIRE_ATTESTATION === "true",
+      requireAttestation: required(e.DARKBLOOM_REQUIRE_ATTESTATION, e.DARKBLOOM_SECURITY_MODE),
     },
     releaseToken: e.DARKBLOOM_RELEASE_TOKEN,
-    requireProviderToken:
-      e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN === "auto"
-        ? !["127.0.0.1", "::1", "localhost"].includes(e.DARKBLOOM_HOST)
-        : e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN === "true",
+    requireProviderToken: required(
+      e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN,
+      e.DARKBLOOM_SECURITY_MODE,
+    ),
     routing: {
       profile: e.DARKBLOOM_ROUTING_PROFILE,
       queueTimeoutMs: e.DARKBLOOM_QUEUE_TIMEOUT_MS,

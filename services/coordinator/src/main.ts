@@ -2,16 +2,20 @@ import { createLogger, errorMessage } from "@darkbloom/telemetry";
 import { readBootstrapKey } from "./bootstrap-key-file.js";
 import { startCoordinator } from "./compose.js";
 import { loadConfig } from "./config.js";
+import { describeSecurityPosture } from "./security-posture.js";
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, base: { service: "coordinator" } });
 
+// Stated before anything else, so the posture is the first thing an operator reads.
+process.stdout.write(describeSecurityPosture(config));
 try {
   const coordinator = await startCoordinator(config, log);
   const key =
     coordinator.bootstrapKey ??
     (config.databaseUrl ? undefined : await readBootstrapKey(config.dataDir));
   process.stdout.write(`Darkbloom coordinator listening on ${coordinator.url}\n`);
+  process.stdout.write(`Metrics on ${coordinator.metricsUrl}/metrics\n`);
   if (coordinator.bootstrapKey)
     process.stdout.write(`Admin API key (shown once): ${coordinator.bootstrapKey}\n`);
   else if (key) process.stdout.write(`Admin API key: ${key}\n`);

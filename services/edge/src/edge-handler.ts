@@ -94,7 +94,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
     const sealedBody = String(req.headers["content-type"] ?? "")
       .toLowerCase()
       .startsWith(SEALED_CONTENT_TYPE);
-    const early = sealedBody ? await authenticateRequest(deps, req.headers) : undefined;
+    const early = sealedBody ? await authenticateRequest(deps, req.headers, "inference") : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
       : { kind: "plain" };
@@ -116,7 +116,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         { allow: route.method },
       );
     }
-    const principal = early ?? (await authenticateRequest(deps, req.headers));
+    const principal = early ?? (await authenticateRequest(deps, req.headers, "inference"));
     timing.mark("auth");
     const routeDeps =
       route.method === "POST" && route.path !== "/v1/sealed/reserve"

@@ -70,14 +70,5 @@ async function authorize(
   access: Access,
 ): Promise<Principal | null> {
   if (access === "public") return null;
-  const principal = await authenticateRequest(deps, req.headers);
-  if (access === "admin" && principal.role !== "admin") {
-    throw new EdgeError(
-      403,
-      "permission_error",
-      "permission_denied",
-      "this endpoint needs an admin account",
-    );
-  }
-  return principal;
+  return authenticateRequest(deps, req.headers, access);
 }
