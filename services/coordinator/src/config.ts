@@ -71,6 +71,10 @@ const schema = z
     DARKBLOOM_DEVICE_VERIFICATION_URI: z.string().default(""),
     DARKBLOOM_DEVICE_CODE_TTL_MS: int(900_000),
     DARKBLOOM_DEVICE_POLL_INTERVAL_MS: int(5_000),
+    /** Unauthenticated POST /v1/device/code: new codes per client address per minute (then 429). */
+    DARKBLOOM_DEVICE_CODES_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(10),
+    /** Pending, unexpired device codes in total (then 429 for everyone). */
+    DARKBLOOM_DEVICE_CODE_MAX_PENDING: z.coerce.number().int().positive().default(10_000),
     // routing (docs/routing.md)
     /** Scheduling profile name (ours, least-loaded, round-robin, random) or a JSON profile spec. */
     DARKBLOOM_ROUTING_PROFILE: z.string().default("ours"),
@@ -187,6 +191,8 @@ const schema = z
       verificationUri: e.DARKBLOOM_DEVICE_VERIFICATION_URI,
       expiresInS: Math.ceil(e.DARKBLOOM_DEVICE_CODE_TTL_MS / 1000),
       intervalS: Math.ceil(e.DARKBLOOM_DEVICE_POLL_INTERVAL_MS / 1000),
+      perIpPerMinute: e.DARKBLOOM_DEVICE_CODES_PER_IP_PER_MINUTE,
+      maxPending: e.DARKBLOOM_DEVICE_CODE_MAX_PENDING,
     },
   }));
 
