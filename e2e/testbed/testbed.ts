@@ -25,6 +25,11 @@ export interface StartCoordinatorOptions {
    * an admin prints none: pass false, and `apiKey` is "".
    */
   expectAdminKey?: boolean;
+  /**
+   * `development` (default): the testbed's providers need no provider token or attestation.
+   * `unset`: DARKBLOOM_SECURITY_MODE is not set, so the coordinator's own default applies.
+   */
+  securityMode?: "development" | "unset";
 }
 
 /**
@@ -42,7 +47,7 @@ export async function startCoordinator(
     DARKBLOOM_PORT: "0",
     DARKBLOOM_METRICS_PORT: "0",
     // The testbed's providers carry no provider token or attestation unless a spec asks for them.
-    DARKBLOOM_SECURITY_MODE: "development",
+    ...(options.securityMode === "unset" ? {} : { DARKBLOOM_SECURITY_MODE: "development" }),
     DARKBLOOM_DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     DARKBLOOM_HEARTBEAT_INTERVAL_MS: "500",
