@@ -137,7 +137,9 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
     const answers = await Promise.all(ids.map((id, i) => bigRequest(id, i)));
     for (const a of answers) expect(a.choices[0]?.message.content).to.equal("fake reply");
     expect(healthy.requests).to.have.length(BIG_REQUESTS);
-    expect(await scrapeMetric(metricsUrl(), STALLS), "a stall without a stalled provider").to.equal(1);
+    expect(await scrapeMetric(metricsUrl(), STALLS), "a stall without a stalled provider").to.equal(
+      1,
+    );
     await expectCleanLedger(ids);
   });
 

@@ -6,12 +6,7 @@ import { runMigrations } from "@darkbloom/db";
 import { startTestDatabase } from "@darkbloom/testing";
 import { authMigrations } from "./migrations.js";
 import { allows, knownScopes, scopesOfRole } from "./scopes.js";
-import {
-  authenticateApiKey,
-  createAccount,
-  createApiKey,
-  ensureBootstrapKey,
-} from "./service.js";
+import { authenticateApiKey, createAccount, createApiKey, ensureBootstrapKey } from "./service.js";
 
 describe("key scopes", () => {
   it("lets a key do only what it holds, and admin only on an admin account", () => {

@@ -152,10 +152,7 @@ const schema = z
       requireAttestation: required(e.DARKBLOOM_REQUIRE_ATTESTATION, e.DARKBLOOM_SECURITY_MODE),
     },
     releaseToken: e.DARKBLOOM_RELEASE_TOKEN,
-    requireProviderToken: required(
-      e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN,
-      e.DARKBLOOM_SECURITY_MODE,
-    ),
+    requireProviderToken: required(e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN, e.DARKBLOOM_SECURITY_MODE),
     routing: {
       profile: e.DARKBLOOM_ROUTING_PROFILE,
       queueTimeoutMs: e.DARKBLOOM_QUEUE_TIMEOUT_MS,

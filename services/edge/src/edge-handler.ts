@@ -94,7 +94,9 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
     const sealedBody = String(req.headers["content-type"] ?? "")
       .toLowerCase()
       .startsWith(SEALED_CONTENT_TYPE);
-    const early = sealedBody ? await authenticateRequest(deps, req.headers, "inference") : undefined;
+    const early = sealedBody
+      ? await authenticateRequest(deps, req.headers, "inference")
+      : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
       : { kind: "plain" };

@@ -33,7 +33,10 @@ export interface DeviceCodeOptions extends Partial<DeviceCodeLimits> {
 }
 
 /** Defaults of `perIpPerMinute` and `maxPending` (docs/configuration.md). */
-export const DEFAULT_DEVICE_CODE_LIMITS: DeviceCodeLimits = { perIpPerMinute: 10, maxPending: 10_000 };
+export const DEFAULT_DEVICE_CODE_LIMITS: DeviceCodeLimits = {
+  perIpPerMinute: 10,
+  maxPending: 10_000,
+};
 
 export interface DeviceCodeGrant {
   device_code: string;

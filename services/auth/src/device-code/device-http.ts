@@ -59,7 +59,10 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
       case "/v1/device/code":
         try {
           const clientIp = req.socket.remoteAddress ?? "";
-          const grant = await deps.device.start(fields["client_id"] || "darkbloom-provider", clientIp);
+          const grant = await deps.device.start(
+            fields["client_id"] || "darkbloom-provider",
+            clientIp,
+          );
           return sendJson(res, 200, grant);
         } catch (err) {
           if (!(err instanceof ConnectError) || err.code !== Code.ResourceExhausted) throw err;

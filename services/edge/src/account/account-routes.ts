@@ -56,7 +56,12 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
     access: "account:write",
     handle: postRedeemInvite,
   },
-  { method: "GET", pattern: path("/v1/referral-code"), access: "account:read", handle: getReferralCode },
+  {
+    method: "GET",
+    pattern: path("/v1/referral-code"),
+    access: "account:read",
+    handle: getReferralCode,
+  },
   {
     method: "POST",
     pattern: path("/v1/referrals/apply"),
@@ -75,8 +80,18 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
     access: "public",
     handle: postStripeWebhook,
   },
-  { method: "GET", pattern: path("/v1/billing/payouts"), access: "account:read", handle: getPayouts },
-  { method: "POST", pattern: path("/v1/billing/payouts"), access: "account:write", handle: postPayout },
+  {
+    method: "GET",
+    pattern: path("/v1/billing/payouts"),
+    access: "account:read",
+    handle: getPayouts,
+  },
+  {
+    method: "POST",
+    pattern: path("/v1/billing/payouts"),
+    access: "account:write",
+    handle: postPayout,
+  },
   {
     method: "POST",
     pattern: path("/v1/billing/connect/onboard"),

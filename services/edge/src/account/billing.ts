@@ -124,7 +124,12 @@ export async function putPayoutAccount(ctx: AccountRequest): Promise<void> {
     throw badRequest(`account id must be a UUID, got '${accountId.slice(0, 64)}'`, "account_id");
   const body = parseBody(payoutAccountSchema, ctx.body);
   if ((await findAccountById(ctx.deps.pool, accountId)) === null)
-    throw new EdgeError(404, "invalid_request_error", "not_found", `account ${accountId} not found`);
+    throw new EdgeError(
+      404,
+      "invalid_request_error",
+      "not_found",
+      `account ${accountId} not found`,
+    );
   await setPayoutAccount(ctx.deps.pool, accountId, body.stripe_account_id);
   sendJson(ctx.res, 200, { object: "payout_account", account_id: accountId, ...body });
 }
