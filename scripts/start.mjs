@@ -16,6 +16,8 @@ if (!existsSync(path.join(root, "node_modules", "tsx"))) {
   console.log("Installing npm dependencies…");
   run("npm", ["install", "--no-audit", "--no-fund"]);
 }
+// LAPACK/OpenBLAS for MLX: installed when we may, else one sentence saying what to install.
+run(process.execPath, ["--import", "tsx", "scripts/ensure-system-libraries.ts"]);
 const modelDir = path.join(root, "provider/test-model/out/tiny-llama");
 run(process.execPath, ["--import", "tsx", "provider/test-model/generate.ts", modelDir]);
 
@@ -52,7 +54,11 @@ const stop = (code = 0) => {
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
-const coordinator = start("services/coordinator/src/main.ts", [], {});
+// The local network: providers on this machine join without a provider token or attestation.
+// The coordinator says so in a banner; a real deployment sets DARKBLOOM_SECURITY_MODE=production.
+const coordinator = start("services/coordinator/src/main.ts", [], {
+  DARKBLOOM_SECURITY_MODE: process.env.DARKBLOOM_SECURITY_MODE || "development",
+});
 let out = "";
 coordinator.stdout.on("data", (buf) => {
   process.stdout.write(buf);

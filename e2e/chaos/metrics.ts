@@ -1,6 +1,9 @@
-/** Sum of a Prometheus metric's samples (all label sets) from a coordinator's /metrics. */
-export async function scrapeMetric(coordinatorUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${coordinatorUrl}/metrics`)).text();
+/**
+ * Sum of a Prometheus metric's samples (all label sets) from a coordinator's /metrics, served on
+ * its metrics listener (`RunningCoordinator.metricsUrl`), not the API port.
+ */
+export async function scrapeMetric(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith("#")) continue;

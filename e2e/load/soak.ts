@@ -35,6 +35,7 @@ export async function soak(o: SoakOptions): Promise<string> {
   const stopPump = pumpHeartbeats(cluster.fakes.flat(), 1_000);
   try {
     const url = cluster.coordinators[0]?.url ?? "";
+    const metricsUrl = cluster.coordinators[0]?.metricsUrl ?? "";
     const clients = cluster.users.map(
       (u) => new OpenAI({ baseURL: `${url}/v1`, apiKey: u.apiKey, maxRetries: 0, timeout: 60_000 }),
     );
@@ -63,7 +64,7 @@ export async function soak(o: SoakOptions): Promise<string> {
       all.push(...result.records);
       const p = segments.profile(`window ${w}`);
       const mib = async (m: string): Promise<string> =>
-        ((await scrapeMetric(url, m)) / 1048576).toFixed(1);
+        ((await scrapeMetric(metricsUrl, m)) / 1048576).toFixed(1);
       rows.push({
         window: w + 1,
         requests: p.requests,
@@ -72,7 +73,7 @@ export async function soak(o: SoakOptions): Promise<string> {
         "p99 ms": (p.segments["client.complete"]?.p99 ?? 0).toFixed(1),
         "RSS MiB": await mib("process_resident_memory_bytes"),
         "heap MiB": await mib("nodejs_heap_size_used_bytes"),
-        handles: await scrapeMetric(url, "nodejs_active_handles_total"),
+        handles: await scrapeMetric(metricsUrl, "nodejs_active_handles_total"),
       });
     }
     const first = rows[0];

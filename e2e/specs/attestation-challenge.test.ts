@@ -56,7 +56,7 @@ describe("attestation with a real provider process", function () {
   }
 
   async function metric(name: string): Promise<number> {
-    const text = await (await fetch(`${coordinator?.url}/metrics`)).text();
+    const text = await (await fetch(`${coordinator?.metricsUrl}/metrics`)).text();
     const line = text.split("\n").find((l) => l.startsWith(`${name} `));
     return Number(line?.split(" ")[1] ?? 0);
   }

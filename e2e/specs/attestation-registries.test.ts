@@ -97,7 +97,7 @@ describe("attestation against the release and model registries", function () {
   }
 
   async function goodAnswers(): Promise<number> {
-    const text = await (await fetch(`${coordinator?.url}/metrics`)).text();
+    const text = await (await fetch(`${coordinator?.metricsUrl}/metrics`)).text();
     const line = text
       .split("\n")
       .find((l) => l.startsWith("darkbloom_attestation_good_answers_total "));

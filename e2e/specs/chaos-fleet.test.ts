@@ -16,6 +16,7 @@ describe("chaos: registration floods and long idle periods", function () {
   this.timeout(120_000);
   let cluster: Cluster | undefined;
   let url = "";
+  let metricsUrl = "";
   let client: OpenAI;
   const flood: FakeProvider[] = [];
   const pumps: Array<() => void> = [];
@@ -32,6 +33,7 @@ describe("chaos: registration floods and long idle periods", function () {
       },
     });
     url = cluster.coordinators[0]?.url ?? "";
+    metricsUrl = cluster.coordinators[0]?.metricsUrl ?? "";
     // Heartbeats keep fakes registered past the short liveness timeout (the flood's too).
     pumps.push(pumpHeartbeats(cluster.fakes.flat(), 300), pumpHeartbeats(flood, 300));
     client = new OpenAI({
@@ -57,7 +59,7 @@ describe("chaos: registration floods and long idle periods", function () {
     });
 
   it(`stays responsive through ${FLOOD} provider registrations and forgets them all after`, async () => {
-    const rssBefore = await scrapeMetric(url, "process_resident_memory_bytes");
+    const rssBefore = await scrapeMetric(metricsUrl, "process_resident_memory_bytes");
     // In waves of 50, as a fleet reconnecting after an outage would.
     for (let i = 0; i < FLOOD; i += 50) {
       flood.push(...(await startFakeFleet(url, 50, [`flood-model-${i}`])));
@@ -67,7 +69,7 @@ describe("chaos: registration floods and long idle periods", function () {
     expect(await providerCount(url, cluster?.adminKey ?? "", "flood-model-0")).to.equal(50);
     const during = await ask("during the flood");
     expect(during.choices[0]?.message.content).to.be.a("string").and.not.equal("");
-    const rssPeak = await scrapeMetric(url, "process_resident_memory_bytes");
+    const rssPeak = await scrapeMetric(metricsUrl, "process_resident_memory_bytes");
 
     await Promise.all(flood.splice(0).map((f) => f.close()));
     const until = Date.now() + 10_000;
@@ -80,7 +82,7 @@ describe("chaos: registration floods and long idle periods", function () {
     expect(await providerCount(url, cluster?.adminKey ?? "", TEST_MODEL_ID)).to.equal(2);
     const after = await ask("after the flood");
     expect(after.choices[0]?.message.content).to.be.a("string").and.not.equal("");
-    const rssAfter = await scrapeMetric(url, "process_resident_memory_bytes");
+    const rssAfter = await scrapeMetric(metricsUrl, "process_resident_memory_bytes");
     const mib = (b: number): string => (b / 1024 / 1024).toFixed(1);
     process.stdout.write(
       `      coordinator RSS MiB: before ${mib(rssBefore)}, peak ${mib(rssPeak)}, after ${mib(rssAfter)}\n`,

@@ -128,16 +128,19 @@ describe("chaos: providers that die or misbehave", function () {
     expect(settled?.completion_tokens).to.equal(2n);
     expect(
       await scrapeMetric(
-        cluster?.coordinators[0]?.url ?? "",
+        cluster?.coordinators[0]?.metricsUrl ?? "",
         "darkbloom_routing_redispatches_total",
       ),
     ).to.be.at.least(1);
   });
 
   it("counts garbage frames and keeps serving on the same connection", async () => {
-    const url = cluster?.coordinators[0]?.url ?? "";
+    const url = cluster?.coordinators[0]?.metricsUrl ?? "";
     const fake = await connect(
-      new FakeProvider({ url: providerSocketUrl(url), models: [TEST_MODEL_ID] }),
+      new FakeProvider({
+        url: providerSocketUrl(cluster?.coordinators[0]?.url ?? ""),
+        models: [TEST_MODEL_ID],
+      }),
     );
     const before = await scrapeMetric(url, "darkbloom_provider_bad_frames_total");
     fake.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]));

@@ -79,6 +79,7 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
   after(() => leaks.assertNoneLeft());
 
   const url = (): string => cluster?.coordinators[0]?.url ?? "";
+  const metricsUrl = (): string => cluster?.coordinators[0]?.metricsUrl ?? "";
   const connectFake = async (): Promise<FakeProvider> => {
     const fake = new FakeProvider({ url: providerSocketUrl(url()), models: [TEST_MODEL_ID] });
     fakes.push(fake);
@@ -110,7 +111,7 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
     const timer = setInterval(() => fakes.forEach(heartbeat), 300);
     stopHeartbeats = () => clearInterval(timer);
     staller.pauseReading();
-    const stallsBefore = await scrapeMetric(url(), STALLS);
+    const stallsBefore = await scrapeMetric(metricsUrl(), STALLS);
 
     const ids = Array.from({ length: BIG_REQUESTS }, (_, i) => `chaos-write-stall-alone-${i}`);
     const outcomes = await Promise.allSettled(ids.map((id, i) => bigRequest(id, i)));
@@ -123,7 +124,7 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
       expect(outcome.reason).to.be.instanceOf(OpenAI.APIError);
       expect((outcome.reason as InstanceType<typeof OpenAI.APIError>).status).to.equal(502);
     }
-    expect(await scrapeMetric(url(), STALLS)).to.equal(stallsBefore + 1);
+    expect(await scrapeMetric(metricsUrl(), STALLS)).to.equal(stallsBefore + 1);
     expect(await providerCount(url(), cluster.adminKey, TEST_MODEL_ID)).to.equal(0);
     expect(staller.requests, "the stalled provider never read a request").to.have.length(0);
     await expectCleanLedger(ids);
@@ -136,7 +137,9 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
     const answers = await Promise.all(ids.map((id, i) => bigRequest(id, i)));
     for (const a of answers) expect(a.choices[0]?.message.content).to.equal("fake reply");
     expect(healthy.requests).to.have.length(BIG_REQUESTS);
-    expect(await scrapeMetric(url(), STALLS), "a stall without a stalled provider").to.equal(1);
+    expect(await scrapeMetric(metricsUrl(), STALLS), "a stall without a stalled provider").to.equal(
+      1,
+    );
     await expectCleanLedger(ids);
   });
 
@@ -149,8 +152,8 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
     heartbeat(busy);
     heartbeat(staller);
     staller.pauseReading();
-    const stallsBefore = await scrapeMetric(url(), STALLS);
-    const redispatchesBefore = await scrapeMetric(url(), REDISPATCHES);
+    const stallsBefore = await scrapeMetric(metricsUrl(), STALLS);
+    const redispatchesBefore = await scrapeMetric(metricsUrl(), REDISPATCHES);
     const servedBefore = busy.requests.length;
 
     const ids = Array.from({ length: BIG_REQUESTS }, (_, i) => `chaos-write-stall-moved-${i}`);
@@ -159,8 +162,8 @@ describe("chaos: a provider that stops reading its socket (write stall)", functi
     for (const a of answers) expect(a.choices[0]?.message.content).to.equal("fake reply");
     expect(staller.requests, "the stalled provider never read a request").to.have.length(0);
     expect(busy.requests.length - servedBefore).to.equal(BIG_REQUESTS);
-    expect(await scrapeMetric(url(), STALLS)).to.equal(stallsBefore + 1);
-    expect(await scrapeMetric(url(), REDISPATCHES)).to.be.at.least(redispatchesBefore + 1);
+    expect(await scrapeMetric(metricsUrl(), STALLS)).to.equal(stallsBefore + 1);
+    expect(await scrapeMetric(metricsUrl(), REDISPATCHES)).to.be.at.least(redispatchesBefore + 1);
     await expectCleanLedger(ids);
   });
 });

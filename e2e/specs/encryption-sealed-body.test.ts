@@ -58,7 +58,7 @@ describe("encryption: request bodies sealed to the coordinator's key (compat mod
   const errorOf = async (res: Response): Promise<{ code: string; message: string }> =>
     ((await res.json()) as { error: { code: string; message: string } }).error;
   const refusals = async (): Promise<Record<string, number>> => {
-    const text = await (await fetch(url("/metrics"))).text();
+    const text = await (await fetch(`${coordinator?.metricsUrl ?? ""}/metrics`)).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^darkbloom_crypto_refusals_total\{reason="(\w+)"\} (\d+)/gm))
       counts[m[1] ?? ""] = Number(m[2]);

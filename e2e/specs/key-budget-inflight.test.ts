@@ -50,6 +50,8 @@ describe("per-key budget with requests in flight (two coordinators, one Postgres
     await api(a, userKey, "POST", "/v1/invites/redeem", { code: String(invite.json.code) });
     const key = await api(a, userKey, "POST", "/v1/keys", {
       name: "budgeted",
+      // inference, and reading its own usage (a key made without scopes is inference-only)
+      scopes: ["inference", "account:read"],
       budget_micro_usd: budgetMicroUsd,
       budget_period: "day",
     });

@@ -59,7 +59,7 @@ describe("testbed: three real provider processes (MLX test model) behind one coo
   });
 
   it("charges exactly the usage each response reported, 95 % to the serving provider", async () => {
-    const url = cluster?.coordinators[0]?.url ?? "";
+    const url = cluster?.coordinators[0]?.metricsUrl ?? "";
     // A hedge that wins moves a request after its headers named the first provider.
     const switches =
       (await scrapeMetric(url, "darkbloom_routing_hedges_total")) +

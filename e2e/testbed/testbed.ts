@@ -6,6 +6,8 @@ import { ensureTestModel } from "./test-model.js";
 
 export interface RunningCoordinator {
   url: string;
+  /** The metrics listener (scrape `${metricsUrl}/metrics`); not the API port. */
+  metricsUrl: string;
   apiKey: string;
   process: Spawned;
   stop(): Promise<void>;
@@ -23,6 +25,11 @@ export interface StartCoordinatorOptions {
    * an admin prints none: pass false, and `apiKey` is "".
    */
   expectAdminKey?: boolean;
+  /**
+   * `development` (default): the testbed's providers need no provider token or attestation.
+   * `unset`: DARKBLOOM_SECURITY_MODE is not set, so the coordinator's own default applies.
+   */
+  securityMode?: "development" | "unset";
 }
 
 /**
@@ -38,6 +45,9 @@ export async function startCoordinator(
   await chmod(dataDir, 0o755);
   const proc = spawnTs(path.join(REPO_ROOT, "services/coordinator/src/main.ts"), [], {
     DARKBLOOM_PORT: "0",
+    DARKBLOOM_METRICS_PORT: "0",
+    // The testbed's providers carry no provider token or attestation unless a spec asks for them.
+    ...(options.securityMode === "unset" ? {} : { DARKBLOOM_SECURITY_MODE: "development" }),
     DARKBLOOM_DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     DARKBLOOM_HEARTBEAT_INTERVAL_MS: "500",
@@ -48,6 +58,10 @@ export async function startCoordinator(
       string,
       string,
     ];
+    const [, metricsUrl] = (await proc.waitFor(
+      /Metrics on (http:\/\/\S+)\/metrics/,
+      10_000,
+    )) as unknown as [string, string];
     const [, apiKey] =
       options.expectAdminKey === false
         ? ["", ""]
@@ -57,6 +71,7 @@ export async function startCoordinator(
           ]);
     return {
       url,
+      metricsUrl,
       apiKey,
       process: proc,
       async stop() {

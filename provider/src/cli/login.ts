@@ -30,6 +30,12 @@ export async function loginCommand(ctx: CliContext): Promise<number> {
   let code: DeviceCode;
   try {
     const res = await post("/v1/device/code", { client_id: "darkbloom-provider" });
+    if (res.status === 429) {
+      out.error(
+        `${base} is limiting logins from this address: try again in ${res.headers.get("retry-after") ?? "60"} s`,
+      );
+      return EXIT.network;
+    }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     code = (await res.json()) as DeviceCode;
   } catch (err) {

@@ -1,9 +1,26 @@
 // The one place the MLX binding is loaded; everything else uses these names. Loaded via require so
 // TypeScript never resolves the package (its typings pull in sources that fail our strict tsc).
+// Loaded on first use, so a machine without LAPACK/OpenBLAS gets one sentence from the command that
+// needed MLX (the CLI prints it), not a dlopen stack trace at import time.
 import { createRequire } from "node:module";
 import type { MlxCore } from "./mlx-binding.js";
+import { missingLibrary, systemLibrariesSentence } from "./system-libraries.js";
 
-const binding = createRequire(import.meta.url)("@frost-beta/mlx") as { core: MlxCore };
+let core: MlxCore | undefined;
 
-export const mx: MlxCore = binding.core;
+function load(): MlxCore {
+  if (core) return core;
+  try {
+    core = (createRequire(import.meta.url)("@frost-beta/mlx") as { core: MlxCore }).core;
+    return core;
+  } catch (err) {
+    const missing = missingLibrary(err instanceof Error ? err.message : String(err));
+    if (missing === undefined) throw err;
+    throw new Error(systemLibrariesSentence(missing), { cause: err });
+  }
+}
+
+export const mx: MlxCore = new Proxy({} as MlxCore, {
+  get: (_target, name) => Reflect.get(load(), name) as unknown,
+});
 export type { MxArray } from "./mlx-binding.js";

@@ -12,6 +12,15 @@ export {
   type Principal,
 } from "./service.js";
 export type { Role } from "./store.js";
+export {
+  SCOPES,
+  DEFAULT_KEY_SCOPES,
+  allows,
+  knownScopes,
+  scopeSchema,
+  scopesOfRole,
+  type Scope,
+} from "./scopes.js";
 export { roleSchema } from "./store.js";
 export { authMigrations, migrateAuth } from "./migrations.js";
 export { listApiKeys, findApiKey, setKeyLimits, NO_LIMITS, type ApiKeyInfo } from "./api-keys.js";

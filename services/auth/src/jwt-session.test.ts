@@ -53,11 +53,13 @@ describe("session JWTs as an alternative to API keys", () => {
       accountId: account.id,
       keyId: `session:${account.id}`,
       role: "provider",
+      scopes: ["inference", "account:read", "account:write"],
     });
     expect(await authenticate()(es256)).to.deep.equal({
       accountId: account.id,
       keyId: "session:t-1",
       role: "provider",
+      scopes: ["inference", "account:read", "account:write"],
     });
     // API keys keep working next to sessions.
     const key = await createApiKey(db.pool, account.id, "cli");

@@ -4,6 +4,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { errors, jwtVerify, type JWTHeaderParameters } from "jose";
 import type { DbConnection } from "@darkbloom/db";
 import { findAccount } from "./store.js";
+import { scopesOfRole } from "./scopes.js";
 import type { Principal } from "./service.js";
 
 export type JwtSessionOptions = {
@@ -77,6 +78,12 @@ export function createSessionVerifier(
     if (subject === undefined || !UUID.test(subject)) return null;
     const account = await findAccount(connection, subject);
     if (account === null) return null;
-    return { accountId: account.id, keyId: `session:${tokenId ?? subject}`, role: account.role };
+    // a signed-in person may do everything their account's role allows
+    return {
+      accountId: account.id,
+      keyId: `session:${tokenId ?? subject}`,
+      role: account.role,
+      scopes: scopesOfRole(account.role),
+    };
   };
 }

@@ -65,6 +65,7 @@ describe("auth service", () => {
       accountId: account.id,
       keyId: created.id,
       role: "provider",
+      scopes: ["inference", "account:read", "account:write"],
     });
     const stamped = await lastUsed(created.id);
     expect(stamped).to.be.a("number");

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { generateApiKey, hashApiKey, isWellFormedApiKey } from "./api-key-format.js";
 import { NO_LIMITS, validateLimits } from "./api-keys.js";
 import type { KeyLimits } from "./key-limits.js";
+import { SCOPES, knownScopes, type Scope } from "./scopes.js";
 import {
   adminExists,
   insertAccount,
@@ -24,7 +25,13 @@ export type Account = {
 };
 /** `key` is the plaintext, returned this once and never stored. */
 export type CreatedApiKey = { readonly id: string; readonly key: string; readonly prefix: string };
-export type Principal = { readonly accountId: string; readonly keyId: string; readonly role: Role };
+export type Principal = {
+  readonly accountId: string;
+  readonly keyId: string;
+  readonly role: Role;
+  /** What this key (or session) may do: docs/api.md, "Key scopes". */
+  readonly scopes: readonly Scope[];
+};
 export type BootstrapKey = CreatedApiKey & { readonly accountId: string };
 
 export type AuthenticateOptions = {
@@ -47,7 +54,8 @@ export async function createApiKey(
   connection: DbConnection,
   accountId: string,
   name: string,
-  scopes: readonly string[] = [],
+  /** Default: inference and the account's own endpoints (no `admin`). */
+  scopes: readonly Scope[] = ["inference", "account:read", "account:write"],
   limits: KeyLimits = NO_LIMITS,
 ): Promise<CreatedApiKey> {
   validateLimits(limits);
@@ -92,7 +100,12 @@ export async function authenticateApiKey(
   if (match === null || match.hash.length !== hash.length || !timingSafeEqual(match.hash, hash)) {
     return null;
   }
-  return { accountId: match.account_id, keyId: match.key_id, role: match.role };
+  return {
+    accountId: match.account_id,
+    keyId: match.key_id,
+    role: match.role,
+    scopes: knownScopes(match.scopes),
+  };
 }
 
 /** Revokes a live key; with `ownerAccountId`, only a key of that account. */
@@ -118,7 +131,7 @@ export async function ensureBootstrapKey(connection: DbConnection): Promise<Boot
       return null;
     }
     const admin = await createAccount(transaction, "admin", "admin");
-    const key = await createApiKey(transaction, admin.id, "bootstrap", ["admin"]);
+    const key = await createApiKey(transaction, admin.id, "bootstrap", SCOPES);
     return { ...key, accountId: admin.id };
   });
 }

@@ -19,6 +19,7 @@ const keyMatchRow = z.object({
   account_id: z.string(),
   hash: z.instanceof(Buffer),
   role: roleSchema,
+  scopes: z.array(z.string()),
 });
 export type KeyMatchRow = z.infer<typeof keyMatchRow>;
 
@@ -69,7 +70,7 @@ export async function matchApiKey(
 ): Promise<KeyMatchRow | null> {
   return connection.maybeOne(sql.type(keyMatchRow)`
     WITH found AS (
-      SELECT k.id, k.account_id, k.hash, k.last_used_at, a.role
+      SELECT k.id, k.account_id, k.hash, k.last_used_at, k.scopes, a.role
       FROM api_keys k JOIN accounts a ON a.id = k.account_id
       WHERE k.hash = ${sql.binary(hash)} AND k.revoked_at IS NULL
     ), touched AS (
@@ -80,7 +81,7 @@ export async function matchApiKey(
              OR found.last_used_at < now() - make_interval(secs => ${touchResolutionSeconds}))
       RETURNING api_keys.id
     )
-    SELECT id AS key_id, account_id, hash, role FROM found`);
+    SELECT id AS key_id, account_id, hash, role, scopes FROM found`);
 }
 
 /** Returns false when no live key has this id. */

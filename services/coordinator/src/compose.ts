@@ -60,7 +60,8 @@ import type { CoordinatorConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { gateProviderTokens } from "./provider-token-gate.js";
 import { startHoldSweeper } from "./hold-sweeper-wiring.js";
-import { metricsEndpoint } from "./metrics-endpoint.js";
+import { startMetricsServer } from "./metrics-server.js";
+import { withScope } from "./scoped-authenticate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createConnectionMetrics } from "./connection-metrics.js";
 import { refuseUpgrade } from "./connection-refusals.js";
@@ -73,6 +74,8 @@ export const PROVIDER_WS_PATH = "/v1/provider/connect";
 export interface Coordinator {
   url: string;
   port: number;
+  /** Where Prometheus scrapes `/metrics` (its own listener, never the API port). */
+  metricsUrl: string;
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
@@ -244,7 +247,6 @@ export async function startCoordinator(
   });
   const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
 
-  const serveMetrics = metricsEndpoint(metrics, log);
   const inFlight = new Set<ServerResponse>();
   const providerHttp = [
     createDeviceHttp({
@@ -252,7 +254,7 @@ export async function startCoordinator(
         ...config.deviceCode,
         verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
       }),
-      authenticate,
+      authenticate: withScope(authenticate, "account:write"),
       // the operator's earnings (settlements credit provider:<account> for token-linked providers)
       balanceMicroUsd: async (accountId) =>
         (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,
@@ -260,7 +262,7 @@ export async function startCoordinator(
     }),
     createReleasesHttp({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
     createEnrollmentHttp({
-      authenticate,
+      authenticate: withScope(authenticate, "account:write"),
       signer: await loadProfileSigner(
         config.attestation.profileSigningCertFile,
         config.attestation.profileSigningKeyFile,
@@ -281,7 +283,6 @@ export async function startCoordinator(
     log.error("http route failed", { error: String(err) });
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/metrics") return serveMetrics(res);
     const own = providerHttp.find((h) => h.matches(path));
     if (own) return own.handle(req, res, onHttpError);
     if (edge.matches(path)) {
@@ -293,7 +294,6 @@ export async function startCoordinator(
     connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
-    if (req.url === "/metrics") return serveMetrics(res);
     connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2, {
@@ -307,6 +307,12 @@ export async function startCoordinator(
     if (!gateway.handleUpgrade(req, socket, head, registered)) refuseUpgrade(socket);
   });
 
+  const metricsServer = await startMetricsServer(
+    metrics,
+    config.metricsHost,
+    config.metricsPort,
+    log,
+  );
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info("coordinator listening", { url });
@@ -315,6 +321,7 @@ export async function startCoordinator(
   return {
     url,
     port,
+    metricsUrl: metricsServer.url,
     bootstrapKey: bootstrap?.key,
     registry,
     unexpected,
@@ -332,6 +339,7 @@ export async function startCoordinator(
         await holdSweeper.close();
         authority.close();
         await drained;
+        await metricsServer.close();
         sealed.close();
         await db.close();
         log.info("coordinator stopped");

@@ -4,11 +4,25 @@ import { z } from "zod";
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const positive = (def: number) => z.coerce.number().int().positive().default(def);
 
+/** An explicit true/false wins; `auto` follows the security mode. */
+const required = (
+  setting: "auto" | "true" | "false",
+  mode: "production" | "development",
+): boolean => (setting === "auto" ? mode === "production" : setting === "true");
+
 /** Every coordinator setting, read once from the environment. Defaults are the documented ones. */
 const schema = z
   .object({
     DARKBLOOM_HOST: z.string().default("127.0.0.1"),
     DARKBLOOM_PORT: int(8080),
+    /**
+     * production = provider tokens and attestation required; development = both off (what
+     * `npm start` and the e2e testbed ask for). Never inferred from the listen address.
+     */
+    DARKBLOOM_SECURITY_MODE: z.enum(["production", "development"]).default("production"),
+    /** Prometheus /metrics is served on its own listener, never on the API port. */
+    DARKBLOOM_METRICS_HOST: z.string().default("127.0.0.1"),
+    DARKBLOOM_METRICS_PORT: int(9464),
     /** External Postgres; when absent an embedded Postgres runs under DARKBLOOM_DATA_DIR. */
     DATABASE_URL: z.string().url().optional(),
     DARKBLOOM_DATA_DIR: z.string().default(".data"),
@@ -56,16 +70,20 @@ const schema = z
     DARKBLOOM_MDM_SERVER_URL: z.string().default(""),
     /** PEM roots of the device identity certificates that sign MDM check-ins. */
     DARKBLOOM_MDM_IDENTITY_ROOTS_FILE: z.string().default(""),
-    /** auto = required when listening beyond loopback; off in local mode (127.0.0.1). */
+    /** auto = follow DARKBLOOM_SECURITY_MODE (on in production, off in development). */
     DARKBLOOM_REQUIRE_ATTESTATION: z.enum(["auto", "true", "false"]).default("auto"),
     /** CI token that may register releases (POST /v1/releases); empty = admin keys only. */
     DARKBLOOM_RELEASE_TOKEN: z.string().default(""),
-    /** auto = required when listening beyond loopback; optional in local mode (127.0.0.1). */
+    /** auto = follow DARKBLOOM_SECURITY_MODE (required in production, optional in development). */
     DARKBLOOM_REQUIRE_PROVIDER_TOKEN: z.enum(["auto", "true", "false"]).default("auto"),
     /** Page where a person approves a device code; default <coordinator URL>/device. */
     DARKBLOOM_DEVICE_VERIFICATION_URI: z.string().default(""),
     DARKBLOOM_DEVICE_CODE_TTL_MS: int(900_000),
     DARKBLOOM_DEVICE_POLL_INTERVAL_MS: int(5_000),
+    /** Unauthenticated POST /v1/device/code: new codes per client address per minute (then 429). */
+    DARKBLOOM_DEVICE_CODES_PER_IP_PER_MINUTE: z.coerce.number().int().positive().default(10),
+    /** Pending, unexpired device codes in total (then 429 for everyone). */
+    DARKBLOOM_DEVICE_CODE_MAX_PENDING: z.coerce.number().int().positive().default(10_000),
     // routing (docs/routing.md)
     /** Scheduling profile name (ours, least-loaded, round-robin, random) or a JSON profile spec. */
     DARKBLOOM_ROUTING_PROFILE: z.string().default("ours"),
@@ -108,6 +126,9 @@ const schema = z
   .transform((e) => ({
     host: e.DARKBLOOM_HOST,
     port: e.DARKBLOOM_PORT,
+    securityMode: e.DARKBLOOM_SECURITY_MODE,
+    metricsHost: e.DARKBLOOM_METRICS_HOST,
+    metricsPort: e.DARKBLOOM_METRICS_PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DARKBLOOM_DATA_DIR,
     logLevel: e.LOG_LEVEL,
@@ -149,16 +170,10 @@ const schema = z
       profileSigningKeyFile: e.DARKBLOOM_PROFILE_SIGNING_KEY_FILE,
       mdmServerUrl: e.DARKBLOOM_MDM_SERVER_URL,
       mdmIdentityRootsFile: e.DARKBLOOM_MDM_IDENTITY_ROOTS_FILE,
-      requireAttestation:
-        e.DARKBLOOM_REQUIRE_ATTESTATION === "auto"
-          ? !["127.0.0.1", "::1", "localhost"].includes(e.DARKBLOOM_HOST)
-          : e.DARKBLOOM_REQUIRE_ATTESTATION === "true",
+      requireAttestation: required(e.DARKBLOOM_REQUIRE_ATTESTATION, e.DARKBLOOM_SECURITY_MODE),
     },
     releaseToken: e.DARKBLOOM_RELEASE_TOKEN,
-    requireProviderToken:
-      e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN === "auto"
-        ? !["127.0.0.1", "::1", "localhost"].includes(e.DARKBLOOM_HOST)
-        : e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN === "true",
+    requireProviderToken: required(e.DARKBLOOM_REQUIRE_PROVIDER_TOKEN, e.DARKBLOOM_SECURITY_MODE),
     routing: {
       profile: e.DARKBLOOM_ROUTING_PROFILE,
       queueTimeoutMs: e.DARKBLOOM_QUEUE_TIMEOUT_MS,
@@ -194,6 +209,8 @@ const schema = z
       verificationUri: e.DARKBLOOM_DEVICE_VERIFICATION_URI,
       expiresInS: Math.ceil(e.DARKBLOOM_DEVICE_CODE_TTL_MS / 1000),
       intervalS: Math.ceil(e.DARKBLOOM_DEVICE_POLL_INTERVAL_MS / 1000),
+      perIpPerMinute: e.DARKBLOOM_DEVICE_CODES_PER_IP_PER_MINUTE,
+      maxPending: e.DARKBLOOM_DEVICE_CODE_MAX_PENDING,
     },
   }));
 

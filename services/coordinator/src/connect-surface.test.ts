@@ -179,7 +179,12 @@ describe("coordinator RPC surface (one port, every protocol)", function () {
 
   before(async function () {
     db = await startTestDatabase();
-    const env = { DARKBLOOM_PORT: "0", DATABASE_URL: db.url };
+    const env = {
+      DARKBLOOM_PORT: "0",
+      DARKBLOOM_METRICS_PORT: "0",
+      DARKBLOOM_SECURITY_MODE: "development",
+      DATABASE_URL: db.url,
+    };
     coordinator = await startCoordinator(loadConfig(env), createLogger({ level: "error" }));
     if (!coordinator.bootstrapKey) throw new Error("a fresh database must yield a bootstrap key");
     adminKey = coordinator.bootstrapKey;

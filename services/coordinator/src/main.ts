@@ -2,10 +2,13 @@ import { createLogger, errorMessage, guardProcess } from "@darkbloom/telemetry";
 import { readBootstrapKey } from "./bootstrap-key-file.js";
 import { startCoordinator } from "./compose.js";
 import { loadConfig } from "./config.js";
+import { describeSecurityPosture } from "./security-posture.js";
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, base: { service: "coordinator" } });
 
+// Stated before anything else, so the posture is the first thing an operator reads.
+process.stdout.write(describeSecurityPosture(config));
 try {
   const coordinator = await startCoordinator(config, log);
   // From here on no error ends the process: one that escaped every handler is logged and
@@ -15,6 +18,7 @@ try {
     coordinator.bootstrapKey ??
     (config.databaseUrl ? undefined : await readBootstrapKey(config.dataDir));
   process.stdout.write(`Darkbloom coordinator listening on ${coordinator.url}\n`);
+  process.stdout.write(`Metrics on ${coordinator.metricsUrl}/metrics\n`);
   if (coordinator.bootstrapKey)
     process.stdout.write(`Admin API key (shown once): ${coordinator.bootstrapKey}\n`);
   else if (key) process.stdout.write(`Admin API key: ${key}\n`);

@@ -12,6 +12,8 @@ export interface Principal {
   accountId: string;
   keyId: string;
   role: string;
+  /** What the key may do (docs/api.md, "Key scopes"); checked per route. */
+  scopes: readonly string[];
 }
 
 export interface EdgeOptions {

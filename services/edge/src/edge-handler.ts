@@ -93,7 +93,9 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
     const sealedBody = String(req.headers["content-type"] ?? "")
       .toLowerCase()
       .startsWith(SEALED_CONTENT_TYPE);
-    const early = sealedBody ? await authenticateRequest(deps, req.headers) : undefined;
+    const early = sealedBody
+      ? await authenticateRequest(deps, req.headers, "inference")
+      : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
       : { kind: "plain" };
@@ -115,7 +117,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
         { allow: route.method },
       );
     }
-    const principal = early ?? (await authenticateRequest(deps, req.headers));
+    const principal = early ?? (await authenticateRequest(deps, req.headers, "inference"));
     deps.onAuthenticated?.(req);
     timing.mark("auth");
     const routeDeps =

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { sql, type DatabasePool } from "@darkbloom/db";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { z } from "zod";
@@ -110,5 +111,59 @@ describe("device authorization (RFC 8628)", () => {
 
   it("normalizes typed user codes", () => {
     expect(normalizeUserCode(" bcdf ghjk ")).to.equal("BCDF-GHJK");
+  });
+
+  describe("limits on unauthenticated code creation", () => {
+    const limited = (perIpPerMinute: number, maxPending: number) =>
+      createDeviceAuthorization(pool(), {
+        verificationUri: () => "http://c/device",
+        expiresInS: 600,
+        intervalS: 0,
+        perIpPerMinute,
+        maxPending,
+      });
+    const refusal = async (start: Promise<unknown>): Promise<ConnectError> => {
+      const err = await start.then(
+        () => expect.fail("the code was granted"),
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ConnectError);
+      return err as ConnectError;
+    };
+
+    it("refuses an address past its per-minute rate, with a retry-after, even when concurrent", async () => {
+      const d = limited(3, 10_000);
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => d.start("flood", "198.51.100.7")),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).to.have.length(3);
+      const err = await refusal(d.start("flood", "198.51.100.7"));
+      expect(err.code).to.equal(Code.ResourceExhausted);
+      const retryAfter = Number(err.metadata.get("retry-after"));
+      expect(retryAfter).to.be.within(1, 60);
+      // another address is not affected
+      expect((await d.start("other", "198.51.100.8")).user_code).to.be.a("string");
+    });
+
+    it("caps the pending codes of all addresses together", async () => {
+      await pool().query(sql.unsafe`UPDATE device_codes SET status = 'consumed'`);
+      const d = limited(100, 2);
+      await d.start("a", "203.0.113.1");
+      await d.start("b", "203.0.113.2");
+      const err = await refusal(d.start("c", "203.0.113.3"));
+      expect(err.code).to.equal(Code.ResourceExhausted);
+      expect(err.rawMessage).to.match(/pending/);
+    });
+
+    it("deletes codes an hour past their expiry as new ones are started", async () => {
+      await pool().query(
+        sql.unsafe`UPDATE device_codes SET expires_at = now() - interval '2 hours', status = 'consumed'`,
+      );
+      await limited(100, 100).start("fresh", "192.0.2.1");
+      const left = await pool().oneFirst(
+        sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM device_codes`,
+      );
+      expect(left).to.equal(1);
+    });
   });
 });

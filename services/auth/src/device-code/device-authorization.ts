@@ -16,13 +16,14 @@ import {
   pollDeviceCode,
   revokeProviderToken,
 } from "./device-code-store.js";
+import { admitDeviceCode, type DeviceCodeLimits } from "./device-code-limits.js";
 
 export const deviceCodeMigrations: MigrationSource = {
   service: "auth-device-code",
   directory: fileURLToPath(new URL("./migrations", import.meta.url)),
 };
 
-export interface DeviceCodeOptions {
+export interface DeviceCodeOptions extends Partial<DeviceCodeLimits> {
   /** Where a person approves codes (the console page); shown to the provider operator. */
   verificationUri: () => string;
   /** Default 900 s (RFC 8628 example). */
@@ -30,6 +31,12 @@ export interface DeviceCodeOptions {
   /** Minimum polling interval; default 5 s (RFC 8628 §3.5). */
   intervalS: number;
 }
+
+/** Defaults of `perIpPerMinute` and `maxPending` (docs/configuration.md). */
+export const DEFAULT_DEVICE_CODE_LIMITS: DeviceCodeLimits = {
+  perIpPerMinute: 10,
+  maxPending: 10_000,
+};
 
 export interface DeviceCodeGrant {
   device_code: string;
@@ -49,34 +56,50 @@ export type TokenResult =
 
 /** The device authorization flow that links a provider machine to an account. */
 export function createDeviceAuthorization(pool: DatabasePool, options: DeviceCodeOptions) {
+  const limits: DeviceCodeLimits = {
+    perIpPerMinute: options.perIpPerMinute ?? DEFAULT_DEVICE_CODE_LIMITS.perIpPerMinute,
+    maxPending: options.maxPending ?? DEFAULT_DEVICE_CODE_LIMITS.maxPending,
+  };
   return {
-    async start(clientId: string): Promise<DeviceCodeGrant> {
+    /**
+     * A new code for an unauthenticated client at `clientIp`; ResourceExhausted (with a
+     * `retry-after`) beyond the per-address rate or the cap on pending codes.
+     */
+    async start(clientId: string, clientIp = ""): Promise<DeviceCodeGrant> {
       const deviceCode = newDeviceCode();
-      for (;;) {
-        const userCode = newUserCode();
-        try {
-          await insertDeviceCode(pool, {
-            deviceCodeHash: hashSecret(deviceCode),
-            userCode,
-            clientId,
-            intervalS: options.intervalS,
-            expiresInS: options.expiresInS,
-          });
-        } catch (err) {
-          if (/user_code/.test(String(err))) continue; // collision on the unique user code: draw again
-          throw err;
+      const userCode = await pool.transaction(async (tx) => {
+        await admitDeviceCode(tx, clientIp, limits);
+        for (;;) {
+          const drawn = newUserCode();
+          try {
+            // a savepoint: a collision on the unique user code rolls back only this insert
+            await tx.transaction((inner) =>
+              insertDeviceCode(inner, {
+                deviceCodeHash: hashSecret(deviceCode),
+                userCode: drawn,
+                clientId,
+                clientIp,
+                intervalS: options.intervalS,
+                expiresInS: options.expiresInS,
+              }),
+            );
+            return drawn;
+          } catch (err) {
+            if (/user_code/.test(String(err))) continue; // collision: draw again
+            throw err;
+          }
         }
-        const complete = new URL(options.verificationUri());
-        complete.searchParams.set("user_code", userCode);
-        return {
-          device_code: deviceCode,
-          user_code: userCode,
-          verification_uri: options.verificationUri(),
-          verification_uri_complete: complete.toString(),
-          expires_in: options.expiresInS,
-          interval: options.intervalS,
-        };
-      }
+      });
+      const complete = new URL(options.verificationUri());
+      complete.searchParams.set("user_code", userCode);
+      return {
+        device_code: deviceCode,
+        user_code: userCode,
+        verification_uri: options.verificationUri(),
+        verification_uri_complete: complete.toString(),
+        expires_in: options.expiresInS,
+        interval: options.intervalS,
+      };
     },
 
     /** One poll of the token endpoint; mints the provider token once, on the first poll after approval. */

@@ -17,14 +17,15 @@ export async function insertDeviceCode(
     deviceCodeHash: Buffer;
     userCode: string;
     clientId: string;
+    clientIp: string;
     intervalS: number;
     expiresInS: number;
   },
 ): Promise<void> {
   await db.query(sql.unsafe`
-    INSERT INTO device_codes (device_code_hash, user_code, client_id, interval_s, expires_at)
-    VALUES (${sql.binary(c.deviceCodeHash)}, ${c.userCode}, ${c.clientId}, ${c.intervalS},
-            now() + make_interval(secs => ${c.expiresInS}))`);
+    INSERT INTO device_codes (device_code_hash, user_code, client_id, client_ip, interval_s, expires_at)
+    VALUES (${sql.binary(c.deviceCodeHash)}, ${c.userCode}, ${c.clientId}, ${c.clientIp},
+            ${c.intervalS}, now() + make_interval(secs => ${c.expiresInS}))`);
 }
 
 /** Locks the code row, stamps the poll time, and says whether this poll came too soon. */

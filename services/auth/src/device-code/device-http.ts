@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { DeviceAuthorization, TokenError } from "./device-authorization.js";
 import { bearer, readFields, sendJson } from "./http-body.js";
 
@@ -56,11 +57,18 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
       );
     switch (path) {
       case "/v1/device/code":
-        return sendJson(
-          res,
-          200,
-          await deps.device.start(fields["client_id"] || "darkbloom-provider"),
-        );
+        try {
+          const clientIp = req.socket.remoteAddress ?? "";
+          const grant = await deps.device.start(
+            fields["client_id"] || "darkbloom-provider",
+            clientIp,
+          );
+          return sendJson(res, 200, grant);
+        } catch (err) {
+          if (!(err instanceof ConnectError) || err.code !== Code.ResourceExhausted) throw err;
+          res.setHeader("retry-after", err.metadata.get("retry-after") ?? "60");
+          return oauthError(res, 429, "slow_down", err.rawMessage);
+        }
       case "/v1/device/revoke": {
         const token = bearer(req) || fields["token"] || "";
         if (!token) return oauthError(res, 400, "invalid_request", "send the token to revoke");

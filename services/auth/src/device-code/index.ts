@@ -1,5 +1,6 @@
 // RFC 8628 device authorization: links provider machines to accounts with provider tokens.
 export {
+  DEFAULT_DEVICE_CODE_LIMITS,
   createDeviceAuthorization,
   deviceCodeMigrations,
   type DeviceAuthorization,

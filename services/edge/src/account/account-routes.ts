@@ -1,4 +1,5 @@
 // The route table of the account surface: accounts, keys, usage, pricing, billing, invites.
+import type { Scope } from "@darkbloom/auth";
 import type { AccountRequest } from "./account-deps.js";
 import { postAccount } from "./admin-accounts.js";
 import {
@@ -19,7 +20,8 @@ import { createKey, listKeys, revokeKey } from "./keys.js";
 import { getMe, getUsage, getUsageRecord } from "./me-usage.js";
 import { getPricing, putPrice } from "./pricing.js";
 
-export type Access = "public" | "account" | "admin";
+/** `public`, or the key scope the route needs (`admin` also needs an admin account). */
+export type Access = "public" | Scope;
 export interface AccountRoute {
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** Anchored; capture groups become `params` (URL-decoded). */
@@ -32,12 +34,12 @@ const SEGMENT = "([^/]+)";
 const path = (text: string): RegExp => new RegExp(`^${text.replaceAll("{}", SEGMENT)}$`);
 
 export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
-  { method: "GET", pattern: path("/v1/me"), access: "account", handle: getMe },
-  { method: "GET", pattern: path("/v1/usage"), access: "account", handle: getUsage },
-  { method: "GET", pattern: path("/v1/usage/{}"), access: "account", handle: getUsageRecord },
-  { method: "GET", pattern: path("/v1/keys"), access: "account", handle: listKeys },
-  { method: "POST", pattern: path("/v1/keys"), access: "account", handle: createKey },
-  { method: "DELETE", pattern: path("/v1/keys/{}"), access: "account", handle: revokeKey },
+  { method: "GET", pattern: path("/v1/me"), access: "account:read", handle: getMe },
+  { method: "GET", pattern: path("/v1/usage"), access: "account:read", handle: getUsage },
+  { method: "GET", pattern: path("/v1/usage/{}"), access: "account:read", handle: getUsageRecord },
+  { method: "GET", pattern: path("/v1/keys"), access: "account:read", handle: listKeys },
+  { method: "POST", pattern: path("/v1/keys"), access: "account:write", handle: createKey },
+  { method: "DELETE", pattern: path("/v1/keys/{}"), access: "account:write", handle: revokeKey },
   { method: "GET", pattern: path("/v1/pricing"), access: "public", handle: getPricing },
   { method: "PUT", pattern: path("/v1/admin/prices/{}"), access: "admin", handle: putPrice },
   { method: "POST", pattern: path("/v1/admin/accounts"), access: "admin", handle: postAccount },
@@ -51,20 +53,25 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
   {
     method: "POST",
     pattern: path("/v1/invites/redeem"),
-    access: "account",
+    access: "account:write",
     handle: postRedeemInvite,
   },
-  { method: "GET", pattern: path("/v1/referral-code"), access: "account", handle: getReferralCode },
+  {
+    method: "GET",
+    pattern: path("/v1/referral-code"),
+    access: "account:read",
+    handle: getReferralCode,
+  },
   {
     method: "POST",
     pattern: path("/v1/referrals/apply"),
-    access: "account",
+    access: "account:write",
     handle: postApplyReferral,
   },
   {
     method: "POST",
     pattern: path("/v1/billing/checkout"),
-    access: "account",
+    access: "account:write",
     handle: postCheckout,
   },
   {
@@ -73,12 +80,22 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
     access: "public",
     handle: postStripeWebhook,
   },
-  { method: "GET", pattern: path("/v1/billing/payouts"), access: "account", handle: getPayouts },
-  { method: "POST", pattern: path("/v1/billing/payouts"), access: "account", handle: postPayout },
+  {
+    method: "GET",
+    pattern: path("/v1/billing/payouts"),
+    access: "account:read",
+    handle: getPayouts,
+  },
+  {
+    method: "POST",
+    pattern: path("/v1/billing/payouts"),
+    access: "account:write",
+    handle: postPayout,
+  },
   {
     method: "POST",
     pattern: path("/v1/billing/connect/onboard"),
-    access: "account",
+    access: "account:write",
     handle: postConnectOnboard,
   },
 ];

@@ -1,5 +1,5 @@
 // POST /v1/admin/accounts: an admin creates an account (consumer, provider or admin) and its first key.
-import { createAccount, createApiKey, roleSchema } from "@darkbloom/auth";
+import { createAccount, createApiKey, roleSchema, scopesOfRole } from "@darkbloom/auth";
 import { z } from "zod";
 import { sendJson } from "../http/respond.js";
 import type { AccountRequest } from "./account-deps.js";
@@ -17,7 +17,8 @@ export async function postAccount(ctx: AccountRequest): Promise<void> {
     const created = await createAccount(tx, body.name, body.role);
     return {
       account: created,
-      key: await createApiKey(tx, created.id, "first key", body.role === "admin" ? ["admin"] : []),
+      // the account's first key may do everything its role allows; narrower keys come from it
+      key: await createApiKey(tx, created.id, "first key", scopesOfRole(body.role)),
     };
   });
   sendJson(ctx.res, 201, {

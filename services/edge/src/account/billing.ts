@@ -1,6 +1,7 @@
 // Stripe: POST /v1/billing/checkout, POST /v1/billing/stripe-webhook (public, signed),
 // GET|POST /v1/billing/payouts and POST /v1/billing/connect/onboard (provider accounts),
 // PUT /v1/admin/payout-accounts/{account id}.
+import { findAccountById } from "@darkbloom/auth";
 import {
   createCheckoutSession,
   handleStripeWebhook,
@@ -11,7 +12,7 @@ import {
   type StripeSettings,
 } from "@darkbloom/ledger";
 import { z } from "zod";
-import { EdgeError } from "../errors/edge-error.js";
+import { EdgeError, badRequest } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
 import { principalOf, type AccountRequest } from "./account-deps.js";
 import { n, parseBody } from "./json-body.js";
@@ -119,8 +120,17 @@ export async function postConnectOnboard(ctx: AccountRequest): Promise<void> {
 }
 
 export async function putPayoutAccount(ctx: AccountRequest): Promise<void> {
-  const body = parseBody(payoutAccountSchema, ctx.body);
   const accountId = ctx.params[0] ?? "";
+  if (!z.string().uuid().safeParse(accountId).success)
+    throw badRequest(`account id must be a UUID, got '${accountId.slice(0, 64)}'`, "account_id");
+  const body = parseBody(payoutAccountSchema, ctx.body);
+  if ((await findAccountById(ctx.deps.pool, accountId)) === null)
+    throw new EdgeError(
+      404,
+      "invalid_request_error",
+      "not_found",
+      `account ${accountId} not found`,
+    );
   await setPayoutAccount(ctx.deps.pool, accountId, body.stripe_account_id);
   sendJson(ctx.res, 200, { object: "payout_account", account_id: accountId, ...body });
 }

@@ -1,5 +1,13 @@
 // GET /v1/keys, POST /v1/keys (the key is in this answer only), DELETE /v1/keys/{id}.
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyInfo } from "@darkbloom/auth";
+import {
+  DEFAULT_KEY_SCOPES,
+  allows,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  scopeSchema,
+  type ApiKeyInfo,
+} from "@darkbloom/auth";
 import { z } from "zod";
 import { EdgeError } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
@@ -9,10 +17,12 @@ import { LIMITS, microUsd, storedText } from "../http/input-limits.js";
 
 const createKeySchema = z.object({
   name: storedText(z.string().trim().min(1).max(200)),
+  /** Omitted: inference only. Never empty, never more than the creating key holds. */
   scopes: z
-    .array(storedText(z.string().min(1).max(64)))
-    .max(32)
-    .default([]),
+    .array(scopeSchema)
+    .min(1, "a key needs at least one scope (omit `scopes` for an inference-only key)")
+    .max(8)
+    .default([...DEFAULT_KEY_SCOPES]),
   /** Admins may create keys for other accounts. */
   account_id: z.string().uuid().optional(),
   rpm_limit: z.number().int().positive().max(LIMITS.rpmLimit).nullable().default(null),
@@ -29,18 +39,20 @@ export async function listKeys(ctx: AccountRequest): Promise<void> {
 export async function createKey(ctx: AccountRequest): Promise<void> {
   const principal = principalOf(ctx);
   const body = parseBody(createKeySchema, ctx.body);
-  const owner =
-    principal.role === "admin" && body.account_id ? body.account_id : principal.accountId;
-  if (body.scopes.includes("admin") && principal.role !== "admin") {
+  const admin = allows(principal, "admin");
+  const owner = admin && body.account_id ? body.account_id : principal.accountId;
+  const beyond = body.scopes.filter((scope) => !allows(principal, scope));
+  if (beyond.length > 0) {
     throw new EdgeError(
       403,
       "permission_error",
-      "permission_denied",
-      "only admins grant the admin scope",
+      "insufficient_scope",
+      `a key cannot grant scopes its creator lacks: ${beyond.join(", ")}`,
       "scopes",
     );
   }
-  const created = await createApiKey(ctx.deps.pool, owner, body.name, body.scopes, {
+  const scopes = [...new Set(body.scopes)];
+  const created = await createApiKey(ctx.deps.pool, owner, body.name, scopes, {
     rpmLimit: body.rpm_limit,
     tpmLimit: body.tpm_limit === null ? null : BigInt(body.tpm_limit),
     budgetMicroUsd: body.budget_micro_usd === null ? null : BigInt(body.budget_micro_usd),
@@ -53,6 +65,7 @@ export async function createKey(ctx: AccountRequest): Promise<void> {
     prefix: created.prefix,
     account_id: owner,
     name: body.name,
+    scopes,
   });
 }
 
@@ -62,7 +75,7 @@ export async function revokeKey(ctx: AccountRequest): Promise<void> {
   await revokeApiKey(
     ctx.deps.pool,
     keyId,
-    principal.role === "admin" ? undefined : principal.accountId,
+    allows(principal, "admin") ? undefined : principal.accountId,
   );
   sendJson(ctx.res, 200, { object: "api_key", id: keyId, revoked: true });
 }

@@ -69,15 +69,7 @@ async function authorize(
   access: Access,
 ): Promise<Principal | null> {
   if (access === "public") return null;
-  const principal = await authenticateRequest(deps, req.headers);
+  const principal = await authenticateRequest(deps, req.headers, access);
   deps.onAuthenticated?.(req);
-  if (access === "admin" && principal.role !== "admin") {
-    throw new EdgeError(
-      403,
-      "permission_error",
-      "permission_denied",
-      "this endpoint needs an admin account",
-    );
-  }
   return principal;
 }

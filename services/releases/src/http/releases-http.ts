@@ -17,7 +17,7 @@ import {
 
 export interface ReleasesHttpDeps {
   pool: DatabasePool;
-  authenticate(apiKey: string): Promise<{ role: string } | null>;
+  authenticate(apiKey: string): Promise<{ role: string; scopes: readonly string[] } | null>;
   /** CI token allowed to register releases (DARKBLOOM_RELEASE_TOKEN); empty = admin keys only. */
   releaseToken: string;
 }
@@ -57,6 +57,8 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
     if (!p) throw new ConnectError("a valid admin API key is required", Code.Unauthenticated);
     if (p.role !== "admin")
       throw new ConnectError("this API needs an admin key", Code.PermissionDenied);
+    if (!p.scopes.includes("admin"))
+      throw new ConnectError("this API key lacks the 'admin' scope", Code.PermissionDenied);
   };
 
   async function serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
