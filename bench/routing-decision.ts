@@ -114,6 +114,7 @@ const gateway = new ProviderGateway(
   {
     path: "/ws",
     registerTimeoutMs: 60_000,
+    probeTimeoutMs: 500,
     heartbeatIntervalMs: 60_000,
     livenessTimeoutMs: 600_000,
     writeTimeoutMs: 60_000,

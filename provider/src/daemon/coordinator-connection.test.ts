@@ -14,6 +14,7 @@ describe("CoordinatorConnection", () => {
       {
         url: coordinator.url,
         register: () => create(RegisterSchema, { version: "t" }),
+        encryptionSecretKey: () => new Uint8Array(32),
         minBackoffMs: 20,
         maxBackoffMs: 50,
         writeTimeoutMs: 1000,
@@ -46,6 +47,7 @@ describe("CoordinatorConnection", () => {
       {
         url: "ws://127.0.0.1:1",
         register: () => create(RegisterSchema, {}),
+        encryptionSecretKey: () => new Uint8Array(32),
         minBackoffMs: 10,
         maxBackoffMs: 10,
         writeTimeoutMs: 100,

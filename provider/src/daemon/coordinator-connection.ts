@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { answerKeyProof } from "@darkbloom/crypto";
 import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
 import { ProviderFrameSchema, type ProviderFrame, type Register } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
@@ -21,6 +22,8 @@ export interface ConnectionOptions {
   url: string;
   /** Built fresh on every (re)connect so it carries current models and keys. */
   register: () => Register;
+  /** The X25519 secret key of the Register's encryption key: answers the coordinator's key proof. */
+  encryptionSecretKey: () => Uint8Array;
   minBackoffMs: number;
   maxBackoffMs: number;
   writeTimeoutMs: number;
@@ -96,6 +99,17 @@ export class CoordinatorConnection {
       const decoded = decodeFrame(toBytes(data), this.options.maxFrameBytes);
       if (!decoded.ok) {
         this.log.warn("coordinator sent a bad frame", { reason: decoded.reason });
+        return;
+      }
+      if (decoded.frame.kind.case === "keyProofChallenge") {
+        const secret = answerKeyProof(decoded.frame.kind.value, this.options.encryptionSecretKey());
+        if (!secret) this.log.warn("coordinator sent a key proof challenge that does not open");
+        const proof = create(ProviderFrameSchema, {
+          kind: { case: "keyProof", value: { secret: secret ?? new Uint8Array() } },
+        });
+        writer.write(proof).catch((err: unknown) => {
+          this.log.warn("key proof write failed", { error: String(err) });
+        });
         return;
       }
       if (decoded.frame.kind.case === "registerAck") {

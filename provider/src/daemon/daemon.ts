@@ -61,6 +61,7 @@ export class ProviderDaemon {
       {
         url: options.coordinatorUrl,
         register: () => this.registerMessage(),
+        encryptionSecretKey: () => this.options.keys.secretKey,
         minBackoffMs: options.minBackoffMs,
         maxBackoffMs: options.maxBackoffMs,
         writeTimeoutMs: options.writeTimeoutMs,
@@ -218,6 +219,8 @@ export class ProviderDaemon {
       case "inferenceError":
       case "attestationResponse":
       case "loadModelStatus":
+      case "keyProof":
+      case "keyProofChallenge": // answered by the connection before RegisterAck
       case undefined:
         this.options.log.warn("coordinator sent a provider-to-coordinator frame", {
           kind: String(kind.case),

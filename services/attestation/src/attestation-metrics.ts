@@ -12,7 +12,8 @@ export type RefusalReason =
   | "unknown_nonce"
   | "stale_nonce"
   | "bad_timestamp"
-  | "attestation_required";
+  | "attestation_required"
+  | "identity_mismatch";
 
 export interface AttestationMetrics {
   refusals: Counter<"reason">;

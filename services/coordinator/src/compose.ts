@@ -15,6 +15,7 @@ import {
   attestationMigrations,
   createAttestationService,
   createAuthority,
+  createIdentityStore,
   createDeviceStore,
   createEnrollmentHttp,
   loadMdmIdentityRoots,
@@ -101,6 +102,7 @@ export async function startCoordinator(
   const reservations = new Reservations(config.reservationTtlMs);
   // attestation: verifies registrations, challenges providers, sets each session's trust
   const mdmDevices = createDeviceStore(db.pool);
+  const identities = createIdentityStore(db.pool);
   const modelRegistry = createModelRegistry(db.pool);
   const authority = await createAuthority(
     config.attestation,
@@ -108,6 +110,7 @@ export async function startCoordinator(
       releases: () => createClient(ReleaseService, inProcess),
       lookupModelHashes: (id) => modelRegistry.lookupModelHashes(id),
       isEnrolled: (udid) => mdmDevices.isEnrolled(udid),
+      identities,
     },
     metrics,
     log.child({ component: "attestation" }),
@@ -122,6 +125,7 @@ export async function startCoordinator(
     {
       path: PROVIDER_WS_PATH,
       registerTimeoutMs: config.registerTimeoutMs,
+      probeTimeoutMs: config.probeTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       livenessTimeoutMs: config.livenessTimeoutMs,
       writeTimeoutMs: config.writeTimeoutMs,
@@ -162,7 +166,7 @@ export async function startCoordinator(
     router.service(RoutingService, routingImpl);
     router.service(
       AttestationService,
-      createAttestationService(registryDirectory(registry), authority, authority),
+      createAttestationService(registryDirectory(registry), authority, authority, identities),
     );
     router.service(ReleaseService, createReleaseService(db.pool));
     router.service(LedgerService, ledgerImpl);

@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import {
+  answerKeyProof,
   boxBeforenm,
   generateKeyPair,
   openWithSharedKey,
@@ -59,6 +60,10 @@ export class FakeProvider {
       const decoded = decodeFrame(toBytes(data));
       if (!decoded.ok) return;
       this.received.push(decoded.frame);
+      if (decoded.frame.kind.case === "keyProofChallenge") {
+        const secret = answerKeyProof(decoded.frame.kind.value, this.keys.secretKey);
+        this.send({ case: "keyProof", value: { secret: secret ?? new Uint8Array() } });
+      }
       if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
       if (decoded.frame.kind.case === "loadModel") this.load(decoded.frame.kind.value.modelId);
     });

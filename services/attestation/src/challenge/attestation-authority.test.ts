@@ -63,6 +63,7 @@ async function startHarness(
     {
       path: "/ws",
       registerTimeoutMs: 2000,
+      probeTimeoutMs: 500,
       heartbeatIntervalMs: 1000,
       livenessTimeoutMs: 10_000,
       writeTimeoutMs: 2000,

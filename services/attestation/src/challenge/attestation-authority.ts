@@ -17,6 +17,7 @@ import type {
 } from "@darkbloom/routing";
 import type { Logger } from "@darkbloom/telemetry";
 import type { AttestationMetrics, RefusalReason } from "../attestation-metrics.js";
+import { bindIdentity, type IdentityBindings } from "../identity/bind-identity.js";
 import { parseStatus } from "../identity/provider-status.js";
 import { verifyIdentitySignature } from "../identity/signed-payloads.js";
 import { evaluateTrust, type ProviderEvidence, type TrustPolicy } from "../trust-policy.js";
@@ -51,6 +52,8 @@ export interface AuthorityDeps {
    * the registry does not publish it. Absent: the registry is not consulted.
    */
   registryWeightHash?(modelId: string): Promise<string | null>;
+  /** Provider id → identity key bindings (Postgres); absent: ids are not bound to identities. */
+  identities?: IdentityBindings;
   metrics: AttestationMetrics;
   log: Logger;
   now?: () => number;
@@ -125,6 +128,13 @@ export class AttestationAuthority implements SessionTrustHooks {
     if (result.ok) return { ok: true };
     this.refuse(result.reason, result.message, "registration");
     return { ok: false, code: result.reason, message: result.message };
+  }
+
+  async bindIdentity(providerId: string, register: Register): Promise<Admission> {
+    if (!this.deps.identities) return { ok: true };
+    const bound = await bindIdentity(this.deps.identities, providerId, register);
+    if (!bound.ok) this.refuse("identity_mismatch", bound.message, providerId);
+    return bound;
   }
 
   attach(session: AttestedSession): void {

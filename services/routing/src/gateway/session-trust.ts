@@ -49,6 +49,11 @@ export type Admission =
 export interface SessionTrustHooks {
   /** Checks a Register before the session is registered; a refusal closes the connection. */
   admit(register: Register): Admission;
+  /**
+   * After the key proof: may this registration take `providerId`? (the id's identity binding,
+   * shared by replicas). Absent: ids are not bound to identities.
+   */
+  bindIdentity?(providerId: string, register: Register): Promise<Admission>;
   /** The session registered: start challenging it and set its trust. */
   attach(session: AttestedSession): void;
   onResponse(session: AttestedSession, response: AttestationResponse): void;
