@@ -5,6 +5,7 @@ import {
   generateKeyPair,
   openWithSharedKey,
   sealWithSharedKey,
+  type KeyPair,
 } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import {
@@ -36,6 +37,12 @@ export interface FakeProviderOptions {
   loadModel?: (modelId: string) => "loaded" | "failed";
   memoryGb?: number;
   modelSizeBytes?: bigint;
+  /**
+   * The X25519 key pair it announces (default: a fresh pair). A secret key that does not belong to
+   * the public key cannot open the coordinator's key proof (it answers with zeros): an impostor
+   * that copied someone's public key.
+   */
+  encryptionKeys?: KeyPair;
 }
 
 /**
@@ -43,15 +50,20 @@ export interface FakeProviderOptions {
  * encryption) without an engine: it answers with scripted text. For routing and chaos tests.
  */
 export class FakeProvider {
-  readonly keys = generateKeyPair();
+  readonly keys: KeyPair;
   readonly received: ProviderFrame[] = [];
   readonly requests: InferenceBody[] = [];
   providerId = "";
   private socket: WebSocket | undefined;
 
-  constructor(private readonly options: FakeProviderOptions) {}
+  constructor(private readonly options: FakeProviderOptions) {
+    this.keys = options.encryptionKeys ?? generateKeyPair();
+  }
 
-  /** Connects and registers; resolves with the provider id from RegisterAck. */
+  /**
+   * Connects and registers; resolves with the provider id from RegisterAck, rejects with
+   * `refused: <code>` when the coordinator answers the registration with a ProtocolError.
+   */
   async connect(): Promise<string> {
     const socket = new WebSocket(this.options.url);
     this.socket = socket;
@@ -62,7 +74,7 @@ export class FakeProvider {
       this.received.push(decoded.frame);
       if (decoded.frame.kind.case === "keyProofChallenge") {
         const secret = answerKeyProof(decoded.frame.kind.value, this.keys.secretKey);
-        this.send({ case: "keyProof", value: { secret: secret ?? new Uint8Array() } });
+        this.send({ case: "keyProof", value: { secret: secret ?? new Uint8Array(32) } });
       }
       if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
       if (decoded.frame.kind.case === "loadModel") this.load(decoded.frame.kind.value.modelId);
@@ -87,9 +99,21 @@ export class FakeProvider {
       },
     });
     // Generous: on a loaded 2-core CI machine registration can take seconds.
-    const ack = await this.waitFor("registerAck", 30_000);
-    this.providerId = ack.kind.case === "registerAck" ? ack.kind.value.providerId : "";
-    return this.providerId;
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const answer = this.received.find(
+        (f) => f.kind.case === "registerAck" || f.kind.case === "protocolError",
+      );
+      if (answer?.kind.case === "protocolError")
+        throw new Error(`refused: ${answer.kind.value.code}`);
+      if (answer?.kind.case === "registerAck") {
+        this.providerId = answer.kind.value.providerId;
+        return this.providerId;
+      }
+      if (Date.now() > until)
+        throw new Error("fake provider: no registerAck frame within 30000 ms");
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   send(kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): void {

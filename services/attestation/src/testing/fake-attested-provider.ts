@@ -6,6 +6,7 @@ import {
   generateKeyPair,
   registerPayload,
   toBase64,
+  type KeyPair,
 } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import {
@@ -38,10 +39,11 @@ export interface FakeAttestedOptions {
   /** Supplies the identity secret (e.g. the key an MDA leaf certifies). */
   identitySecret?: Uint8Array;
   /**
-   * The X25519 key it announces (default: a fresh pair). Without `secretKey` it cannot open the
-   * key proof and answers with random bytes: an impostor that copied a victim's public key.
+   * The X25519 key pair it announces (default: a fresh pair). A secret key that does not belong to
+   * the public key cannot open the key proof (it answers with random bytes): an impostor that
+   * copied a victim's public key.
    */
-  encryptionKeys?: { publicKey: Uint8Array; secretKey?: Uint8Array };
+  encryptionKeys?: KeyPair;
   /** Register.identity_rotation_signature (moving a bound provider id to this identity). */
   identityRotationSignature?: Uint8Array;
 }
@@ -51,7 +53,7 @@ export interface FakeAttestedOptions {
  * the real payloads; `mode` makes it misbehave for the fencing and refusal tests.
  */
 export class FakeAttestedProvider {
-  readonly keys: { publicKey: Uint8Array; secretKey?: Uint8Array };
+  readonly keys: KeyPair;
   readonly identitySecret: Uint8Array;
   readonly identityPublicKey: Uint8Array;
   readonly received: ProviderFrame[] = [];
@@ -171,7 +173,7 @@ export class FakeAttestedProvider {
   }
 
   private onKeyProof(c: KeyProofChallenge): void {
-    const secret = this.keys.secretKey && answerKeyProof(c, this.keys.secretKey);
+    const secret = answerKeyProof(c, this.keys.secretKey);
     this.send({ case: "keyProof", value: { secret: secret ?? p256.utils.randomSecretKey() } });
   }
 
