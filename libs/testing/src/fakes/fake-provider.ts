@@ -17,6 +17,7 @@ import {
   type InferenceBody,
   type InferenceRequest,
   type ProviderFrame,
+  type Register,
 } from "@darkbloom/proto";
 import WebSocket from "ws";
 
@@ -43,6 +44,10 @@ export interface FakeProviderOptions {
    * that copied someone's public key.
    */
   encryptionKeys?: KeyPair;
+  /** Register fields set over the defaults (e.g. an identity key and its signed status). */
+  registerFields?: (keys: KeyPair) => Partial<Omit<Register, "$typeName" | "$unknown">>;
+  /** Sees every frame received (e.g. to answer attestation challenges with `send`). */
+  onFrame?: (frame: ProviderFrame, provider: FakeProvider) => void;
 }
 
 /**
@@ -72,6 +77,7 @@ export class FakeProvider {
       const decoded = decodeFrame(toBytes(data));
       if (!decoded.ok) return;
       this.received.push(decoded.frame);
+      this.options.onFrame?.(decoded.frame, this);
       if (decoded.frame.kind.case === "keyProofChallenge") {
         const secret = answerKeyProof(decoded.frame.kind.value, this.keys.secretKey);
         this.send({ case: "keyProof", value: { secret: secret ?? new Uint8Array(32) } });
@@ -96,6 +102,7 @@ export class FakeProvider {
           quantization: "f32",
         })),
         encryptionPublicKey: this.keys.publicKey,
+        ...this.options.registerFields?.(this.keys),
       },
     });
     // Generous: on a loaded 2-core CI machine registration can take seconds.
