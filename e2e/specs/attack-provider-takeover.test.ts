@@ -179,4 +179,25 @@ describe("attack: provider id takeover", function () {
     expect((await providerKeys()).map((k) => k.provider_id)).to.deep.equal(before);
     await expectVictimServing();
   });
+
+  it("binds the id to a new identity only after an admin resets the binding (victim offline)", async () => {
+    const { encryption } = await stolen();
+    await victim?.stop();
+    victim = undefined;
+    expect(await refusal(connectImpostor(encryption))).to.equal("refused: identity_mismatch");
+    const reset = await fetch(
+      `${coordinator.url}/darkbloom.v1.AttestationService/ResetProviderIdentity`,
+      {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${coordinator.apiKey}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ providerId: keyFingerprint(encryption.publicKey) }),
+      },
+    );
+    expect(reset.status).to.equal(200);
+    expect(await reset.json()).to.deep.equal({ wasBound: true });
+    expect(await connectImpostor(encryption)).to.equal(keyFingerprint(encryption.publicKey));
+  });
 });
