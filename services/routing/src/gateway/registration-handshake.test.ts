@@ -1,11 +1,16 @@
-import { generateKeyPair } from "@darkbloom/crypto";
+import { generateKeyPair, keyFingerprint } from "@darkbloom/crypto";
+import { createLogger, createMetricsRegistry } from "@darkbloom/telemetry";
 import { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
+import { FakeSocket } from "../testing/fake-socket.js";
+import { frameBytes, registerWithProof } from "../testing/memory-sessions.js";
 import {
   runRequest,
   startRoutingHarness,
   type RoutingHarness,
 } from "../testing/routing-harness.js";
+import { createGatewayMetrics } from "./gateway-metrics.js";
+import { ProviderSession } from "./provider-session.js";
 
 /** The registration rules of DESIGN §10: key proof, and no eviction of a live session. */
 describe("ProviderGateway registration handshake", function () {
@@ -71,5 +76,63 @@ describe("ProviderGateway registration handshake", function () {
     const id = await connect(first.keys);
     expect(id).to.equal(first.providerId);
     expect((await runRequest(h.client, "m")).text).to.equal("fake reply");
+  });
+});
+
+describe("ProviderSession key proof", () => {
+  const log = createLogger({ level: "error" });
+  const metrics = createGatewayMetrics(createMetricsRegistry({ defaultMetrics: false }));
+  const noop = (): void => undefined;
+  const open = (registerTimeoutMs = 60_000) => {
+    const socket = new FakeSocket();
+    const session = new ProviderSession(
+      "c1",
+      socket.asWebSocket(),
+      {
+        registerTimeoutMs,
+        heartbeatIntervalMs: 100,
+        livenessTimeoutMs: 60_000,
+        writeTimeoutMs: 60_000,
+        maxFrameBytes: 1 << 20,
+      },
+      { onRegistered: noop, onClosed: noop, onCapacityChanged: noop, onLoadModelStatus: noop },
+      metrics,
+      log,
+    );
+    return { socket, session };
+  };
+  const register = (publicKey: Uint8Array) =>
+    frameBytes({ case: "register", value: { version: "t", encryptionPublicKey: publicKey } });
+
+  it("does not register before the key proof, and closes on a wrong answer", () => {
+    const { socket, session } = open();
+    socket.receive(register(generateKeyPair().publicKey));
+    expect(session.state.kind).to.equal("proving_key");
+    socket.receive(frameBytes({ case: "keyProof", value: { secret: new Uint8Array(32) } }));
+    expect(session.state.kind).to.not.equal("registered");
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      expect(session.state).to.deep.include({
+        kind: "closed",
+        reason: "refused at registration: key_proof_failed",
+      });
+    });
+  });
+
+  it("registers once the proof opened with the announced key's secret comes back", () => {
+    const { socket, session } = open();
+    const keys = generateKeyPair();
+    registerWithProof(socket, register(keys.publicKey), keys.secretKey);
+    expect(session.state.kind).to.equal("registered");
+    expect(session.id).to.equal(keyFingerprint(keys.publicKey));
+    socket.terminate();
+  });
+
+  it("closes a session that never answers the key proof at the register timeout", async () => {
+    const { socket, session } = open(50);
+    socket.receive(register(generateKeyPair().publicKey));
+    const until = Date.now() + 5000;
+    while (session.state.kind !== "closed" && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(session.state).to.deep.include({ kind: "closed", reason: "no register in time" });
   });
 });
