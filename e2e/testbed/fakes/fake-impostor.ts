@@ -1,6 +1,7 @@
 import {
   canonicalJson,
   challengePayload,
+  keyProofPayload,
   registerPayload,
   toBase64,
   type KeyPair,
@@ -54,6 +55,7 @@ export function fakeImpostor(options: ImpostorOptions): FakeProvider {
       identitySignature: sign(registerPayload(statusJson(keys))),
       binaryHash: "ab".repeat(32),
     }),
+    signKeyProof: (secret, keys) => sign(keyProofPayload(secret, keys.publicKey)),
     onFrame: (frame, provider) => {
       if (frame.kind.case !== "attestationChallenge") return;
       const { nonce, timestampMs } = frame.kind.value;

@@ -24,6 +24,7 @@ export {
   registerPayload,
   challengePayload,
   identityRotationPayload,
+  keyProofPayload,
   fileListHash,
   weightHashOf,
   treeHashOf,

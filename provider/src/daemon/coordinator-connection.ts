@@ -1,7 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { answerKeyProof } from "@darkbloom/crypto";
 import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
-import { ProviderFrameSchema, type ProviderFrame, type Register } from "@darkbloom/proto";
+import {
+  ProviderFrameSchema,
+  type KeyProof,
+  type KeyProofChallenge,
+  type ProviderFrame,
+  type Register,
+} from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import WebSocket from "ws";
 
@@ -22,8 +27,8 @@ export interface ConnectionOptions {
   url: string;
   /** Built fresh on every (re)connect so it carries current models and keys. */
   register: () => Register;
-  /** The X25519 secret key of the Register's encryption key: answers the coordinator's key proof. */
-  encryptionSecretKey: () => Uint8Array;
+  /** Answers the coordinator's key proof (opened with the Register's X25519 secret key). */
+  proveKey: (challenge: KeyProofChallenge) => Promise<KeyProof>;
   minBackoffMs: number;
   maxBackoffMs: number;
   writeTimeoutMs: number;
@@ -102,14 +107,14 @@ export class CoordinatorConnection {
         return;
       }
       if (decoded.frame.kind.case === "keyProofChallenge") {
-        const secret = answerKeyProof(decoded.frame.kind.value, this.options.encryptionSecretKey());
-        if (!secret) this.log.warn("coordinator sent a key proof challenge that does not open");
-        const proof = create(ProviderFrameSchema, {
-          kind: { case: "keyProof", value: { secret: secret ?? new Uint8Array() } },
-        });
-        writer.write(proof).catch((err: unknown) => {
-          this.log.warn("key proof write failed", { error: String(err) });
-        });
+        this.options
+          .proveKey(decoded.frame.kind.value)
+          .then((proof) =>
+            writer.write(create(ProviderFrameSchema, { kind: { case: "keyProof", value: proof } })),
+          )
+          .catch((err: unknown) => {
+            this.log.warn("key proof failed", { error: String(err) });
+          });
         return;
       }
       if (decoded.frame.kind.case === "registerAck") {

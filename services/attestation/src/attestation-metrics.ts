@@ -13,7 +13,8 @@ export type RefusalReason =
   | "stale_nonce"
   | "bad_timestamp"
   | "attestation_required"
-  | "identity_mismatch";
+  | "identity_mismatch"
+  | "identity_proof_failed";
 
 export interface AttestationMetrics {
   refusals: Counter<"reason">;

@@ -46,6 +46,8 @@ export interface FakeProviderOptions {
   encryptionKeys?: KeyPair;
   /** Register fields set over the defaults (e.g. an identity key and its signed status). */
   registerFields?: (keys: KeyPair) => Partial<Omit<Register, "$typeName" | "$unknown">>;
+  /** KeyProof.identity_signature over the opened secret (a provider with an identity key). */
+  signKeyProof?: (secret: Uint8Array, keys: KeyPair) => Uint8Array;
   /** Sees every frame received (e.g. to answer attestation challenges with `send`). */
   onFrame?: (frame: ProviderFrame, provider: FakeProvider) => void;
 }
@@ -79,8 +81,10 @@ export class FakeProvider {
       this.received.push(decoded.frame);
       this.options.onFrame?.(decoded.frame, this);
       if (decoded.frame.kind.case === "keyProofChallenge") {
-        const secret = answerKeyProof(decoded.frame.kind.value, this.keys.secretKey);
-        this.send({ case: "keyProof", value: { secret: secret ?? new Uint8Array(32) } });
+        const secret =
+          answerKeyProof(decoded.frame.kind.value, this.keys.secretKey) ?? new Uint8Array(32);
+        const identitySignature = this.options.signKeyProof?.(secret, this.keys);
+        this.send({ case: "keyProof", value: { secret, identitySignature } });
       }
       if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
       if (decoded.frame.kind.case === "loadModel") this.load(decoded.frame.kind.value.modelId);

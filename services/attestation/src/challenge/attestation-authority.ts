@@ -1,12 +1,13 @@
 // Over 200 lines: the authority is one state machine (admit → attach → challenge/answer → detach).
 import type { X509Certificate } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { challengePayload } from "@darkbloom/crypto";
+import { challengePayload, keyProofPayload } from "@darkbloom/crypto";
 import {
   AttestationEvidenceSchema,
   ProviderFrameSchema,
   type AttestationEvidence,
   type AttestationResponse,
+  type KeyProof,
   type Register,
 } from "@darkbloom/proto";
 import type {
@@ -130,7 +131,22 @@ export class AttestationAuthority implements SessionTrustHooks {
     return { ok: false, code: result.reason, message: result.message };
   }
 
-  async bindIdentity(providerId: string, register: Register): Promise<Admission> {
+  /**
+   * A fresh signature by the identity key over the opened key proof (the Register's signature is
+   * over a status that could be replayed), then the id's binding to that identity.
+   */
+  async bindIdentity(providerId: string, register: Register, proof: KeyProof): Promise<Admission> {
+    const identityKey = register.identityPublicKey;
+    const payload = keyProofPayload(proof.secret, register.encryptionPublicKey);
+    if (
+      identityKey.byteLength > 0 &&
+      !verifyIdentitySignature(identityKey, payload, proof.identitySignature)
+    ) {
+      const message =
+        "the key proof is not signed by the identity key (a fresh signature is required)";
+      this.refuse("identity_proof_failed", message, providerId);
+      return { ok: false, code: "identity_proof_failed", message };
+    }
     if (!this.deps.identities) return { ok: true };
     const bound = await bindIdentity(this.deps.identities, providerId, register);
     if (!bound.ok) this.refuse("identity_mismatch", bound.message, providerId);

@@ -3,6 +3,7 @@ import {
   answerKeyProof,
   canonicalJson,
   challengePayload,
+  keyProofPayload,
   generateKeyPair,
   registerPayload,
   toBase64,
@@ -20,7 +21,7 @@ import WebSocket from "ws";
 import type { ProviderStatus } from "../identity/provider-status.js";
 
 /** How the fake answers challenges: honestly, not at all, or with one kind of attack. */
-export type AnswerMode = "honest" | "silent" | "replay" | "forge" | "swap-key";
+export type AnswerMode = "honest" | "silent" | "replay" | "forge" | "swap-key" | "stale-identity";
 
 export interface FakeAttestedOptions {
   url: string;
@@ -173,8 +174,14 @@ export class FakeAttestedProvider {
   }
 
   private onKeyProof(c: KeyProofChallenge): void {
-    const secret = answerKeyProof(c, this.keys.secretKey);
-    this.send({ case: "keyProof", value: { secret: secret ?? p256.utils.randomSecretKey() } });
+    const secret = answerKeyProof(c, this.keys.secretKey) ?? p256.utils.randomSecretKey();
+    const payload = keyProofPayload(secret, this.keys.publicKey);
+    const signer =
+      this.mode === "stale-identity" ? p256.utils.randomSecretKey() : this.identitySecret;
+    this.send({
+      case: "keyProof",
+      value: { secret, identitySignature: p256.sign(payload, signer, { format: "der" }) },
+    });
   }
 
   private onChallenge(c: AttestationChallenge): void {

@@ -57,8 +57,8 @@ export class ProviderGateway {
           },
           onCapacityChanged: (s) => this.registry.capacityChanged(s),
           onLoadModelStatus: (s, status) => this.registry.loadModelStatus(s, status),
-          claim: (s, providerId, register) => {
-            const bind = this.options.trust?.bindIdentity?.(providerId, register);
+          claim: (s, providerId, register, proof) => {
+            const bind = this.options.trust?.bindIdentity?.(providerId, register, proof);
             return bind
               ? bind.then((b) => (b.ok ? this.takeOver(s, providerId) : b))
               : this.takeOver(s, providerId);

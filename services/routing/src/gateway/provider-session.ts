@@ -8,6 +8,7 @@ import {
   type Heartbeat,
   type InferResponse,
   type InferenceRequest,
+  type KeyProof,
   type LoadModelStatus,
   type ProviderFrame,
   type Register,
@@ -65,7 +66,7 @@ export interface SessionHooks {
    * The provider proved its key: may it take `providerId`? (identity binding, a live session of
    * the same id). Absent: yes.
    */
-  claim?(session: ProviderSession, providerId: string, register: Register): Claim;
+  claim?(session: ProviderSession, providerId: string, register: Register, proof: KeyProof): Claim;
 }
 
 export type Claim = Admission | Promise<Admission>;
@@ -357,7 +358,7 @@ export class ProviderSession {
         if (this.stateValue.kind === "registered") this.hooks.onLoadModelStatus(this, kind.value);
         return;
       case "keyProof":
-        return this.onKeyProof(kind.value.secret);
+        return this.onKeyProof(kind.value);
       case "protocolError":
         this.log.warn("provider reported a protocol error", {
           providerId: this.id,
@@ -410,11 +411,11 @@ export class ProviderSession {
     );
   }
 
-  private onKeyProof(answer: Uint8Array): void {
+  private onKeyProof(answer: KeyProof): void {
     const state = this.stateValue;
     if (state.kind !== "proving_key")
       return this.protocolError("unexpected_key_proof", "no key proof was asked for");
-    if (!keyProofMatches(state.secret, answer)) {
+    if (!keyProofMatches(state.secret, answer.secret)) {
       this.metrics.badFrames.inc({ reason: "key_proof_failed" });
       return this.refuse(
         "key_proof_failed",
@@ -424,7 +425,7 @@ export class ProviderSession {
     const { since, register, accountId } = state;
     this.stateValue = { kind: "claiming", since, register, accountId };
     const providerId = keyFingerprint(register.encryptionPublicKey);
-    const claim = this.hooks.claim?.(this, providerId, register) ?? { ok: true };
+    const claim = this.hooks.claim?.(this, providerId, register, answer) ?? { ok: true };
     const decide = (c: Admission): void =>
       c.ok ? this.registered(providerId, register, accountId) : this.refuse(c.code, c.message);
     if (!(claim instanceof Promise)) return decide(claim);
