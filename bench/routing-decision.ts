@@ -3,8 +3,8 @@
 // Run: npx tsx bench/routing-decision.ts
 import http from "node:http";
 import { create } from "@bufbuild/protobuf";
-import { generateKeyPair } from "@darkbloom/crypto";
-import { encodeFrame } from "@darkbloom/frames";
+import { answerKeyProof, generateKeyPair } from "@darkbloom/crypto";
+import { decodeFrame, encodeFrame } from "@darkbloom/frames";
 import {
   ProviderFrameSchema,
   ReserveRequestSchema,
@@ -114,6 +114,7 @@ const gateway = new ProviderGateway(
   {
     path: "/ws",
     registerTimeoutMs: 60_000,
+    probeTimeoutMs: 500,
     heartbeatIntervalMs: 60_000,
     livenessTimeoutMs: 600_000,
     writeTimeoutMs: 60_000,
@@ -139,6 +140,16 @@ try {
       ws.once("open", () => resolve());
       ws.once("error", reject);
     });
+    const keys = generateKeyPair();
+    // answer the gateway's key proof (the provider holds the key it announces)
+    ws.on("message", (data: Buffer) => {
+      const decoded = decodeFrame(new Uint8Array(data));
+      if (!decoded.ok || decoded.frame.kind.case !== "keyProofChallenge") return;
+      const secret = answerKeyProof(decoded.frame.kind.value, keys.secretKey) ?? new Uint8Array();
+      ws.send(
+        encodeFrame(create(ProviderFrameSchema, { kind: { case: "keyProof", value: { secret } } })),
+      );
+    });
     ws.send(
       encodeFrame(
         create(ProviderFrameSchema, {
@@ -147,7 +158,7 @@ try {
             value: {
               version: "bench",
               models: [{ id: MODEL, templateOk: true }],
-              encryptionPublicKey: generateKeyPair().publicKey,
+              encryptionPublicKey: keys.publicKey,
             },
           },
         }),

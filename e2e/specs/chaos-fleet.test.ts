@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import type { FakeProvider } from "@darkbloom/testing";
+import { FakeProvider } from "@darkbloom/testing";
 import { pumpHeartbeats } from "../chaos/manual-stream.js";
 import { providerCount, scrapeMetric } from "../chaos/metrics.js";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
-import { startFakeFleet } from "../testbed/fake-fleet.js";
+import { providerSocketUrl } from "../testbed/fake-fleet.js";
 import { ledgerHealth } from "../testbed/ledger-audit.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
@@ -60,9 +60,15 @@ describe("chaos: registration floods and long idle periods", function () {
 
   it(`stays responsive through ${FLOOD} provider registrations and forgets them all after`, async () => {
     const rssBefore = await scrapeMetric(metricsUrl, "process_resident_memory_bytes");
-    // In waves of 50, as a fleet reconnecting after an outage would.
+    // In waves of 50 connecting at once, as a fleet reconnecting after an outage would; each
+    // fake heartbeats from the start (a wave registers in more than the liveness timeout).
     for (let i = 0; i < FLOOD; i += 50) {
-      flood.push(...(await startFakeFleet(url, 50, [`flood-model-${i}`])));
+      const wave = Array.from(
+        { length: 50 },
+        () => new FakeProvider({ url: providerSocketUrl(url), models: [`flood-model-${i}`] }),
+      );
+      flood.push(...wave);
+      await Promise.all(wave.map((p) => p.connect()));
       const health = await fetch(`${url}/health`);
       expect(health.status).to.equal(200);
     }

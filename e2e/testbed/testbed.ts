@@ -86,10 +86,21 @@ export async function startCoordinator(
   }
 }
 
+export interface StartProviderOptions {
+  /**
+   * The provider's home folder (its keys): a restart with the same one is the same provider. The
+   * caller owns and removes it; by default a temp folder removed on stop.
+   */
+  home?: string;
+}
+
 /** A provider process serving the test model, connected to the coordinator. */
-export async function startProvider(coordinatorUrl: string): Promise<RunningProvider> {
+export async function startProvider(
+  coordinatorUrl: string,
+  options: StartProviderOptions = {},
+): Promise<RunningProvider> {
   const modelDir = await ensureTestModel();
-  const home = await mkdtemp(path.join(tmpdir(), "darkbloom-provider-"));
+  const home = options.home ?? (await mkdtemp(path.join(tmpdir(), "darkbloom-provider-")));
   const proc = spawnTs(
     path.join(REPO_ROOT, "provider/src/cli/main.ts"),
     ["start", "--coordinator", coordinatorUrl, "--model", modelDir],
@@ -99,7 +110,7 @@ export async function startProvider(coordinatorUrl: string): Promise<RunningProv
     },
   );
   const cleanup = async (): Promise<void> => {
-    await rm(home, { recursive: true, force: true });
+    if (!options.home) await rm(home, { recursive: true, force: true });
   };
   try {
     await proc.waitFor(/provider serving/, 60_000);

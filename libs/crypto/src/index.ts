@@ -13,9 +13,18 @@ export {
 export { toBase64, fromBase64, keyFromBase64 } from "./base64.js";
 export { keyFingerprint } from "./key-fingerprint.js";
 export {
+  createKeyProof,
+  answerKeyProof,
+  keyProofMatches,
+  KEY_PROOF_SECRET_BYTES,
+  type KeyProofChallengeBytes,
+} from "./key-proof.js";
+export {
   canonicalJson,
   registerPayload,
   challengePayload,
+  identityRotationPayload,
+  keyProofPayload,
   fileListHash,
   weightHashOf,
   treeHashOf,

@@ -22,6 +22,8 @@ export function laneOf(frame: ProviderFrame): Lane {
     case "unloadModel":
     case "runtimeStatus":
     case "protocolError":
+    case "keyProofChallenge":
+    case "keyProof":
     case undefined:
       return "control";
   }

@@ -108,4 +108,13 @@ export const SAMPLE_FRAMES: Record<FrameKind, ProviderFrame> = {
   protocolError: create(ProviderFrameSchema, {
     kind: { case: "protocolError", value: { code: "malformed_frame", message: "bad" } },
   }),
+  keyProofChallenge: create(ProviderFrameSchema, {
+    kind: {
+      case: "keyProofChallenge",
+      value: { senderPublicKey: bytes(32, 9), sealed: bytes(95, 2) },
+    },
+  }),
+  keyProof: create(ProviderFrameSchema, {
+    kind: { case: "keyProof", value: { secret: bytes(32, 6) } },
+  }),
 };

@@ -1,7 +1,13 @@
 import inspector from "node:inspector";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { canonicalJson, challengePayload, registerPayload, toBase64 } from "@darkbloom/crypto";
+import {
+  canonicalJson,
+  challengePayload,
+  keyProofPayload,
+  registerPayload,
+  toBase64,
+} from "@darkbloom/crypto";
 import {
   AttestationResponseSchema,
   type AttestationChallenge,
@@ -68,6 +74,11 @@ export class ProviderAttestor {
   /** The model's weight hash as last signed (`ModelInfo.weight_hash`); "" before it is hashed. */
   weightHashOf(modelId: string): string {
     return this.weightHashes.get(modelId) ?? "";
+  }
+
+  /** The identity key's fresh signature over an opened key proof (KeyProof.identity_signature). */
+  signKeyProof(secret: Uint8Array, encryptionPublicKey: Uint8Array): Promise<Uint8Array> {
+    return this.options.identity.sign(keyProofPayload(secret, encryptionPublicKey));
   }
 
   async answer(challenge: AttestationChallenge): Promise<AttestationResponse> {

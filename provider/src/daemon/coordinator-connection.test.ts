@@ -14,6 +14,7 @@ describe("CoordinatorConnection", () => {
       {
         url: coordinator.url,
         register: () => create(RegisterSchema, { version: "t" }),
+        proveKey: () => Promise.reject(new Error("no key proof in this test")),
         minBackoffMs: 20,
         maxBackoffMs: 50,
         writeTimeoutMs: 1000,
@@ -46,6 +47,7 @@ describe("CoordinatorConnection", () => {
       {
         url: "ws://127.0.0.1:1",
         register: () => create(RegisterSchema, {}),
+        proveKey: () => Promise.reject(new Error("no key proof in this test")),
         minBackoffMs: 10,
         maxBackoffMs: 10,
         writeTimeoutMs: 100,

@@ -1,6 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
-import { ProviderFrameSchema, type ProviderFrame, type Register } from "@darkbloom/proto";
+import {
+  ProviderFrameSchema,
+  type KeyProof,
+  type KeyProofChallenge,
+  type ProviderFrame,
+  type Register,
+} from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import WebSocket from "ws";
 
@@ -21,6 +27,8 @@ export interface ConnectionOptions {
   url: string;
   /** Built fresh on every (re)connect so it carries current models and keys. */
   register: () => Register;
+  /** Answers the coordinator's key proof (opened with the Register's X25519 secret key). */
+  proveKey: (challenge: KeyProofChallenge) => Promise<KeyProof>;
   minBackoffMs: number;
   maxBackoffMs: number;
   writeTimeoutMs: number;
@@ -96,6 +104,17 @@ export class CoordinatorConnection {
       const decoded = decodeFrame(toBytes(data), this.options.maxFrameBytes);
       if (!decoded.ok) {
         this.log.warn("coordinator sent a bad frame", { reason: decoded.reason });
+        return;
+      }
+      if (decoded.frame.kind.case === "keyProofChallenge") {
+        this.options
+          .proveKey(decoded.frame.kind.value)
+          .then((proof) =>
+            writer.write(create(ProviderFrameSchema, { kind: { case: "keyProof", value: proof } })),
+          )
+          .catch((err: unknown) => {
+            this.log.warn("key proof failed", { error: String(err) });
+          });
         return;
       }
       if (decoded.frame.kind.case === "registerAck") {

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   LoadState,
+  KeyProofSchema,
   ProviderFrameSchema,
   ProviderStatus,
   TrustLevel,
@@ -9,9 +10,11 @@ import {
   ThermalState,
   type AttestationChallenge,
   type Benchmark,
+  type KeyProof,
+  type KeyProofChallenge,
   type ProviderFrame,
 } from "@darkbloom/proto";
-import type { KeyPair } from "@darkbloom/crypto";
+import { answerKeyProof, type KeyPair } from "@darkbloom/crypto";
 import type { Logger } from "@darkbloom/telemetry";
 import path from "node:path";
 import { scanModelsDir } from "../models/scan-models.js";
@@ -61,6 +64,7 @@ export class ProviderDaemon {
       {
         url: options.coordinatorUrl,
         register: () => this.registerMessage(),
+        proveKey: (challenge) => this.proveKey(challenge),
         minBackoffMs: options.minBackoffMs,
         maxBackoffMs: options.maxBackoffMs,
         writeTimeoutMs: options.writeTimeoutMs,
@@ -145,6 +149,20 @@ export class ProviderDaemon {
     });
   }
 
+  /** Opens the coordinator's key proof and signs it with the identity key (when attested). */
+  private async proveKey(challenge: KeyProofChallenge): Promise<KeyProof> {
+    const { keys, attestor } = this.options;
+    const secret = answerKeyProof(challenge, keys.secretKey);
+    if (!secret) {
+      this.options.log.warn("coordinator sent a key proof challenge that does not open");
+      return create(KeyProofSchema, {});
+    }
+    const identitySignature = attestor
+      ? await attestor.signKeyProof(secret, keys.publicKey)
+      : new Uint8Array();
+    return create(KeyProofSchema, { secret, identitySignature });
+  }
+
   private onRegistered(providerId: string, intervalMs: number): void {
     this.options.log.info("registered with coordinator", { providerId });
     this.providerId = providerId;
@@ -218,6 +236,8 @@ export class ProviderDaemon {
       case "inferenceError":
       case "attestationResponse":
       case "loadModelStatus":
+      case "keyProof":
+      case "keyProofChallenge": // answered by the connection before RegisterAck
       case undefined:
         this.options.log.warn("coordinator sent a provider-to-coordinator frame", {
           kind: String(kind.case),

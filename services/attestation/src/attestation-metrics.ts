@@ -12,7 +12,9 @@ export type RefusalReason =
   | "unknown_nonce"
   | "stale_nonce"
   | "bad_timestamp"
-  | "attestation_required";
+  | "attestation_required"
+  | "identity_mismatch"
+  | "identity_proof_failed";
 
 export interface AttestationMetrics {
   refusals: Counter<"reason">;

@@ -6,6 +6,7 @@ import type { Logger, Registry } from "@darkbloom/telemetry";
 import { loadMdaRoots, parseModelHashAllowList } from "./attestation-config.js";
 import { createAttestationMetrics } from "./attestation-metrics.js";
 import { AttestationAuthority } from "./challenge/attestation-authority.js";
+import type { IdentityBindings } from "./identity/bind-identity.js";
 
 /** The attestation settings of the coordinator config (names as in docs/configuration.md). */
 export interface AttestationSettings {
@@ -29,6 +30,8 @@ export interface AuthoritySources {
   lookupModelHashes: (id: string) => Promise<ModelHashes | null>;
   /** MDM enrollment (the Postgres device store). */
   isEnrolled: (udid: string) => Promise<boolean>;
+  /** Provider id → identity key bindings (the Postgres identity store). */
+  identities?: IdentityBindings;
 }
 
 /** Builds the authority from settings and the registries it checks providers against. */
@@ -59,6 +62,7 @@ export async function createAuthority(
         return m && registryWeightHash(m);
       },
       isEnrolled: sources.isEnrolled,
+      identities: sources.identities,
       metrics: createAttestationMetrics(metrics),
       log,
     },

@@ -22,3 +22,6 @@ export type { EnrollmentHttpDeps } from "./enrollment/enrollment-http.js";
 export { createDeviceStore, type DeviceStore } from "./enrollment/device-store.js";
 export { mdmRootsFromPem } from "./enrollment/verify-mdm-signature.js";
 export { attestationMigrations } from "./attestation-migrations.js";
+export { createIdentityStore, type IdentityStore } from "./identity/identity-store.js";
+export type { IdentityBindings } from "./identity/bind-identity.js";
+export type { IdentityReset } from "./service.js";

@@ -25,17 +25,23 @@ describe("AttestationService", () => {
     list: () => records,
     get: (id: string) => records.find((r) => r.providerId === id),
   };
+  const bound = new Set(["a"]);
   const client = createClient(
     AttestationService,
     createRouterTransport(({ service }) =>
       service(
         AttestationService,
-        createAttestationService(directory, undefined, {
-          evidenceOf: (id) =>
-            id === "b"
-              ? create(AttestationEvidenceSchema, { signature: new Uint8Array([1]) })
-              : undefined,
-        }),
+        createAttestationService(
+          directory,
+          undefined,
+          {
+            evidenceOf: (id) =>
+              id === "b"
+                ? create(AttestationEvidenceSchema, { signature: new Uint8Array([1]) })
+                : undefined,
+          },
+          { reset: (id) => Promise.resolve(bound.delete(id)) },
+        ),
       ),
     ),
   );
@@ -64,6 +70,15 @@ describe("AttestationService", () => {
     await client.getTrust({ providerId: "zzz" }).then(
       () => expect.fail("expected an error"),
       (err: Error) => expect(err.message).to.match(/not connected/),
+    );
+  });
+
+  it("resets a provider id's identity binding (and says whether there was one)", async () => {
+    expect(await client.resetProviderIdentity({ providerId: "a" })).to.include({ wasBound: true });
+    expect(await client.resetProviderIdentity({ providerId: "a" })).to.include({ wasBound: false });
+    await client.resetProviderIdentity({ providerId: "" }).then(
+      () => expect.fail("expected an error"),
+      (err: Error) => expect(err.message).to.match(/provider_id is required/),
     );
   });
 });

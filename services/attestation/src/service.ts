@@ -14,10 +14,16 @@ export interface EvidenceSource {
   evidenceOf(providerId: string): AttestationEvidence | undefined;
 }
 
+/** Forgets a provider id's identity binding (the identity store); absent: reset is unavailable. */
+export interface IdentityReset {
+  reset(providerId: string): Promise<boolean>;
+}
+
 export function createAttestationService(
   directory: ProviderDirectory,
   floor?: VersionFloor,
   evidence?: EvidenceSource,
+  identities?: IdentityReset,
 ): ServiceImpl<typeof AttestationService> {
   return {
     getProviderKeys(req) {
@@ -51,6 +57,13 @@ export function createAttestationService(
       if (req.minVersion && !isSemver(req.minVersion))
         throw new ConnectError("min_version must be a semantic version", Code.InvalidArgument);
       return { fencedProviderIds: floor.setMinVersion(req.minVersion) };
+    },
+
+    async resetProviderIdentity(req) {
+      if (!identities)
+        throw new ConnectError("identity binding is not enabled", Code.Unimplemented);
+      if (!req.providerId) throw new ConnectError("provider_id is required", Code.InvalidArgument);
+      return { wasBound: await identities.reset(req.providerId) };
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   attestationMigrations,
   createAttestationService,
   createAuthority,
+  createIdentityStore,
   createDeviceStore,
   createEnrollmentHttp,
   loadMdmIdentityRoots,
@@ -120,6 +121,7 @@ export async function startCoordinator(
   const reservations = new Reservations(config.reservationTtlMs);
   // attestation: verifies registrations, challenges providers, sets each session's trust
   const mdmDevices = createDeviceStore(db.pool);
+  const identities = createIdentityStore(db.pool);
   const modelRegistry = createModelRegistry(db.pool);
   const authority = await createAuthority(
     config.attestation,
@@ -127,6 +129,7 @@ export async function startCoordinator(
       releases: () => createClient(ReleaseService, inProcess),
       lookupModelHashes: (id) => modelRegistry.lookupModelHashes(id),
       isEnrolled: (udid) => mdmDevices.isEnrolled(udid),
+      identities,
     },
     metrics,
     log.child({ component: "attestation" }),
@@ -141,6 +144,7 @@ export async function startCoordinator(
     {
       path: PROVIDER_WS_PATH,
       registerTimeoutMs: config.registerTimeoutMs,
+      probeTimeoutMs: config.probeTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       livenessTimeoutMs: config.livenessTimeoutMs,
       writeTimeoutMs: config.writeTimeoutMs,
@@ -182,7 +186,7 @@ export async function startCoordinator(
     router.service(RoutingService, routingImpl);
     router.service(
       AttestationService,
-      createAttestationService(registryDirectory(registry), authority, authority),
+      createAttestationService(registryDirectory(registry), authority, authority, identities),
     );
     router.service(ReleaseService, createReleaseService(db.pool));
     router.service(LedgerService, ledgerImpl);

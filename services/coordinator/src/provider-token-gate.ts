@@ -15,6 +15,8 @@ export function gateProviderTokens(
       // a valid token names the operator account the provider earns for
       return admitted.ok && t.accountId ? { ok: true, accountId: t.accountId } : admitted;
     },
+    bindIdentity: (providerId, register, proof) =>
+      inner.bindIdentity?.(providerId, register, proof) ?? Promise.resolve({ ok: true }),
     attach: (session) => inner.attach(session),
     onResponse: (session, response) => inner.onResponse(session, response),
     detach: (session) => inner.detach(session),

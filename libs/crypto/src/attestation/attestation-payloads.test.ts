@@ -4,7 +4,9 @@ import {
   canonicalJson,
   challengePayload,
   fileListHash,
+  identityRotationPayload,
   isTreeCodeFile,
+  keyProofPayload,
   registerPayload,
   treeHashOf,
   weightHashOf,
@@ -27,6 +29,21 @@ describe("attestation payloads", () => {
     );
     expect(sha(challengePayload(new Uint8Array(32).fill(7), 1700000000123n, status))).to.equal(
       "c1261277d39519eb409e59fecc7a2a2ef0f4a19fcc651d2358a8a218d15c21b9",
+    );
+  });
+
+  it("key proof and identity rotation layouts: context, then the fixed-size parts in order", () => {
+    const [secret, x25519, identity] = [
+      new Uint8Array(32).fill(1),
+      new Uint8Array(32).fill(2),
+      new Uint8Array(33).fill(3),
+    ];
+    const context = (c: string) => Buffer.from(`darkbloom/${c}/v1\0`);
+    expect(Buffer.from(keyProofPayload(secret, x25519))).to.deep.equal(
+      Buffer.concat([context("key-proof"), secret, x25519]),
+    );
+    expect(Buffer.from(identityRotationPayload(x25519, identity))).to.deep.equal(
+      Buffer.concat([context("identity-rotation"), x25519, identity]),
     );
   });
 });

@@ -1,5 +1,10 @@
 export { canonicalJson } from "./canonical-json.js";
-export { registerPayload, challengePayload } from "./signed-payloads.js";
+export {
+  registerPayload,
+  challengePayload,
+  identityRotationPayload,
+  keyProofPayload,
+} from "./signed-payloads.js";
 export {
   fileListHash,
   weightHashOf,

@@ -1,9 +1,11 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import {
+  answerKeyProof,
   boxBeforenm,
   generateKeyPair,
   openWithSharedKey,
   sealWithSharedKey,
+  type KeyPair,
 } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import {
@@ -15,6 +17,7 @@ import {
   type InferenceBody,
   type InferenceRequest,
   type ProviderFrame,
+  type Register,
 } from "@darkbloom/proto";
 import WebSocket from "ws";
 
@@ -37,6 +40,18 @@ export interface FakeProviderOptions {
   loadModel?: (modelId: string) => "loaded" | "failed";
   memoryGb?: number;
   modelSizeBytes?: bigint;
+  /**
+   * The X25519 key pair it announces (default: a fresh pair). A secret key that does not belong to
+   * the public key cannot open the coordinator's key proof (it answers with zeros): an impostor
+   * that copied someone's public key.
+   */
+  encryptionKeys?: KeyPair;
+  /** Register fields set over the defaults (e.g. an identity key and its signed status). */
+  registerFields?: (keys: KeyPair) => Partial<Omit<Register, "$typeName" | "$unknown">>;
+  /** KeyProof.identity_signature over the opened secret (a provider with an identity key). */
+  signKeyProof?: (secret: Uint8Array, keys: KeyPair) => Uint8Array;
+  /** Sees every frame received (e.g. to answer attestation challenges with `send`). */
+  onFrame?: (frame: ProviderFrame, provider: FakeProvider) => void;
 }
 
 /**
@@ -44,15 +59,20 @@ export interface FakeProviderOptions {
  * encryption) without an engine: it answers with scripted text. For routing and chaos tests.
  */
 export class FakeProvider {
-  readonly keys = generateKeyPair();
+  readonly keys: KeyPair;
   readonly received: ProviderFrame[] = [];
   readonly requests: InferenceBody[] = [];
   providerId = "";
   private socket: WebSocket | undefined;
 
-  constructor(private readonly options: FakeProviderOptions) {}
+  constructor(private readonly options: FakeProviderOptions) {
+    this.keys = options.encryptionKeys ?? generateKeyPair();
+  }
 
-  /** Connects and registers; resolves with the provider id from RegisterAck. */
+  /**
+   * Connects and registers; resolves with the provider id from RegisterAck, rejects with
+   * `refused: <code>` when the coordinator answers the registration with a ProtocolError.
+   */
   async connect(): Promise<string> {
     const socket = new WebSocket(this.options.url);
     this.socket = socket;
@@ -61,6 +81,13 @@ export class FakeProvider {
       const decoded = decodeFrame(toBytes(data));
       if (!decoded.ok) return;
       this.received.push(decoded.frame);
+      this.options.onFrame?.(decoded.frame, this);
+      if (decoded.frame.kind.case === "keyProofChallenge") {
+        const secret =
+          answerKeyProof(decoded.frame.kind.value, this.keys.secretKey) ?? new Uint8Array(32);
+        const identitySignature = this.options.signKeyProof?.(secret, this.keys);
+        this.send({ case: "keyProof", value: { secret, identitySignature } });
+      }
       if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
       if (decoded.frame.kind.case === "loadModel") this.load(decoded.frame.kind.value.modelId);
     });
@@ -81,12 +108,25 @@ export class FakeProvider {
           quantization: "f32",
         })),
         encryptionPublicKey: this.keys.publicKey,
+        ...this.options.registerFields?.(this.keys),
       },
     });
     // Generous: on a loaded 2-core CI machine registration can take seconds.
-    const ack = await this.waitFor("registerAck", 30_000);
-    this.providerId = ack.kind.case === "registerAck" ? ack.kind.value.providerId : "";
-    return this.providerId;
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const answer = this.received.find(
+        (f) => f.kind.case === "registerAck" || f.kind.case === "protocolError",
+      );
+      if (answer?.kind.case === "protocolError")
+        throw new Error(`refused: ${answer.kind.value.code}`);
+      if (answer?.kind.case === "registerAck") {
+        this.providerId = answer.kind.value.providerId;
+        return this.providerId;
+      }
+      if (Date.now() > until)
+        throw new Error("fake provider: no registerAck frame within 30000 ms");
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   send(kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): void {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/attestation.proto.
  */
 export const file_darkbloom_v1_attestation: GenFile = /*@__PURE__*/
-  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIrMBCgtQcm92aWRlcktleRITCgtwcm92aWRlcl9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEi0KC3RydXN0X2xldmVsGAMgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSFwoPa2V5X2ZpbmdlcnByaW50GAQgASgJEjMKCGV2aWRlbmNlGAUgASgLMiEuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uRXZpZGVuY2UilgEKE0F0dGVzdGF0aW9uRXZpZGVuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBITCgtzdGF0dXNfanNvbhgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMdGltZXN0YW1wX21zGAUgASgDEhUKDW1kYV9jaGFpbl9wZW0YBiABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkynwIKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
+  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIrMBCgtQcm92aWRlcktleRITCgtwcm92aWRlcl9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEi0KC3RydXN0X2xldmVsGAMgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSFwoPa2V5X2ZpbmdlcnByaW50GAQgASgJEjMKCGV2aWRlbmNlGAUgASgLMiEuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uRXZpZGVuY2UilgEKE0F0dGVzdGF0aW9uRXZpZGVuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBITCgtzdGF0dXNfanNvbhgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMdGltZXN0YW1wX21zGAUgASgDEhUKDW1kYV9jaGFpbl9wZW0YBiABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkiMwocUmVzZXRQcm92aWRlcklkZW50aXR5UmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCSIyCh1SZXNldFByb3ZpZGVySWRlbnRpdHlSZXNwb25zZRIRCgl3YXNfYm91bmQYASABKAgykQMKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZRJwChVSZXNldFByb3ZpZGVySWRlbnRpdHkSKi5kYXJrYmxvb20udjEuUmVzZXRQcm92aWRlcklkZW50aXR5UmVxdWVzdBorLmRhcmtibG9vbS52MS5SZXNldFByb3ZpZGVySWRlbnRpdHlSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
 
 /**
  * @generated from message darkbloom.v1.GetProviderKeysRequest
@@ -235,6 +235,42 @@ export const SetVersionFloorResponseSchema: GenMessage<SetVersionFloorResponse> 
   messageDesc(file_darkbloom_v1_attestation, 7);
 
 /**
+ * @generated from message darkbloom.v1.ResetProviderIdentityRequest
+ */
+export type ResetProviderIdentityRequest = Message<"darkbloom.v1.ResetProviderIdentityRequest"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.ResetProviderIdentityRequest.
+ * Use `create(ResetProviderIdentityRequestSchema)` to create a new message.
+ */
+export const ResetProviderIdentityRequestSchema: GenMessage<ResetProviderIdentityRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_attestation, 8);
+
+/**
+ * @generated from message darkbloom.v1.ResetProviderIdentityResponse
+ */
+export type ResetProviderIdentityResponse = Message<"darkbloom.v1.ResetProviderIdentityResponse"> & {
+  /**
+   * False when the id had no binding.
+   *
+   * @generated from field: bool was_bound = 1;
+   */
+  wasBound: boolean;
+};
+
+/**
+ * Describes the message darkbloom.v1.ResetProviderIdentityResponse.
+ * Use `create(ResetProviderIdentityResponseSchema)` to create a new message.
+ */
+export const ResetProviderIdentityResponseSchema: GenMessage<ResetProviderIdentityResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_attestation, 9);
+
+/**
  * Provider identity and trust: which keys a consumer may seal to, and how far each is trusted.
  *
  * @generated from service darkbloom.v1.AttestationService
@@ -265,6 +301,17 @@ export const AttestationService: GenService<{
     methodKind: "unary";
     input: typeof SetVersionFloorRequestSchema;
     output: typeof SetVersionFloorResponseSchema;
+  },
+  /**
+   * Forgets which identity key a provider id is bound to (admin): the next registration of the id
+   * binds its identity key again (first seen wins). Does not disconnect a live session.
+   *
+   * @generated from rpc darkbloom.v1.AttestationService.ResetProviderIdentity
+   */
+  resetProviderIdentity: {
+    methodKind: "unary";
+    input: typeof ResetProviderIdentityRequestSchema;
+    output: typeof ResetProviderIdentityResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_darkbloom_v1_attestation, 0);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/provider.proto.
  */
 export const file_darkbloom_v1_provider: GenFile = /*@__PURE__*/
-  fileDesc("ChtkYXJrYmxvb20vdjEvcHJvdmlkZXIucHJvdG8SDGRhcmtibG9vbS52MSLnBgoNUHJvdmlkZXJGcmFtZRIqCghyZWdpc3RlchgBIAEoCzIWLmRhcmtibG9vbS52MS5SZWdpc3RlckgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5IZWFydGJlYXRIABI9ChJpbmZlcmVuY2VfYWNjZXB0ZWQYAyABKAsyHy5kYXJrYmxvb20udjEuSW5mZXJlbmNlQWNjZXB0ZWRIABIkCgVjaHVuaxgEIAEoCzITLmRhcmtibG9vbS52MS5DaHVua0gAEioKCGNvbXBsZXRlGAUgASgLMhYuZGFya2Jsb29tLnYxLkNvbXBsZXRlSAASNwoPaW5mZXJlbmNlX2Vycm9yGAYgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySAASQQoUYXR0ZXN0YXRpb25fcmVzcG9uc2UYByABKAsyIS5kYXJrYmxvb20udjEuQXR0ZXN0YXRpb25SZXNwb25zZUgAEjoKEWxvYWRfbW9kZWxfc3RhdHVzGAggASgLMh0uZGFya2Jsb29tLnYxLkxvYWRNb2RlbFN0YXR1c0gAEjEKDHJlZ2lzdGVyX2FjaxgUIAEoCzIZLmRhcmtibG9vbS52MS5SZWdpc3RlckFja0gAEjsKEWluZmVyZW5jZV9yZXF1ZXN0GBUgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3RIABImCgZjYW5jZWwYFiABKAsyFC5kYXJrYmxvb20udjEuQ2FuY2VsSAASQwoVYXR0ZXN0YXRpb25fY2hhbGxlbmdlGBcgASgLMiIuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uQ2hhbGxlbmdlSAASLQoKbG9hZF9tb2RlbBgYIAEoCzIXLmRhcmtibG9vbS52MS5Mb2FkTW9kZWxIABIxCgx1bmxvYWRfbW9kZWwYGSABKAsyGS5kYXJrYmxvb20udjEuVW5sb2FkTW9kZWxIABI1Cg5ydW50aW1lX3N0YXR1cxgaIAEoCzIbLmRhcmtibG9vbS52MS5SdW50aW1lU3RhdHVzSAASNQoOcHJvdG9jb2xfZXJyb3IYGyABKAsyGy5kYXJrYmxvb20udjEuUHJvdG9jb2xFcnJvckgAQgYKBGtpbmQilwEKCEhhcmR3YXJlEgwKBGNoaXAYASABKAkSEQoJbWVtb3J5X2diGAIgASgBEhYKDmJhbmR3aWR0aF9nYnBzGAMgASgBEhkKEXBlcmZvcm1hbmNlX2NvcmVzGAQgASgNEhgKEGVmZmljaWVuY3lfY29yZXMYBSABKA0SEQoJZ3B1X2NvcmVzGAYgASgNEgoKAm9zGAcgASgJIpsBCglNb2RlbEluZm8SCgoCaWQYASABKAkSEgoKc2l6ZV9ieXRlcxgCIAEoBBIUCgxxdWFudGl6YXRpb24YAyABKAkSEwoLd2VpZ2h0X2hhc2gYBCABKAkSFgoOY29udGV4dF9sZW5ndGgYBSABKA0SEwoLdGVtcGxhdGVfb2sYBiABKAgSFgoOdGVtcGxhdGVfZXJyb3IYByABKAkiYgoJQmVuY2htYXJrEhAKCG1vZGVsX2lkGAEgASgJEiEKGXByZWZpbGxfdG9rZW5zX3Blcl9zZWNvbmQYAiABKAESIAoYZGVjb2RlX3Rva2Vuc19wZXJfc2Vjb25kGAMgASgBIsYCCghSZWdpc3RlchIoCghoYXJkd2FyZRgBIAEoCzIWLmRhcmtibG9vbS52MS5IYXJkd2FyZRInCgZtb2RlbHMYAiADKAsyFy5kYXJrYmxvb20udjEuTW9kZWxJbmZvEg8KB3ZlcnNpb24YAyABKAkSHQoVZW5jcnlwdGlvbl9wdWJsaWNfa2V5GAQgASgMEhsKE2lkZW50aXR5X3B1YmxpY19rZXkYBSABKAwSEwoLYXR0ZXN0YXRpb24YBiABKAwSKwoKYmVuY2htYXJrcxgHIAMoCzIXLmRhcmtibG9vbS52MS5CZW5jaG1hcmsSEgoKYXV0aF90b2tlbhgIIAEoCRITCgtiaW5hcnlfaGFzaBgJIAEoCRITCgtzdGF0dXNfanNvbhgKIAEoDBIaChJpZGVudGl0eV9zaWduYXR1cmUYCyABKAwi2AEKDFNsb3RDYXBhY2l0eRIQCghtb2RlbF9pZBgBIAEoCRImCgVzdGF0ZRgCIAEoDjIXLmRhcmtibG9vbS52MS5TbG90U3RhdGUSDwoHcnVubmluZxgDIAEoDRIPCgd3YWl0aW5nGAQgASgNEhUKDWFjdGl2ZV90b2tlbnMYBSABKAQSHAoUbWF4X3Rva2Vuc19wb3RlbnRpYWwYBiABKAQSGwoTcHJlZml4X2Jsb2NrX2hhc2hlcxgHIAMoDBIaChJrdl9jYXBhY2l0eV90b2tlbnMYCCABKAQicAoMTWVtb3J5U3RhdHVzEhEKCWFjdGl2ZV9nYhgBIAEoARIPCgdwZWFrX2diGAIgASgBEhAKCGNhY2hlX2diGAMgASgBEhAKCHRvdGFsX2diGAQgASgBEhgKEGZyZWVfZm9yX2xvYWRfZ2IYBSABKAEiVgoIQ291bnRlcnMSFwoPcmVxdWVzdHNfc2VydmVkGAEgASgEEhcKD3JlcXVlc3RzX2ZhaWxlZBgCIAEoBBIYChB0b2tlbnNfZ2VuZXJhdGVkGAMgASgEIpMCCglIZWFydGJlYXQSLAoGc3RhdHVzGAEgASgOMhwuZGFya2Jsb29tLnYxLlByb3ZpZGVyU3RhdHVzEikKBXNsb3RzGAIgAygLMhouZGFya2Jsb29tLnYxLlNsb3RDYXBhY2l0eRIqCgZtZW1vcnkYAyABKAsyGi5kYXJrYmxvb20udjEuTWVtb3J5U3RhdHVzEhcKD21lbW9yeV9wcmVzc3VyZRgEIAEoARIRCgljcHVfdXNhZ2UYBSABKAESKwoHdGhlcm1hbBgGIAEoDjIaLmRhcmtibG9vbS52MS5UaGVybWFsU3RhdGUSKAoIY291bnRlcnMYByABKAsyFi5kYXJrYmxvb20udjEuQ291bnRlcnMilgEKD1JvdXRpbmdNZXRhZGF0YRINCgVtb2RlbBgBIAEoCRIfChdlc3RpbWF0ZWRfcHJvbXB0X3Rva2VucxgCIAEoDRISCgptYXhfdG9rZW5zGAMgASgNEg4KBnN0cmVhbRgEIAEoCBISCgphY2NvdW50X2lkGAUgASgJEhsKE3ByZWZpeF9ibG9ja19oYXNoZXMYBiADKAwiigEKEEluZmVyZW5jZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIvCghtZXRhZGF0YRgCIAEoCzIdLmRhcmtibG9vbS52MS5Sb3V0aW5nTWV0YWRhdGESGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwiJwoRSW5mZXJlbmNlQWNjZXB0ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCSJdCgVDaHVuaxISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgNEhkKEWVuY3J5cHRlZF9wYXlsb2FkGAMgASgMEhMKC3Rva2VuX2NvdW50GAQgASgNIp8BCghDb21wbGV0ZRISCgpyZXF1ZXN0X2lkGAEgASgJEiIKBXVzYWdlGAIgASgLMhMuZGFya2Jsb29tLnYxLlVzYWdlEjEKDWZpbmlzaF9yZWFzb24YAyABKA4yGi5kYXJrYmxvb20udjEuRmluaXNoUmVhc29uEhUKDXJlc3BvbnNlX2hhc2gYBCABKAwSEQoJc2lnbmF0dXJlGAUgASgMIm4KDkluZmVyZW5jZUVycm9yEhIKCnJlcXVlc3RfaWQYASABKAkSEwoLc3RhdHVzX2NvZGUYAiABKA0SDwoHbWVzc2FnZRgDIAEoCRIiCgV1c2FnZRgEIAEoCzITLmRhcmtibG9vbS52MS5Vc2FnZSIsCgZDYW5jZWwSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiOwoUQXR0ZXN0YXRpb25DaGFsbGVuZ2USDQoFbm9uY2UYASABKAwSFAoMdGltZXN0YW1wX21zGAIgASgDImIKE0F0dGVzdGF0aW9uUmVzcG9uc2USDQoFbm9uY2UYASABKAwSFAoMdGltZXN0YW1wX21zGAIgASgDEhMKC3N0YXR1c19qc29uGAMgASgMEhEKCXNpZ25hdHVyZRgEIAEoDCIdCglMb2FkTW9kZWwSEAoIbW9kZWxfaWQYASABKAkiHwoLVW5sb2FkTW9kZWwSEAoIbW9kZWxfaWQYASABKAkiXAoPTG9hZE1vZGVsU3RhdHVzEhAKCG1vZGVsX2lkGAEgASgJEiYKBXN0YXRlGAIgASgOMhcuZGFya2Jsb29tLnYxLkxvYWRTdGF0ZRIPCgdtZXNzYWdlGAMgASgJImEKC1JlZ2lzdGVyQWNrEhMKC3Byb3ZpZGVyX2lkGAEgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgCIAEoDRIeChZjb29yZGluYXRvcl9wdWJsaWNfa2V5GAMgASgMImAKDVJ1bnRpbWVTdGF0dXMSLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkiQgoNUHJvdG9jb2xFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSqkAQoJU2xvdFN0YXRlEhoKFlNMT1RfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTTE9UX1NUQVRFX1JVTk5JTkcQARITCg9TTE9UX1NUQVRFX0lETEUQAhIWChJTTE9UX1NUQVRFX0NSQVNIRUQQAxIYChRTTE9UX1NUQVRFX1JFTE9BRElORxAEEhwKGFNMT1RfU1RBVEVfSURMRV9TSFVURE9XThAFKoYBCg5Qcm92aWRlclN0YXR1cxIfChtQUk9WSURFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQUk9WSURFUl9TVEFUVVNfSURMRRABEhsKF1BST1ZJREVSX1NUQVRVU19TRVJWSU5HEAISHAoYUFJPVklERVJfU1RBVFVTX0RSQUlOSU5HEAMqlwEKDFRoZXJtYWxTdGF0ZRIdChlUSEVSTUFMX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVVEhFUk1BTF9TVEFURV9OT01JTkFMEAESFgoSVEhFUk1BTF9TVEFURV9GQUlSEAISGQoVVEhFUk1BTF9TVEFURV9TRVJJT1VTEAMSGgoWVEhFUk1BTF9TVEFURV9DUklUSUNBTBAEKoYBCglMb2FkU3RhdGUSGgoWTE9BRF9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkxPQURfU1RBVEVfTE9BRElORxABEhUKEUxPQURfU1RBVEVfTE9BREVEEAISFQoRTE9BRF9TVEFURV9GQUlMRUQQAxIXChNMT0FEX1NUQVRFX1VOTE9BREVEEARiBnByb3RvMw", [file_darkbloom_v1_common]);
+  fileDesc("ChtkYXJrYmxvb20vdjEvcHJvdmlkZXIucHJvdG8SDGRhcmtibG9vbS52MSLUBwoNUHJvdmlkZXJGcmFtZRIqCghyZWdpc3RlchgBIAEoCzIWLmRhcmtibG9vbS52MS5SZWdpc3RlckgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5IZWFydGJlYXRIABI9ChJpbmZlcmVuY2VfYWNjZXB0ZWQYAyABKAsyHy5kYXJrYmxvb20udjEuSW5mZXJlbmNlQWNjZXB0ZWRIABIkCgVjaHVuaxgEIAEoCzITLmRhcmtibG9vbS52MS5DaHVua0gAEioKCGNvbXBsZXRlGAUgASgLMhYuZGFya2Jsb29tLnYxLkNvbXBsZXRlSAASNwoPaW5mZXJlbmNlX2Vycm9yGAYgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySAASQQoUYXR0ZXN0YXRpb25fcmVzcG9uc2UYByABKAsyIS5kYXJrYmxvb20udjEuQXR0ZXN0YXRpb25SZXNwb25zZUgAEjoKEWxvYWRfbW9kZWxfc3RhdHVzGAggASgLMh0uZGFya2Jsb29tLnYxLkxvYWRNb2RlbFN0YXR1c0gAEisKCWtleV9wcm9vZhgJIAEoCzIWLmRhcmtibG9vbS52MS5LZXlQcm9vZkgAEjEKDHJlZ2lzdGVyX2FjaxgUIAEoCzIZLmRhcmtibG9vbS52MS5SZWdpc3RlckFja0gAEjsKEWluZmVyZW5jZV9yZXF1ZXN0GBUgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3RIABImCgZjYW5jZWwYFiABKAsyFC5kYXJrYmxvb20udjEuQ2FuY2VsSAASQwoVYXR0ZXN0YXRpb25fY2hhbGxlbmdlGBcgASgLMiIuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uQ2hhbGxlbmdlSAASLQoKbG9hZF9tb2RlbBgYIAEoCzIXLmRhcmtibG9vbS52MS5Mb2FkTW9kZWxIABIxCgx1bmxvYWRfbW9kZWwYGSABKAsyGS5kYXJrYmxvb20udjEuVW5sb2FkTW9kZWxIABI1Cg5ydW50aW1lX3N0YXR1cxgaIAEoCzIbLmRhcmtibG9vbS52MS5SdW50aW1lU3RhdHVzSAASNQoOcHJvdG9jb2xfZXJyb3IYGyABKAsyGy5kYXJrYmxvb20udjEuUHJvdG9jb2xFcnJvckgAEj4KE2tleV9wcm9vZl9jaGFsbGVuZ2UYHCABKAsyHy5kYXJrYmxvb20udjEuS2V5UHJvb2ZDaGFsbGVuZ2VIAEIGCgRraW5kIpcBCghIYXJkd2FyZRIMCgRjaGlwGAEgASgJEhEKCW1lbW9yeV9nYhgCIAEoARIWCg5iYW5kd2lkdGhfZ2JwcxgDIAEoARIZChFwZXJmb3JtYW5jZV9jb3JlcxgEIAEoDRIYChBlZmZpY2llbmN5X2NvcmVzGAUgASgNEhEKCWdwdV9jb3JlcxgGIAEoDRIKCgJvcxgHIAEoCSKbAQoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhIKCnNpemVfYnl0ZXMYAiABKAQSFAoMcXVhbnRpemF0aW9uGAMgASgJEhMKC3dlaWdodF9oYXNoGAQgASgJEhYKDmNvbnRleHRfbGVuZ3RoGAUgASgNEhMKC3RlbXBsYXRlX29rGAYgASgIEhYKDnRlbXBsYXRlX2Vycm9yGAcgASgJImIKCUJlbmNobWFyaxIQCghtb2RlbF9pZBgBIAEoCRIhChlwcmVmaWxsX3Rva2Vuc19wZXJfc2Vjb25kGAIgASgBEiAKGGRlY29kZV90b2tlbnNfcGVyX3NlY29uZBgDIAEoASLrAgoIUmVnaXN0ZXISKAoIaGFyZHdhcmUYASABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSJwoGbW9kZWxzGAIgAygLMhcuZGFya2Jsb29tLnYxLk1vZGVsSW5mbxIPCgd2ZXJzaW9uGAMgASgJEh0KFWVuY3J5cHRpb25fcHVibGljX2tleRgEIAEoDBIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAUgASgMEhMKC2F0dGVzdGF0aW9uGAYgASgMEisKCmJlbmNobWFya3MYByADKAsyFy5kYXJrYmxvb20udjEuQmVuY2htYXJrEhIKCmF1dGhfdG9rZW4YCCABKAkSEwoLYmluYXJ5X2hhc2gYCSABKAkSEwoLc3RhdHVzX2pzb24YCiABKAwSGgoSaWRlbnRpdHlfc2lnbmF0dXJlGAsgASgMEiMKG2lkZW50aXR5X3JvdGF0aW9uX3NpZ25hdHVyZRgMIAEoDCLYAQoMU2xvdENhcGFjaXR5EhAKCG1vZGVsX2lkGAEgASgJEiYKBXN0YXRlGAIgASgOMhcuZGFya2Jsb29tLnYxLlNsb3RTdGF0ZRIPCgdydW5uaW5nGAMgASgNEg8KB3dhaXRpbmcYBCABKA0SFQoNYWN0aXZlX3Rva2VucxgFIAEoBBIcChRtYXhfdG9rZW5zX3BvdGVudGlhbBgGIAEoBBIbChNwcmVmaXhfYmxvY2tfaGFzaGVzGAcgAygMEhoKEmt2X2NhcGFjaXR5X3Rva2VucxgIIAEoBCJwCgxNZW1vcnlTdGF0dXMSEQoJYWN0aXZlX2diGAEgASgBEg8KB3BlYWtfZ2IYAiABKAESEAoIY2FjaGVfZ2IYAyABKAESEAoIdG90YWxfZ2IYBCABKAESGAoQZnJlZV9mb3JfbG9hZF9nYhgFIAEoASJWCghDb3VudGVycxIXCg9yZXF1ZXN0c19zZXJ2ZWQYASABKAQSFwoPcmVxdWVzdHNfZmFpbGVkGAIgASgEEhgKEHRva2Vuc19nZW5lcmF0ZWQYAyABKAQikwIKCUhlYXJ0YmVhdBIsCgZzdGF0dXMYASABKA4yHC5kYXJrYmxvb20udjEuUHJvdmlkZXJTdGF0dXMSKQoFc2xvdHMYAiADKAsyGi5kYXJrYmxvb20udjEuU2xvdENhcGFjaXR5EioKBm1lbW9yeRgDIAEoCzIaLmRhcmtibG9vbS52MS5NZW1vcnlTdGF0dXMSFwoPbWVtb3J5X3ByZXNzdXJlGAQgASgBEhEKCWNwdV91c2FnZRgFIAEoARIrCgd0aGVybWFsGAYgASgOMhouZGFya2Jsb29tLnYxLlRoZXJtYWxTdGF0ZRIoCghjb3VudGVycxgHIAEoCzIWLmRhcmtibG9vbS52MS5Db3VudGVycyKWAQoPUm91dGluZ01ldGFkYXRhEg0KBW1vZGVsGAEgASgJEh8KF2VzdGltYXRlZF9wcm9tcHRfdG9rZW5zGAIgASgNEhIKCm1heF90b2tlbnMYAyABKA0SDgoGc3RyZWFtGAQgASgIEhIKCmFjY291bnRfaWQYBSABKAkSGwoTcHJlZml4X2Jsb2NrX2hhc2hlcxgGIAMoDCKKAQoQSW5mZXJlbmNlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIZChFzZW5kZXJfcHVibGljX2tleRgDIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgEIAEoDCInChFJbmZlcmVuY2VBY2NlcHRlZBISCgpyZXF1ZXN0X2lkGAEgASgJIl0KBUNodW5rEhIKCnJlcXVlc3RfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKA0SGQoRZW5jcnlwdGVkX3BheWxvYWQYAyABKAwSEwoLdG9rZW5fY291bnQYBCABKA0inwEKCENvbXBsZXRlEhIKCnJlcXVlc3RfaWQYASABKAkSIgoFdXNhZ2UYAiABKAsyEy5kYXJrYmxvb20udjEuVXNhZ2USMQoNZmluaXNoX3JlYXNvbhgDIAEoDjIaLmRhcmtibG9vbS52MS5GaW5pc2hSZWFzb24SFQoNcmVzcG9uc2VfaGFzaBgEIAEoDBIRCglzaWduYXR1cmUYBSABKAwibgoOSW5mZXJlbmNlRXJyb3ISEgoKcmVxdWVzdF9pZBgBIAEoCRITCgtzdGF0dXNfY29kZRgCIAEoDRIPCgdtZXNzYWdlGAMgASgJEiIKBXVzYWdlGAQgASgLMhMuZGFya2Jsb29tLnYxLlVzYWdlIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI7ChRBdHRlc3RhdGlvbkNoYWxsZW5nZRINCgVub25jZRgBIAEoDBIUCgx0aW1lc3RhbXBfbXMYAiABKAMiPgoRS2V5UHJvb2ZDaGFsbGVuZ2USGQoRc2VuZGVyX3B1YmxpY19rZXkYASABKAwSDgoGc2VhbGVkGAIgASgMIjYKCEtleVByb29mEg4KBnNlY3JldBgBIAEoDBIaChJpZGVudGl0eV9zaWduYXR1cmUYAiABKAwiYgoTQXR0ZXN0YXRpb25SZXNwb25zZRINCgVub25jZRgBIAEoDBIUCgx0aW1lc3RhbXBfbXMYAiABKAMSEwoLc3RhdHVzX2pzb24YAyABKAwSEQoJc2lnbmF0dXJlGAQgASgMIh0KCUxvYWRNb2RlbBIQCghtb2RlbF9pZBgBIAEoCSIfCgtVbmxvYWRNb2RlbBIQCghtb2RlbF9pZBgBIAEoCSJcCg9Mb2FkTW9kZWxTdGF0dXMSEAoIbW9kZWxfaWQYASABKAkSJgoFc3RhdGUYAiABKA4yFy5kYXJrYmxvb20udjEuTG9hZFN0YXRlEg8KB21lc3NhZ2UYAyABKAkiYQoLUmVnaXN0ZXJBY2sSEwoLcHJvdmlkZXJfaWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEh4KFmNvb3JkaW5hdG9yX3B1YmxpY19rZXkYAyABKAwiYAoNUnVudGltZVN0YXR1cxItCgt0cnVzdF9sZXZlbBgBIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhAKCHJvdXRhYmxlGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJCCg1Qcm90b2NvbEVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJKqQBCglTbG90U3RhdGUSGgoWU0xPVF9TVEFURV9VTlNQRUNJRklFRBAAEhYKElNMT1RfU1RBVEVfUlVOTklORxABEhMKD1NMT1RfU1RBVEVfSURMRRACEhYKElNMT1RfU1RBVEVfQ1JBU0hFRBADEhgKFFNMT1RfU1RBVEVfUkVMT0FESU5HEAQSHAoYU0xPVF9TVEFURV9JRExFX1NIVVRET1dOEAUqhgEKDlByb3ZpZGVyU3RhdHVzEh8KG1BST1ZJREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFBST1ZJREVSX1NUQVRVU19JRExFEAESGwoXUFJPVklERVJfU1RBVFVTX1NFUlZJTkcQAhIcChhQUk9WSURFUl9TVEFUVVNfRFJBSU5JTkcQAyqXAQoMVGhlcm1hbFN0YXRlEh0KGVRIRVJNQUxfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVUSEVSTUFMX1NUQVRFX05PTUlOQUwQARIWChJUSEVSTUFMX1NUQVRFX0ZBSVIQAhIZChVUSEVSTUFMX1NUQVRFX1NFUklPVVMQAxIaChZUSEVSTUFMX1NUQVRFX0NSSVRJQ0FMEAQqhgEKCUxvYWRTdGF0ZRIaChZMT0FEX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSTE9BRF9TVEFURV9MT0FESU5HEAESFQoRTE9BRF9TVEFURV9MT0FERUQQAhIVChFMT0FEX1NUQVRFX0ZBSUxFRBADEhcKE0xPQURfU1RBVEVfVU5MT0FERUQQBGIGcHJvdG8z", [file_darkbloom_v1_common]);
 
 /**
  * One binary WebSocket message between a provider and the coordinator is exactly one ProviderFrame.
@@ -75,6 +75,12 @@ export type ProviderFrame = Message<"darkbloom.v1.ProviderFrame"> & {
     case: "loadModelStatus";
   } | {
     /**
+     * @generated from field: darkbloom.v1.KeyProof key_proof = 9;
+     */
+    value: KeyProof;
+    case: "keyProof";
+  } | {
+    /**
      * coordinator -> provider
      *
      * @generated from field: darkbloom.v1.RegisterAck register_ack = 20;
@@ -123,6 +129,12 @@ export type ProviderFrame = Message<"darkbloom.v1.ProviderFrame"> & {
      */
     value: ProtocolError;
     case: "protocolError";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.KeyProofChallenge key_proof_challenge = 28;
+     */
+    value: KeyProofChallenge;
+    case: "keyProofChallenge";
   } | { case: undefined; value?: undefined };
 };
 
@@ -323,6 +335,15 @@ export type Register = Message<"darkbloom.v1.Register"> & {
    * @generated from field: bytes identity_signature = 11;
    */
   identitySignature: Uint8Array;
+
+  /**
+   * Moves this provider id to a new identity key: the DER ECDSA P-256 signature, by the identity
+   * key the id is bound to, over "darkbloom/identity-rotation/v1\0" || encryption_public_key ||
+   * identity_public_key (docs/security/attestation.md#identity-binding). Empty when not rotating.
+   *
+   * @generated from field: bytes identity_rotation_signature = 12;
+   */
+  identityRotationSignature: Uint8Array;
 };
 
 /**
@@ -755,6 +776,60 @@ export const AttestationChallengeSchema: GenMessage<AttestationChallenge> = /*@_
   messageDesc(file_darkbloom_v1_provider, 16);
 
 /**
+ * Sent after Register and before RegisterAck: proves the provider holds the X25519 secret key it
+ * announced. sealed = 24-byte nonce || box(sender_public_key -> encryption_public_key) of
+ * "darkbloom/key-proof/v1\0" || 32 random bytes (libs/crypto/src/key-proof.ts).
+ *
+ * @generated from message darkbloom.v1.KeyProofChallenge
+ */
+export type KeyProofChallenge = Message<"darkbloom.v1.KeyProofChallenge"> & {
+  /**
+   * @generated from field: bytes sender_public_key = 1;
+   */
+  senderPublicKey: Uint8Array;
+
+  /**
+   * @generated from field: bytes sealed = 2;
+   */
+  sealed: Uint8Array;
+};
+
+/**
+ * Describes the message darkbloom.v1.KeyProofChallenge.
+ * Use `create(KeyProofChallengeSchema)` to create a new message.
+ */
+export const KeyProofChallengeSchema: GenMessage<KeyProofChallenge> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_provider, 17);
+
+/**
+ * The 32 random bytes of the opened KeyProofChallenge. A provider answers only a box whose
+ * plaintext has exactly the key-proof form, so it never opens anything else for the sender.
+ *
+ * @generated from message darkbloom.v1.KeyProof
+ */
+export type KeyProof = Message<"darkbloom.v1.KeyProof"> & {
+  /**
+   * @generated from field: bytes secret = 1;
+   */
+  secret: Uint8Array;
+
+  /**
+   * Fresh proof of the identity key: DER ECDSA P-256 by Register.identity_public_key over
+   * "darkbloom/key-proof/v1\0" || secret || encryption_public_key. Empty without an identity key.
+   *
+   * @generated from field: bytes identity_signature = 2;
+   */
+  identitySignature: Uint8Array;
+};
+
+/**
+ * Describes the message darkbloom.v1.KeyProof.
+ * Use `create(KeyProofSchema)` to create a new message.
+ */
+export const KeyProofSchema: GenMessage<KeyProof> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_provider, 18);
+
+/**
  * @generated from message darkbloom.v1.AttestationResponse
  */
 export type AttestationResponse = Message<"darkbloom.v1.AttestationResponse"> & {
@@ -786,7 +861,7 @@ export type AttestationResponse = Message<"darkbloom.v1.AttestationResponse"> & 
  * Use `create(AttestationResponseSchema)` to create a new message.
  */
 export const AttestationResponseSchema: GenMessage<AttestationResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 17);
+  messageDesc(file_darkbloom_v1_provider, 19);
 
 /**
  * @generated from message darkbloom.v1.LoadModel
@@ -803,7 +878,7 @@ export type LoadModel = Message<"darkbloom.v1.LoadModel"> & {
  * Use `create(LoadModelSchema)` to create a new message.
  */
 export const LoadModelSchema: GenMessage<LoadModel> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 18);
+  messageDesc(file_darkbloom_v1_provider, 20);
 
 /**
  * @generated from message darkbloom.v1.UnloadModel
@@ -820,7 +895,7 @@ export type UnloadModel = Message<"darkbloom.v1.UnloadModel"> & {
  * Use `create(UnloadModelSchema)` to create a new message.
  */
 export const UnloadModelSchema: GenMessage<UnloadModel> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 19);
+  messageDesc(file_darkbloom_v1_provider, 21);
 
 /**
  * @generated from message darkbloom.v1.LoadModelStatus
@@ -847,7 +922,7 @@ export type LoadModelStatus = Message<"darkbloom.v1.LoadModelStatus"> & {
  * Use `create(LoadModelStatusSchema)` to create a new message.
  */
 export const LoadModelStatusSchema: GenMessage<LoadModelStatus> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 20);
+  messageDesc(file_darkbloom_v1_provider, 22);
 
 /**
  * @generated from message darkbloom.v1.RegisterAck
@@ -876,7 +951,7 @@ export type RegisterAck = Message<"darkbloom.v1.RegisterAck"> & {
  * Use `create(RegisterAckSchema)` to create a new message.
  */
 export const RegisterAckSchema: GenMessage<RegisterAck> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 21);
+  messageDesc(file_darkbloom_v1_provider, 23);
 
 /**
  * @generated from message darkbloom.v1.RuntimeStatus
@@ -903,7 +978,7 @@ export type RuntimeStatus = Message<"darkbloom.v1.RuntimeStatus"> & {
  * Use `create(RuntimeStatusSchema)` to create a new message.
  */
 export const RuntimeStatusSchema: GenMessage<RuntimeStatus> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 22);
+  messageDesc(file_darkbloom_v1_provider, 24);
 
 /**
  * Sent before closing, or in place of a reply, when a peer sends something the protocol refuses.
@@ -932,7 +1007,7 @@ export type ProtocolError = Message<"darkbloom.v1.ProtocolError"> & {
  * Use `create(ProtocolErrorSchema)` to create a new message.
  */
 export const ProtocolErrorSchema: GenMessage<ProtocolError> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_provider, 23);
+  messageDesc(file_darkbloom_v1_provider, 25);
 
 /**
  * @generated from enum darkbloom.v1.SlotState

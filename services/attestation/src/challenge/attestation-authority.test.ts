@@ -63,6 +63,7 @@ async function startHarness(
     {
       path: "/ws",
       registerTimeoutMs: 2000,
+      probeTimeoutMs: 500,
       heartbeatIntervalMs: 1000,
       livenessTimeoutMs: 10_000,
       writeTimeoutMs: 2000,
@@ -205,6 +206,19 @@ describe("AttestationAuthority", () => {
       expect(f?.kind.case === "protocolError" && f.kind.value.code).to.equal("key_mismatch");
       expect(h.registry.size).to.equal(0);
       expect(await refusals(h.metrics, "key_mismatch")).to.equal(1);
+    });
+
+    it("refuses a registration whose key proof the identity key did not sign (a replayed Register)", async () => {
+      const p = provider();
+      p.mode = "stale-identity";
+      await p.connect();
+      await p.until(() => p.framesOf("protocolError").length > 0, "a refusal");
+      const f = p.framesOf("protocolError")[0];
+      expect(f?.kind.case === "protocolError" && f.kind.value.code).to.equal(
+        "identity_proof_failed",
+      );
+      expect(h.registry.size).to.equal(0);
+      expect(await refusals(h.metrics, "identity_proof_failed")).to.equal(1);
     });
 
     it("refuses a registration signed by another key", async () => {

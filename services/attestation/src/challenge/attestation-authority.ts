@@ -1,12 +1,13 @@
 // Over 200 lines: the authority is one state machine (admit → attach → challenge/answer → detach).
 import type { X509Certificate } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { challengePayload } from "@darkbloom/crypto";
+import { challengePayload, keyProofPayload } from "@darkbloom/crypto";
 import {
   AttestationEvidenceSchema,
   ProviderFrameSchema,
   type AttestationEvidence,
   type AttestationResponse,
+  type KeyProof,
   type Register,
 } from "@darkbloom/proto";
 import type {
@@ -17,6 +18,7 @@ import type {
 } from "@darkbloom/routing";
 import type { Logger } from "@darkbloom/telemetry";
 import type { AttestationMetrics, RefusalReason } from "../attestation-metrics.js";
+import { bindIdentity, type IdentityBindings } from "../identity/bind-identity.js";
 import { parseStatus } from "../identity/provider-status.js";
 import { verifyIdentitySignature } from "../identity/signed-payloads.js";
 import { evaluateTrust, type ProviderEvidence, type TrustPolicy } from "../trust-policy.js";
@@ -51,6 +53,8 @@ export interface AuthorityDeps {
    * the registry does not publish it. Absent: the registry is not consulted.
    */
   registryWeightHash?(modelId: string): Promise<string | null>;
+  /** Provider id → identity key bindings (Postgres); absent: ids are not bound to identities. */
+  identities?: IdentityBindings;
   metrics: AttestationMetrics;
   log: Logger;
   now?: () => number;
@@ -125,6 +129,28 @@ export class AttestationAuthority implements SessionTrustHooks {
     if (result.ok) return { ok: true };
     this.refuse(result.reason, result.message, "registration");
     return { ok: false, code: result.reason, message: result.message };
+  }
+
+  /**
+   * A fresh signature by the identity key over the opened key proof (the Register's signature is
+   * over a status that could be replayed), then the id's binding to that identity.
+   */
+  async bindIdentity(providerId: string, register: Register, proof: KeyProof): Promise<Admission> {
+    const identityKey = register.identityPublicKey;
+    const payload = keyProofPayload(proof.secret, register.encryptionPublicKey);
+    if (
+      identityKey.byteLength > 0 &&
+      !verifyIdentitySignature(identityKey, payload, proof.identitySignature)
+    ) {
+      const message =
+        "the key proof is not signed by the identity key (a fresh signature is required)";
+      this.refuse("identity_proof_failed", message, providerId);
+      return { ok: false, code: "identity_proof_failed", message };
+    }
+    if (!this.deps.identities) return { ok: true };
+    const bound = await bindIdentity(this.deps.identities, providerId, register);
+    if (!bound.ok) this.refuse("identity_mismatch", bound.message, providerId);
+    return bound;
   }
 
   attach(session: AttestedSession): void {

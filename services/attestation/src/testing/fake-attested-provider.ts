@@ -1,15 +1,19 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
+  answerKeyProof,
   canonicalJson,
   challengePayload,
+  keyProofPayload,
   generateKeyPair,
   registerPayload,
   toBase64,
+  type KeyPair,
 } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
 import {
   ProviderFrameSchema,
   type AttestationChallenge,
+  type KeyProofChallenge,
   type ProviderFrame,
 } from "@darkbloom/proto";
 import { p256 } from "@noble/curves/nist.js";
@@ -17,7 +21,7 @@ import WebSocket from "ws";
 import type { ProviderStatus } from "../identity/provider-status.js";
 
 /** How the fake answers challenges: honestly, not at all, or with one kind of attack. */
-export type AnswerMode = "honest" | "silent" | "replay" | "forge" | "swap-key";
+export type AnswerMode = "honest" | "silent" | "replay" | "forge" | "swap-key" | "stale-identity";
 
 export interface FakeAttestedOptions {
   url: string;
@@ -35,6 +39,14 @@ export interface FakeAttestedOptions {
   deviceId?: string;
   /** Supplies the identity secret (e.g. the key an MDA leaf certifies). */
   identitySecret?: Uint8Array;
+  /**
+   * The X25519 key pair it announces (default: a fresh pair). A secret key that does not belong to
+   * the public key cannot open the key proof (it answers with random bytes): an impostor that
+   * copied a victim's public key.
+   */
+  encryptionKeys?: KeyPair;
+  /** Register.identity_rotation_signature (moving a bound provider id to this identity). */
+  identityRotationSignature?: Uint8Array;
 }
 
 /**
@@ -42,7 +54,7 @@ export interface FakeAttestedOptions {
  * the real payloads; `mode` makes it misbehave for the fencing and refusal tests.
  */
 export class FakeAttestedProvider {
-  readonly keys = generateKeyPair();
+  readonly keys: KeyPair;
   readonly identitySecret: Uint8Array;
   readonly identityPublicKey: Uint8Array;
   readonly received: ProviderFrame[] = [];
@@ -53,6 +65,7 @@ export class FakeAttestedProvider {
   constructor(private readonly options: FakeAttestedOptions) {
     this.identitySecret = options.identitySecret ?? p256.utils.randomSecretKey();
     this.identityPublicKey = p256.getPublicKey(this.identitySecret, true);
+    this.keys = options.encryptionKeys ?? generateKeyPair();
   }
 
   status(encryptionKey: Uint8Array = this.keys.publicKey): Uint8Array {
@@ -80,6 +93,8 @@ export class FakeAttestedProvider {
       this.received.push(decoded.frame);
       if (decoded.frame.kind.case === "attestationChallenge")
         this.onChallenge(decoded.frame.kind.value);
+      if (decoded.frame.kind.case === "keyProofChallenge")
+        this.onKeyProof(decoded.frame.kind.value);
     });
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
@@ -104,8 +119,34 @@ export class FakeAttestedProvider {
         identitySignature: p256.sign(registerPayload(statusJson), signer, { format: "der" }),
         attestation: new TextEncoder().encode(this.options.mdaChainPem ?? ""),
         binaryHash: this.options.binaryHash ?? "ab".repeat(32),
+        identityRotationSignature: this.options.identityRotationSignature,
       },
     });
+  }
+
+  /** The ProtocolError codes received (a refusal at registration is one). */
+  get errorCodes(): string[] {
+    return this.received.flatMap((f) =>
+      f.kind.case === "protocolError" ? [f.kind.value.code] : [],
+    );
+  }
+
+  get registered(): boolean {
+    return this.framesOf("registerAck").length > 0;
+  }
+
+  /** Resolves when the coordinator has closed the socket. */
+  async closedByPeer(timeoutMs = 10_000): Promise<void> {
+    await this.until(
+      () => this.socket?.readyState === WebSocket.CLOSED,
+      "socket closed",
+      timeoutMs,
+    );
+  }
+
+  /** Stops reading the socket (pings get no pong): a frozen provider, or one behind a dead link. */
+  freeze(): void {
+    this.socket?.pause();
   }
 
   /** Frames of one kind received so far. */
@@ -129,6 +170,17 @@ export class FakeAttestedProvider {
     return new Promise((resolve) => {
       socket.once("close", () => resolve());
       socket.terminate();
+    });
+  }
+
+  private onKeyProof(c: KeyProofChallenge): void {
+    const secret = answerKeyProof(c, this.keys.secretKey) ?? p256.utils.randomSecretKey();
+    const payload = keyProofPayload(secret, this.keys.publicKey);
+    const signer =
+      this.mode === "stale-identity" ? p256.utils.randomSecretKey() : this.identitySecret;
+    this.send({
+      case: "keyProof",
+      value: { secret, identitySignature: p256.sign(payload, signer, { format: "der" }) },
     });
   }
 

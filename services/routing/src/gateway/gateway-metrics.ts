@@ -6,6 +6,7 @@ export interface GatewayMetrics {
   orphanFrames: Counter;
   providerErrors: Counter<"category">;
   writeStalls: Counter;
+  takeoverRefusals: Counter;
   providers: Gauge;
 }
 
@@ -37,6 +38,11 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     writeStalls: new Counter({
       name: "darkbloom_provider_write_stalls_total",
       help: "Provider sockets closed by the write watchdog",
+      registers: [registry],
+    }),
+    takeoverRefusals: new Counter({
+      name: "darkbloom_provider_takeover_refusals_total",
+      help: "New sessions refused because the provider id has a live session that answers its probe",
       registers: [registry],
     }),
     providers: new Gauge({

@@ -5,10 +5,17 @@ import type { Logger, Registry } from "@darkbloom/telemetry";
 import { WebSocketServer } from "ws";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.js";
-import { ProviderSession, type SessionOptions } from "./provider-session.js";
+import { ProviderSession, type Claim, type SessionOptions } from "./provider-session.js";
+import type { Admission } from "./session-trust.js";
 
 export interface GatewayOptions extends SessionOptions {
   path: string;
+  /**
+   * A new session claiming a provider id that has a live session pings the live one; it takes the
+   * id only if no pong arrives within this time (a dead socket after a network blip), and is
+   * refused otherwise.
+   */
+  probeTimeoutMs: number;
 }
 
 /** Accepts provider WebSocket upgrades and turns each into a ProviderSession. */
@@ -60,6 +67,12 @@ export class ProviderGateway {
           },
           onCapacityChanged: (s) => this.registry.capacityChanged(s),
           onLoadModelStatus: (s, status) => this.registry.loadModelStatus(s, status),
+          claim: (s, providerId, register, proof) => {
+            const bind = this.options.trust?.bindIdentity?.(providerId, register, proof);
+            return bind
+              ? bind.then((b) => (b.ok ? this.takeOver(s, providerId) : b))
+              : this.takeOver(s, providerId);
+          },
         },
         this.metrics,
         this.log,
@@ -68,6 +81,28 @@ export class ProviderGateway {
       ws.once("close", () => this.pending.delete(session));
     });
     return true;
+  }
+
+  /**
+   * The rule for a second session of one provider id (DESIGN §10): it may not evict a live one.
+   * The live session is pinged; only one that does not answer in `probeTimeoutMs` is replaced.
+   */
+  private takeOver(claimant: ProviderSession, providerId: string): Claim {
+    const live = this.registry.get(providerId);
+    if (!live || live === claimant || live.state.kind !== "registered") return { ok: true };
+    return live.probe(this.options.probeTimeoutMs).then((alive): Admission => {
+      const current = this.registry.get(providerId);
+      if (alive || (current && current !== live && current.state.kind === "registered")) {
+        this.metrics.takeoverRefusals.inc();
+        return {
+          ok: false,
+          code: "provider_already_connected",
+          message: `provider ${providerId} is already connected and answers its liveness probe`,
+        };
+      }
+      live.close("did not answer a liveness probe when a new session claimed its provider id");
+      return { ok: true };
+    });
   }
 
   close(): void {

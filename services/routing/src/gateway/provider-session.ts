@@ -1,4 +1,5 @@
-// Over 300 lines: one state machine per provider socket (register, heartbeats, in-flight relay, trust).
+// Over 300 lines: one state machine per provider socket (register + key proof + claim, heartbeats,
+// in-flight relay, trust).
 import { create } from "@bufbuild/protobuf";
 import {
   InferResponseSchema,
@@ -7,21 +8,41 @@ import {
   type Heartbeat,
   type InferResponse,
   type InferenceRequest,
+  type KeyProof,
   type LoadModelStatus,
   type ProviderFrame,
   type Register,
 } from "@darkbloom/proto";
-import { keyFingerprint } from "@darkbloom/crypto";
+import { createKeyProof, keyFingerprint, keyProofMatches } from "@darkbloom/crypto";
 import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
 import type { Logger, UnexpectedErrors } from "@darkbloom/telemetry";
 import type { WebSocket } from "ws";
 import { AsyncQueue } from "../async-queue.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
-import { UNATTESTED, type SessionTrust, type SessionTrustHooks } from "./session-trust.js";
+import { probeSocket } from "./probe-socket.js";
+import {
+  UNATTESTED,
+  type Admission,
+  type SessionTrust,
+  type SessionTrustHooks,
+} from "./session-trust.js";
 import { coordinatorError } from "./provider-error.js";
 
+/**
+ * awaiting_register → proving_key (Register admitted, KeyProofChallenge sent) → claiming (the key
+ * is proven; the gateway checks the id's identity binding and any live session of the id) →
+ * registered (RegisterAck sent). Any refusal or the register timeout closes the session.
+ */
 export type SessionState =
   | { kind: "awaiting_register"; since: number }
+  | {
+      kind: "proving_key";
+      since: number;
+      register: Register;
+      accountId: string;
+      secret: Uint8Array;
+    }
+  | { kind: "claiming"; since: number; register: Register; accountId: string }
   | { kind: "registered"; register: Register; registeredAt: number }
   | { kind: "closed"; reason: string };
 
@@ -44,7 +65,14 @@ export interface SessionHooks {
   /** A heartbeat arrived or a request ended: capacity may have changed (wakes the queue). */
   onCapacityChanged(session: ProviderSession): void;
   onLoadModelStatus(session: ProviderSession, status: LoadModelStatus): void;
+  /**
+   * The provider proved its key: may it take `providerId`? (identity binding, a live session of
+   * the same id). Absent: yes.
+   */
+  claim?(session: ProviderSession, providerId: string, register: Register, proof: KeyProof): Claim;
 }
+
+export type Claim = Admission | Promise<Admission>;
 
 interface InFlight {
   queue: AsyncQueue<InferResponse>;
@@ -169,6 +197,12 @@ export class ProviderSession {
     this.send(create(ProviderFrameSchema, { kind: { case: "runtimeStatus", value: status } }));
   }
   // --- end attestation ---
+
+  /** Whether the provider's socket answers a ping within `timeoutMs` (see probeSocket). */
+  probe(timeoutMs: number): Promise<boolean> {
+    if (this.stateValue.kind === "closed") return Promise.resolve(false);
+    return probeSocket(this.socket, timeoutMs);
+  }
 
   inFlightRequestIds(): string[] {
     return [...this.inFlight.keys()];
@@ -345,6 +379,8 @@ export class ProviderSession {
       case "loadModelStatus":
         if (this.stateValue.kind === "registered") this.hooks.onLoadModelStatus(this, kind.value);
         return;
+      case "keyProof":
+        return this.onKeyProof(kind.value);
       case "protocolError":
         this.log.warn("provider reported a protocol error", {
           providerId: this.id,
@@ -358,6 +394,7 @@ export class ProviderSession {
       case "loadModel":
       case "unloadModel":
       case "runtimeStatus":
+      case "keyProofChallenge":
       case undefined:
         this.metrics.badFrames.inc({ reason: "wrong_direction" });
         return this.protocolError(
@@ -379,20 +416,51 @@ export class ProviderSession {
       return this.close("invalid register");
     }
     const admission = this.options.trust?.admit(register) ?? { ok: true };
-    if (!admission.ok) {
-      const { code, message } = admission;
-      const refusal = create(ProviderFrameSchema, {
-        kind: { case: "protocolError", value: { code, message } },
-      });
-      // close once the refusal is on the wire, so the provider can read why
-      void this.writer
-        .write(refusal)
-        .catch(() => undefined)
-        .finally(() => this.close(`refused at registration: ${code}`));
-      return;
+    if (!admission.ok) return this.refuse(admission.code, admission.message);
+    // proof of possession of the X25519 secret key: its public key is public, so announcing it
+    // proves nothing (docs/security/attestation.md#key-proof)
+    const { challenge, secret } = createKeyProof(register.encryptionPublicKey);
+    const since = this.stateValue.since;
+    this.stateValue = {
+      kind: "proving_key",
+      since,
+      register,
+      accountId: admission.accountId ?? "",
+      secret,
+    };
+    this.send(
+      create(ProviderFrameSchema, { kind: { case: "keyProofChallenge", value: challenge } }),
+    );
+  }
+
+  private onKeyProof(answer: KeyProof): void {
+    const state = this.stateValue;
+    if (state.kind !== "proving_key")
+      return this.protocolError("unexpected_key_proof", "no key proof was asked for");
+    if (!keyProofMatches(state.secret, answer.secret)) {
+      this.metrics.badFrames.inc({ reason: "key_proof_failed" });
+      return this.refuse(
+        "key_proof_failed",
+        "the key proof does not match: the provider does not hold the secret key of its encryption_public_key",
+      );
     }
-    this.idValue = keyFingerprint(register.encryptionPublicKey);
-    this.operatorAccountIdValue = admission.accountId ?? "";
+    const { since, register, accountId } = state;
+    this.stateValue = { kind: "claiming", since, register, accountId };
+    const providerId = keyFingerprint(register.encryptionPublicKey);
+    const claim = this.hooks.claim?.(this, providerId, register, answer) ?? { ok: true };
+    const decide = (c: Admission): void =>
+      c.ok ? this.registered(providerId, register, accountId) : this.refuse(c.code, c.message);
+    if (!(claim instanceof Promise)) return decide(claim);
+    claim.then(decide, (err: unknown) => {
+      this.log.warn("provider claim failed", { providerId, error: String(err) });
+      this.refuse("claim_failed", "the coordinator could not check this provider's identity");
+    });
+  }
+
+  private registered(providerId: string, register: Register, accountId: string): void {
+    if (this.stateValue.kind !== "claiming") return; // closed while the claim was checked
+    this.idValue = providerId;
+    this.operatorAccountIdValue = accountId;
     this.stateValue = { kind: "registered", register, registeredAt: Date.now() };
     this.changes++;
     this.lastHeartbeatAt = Date.now();
@@ -423,6 +491,19 @@ export class ProviderSession {
     if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
   }
 
+  /** Refuses the registration: the ProtocolError goes on the wire, then the socket closes. */
+  private refuse(code: string, message: string): void {
+    if (this.stateValue.kind === "closed") return;
+    const refusal = create(ProviderFrameSchema, {
+      kind: { case: "protocolError", value: { code, message } },
+    });
+    // close once the refusal is on the wire, so the provider can read why
+    void this.writer
+      .write(refusal)
+      .catch(() => undefined)
+      .finally(() => this.close(`refused at registration: ${code}`));
+  }
+
   private protocolError(code: string, message: string): void {
     this.send(
       create(ProviderFrameSchema, { kind: { case: "protocolError", value: { code, message } } }),
@@ -431,9 +512,12 @@ export class ProviderSession {
 
   private checkLiveness(): void {
     const now = Date.now();
+    const state = this.stateValue;
     if (
-      this.stateValue.kind === "awaiting_register" &&
-      now - this.stateValue.since > this.options.registerTimeoutMs
+      (state.kind === "awaiting_register" ||
+        state.kind === "proving_key" ||
+        state.kind === "claiming") &&
+      now - state.since > this.options.registerTimeoutMs
     ) {
       this.close("no register in time");
     } else if (now - this.lastFrameAt > this.options.livenessTimeoutMs) {

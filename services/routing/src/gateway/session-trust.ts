@@ -1,6 +1,7 @@
 import {
   TrustLevel,
   type AttestationResponse,
+  type KeyProof,
   type ProviderFrame,
   type Register,
 } from "@darkbloom/proto";
@@ -49,6 +50,12 @@ export type Admission =
 export interface SessionTrustHooks {
   /** Checks a Register before the session is registered; a refusal closes the connection. */
   admit(register: Register): Admission;
+  /**
+   * After the key proof (`proof.secret` verified): may this registration take `providerId`? (a
+   * fresh identity signature over the proof, the id's identity binding shared by replicas).
+   * Absent: ids are not bound to identities.
+   */
+  bindIdentity?(providerId: string, register: Register, proof: KeyProof): Promise<Admission>;
   /** The session registered: start challenging it and set its trust. */
   attach(session: AttestedSession): void;
   onResponse(session: AttestedSession, response: AttestationResponse): void;

@@ -22,7 +22,11 @@ export class ProviderRegistry {
   /** The models each session was indexed under (a closed session no longer exposes them). */
   private readonly indexedAs = new Map<ProviderSession, string[]>();
 
-  /** A provider that reconnects with the same key replaces its old session. */
+  /**
+   * Adds a registered session. The gateway only registers a second session of an id after the
+   * first failed its liveness probe (gateway.ts `takeOver`); should one still be here (a race of
+   * two claims), the newer replaces it.
+   */
   add(session: ProviderSession): void {
     const previous = this.sessions.get(session.id);
     if (previous && previous !== session) this.unindex(previous);

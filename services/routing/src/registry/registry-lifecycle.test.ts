@@ -1,5 +1,5 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { generateKeyPair } from "@darkbloom/crypto";
+import { generateKeyPair, publicKeyFromSecret } from "@darkbloom/crypto";
 import { encodeFrame } from "@darkbloom/frames";
 import { ProviderFrameSchema, ReserveRequestSchema, SlotState } from "@darkbloom/proto";
 import { createLogger, createMetricsRegistry } from "@darkbloom/telemetry";
@@ -9,6 +9,7 @@ import { ProviderSession } from "../gateway/provider-session.js";
 import { Reservations } from "../reservations.js";
 import { Router } from "../router.js";
 import { FakeSocket } from "../testing/fake-socket.js";
+import { registerWithProof } from "../testing/memory-sessions.js";
 import { WarmPoolController } from "../warm-pool/warm-pool-controller.js";
 import { ProviderRegistry } from "./provider-registry.js";
 
@@ -16,7 +17,7 @@ const frame = (kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): Uint
   encodeFrame(create(ProviderFrameSchema, { kind }));
 
 describe("ProviderRegistry lifecycle", () => {
-  it("clears every per-provider structure on disconnect (10k connect/disconnect cycles leave nothing)", async function () {
+  it("clears every per-provider structure on disconnect (2,000 connect/disconnect cycles leave nothing)", async function () {
     this.timeout(60_000);
     const registry = new ProviderRegistry();
     const reservations = new Reservations(60_000);
@@ -32,26 +33,29 @@ describe("ProviderRegistry lifecycle", () => {
       writeTimeoutMs: 60_000,
       maxFrameBytes: 1 << 20,
     };
-    const key = generateKeyPair().publicKey;
-    const register = frame({
-      case: "register",
-      value: {
-        version: "t",
-        models: [{ id: "tiny", templateOk: true, contextLength: 2048 }],
-        encryptionPublicKey: key,
-        hardware: { memoryGb: 64 },
-      },
-    });
+    const keys = generateKeyPair();
+    const key = new Uint8Array(32);
+    const register = (): Uint8Array =>
+      frame({
+        case: "register",
+        value: {
+          version: "t",
+          models: [{ id: "tiny", templateOk: true, contextLength: 2048 }],
+          encryptionPublicKey: key,
+          hardware: { memoryGb: 64 },
+        },
+      });
     const heartbeat = frame({
       case: "heartbeat",
       value: { slots: [{ modelId: "tiny", state: SlotState.IDLE, kvCapacityTokens: 100_000n }] },
     });
     const controller = new AbortController();
 
-    for (let i = 0; i < 10_000; i++) {
+    for (let i = 0; i < 2_000; i++) {
       // Keys are per provider; rotate one byte so each cycle is a new provider id.
-      key[0] = i % 256;
-      key[1] = Math.floor(i / 256) % 256;
+      keys.secretKey[0] = i % 256;
+      keys.secretKey[1] = Math.floor(i / 256) % 256;
+      key.set(publicKeyFromSecret(keys.secretKey));
       const socket = new FakeSocket();
       const session = new ProviderSession(
         `c${i}`,
@@ -66,7 +70,7 @@ describe("ProviderRegistry lifecycle", () => {
         metrics,
         log,
       );
-      socket.receive(register);
+      registerWithProof(socket, register(), keys.secretKey);
       socket.receive(heartbeat);
       await router.reserve(
         create(ReserveRequestSchema, {

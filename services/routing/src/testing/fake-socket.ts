@@ -10,10 +10,20 @@ export class FakeSocket extends EventEmitter {
   readonly CONNECTING = 0;
   readyState = 1;
   sent = 0;
+  /** The last frame the session sent (bytes). */
+  lastSent: Uint8Array | undefined;
+  /** false: pings get no pong (a frozen provider). */
+  answersPings = true;
 
-  send(_data: Uint8Array, _options: { binary: true }, cb: (err?: Error) => void): void {
+  send(data: Uint8Array, _options: { binary: true }, cb: (err?: Error) => void): void {
     this.sent++;
+    this.lastSent = data;
     cb();
+  }
+
+  ping(_data: unknown, _mask: unknown, cb: (err?: Error) => void): void {
+    cb();
+    if (this.answersPings) setImmediate(() => this.emit("pong"));
   }
 
   /** A frame arriving from the provider. */

@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { generateKeyPair } from "@darkbloom/crypto";
-import { encodeFrame } from "@darkbloom/frames";
+import { answerKeyProof, generateKeyPair } from "@darkbloom/crypto";
+import { decodeFrame, encodeFrame } from "@darkbloom/frames";
 import { ProviderFrameSchema, type RegisterSchema } from "@darkbloom/proto";
 import { createLogger, createMetricsRegistry } from "@darkbloom/telemetry";
 import { createGatewayMetrics } from "../gateway/gateway-metrics.js";
@@ -13,6 +13,22 @@ export type FrameKind = MessageInitShape<typeof ProviderFrameSchema>["kind"];
 /** A provider frame as the bytes a socket delivers. */
 export const frameBytes = (kind: FrameKind): Uint8Array =>
   encodeFrame(create(ProviderFrameSchema, { kind }));
+
+/**
+ * Delivers a Register on a fake socket and answers the session's key proof challenge with
+ * `secretKey` (the session sends the challenge synchronously, so this registers at once).
+ */
+export function registerWithProof(
+  socket: FakeSocket,
+  register: Uint8Array,
+  secretKey: Uint8Array,
+): void {
+  socket.receive(register);
+  const sent = socket.lastSent && decodeFrame(socket.lastSent);
+  if (!sent?.ok || sent.frame.kind.case !== "keyProofChallenge") return;
+  const secret = answerKeyProof(sent.frame.kind.value, secretKey) ?? new Uint8Array();
+  socket.receive(frameBytes({ case: "keyProof", value: { secret } }));
+}
 
 export interface MemorySession {
   id: string;
@@ -59,10 +75,15 @@ export class MemorySessions {
       this.log,
     );
     const receive = (kind: FrameKind): void => socket.receive(frameBytes(kind));
-    receive({
-      case: "register",
-      value: { version: "t", encryptionPublicKey: generateKeyPair().publicKey, ...register },
-    });
+    const keys = generateKeyPair();
+    registerWithProof(
+      socket,
+      frameBytes({
+        case: "register",
+        value: { version: "t", encryptionPublicKey: keys.publicKey, ...register },
+      }),
+      keys.secretKey,
+    );
     return { id: session.id, session, receive };
   }
 

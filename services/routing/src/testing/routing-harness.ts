@@ -46,6 +46,7 @@ export async function startRoutingHarness(
     {
       path: "/ws",
       registerTimeoutMs: 2000,
+      probeTimeoutMs: 500,
       heartbeatIntervalMs: 1000,
       livenessTimeoutMs: 10_000,
       writeTimeoutMs: 2000,
