@@ -103,21 +103,21 @@ describe("attack: replaying x-request-id for free inference (real coordinator an
       return res.response.headers.get("x-request-id");
     }
     const res = await openai.responses
-      .create(
-        { model: TEST_MODEL_ID, input: PROMPT, max_output_tokens: maxTokens },
-        { headers },
-      )
+      .create({ model: TEST_MODEL_ID, input: PROMPT, max_output_tokens: maxTokens }, { headers })
       .withResponse();
     return res.response.headers.get("x-request-id");
   };
 
   /** The refusal's status and code (Anthropic's body has no code: its message names the id). */
-  const refusal = async (p: Promise<unknown>): Promise<{ status: number; code: string }> => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
+  const refusal = async (p: Promise<unknown>): Promise<{ status: number; code: string }> =>
+    refusalOf(
+      await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
     );
-    if (err instanceof APIError) return { status: err.status ?? 0, code: String(err.code) };
+  const refusalOf = (err: unknown): { status: number; code: string } => {
+    if (err instanceof APIError) return { status: Number(err.status), code: String(err.code) };
     if (err instanceof Anthropic.APIError) {
       const body = err.error as { error?: { message?: string } };
       const message = body.error?.message ?? "";
@@ -128,7 +128,7 @@ describe("attack: replaying x-request-id for free inference (real coordinator an
           : message.includes("still running")
             ? "request_in_progress"
             : message;
-      return { status: err.status ?? 0, code };
+      return { status: Number(err.status), code };
     }
     if (err instanceof DarkbloomError) return { status: err.status, code: err.code };
     throw new Error(`expected a refusal, got ${String(err)}`);
@@ -183,7 +183,7 @@ describe("attack: replaying x-request-id for free inference (real coordinator an
     expect(outcomes.filter((o) => o.status === "fulfilled")).to.have.length(1);
     for (const o of outcomes) {
       if (o.status === "fulfilled") continue;
-      const r = await refusal(Promise.reject(o.reason));
+      const r = refusalOf(o.reason);
       expect(r.status).to.equal(409);
       expect(r.code).to.be.oneOf(["request_in_progress", "request_id_already_used"]);
     }

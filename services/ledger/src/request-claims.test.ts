@@ -130,10 +130,7 @@ describe("ledger holds: consumer request ids", () => {
     await fund("claim-h", 100_000n);
     const outcomes = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        hold("claim-h", "race", `claim-race-${i}`).then(
-          () => "held" as const,
-          refusalOf,
-        ),
+        hold("claim-h", "race", `claim-race-${i}`).then(() => "held" as const, refusalOf),
       ),
     );
     expect(outcomes.filter((o) => o === "held")).to.have.length(1);

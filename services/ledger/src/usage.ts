@@ -89,7 +89,9 @@ export async function findUsage(
   const owner =
     accountId === undefined ? sql.fragment`` : sql.fragment`AND h.consumer_id = ${accountId}`;
   const clientId =
-    accountId === undefined ? sql.fragment`false` : sql.fragment`coalesce(h.client_request_id = ${id}, false)`;
+    accountId === undefined
+      ? sql.fragment`false`
+      : sql.fragment`coalesce(h.client_request_id = ${id}, false)`;
   const row = await connection.maybeOne(sql.type(usageRow)`
     ${SELECT} WHERE (${clientId} OR s.request_id = ${id} OR s.generation_id = ${id}) ${owner}
     ORDER BY (${clientId} OR s.request_id = ${id}) DESC, s.seq DESC LIMIT 1`);
