@@ -174,6 +174,17 @@ describe("attack: replaying x-request-id for free inference (real coordinator an
     });
   }
 
+  it("a request that failed before any token (no such model) can be retried under its id", async () => {
+    const openai = new OpenAI({ baseURL: `${url()}/v1`, apiKey: user(0).apiKey, maxRetries: 0 });
+    const attempt = () =>
+      openai.chat.completions.create(
+        { model: "no-such-model", messages: [{ role: "user", content: PROMPT }], max_tokens: 4 },
+        { headers: { "x-request-id": "retry-after-404" } },
+      );
+    for (let i = 0; i < 2; i++)
+      expect(await refusal(attempt())).to.deep.equal({ status: 404, code: "model_not_found" });
+  });
+
   it("concurrent requests racing on one id: exactly one runs and is billed", async () => {
     const a = user(0);
     const start = await available(a);

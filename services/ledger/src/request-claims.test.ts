@@ -126,6 +126,24 @@ describe("ledger holds: consumer request ids", () => {
     expect((await hold("claim-g", "r-poor", "claim-10")).heldMicroUsd).to.equal(110n);
   });
 
+  it("lets a retry of the same request take over an id whose request failed before any token", async () => {
+    await fund("claim-i", 10_000n);
+    const failed = `claim-11-hold${next}`;
+    await hold("claim-i", "r-failed", "claim-11");
+    // Nothing ran (no capacity before the first token): settled with no usage at all.
+    await h().client.settle({ requestId: failed, providerAccountId: "" });
+    expect(await hold("claim-i", "r-failed", "claim-12", fingerprintB).catch(refusalOf)).to.equal(
+      "reused",
+    );
+    const retry = `claim-13-hold${next}`;
+    expect((await hold("claim-i", "r-failed", "claim-13")).heldMicroUsd).to.equal(110n);
+    // The retry now owns the id: the failed request's claim cannot come back.
+    expect(await hold("claim-i", "r-failed", "claim-11").catch(refusalOf)).to.equal("in_progress");
+    await settle(retry, 2);
+    expect(await hold("claim-i", "r-failed", "claim-14").catch(refusalOf)).to.equal("completed");
+    expect(await available("claim-i")).to.equal(10_000n - 12n);
+  });
+
   it("refuses all but one of many concurrent requests racing on one id", async () => {
     await fund("claim-h", 100_000n);
     const outcomes = await Promise.all(

@@ -2,8 +2,11 @@
 // first holds under it (DESIGN §10, Stripe's idempotency semantics): that request's own holds
 // (one per fallback model, or an internal retry) share the claim; any other request reusing the
 // id is refused — another body as reused, a running one as in progress, a finished one as
-// completed (outputs are not stored, so nothing is replayed). Run inside the hold's transaction:
-// a refused hold (402) rolls the claim back and the id stays usable.
+// completed (outputs are not stored, so nothing is replayed). One exception keeps retries safe:
+// when everything the claim held settled with no tokens at all (it failed before any output, e.g.
+// no capacity) and was not swept, a retry of the same request takes the claim over and runs,
+// billed on its own hold. Run inside the hold's transaction: a refused hold (402) rolls the claim
+// back and the id stays usable.
 import { timingSafeEqual } from "node:crypto";
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
@@ -24,7 +27,7 @@ export type RequestClaim = {
 };
 
 const claimRow = z.object({ claim_id: z.string(), request_fingerprint: z.instanceof(Buffer) });
-const openRow = z.object({ open: z.boolean() });
+const stateRow = z.object({ open: z.boolean(), ran: z.boolean() });
 
 /** The claim a hold request carries; null when it names no client request id. */
 export function requestClaimOf(input: {
@@ -57,18 +60,28 @@ export async function claimRequestId(
             ${sql.binary(Buffer.from(claim.fingerprint))})
     ON CONFLICT (consumer_id, client_request_id) DO NOTHING`);
   if (inserted.rowCount === 1) return;
+  // Locked: of concurrent retries taking a claim over, one wins and the rest see it running.
   const existing = await connection.one(sql.type(claimRow)`
     SELECT claim_id, request_fingerprint FROM ledger_request_claims
-    WHERE consumer_id = ${consumerId} AND client_request_id = ${claim.clientRequestId}`);
+    WHERE consumer_id = ${consumerId} AND client_request_id = ${claim.clientRequestId}
+    FOR UPDATE`);
   if (existing.claim_id === claim.claimId) return;
   if (!sameFingerprint(existing.request_fingerprint, claim.fingerprint)) throw requestIdReused();
-  const { open } = await connection.one(sql.type(openRow)`
-    SELECT EXISTS (
-      SELECT 1 FROM ledger_holds h
-      WHERE h.claim_id = ${existing.claim_id}
-        AND NOT EXISTS (SELECT 1 FROM ledger_settlements s WHERE s.request_id = h.request_id)
-    ) AS open`);
-  throw open ? requestIdInProgress() : requestIdCompleted();
+  const state = await connection.one(sql.type(stateRow)`
+    SELECT
+      EXISTS (SELECT 1 FROM ledger_holds h
+        WHERE h.claim_id = ${existing.claim_id}
+          AND NOT EXISTS (SELECT 1 FROM ledger_settlements s WHERE s.request_id = h.request_id)
+      ) AS open,
+      EXISTS (SELECT 1 FROM ledger_holds h JOIN ledger_settlements s ON s.request_id = h.request_id
+        WHERE h.claim_id = ${existing.claim_id}
+          AND (s.prompt_tokens > 0 OR s.completion_tokens > 0 OR s.charged_micro_usd > 0 OR s.swept)
+      ) AS ran`);
+  if (state.open) throw requestIdInProgress();
+  if (state.ran) throw requestIdCompleted();
+  await connection.query(sql.unsafe`
+    UPDATE ledger_request_claims SET claim_id = ${claim.claimId}
+    WHERE consumer_id = ${consumerId} AND client_request_id = ${claim.clientRequestId}`);
 }
 
 function sameFingerprint(stored: Uint8Array, given: Uint8Array): boolean {
