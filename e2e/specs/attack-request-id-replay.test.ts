@@ -183,6 +183,10 @@ describe("attack: replaying x-request-id for free inference (real coordinator an
       );
     for (let i = 0; i < 2; i++)
       expect(await refusal(attempt())).to.deep.equal({ status: 404, code: "model_not_found" });
+    // Both ran past their hold (released, nothing charged): the retry was not refused as a reuse.
+    const holds = await c().postgres.pool.oneFirst(sql.type(z.object({ n: z.bigint() }))`
+      SELECT count(*)::int8 AS n FROM ledger_holds WHERE client_request_id = 'retry-after-404'`);
+    expect(holds).to.equal(2n);
   });
 
   it("concurrent requests racing on one id: exactly one runs and is billed", async () => {
