@@ -87,7 +87,8 @@ describe("chaos: coordinator killed -9 mid-stream leaves no stuck hold", functio
     expect(await balanceOf(db, hold)).to.equal(0n);
     expect(await balanceOf(db, wallet)).to.equal(user.creditMicroUsd);
     const settlement = await db.one(sql.type(settlementRow)`
-      SELECT swept, charged_micro_usd FROM ledger_settlements WHERE request_id = ${requestId}`);
+      SELECT s.swept, s.charged_micro_usd FROM ledger_settlements s
+      JOIN ledger_holds h ON h.request_id = s.request_id WHERE h.client_request_id = ${requestId}`);
     expect(settlement).to.deep.equal({ swept: true, charged_micro_usd: 0n });
     const health = await ledgerHealth(db);
     expect(health.totalMicroUsd).to.equal(0n);

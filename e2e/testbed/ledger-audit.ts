@@ -9,7 +9,7 @@ export interface LedgerHealth {
   unbalancedTransactions: number;
   /** Accounts whose cached balance differs from the sum of their entries. */
   driftedAccounts: number;
-  /** Holds that were never settled (stuck money), with their request ids. */
+  /** Holds that were never settled (stuck money), by the consumer's x-request-id (else the hold's). */
   openHolds: string[];
 }
 
@@ -30,9 +30,9 @@ export async function ledgerHealth(db: DbConnection): Promise<LedgerHealth> {
          SELECT coalesce(sum(e.amount_micro_usd), 0) FROM ledger_entries e WHERE e.account = a.id
        ))::bigint AS drifted`);
   const open = await db.any(sql.type(z.object({ request_id: z.string() }))`
-    SELECT h.request_id FROM ledger_holds h
+    SELECT coalesce(h.client_request_id, h.request_id) AS request_id FROM ledger_holds h
     LEFT JOIN ledger_settlements s ON s.request_id = h.request_id
-    WHERE s.request_id IS NULL ORDER BY h.request_id`);
+    WHERE s.request_id IS NULL ORDER BY 1`);
   return {
     totalMicroUsd: row.total,
     unbalancedTransactions: Number(row.unbalanced),
@@ -54,16 +54,22 @@ const settlementRow = z.object({
 });
 export type SettlementRow = z.infer<typeof settlementRow>;
 
-/** The recorded settlements of these requests, by request id. */
+/**
+ * The recorded settlements of these requests, by the consumer's x-request-id (the ledger keys
+ * holds by the coordinator's own id); of a request's holds (one per fallback model) the last.
+ */
 export async function settlementsOf(
   db: DbConnection,
   requestIds: readonly string[],
 ): Promise<Map<string, SettlementRow>> {
+  const ids = sql.array([...requestIds], "text");
   const rows = await db.any(sql.type(settlementRow)`
-    SELECT request_id, provider_id, prompt_tokens, completion_tokens,
-           input_micro_usd_per_million, output_micro_usd_per_million,
-           charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd
-    FROM ledger_settlements WHERE request_id = ANY(${sql.array([...requestIds], "text")})`);
+    SELECT coalesce(h.client_request_id, s.request_id) AS request_id, s.provider_id,
+           s.prompt_tokens, s.completion_tokens,
+           s.input_micro_usd_per_million, s.output_micro_usd_per_million,
+           s.charged_micro_usd, s.provider_credit_micro_usd, s.platform_fee_micro_usd
+    FROM ledger_settlements s JOIN ledger_holds h ON h.request_id = s.request_id
+    WHERE h.client_request_id = ANY(${ids}) OR s.request_id = ANY(${ids}) ORDER BY s.seq`);
   return new Map(rows.map((r) => [r.request_id, r]));
 }
 

@@ -7,6 +7,7 @@ import type { RequestTiming } from "./timing/request-timing.js";
 import type { SealedDeps } from "./sealed-body/index.js";
 import type { AccountDeps } from "./account/account-deps.js";
 import type { ModelCatalog } from "./openai/model-catalog.js";
+import type { RequestClaim } from "./http/request-id.js";
 
 export interface Principal {
   accountId: string;
@@ -48,7 +49,10 @@ export type EdgeContext = EdgeDeps;
 export interface EdgeRequest {
   req: IncomingMessage;
   res: ServerResponse;
+  /** The consumer's x-request-id (or a generated one): echoed, for correlation only. */
   requestId: string;
+  /** The coordinator's own id of this request and its claim of `requestId` (request-id.ts). */
+  claim: RequestClaim;
   generationId: string;
   createdUnix: number;
   principal: Principal;

@@ -5,7 +5,8 @@ import { describeCause, logServerFailure } from "./errors/log-failure.js";
 import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
 import { authenticateRequest } from "./http/authenticate-request.js";
 import { parseJsonObject, readBody } from "./http/read-body.js";
-import { generationId, requestIdFrom } from "./http/request-id.js";
+import { generationId, requestClaim, requestIdFrom } from "./http/request-id.js";
+import { requestFingerprinter, type Fingerprinter } from "./http/request-fingerprint.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { MidStreamError } from "./inference/run-inference.js";
 import { chatCompletions } from "./openai/chat-completions.js";
@@ -63,8 +64,9 @@ export function createEdgeHandler(deps: EdgeDeps): {
 } {
   const matches = (path: string): boolean =>
     path.startsWith("/v1/") || path === "/health" || path === "/openapi.json";
+  const fingerprint = requestFingerprinter(deps.options.prefixHashSecret);
   const handle: EdgeHandler = (req, res) => {
-    serve(deps, req, res).catch((err: unknown) => {
+    serve(deps, fingerprint, req, res).catch((err: unknown) => {
       deps.log.error("edge handler crashed", { cause: describeCause(err) });
       if (!res.headersSent)
         sendError(res, new EdgeError(500, "server_error", "internal_error", "internal error"));
@@ -74,7 +76,12 @@ export function createEdgeHandler(deps: EdgeDeps): {
   return { handle, matches };
 }
 
-async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  deps: EdgeDeps,
+  fingerprint: Fingerprinter,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const requestId = requestIdFrom(req.headers["x-request-id"]);
   const path = new URL(req.url ?? "/", "http://edge").pathname;
   const log = deps.log.child({ requestId });
@@ -130,6 +137,7 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
             gate.kind === "opened" ? gate.body : await readBody(req, deps.options.maxBodyBytes),
           )
         : {};
+    const claim = requestClaim(requestId, fingerprint(path, json));
 
     const abort = new AbortController();
     res.once("close", () => {
@@ -139,12 +147,13 @@ async function serve(deps: EdgeDeps, req: IncomingMessage, res: ServerResponse):
       req,
       res,
       requestId,
+      claim,
       generationId: genId,
       createdUnix: Math.floor(Date.now() / 1000),
       principal,
       json,
       signal: abort.signal,
-      log: log.child({ accountId: principal.accountId }),
+      log: log.child({ accountId: principal.accountId, claimId: claim.claimId }),
       toEdgeError,
       timing,
       keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,

@@ -1,12 +1,14 @@
 import { ConnectError, Code } from "@connectrpc/connect";
 import type { DbConnection } from "@darkbloom/db";
 import { consumerAccount, holdAccount } from "./ledger-accounts.js";
-import { insufficientBalance, requireId } from "./ledger-errors.js";
+import { insufficientBalance, requestIdCompleted, requireId } from "./ledger-errors.js";
 import { costMicroUsd } from "./money.js";
+import { claimRequestId, requestClaimOf } from "./request-claims.js";
 import {
   claimHold,
   findHold,
   findPrice,
+  findSettlement,
   lockAccounts,
   postTransaction,
   setHoldTransaction,
@@ -18,15 +20,23 @@ export type HoldInput = {
   readonly model: string;
   readonly maxPromptTokens: number;
   readonly maxCompletionTokens: number;
+  /** The consumer's x-request-id, claimed per account (request-claims.ts); empty: no claim. */
+  readonly clientRequestId?: string;
+  readonly claimId?: string;
+  readonly requestFingerprint?: Uint8Array;
 };
 
 /**
  * Moves the worst-case price of the request from the consumer's wallet to its hold account.
- * Idempotent on request id (a replay returns the amount already held). Run inside a transaction.
+ * Idempotent on the coordinator's request id while the hold is open (an internal retry returns
+ * the amount already held); a settled hold is never held again. A consumer's request id reused by
+ * another request is refused (request-claims.ts). Run inside a transaction.
  */
 export async function placeHold(connection: DbConnection, input: HoldInput): Promise<bigint> {
   const requestId = requireId(input.requestId, "request_id");
   const consumerId = requireId(input.accountId, "account_id");
+  const claim = requestClaimOf(input);
+  if (claim !== null) await claimRequestId(connection, consumerId, claim);
   const price = await findPrice(connection, input.model);
   const held = costMicroUsd(price, {
     promptTokens: BigInt(input.maxPromptTokens),
@@ -39,9 +49,10 @@ export async function placeHold(connection: DbConnection, input: HoldInput): Pro
       model: input.model,
       price,
       heldMicroUsd: held,
+      claim,
     }))
   ) {
-    return replayedHold(connection, requestId, consumerId);
+    return replayedHold(connection, requestId, consumerId, claim?.claimId ?? null);
   }
   const wallet = consumerAccount(consumerId);
   const balances = await lockAccounts(connection, [wallet, holdAccount(consumerId)]);
@@ -57,17 +68,17 @@ export async function placeHold(connection: DbConnection, input: HoldInput): Pro
   return held;
 }
 
+/** An internal retry of the same open hold returns what it holds; anything else is refused. */
 async function replayedHold(
   connection: DbConnection,
   requestId: string,
   consumerId: string,
+  claimId: string | null,
 ): Promise<bigint> {
-  const existing = await findHold(connection, requestId, "no lock");
-  if (existing === null || existing.consumer_id !== consumerId) {
-    throw new ConnectError(
-      `request ${requestId} is already held for another account`,
-      Code.AlreadyExists,
-    );
+  const existing = await findHold(connection, requestId, "for update");
+  if (existing === null || existing.consumer_id !== consumerId || existing.claim_id !== claimId) {
+    throw new ConnectError(`request_id ${requestId} belongs to another hold`, Code.AlreadyExists);
   }
+  if ((await findSettlement(connection, requestId)) !== null) throw requestIdCompleted();
   return existing.held_micro_usd;
 }

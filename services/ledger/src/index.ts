@@ -3,7 +3,12 @@ export { createLedgerService } from "./service.js";
 export type { SettleOptions } from "./settle.js";
 export { setPrice, getPrice, listPrices, type ModelPrice } from "./prices.js";
 export { readBalance, type Balance } from "./balance.js";
-export { INSUFFICIENT_BALANCE, isInsufficientBalance } from "./ledger-errors.js";
+export {
+  INSUFFICIENT_BALANCE,
+  isInsufficientBalance,
+  requestIdRefusal,
+  type RequestIdRefusal,
+} from "./ledger-errors.js";
 export { PROVIDER_SHARE_PERCENT, type Price } from "./money.js";
 export { ledgerMigrations, migrateLedger } from "./migrations.js";
 export { sweepStuckHolds, type SweepOptions } from "./sweep-holds.js";

@@ -17,6 +17,7 @@ const priceRow = z.object({
 const holdRow = z.object({
   request_id: z.string(),
   consumer_id: z.string(),
+  claim_id: z.string().nullable(),
   input_micro_usd_per_million: z.bigint(),
   output_micro_usd_per_million: z.bigint(),
   held_micro_usd: z.bigint(),
@@ -134,6 +135,8 @@ export type HoldInsert = {
   readonly model: string;
   readonly price: Price;
   readonly heldMicroUsd: bigint;
+  /** The claim (HTTP request) the hold belongs to and the consumer's id for it; null: none. */
+  readonly claim: { readonly claimId: string; readonly clientRequestId: string } | null;
 };
 
 /**
@@ -142,9 +145,10 @@ export type HoldInsert = {
  */
 export async function claimHold(connection: DbConnection, hold: HoldInsert): Promise<boolean> {
   const claimed = await connection.maybeOne(sql.type(requestIdRow)`
-    INSERT INTO ledger_holds (request_id, consumer_id, model, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd)
+    INSERT INTO ledger_holds (request_id, consumer_id, model, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd, claim_id, client_request_id)
     VALUES (${hold.requestId}, ${hold.consumerId}, ${hold.model}, ${hold.price.inputMicroUsdPerMillion},
-            ${hold.price.outputMicroUsdPerMillion}, ${hold.heldMicroUsd})
+            ${hold.price.outputMicroUsdPerMillion}, ${hold.heldMicroUsd}, ${hold.claim?.claimId ?? null},
+            ${hold.claim?.clientRequestId ?? null})
     ON CONFLICT (request_id) DO NOTHING
     RETURNING request_id`);
   return claimed !== null;
@@ -166,7 +170,7 @@ export async function findHold(
 ): Promise<HoldRow | null> {
   const forUpdate = lock === "for update" ? sql.fragment`FOR UPDATE` : sql.fragment``;
   return connection.maybeOne(sql.type(holdRow)`
-    SELECT request_id, consumer_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd
+    SELECT request_id, consumer_id, claim_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd
     FROM ledger_holds WHERE request_id = ${requestId} ${forUpdate}`);
 }
 

@@ -22,6 +22,7 @@ const usageRow = z.object({
 });
 
 export type UsageRecord = {
+  /** The consumer's x-request-id (else the coordinator's own id of the request). */
   readonly requestId: string;
   readonly accountId: string;
   readonly model: string;
@@ -45,7 +46,7 @@ export type UsageRecord = {
 export type UsagePage = { readonly records: readonly UsageRecord[]; readonly nextCursor: string };
 
 const SELECT = sql.fragment`
-  SELECT s.seq, s.request_id, h.consumer_id, h.model, s.provider_id, s.prompt_tokens,
+  SELECT s.seq, coalesce(h.client_request_id, s.request_id) AS request_id, h.consumer_id, h.model, s.provider_id, s.prompt_tokens,
     s.completion_tokens, s.input_micro_usd_per_million, s.output_micro_usd_per_million,
     s.charged_micro_usd, s.provider_credit_micro_usd, s.released_micro_usd, s.created_at,
     s.generation_id, s.swept
@@ -74,9 +75,11 @@ export async function listUsage(
 }
 
 /**
- * One request's usage by its request id (`x-request-id`) or generation id
- * (`x-darkbloom-generation-id`), or null when it is unknown, not settled yet, or not this
- * account's. A request id match wins over a generation id match.
+ * One request's usage by its request id (`x-request-id`, the consumer's own or the one the
+ * coordinator echoed) or generation id (`x-darkbloom-generation-id`), or null when it is
+ * unknown, not settled yet, or not this account's. A request id match wins over a generation id
+ * match; of a request's holds (one per fallback model tried) the last settled wins. Consumer
+ * request ids are per account: they match only when `accountId` is given.
  */
 export async function findUsage(
   connection: DbConnection,
@@ -85,9 +88,13 @@ export async function findUsage(
 ): Promise<UsageRecord | null> {
   const owner =
     accountId === undefined ? sql.fragment`` : sql.fragment`AND h.consumer_id = ${accountId}`;
+  const clientId =
+    accountId === undefined
+      ? sql.fragment`false`
+      : sql.fragment`coalesce(h.client_request_id = ${id}, false)`;
   const row = await connection.maybeOne(sql.type(usageRow)`
-    ${SELECT} WHERE (s.request_id = ${id} OR s.generation_id = ${id}) ${owner}
-    ORDER BY s.request_id = ${id} DESC, s.seq DESC LIMIT 1`);
+    ${SELECT} WHERE (${clientId} OR s.request_id = ${id} OR s.generation_id = ${id}) ${owner}
+    ORDER BY (${clientId} OR s.request_id = ${id}) DESC, s.seq DESC LIMIT 1`);
   return row === null ? null : toRecord(row);
 }
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/ledger.proto.
  */
 export const file_darkbloom_v1_ledger: GenFile = /*@__PURE__*/
-  fileDesc("ChlkYXJrYmxvb20vdjEvbGVkZ2VyLnByb3RvEgxkYXJrYmxvb20udjEiJwoRR2V0QmFsYW5jZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJkChJHZXRCYWxhbmNlUmVzcG9uc2USGQoRYmFsYW5jZV9taWNyb191c2QYASABKAMSFgoOaGVsZF9taWNyb191c2QYAiABKAMSGwoTYXZhaWxhYmxlX21pY3JvX3VzZBgDIAEoAyJ+CgtIb2xkUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDQoFbW9kZWwYAyABKAkSGQoRbWF4X3Byb21wdF90b2tlbnMYBCABKA0SHQoVbWF4X2NvbXBsZXRpb25fdG9rZW5zGAUgASgNIiYKDEhvbGRSZXNwb25zZRIWCg5oZWxkX21pY3JvX3VzZBgBIAEoAyJ7Cg1TZXR0bGVSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSGwoTcHJvdmlkZXJfYWNjb3VudF9pZBgCIAEoCRIiCgV1c2FnZRgDIAEoCzITLmRhcmtibG9vbS52MS5Vc2FnZRIVCg1nZW5lcmF0aW9uX2lkGAQgASgJIooBCg5TZXR0bGVSZXNwb25zZRIZChFjaGFyZ2VkX21pY3JvX3VzZBgBIAEoAxIhChlwcm92aWRlcl9jcmVkaXRfbWljcm9fdXNkGAIgASgDEh4KFnBsYXRmb3JtX2ZlZV9taWNyb191c2QYAyABKAMSGgoScmVsZWFzZWRfbWljcm9fdXNkGAQgASgDImYKDUNyZWRpdFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIYChBhbW91bnRfbWljcm9fdXNkGAIgASgDEg4KBnJlYXNvbhgDIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYBCABKAkiKwoOQ3JlZGl0UmVzcG9uc2USGQoRYmFsYW5jZV9taWNyb191c2QYASABKAMiIAoPR2V0UHJpY2VSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJImwKEEdldFByaWNlUmVzcG9uc2USDQoFbW9kZWwYASABKAkSIwobaW5wdXRfbWljcm9fdXNkX3Blcl9taWxsaW9uGAIgASgDEiQKHG91dHB1dF9taWNyb191c2RfcGVyX21pbGxpb24YAyABKAMy9AIKDUxlZGdlclNlcnZpY2USTwoKR2V0QmFsYW5jZRIfLmRhcmtibG9vbS52MS5HZXRCYWxhbmNlUmVxdWVzdBogLmRhcmtibG9vbS52MS5HZXRCYWxhbmNlUmVzcG9uc2USPQoESG9sZBIZLmRhcmtibG9vbS52MS5Ib2xkUmVxdWVzdBoaLmRhcmtibG9vbS52MS5Ib2xkUmVzcG9uc2USQwoGU2V0dGxlEhsuZGFya2Jsb29tLnYxLlNldHRsZVJlcXVlc3QaHC5kYXJrYmxvb20udjEuU2V0dGxlUmVzcG9uc2USQwoGQ3JlZGl0EhsuZGFya2Jsb29tLnYxLkNyZWRpdFJlcXVlc3QaHC5kYXJrYmxvb20udjEuQ3JlZGl0UmVzcG9uc2USSQoIR2V0UHJpY2USHS5kYXJrYmxvb20udjEuR2V0UHJpY2VSZXF1ZXN0Gh4uZGFya2Jsb29tLnYxLkdldFByaWNlUmVzcG9uc2ViBnByb3RvMw", [file_darkbloom_v1_common]);
+  fileDesc("ChlkYXJrYmxvb20vdjEvbGVkZ2VyLnByb3RvEgxkYXJrYmxvb20udjEiJwoRR2V0QmFsYW5jZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJkChJHZXRCYWxhbmNlUmVzcG9uc2USGQoRYmFsYW5jZV9taWNyb191c2QYASABKAMSFgoOaGVsZF9taWNyb191c2QYAiABKAMSGwoTYXZhaWxhYmxlX21pY3JvX3VzZBgDIAEoAyLIAQoLSG9sZFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBW1vZGVsGAMgASgJEhkKEW1heF9wcm9tcHRfdG9rZW5zGAQgASgNEh0KFW1heF9jb21wbGV0aW9uX3Rva2VucxgFIAEoDRIZChFjbGllbnRfcmVxdWVzdF9pZBgGIAEoCRIQCghjbGFpbV9pZBgHIAEoCRIbChNyZXF1ZXN0X2ZpbmdlcnByaW50GAggASgMIiYKDEhvbGRSZXNwb25zZRIWCg5oZWxkX21pY3JvX3VzZBgBIAEoAyJ7Cg1TZXR0bGVSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSGwoTcHJvdmlkZXJfYWNjb3VudF9pZBgCIAEoCRIiCgV1c2FnZRgDIAEoCzITLmRhcmtibG9vbS52MS5Vc2FnZRIVCg1nZW5lcmF0aW9uX2lkGAQgASgJIooBCg5TZXR0bGVSZXNwb25zZRIZChFjaGFyZ2VkX21pY3JvX3VzZBgBIAEoAxIhChlwcm92aWRlcl9jcmVkaXRfbWljcm9fdXNkGAIgASgDEh4KFnBsYXRmb3JtX2ZlZV9taWNyb191c2QYAyABKAMSGgoScmVsZWFzZWRfbWljcm9fdXNkGAQgASgDImYKDUNyZWRpdFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIYChBhbW91bnRfbWljcm9fdXNkGAIgASgDEg4KBnJlYXNvbhgDIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYBCABKAkiKwoOQ3JlZGl0UmVzcG9uc2USGQoRYmFsYW5jZV9taWNyb191c2QYASABKAMiIAoPR2V0UHJpY2VSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJImwKEEdldFByaWNlUmVzcG9uc2USDQoFbW9kZWwYASABKAkSIwobaW5wdXRfbWljcm9fdXNkX3Blcl9taWxsaW9uGAIgASgDEiQKHG91dHB1dF9taWNyb191c2RfcGVyX21pbGxpb24YAyABKAMy9AIKDUxlZGdlclNlcnZpY2USTwoKR2V0QmFsYW5jZRIfLmRhcmtibG9vbS52MS5HZXRCYWxhbmNlUmVxdWVzdBogLmRhcmtibG9vbS52MS5HZXRCYWxhbmNlUmVzcG9uc2USPQoESG9sZBIZLmRhcmtibG9vbS52MS5Ib2xkUmVxdWVzdBoaLmRhcmtibG9vbS52MS5Ib2xkUmVzcG9uc2USQwoGU2V0dGxlEhsuZGFya2Jsb29tLnYxLlNldHRsZVJlcXVlc3QaHC5kYXJrYmxvb20udjEuU2V0dGxlUmVzcG9uc2USQwoGQ3JlZGl0EhsuZGFya2Jsb29tLnYxLkNyZWRpdFJlcXVlc3QaHC5kYXJrYmxvb20udjEuQ3JlZGl0UmVzcG9uc2USSQoIR2V0UHJpY2USHS5kYXJrYmxvb20udjEuR2V0UHJpY2VSZXF1ZXN0Gh4uZGFya2Jsb29tLnYxLkdldFByaWNlUmVzcG9uc2ViBnByb3RvMw", [file_darkbloom_v1_common]);
 
 /**
  * @generated from message darkbloom.v1.GetBalanceRequest
@@ -63,6 +63,9 @@ export const GetBalanceResponseSchema: GenMessage<GetBalanceResponse> = /*@__PUR
  */
 export type HoldRequest = Message<"darkbloom.v1.HoldRequest"> & {
   /**
+   * The coordinator's own id for this hold (never a client's x-request-id); a retry of the same
+   * Hold with it returns the amount already held, a settled one is refused.
+   *
    * @generated from field: string request_id = 1;
    */
   requestId: string;
@@ -86,6 +89,28 @@ export type HoldRequest = Message<"darkbloom.v1.HoldRequest"> & {
    * @generated from field: uint32 max_completion_tokens = 5;
    */
   maxCompletionTokens: number;
+
+  /**
+   * The consumer's x-request-id, claimed per account: a later HTTP request (another claim_id)
+   * reusing it is refused. Empty: no claim (internal callers).
+   *
+   * @generated from field: string client_request_id = 6;
+   */
+  clientRequestId: string;
+
+  /**
+   * The HTTP request the hold belongs to (one claim may hold once per fallback model).
+   *
+   * @generated from field: string claim_id = 7;
+   */
+  claimId: string;
+
+  /**
+   * Keyed hash of the request (never its plaintext): tells a retry from another request.
+   *
+   * @generated from field: bytes request_fingerprint = 8;
+   */
+  requestFingerprint: Uint8Array;
 };
 
 /**

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EdgeError } from "./edge-error.js";
+import { requestIdError } from "./request-id-errors.js";
 
 interface Mapping {
   status: number;
@@ -34,6 +35,8 @@ export const CONNECT_TO_HTTP: Readonly<Record<Code, Mapping>> = {
 /** Converts anything thrown below the edge into an EdgeError, keeping the cause. */
 export function toEdgeError(err: unknown): EdgeError {
   if (err instanceof EdgeError) return err;
+  const reused = requestIdError(err);
+  if (reused) return reused;
   const ce = ConnectError.from(err);
   const m = CONNECT_TO_HTTP[ce.code];
   const message =

@@ -16,3 +16,27 @@ export function generationId(prefix: string): string {
   const random = [...randomBytes(24)].map((b) => ALPHANUMERIC[b % 62]).join("");
   return `${prefix}${UNDERSCORE_PREFIXES.has(prefix) ? "_" : "-"}${random}`;
 }
+
+/**
+ * How a request's holds claim the consumer's x-request-id in the ledger (DESIGN §10): the ledger,
+ * routing and key reservations key on `claimId`, the coordinator's own id for this HTTP request,
+ * never on the client's string. The client's id is claimed once per account: a later request
+ * reusing it is refused (another body, still running, or finished), so no request runs twice
+ * under one id and ids never collide across accounts. Field names match the ledger's HoldRequest.
+ */
+export interface RequestClaim {
+  /** The x-request-id the consumer sent (or the one generated for it): echoed, claimed. */
+  clientRequestId: string;
+  /** The coordinator's id of this HTTP request; each hold's request id derives from it. */
+  claimId: string;
+  /** Keyed hash of the route and canonical body (http/request-fingerprint.ts). */
+  requestFingerprint: Uint8Array;
+}
+
+export function requestClaim(clientRequestId: string, fingerprint: Uint8Array): RequestClaim {
+  return {
+    clientRequestId,
+    claimId: `req_${randomUUID().replaceAll("-", "")}`,
+    requestFingerprint: fingerprint,
+  };
+}

@@ -32,6 +32,7 @@ export async function* billedInference(
       model: input.body.model,
       maxPromptTokens: input.estimatedPromptTokens,
       maxCompletionTokens: input.maxTokens,
+      ...input.claim,
     })
     .catch((err: unknown) => {
       const ce = ConnectError.from(err);

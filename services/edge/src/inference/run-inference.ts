@@ -20,9 +20,13 @@ import {
 } from "@darkbloom/proto";
 import { EdgeError } from "../errors/edge-error.js";
 import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
+import type { RequestClaim } from "../http/request-id.js";
 
 export interface InferenceInput {
+  /** The coordinator's own id of this attempt (never the client's x-request-id). */
   requestId: string;
+  /** The consumer's request id the hold claims (http/request-id.ts); absent: no claim. */
+  claim?: RequestClaim;
   accountId: string;
   body: InferenceBody;
   estimatedPromptTokens: number;

@@ -65,7 +65,7 @@ export async function dispatch(
   const headerTrust = minTrustHeader(req.req.headers);
   return routeWithPreferences(
     ledgerPrices(ctx.ledger),
-    req.requestId,
+    req.claim.claimId,
     plan.body.model,
     prefs,
     (attempt) =>
@@ -101,6 +101,7 @@ async function dispatchModel(
   });
   const inference = billedInference(ctx, {
     requestId: attempt.requestId,
+    claim: req.claim,
     generationId: req.generationId,
     accountId: req.principal.accountId,
     body: prefix.body,

@@ -10,7 +10,7 @@ import type { RoutingPreferences } from "./parse-preferences.js";
 
 export interface ModelAttempt {
   model: string;
-  /** The request id for this attempt (holds and settlement are idempotent on it). */
+  /** The coordinator's id for this attempt (holds and settlement are idempotent on it). */
   requestId: string;
 }
 

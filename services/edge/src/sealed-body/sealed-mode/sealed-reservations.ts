@@ -1,7 +1,12 @@
+import type { RequestClaim } from "../../http/request-id.js";
+
 /** What the edge remembers between a sealed-mode reserve and its submit (billing metadata only). */
 export interface SealedReservation {
   reservationId: string;
+  /** The coordinator's id of the request (the reserve's claim id), never the client's. */
   requestId: string;
+  /** The reserve's claim of the consumer's x-request-id, which the submit's hold makes. */
+  claim: RequestClaim;
   accountId: string;
   model: string;
   estimatedPromptTokens: number;

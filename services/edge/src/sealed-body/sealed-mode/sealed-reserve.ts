@@ -33,7 +33,7 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
   const minTrust = body.min_trust ?? TrustLevel.UNSPECIFIED;
   const reservation = await ctx.routing
     .reserve({
-      requestId: req.requestId,
+      requestId: req.claim.claimId,
       minTrust,
       metadata: {
         model: body.model,
@@ -73,7 +73,8 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
   }
   sealed.reservations.add({
     reservationId: reservation.reservationId,
-    requestId: req.requestId,
+    requestId: req.claim.claimId,
+    claim: req.claim,
     accountId: req.principal.accountId,
     model: body.model,
     estimatedPromptTokens: body.estimated_prompt_tokens,

@@ -24,6 +24,7 @@ export async function sealedSettlement(
       model: r.model,
       maxPromptTokens: r.estimatedPromptTokens,
       maxCompletionTokens: r.maxTokens,
+      ...r.claim,
     })
     .catch((err: unknown) => {
       if (ConnectError.from(err).code === Code.FailedPrecondition)

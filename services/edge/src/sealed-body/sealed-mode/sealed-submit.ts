@@ -69,7 +69,7 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   const startStream = async (): Promise<void> => {
     if (started) return;
     started = true;
-    sse.start({ "x-request-id": reservation.requestId, "x-darkbloom-sealed": "e2e" });
+    sse.start({ "x-request-id": reservation.claim.clientRequestId, "x-darkbloom-sealed": "e2e" });
     await sse.data({ type: "started", provider_id: servedBy });
   };
   try {

@@ -1,0 +1,37 @@
+import { expect } from "chai";
+import { canonicalJson, requestFingerprinter } from "./request-fingerprint.js";
+
+describe("request fingerprints (what tells a retry from another request under one id)", () => {
+  const secret = new Uint8Array(32).fill(7);
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+  it("hashes equal bodies equally whatever their key order, and any other body or route differently", () => {
+    const f = requestFingerprinter(secret);
+    const body = { model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] };
+    const reordered = { messages: [{ content: "hi", role: "user" }], max_tokens: 1, model: "m" };
+    expect(hex(f("/v1/chat/completions", reordered))).to.equal(
+      hex(f("/v1/chat/completions", body)),
+    );
+    expect(hex(f("/v1/chat/completions", { ...body, max_tokens: 3000 }))).to.not.equal(
+      hex(f("/v1/chat/completions", body)),
+    );
+    expect(hex(f("/v1/completions", body))).to.not.equal(hex(f("/v1/chat/completions", body)));
+  });
+
+  it("is keyed: replicas sharing the secret agree, another secret gives another hash", () => {
+    const body = { model: "m", prompt: "hi" };
+    const one = requestFingerprinter(secret)("/v1/completions", body);
+    expect(hex(requestFingerprinter(new Uint8Array(secret))("/v1/completions", body))).to.equal(
+      hex(one),
+    );
+    const other = requestFingerprinter(new Uint8Array(32).fill(8))("/v1/completions", body);
+    expect(hex(other)).to.not.equal(hex(one));
+    expect(one).to.have.length(32);
+  });
+
+  it("writes canonical JSON with sorted keys at every depth and no undefined members", () => {
+    expect(canonicalJson({ b: [{ d: 1, c: null }], a: "x", u: undefined })).to.equal(
+      '{"a":"x","b":[{"c":null,"d":1}]}',
+    );
+  });
+});
