@@ -167,7 +167,7 @@ describe("attack: provider-reported and client-estimated usage", function () {
     );
     expect(res.status).to.equal(200);
     const requestId = res.headers.get("x-request-id") ?? "";
-    const reader = (res.body ?? never()).getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = (res.body ?? never()).getReader();
     let seen = "";
     while (!seen.includes("first")) {
       const { value, done } = await reader.read();
