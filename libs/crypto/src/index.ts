@@ -1,5 +1,11 @@
 export { CryptoError, CryptoErrorCode } from "./crypto-error.js";
 export { KEY_BYTES, MAC_BYTES, NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
+export {
+  PROMPT_TEMPLATE_ALLOWANCE_TOKENS,
+  chunkTokenBound,
+  promptTokenBoundOfSealedBody,
+  sealedPlaintextBytes,
+} from "./token-bounds.js";
 export { generateKeyPair, publicKeyFromSecret, type KeyPair } from "./key-pair.js";
 export { boxBeforenm } from "./box-key.js";
 export { seal, open } from "./box.js";

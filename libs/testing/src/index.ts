@@ -8,6 +8,11 @@ export { startTestDatabase, type TestDatabase, type TestDatabaseOptions } from "
 export { pickFreePort as freePort } from "@darkbloom/db";
 export { FakeProvider, type FakeProviderOptions, type FakeReply } from "./fakes/fake-provider.js";
 export {
+  OVERSTATED_TOKENS,
+  fakeLyingProvider,
+  overbillingReply,
+} from "./fakes/fake-lying-provider.js";
+export {
   FakeStripe,
   type FakeStripeOptions,
   type InjectedFailure,

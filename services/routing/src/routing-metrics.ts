@@ -5,6 +5,7 @@ export interface RoutingMetrics {
   decisions: Counter<"outcome">;
   hedges: Counter;
   redispatches: Counter;
+  usageDisputes: Counter<"figure">;
   pluginTimer: PluginTimer;
 }
 
@@ -31,6 +32,12 @@ export function createRoutingMetrics(registry: Registry): RoutingMetrics {
     redispatches: new Counter({
       name: "darkbloom_routing_redispatches_total",
       help: "Requests moved to another provider before their first token",
+      registers: [registry],
+    }),
+    usageDisputes: new Counter({
+      name: "darkbloom_usage_disputes_total",
+      help: "Provider usage reports above what the relay metered (prompt or completion); the metered figure is billed",
+      labelNames: ["figure"],
       registers: [registry],
     }),
     pluginTimer: { observe: (name, ms) => plugin.observe({ plugin: name }, ms / 1000) },

@@ -169,6 +169,7 @@ async function* relay(
       hasRoom: (providerId) => router.hasRoomFor(providerId, reservation.metadata),
       onHedge: () => deps.metrics?.hedges.inc(),
       onRedispatch: () => deps.metrics?.redispatches.inc(),
+      onUsageDispute: (figure) => deps.metrics?.usageDisputes.inc({ figure }),
     },
     req.requestId || reservation.requestId,
     reservation.metadata,

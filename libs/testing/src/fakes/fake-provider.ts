@@ -30,6 +30,12 @@ export interface FakeReply {
   sequences?: number[];
   /** After the pieces, an InferenceError with this status and text instead of Complete. */
   error?: { statusCode: number; message: string };
+  /** The cleartext token count of each chunk frame (default 1 each). */
+  chunkTokens?: number[];
+  /** The prompt size the first chunk's sealed payload reports (default 0: none). */
+  firstChunkPromptTokens?: number;
+  /** The usage `Complete` reports (default: 3 prompt tokens, one completion token per piece). */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 export interface FakeProviderOptions {
@@ -203,7 +209,11 @@ export class FakeProvider {
     reply.pieces.forEach((text, i) => {
       const payload = toBinary(
         ChunkPayloadSchema,
-        create(ChunkPayloadSchema, { text, tokenCount: 1 }),
+        create(ChunkPayloadSchema, {
+          text,
+          tokenCount: 1,
+          promptTokens: i === 0 ? (reply.firstChunkPromptTokens ?? 0) : 0,
+        }),
       );
       this.send({
         case: "chunk",
@@ -211,7 +221,7 @@ export class FakeProvider {
           requestId: request.requestId,
           sequence: reply.sequences?.[i] ?? i,
           encryptedPayload: sealWithSharedKey(key, payload),
-          tokenCount: 1,
+          tokenCount: reply.chunkTokens?.[i] ?? 1,
         },
       });
     });
@@ -227,7 +237,7 @@ export class FakeProvider {
       case: "complete",
       value: {
         requestId: request.requestId,
-        usage: { promptTokens: 3, completionTokens: reply.pieces.length },
+        usage: reply.usage ?? { promptTokens: 3, completionTokens: reply.pieces.length },
         finishReason: FinishReason.STOP,
       },
     });

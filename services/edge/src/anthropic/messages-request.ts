@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { z } from "zod";
-import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "../openai/chat-dispatch.js";
+import { estimatePromptTokens } from "../inference/prompt-estimate.js";
+import { DEFAULT_ROUTING, type InferencePlan } from "../openai/chat-dispatch.js";
 import type { PlainMessage } from "../openai/chat-messages.js";
 import { parseBody } from "../openai/chat-validate.js";
 import { tokenCount } from "../http/input-limits.js";
@@ -113,23 +114,21 @@ export function messagesPlan(req: MessagesRequest, accountId: string): Inference
           ? { type: "function", function: { name: choice.name } }
           : CHOICE[choice.type],
       );
+  const body = create(InferenceBodySchema, {
+    model: req.model,
+    accountId,
+    input: { case: "chat", value: { messages, tools, toolChoiceJson } },
+    sampling: {
+      maxTokens: req.max_tokens,
+      temperature: req.temperature,
+      topP: req.top_p,
+      stop: req.stop_sequences ?? [],
+    },
+  });
   return {
-    body: create(InferenceBodySchema, {
-      model: req.model,
-      accountId,
-      input: { case: "chat", value: { messages, tools, toolChoiceJson } },
-      sampling: {
-        maxTokens: req.max_tokens,
-        temperature: req.temperature,
-        topP: req.top_p,
-        stop: req.stop_sequences ?? [],
-      },
-    }),
+    body,
     maxTokens: req.max_tokens,
-    estimatedPromptTokens: estimateTokens([
-      ...messages.map((m) => m.content + m.toolCalls.map((c) => c.argumentsJson).join("")),
-      ...tools.map((t) => t.description + t.parametersJson),
-    ]),
+    estimatedPromptTokens: estimatePromptTokens(body),
     stream: req.stream === true,
     routing: DEFAULT_ROUTING,
   };

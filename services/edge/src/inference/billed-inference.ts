@@ -19,7 +19,9 @@ export interface BillingDeps {
 /**
  * Inference with money around it: hold the worst-case price before anything is dispatched
  * (402 when the balance cannot cover it), settle the real usage on completion, and on any failure
- * settle only the completion tokens that reached the consumer (possibly none, releasing the hold).
+ * settle only the completion tokens that reached the consumer (possibly none, releasing the hold)
+ * plus the prompt the provider reported processing. Prompt figures are bounded by the estimate the
+ * hold rests on (the coordinator's own byte count); completion figures are the relay's count.
  */
 export async function* billedInference(
   deps: BillingDeps,
@@ -51,11 +53,11 @@ export async function* billedInference(
   // to the provider itself (tokenless providers, local mode only).
   let providerAccountId = "";
   let delivered = 0;
+  let promptTokens = 0;
+  const boundedPrompt = (reported: number): number =>
+    Math.min(reported, input.estimatedPromptTokens);
   let settled = false;
-  const settle = async (
-    promptTokens: number,
-    completionTokens: number,
-  ): Promise<bigint | undefined> => {
+  const settle = async (completionTokens: number): Promise<bigint | undefined> => {
     settled = true;
     try {
       const settledRes = await deps.ledger.settle({
@@ -77,18 +79,27 @@ export async function* billedInference(
   try {
     for await (const ev of runInference(deps.routing, input)) {
       if (ev.type === "started") providerAccountId = ev.providerAccountId || ev.providerId;
-      else if (ev.type === "delta") delivered += ev.tokens;
-      else if (ev.type === "done") {
-        yield { ...ev, costMicroUsd: await settle(ev.promptTokens, ev.completionTokens) };
+      else if (ev.type === "delta") {
+        delivered += ev.tokens;
+        if (ev.promptTokens > 0) {
+          promptTokens = boundedPrompt(ev.promptTokens);
+          yield { ...ev, promptTokens };
+          continue;
+        }
+      } else if (ev.type === "done") {
+        promptTokens = boundedPrompt(ev.promptTokens);
+        const done = { ...ev, promptTokens };
+        yield { ...done, costMicroUsd: await settle(ev.completionTokens) };
         continue;
       }
       yield ev;
     }
   } catch (err) {
-    if (!settled) await settle(0, err instanceof MidStreamError ? err.deliveredTokens : 0);
+    if (!settled) await settle(err instanceof MidStreamError ? err.deliveredTokens : 0);
     throw err;
   } finally {
-    // The consumer went away (generator closed early): charge only what it was sent.
-    if (!settled) await settle(0, delivered);
+    // The consumer went away (generator closed early): charge the prompt the provider reported
+    // processing and only the completion tokens the consumer was sent.
+    if (!settled) await settle(delivered);
   }
 }

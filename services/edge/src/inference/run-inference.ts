@@ -60,7 +60,10 @@ export type InferenceEvent =
       text: string;
       tokens: number;
       toolCalls: readonly ToolCallDelta[];
-      /** The prompt's token count, reported by the provider in its first chunk (0 otherwise). */
+      /**
+       * The prompt's token count, reported by the provider in its first chunk (0 otherwise);
+       * billedInference bounds it by the request's prompt estimate.
+       */
       promptTokens: number;
     }
   | {
@@ -180,14 +183,17 @@ export async function* runInference(
             ChunkPayloadSchema,
             openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
           );
-          delivered += payload.tokenCount;
+          // Billing counts the frame's token count as the relay metered it, never the sealed
+          // payload's own figure (the provider writes both; only the first is bounded).
+          const tokens = ev.kind.value.tokenCount;
+          delivered += tokens;
           stopSequence = payload.stopSequence || stopSequence;
-          const empty = !payload.text && payload.tokenCount === 0 && !payload.toolCalls.length;
+          const empty = !payload.text && tokens === 0 && !payload.toolCalls.length;
           if (empty && !payload.promptTokens) break;
           yield {
             type: "delta",
             text: payload.text,
-            tokens: payload.tokenCount,
+            tokens,
             toolCalls: payload.toolCalls,
             promptTokens: payload.promptTokens,
           };

@@ -134,13 +134,3 @@ export function servedHeaders(served: Served, requestId: string): Record<string,
     "x-request-id": requestId,
   };
 }
-
-/**
- * An upper bound on prompt tokens without a tokenizer: byte-level BPE never yields more tokens
- * than UTF-8 bytes, plus a few template tokens per message.
- */
-export function estimateTokens(texts: readonly string[]): number {
-  let n = 8;
-  for (const t of texts) n += Buffer.byteLength(t) + 8;
-  return n;
-}

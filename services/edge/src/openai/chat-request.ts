@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema, type InferenceBody } from "@darkbloom/proto";
 import { z } from "zod";
-import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
+import { estimatePromptTokens } from "../inference/prompt-estimate.js";
+import { DEFAULT_ROUTING, type InferencePlan } from "./chat-dispatch.js";
 import { parseBody, stopList } from "./chat-validate.js";
 import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
 import { responseFormatSchema } from "./response-format.js";
@@ -130,13 +131,6 @@ export function toInferenceBody(
   });
 }
 
-export function estimatePromptTokens(req: ChatRequest): number {
-  return estimateTokens([
-    ...req.messages.map((m) => flatten(m.content)),
-    ...(req.tools ?? []).map((t) => JSON.stringify(t)),
-  ]);
-}
-
 /** The validated chat request as an inference plan. */
 export function chatPlan(
   req: ChatRequest,
@@ -144,10 +138,11 @@ export function chatPlan(
   accountId: string,
 ): InferencePlan {
   const maxTokens = maxTokensOf(req, defaultMaxTokens);
+  const body = toInferenceBody(req, maxTokens, accountId);
   return {
-    body: toInferenceBody(req, maxTokens, accountId),
+    body,
     maxTokens,
-    estimatedPromptTokens: estimatePromptTokens(req),
+    estimatedPromptTokens: estimatePromptTokens(body),
     stream: req.stream === true,
     routing: DEFAULT_ROUTING,
   };

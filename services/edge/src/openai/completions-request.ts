@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { z } from "zod";
-import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "./chat-dispatch.js";
+import { estimatePromptTokens } from "../inference/prompt-estimate.js";
+import { DEFAULT_ROUTING, type InferencePlan } from "./chat-dispatch.js";
 import { parseBody, stopList } from "./chat-validate.js";
 import { logitBiasSchema, toLogitBias } from "./logit-bias.js";
 import { seedSchema, tokenCount } from "../http/input-limits.js";
@@ -54,23 +55,24 @@ export function completionPlan(
 ): InferencePlan {
   const maxTokens = req.max_tokens ?? defaultMaxTokens;
   const prompt = promptOf(req);
+  const body = create(InferenceBodySchema, {
+    model: req.model,
+    accountId,
+    input: { case: "prompt", value: prompt },
+    sampling: {
+      maxTokens,
+      temperature: req.temperature ?? undefined,
+      topP: req.top_p ?? undefined,
+      seed: req.seed == null ? undefined : BigInt(req.seed),
+      stop: stopList(req.stop),
+      includeSpecialTokens: req.skip_special_tokens === false,
+      logitBias: toLogitBias(req.logit_bias),
+    },
+  });
   return {
-    body: create(InferenceBodySchema, {
-      model: req.model,
-      accountId,
-      input: { case: "prompt", value: prompt },
-      sampling: {
-        maxTokens,
-        temperature: req.temperature ?? undefined,
-        topP: req.top_p ?? undefined,
-        seed: req.seed == null ? undefined : BigInt(req.seed),
-        stop: stopList(req.stop),
-        includeSpecialTokens: req.skip_special_tokens === false,
-        logitBias: toLogitBias(req.logit_bias),
-      },
-    }),
+    body,
     maxTokens,
-    estimatedPromptTokens: estimateTokens([prompt]),
+    estimatedPromptTokens: estimatePromptTokens(body),
     stream: req.stream === true,
     routing: DEFAULT_ROUTING,
   };

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { z } from "zod";
-import { DEFAULT_ROUTING, estimateTokens, type InferencePlan } from "../openai/chat-dispatch.js";
+import { estimatePromptTokens } from "../inference/prompt-estimate.js";
+import { DEFAULT_ROUTING, type InferencePlan } from "../openai/chat-dispatch.js";
 import type { PlainMessage } from "../openai/chat-messages.js";
 import { parseBody } from "../openai/chat-validate.js";
 import { responseFormatJson, textFormatSchema } from "../openai/response-format.js";
@@ -129,30 +130,28 @@ export function responsePlan(
             ? req.tool_choice
             : { type: "function", function: { name: req.tool_choice.name } },
         );
+  const body = create(InferenceBodySchema, {
+    model: req.model,
+    accountId,
+    input: {
+      case: "chat",
+      value: {
+        messages,
+        tools,
+        toolChoiceJson: toolChoice,
+        responseFormatJson: responseFormatJson(req.text?.format),
+      },
+    },
+    sampling: {
+      maxTokens,
+      temperature: req.temperature ?? undefined,
+      topP: req.top_p ?? undefined,
+    },
+  });
   return {
-    body: create(InferenceBodySchema, {
-      model: req.model,
-      accountId,
-      input: {
-        case: "chat",
-        value: {
-          messages,
-          tools,
-          toolChoiceJson: toolChoice,
-          responseFormatJson: responseFormatJson(req.text?.format),
-        },
-      },
-      sampling: {
-        maxTokens,
-        temperature: req.temperature ?? undefined,
-        topP: req.top_p ?? undefined,
-      },
-    }),
+    body,
     maxTokens,
-    estimatedPromptTokens: estimateTokens([
-      ...messages.map((m) => m.content + m.toolCalls.map((c) => c.argumentsJson).join("")),
-      ...tools.map((t) => t.description + t.parametersJson),
-    ]),
+    estimatedPromptTokens: estimatePromptTokens(body),
     stream: req.stream === true,
     routing: DEFAULT_ROUTING,
   };

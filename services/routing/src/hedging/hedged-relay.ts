@@ -1,14 +1,17 @@
 // Over 100 lines: one state machine (attempts, timers, winner) that reads best in one place.
 import { create } from "@bufbuild/protobuf";
+import { promptTokenBoundOfSealedBody } from "@darkbloom/crypto";
 import {
   InferResponseSchema,
   InferenceRequestSchema,
   type InferResponse,
+  UsageSchema,
   type RoutingMetadata,
 } from "@darkbloom/proto";
 import { AsyncQueue } from "../async-queue.js";
 import { errorEvent, type ProviderSession } from "../gateway/provider-session.js";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
+import { UsageMeter, type UsageDispute } from "../metering/usage-meter.js";
 import type { ProviderStats } from "../stats/provider-stats.js";
 import { hedgeDelayMs, type HedgeOptions } from "./hedge-delay.js";
 
@@ -27,6 +30,8 @@ export interface RelayDeps {
   hasRoom: (providerId: string) => boolean;
   onHedge?: () => void;
   onRedispatch?: () => void;
+  /** The winner reported more usage than it delivered (its reputation drops; the bound is billed). */
+  onUsageDispute?: (figure: UsageDispute) => void;
 }
 
 type Tagged =
@@ -48,7 +53,9 @@ const retryable = (status: number): boolean => status === 0 || status >= 500;
  * Runs a request on the first attempt; when its first token is late against the provider's own
  * record, sends a copy to the next attempt (hedge); when an attempt fails before its first token
  * (disconnect, stall, 5xx), moves on to the next. The first attempt to produce output wins and
- * the others are cancelled; `started` names the winner (so only it is billed).
+ * the others are cancelled; `started` names the winner (so only it is billed). The winner's usage is
+ * metered here (UsageMeter): each relayed chunk carries the tokens it may bill, and the final
+ * event's usage is replaced by the metered figures.
  */
 export async function* hedgedRelay(
   deps: RelayDeps,
@@ -69,6 +76,11 @@ export async function* hedgedRelay(
   let firstChunkAt = 0;
   let decodedTokens = 0;
   let announced = -1;
+  // Every attempt carries the same body, sealed to a different key: the same prompt bound.
+  const meter = new UsageMeter(
+    metadata.maxTokens,
+    promptTokenBoundOfSealedBody(attempts[0]?.encryptedBody.length ?? 0),
+  );
   const startedEvent = (i: number): InferResponse => {
     const l = live.get(i);
     announced = i;
@@ -193,14 +205,20 @@ export async function* hedgedRelay(
       } else if (t.i !== winner) continue;
       const l = live.get(winner);
       if (kind === "chunk") {
+        const chunk = ev.kind.value;
+        chunk.tokenCount = meter.chunk(chunk.tokenCount, chunk.encryptedPayload.length);
         if (firstChunkAt === 0) firstChunkAt = Date.now();
-        else decodedTokens += ev.kind.value.tokenCount;
+        else decodedTokens += chunk.tokenCount;
       }
       if (kind === "complete" || kind === "error") {
         finished = true;
         live.delete(winner);
+        const { usage, disputes } = meter.bound(ev.kind.value.usage);
+        ev.kind.value.usage = create(UsageSchema, usage);
+        for (const d of disputes) deps.onUsageDispute?.(d);
         if (l) {
-          stats.recordOutcome(l.session.id, kind === "complete" ? "ok" : "failed");
+          const outcome = kind === "error" ? "failed" : disputes.length ? "disputed" : "ok";
+          stats.recordOutcome(l.session.id, outcome);
           if (kind === "complete") {
             stats.recordDecode(l.session.id, model, decodedTokens, Date.now() - firstChunkAt);
             stats.recordServiceMs(model, Date.now() - l.startedAt);

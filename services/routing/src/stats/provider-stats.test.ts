@@ -22,6 +22,15 @@ describe("ProviderStats", () => {
     expect(timedOut.reputation("p")).to.be.lessThan(failed.reputation("p"));
   });
 
+  it("lowers reputation more for an overstated usage report than for a timeout", () => {
+    const timedOut = new ProviderStats();
+    const disputed = new ProviderStats();
+    timedOut.recordOutcome("p", "timeout");
+    disputed.recordOutcome("p", "disputed");
+    expect(disputed.reputation("p")).to.equal(9 / 15);
+    expect(disputed.reputation("p")).to.be.lessThan(timedOut.reputation("p"));
+  });
+
   it("forgets a provider completely", () => {
     const s = new ProviderStats();
     s.recordDecode("p", "m", 10, 100);

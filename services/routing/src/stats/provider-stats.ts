@@ -7,6 +7,8 @@ const PRIOR_OK = 9;
 const PRIOR_TOTAL = 10;
 /** A timeout weighs like this many failures. */
 const TIMEOUT_WEIGHT = 2;
+/** A usage report the relayed bytes cannot support (an attempt to overbill) weighs this many. */
+const DISPUTE_WEIGHT = 5;
 /** Service time assumed for a model before any request of it completed. */
 export const DEFAULT_SERVICE_MS = 10_000;
 
@@ -19,9 +21,11 @@ interface Reputation {
   ok: number;
   failed: number;
   timeouts: number;
+  disputes: number;
 }
 
-export type Outcome = "ok" | "failed" | "timeout";
+/** `disputed`: the request completed but the provider reported more usage than it delivered. */
+export type Outcome = "ok" | "failed" | "timeout" | "disputed";
 
 /**
  * What the relay observed per provider × model (EWMA of decode tokens/s measured from chunk
@@ -58,10 +62,11 @@ export class ProviderStats {
 
   recordOutcome(providerId: string, outcome: Outcome): void {
     let r = this.reputations.get(providerId);
-    if (!r) this.reputations.set(providerId, (r = { ok: 0, failed: 0, timeouts: 0 }));
+    if (!r) this.reputations.set(providerId, (r = { ok: 0, failed: 0, timeouts: 0, disputes: 0 }));
     if (outcome === "ok") r.ok++;
     else if (outcome === "failed") r.failed++;
-    else r.timeouts++;
+    else if (outcome === "timeout") r.timeouts++;
+    else r.disputes++;
     this.bump(providerId);
   }
 
@@ -77,11 +82,11 @@ export class ProviderStats {
     return this.models.get(providerId)?.get(model)?.ttftMs;
   }
 
-  /** Success rate with a prior, timeouts counting double: 0..1. */
+  /** Success rate with a prior, timeouts counting double and usage disputes five times: 0..1. */
   reputation(providerId: string): number {
     const r = this.reputations.get(providerId);
     if (!r) return PRIOR_OK / PRIOR_TOTAL;
-    const bad = r.failed + TIMEOUT_WEIGHT * r.timeouts;
+    const bad = r.failed + TIMEOUT_WEIGHT * r.timeouts + DISPUTE_WEIGHT * r.disputes;
     return (r.ok + PRIOR_OK) / (r.ok + bad + PRIOR_TOTAL);
   }
 

@@ -12,17 +12,22 @@ export interface SealedSettlement {
   settle(promptTokens: number, completionTokens: number): Promise<void>;
 }
 
-/** Holds the worst-case price from the reservation's metadata; 402 when the balance is short. */
+/**
+ * Holds the worst-case price — `max_tokens` from the reservation and, for the prompt, the bound
+ * the coordinator computed from the sealed body's size (the client's estimate is only a routing
+ * hint) — and settles prompt tokens no higher than that bound; 402 when the balance is short.
+ */
 export async function sealedSettlement(
   ctx: EdgeContext,
   r: SealedReservation,
+  promptTokenBound: number,
 ): Promise<SealedSettlement> {
   await ctx.ledger
     .hold({
       requestId: r.requestId,
       accountId: r.accountId,
       model: r.model,
-      maxPromptTokens: r.estimatedPromptTokens,
+      maxPromptTokens: promptTokenBound,
       maxCompletionTokens: r.maxTokens,
       ...r.claim,
     })
@@ -47,7 +52,7 @@ export async function sealedSettlement(
         await ctx.ledger.settle({
           requestId: r.requestId,
           providerAccountId: state.providerId,
-          usage: { promptTokens, completionTokens },
+          usage: { promptTokens: Math.min(promptTokens, promptTokenBound), completionTokens },
         });
       } catch (err) {
         ctx.log.error("settlement failed; the hold stays until it is swept", {

@@ -1,5 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { CryptoError, fromBase64, keyFromBase64, toBase64 } from "@darkbloom/crypto";
+import {
+  CryptoError,
+  fromBase64,
+  keyFromBase64,
+  promptTokenBoundOfSealedBody,
+  toBase64,
+} from "@darkbloom/crypto";
 import { FinishReason } from "@darkbloom/proto";
 import { z } from "zod";
 import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
@@ -50,7 +56,11 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
       "the reservation is unknown, expired, already used or not yours; reserve again",
     );
 
-  const billing = await sealedSettlement(ctx, reservation);
+  const billing = await sealedSettlement(
+    ctx,
+    reservation,
+    promptTokenBoundOfSealedBody(encryptedBody.length),
+  );
   const events = ctx.routing.infer(
     {
       reservationId: reservation.reservationId,
