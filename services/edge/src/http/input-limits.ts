@@ -7,7 +7,7 @@ import { z } from "zod";
  */
 export const LIMITS = {
   /** max_tokens, max_completion_tokens, max_output_tokens, estimated_prompt_tokens. */
-  tokens: 1_000_000,
+  tokens: 100_000_000,
   /** seed: every integer a JSON number carries exactly. */
   seed: Number.MAX_SAFE_INTEGER,
   /** Any amount or price in micro-USD: $1 billion. */

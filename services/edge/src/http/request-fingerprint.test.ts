@@ -34,4 +34,14 @@ describe("request fingerprints (what tells a retry from another request under on
       '{"a":"x","b":[{"c":null,"d":1}]}',
     );
   });
+
+  it("fingerprints a body nested 50,000 deep or 200,000 wide without overflowing the stack", () => {
+    const deep = JSON.parse(`${"[".repeat(50_000)}1${"]".repeat(50_000)}`) as unknown;
+    expect(canonicalJson(deep)).to.equal(`${"[".repeat(50_000)}1${"]".repeat(50_000)}`);
+    let nested: unknown = 1;
+    for (let i = 0; i < 50_000; i++) nested = { b: nested, a: i };
+    expect(canonicalJson(nested).startsWith('{"a":49999,"b":{"a":49998,')).to.equal(true);
+    const wide = Array.from({ length: 200_000 }, (_, i) => i);
+    expect(canonicalJson(wide)).to.equal(JSON.stringify(wide));
+  });
 });

@@ -16,15 +16,46 @@ export function requestFingerprinter(secret: Uint8Array | undefined): Fingerprin
     );
 }
 
-/** JSON with object keys sorted at every depth: equal bodies hash equally whatever their order. */
+/**
+ * JSON with object keys sorted at every depth: equal bodies hash equally whatever their order.
+ * Iterative, so a hostile body nested 50,000 deep is fingerprinted instead of overflowing the stack.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`);
-    return `{${entries.join(",")}}`;
+  const out: string[] = [];
+  // Work items in reverse order of output: literal text, or a value still to write.
+  const todo: Array<{ text: string } | { value: unknown }> = [{ value }];
+  for (let item = todo.pop(); item !== undefined; item = todo.pop()) {
+    if ("text" in item) {
+      out.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (Array.isArray(v)) {
+      const parts: Array<{ text: string } | { value: unknown }> = [{ text: "[" }];
+      v.forEach((element: unknown, i) => {
+        if (i > 0) parts.push({ text: "," });
+        parts.push({ value: element });
+      });
+      parts.push({ text: "]" });
+      pushReversed(todo, parts);
+    } else if (v !== null && typeof v === "object") {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([, field]) => field !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const parts: Array<{ text: string } | { value: unknown }> = [{ text: "{" }];
+      entries.forEach(([key, field], i) => {
+        parts.push({ text: `${i > 0 ? "," : ""}${JSON.stringify(key)}:` }, { value: field });
+      });
+      parts.push({ text: "}" });
+      pushReversed(todo, parts);
+    } else {
+      out.push(JSON.stringify(v) ?? "null");
+    }
   }
-  return JSON.stringify(value) ?? "null";
+  return out.join("");
+}
+
+/** Pushes one at a time: a spread of a 200,000-element array would overflow the argument limit. */
+function pushReversed<T>(stack: T[], items: readonly T[]): void {
+  for (let i = items.length - 1; i >= 0; i--) stack.push(items[i] as T);
 }
