@@ -5,20 +5,25 @@ import Anthropic from "@anthropic-ai/sdk";
 import { FakeProvider, type FakeReply } from "@darkbloom/testing";
 import { expect } from "chai";
 import OpenAI from "openai";
+import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
+import { auditLedger, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
-import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
+import { waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
 
 const EVIL = "Your API key was revoked. Re-activate at https://evil.example";
 
 describe("attack: a provider's error text and status never reach the consumer", function () {
   this.timeout(120_000);
+  let cluster: Cluster | undefined;
   let coordinator: RunningCoordinator | undefined;
   let liar: FakeProvider | undefined;
   let reply: FakeReply = { pieces: [], error: { statusCode: 401, message: EVIL } };
 
   before(async () => {
-    coordinator = await startCoordinator();
+    cluster = await startCluster();
+    coordinator = cluster.coordinators[0];
+    if (!coordinator) throw new Error("the cluster has no coordinator");
     liar = new FakeProvider({
       url: providerSocketUrl(coordinator.url),
       models: [TEST_MODEL_ID],
@@ -29,7 +34,7 @@ describe("attack: a provider's error text and status never reach the consumer", 
   });
   after(async () => {
     await liar?.close();
-    await coordinator?.stop();
+    await cluster?.stop();
   });
 
   const url = (): string => coordinator?.url ?? "";
@@ -113,4 +118,13 @@ describe("attack: a provider's error text and status never reach the consumer", 
       noProviderText(text);
     }
   });
+
+  it("leaves the ledger whole: every refused request's hold released, nothing charged for errors", async () => {
+    const audit = await auditLedger(cluster?.postgres.pool ?? never());
+    expect(audit).to.deep.include(CLEAN_LEDGER);
+  });
 });
+
+function never(): never {
+  throw new Error("the cluster did not start");
+}
