@@ -58,7 +58,7 @@ export class SentencePieceBpe {
     const bytes = utf8.encode(sym);
     const ids = Array.from(bytes, (b) => this.#byteIds[b]);
     if (ids.some((id) => id === undefined)) return false;
-    out.push(...(ids as number[]));
+    for (const id of ids as number[]) out.push(id);
     return true;
   }
 }

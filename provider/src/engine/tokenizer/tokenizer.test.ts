@@ -30,6 +30,20 @@ describe("Tokenizer (byte-level BPE)", () => {
     });
   }
 
+  it("loads a vocabulary the size of Qwen3's (151,669 ids) and encodes a 300,000-letter word", () => {
+    const json = JSON.parse(
+      readFileSync(join(testModelDir(), "tokenizer.json"), "utf8"),
+    ) as TokenizerJson;
+    const vocab = { ...json.model.vocab };
+    let next = Math.max(...Object.values(vocab)) + 1;
+    while (next < 151_669) vocab[`<|filler_${next}|>`] = next++;
+    const big = new Tokenizer({ ...json, model: { ...json.model, vocab } });
+    expect(big.vocabSize).to.be.at.least(151_669);
+    const word = "q".repeat(300_000);
+    expect(big.decode(big.encode(word))).to.equal(word);
+    expect(big.encode(word)).to.deep.equal(tok.encode(word));
+  });
+
   it("merges frequent words into single tokens", () => {
     expect(tok.encode(" the")).to.have.length(1);
     expect(tok.encode("the provider").length).to.be.lessThan("the provider".length);

@@ -90,7 +90,10 @@ export class Tokenizer {
       .sort((a, b) => b.length - a.length)
       .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
     this.#addedSplit = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : null;
-    const maxId = Math.max(...vocab.values(), ...added.map((t) => t.id));
+    // A loop, not Math.max(...ids): real vocabularies (128k–151k ids) overflow the argument limit.
+    let maxId = -1;
+    for (const id of vocab.values()) if (id > maxId) maxId = id;
+    for (const t of added) if (t.id > maxId) maxId = t.id;
     this.vocabSize = maxId + 1;
     this.#idToBytes = new Array<Uint8Array>(this.vocabSize).fill(new Uint8Array(0));
     for (const [sym, id] of vocab) {
@@ -157,7 +160,7 @@ export class Tokenizer {
         ids = this.#encodeWord(word);
         if (word.length <= MAX_CACHED_WORD && this.#cache.size < 50_000) this.#cache.set(word, ids);
       }
-      out.push(...ids);
+      for (const id of ids) out.push(id);
     }
   }
 }
