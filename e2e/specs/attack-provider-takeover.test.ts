@@ -14,8 +14,9 @@ import { expect } from "chai";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
 import { fakeImpostor } from "../testbed/fakes/fake-impostor.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { startCluster, type Cluster } from "../testbed/cluster.js";
+import { auditLedgerWhenSettled, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import {
-  startCoordinator,
   startProvider,
   waitForAttestedKey,
   waitForModel,
@@ -36,16 +37,22 @@ interface ProviderKeyJson {
  */
 describe("attack: provider id takeover", function () {
   this.timeout(240_000);
+  let cluster: Cluster | undefined;
   let coordinator: RunningCoordinator;
   let victim: RunningProvider | undefined;
   let home = "";
   const impostors: FakeProvider[] = [];
 
   before(async () => {
-    coordinator = await startCoordinator({
-      DARKBLOOM_PROVIDER_PROBE_TIMEOUT_MS: "1000",
-      DARKBLOOM_PROVIDER_LIVENESS_TIMEOUT_MS: "60000",
+    cluster = await startCluster({
+      env: {
+        DARKBLOOM_PROVIDER_PROBE_TIMEOUT_MS: "1000",
+        DARKBLOOM_PROVIDER_LIVENESS_TIMEOUT_MS: "60000",
+      },
     });
+    const first = cluster.coordinators[0];
+    if (!first) throw new Error("the cluster has no coordinator");
+    coordinator = first;
     home = await mkdtemp(path.join(tmpdir(), "darkbloom-victim-"));
     victim = await startProvider(coordinator.url, { home });
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
@@ -59,7 +66,7 @@ describe("attack: provider id takeover", function () {
   after(async () => {
     victim?.process.child.kill("SIGCONT");
     await victim?.stop();
-    await coordinator?.stop();
+    await cluster?.stop();
     if (home) await rm(home, { recursive: true, force: true });
   });
 
@@ -199,5 +206,13 @@ describe("attack: provider id takeover", function () {
     expect(reset.status).to.equal(200);
     expect(await reset.json()).to.deep.equal({ wasBound: true });
     expect(await connectImpostor(encryption)).to.equal(keyFingerprint(encryption.publicKey));
+  });
+
+  it("leaves the ledger whole: the victim was paid for what it served, nothing is stuck", async () => {
+    const db = cluster?.postgres.pool;
+    if (!db) throw new Error("the cluster did not start");
+    const audit = await auditLedgerWhenSettled(db);
+    expect(audit).to.deep.include(CLEAN_LEDGER);
+    expect(audit.settlements).to.be.greaterThan(0);
   });
 });

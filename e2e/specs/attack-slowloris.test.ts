@@ -4,6 +4,7 @@ import { FakeProvider } from "@darkbloom/testing";
 import { ManualStream, pumpHeartbeats } from "../chaos/manual-stream.js";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
+import { auditLedgerWhenSettled, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 
@@ -201,5 +202,12 @@ describe("attack: slowloris (idle, one-byte, preface-only and trickling connecti
     // The same registration served it: the provider's socket was never cut.
     expect(fake.providerId).to.equal(providerId);
     expect(fake.received.filter((f) => f.kind.case === "registerAck")).to.have.length(1);
+  });
+
+  it("leaves the ledger whole: the cut connections charged nothing, the stream settled", async () => {
+    const db = cluster?.postgres.pool;
+    if (!db) throw new Error("the cluster did not start");
+    const audit = await auditLedgerWhenSettled(db);
+    expect(audit).to.deep.include(CLEAN_LEDGER);
   });
 });

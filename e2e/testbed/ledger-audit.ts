@@ -133,3 +133,13 @@ export const CLEAN_LEDGER = {
   negativeAccounts: [],
   misPaidSettlements: [],
 } as const;
+
+/** `auditLedger` once no hold is open (settlement runs just after a response ends), or after 10 s. */
+export async function auditLedgerWhenSettled(db: DbConnection): Promise<LedgerAudit> {
+  let audit = await auditLedger(db);
+  for (let i = 0; i < 50 && audit.health.openHolds.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    audit = await auditLedger(db);
+  }
+  return audit;
+}
