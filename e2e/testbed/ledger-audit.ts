@@ -102,32 +102,29 @@ export interface LedgerAudit {
   negativeAccounts: string[];
   /** Settlements whose provider credit is not floor(95 %) of the charge. */
   misPaidSettlements: string[];
-  settlements: number;
+  /** Every settlement recorded, by the ledger's own request id. */
+  settlements: readonly SettlementRow[];
 }
 
 export async function auditLedger(db: DbConnection): Promise<LedgerAudit> {
   const negative = await db.any(sql.type(z.object({ id: z.string() }))`
     SELECT id FROM ledger_accounts WHERE NOT allow_negative AND balance_micro_usd < 0`);
-  const rows = await db.any(
-    sql.type(
-      z.object({
-        request_id: z.string(),
-        charged_micro_usd: z.bigint(),
-        provider_credit_micro_usd: z.bigint(),
-      }),
-    )`SELECT request_id, charged_micro_usd, provider_credit_micro_usd FROM ledger_settlements`,
-  );
+  const rows = await db.any(sql.type(settlementRow)`
+    SELECT request_id, provider_id, prompt_tokens, completion_tokens,
+           input_micro_usd_per_million, output_micro_usd_per_million,
+           charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd
+    FROM ledger_settlements ORDER BY seq`);
   return {
     health: await ledgerHealth(db),
     negativeAccounts: negative.map((r) => r.id),
     misPaidSettlements: rows
       .filter((r) => r.provider_credit_micro_usd !== (r.charged_micro_usd * 95n) / 100n)
       .map((r) => r.request_id),
-    settlements: rows.length,
+    settlements: rows,
   };
 }
 
-/** What `auditLedger` returns for a ledger that passes, but for the settlement count. */
+/** What `auditLedger` returns for a ledger that passes, but for the settlements themselves. */
 export const CLEAN_LEDGER = {
   health: { totalMicroUsd: 0n, unbalancedTransactions: 0, driftedAccounts: 0, openHolds: [] },
   negativeAccounts: [],
