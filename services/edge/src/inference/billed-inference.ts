@@ -88,8 +88,7 @@ export async function* billedInference(
         }
       } else if (ev.type === "done") {
         promptTokens = boundedPrompt(ev.promptTokens);
-        const done = { ...ev, promptTokens };
-        yield { ...done, costMicroUsd: await settle(ev.completionTokens) };
+        yield { ...ev, promptTokens, costMicroUsd: await settle(ev.completionTokens) };
         continue;
       }
       yield ev;
