@@ -19,3 +19,4 @@ export {
   type SentWebhook,
 } from "./fakes/fake-stripe.js";
 export { FakeFileHost, type FakeFileHostOptions } from "./fakes/fake-file-host.js";
+export { kubeTools, type KubeTools } from "./kube-tools.js";
