@@ -1,6 +1,8 @@
-// Settlements per second (hold + settle, each its own Postgres transaction) at several
-// concurrencies against a throwaway embedded PostgreSQL; half the consumers are referred, so half
-// the settlements also pay a referral share. Run: npx tsx bench/ledger-settle.ts
+// Settlements per second and settle latency (p50/p99) at 1, 16 and 64 concurrent settlers against
+// a throwaway embedded PostgreSQL, through the LedgerService as the coordinator wires it. The holds
+// are placed first (untimed); then every settler settles one open hold after another. Half the
+// consumers are referred, so half the settlements also pay a referral share.
+// Run: npx tsx bench/ledger-settle.ts [-- --settlements 3000 --label after]
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { createPool, startEmbeddedPostgres } from "@darkbloom/db";
 import {
@@ -10,11 +12,28 @@ import {
   referralCodeFor,
 } from "@darkbloom/ledger";
 import { LedgerService } from "@darkbloom/proto";
+import { benchArgs } from "../e2e/bench/bench-args.js";
 
-const CONCURRENCIES = [1, 8, 32] as const;
-const DURATION_MS = 5_000;
+const CONCURRENCIES = [1, 16, 64] as const;
 const CONSUMERS = 10;
 const PROVIDERS = 5;
+const HOLD_PLACERS = 32;
+
+const args = benchArgs();
+const settlementsPerLevel = args.num("settlements", 2_000);
+const label = args.str("label") ?? "ledger";
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+
+async function inParallel(width: number, count: number, work: (n: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
 
 const server = await startEmbeddedPostgres();
 const pool = await createPool(server.url, { maximumPoolSize: 40 });
@@ -35,43 +54,38 @@ try {
   for (let c = 0; c < CONSUMERS; c += 2) {
     await applyReferralCode(pool, `bench-c${c}`, await referralCodeFor(pool, `bench-c${c + 1}`));
   }
-  let sequence = 0;
-  const settleOne = async (): Promise<void> => {
-    const n = sequence++;
-    const requestId = `bench-${n}`;
-    await client.hold({
-      requestId,
-      accountId: `bench-c${n % CONSUMERS}`,
-      model: "default",
-      maxPromptTokens: 1_000,
-      maxCompletionTokens: 1_000,
-    });
-    await client.settle({
-      requestId,
-      providerAccountId: `bench-p${n % PROVIDERS}`,
-      usage: { promptTokens: 400, completionTokens: 300 },
-    });
-  };
   const rows: string[] = [];
   for (const concurrency of CONCURRENCIES) {
-    let completed = 0;
-    const deadline = performance.now() + DURATION_MS;
+    const ids = Array.from({ length: settlementsPerLevel }, (_, n) => `bench-${concurrency}-${n}`);
+    await inParallel(HOLD_PLACERS, ids.length, async (n) => {
+      await client.hold({
+        requestId: ids[n] ?? "",
+        accountId: `bench-c${n % CONSUMERS}`,
+        model: "default",
+        maxPromptTokens: 1_000,
+        maxCompletionTokens: 1_000,
+      });
+    });
+    const latencies: number[] = [];
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (performance.now() < deadline) {
-          await settleOne();
-          completed++;
-        }
-      }),
-    );
+    await inParallel(concurrency, ids.length, async (n) => {
+      const begun = performance.now();
+      await client.settle({
+        requestId: ids[n] ?? "",
+        providerAccountId: `bench-p${n % PROVIDERS}`,
+        usage: { promptTokens: 400, completionTokens: 300 },
+      });
+      latencies.push(performance.now() - begun);
+    });
     const seconds = (performance.now() - started) / 1_000;
+    latencies.sort((a, b) => a - b);
     rows.push(
-      `| ${concurrency} | ${completed} | ${(completed / seconds).toFixed(0)} | ${((seconds * 1_000 * concurrency) / completed).toFixed(2)} |`,
+      `| ${label} | ${concurrency} | ${ids.length} | ${(ids.length / seconds).toFixed(0)} | ` +
+        `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} |`,
     );
   }
-  console.log("| concurrency | settlements | settlements/s | mean ms per hold+settle |");
-  console.log("|---:|---:|---:|---:|");
+  console.log("| run | settlers | settlements | settlements/s | settle p50 ms | settle p99 ms |");
+  console.log("|---|---:|---:|---:|---:|---:|");
   for (const row of rows) console.log(row);
 } finally {
   await pool.end();
