@@ -1,8 +1,11 @@
 // Settlements per second and settle latency (p50/p99) at 1, 16 and 64 concurrent settlers against
 // a throwaway embedded PostgreSQL, through the LedgerService as the coordinator wires it. The holds
 // are placed first (untimed); then every settler settles one open hold after another. Half the
-// consumers are referred, so half the settlements also pay a referral share.
-// Run: npx tsx bench/ledger-settle.ts [-- --settlements 3000 --label after]
+// consumers are referred, so half the settlements also pay a referral share. The machine is
+// shared, so besides wall-clock rates the table gives the CPU each settlement cost this process
+// and PostgreSQL (all its processes), and the rate those two would sustain on two idle cores
+// (2 / (node + postgres CPU seconds per settlement)).
+// Run: npx tsx bench/ledger-settle.ts [--settlements 3000 --settlers 1,16,64 --label after]
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { createPool, startEmbeddedPostgres } from "@darkbloom/db";
 import {
@@ -12,9 +15,10 @@ import {
   referralCodeFor,
 } from "@darkbloom/ledger";
 import { LedgerService } from "@darkbloom/proto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { benchArgs } from "../e2e/bench/bench-args.js";
 
-const CONCURRENCIES = [1, 16, 64] as const;
 const CONSUMERS = 10;
 const PROVIDERS = 5;
 const HOLD_PLACERS = 32;
@@ -22,6 +26,7 @@ const HOLD_PLACERS = 32;
 const args = benchArgs();
 const settlementsPerLevel = args.num("settlements", 2_000);
 const label = args.str("label") ?? "ledger";
+const concurrencies = (args.str("settlers") ?? "1,16,64").split(",").map(Number);
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
@@ -34,6 +39,32 @@ async function inParallel(width: number, count: number, work: (n: number) => Pro
     }),
   );
 }
+
+/**
+ * CPU seconds used so far by PostgreSQL: the postmaster, its reaped children (backends the pool
+ * closed) and its live children, from /proc.
+ */
+async function postgresCpuSeconds(dataDir: string): Promise<number> {
+  const fieldsOf = async (pid: string): Promise<string[]> => {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  };
+  const ticks = (fields: readonly string[], from: number, to: number): number =>
+    fields.slice(from, to + 1).reduce((sum, field) => sum + Number(field), 0);
+  const postmaster = (await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0];
+  // After the command: utime, stime, cutime, cstime are fields 11 to 14 (0-based).
+  let total = ticks(await fieldsOf(postmaster ?? ""), 11, 14);
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = await fieldsOf(entry);
+    if (fields[1] === postmaster) total += ticks(fields, 11, 14);
+  }
+  return total / 100;
+}
+const nodeCpuSeconds = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
 
 const server = await startEmbeddedPostgres();
 const pool = await createPool(server.url, { maximumPoolSize: 40 });
@@ -55,7 +86,7 @@ try {
     await applyReferralCode(pool, `bench-c${c}`, await referralCodeFor(pool, `bench-c${c + 1}`));
   }
   const rows: string[] = [];
-  for (const concurrency of CONCURRENCIES) {
+  for (const concurrency of concurrencies) {
     const ids = Array.from({ length: settlementsPerLevel }, (_, n) => `bench-${concurrency}-${n}`);
     await inParallel(HOLD_PLACERS, ids.length, async (n) => {
       await client.hold({
@@ -67,6 +98,10 @@ try {
       });
     });
     const latencies: number[] = [];
+    const [nodeBefore, postgresBefore] = [
+      nodeCpuSeconds(),
+      await postgresCpuSeconds(server.dataDir),
+    ];
     const started = performance.now();
     await inParallel(concurrency, ids.length, async (n) => {
       const begun = performance.now();
@@ -78,14 +113,21 @@ try {
       latencies.push(performance.now() - begun);
     });
     const seconds = (performance.now() - started) / 1_000;
+    const nodeMs = ((nodeCpuSeconds() - nodeBefore) * 1_000) / ids.length;
+    const postgresMs =
+      (((await postgresCpuSeconds(server.dataDir)) - postgresBefore) * 1_000) / ids.length;
     latencies.sort((a, b) => a - b);
     rows.push(
       `| ${label} | ${concurrency} | ${ids.length} | ${(ids.length / seconds).toFixed(0)} | ` +
-        `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} |`,
+        `${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ` +
+        `${nodeMs.toFixed(3)} | ${postgresMs.toFixed(3)} | ${(2_000 / (nodeMs + postgresMs)).toFixed(0)} |`,
     );
   }
-  console.log("| run | settlers | settlements | settlements/s | settle p50 ms | settle p99 ms |");
-  console.log("|---|---:|---:|---:|---:|---:|");
+  console.log(
+    "| run | settlers | settlements | settlements/s | settle p50 ms | settle p99 ms | " +
+      "node CPU ms/settlement | postgres CPU ms/settlement | settlements/s on 2 idle cores |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const row of rows) console.log(row);
 } finally {
   await pool.end();

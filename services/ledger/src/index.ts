@@ -1,6 +1,7 @@
 // The whole public surface of @darkbloom/ledger.
 export { createLedgerService } from "./service.js";
 export type { SettleOptions } from "./settle.js";
+export type { LedgerServiceOptions } from "./service.js";
 export { setPrice, getPrice, listPrices, type ModelPrice } from "./prices.js";
 export { readBalance, type Balance } from "./balance.js";
 export {

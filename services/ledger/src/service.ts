@@ -13,16 +13,30 @@ import { readBalance } from "./balance.js";
 import { creditAccount } from "./credit.js";
 import { placeHold } from "./hold.js";
 import { getPrice } from "./prices.js";
-import { settleHold, type SettleOptions } from "./settle.js";
+import type { SettleOptions } from "./settle.js";
+import { SettlementQueue } from "./settlement-queue.js";
+
+export type LedgerServiceOptions = SettleOptions & {
+  /** Most settlements written in one transaction (group commit). Default 128. */
+  readonly maxSettleBatch?: number;
+  /** After each settlement batch, with its size (e.g. a metric). */
+  readonly onSettleBatch?: (size: number) => void;
+};
 
 /**
  * The LedgerService over a pool: each call is one database transaction (slonik retries it on
- * serialization failures and deadlocks). Errors are ConnectErrors; see ledger-errors.ts.
+ * serialization failures and deadlocks), but Settle, which settlements share in batches
+ * (settlement-queue.ts). Errors are ConnectErrors; see ledger-errors.ts.
  */
 export function createLedgerService(
   pool: DatabasePool,
-  options: SettleOptions = { referralSharePercent: 0 },
+  options: LedgerServiceOptions = { referralSharePercent: 0 },
 ): ServiceImpl<typeof LedgerService> {
+  const settlements = new SettlementQueue(pool, {
+    referralSharePercent: options.referralSharePercent,
+    maxBatch: options.maxSettleBatch ?? 128,
+    onBatch: options.onSettleBatch,
+  });
   const inTransaction = <T>(work: (connection: DbConnection) => Promise<T>): Promise<T> =>
     pool.transaction(work).catch((error: unknown) => {
       throw ConnectError.from(error);
@@ -35,19 +49,13 @@ export function createLedgerService(
       return create(HoldResponseSchema, { heldMicroUsd: held });
     },
     settle: async (request) => {
-      const figures = await inTransaction((tx) =>
-        settleHold(
-          tx,
-          {
-            requestId: request.requestId,
-            providerAccountId: request.providerAccountId,
-            promptTokens: request.usage?.promptTokens ?? 0,
-            completionTokens: request.usage?.completionTokens ?? 0,
-            generationId: request.generationId,
-          },
-          options,
-        ),
-      );
+      const figures = await settlements.settle({
+        requestId: request.requestId,
+        providerAccountId: request.providerAccountId,
+        promptTokens: request.usage?.promptTokens ?? 0,
+        completionTokens: request.usage?.completionTokens ?? 0,
+        generationId: request.generationId,
+      });
       return create(SettleResponseSchema, figures);
     },
     credit: async (request) => {

@@ -15,6 +15,9 @@ import {
   insertSettlement,
   lockAccounts,
   postTransaction,
+  type Entry,
+  type HoldRow,
+  type SettlementInsert,
 } from "./store.js";
 
 export type SettleOptions = {
@@ -34,27 +37,32 @@ export type SettleInput = {
   readonly swept?: boolean;
 };
 
+/** What settling one hold writes: the accounts it touches, its ledger entries and its record. */
+export type SettlementPlan = {
+  readonly figures: SettlementFigures;
+  /** Every account the entries touch (to lock, in id order, before posting). */
+  readonly accounts: readonly string[];
+  /** The settlement's ledger transaction; zero amounts are dropped when posting. */
+  readonly entries: readonly Entry[];
+  /** The `ledger_settlements` row, but for the ledger transaction's id. */
+  readonly record: Omit<SettlementInsert, "transactionId">;
+};
+
+export const noHold = (requestId: string): ConnectError =>
+  new ConnectError(`no hold for request ${requestId}`, Code.NotFound);
+
 /**
  * Charges the real usage at the held price: provider gets floor(95 %), platform the rest, the
- * remainder of the hold goes back to the consumer. Idempotent on request id: a replay returns
- * the recorded figures and writes nothing. When the consumer was referred, the referrer's wallet
- * gets `referralSharePercent` of the platform fee (rounded down), the platform the rest.
- * Run inside a transaction.
+ * remainder of the hold goes back to the consumer. When the consumer was referred, the
+ * referrer's wallet gets `referralSharePercent` of the platform fee (rounded down), the platform
+ * the rest. Pure: the caller has locked the open hold and read the referrer.
  */
-export async function settleHold(
-  connection: DbConnection,
+export function planSettlement(
+  hold: HoldRow,
   input: SettleInput,
-  options: SettleOptions = { referralSharePercent: 0 },
-): Promise<SettlementFigures> {
-  const requestId = requireId(input.requestId, "request_id");
-  const hold = await findHold(connection, requestId, "for update");
-  if (hold === null) {
-    throw new ConnectError(`no hold for request ${requestId}`, Code.NotFound);
-  }
-  const recorded = await findSettlement(connection, requestId);
-  if (recorded !== null) {
-    return recorded;
-  }
+  referrerId: string | null,
+  options: SettleOptions,
+): SettlementPlan {
   const usage = {
     promptTokens: BigInt(input.promptTokens),
     completionTokens: BigInt(input.completionTokens),
@@ -71,37 +79,66 @@ export async function settleHold(
     throw invalidArgument("provider_account_id is required when usage is charged");
   }
   const provider = providerAccount(input.providerAccountId);
-  const referrerId = await findReferrer(connection, hold.consumer_id);
   const referral =
     referrerId === null
       ? 0n
       : referralShareMicroUsd(figures.platformFeeMicroUsd, options.referralSharePercent);
   const referrer = referrerId === null ? "" : consumerAccount(referrerId);
-  const accounts = [
-    consumerAccount(hold.consumer_id),
-    holdAccount(hold.consumer_id),
-    PLATFORM_REVENUE,
-    ...(figures.providerCreditMicroUsd > 0n ? [provider] : []),
-    ...(referral > 0n ? [referrer] : []),
-  ];
-  await lockAccounts(connection, accounts);
-  const transactionId = await postTransaction(connection, "settle", requestId, [
-    { account: holdAccount(hold.consumer_id), amountMicroUsd: -hold.held_micro_usd },
-    { account: consumerAccount(hold.consumer_id), amountMicroUsd: figures.releasedMicroUsd },
-    { account: provider, amountMicroUsd: figures.providerCreditMicroUsd },
-    { account: PLATFORM_REVENUE, amountMicroUsd: figures.platformFeeMicroUsd - referral },
-    { account: referrer, amountMicroUsd: referral },
-  ]);
-  await insertSettlement(connection, {
-    hold,
-    providerId: input.providerAccountId,
-    usage,
+  return {
     figures,
-    referrerId,
-    referralMicroUsd: referral,
-    transactionId,
-    generationId: input.generationId ?? "",
-    swept: input.swept ?? false,
-  });
-  return figures;
+    accounts: [
+      consumerAccount(hold.consumer_id),
+      holdAccount(hold.consumer_id),
+      PLATFORM_REVENUE,
+      ...(figures.providerCreditMicroUsd > 0n ? [provider] : []),
+      ...(referral > 0n ? [referrer] : []),
+    ],
+    entries: [
+      { account: holdAccount(hold.consumer_id), amountMicroUsd: -hold.held_micro_usd },
+      { account: consumerAccount(hold.consumer_id), amountMicroUsd: figures.releasedMicroUsd },
+      { account: provider, amountMicroUsd: figures.providerCreditMicroUsd },
+      { account: PLATFORM_REVENUE, amountMicroUsd: figures.platformFeeMicroUsd - referral },
+      { account: referrer, amountMicroUsd: referral },
+    ],
+    record: {
+      hold,
+      providerId: input.providerAccountId,
+      usage,
+      figures,
+      referrerId,
+      referralMicroUsd: referral,
+      generationId: input.generationId ?? "",
+      swept: input.swept ?? false,
+    },
+  };
+}
+
+/**
+ * Settles one hold (see {@link planSettlement}). Idempotent on request id: a replay returns the
+ * recorded figures and writes nothing. Run inside a transaction. The LedgerService settles in
+ * batches (settle-batch.ts); this one-at-a-time path serves the stuck-hold sweeper and a batch's
+ * fallback.
+ */
+export async function settleHold(
+  connection: DbConnection,
+  input: SettleInput,
+  options: SettleOptions = { referralSharePercent: 0 },
+): Promise<SettlementFigures> {
+  const requestId = requireId(input.requestId, "request_id");
+  const hold = await findHold(connection, requestId, "for update");
+  if (hold === null) throw noHold(requestId);
+  const recorded = await findSettlement(connection, requestId);
+  if (recorded !== null) {
+    return recorded;
+  }
+  const plan = planSettlement(
+    hold,
+    input,
+    await findReferrer(connection, hold.consumer_id),
+    options,
+  );
+  await lockAccounts(connection, plan.accounts);
+  const transactionId = await postTransaction(connection, "settle", requestId, plan.entries);
+  await insertSettlement(connection, { ...plan.record, transactionId });
+  return plan.figures;
 }
