@@ -10,6 +10,9 @@ export {
 export { pickFreePort } from "./free-port.js";
 export {
   sql,
+  BackendTerminatedError,
+  BackendTerminatedUnexpectedlyError,
+  ConnectionError,
   ForeignKeyIntegrityConstraintViolationError,
   UniqueIntegrityConstraintViolationError,
   type DatabasePool,

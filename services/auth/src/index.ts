@@ -46,6 +46,7 @@ export {
   type SessionVerifier,
 } from "./jwt-session.js";
 export { createAuthenticator, type AuthenticatorOptions } from "./authenticator.js";
+export { ApiKeyVerifier, type ApiKeyVerifierOptions } from "./api-key-verifier.js";
 export { findAccountById } from "./accounts.js";
 export {
   createDeviceAuthorization,

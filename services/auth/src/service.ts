@@ -92,10 +92,15 @@ export async function authenticateApiKey(
   key: string,
   options: AuthenticateOptions = {},
 ): Promise<Principal | null> {
-  if (!isWellFormedApiKey(key)) {
-    return null;
-  }
-  const hash = hashApiKey(key);
+  return isWellFormedApiKey(key) ? verifyApiKeyHash(connection, hashApiKey(key), options) : null;
+}
+
+/** {@link authenticateApiKey} for a well-formed key's hash. */
+export async function verifyApiKeyHash(
+  connection: DbConnection,
+  hash: Buffer,
+  options: AuthenticateOptions = {},
+): Promise<Principal | null> {
   const match = await matchApiKey(connection, hash, options.lastUsedResolutionSeconds ?? 60);
   if (match === null || match.hash.length !== hash.length || !timingSafeEqual(match.hash, hash)) {
     return null;

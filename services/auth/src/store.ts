@@ -84,6 +84,19 @@ export async function matchApiKey(
     SELECT id AS key_id, account_id, hash, role, scopes FROM found`);
 }
 
+/** Stamps `last_used_at` unless it was stamped less than `touchResolutionSeconds` ago. */
+export async function touchApiKey(
+  connection: DbConnection,
+  keyId: string,
+  touchResolutionSeconds: number,
+): Promise<void> {
+  await connection.query(sql.unsafe`
+    UPDATE api_keys SET last_used_at = now()
+    WHERE id = ${sql.uuid(keyId)}
+      AND (last_used_at IS NULL
+           OR last_used_at < now() - make_interval(secs => ${touchResolutionSeconds}))`);
+}
+
 /** Returns false when no live key has this id. */
 export async function markRevoked(
   connection: DbConnection,

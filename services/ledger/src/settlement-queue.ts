@@ -1,7 +1,12 @@
 // Group commit for Settle: settlements that arrive while a batch is being written wait for the
 // next batch, which writes them all in one Postgres transaction.
 import { ConnectError } from "@connectrpc/connect";
-import type { DatabasePool, DatabaseTransactionConnection } from "@darkbloom/db";
+import {
+  BackendTerminatedError,
+  BackendTerminatedUnexpectedlyError,
+  ConnectionError,
+  type DatabasePool,
+} from "@darkbloom/db";
 import { requireId } from "./ledger-errors.js";
 import type { SettlementFigures } from "./money.js";
 import { settleHolds } from "./settle-batch.js";
@@ -13,8 +18,6 @@ export type SettlementQueueOptions = SettleOptions & {
   /** After each batch has committed (or fallen back), with its size: e.g. a metric. */
   readonly onBatch?: (size: number) => void;
 };
-
-type Connection = Pick<DatabaseTransactionConnection, "transaction">;
 
 type Pending = {
   readonly input: SettleInput;
@@ -33,6 +36,8 @@ type Pending = {
  * own transaction, so one bad settlement fails only its own caller.
  *
  * Holds no timer or socket: nothing to close. Pending settlements finish on their own.
+ * (Batches take a pool connection each: keeping one across batches would save the pool's
+ * DISCARD ALL, but slonik then leaves a broken connection's reset as an unhandled rejection.)
  */
 export class SettlementQueue {
   private queue: Pending[] = [];
@@ -54,20 +59,15 @@ export class SettlementQueue {
     });
   }
 
-  /**
-   * Writes batches until the queue is empty, on one connection kept while there is work (the
-   * pool resets a connection with DISCARD ALL on release, which costs a round trip and every
-   * cached plan of the ledger's triggers).
-   */
+  /** Writes batches until the queue is empty. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      const batch = this.takeBatch();
       try {
-        await this.pool.connect(async (connection) => {
-          while (this.queue.length > 0) await this.write(connection, this.takeBatch());
-        });
+        await this.write(batch);
       } catch (error) {
-        // No connection (e.g. Postgres down): what is queued fails as a lone settle would.
-        for (const pending of this.queue.splice(0)) pending.reject(ConnectError.from(error));
+        if (batch.length > 1 && !databaseUnreachable(error)) await this.settleOneByOne(batch);
+        else for (const pending of batch) pending.reject(ConnectError.from(error));
       }
     }
     this.writing = false;
@@ -90,34 +90,53 @@ export class SettlementQueue {
     return batch;
   }
 
-  private async write(connection: Connection, batch: readonly Pending[]): Promise<void> {
-    try {
-      const outcomes = await connection.transaction((tx) =>
-        settleHolds(
-          tx,
-          batch.map((pending) => pending.input),
-          this.options,
-        ),
-      );
-      batch.forEach((pending, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok === true) pending.resolve(outcome.figures);
-        else pending.reject(outcome?.error ?? ConnectError.from("settlement lost in its batch"));
-      });
-    } catch (error) {
-      if (batch.length === 1) batch[0]?.reject(ConnectError.from(error));
-      else for (const pending of batch) await this.settleAlone(connection, pending);
-    }
+  private async write(batch: readonly Pending[]): Promise<void> {
+    const outcomes = await this.pool.transaction((tx) =>
+      settleHolds(
+        tx,
+        batch.map((pending) => pending.input),
+        this.options,
+      ),
+    );
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok === true) pending.resolve(outcome.figures);
+      else pending.reject(outcome?.error ?? ConnectError.from("settlement lost in its batch"));
+    });
     this.options.onBatch?.(batch.length);
   }
 
-  private async settleAlone(connection: Connection, pending: Pending): Promise<void> {
-    try {
-      pending.resolve(
-        await connection.transaction((tx) => settleHold(tx, pending.input, this.options)),
-      );
-    } catch (error) {
-      pending.reject(ConnectError.from(error));
+  /**
+   * The batch failed as a whole but the database answers: one settlement's failure must not fail
+   * the others, so each is settled alone. Should the database stop answering, the rest fail
+   * with it rather than wait their turn.
+   */
+  private async settleOneByOne(batch: readonly Pending[]): Promise<void> {
+    let unreachable: unknown;
+    for (const pending of batch) {
+      if (unreachable !== undefined) {
+        pending.reject(ConnectError.from(unreachable));
+        continue;
+      }
+      try {
+        pending.resolve(
+          await this.pool.transaction((tx) => settleHold(tx, pending.input, this.options)),
+        );
+      } catch (error) {
+        if (databaseUnreachable(error)) unreachable = error;
+        pending.reject(ConnectError.from(error));
+      }
     }
+    this.options.onBatch?.(batch.length);
   }
+}
+
+/** The connection broke or could not be made: not something one settlement did. */
+function databaseUnreachable(error: unknown): boolean {
+  return (
+    error instanceof ConnectionError ||
+    error instanceof BackendTerminatedError ||
+    error instanceof BackendTerminatedUnexpectedlyError ||
+    (error instanceof Error && "code" in error && error.code === "ECONNREFUSED")
+  );
 }
