@@ -4,7 +4,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { createClient, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { authMigrations, createAuthenticator, ensureBootstrapKey } from "@darkbloom/auth";
+import {
+  ApiKeyVerifier,
+  authMigrations,
+  createAuthenticator,
+  ensureBootstrapKey,
+} from "@darkbloom/auth";
 import {
   ProviderTokenCache,
   createDeviceAuthorization,
@@ -191,7 +196,16 @@ export async function startCoordinator(
     router.service(ReleaseService, createReleaseService(db.pool));
     router.service(LedgerService, ledgerImpl);
   };
-  const authenticateToken = createAuthenticator(db.pool, { jwt: jwtSessionOptions(config.jwt) });
+  const apiKeys = new ApiKeyVerifier(db.pool, {
+    databaseUrl: db.url,
+    onError: (err) =>
+      log.warn("api key change feed or last-used stamp failed", { error: String(err) }),
+  });
+  await apiKeys.start();
+  const authenticateToken = createAuthenticator(db.pool, {
+    jwt: jwtSessionOptions(config.jwt),
+    apiKeys,
+  });
   const authenticate = async (key: string): Promise<Principal | null> => authenticateToken(key);
 
   const inProcess = createRouterTransport(routes);
@@ -345,6 +359,7 @@ export async function startCoordinator(
         await drained;
         await metricsServer.close();
         sealed.close();
+        await apiKeys.close();
         await db.close();
         log.info("coordinator stopped");
       })();
