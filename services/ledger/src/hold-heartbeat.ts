@@ -27,9 +27,12 @@ export async function touchHolds(
   requestIds: readonly string[],
 ): Promise<void> {
   if (requestIds.length === 0) return;
+  // Rows locked in request id order, as a settlement batch locks them: no deadlock between them.
   await connection.query(sql.unsafe`
     UPDATE ledger_holds SET heartbeat_at = now()
-    WHERE request_id = ANY(${sql.array(requestIds, "text")})`);
+    WHERE request_id IN (
+      SELECT request_id FROM ledger_holds WHERE request_id = ANY(${sql.array(requestIds, "text")})
+      ORDER BY request_id FOR UPDATE)`);
 }
 
 /** The set of this process's open holds, heartbeated every `intervalMs`. */
