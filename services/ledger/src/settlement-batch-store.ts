@@ -3,16 +3,8 @@
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 import type { SettlementFigures } from "./money.js";
-import type { Entry, HoldRow, SettlementInsert } from "./store.js";
+import { holdRow, type Entry, type HoldRow, type SettlementInsert } from "./store.js";
 
-const holdRow = z.object({
-  request_id: z.string(),
-  consumer_id: z.string(),
-  claim_id: z.string().nullable(),
-  input_micro_usd_per_million: z.bigint(),
-  output_micro_usd_per_million: z.bigint(),
-  held_micro_usd: z.bigint(),
-});
 const settledRow = z.object({
   request_id: z.string(),
   referrer_id: z.string().nullable(),

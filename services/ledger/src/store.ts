@@ -14,7 +14,7 @@ const priceRow = z.object({
   input_micro_usd_per_million: z.bigint(),
   output_micro_usd_per_million: z.bigint(),
 });
-const holdRow = z.object({
+export const holdRow = z.object({
   request_id: z.string(),
   consumer_id: z.string(),
   claim_id: z.string().nullable(),
