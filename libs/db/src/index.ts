@@ -15,3 +15,4 @@ export {
   type DatabasePool,
   type DatabaseTransactionConnection,
 } from "slonik";
+export { listenChannel, type Listener, type ListenHooks } from "./listen.js";

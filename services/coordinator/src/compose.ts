@@ -41,9 +41,11 @@ import {
 } from "@darkbloom/releases";
 import { createReleasesHttp } from "@darkbloom/releases";
 import {
+  Presence,
   ProviderGateway,
   ProviderRegistry,
   Reservations,
+  routingMigrations,
   DEFAULT_HEDGE,
   WarmPoolController,
   createRoutingMetrics,
@@ -69,6 +71,9 @@ import { refuseUpgrade } from "./connection-refusals.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
+import { createPeerLinks } from "./peer-link.js";
+import { requirePeerOrElse } from "./peer-secret.js";
+import { advertiseUrlOf } from "./advertise-url.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -80,6 +85,8 @@ export interface Coordinator {
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
+  /** This replica in the network (DARKBLOOM_PEERS=true); drain calls `leavePresence()` first. */
+  presence: Presence | undefined;
   /** Reports errors that escaped every handler; main.ts routes the process's own to it. */
   unexpected: UnexpectedErrors;
   close(): Promise<void>;
@@ -104,6 +111,7 @@ export async function startCoordinator(
       sealedBodyMigrations,
       deviceCodeMigrations,
       attestationMigrations,
+      routingMigrations,
     ],
     log,
   );
@@ -157,6 +165,20 @@ export async function startCoordinator(
     (providerId) => reservations.dropProvider(providerId),
   );
 
+  // many replicas as one network: peers' providers join the registry as remote handles
+  const peerLinks = config.peers.enabled ? createPeerLinks(config.peers.secret) : undefined;
+  const presence = peerLinks
+    ? new Presence(
+        {
+          pool: db.pool,
+          databaseUrl: db.url,
+          registry,
+          link: peerLinks,
+          log: log.child({ component: "presence" }),
+        },
+        { replicaId: config.peers.replicaId },
+      )
+    : undefined;
   const warmPool = new WarmPoolController(registry, log.child({ component: "warm-pool" }));
   const routingImpl = createRoutingService({
     registry,
@@ -249,7 +271,10 @@ export async function startCoordinator(
         })),
     },
   });
-  const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
+  const connect = connectNodeAdapter({
+    routes,
+    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate))],
+  });
 
   const inFlight = new Set<ServerResponse>();
   const providerHttp = [
@@ -320,6 +345,13 @@ export async function startCoordinator(
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info("coordinator listening", { url });
+  if (presence) {
+    await presence.start(advertiseUrlOf(config, port));
+    log.info("joined presence", {
+      replicaId: presence.replicaId,
+      advertiseUrl: presence.advertiseUrl,
+    });
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -328,9 +360,14 @@ export async function startCoordinator(
     metricsUrl: metricsServer.url,
     bootstrapKey: bootstrap?.key,
     registry,
+    presence,
     unexpected,
     close() {
       closing ??= (async () => {
+        // Peers stop routing here first; the streams this replica relays carry on.
+        await presence
+          ?.leavePresence()
+          .catch((err: unknown) => log.warn("leaving presence failed", { error: String(err) }));
         // Drain: refuse new connections, let consumer requests finish (within the grace
         // period), then close provider sockets so providers reconnect to another replica.
         const drained = server.close(config.shutdownGraceMs);
@@ -343,6 +380,8 @@ export async function startCoordinator(
         await holdSweeper.close();
         authority.close();
         await drained;
+        await presence?.close();
+        peerLinks?.close();
         await metricsServer.close();
         sealed.close();
         await db.close();

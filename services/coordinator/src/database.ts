@@ -10,6 +10,8 @@ import type { Logger } from "@darkbloom/telemetry";
 
 export interface Database {
   pool: DatabasePool;
+  /** The connection string (presence opens its own LISTEN connection with it). */
+  url: string;
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -26,7 +28,8 @@ export async function openDatabase(
     : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "postgres") });
   if (embedded)
     log.info("embedded postgres started", { port: embedded.port, dataDir: embedded.dataDir });
-  const pool = await createPool(databaseUrl ?? embedded?.url ?? "");
+  const url = databaseUrl ?? embedded?.url ?? "";
+  const pool = await createPool(url);
   try {
     for (const source of migrations) {
       const report = await runMigrations(pool, source);
@@ -43,6 +46,7 @@ export async function openDatabase(
   }
   return {
     pool,
+    url,
     embedded: embedded !== undefined,
     async close() {
       await pool.end();

@@ -7,6 +7,7 @@ import type {
   RoutingService,
 } from "@darkbloom/proto";
 import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
+import { forwardInfer, sendProviderFrame } from "./peers/forward-handler.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
 import { Router, type RouterDeps } from "./router.js";
@@ -114,6 +115,11 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       );
       return {};
     },
+
+    // Peer-only (the coordinator's interceptor admits these with the peer secret alone).
+    forwardInfer: (req, ctx) => forwardInfer(registry, req, ctx.signal),
+
+    sendProviderFrame: (req) => sendProviderFrame(registry, req),
 
     getWarmPoolStatus() {
       return {
