@@ -4,7 +4,7 @@ declare module "pg" {
     channel: string;
     payload?: string;
   }
-  class Client {
+  export class Client {
     constructor(config: { connectionString: string });
     connect(): Promise<void>;
     query(text: string): Promise<unknown>;

@@ -123,7 +123,7 @@ export class Presence {
       loadModelStatus: (h, status) => {
         if (h.ownerReplicaId !== "local" || this.stateValue !== "running") return;
         const encoded = Buffer.from(toBinary(LoadModelStatusSchema, status)).toString("base64");
-        this.enqueue(() =>
+        void this.enqueue(() =>
           notify(this.deps.pool, {
             replicaId: this.replicaId,
             loadStatus: { providerId: h.id, status: encoded },
@@ -134,7 +134,7 @@ export class Presence {
     for (const h of registry.values()) this.localChanged(h);
     this.listener = await listenChannel(this.deps.databaseUrl, PRESENCE_CHANNEL, {
       onNotify: (payload) => this.onNotice(payload),
-      onListening: () => this.enqueue(() => this.reloadAll()),
+      onListening: () => void this.enqueue(() => this.reloadAll()),
       onLost: (err) =>
         this.deps.log.warn("presence listen connection lost", { error: String(err) }),
     });
@@ -152,7 +152,8 @@ export class Presence {
     clearInterval(this.tick);
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    await this.enqueue(() => leaveReplica(this.deps.pool, this.replicaId));
+    await this.chain;
+    await leaveReplica(this.deps.pool, this.replicaId);
   }
 
   async close(): Promise<void> {
@@ -171,12 +172,12 @@ export class Presence {
     this.remotes.clear();
   }
 
+  /** Runs after the queued work; a failure is logged (the next tick retries), never thrown. */
   private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(job);
-    this.chain = run.catch((err: unknown) =>
-      this.deps.log.warn("presence update failed", { error: String(err) }),
-    );
-    return run;
+    this.chain = this.chain
+      .then(job)
+      .catch((err: unknown) => this.deps.log.warn("presence update failed", { error: String(err) }));
+    return this.chain;
   }
 
   private localChanged(h: ProviderHandle): void {

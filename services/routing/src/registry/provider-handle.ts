@@ -17,7 +17,7 @@ import type { SessionTrust } from "../gateway/session-trust.js";
 export interface ProviderHandle {
   readonly id: string;
   /** `local`: the socket is on this replica; otherwise the owner replica's id. */
-  readonly ownerReplicaId: string | "local";
+  readonly ownerReplicaId: string;
   /** Only a `registered` handle is dispatched to. */
   readonly state: SessionState;
   readonly register: Register | undefined;
