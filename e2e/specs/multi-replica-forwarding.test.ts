@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, ConnectError, Code } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { RoutingService } from "@darkbloom/proto";
+import { boxBeforenm, generateKeyPair, sealWithSharedKey, toBase64 } from "@darkbloom/crypto";
+import { InferenceBodySchema, RoutingService } from "@darkbloom/proto";
 import { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
 import OpenAI from "openai";
@@ -32,8 +34,8 @@ describe("many replicas as one network: presence and forwarding", function () {
     new OpenAI({ baseURL: `${c.url}/v1`, apiKey, maxRetries: 0 });
 
   const fakes: FakeProvider[] = [];
-  const apiKey = (): string => {
-    const user = replicas().users[0];
+  const apiKey = (i = 0): string => {
+    const user = replicas().users[i];
     if (!user) throw new Error("no user");
     return user.apiKey;
   };
@@ -72,7 +74,7 @@ describe("many replicas as one network: presence and forwarding", function () {
   };
 
   before(async () => {
-    net = await startReplicas(3, { users: 1 });
+    net = await startReplicas(3, { users: 2 });
   });
   afterEach(async () => {
     await Promise.all(fakes.splice(0).map((f) => f.close()));
@@ -227,35 +229,120 @@ describe("many replicas as one network: presence and forwarding", function () {
     expect(ConnectError.from(peer).code).to.equal(Code.Unavailable);
   });
 
-  // Last: it kills a replica.
-  it("kill -9 of the owner replica mid-stream ends the forwarded stream with an error, no hold stuck", async () => {
-    await fakeOn(at(2), { reply: () => ({ pieces: ["a ", "b "], complete: false }) });
-    await waitForModel(at(0).url, apiKey(), TEST_MODEL_ID);
-    const stream = await clientOf(at(0), apiKey()).chat.completions.create({
-      model: TEST_MODEL_ID,
-      messages: [{ role: "user", content: "hi" }],
-      stream: true,
+  describe("sealed mode across replicas", () => {
+    const post = (c: RunningCoordinator, key: string, path: string, body: unknown) =>
+      fetch(`${c.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const reserveOn = async (c: RunningCoordinator) => {
+      const res = await post(c, apiKey(), "/v1/sealed/reserve", {
+        model: TEST_MODEL_ID,
+        estimated_prompt_tokens: 4,
+        max_tokens: 4,
+      });
+      expect(res.status, await res.clone().text()).to.equal(200);
+      return (await res.json()) as {
+        reservation_id: string;
+        request_id: string;
+        provider_public_key: string;
+        account_id: string;
+      };
+    };
+    const sealedBody = (r: Awaited<ReturnType<typeof reserveOn>>, reservationId: string) => {
+      const eph = generateKeyPair();
+      const shared = boxBeforenm(Buffer.from(r.provider_public_key, "base64"), eph.secretKey);
+      const body = create(InferenceBodySchema, {
+        model: TEST_MODEL_ID,
+        accountId: r.account_id,
+        input: { case: "chat", value: { messages: [{ role: "user", content: "sealed hi" }] } },
+        sampling: { maxTokens: 4 },
+      });
+      return {
+        reservation_id: reservationId,
+        ephemeral_public_key: toBase64(eph.publicKey),
+        ciphertext: toBase64(sealWithSharedKey(shared, toBinary(InferenceBodySchema, body))),
+      };
+    };
+
+    it("a reservation made on A is submitted to B, served by a provider on C, settled once; a replay is refused", async () => {
+      await fakeOn(at(2));
+      await waitForModel(at(0).url, apiKey(), TEST_MODEL_ID);
+      const r = await reserveOn(at(0));
+      const submit = sealedBody(r, r.reservation_id);
+      const res = await post(at(1), apiKey(), "/v1/sealed/completions", submit);
+      const text = await res.text();
+      expect(res.status, text).to.equal(200);
+      expect(text).to.include('"type":"complete"');
+      const replay = await post(at(1), apiKey(), "/v1/sealed/completions", submit);
+      expect(replay.status, "a token is used once").to.be.within(400, 499);
+      const audit = await auditLedgerWhenSettled(replicas().postgres.pool);
+      expect(audit).to.deep.include(CLEAN_LEDGER);
+      expect((await settlementsOf(replicas().postgres.pool, [r.request_id])).size).to.equal(1);
     });
-    let text = "";
-    let failure: unknown;
-    try {
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta.content ?? "";
-        if (text === "a b ") {
-          dead.add(at(2));
-          await at(2).process.kill();
+
+    it("refuses a forged token (400) and another account's token (404), with no hold left", async () => {
+      await fakeOn(at(2));
+      await waitForModel(at(0).url, apiKey(), TEST_MODEL_ID);
+      const r = await reserveOn(at(0));
+      const [head = "", payload = "", signature = ""] = r.reservation_id.split(".");
+      const flipped = `${signature.slice(0, -2)}${signature.endsWith("AA") ? "BB" : "AA"}`;
+      const forged = await post(
+        at(1),
+        apiKey(),
+        "/v1/sealed/completions",
+        sealedBody(r, `${head}.${payload}.${flipped}`),
+      );
+      expect(forged.status).to.equal(400);
+      expect(((await forged.json()) as { error: { code: string } }).error.code).to.equal(
+        "invalid_reservation",
+      );
+      const stolen = await post(
+        at(1),
+        apiKey(1),
+        "/v1/sealed/completions",
+        sealedBody(r, r.reservation_id),
+      );
+      expect(stolen.status).to.equal(404);
+      expect(((await stolen.json()) as { error: { message: string } }).error.message).to.match(
+        /another account/,
+      );
+      expect(await auditLedgerWhenSettled(replicas().postgres.pool)).to.deep.include(CLEAN_LEDGER);
+    });
+  });
+
+  // Last: it kills replica C.
+  describe("losing a replica", () => {
+    it("kill -9 of the owner replica mid-stream ends the forwarded stream with an error, no hold stuck", async () => {
+      await fakeOn(at(2), { reply: () => ({ pieces: ["a ", "b "], complete: false }) });
+      await waitForModel(at(0).url, apiKey(), TEST_MODEL_ID);
+      const stream = await clientOf(at(0), apiKey()).chat.completions.create({
+        model: TEST_MODEL_ID,
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      });
+      let text = "";
+      let failure: unknown;
+      try {
+        for await (const chunk of stream) {
+          text += chunk.choices[0]?.delta.content ?? "";
+          if (text === "a b ") {
+            dead.add(at(2));
+            await at(2).process.kill();
+          }
         }
+      } catch (err) {
+        failure = err;
       }
-    } catch (err) {
-      failure = err;
-    }
-    expect(text).to.equal("a b ");
-    expect(failure, "the stream ends with an error event").to.be.instanceOf(OpenAI.APIError);
-    expect(await auditLedgerWhenSettled(replicas().postgres.pool)).to.deep.include(CLEAN_LEDGER);
-    // The dead replica's providers stop being listed once its presence expires.
-    await until(
-      "C's provider to leave A",
-      async () => !(await modelsOn(at(0))).includes(TEST_MODEL_ID),
-    );
+      expect(text).to.equal("a b ");
+      expect(failure, "the stream ends with an error event").to.be.instanceOf(OpenAI.APIError);
+      expect(await auditLedgerWhenSettled(replicas().postgres.pool)).to.deep.include(CLEAN_LEDGER);
+      // The dead replica's providers stop being listed once its presence expires.
+      await until(
+        "C's provider to leave A",
+        async () => !(await modelsOn(at(0))).includes(TEST_MODEL_ID),
+      );
+    });
   });
 });

@@ -1,5 +1,5 @@
 // Over 300 lines: the composition root wires every service of the coordinator in one place.
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { createClient, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
@@ -126,7 +126,11 @@ export async function startCoordinator(
     connectionMetrics.unauthenticated,
   );
   const registry = new ProviderRegistry();
-  const reservations = new Reservations(config.reservationTtlMs);
+  // With peers, reservation ids name their replica (a sealed submit to a peer is run here).
+  const reservations = new Reservations(
+    config.reservationTtlMs,
+    config.peers.enabled ? `${config.peers.replicaId}~` : "",
+  );
   // attestation: verifies registrations, challenges providers, sets each session's trust
   const mdmDevices = createDeviceStore(db.pool);
   const identities = createIdentityStore(db.pool);
@@ -184,6 +188,15 @@ export async function startCoordinator(
     registry,
     reservations,
     warmPool,
+    ...(presence && peerLinks
+      ? {
+          peers: {
+            replicaId: presence.replicaId,
+            link: peerLinks,
+            addressOf: (id: string) => presence.addressOf(id),
+          },
+        }
+      : {}),
     metrics: createRoutingMetrics(metrics),
     options: {
       profile: config.routing.profile,
@@ -235,6 +248,16 @@ export async function startCoordinator(
       keyRotationMs: config.encryptionKeyRotationMs,
       keyGraceMs: config.encryptionKeyGraceMs,
       atRestKey: config.keyEncryptionKey,
+      // a key of its own, derived from the peer secret (sealed reserve on one replica, submit on another)
+      ...(config.peers.enabled
+        ? {
+            reservationTokenKey: new Uint8Array(
+              createHmac("sha256", config.peers.secret)
+                .update("sealed reservation tokens")
+                .digest(),
+            ),
+          }
+        : {}),
     },
     log.child({ component: "sealed-body" }),
   );

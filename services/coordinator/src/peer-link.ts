@@ -37,6 +37,8 @@ export function createPeerLinks(secret: string): PeerLinks {
   };
   return {
     forward: (peer, req, signal) => clientFor(peer.url).forwardInfer(req, { signal }),
+    inferReserved: (peer, request, signal) =>
+      clientFor(peer.url).inferReserved({ request }, { signal }),
     async sendFrame(peer, providerId, frame) {
       return (await clientFor(peer.url).sendProviderFrame({ providerId, frame })).sent;
     },

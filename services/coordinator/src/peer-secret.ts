@@ -9,6 +9,7 @@ export const PEER_SECRET_HEADER = "darkbloom-peer-secret";
 const PEER_METHODS: ReadonlySet<unknown> = new Set([
   RoutingService.method.forwardInfer,
   RoutingService.method.sendProviderFrame,
+  RoutingService.method.inferReserved,
 ]);
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();

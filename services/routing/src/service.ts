@@ -8,6 +8,8 @@ import type {
 } from "@darkbloom/proto";
 import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
 import { forwardInfer, sendProviderFrame } from "./peers/forward-handler.js";
+import type { Peers } from "./peers/peer-link.js";
+import { reservationOwner } from "./reservations.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
 import { Router, type RouterDeps } from "./router.js";
@@ -18,6 +20,8 @@ export interface RoutingDeps extends RouterDeps {
   reservations: Reservations;
   /** The warm-pool controller (one replica runs it); absent: Set/GetWarmPoolPolicy are Unavailable. */
   warmPool?: WarmPoolController;
+  /** Replicas as one network: Infer on a peer's reservation runs at that peer. */
+  peers?: Peers;
 }
 
 export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof RoutingService> {
@@ -54,7 +58,7 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
 
-    infer: (req, ctx) => relay(deps, router, req, ctx),
+    infer: (req, ctx) => inferAnywhere(deps, router, req, ctx),
 
     cancelInference(req) {
       let cancelled = false;
@@ -121,6 +125,11 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
 
     sendProviderFrame: (req) => sendProviderFrame(registry, req),
 
+    async *inferReserved(req, ctx) {
+      if (!req.request) throw new ConnectError("request is required", Code.InvalidArgument);
+      for await (const event of relay(deps, router, req.request, ctx)) yield { event };
+    },
+
     getWarmPoolStatus() {
       return {
         models: warmPool()
@@ -137,6 +146,26 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
   };
+}
+
+/** Infer here, or at the peer replica whose reservation it is (a sealed reserve made there). */
+async function* inferAnywhere(
+  deps: RoutingDeps,
+  router: Router,
+  req: InferRequest,
+  ctx: HandlerContext,
+): AsyncGenerator<InferResponse> {
+  const owner = reservationOwner(req.reservationId);
+  if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner)
+    return yield* relay(deps, router, req, ctx);
+  const peer = deps.peers.addressOf(owner);
+  if (!peer)
+    throw new ConnectError(
+      "reservation is unknown or expired (its replica is gone)",
+      Code.FailedPrecondition,
+    );
+  for await (const r of deps.peers.link.inferReserved(peer, req, ctx.signal))
+    if (r.event) yield r.event;
 }
 
 /** Takes the reservation, lines up the sealed bodies (primary, then alternates) and relays. */

@@ -10,7 +10,7 @@ import {
   type Register,
 } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
-import type { PeerLink } from "../peers/peer-link.js";
+import type { PeerAddress, PeerLink } from "../peers/peer-link.js";
 import { RemoteProvider, type RemoteState } from "../peers/remote-provider.js";
 import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
@@ -18,6 +18,7 @@ import {
   PRESENCE_CHANNEL,
   heartbeatReplica,
   leaveReplica,
+  liveReplicas,
   loadLivePresence,
   notify,
   removeProviders,
@@ -75,6 +76,8 @@ export class Presence {
   /** Reads and writes run one at a time, in order (a reload never overtakes a newer one). */
   private chain: Promise<void> = Promise.resolve();
   private ticks = 0;
+  /** Live peers by replica id (re-read every heartbeat). */
+  private peers = new Map<string, string>();
   /** How peers reach this replica's h2c port (DARKBLOOM_ADVERTISE_URL); set by start. */
   private advertise = "";
 
@@ -93,6 +96,12 @@ export class Presence {
 
   get advertiseUrl(): string {
     return this.advertise;
+  }
+
+  /** A live peer's address (for a reservation made there); undefined for this replica. */
+  addressOf(replicaId: string): PeerAddress | undefined {
+    const url = replicaId === this.replicaId ? undefined : this.peers.get(replicaId);
+    return url ? { replicaId, url } : undefined;
   }
 
   get state(): PresenceState {
@@ -176,7 +185,9 @@ export class Presence {
   private enqueue(job: () => Promise<void>): Promise<void> {
     this.chain = this.chain
       .then(job)
-      .catch((err: unknown) => this.deps.log.warn("presence update failed", { error: String(err) }));
+      .catch((err: unknown) =>
+        this.deps.log.warn("presence update failed", { error: String(err) }),
+      );
     return this.chain;
   }
 
@@ -252,6 +263,8 @@ export class Presence {
 
   private async reloadAll(): Promise<void> {
     if (this.stateValue !== "running") return;
+    const replicas = await liveReplicas(this.deps.pool);
+    this.peers = new Map(replicas.map((r) => [r.replicaId, r.advertiseUrl]));
     const rows = await loadLivePresence(this.deps.pool, this.replicaId);
     const seen = new Set(rows.map((r) => r.providerId));
     for (const id of [...this.remotes.keys()]) if (!seen.has(id)) this.drop(id);
