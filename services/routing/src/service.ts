@@ -156,8 +156,10 @@ async function* inferAnywhere(
   ctx: HandlerContext,
 ): AsyncGenerator<InferResponse> {
   const owner = reservationOwner(req.reservationId);
-  if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner)
-    return yield* relay(deps, router, req, ctx);
+  if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner) {
+    yield* relay(deps, router, req, ctx);
+    return;
+  }
   const peer = deps.peers.addressOf(owner);
   if (!peer)
     throw new ConnectError(
