@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { createLogger } from "@darkbloom/telemetry";
 import { createPool } from "@darkbloom/db";
 import { Presence, ProviderRegistry, routingMigrations } from "@darkbloom/routing";
-import { MemorySessions } from "../../services/routing/src/testing/memory-sessions.js";
+import { MemorySessions } from "@darkbloom/routing/testing";
 import { SlotState } from "@darkbloom/proto";
 import { startTestDatabase, type FakeProvider } from "@darkbloom/testing";
 import OpenAI from "openai";
