@@ -1,12 +1,8 @@
 // Forwarding cost between replicas: added time to first token of a request whose provider is on
 // another replica, and how long a heartbeat takes to reach another replica's registry.
 import { performance } from "node:perf_hooks";
-import { createLogger } from "@darkbloom/telemetry";
-import { createPool } from "@darkbloom/db";
-import { Presence, ProviderRegistry, routingMigrations } from "@darkbloom/routing";
-import { MemorySessions } from "@darkbloom/routing/testing";
 import { SlotState } from "@darkbloom/proto";
-import { startTestDatabase, type FakeProvider } from "@darkbloom/testing";
+import type { FakeProvider } from "@darkbloom/testing";
 import OpenAI from "openai";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { startReplicas } from "../testbed/replicas.js";
@@ -104,48 +100,39 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
   }
 }
 
-/** Heartbeat delivered on replica B's session → visible in replica A's registry. */
+/** A heartbeat sent by a provider on replica B → visible in replica A's capacity figures. */
 async function propagation(o: ForwardingOptions): Promise<string> {
-  const db = await startTestDatabase({ migrations: [routingMigrations] });
-  const secondPool = await createPool(db.url, { maximumPoolSize: 4 });
-  const log = createLogger({ level: "error" });
-  const link = {
-    forward: () => {
-      throw new Error("unused");
-    },
-    inferReserved: () => {
-      throw new Error("unused");
-    },
-    sendFrame: () => Promise.resolve(false),
-  };
-  const regA = new ProviderRegistry();
-  const regB = new ProviderRegistry();
-  const a = new Presence(
-    { pool: db.pool, databaseUrl: db.url, registry: regA, link, log },
-    { replicaId: "a" },
-  );
-  const b = new Presence(
-    { pool: secondPool, databaseUrl: db.url, registry: regB, link, log },
-    { replicaId: "b" },
-  );
-  const sessions = new MemorySessions();
+  const net = await startReplicas(2, { users: 1, env: { LOG_LEVEL: "error" } });
+  const fleet: FakeProvider[] = [];
   try {
-    await a.start("http://a.invalid:1");
-    await b.start("http://b.invalid:1");
-    const p = sessions.connect({ models: [{ id: "m", templateOk: true }] }, regB);
+    const [a, b] = net.coordinators;
+    const user = net.users[0];
+    if (!a || !b || !user) throw new Error("replicas did not start");
+    fleet.push(...(await startFakeFleet(b.url, 1, ["propagation-model"])));
+    const fake = fleet[0];
+    if (!fake) throw new Error("no provider");
+    const runningOnA = async (): Promise<number> => {
+      const res = await fetch(`${a.url}/v1/models/capacity`, {
+        headers: { authorization: `Bearer ${user.apiKey}` },
+      });
+      const body = (await res.json()) as { data?: { id: string; running?: number }[] };
+      return body.data?.find((m) => m.id === "propagation-model")?.running ?? -1;
+    };
     const delays: number[] = [];
     for (let i = 1; i <= o.heartbeats; i++) {
       const t0 = performance.now();
-      p.receive({
+      fake.send({
         case: "heartbeat",
-        value: { slots: [{ modelId: "m", state: SlotState.RUNNING, running: i }] },
+        value: {
+          slots: [{ modelId: "propagation-model", state: SlotState.RUNNING, running: i }],
+        },
       });
-      while (regA.get(p.id)?.heartbeat?.slots[0]?.running !== i)
-        await new Promise((r) => setTimeout(r, 1));
+      for (let polls = 0; (await runningOnA()) !== i; polls++)
+        if (polls > 5_000) throw new Error("the heartbeat never reached A");
       delays.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 150 + Math.random() * 100));
     }
-    return `Presence propagation (heartbeat on B → visible in A's registry; writes coalesced every 100 ms), ${delays.length} heartbeats\n\n${markdownTable(
+    return `Presence propagation (heartbeat of a provider on B → in A's /v1/models/capacity; writes coalesced per provider every 100 ms), ${delays.length} heartbeats\n\n${markdownTable(
       [
         {
           "p50 ms": pct(delays, 50).toFixed(1),
@@ -155,11 +142,8 @@ async function propagation(o: ForwardingOptions): Promise<string> {
       ],
     )}`;
   } finally {
-    sessions.closeAll();
-    await a.close();
-    await b.close();
-    await secondPool.end();
-    await db.stop();
+    await Promise.all(fleet.map((f) => f.close()));
+    await net.stop();
   }
 }
 
