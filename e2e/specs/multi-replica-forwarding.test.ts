@@ -199,6 +199,36 @@ describe("many replicas as one network: presence and forwarding", function () {
     expect(await auditLedgerWhenSettled(replicas().postgres.pool)).to.deep.include(CLEAN_LEDGER);
   });
 
+  it("a warm-pool controller on A loads a model on a provider connected to C and sees it warm", async () => {
+    const fake = await fakeOn(at(2), { models: ["warm-model"], loadModel: () => "loaded" });
+    const admin = createClient(
+      RoutingService,
+      createConnectTransport({
+        baseUrl: at(0).url,
+        httpVersion: "1.1",
+        interceptors: [
+          (next) => (req) => {
+            req.header.set("authorization", `Bearer ${replicas().adminKey}`);
+            return next(req);
+          },
+        ],
+      }),
+    );
+    await until("the provider on A", async () => (await modelsOn(at(0))).includes("warm-model"));
+    await admin.setWarmPoolPolicy({ targets: [{ model: "warm-model", minWarmProviders: 1 }] });
+    try {
+      await until("the LoadModel frame at the provider", () =>
+        fake.received.some((f) => f.kind.case === "loadModel"),
+      );
+      await until(
+        "the load status back on A",
+        async () => (await admin.getWarmPoolStatus({})).models[0]?.warm === 1,
+      );
+    } finally {
+      await admin.setWarmPoolPolicy({ targets: [] });
+    }
+  });
+
   const forwardWith = async (headers: Record<string, string>): Promise<unknown> => {
     const client = createClient(
       RoutingService,
