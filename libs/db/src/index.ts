@@ -18,3 +18,4 @@ export {
   type DatabasePool,
   type DatabaseTransactionConnection,
 } from "slonik";
+export { listenChannel, type Listener, type ListenHooks } from "./listen.js";

@@ -1,5 +1,5 @@
 // Over 300 lines: the composition root wires every service of the coordinator in one place.
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { createClient, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
@@ -46,9 +46,11 @@ import {
 } from "@darkbloom/releases";
 import { createReleasesHttp } from "@darkbloom/releases";
 import {
+  Presence,
   ProviderGateway,
   ProviderRegistry,
   Reservations,
+  routingMigrations,
   DEFAULT_HEDGE,
   WarmPoolController,
   createRoutingMetrics,
@@ -74,6 +76,9 @@ import { refuseUpgrade } from "./connection-refusals.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
+import { createPeerLinks } from "./peer-link.js";
+import { requirePeerOrElse } from "./peer-secret.js";
+import { advertiseUrlOf } from "./advertise-url.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -85,6 +90,8 @@ export interface Coordinator {
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
+  /** This replica in the network (DARKBLOOM_PEERS=true); drain calls `leavePresence()` first. */
+  presence: Presence | undefined;
   /** Reports errors that escaped every handler; main.ts routes the process's own to it. */
   unexpected: UnexpectedErrors;
   close(): Promise<void>;
@@ -109,6 +116,7 @@ export async function startCoordinator(
       sealedBodyMigrations,
       deviceCodeMigrations,
       attestationMigrations,
+      routingMigrations,
     ],
     log,
   );
@@ -123,7 +131,11 @@ export async function startCoordinator(
     connectionMetrics.unauthenticated,
   );
   const registry = new ProviderRegistry();
-  const reservations = new Reservations(config.reservationTtlMs);
+  // With peers, reservation ids name their replica (a sealed submit to a peer is run here).
+  const reservations = new Reservations(
+    config.reservationTtlMs,
+    config.peers.enabled ? `${config.peers.replicaId}~` : "",
+  );
   // attestation: verifies registrations, challenges providers, sets each session's trust
   const mdmDevices = createDeviceStore(db.pool);
   const identities = createIdentityStore(db.pool);
@@ -162,11 +174,34 @@ export async function startCoordinator(
     (providerId) => reservations.dropProvider(providerId),
   );
 
+  // many replicas as one network: peers' providers join the registry as remote handles
+  const peerLinks = config.peers.enabled ? createPeerLinks(config.peers.secret) : undefined;
+  const presence = peerLinks
+    ? new Presence(
+        {
+          pool: db.pool,
+          databaseUrl: db.url,
+          registry,
+          link: peerLinks,
+          log: log.child({ component: "presence" }),
+        },
+        { replicaId: config.peers.replicaId },
+      )
+    : undefined;
   const warmPool = new WarmPoolController(registry, log.child({ component: "warm-pool" }));
   const routingImpl = createRoutingService({
     registry,
     reservations,
     warmPool,
+    ...(presence && peerLinks
+      ? {
+          peers: {
+            replicaId: presence.replicaId,
+            link: peerLinks,
+            addressOf: (id: string) => presence.addressOf(id),
+          },
+        }
+      : {}),
     metrics: createRoutingMetrics(metrics),
     options: {
       profile: config.routing.profile,
@@ -227,6 +262,16 @@ export async function startCoordinator(
       keyRotationMs: config.encryptionKeyRotationMs,
       keyGraceMs: config.encryptionKeyGraceMs,
       atRestKey: config.keyEncryptionKey,
+      // a key of its own, derived from the peer secret (sealed reserve on one replica, submit on another)
+      ...(config.peers.enabled
+        ? {
+            reservationTokenKey: new Uint8Array(
+              createHmac("sha256", config.peers.secret)
+                .update("sealed reservation tokens")
+                .digest(),
+            ),
+          }
+        : {}),
     },
     log.child({ component: "sealed-body" }),
   );
@@ -263,7 +308,10 @@ export async function startCoordinator(
         })),
     },
   });
-  const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
+  const connect = connectNodeAdapter({
+    routes,
+    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate))],
+  });
 
   const inFlight = new Set<ServerResponse>();
   const providerHttp = [
@@ -334,6 +382,13 @@ export async function startCoordinator(
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info("coordinator listening", { url });
+  if (presence) {
+    await presence.start(advertiseUrlOf(config, port));
+    log.info("joined presence", {
+      replicaId: presence.replicaId,
+      advertiseUrl: presence.advertiseUrl,
+    });
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -342,9 +397,14 @@ export async function startCoordinator(
     metricsUrl: metricsServer.url,
     bootstrapKey: bootstrap?.key,
     registry,
+    presence,
     unexpected,
     close() {
       closing ??= (async () => {
+        // Peers stop routing here first; the streams this replica relays carry on.
+        await presence
+          ?.leavePresence()
+          .catch((err: unknown) => log.warn("leaving presence failed", { error: String(err) }));
         // Drain: refuse new connections, let consumer requests finish (within the grace
         // period), then close provider sockets so providers reconnect to another replica.
         const drained = server.close(config.shutdownGraceMs);
@@ -357,6 +417,8 @@ export async function startCoordinator(
         await holdSweeper.close();
         authority.close();
         await drained;
+        await presence?.close();
+        peerLinks?.close();
         await metricsServer.close();
         sealed.close();
         await apiKeys.close();

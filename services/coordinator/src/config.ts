@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { readEnv } from "@darkbloom/config";
 import { z } from "zod";
 
@@ -119,6 +121,34 @@ const schema = z
     DARKBLOOM_JWT_AUDIENCE: z.string().default("darkbloom"),
     DARKBLOOM_JWT_HS256_SECRET: z.string().default(""),
     DARKBLOOM_JWT_ES256_PUBLIC_KEY: z.string().default(""),
+    // many replicas as one network (docs/configuration.md, "Replicas")
+    DARKBLOOM_PEERS: z.enum(["true", "false"]).default("false"),
+    /** This replica's name in presence; default <hostname>-<random suffix>. */
+    DARKBLOOM_REPLICA_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/)
+      .optional(),
+    /** How peers reach this replica's h2c port; default http://<host or hostname>:<port>. */
+    DARKBLOOM_ADVERTISE_URL: z.string().url().optional(),
+    /** Shared by the replicas of one network: peer calls and sealed reservation tokens. */
+    DARKBLOOM_PEER_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.DARKBLOOM_PEERS !== "true") return;
+    const missing = (
+      [
+        "DATABASE_URL",
+        "DARKBLOOM_PREFIX_HASH_SECRET",
+        "DARKBLOOM_KEY_ENCRYPTION_KEY",
+        "DARKBLOOM_PEER_SECRET",
+      ] as const
+    ).filter((k) => !e[k]);
+    if (missing.length > 0)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DARKBLOOM_PEERS"],
+        message: `DARKBLOOM_PEERS=true needs ${missing.join(", ")} (replicas share Postgres, prefix hashes, sealed keys and a peer secret)`,
+      });
   })
   .refine((e) => e.DARKBLOOM_HEADERS_TIMEOUT_MS <= e.DARKBLOOM_REQUEST_TIMEOUT_MS, {
     message: "DARKBLOOM_HEADERS_TIMEOUT_MS must not exceed DARKBLOOM_REQUEST_TIMEOUT_MS",
@@ -206,6 +236,13 @@ const schema = z
       audience: e.DARKBLOOM_JWT_AUDIENCE,
       hs256Secret: e.DARKBLOOM_JWT_HS256_SECRET,
       es256PublicKeyPem: e.DARKBLOOM_JWT_ES256_PUBLIC_KEY.replaceAll("\\n", "\n"),
+    },
+    peers: {
+      enabled: e.DARKBLOOM_PEERS === "true",
+      replicaId: e.DARKBLOOM_REPLICA_ID ?? `${hostname()}-${randomBytes(4).toString("hex")}`,
+      /** Absent: http://<host or hostname>:<listening port>, filled in once listening. */
+      advertiseUrl: e.DARKBLOOM_ADVERTISE_URL,
+      secret: e.DARKBLOOM_PEER_SECRET ?? "",
     },
     deviceCode: {
       verificationUri: e.DARKBLOOM_DEVICE_VERIFICATION_URI,

@@ -10,7 +10,7 @@ import type { Logger } from "@darkbloom/telemetry";
 
 export interface Database {
   pool: DatabasePool;
-  /** The server's URL (for connections outside the pool, e.g. LISTEN). */
+  /** The connection string (presence opens its own LISTEN connection with it). */
   url: string;
   embedded: boolean;
   close(): Promise<void>;

@@ -20,3 +20,8 @@ export { PREFIX_BLOCK_TOKENS } from "./scheduler/scorers/prefix-affinity.js";
 export { BUILTIN_PROFILES, resolveProfile, type Profile } from "./scheduler/profile.js";
 export { Scheduler, type Decision } from "./scheduler/scheduler.js";
 export type { ProviderView, RouteRequest, SlotView } from "./scheduler/types.js";
+export type { ProviderHandle } from "./registry/provider-handle.js";
+export type { PeerAddress, PeerLink } from "./peers/peer-link.js";
+export { RemoteProvider } from "./peers/remote-provider.js";
+export { Presence, type PresenceOptions } from "./presence/presence.js";
+export { routingMigrations } from "./presence/presence-migrations.js";

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { RoutingMetadata } from "@darkbloom/proto";
 
+/** The replica that made a reservation, from its id (`<replica id>~<uuid>`); "" when unprefixed. */
+export function reservationOwner(id: string): string {
+  const at = id.indexOf("~");
+  return at > 0 ? id.slice(0, at) : "";
+}
+
 export interface Reservation {
   id: string;
   requestId: string;
@@ -22,7 +28,19 @@ export class Reservations {
   /** Per provider, bumped on every create and removal (the router caches views on it). */
   private readonly epochs = new Map<string, number>();
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    /**
+     * Prepended to every id: `<replica id>~` when replicas run as one network, so a peer handed
+     * the id (a sealed reserve here, its submit there) knows which replica holds it.
+     */
+    private readonly idPrefix = "",
+  ) {}
+
+  /** Whether a reservation id was made here (by its prefix; ids without one are always ours). */
+  ownsId(id: string): boolean {
+    return this.idPrefix === "" || id.startsWith(this.idPrefix);
+  }
 
   create(
     requestId: string,
@@ -33,7 +51,7 @@ export class Reservations {
   ): Reservation {
     this.sweep(now);
     const r: Reservation = {
-      id: randomUUID(),
+      id: `${this.idPrefix}${randomUUID()}`,
       requestId,
       providerId,
       alternates,

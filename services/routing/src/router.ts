@@ -7,7 +7,7 @@ import {
   type ReserveRequest,
   type RoutingMetadata,
 } from "@darkbloom/proto";
-import type { ProviderSession } from "./gateway/provider-session.js";
+import type { ProviderHandle } from "./registry/provider-handle.js";
 import { DEFAULT_HEDGE, type HedgeOptions } from "./hedging/hedge-delay.js";
 import { AdmissionQueue, exhausted, type QueueOptions } from "./queue/admission-queue.js";
 import { expectedWaitMs } from "./queue/expected-wait.js";
@@ -55,7 +55,7 @@ const SORTS: ReadonlySet<string> = new Set<ProviderSort>(["price", "throughput",
 /** Admission, scoring and queueing for Reserve; owns the per-provider stats. */
 export class Router {
   private readonly viewCache = new WeakMap<
-    ProviderSession,
+    ProviderHandle,
     { stamp: readonly number[]; view: ProviderView }
   >();
   readonly stats = new ProviderStats();
@@ -111,7 +111,7 @@ export class Router {
    * dispatches, trust), its observed stats, or its reservations (creates, removals, expiries).
    * Reusing the view lets the scheduler's per-view figures (filters, score floors) stay cached.
    */
-  private view(session: ProviderSession): ProviderView {
+  private view(session: ProviderHandle): ProviderView {
     const { reservations } = this.deps;
     const stamp = [
       session.changeCount,
@@ -252,7 +252,7 @@ export class Router {
     return Date.now() - (this.lastSeenMs.get(model) ?? -Infinity) < this.options.reconnectGraceMs;
   }
 
-  private sawModels(session: ProviderSession): void {
+  private sawModels(session: ProviderHandle): void {
     const now = Date.now();
     for (const m of session.register?.models ?? []) this.lastSeenMs.set(m.id, now);
     // Bounded by the models ever served; drop the long-gone ones when it grows.

@@ -7,6 +7,9 @@ import type {
   RoutingService,
 } from "@darkbloom/proto";
 import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
+import { forwardInfer, sendProviderFrame } from "./peers/forward-handler.js";
+import type { Peers } from "./peers/peer-link.js";
+import { reservationOwner } from "./reservations.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
 import { Router, type RouterDeps } from "./router.js";
@@ -17,6 +20,8 @@ export interface RoutingDeps extends RouterDeps {
   reservations: Reservations;
   /** The warm-pool controller (one replica runs it); absent: Set/GetWarmPoolPolicy are Unavailable. */
   warmPool?: WarmPoolController;
+  /** Replicas as one network: Infer on a peer's reservation runs at that peer. */
+  peers?: Peers;
 }
 
 export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof RoutingService> {
@@ -53,7 +58,7 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
 
-    infer: (req, ctx) => relay(deps, router, req, ctx),
+    infer: (req, ctx) => inferAnywhere(deps, router, req, ctx),
 
     cancelInference(req) {
       let cancelled = false;
@@ -115,6 +120,16 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       return {};
     },
 
+    // Peer-only (the coordinator's interceptor admits these with the peer secret alone).
+    forwardInfer: (req, ctx) => forwardInfer(registry, req, ctx.signal),
+
+    sendProviderFrame: (req) => sendProviderFrame(registry, req),
+
+    async *inferReserved(req, ctx) {
+      if (!req.request) throw new ConnectError("request is required", Code.InvalidArgument);
+      for await (const event of relay(deps, router, req.request, ctx)) yield { event };
+    },
+
     getWarmPoolStatus() {
       return {
         models: warmPool()
@@ -131,6 +146,28 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
   };
+}
+
+/** Infer here, or at the peer replica whose reservation it is (a sealed reserve made there). */
+async function* inferAnywhere(
+  deps: RoutingDeps,
+  router: Router,
+  req: InferRequest,
+  ctx: HandlerContext,
+): AsyncGenerator<InferResponse> {
+  const owner = reservationOwner(req.reservationId);
+  if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner) {
+    yield* relay(deps, router, req, ctx);
+    return;
+  }
+  const peer = deps.peers.addressOf(owner);
+  if (!peer)
+    throw new ConnectError(
+      "reservation is unknown or expired (its replica is gone)",
+      Code.FailedPrecondition,
+    );
+  for await (const r of deps.peers.link.inferReserved(peer, req, ctx.signal))
+    if (r.event) yield r.event;
 }
 
 /** Takes the reservation, lines up the sealed bodies (primary, then alternates) and relays. */

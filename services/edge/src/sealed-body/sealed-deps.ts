@@ -17,6 +17,8 @@ export interface SealedOptions {
   keyGraceMs: number;
   /** 32 bytes sealing the coordinator's secret keys at rest; absent: raw in Postgres only. */
   atRestKey: Uint8Array | undefined;
+  /** Replicas as one network: sealed reservation ids become tokens signed with this key. */
+  reservationTokenKey?: Uint8Array;
 }
 
 /** Wires the key ring (Postgres), replay guard, reservations and the refusal counter. */
@@ -42,7 +44,7 @@ export function createSealedDeps(
     refusals: createCryptoRefusals(metrics),
     log,
     attestation,
-    reservations: new SealedReservations(),
+    reservations: new SealedReservations(10_000, Date.now, options.reservationTokenKey),
     close: () => ring.close(),
   };
 }

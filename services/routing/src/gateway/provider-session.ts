@@ -18,6 +18,7 @@ import { TwoLaneWriter, decodeFrame, toBytes } from "@darkbloom/frames";
 import type { Logger, UnexpectedErrors } from "@darkbloom/telemetry";
 import type { WebSocket } from "ws";
 import { AsyncQueue } from "../async-queue.js";
+import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import { probeSocket } from "./probe-socket.js";
 import {
@@ -89,7 +90,8 @@ interface InFlight {
 }
 
 /** One connected provider: its socket, writer, registration, heartbeat and in-flight requests. */
-export class ProviderSession {
+export class ProviderSession implements ProviderHandle {
+  readonly ownerReplicaId = "local";
   private stateValue: SessionState = { kind: "awaiting_register", since: Date.now() };
   private readonly writer: TwoLaneWriter;
   private readonly inFlight = new Map<string, InFlight>();

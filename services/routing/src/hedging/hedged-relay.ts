@@ -9,7 +9,8 @@ import {
   type RoutingMetadata,
 } from "@darkbloom/proto";
 import { AsyncQueue } from "../async-queue.js";
-import { errorEvent, type ProviderSession } from "../gateway/provider-session.js";
+import { errorEvent } from "../gateway/provider-session.js";
+import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
 import { UsageMeter, type UsageDispute } from "../metering/usage-meter.js";
 import type { ProviderStats } from "../stats/provider-stats.js";
@@ -41,7 +42,7 @@ type Tagged =
   | { i: number; kind: "end" };
 
 interface Live {
-  session: ProviderSession;
+  session: ProviderHandle;
   startedAt: number;
   timers: NodeJS.Timeout[];
 }

@@ -1,12 +1,12 @@
 import type { LoadModelStatus } from "@darkbloom/proto";
-import type { ProviderSession } from "../gateway/provider-session.js";
+import type { ProviderHandle } from "./provider-handle.js";
 
 export interface RegistryListener {
   /** A provider registered, sent a heartbeat or finished a request. */
-  capacityChanged?(session: ProviderSession): void;
+  capacityChanged?(session: ProviderHandle): void;
   /** A provider's session closed: drop everything kept per provider. */
   providerGone?(providerId: string): void;
-  loadModelStatus?(session: ProviderSession, status: LoadModelStatus): void;
+  loadModelStatus?(session: ProviderHandle, status: LoadModelStatus): void;
 }
 
 /**
@@ -15,19 +15,19 @@ export interface RegistryListener {
  * their own per-provider structures and must clear them on `providerGone`.
  */
 export class ProviderRegistry {
-  private readonly sessions = new Map<string, ProviderSession>();
+  private readonly sessions = new Map<string, ProviderHandle>();
   private readonly listeners = new Set<RegistryListener>();
   /** Sessions by the models they registered (fixed at register): routing visits only these. */
-  private readonly byModel = new Map<string, Set<ProviderSession>>();
+  private readonly byModel = new Map<string, Set<ProviderHandle>>();
   /** The models each session was indexed under (a closed session no longer exposes them). */
-  private readonly indexedAs = new Map<ProviderSession, string[]>();
+  private readonly indexedAs = new Map<ProviderHandle, string[]>();
 
   /**
    * Adds a registered session. The gateway only registers a second session of an id after the
    * first failed its liveness probe (gateway.ts `takeOver`); should one still be here (a race of
    * two claims), the newer replaces it.
    */
-  add(session: ProviderSession): void {
+  add(session: ProviderHandle): void {
     const previous = this.sessions.get(session.id);
     if (previous && previous !== session) this.unindex(previous);
     this.sessions.set(session.id, session);
@@ -43,7 +43,7 @@ export class ProviderRegistry {
     this.capacityChanged(session);
   }
 
-  remove(session: ProviderSession): void {
+  remove(session: ProviderHandle): void {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
     this.unindex(session);
@@ -55,17 +55,17 @@ export class ProviderRegistry {
     return () => this.listeners.delete(listener);
   }
 
-  capacityChanged(session: ProviderSession): void {
+  capacityChanged(session: ProviderHandle): void {
     if (this.sessions.get(session.id) !== session) return;
     for (const l of this.listeners) l.capacityChanged?.(session);
   }
 
-  loadModelStatus(session: ProviderSession, status: LoadModelStatus): void {
+  loadModelStatus(session: ProviderHandle, status: LoadModelStatus): void {
     if (this.sessions.get(session.id) !== session) return;
     for (const l of this.listeners) l.loadModelStatus?.(session, status);
   }
 
-  get(id: string): ProviderSession | undefined {
+  get(id: string): ProviderHandle | undefined {
     return this.sessions.get(id);
   }
 
@@ -73,21 +73,21 @@ export class ProviderRegistry {
     return this.sessions.size;
   }
 
-  all(): ProviderSession[] {
+  all(): ProviderHandle[] {
     return [...this.sessions.values()];
   }
 
-  values(): IterableIterator<ProviderSession> {
+  values(): IterableIterator<ProviderHandle> {
     return this.sessions.values();
   }
 
   /** Providers that registered the model and may serve it now (routable, template ok, not fenced). */
-  withModel(model: string): ProviderSession[] {
+  withModel(model: string): ProviderHandle[] {
     return this.registeredFor(model).filter((s) => s.hasModel(model));
   }
 
   /** Every provider that registered the model (the scheduler's filters decide the rest). */
-  registeredFor(model: string): ProviderSession[] {
+  registeredFor(model: string): ProviderHandle[] {
     return [...(this.byModel.get(model) ?? [])];
   }
 
@@ -96,7 +96,7 @@ export class ProviderRegistry {
     return this.byModel.size + this.indexedAs.size;
   }
 
-  private unindex(session: ProviderSession): void {
+  private unindex(session: ProviderHandle): void {
     for (const m of this.indexedAs.get(session) ?? []) {
       const set = this.byModel.get(m);
       set?.delete(session);

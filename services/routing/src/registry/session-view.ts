@@ -1,5 +1,5 @@
 import { ThermalState } from "@darkbloom/proto";
-import type { ProviderSession } from "../gateway/provider-session.js";
+import type { ProviderHandle } from "./provider-handle.js";
 import type { Reservations } from "../reservations.js";
 import type { ModelView, ProviderView, SlotView } from "../scheduler/types.js";
 import type { ProviderStats } from "../stats/provider-stats.js";
@@ -24,9 +24,9 @@ interface StaticPart {
 }
 
 /** Models and slots change only with a new Register, Heartbeat or trust: built once for each. */
-const staticParts = new WeakMap<ProviderSession, StaticPart>();
+const staticParts = new WeakMap<ProviderHandle, StaticPart>();
 
-function staticPart(session: ProviderSession): StaticPart {
+function staticPart(session: ProviderHandle): StaticPart {
   const { register, heartbeat, trust } = session;
   const cached = staticParts.get(session);
   if (
@@ -70,7 +70,7 @@ function staticPart(session: ProviderSession): StaticPart {
  * call (views are snapshots to the scheduler); the model and slot maps, with the heartbeat's prefix
  * hashes in hex, are reused while the Register, Heartbeat and trust objects stay the same.
  */
-export function sessionView(session: ProviderSession, deps: ViewDeps): ProviderView {
+export function sessionView(session: ProviderHandle, deps: ViewDeps): ProviderView {
   const register = session.register;
   const hb = session.heartbeat;
   const { models, slots } = staticPart(session);

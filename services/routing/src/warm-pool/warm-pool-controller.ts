@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { LoadState, ProviderFrameSchema, SlotState, type LoadModelStatus } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
-import type { ProviderSession } from "../gateway/provider-session.js";
+import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
 import { reconcile, type PoolProvider, type PoolTarget } from "./reconcile.js";
 
@@ -96,7 +96,7 @@ export class WarmPoolController {
     }
   }
 
-  private onStatus(session: ProviderSession, status: LoadModelStatus): void {
+  private onStatus(session: ProviderHandle, status: LoadModelStatus): void {
     const st = this.state(session.id);
     const model = status.modelId;
     switch (status.state) {

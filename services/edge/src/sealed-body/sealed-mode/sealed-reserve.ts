@@ -71,8 +71,10 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
       "the reserved provider's key is not in the attested key list",
     );
   }
-  sealed.reservations.add({
+  const reservationId = sealed.reservations.add({
     reservationId: reservation.reservationId,
+    providerId: reservation.providerId,
+    keyFingerprint: fingerprint,
     requestId: req.claim.claimId,
     claim: req.claim,
     accountId: req.principal.accountId,
@@ -82,7 +84,7 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
     expiresAtMs: Number(reservation.expiresAtMs),
   });
   sendJson(req.res, 200, {
-    reservation_id: reservation.reservationId,
+    reservation_id: reservationId,
     request_id: req.requestId,
     // The account scope the provider keys its caches by; sealed into the body by the client.
     account_id: providerScope(ctx.options.prefixHashSecret, req.principal.accountId),

@@ -16,10 +16,18 @@ import { sealedModeOf } from "./sealed-mode-deps.js";
 import { sealedSettlement } from "./sealed-settlement.js";
 
 const submitSchema = z.object({
-  reservation_id: z.string().min(1).max(128),
+  // a plain id, or a signed reservation token (replicas as one network)
+  reservation_id: z.string().min(1).max(2048),
   ephemeral_public_key: z.string().min(1).max(64),
   ciphertext: z.string().min(1),
 });
+
+const TAKE_REFUSALS = {
+  unknown: "the reservation is unknown, expired, already used or not yours; reserve again",
+  forged: "the reservation token is not valid (its signature does not match)",
+  expired: "the reservation expired; reserve again",
+  other_account: "the reservation belongs to another account",
+} as const;
 
 /**
  * POST /v1/sealed/completions — relays a body sealed by the client to the reserved provider and
@@ -47,14 +55,18 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
     sealed.refusals.count(err.code === "bad_key" ? "bad_key" : "bad_envelope");
     throw badRequest(`sealed fields are not valid: ${err.code}`, null, "invalid_sealed_body");
   }
-  const reservation = sealed.reservations.take(parsed.data.reservation_id, req.principal.accountId);
-  if (!reservation)
+  const taken = sealed.reservations.take(parsed.data.reservation_id, req.principal.accountId);
+  if (!taken.ok) {
+    if (taken.reason === "forged") sealed.refusals.count("bad_envelope");
     throw new EdgeError(
-      404,
+      taken.reason === "forged" ? 400 : 404,
       "invalid_request_error",
-      "reservation_not_found",
-      "the reservation is unknown, expired, already used or not yours; reserve again",
+      taken.reason === "forged" ? "invalid_reservation" : "reservation_not_found",
+      TAKE_REFUSALS[taken.reason],
+      "reservation_id",
     );
+  }
+  const reservation = taken.reservation;
 
   const billing = await sealedSettlement(
     ctx,

@@ -1,0 +1,41 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { RoutingService } from "@darkbloom/proto";
+
+/** The header a replica sends its peer secret in (never a consumer's or admin's key). */
+export const PEER_SECRET_HEADER = "darkbloom-peer-secret";
+
+/** RoutingService methods only replicas may call. */
+const PEER_METHODS: ReadonlySet<unknown> = new Set([
+  RoutingService.method.forwardInfer,
+  RoutingService.method.sendProviderFrame,
+  RoutingService.method.inferReserved,
+]);
+
+const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
+
+/** Constant-time comparison (over digests, so unequal lengths leak nothing either). */
+export function peerSecretMatches(expected: string, given: string): boolean {
+  return expected.length > 0 && timingSafeEqual(digest(expected), digest(given));
+}
+
+/**
+ * Peer methods answer only to the peer secret (and are off without one); every other method goes
+ * through `others` (the admin check). A consumer's or admin's key never reaches a peer method.
+ */
+export function requirePeerOrElse(secret: string, others: Interceptor): Interceptor {
+  return (next) => {
+    const guarded = others(next);
+    return async (req) => {
+      if (!PEER_METHODS.has(req.method)) return guarded(req);
+      if (!secret)
+        throw new ConnectError(
+          "peer calls are off on this replica (DARKBLOOM_PEERS)",
+          Code.PermissionDenied,
+        );
+      if (!peerSecretMatches(secret, req.header.get(PEER_SECRET_HEADER) ?? ""))
+        throw new ConnectError("this method answers only to a peer replica", Code.Unauthenticated);
+      return next(req);
+    };
+  };
+}

@@ -1,0 +1,240 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  ForwardInferRequestSchema,
+  type Heartbeat,
+  type InferResponse,
+  type InferenceRequest,
+  type ProviderFrame,
+  type Register,
+  type TrustLevel,
+} from "@darkbloom/proto";
+import type { Logger } from "@darkbloom/telemetry";
+import { AsyncQueue } from "../async-queue.js";
+import { errorEvent, type SessionState } from "../gateway/provider-session.js";
+import type { SessionTrust } from "../gateway/session-trust.js";
+import type { ProviderHandle } from "../registry/provider-handle.js";
+import type { PeerAddress, PeerLink } from "./peer-link.js";
+
+/** What presence says about a provider another replica holds (decoded from its row). */
+export interface RemoteState {
+  owner: PeerAddress;
+  register: Register;
+  heartbeat: Heartbeat | undefined;
+  heartbeatAtMs: number;
+  registeredAtMs: number;
+  trust: SessionTrust;
+  operatorAccountId: string;
+  /** Requests in flight at the owner (from every replica), as of its last presence write. */
+  inFlight: number;
+}
+
+interface Forwarded {
+  queue: AsyncQueue<InferResponse>;
+  abort: AbortController;
+  model: string;
+  tokens: number;
+  dispatchedAtMs: number;
+}
+
+/**
+ * A provider whose socket is on a peer replica. Its state comes from presence; `dispatch` forwards
+ * the (still sealed) request to the owner over RoutingService.ForwardInfer and relays the owner's
+ * events; `cancel` closes that stream, which cancels at the provider.
+ */
+export class RemoteProvider implements ProviderHandle {
+  private stateValue: SessionState;
+  private current: RemoteState;
+  private readonly forwarded = new Map<string, Forwarded>();
+  private changes = 0;
+
+  constructor(
+    readonly id: string,
+    initial: RemoteState,
+    private readonly link: PeerLink,
+    private readonly originReplicaId: string,
+    /** A forwarded request ended here: capacity may have changed (wakes the queue). */
+    private readonly onCapacityChanged: (handle: RemoteProvider) => void,
+    private readonly log: Logger,
+  ) {
+    this.current = initial;
+    this.stateValue = {
+      kind: "registered",
+      register: initial.register,
+      registeredAt: initial.registeredAtMs,
+    };
+  }
+
+  /** A newer presence row: replaces the state (objects are reused by the caller when unchanged). */
+  update(next: RemoteState): void {
+    this.current = next;
+    if (this.stateValue.kind === "registered" && this.stateValue.register !== next.register)
+      this.stateValue = {
+        kind: "registered",
+        register: next.register,
+        registeredAt: next.registeredAtMs,
+      };
+    this.changes++;
+  }
+
+  get ownerReplicaId(): string {
+    return this.current.owner.replicaId;
+  }
+  get owner(): PeerAddress {
+    return this.current.owner;
+  }
+  get state(): SessionState {
+    return this.stateValue;
+  }
+  get register(): Register | undefined {
+    return this.stateValue.kind === "registered" ? this.current.register : undefined;
+  }
+  get heartbeat(): Heartbeat | undefined {
+    return this.current.heartbeat;
+  }
+  get lastHeartbeatMs(): number {
+    return this.current.heartbeatAtMs;
+  }
+  get operatorAccountId(): string {
+    return this.current.operatorAccountId;
+  }
+  get changeCount(): number {
+    return this.changes;
+  }
+  /** The owner's count plus what this replica sent since the owner last wrote its row. */
+  get inFlightCount(): number {
+    return this.current.inFlight + this.unseen().length;
+  }
+  get trustLevel(): TrustLevel {
+    return this.current.trust.level;
+  }
+  get trust(): SessionTrust {
+    return this.current.trust;
+  }
+
+  private unseen(): Forwarded[] {
+    return [...this.forwarded.values()].filter(
+      (f) => f.dispatchedAtMs >= this.current.heartbeatAtMs,
+    );
+  }
+
+  unseenFor(model: string): { requests: number; tokens: number } {
+    let requests = 0;
+    let tokens = 0;
+    for (const f of this.unseen()) {
+      if (f.model !== model) continue;
+      requests++;
+      tokens += f.tokens;
+    }
+    return { requests, tokens };
+  }
+
+  hasModel(model: string): boolean {
+    const trust = this.current.trust;
+    if (!trust.routable || trust.fencedModels.has(model)) return false;
+    return this.register?.models.some((m) => m.id === model && m.templateOk) ?? false;
+  }
+
+  inFlightRequestIds(): string[] {
+    return [...this.forwarded.keys()];
+  }
+
+  dispatch(request: InferenceRequest): AsyncQueue<InferResponse> {
+    const queue = new AsyncQueue<InferResponse>();
+    const requestId = request.requestId;
+    if (this.stateValue.kind !== "registered") {
+      queue.push(errorEvent(requestId, 503, "provider is not available"));
+      queue.end();
+      return queue;
+    }
+    const m = request.metadata;
+    const abort = new AbortController();
+    this.forwarded.set(requestId, {
+      queue,
+      abort,
+      model: m?.model ?? "",
+      tokens: (m?.estimatedPromptTokens ?? 0) + (m?.maxTokens ?? 0),
+      dispatchedAtMs: Date.now(),
+    });
+    this.changes++;
+    const req = create(ForwardInferRequestSchema, {
+      providerId: this.id,
+      request,
+      originReplicaId: this.originReplicaId,
+    });
+    void this.relay(
+      requestId,
+      queue,
+      this.link.forward(this.current.owner, req, abort.signal),
+      abort.signal,
+    );
+    return queue;
+  }
+
+  private async relay(
+    requestId: string,
+    queue: AsyncQueue<InferResponse>,
+    stream: AsyncIterable<{ event?: InferResponse }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // A stream that ends without a final event was cancelled at the owner (as a local cancel).
+    try {
+      for await (const r of stream) {
+        if (!r.event) continue;
+        queue.push(r.event);
+        const kind = r.event.kind.case;
+        if (kind === "complete" || kind === "error") break;
+      }
+    } catch (err) {
+      if (!signal.aborted) {
+        this.log.warn("forwarded request failed", {
+          providerId: this.id,
+          owner: this.ownerReplicaId,
+          requestId,
+          error: String(err),
+        });
+        queue.push(errorEvent(requestId, 502, "the provider's replica could not be reached"));
+      }
+    }
+    if (this.forwarded.get(requestId)?.queue === queue) {
+      this.forwarded.delete(requestId);
+      this.changes++;
+      this.onCapacityChanged(this);
+    }
+    queue.end();
+  }
+
+  cancel(requestId: string, reason: string): void {
+    const entry = this.forwarded.get(requestId);
+    if (!entry) return;
+    this.forwarded.delete(requestId);
+    this.changes++;
+    entry.abort.abort(new Error(reason));
+    entry.queue.end();
+    this.onCapacityChanged(this);
+  }
+
+  send(frame: ProviderFrame): void {
+    this.link.sendFrame(this.current.owner, this.id, frame).then(
+      (sent) => {
+        if (!sent) this.log.debug("peer no longer holds the provider", { providerId: this.id });
+      },
+      (err: unknown) =>
+        this.log.warn("control frame to a peer failed", {
+          providerId: this.id,
+          error: String(err),
+        }),
+    );
+  }
+
+  probe(): Promise<boolean> {
+    // A local claim of the id wins over a row of another replica (its owner drops it on close).
+    return Promise.resolve(false);
+  }
+
+  /** Presence dropped it; forwarded streams end on their own (the owner or its socket ends them). */
+  close(reason: string): void {
+    if (this.stateValue.kind === "closed") return;
+    this.stateValue = { kind: "closed", reason };
+    this.changes++;
+  }
+}
