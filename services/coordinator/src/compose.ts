@@ -65,7 +65,9 @@ import { startMetricsServer } from "./metrics-server.js";
 import { withScope } from "./scoped-authenticate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createConnectionMetrics } from "./connection-metrics.js";
-import { refuseUpgrade } from "./connection-refusals.js";
+import { refuseUpgrade, refuseUpgradeDraining } from "./connection-refusals.js";
+import { runDrain, type DrainHook } from "./drain.js";
+import { HealthProbes } from "./health-probes.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
@@ -80,6 +82,13 @@ export interface Coordinator {
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
+  /** `/readyz` state: "ready" once listening, "draining" from the first step of close(). */
+  probes: HealthProbes;
+  /**
+   * Run at the start of a drain, right after readiness turns 503 (e.g. presence "leave now").
+   * Components created in startCoordinator push theirs onto `drainHooks` there; others call this.
+   */
+  onDrain(hook: DrainHook): void;
   /** Reports errors that escaped every handler; main.ts routes the process's own to it. */
   unexpected: UnexpectedErrors;
   close(): Promise<void>;
@@ -252,6 +261,9 @@ export async function startCoordinator(
   const connect = connectNodeAdapter({ routes, interceptors: [requireAdmin(authenticate)] });
 
   const inFlight = new Set<ServerResponse>();
+  const probes = new HealthProbes();
+  // Drain hooks run first on SIGTERM, after readiness turns 503 (presence leaves here).
+  const drainHooks: DrainHook[] = [];
   const providerHttp = [
     createDeviceHttp({
       device: createDeviceAuthorization(db.pool, {
@@ -286,6 +298,7 @@ export async function startCoordinator(
   const onHttpError = (err: unknown): void =>
     log.error("http route failed", { error: String(err) });
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
+    if (probes.handle(req, res)) return;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const own = providerHttp.find((h) => h.matches(path));
     if (own) return own.handle(req, res, onHttpError);
@@ -298,6 +311,7 @@ export async function startCoordinator(
     connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    if (probes.handle(req, res)) return;
     connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2, {
@@ -307,6 +321,8 @@ export async function startCoordinator(
     unauthenticated,
   });
   server.onUpgrade((req, socket, head) => {
+    // A draining replica takes no new provider: refused, it retries and lands on another one.
+    if (probes.readiness === "draining") return refuseUpgradeDraining(socket);
     const registered = (): void => unauthenticated.authenticated(socket);
     if (!gateway.handleUpgrade(req, socket, head, registered)) refuseUpgrade(socket);
   });
@@ -319,6 +335,7 @@ export async function startCoordinator(
   );
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  probes.ready();
   log.info("coordinator listening", { url });
 
   let closing: Promise<void> | undefined;
@@ -328,15 +345,28 @@ export async function startCoordinator(
     metricsUrl: metricsServer.url,
     bootstrapKey: bootstrap?.key,
     registry,
+    probes,
+    onDrain: (hook) => void drainHooks.push(hook),
     unexpected,
     close() {
       closing ??= (async () => {
-        // Drain: refuse new connections, let consumer requests finish (within the grace
-        // period), then close provider sockets so providers reconnect to another replica.
-        const drained = server.close(config.shutdownGraceMs);
-        const drainUntilMs = Date.now() + config.shutdownGraceMs;
-        while (inFlight.size > 0 && Date.now() < drainUntilMs)
-          await new Promise((resolve) => setTimeout(resolve, 50));
+        // Drain (docs/runbooks/replicas.md): readiness 503, hooks, then stop accepting, GoAway
+        // to providers, let consumer requests finish within the grace period.
+        const { closed: drained } = await runDrain({
+          probes,
+          hooks: drainHooks,
+          delayMs: config.drain.delayMs,
+          graceMs: config.shutdownGraceMs,
+          stopAccepting: () => server.close(config.shutdownGraceMs),
+          goAway: () =>
+            gateway.goAwayAll(
+              config.drain.goAwayDelayMs,
+              config.drain.goAwayJitterMs,
+              "coordinator draining",
+            ),
+          inFlight: () => inFlight.size + gateway.inFlight,
+          log,
+        });
         gateway.close();
         warmPool.close();
         providerTokens.close();
