@@ -22,7 +22,17 @@ export function spawnTs(
   args: readonly string[],
   env: Record<string, string>,
 ): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  return spawnTracked(process.execPath, ["--import", "tsx", entry, ...args], env, entry);
+}
+
+/** Spawns any program (e.g. haproxy), tracked like spawnTs; `entry` names it in errors. */
+export function spawnTracked(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  entry: string = command,
+): Spawned {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...inheritedEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -41,7 +41,10 @@ export async function runDrain(steps: DrainSteps): Promise<{ closed: Promise<voi
   const sleep = steps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const until = Date.now() + steps.graceMs;
   steps.probes.drain();
-  steps.log.info("draining", { hooks: steps.hooks.map((h) => h.name).join(","), delayMs: steps.delayMs });
+  steps.log.info("draining", {
+    hooks: steps.hooks.map((h) => h.name).join(","),
+    delayMs: steps.delayMs,
+  });
   await Promise.all(
     steps.hooks.map(async (hook) => {
       let timer: NodeJS.Timeout | undefined;
