@@ -154,6 +154,14 @@ describe("multi-replica: drain on SIGTERM behind a load balancer", function () {
         victim.process.child.once("exit", (code) => resolve(code)),
       );
       victim.process.child.kill("SIGTERM");
+      // readiness turns 503 at once, while the replica still answers (drain delay)
+      await until("the victim's /readyz answers 503", async () => {
+        const res = await fetch(`${victim.url}/readyz`).catch(() => undefined);
+        return res?.status === 503;
+      });
+      expect((await fetch(`${victim.url}/healthz`)).status, "still alive while draining").to.equal(
+        200,
+      );
 
       // readiness took it out of HAProxy while it still listened (the drain delay)
       await lb.waitFor("DOWN", [lb.names[holder] ?? ""], 5_000);
