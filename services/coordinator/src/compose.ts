@@ -50,6 +50,7 @@ import {
   createRoutingService,
 } from "@darkbloom/routing";
 import {
+  Gauge,
   createMetricsRegistry,
   createUnexpectedErrors,
   type Logger,
@@ -71,6 +72,8 @@ import { HealthProbes } from "./health-probes.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
+import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
+import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -113,6 +116,7 @@ export async function startCoordinator(
       sealedBodyMigrations,
       deviceCodeMigrations,
       attestationMigrations,
+      warmPoolMigrations,
     ],
     log,
   );
@@ -166,7 +170,17 @@ export async function startCoordinator(
     (providerId) => reservations.dropProvider(providerId),
   );
 
-  const warmPool = new WarmPoolController(registry, log.child({ component: "warm-pool" }));
+  // One replica runs the controller (Postgres advisory-lock lease); the policy lives in Postgres.
+  const warmPoolLog = log.child({ component: "warm-pool" });
+  const warmPoolController = new WarmPoolController(registry, warmPoolLog);
+  const warmPoolLeader = new Gauge({
+    name: "darkbloom_warm_pool_controller",
+    help: "1 on the replica that holds the warm-pool controller lease, else 0",
+    registers: [metrics],
+  });
+  const warmPool = new SharedWarmPool(db.pool, warmPoolController, warmPoolLog, {
+    onLeadership: (leader) => warmPoolLeader.set(leader ? 1 : 0),
+  });
   const routingImpl = createRoutingService({
     registry,
     reservations,
@@ -263,7 +277,8 @@ export async function startCoordinator(
   const inFlight = new Set<ServerResponse>();
   const probes = new HealthProbes();
   // Drain hooks run first on SIGTERM, after readiness turns 503 (presence leaves here).
-  const drainHooks: DrainHook[] = [];
+  // The warm-pool lease is released first: another replica takes the controller over at once.
+  const drainHooks: DrainHook[] = [{ name: "warm-pool lease", run: () => warmPool.close() }];
   const providerHttp = [
     createDeviceHttp({
       device: createDeviceAuthorization(db.pool, {
@@ -335,6 +350,7 @@ export async function startCoordinator(
   );
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  warmPool.start();
   probes.ready();
   log.info("coordinator listening", { url });
 
@@ -368,7 +384,8 @@ export async function startCoordinator(
           log,
         });
         gateway.close();
-        warmPool.close();
+        await warmPool.close();
+        warmPoolController.close();
         providerTokens.close();
         await holdSweeper.close();
         authority.close();

@@ -10,19 +10,19 @@ import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
 import { Router, type RouterDeps } from "./router.js";
-import type { WarmPoolController } from "./warm-pool/warm-pool-controller.js";
+import type { WarmPool } from "./warm-pool/warm-pool-controller.js";
 
 export interface RoutingDeps extends RouterDeps {
   registry: ProviderRegistry;
   reservations: Reservations;
   /** The warm-pool controller (one replica runs it); absent: Set/GetWarmPoolPolicy are Unavailable. */
-  warmPool?: WarmPoolController;
+  warmPool?: WarmPool;
 }
 
 export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof RoutingService> {
   const { registry } = deps;
   const router = new Router(deps);
-  const warmPool = (): WarmPoolController => {
+  const warmPool = (): WarmPool => {
     if (!deps.warmPool)
       throw new ConnectError("the warm pool controller is not running here", Code.Unavailable);
     return deps.warmPool;
@@ -108,26 +108,30 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
 
-    setWarmPoolPolicy(req) {
-      warmPool().setPolicy(
-        req.targets.map((t) => ({ model: t.model, minWarm: t.minWarmProviders })),
+    async setWarmPoolPolicy(req) {
+      await warmPool().setPolicy(
+        req.targets.map((t) => ({
+          model: t.model,
+          minWarm: t.minWarmProviders,
+          maxWarm: t.maxWarmProviders,
+          targetUtilizationPercent: Math.min(100, t.targetUtilizationPercent),
+          maxLoadsPerMinute: t.maxLoadsPerMinute,
+        })),
       );
       return {};
     },
 
-    getWarmPoolStatus() {
+    async getWarmPoolStatus() {
       return {
-        models: warmPool()
-          .status()
-          .map((m) => ({
-            model: m.model,
-            target: m.target,
-            warm: m.warmProviderIds.length,
-            loading: m.loadingProviderIds.length,
-            warmProviderIds: m.warmProviderIds,
-            loadingProviderIds: m.loadingProviderIds,
-            failedLoads: m.failedLoads,
-          })),
+        models: (await warmPool().status()).map((m) => ({
+          model: m.model,
+          target: m.target,
+          warm: m.warmProviderIds.length,
+          loading: m.loadingProviderIds.length,
+          warmProviderIds: m.warmProviderIds,
+          loadingProviderIds: m.loadingProviderIds,
+          failedLoads: m.failedLoads,
+        })),
       };
     },
   };
