@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import OpenAI from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { FakeProvider } from "@darkbloom/testing";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
@@ -144,9 +145,10 @@ describe("multi-replica: drain on SIGTERM behind a load balancer", function () {
             max_tokens: 48,
             stream: true,
           });
-          const it = stream[Symbol.asyncIterator]();
+          const it: AsyncIterator<ChatCompletionChunk> = stream[Symbol.asyncIterator]();
           const first = await it.next();
-          return { it, text: first.value?.choices[0]?.delta.content ?? "" };
+          const chunk: ChatCompletionChunk | undefined = first.done ? undefined : first.value;
+          return { it, text: chunk?.choices[0]?.delta.content ?? "" };
         }),
       );
       const sessionsBefore = (await lb.status()).find((s) => s.name === lb?.names[holder]);
@@ -170,9 +172,10 @@ describe("multi-replica: drain on SIGTERM behind a load balancer", function () {
       const finished = await Promise.all(
         inFlight.map(async ({ it, text }) => {
           let finish: string | null | undefined;
-          for (let r = await it.next(); !r.done; r = await it.next()) {
-            text += r.value.choices[0]?.delta.content ?? "";
-            finish = r.value.choices[0]?.finish_reason ?? finish;
+          for (let r = await it.next(); r.done !== true; r = await it.next()) {
+            const chunk: ChatCompletionChunk = r.value;
+            text += chunk.choices[0]?.delta.content ?? "";
+            finish = chunk.choices[0]?.finish_reason ?? finish;
           }
           return { finish, text };
         }),

@@ -14,10 +14,16 @@ async function isController(c: RunningCoordinator): Promise<boolean> {
   return /^darkbloom_warm_pool_controller 1$/m.test(text);
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 20_000) {
+async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = await f().catch(() => undefined);
+    const v = await Promise.resolve()
+      .then(f)
+      .catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
@@ -82,7 +88,7 @@ describe("warm pool across replicas", function () {
     await routingAdminClient(other.url, adminKey).setWarmPoolPolicy({
       targets: [{ model: MODEL, minWarmProviders: 1, maxWarmProviders: 1 }],
     });
-    await until("the controller loads the model", async () =>
+    await until("the controller loads the model", () =>
       loads(providers[first] as FakeProvider) === 1 ? true : undefined,
     );
     // GetWarmPoolStatus answers on either replica
@@ -106,7 +112,7 @@ describe("warm pool across replicas", function () {
     }
     providers = await attach(coordinators);
     const leader = await controllerOf(coordinators);
-    await until("the policy is enforced after the restart", async () =>
+    await until("the policy is enforced after the restart", () =>
       loads(providers[leader] as FakeProvider) === 1 ? true : undefined,
     );
     expect(loads(providers[1 - leader] as FakeProvider)).to.equal(0);
@@ -119,7 +125,7 @@ describe("warm pool across replicas", function () {
     await until("the survivor takes the controller over", async () =>
       (await isController(survivor)) ? true : undefined,
     );
-    await until("the survivor's provider is warmed", async () =>
+    await until("the survivor's provider is warmed", () =>
       loads(providers[1 - leader] as FakeProvider) === 1 ? true : undefined,
     );
     expect(Date.now() - killedAt, "taken over within a few seconds").to.be.below(10_000);

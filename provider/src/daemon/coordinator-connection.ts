@@ -58,15 +58,15 @@ interface Link {
 
 /** Frames about one request: they go back on the socket the request came in on. */
 function requestIdOf(frame: ProviderFrame): string | undefined {
-  switch (frame.kind.case) {
-    case "inferenceAccepted":
-    case "chunk":
-    case "complete":
-    case "inferenceError":
-      return frame.kind.value.requestId;
-    default:
-      return undefined;
-  }
+  const k = frame.kind;
+  if (
+    k.case === "inferenceAccepted" ||
+    k.case === "chunk" ||
+    k.case === "complete" ||
+    k.case === "inferenceError"
+  )
+    return k.value.requestId;
+  return undefined;
 }
 
 /**

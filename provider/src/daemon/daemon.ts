@@ -240,6 +240,7 @@ export class ProviderDaemon {
       case "loadModelStatus":
       case "keyProof":
       case "keyProofChallenge": // answered by the connection before RegisterAck
+      case "goAway": // handled by the connection (it moves to a new socket)
       case undefined:
         this.options.log.warn("coordinator sent a provider-to-coordinator frame", {
           kind: String(kind.case),

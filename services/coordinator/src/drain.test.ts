@@ -14,7 +14,10 @@ describe("runDrain", () => {
       hooks: [
         {
           name: "presence",
-          run: async () => void steps.push(`hook:${probes.readiness}`),
+          run: () => {
+            steps.push(`hook:${probes.readiness}`);
+            return Promise.resolve();
+          },
         },
         { name: "broken", run: () => Promise.reject(new Error("boom")) },
       ],
@@ -27,9 +30,10 @@ describe("runDrain", () => {
       goAway: () => void steps.push("goaway"),
       inFlight: () => inFlight,
       log: createLogger({ level: "error" }),
-      sleep: async (ms) => {
+      sleep: (ms) => {
         steps.push(`sleep ${ms}`);
         if (steps.includes("goaway")) inFlight--;
+        return Promise.resolve();
       },
     });
     await closed;

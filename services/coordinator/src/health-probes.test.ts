@@ -12,7 +12,8 @@ describe("HealthProbes", () => {
     const { port } = server.address() as { port: number };
     const get = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
-      return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
+      const body: unknown = await res.json().catch(() => null);
+      return { status: res.status, body };
     };
     try {
       expect(await get("/readyz")).to.deep.equal({ status: 503, body: { status: "starting" } });
