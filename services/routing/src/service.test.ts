@@ -216,6 +216,19 @@ describe("RoutingService", function () {
       expect((await h.client.getWarmPoolStatus({})).models[0]?.target).to.equal(3);
     });
 
+    it("refuses a policy with a utilization above 100 % or an absurd count", async () => {
+      for (const target of [
+        { model: "m", minWarmProviders: 1, targetUtilizationPercent: 101 },
+        { model: "m", minWarmProviders: 4_000_000_000 },
+        { model: "", minWarmProviders: 1 },
+      ]) {
+        const err = await h.client
+          .setWarmPoolPolicy({ targets: [target] })
+          .catch((e: unknown) => e);
+        expect(ConnectError.from(err).code, JSON.stringify(target)).to.equal(Code.InvalidArgument);
+      }
+    });
+
     it("never loads a model that breaks the provider's memory admission", async () => {
       const p = await h.provider({
         models: ["m"],

@@ -109,12 +109,20 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
     },
 
     async setWarmPoolPolicy(req) {
+      for (const t of req.targets) {
+        const counts = [t.minWarmProviders, t.maxWarmProviders, t.maxLoadsPerMinute];
+        if (!t.model || t.targetUtilizationPercent > 100 || counts.some((n) => n > 1_000_000))
+          throw new ConnectError(
+            "each target needs a model, target_utilization_percent of at most 100 and counts of at most 1000000",
+            Code.InvalidArgument,
+          );
+      }
       await warmPool().setPolicy(
         req.targets.map((t) => ({
           model: t.model,
           minWarm: t.minWarmProviders,
           maxWarm: t.maxWarmProviders,
-          targetUtilizationPercent: Math.min(100, t.targetUtilizationPercent),
+          targetUtilizationPercent: t.targetUtilizationPercent,
           maxLoadsPerMinute: t.maxLoadsPerMinute,
         })),
       );
