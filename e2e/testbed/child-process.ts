@@ -22,7 +22,17 @@ export function spawnTs(
   args: readonly string[],
   env: Record<string, string>,
 ): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  return spawnTracked(process.execPath, ["--import", "tsx", entry, ...args], env, entry);
+}
+
+/** Spawns any program (e.g. haproxy), tracked like spawnTs; `entry` names it in errors. */
+export function spawnTracked(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  entry: string = command,
+): Spawned {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...inheritedEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -36,8 +46,18 @@ export function spawnTs(
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.once("exit", () => {
+  // A program that cannot be spawned (e.g. haproxy not installed) emits 'error' and never 'exit'.
+  let spawnFailed = false;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", (err) => {
+      spawnFailed = true;
+      text += `\n${command} could not be started: ${err.message}\n`;
+      resolve();
+    });
+  });
+  const gone = (): boolean => spawnFailed || child.exitCode !== null || child.signalCode !== null;
+  void exited.then(() => {
     live.delete(child);
     for (const l of listeners) l();
   });
@@ -47,7 +67,7 @@ export function spawnTs(
       const check = (): void => {
         const m = text.match(pattern);
         if (m) return finish(() => resolve(m));
-        if (child.exitCode !== null || child.signalCode !== null) {
+        if (gone()) {
           finish(() =>
             reject(
               new Error(
@@ -74,14 +94,14 @@ export function spawnTs(
     });
 
   const stop = async (graceMs = 10_000): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (gone()) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     await exited;
     clearTimeout(timer);
   };
   const kill = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (gone()) return;
     child.kill("SIGKILL");
     await exited;
   };

@@ -1,4 +1,4 @@
-import { FakeProvider, type FakeReply } from "@darkbloom/testing";
+import { FakeProvider, type FakeProviderOptions, type FakeReply } from "@darkbloom/testing";
 import type { InferenceBody } from "@darkbloom/proto";
 
 /** The provider WebSocket URL of a coordinator's http:// URL. */
@@ -25,6 +25,8 @@ export async function startFakeFleet(
   count: number,
   models: readonly string[],
   reply: (body: InferenceBody) => FakeReply = echoReply,
+  /** More fake options, e.g. `followGoAway` for a fleet behind a load balancer. */
+  extra: Partial<FakeProviderOptions> = {},
 ): Promise<FakeProvider[]> {
   const fleet: FakeProvider[] = [];
   try {
@@ -33,6 +35,7 @@ export async function startFakeFleet(
         url: providerSocketUrl(coordinatorUrl),
         models: [...models],
         reply,
+        ...extra,
       });
       fleet.push(p);
       await p.connect();

@@ -10,6 +10,8 @@ export function laneOf(frame: ProviderFrame): Lane {
     case "inferenceRequest":
     case "inferenceAccepted":
     case "inferenceError":
+    // behind every request already dispatched: nothing of this socket's work arrives after it
+    case "goAway":
       return "data";
     case "register":
     case "heartbeat":

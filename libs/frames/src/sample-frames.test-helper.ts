@@ -117,4 +117,10 @@ export const SAMPLE_FRAMES: Record<FrameKind, ProviderFrame> = {
   keyProof: create(ProviderFrameSchema, {
     kind: { case: "keyProof", value: { secret: bytes(32, 6) } },
   }),
+  goAway: create(ProviderFrameSchema, {
+    kind: {
+      case: "goAway",
+      value: { reconnectDelayMs: 100, jitterMs: 500, reason: "coordinator draining" },
+    },
+  }),
 };

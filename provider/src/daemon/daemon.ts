@@ -73,7 +73,7 @@ export class ProviderDaemon {
       {
         onRegistered: (providerId, intervalMs) => this.onRegistered(providerId, intervalMs),
         onFrame: (frame) => this.onFrame(frame),
-        onDisconnected: () => this.onDisconnected(),
+        onDisconnected: (_reason, lost, current) => this.onDisconnected(lost, current),
       },
       options.log,
     );
@@ -81,6 +81,7 @@ export class ProviderDaemon {
       engines,
       secretKey: options.keys.secretKey,
       send: (frame) => this.connection.send(frame),
+      onFinished: (requestId) => this.connection.release(requestId),
       log: options.log,
     });
   }
@@ -171,9 +172,10 @@ export class ProviderDaemon {
     this.sendHeartbeat();
   }
 
-  private onDisconnected(): void {
-    clearInterval(this.heartbeatTimer);
-    this.runner.cancelAll();
+  /** A socket dropped: its requests are cancelled (an old one after GoAway leaves the rest). */
+  private onDisconnected(lost: readonly string[], current: boolean): void {
+    if (current) clearInterval(this.heartbeatTimer);
+    for (const id of lost) this.runner.cancel(id);
   }
 
   private onFrame(frame: ProviderFrame): void {
@@ -238,6 +240,7 @@ export class ProviderDaemon {
       case "loadModelStatus":
       case "keyProof":
       case "keyProofChallenge": // answered by the connection before RegisterAck
+      case "goAway": // handled by the connection (it moves to a new socket)
       case undefined:
         this.options.log.warn("coordinator sent a provider-to-coordinator frame", {
           kind: String(kind.case),

@@ -18,6 +18,8 @@ export interface RunnerDeps {
   engines: ReadonlyMap<string, ModelEngine>;
   secretKey: Uint8Array;
   send(frame: ProviderFrame): Promise<void>;
+  /** The request is over (answered, failed or cancelled). */
+  onFinished?(requestId: string): void;
   log: Logger;
 }
 
@@ -66,7 +68,10 @@ export class InferenceRunner {
           error: String(err),
         }),
       )
-      .finally(() => this.running.delete(request.requestId));
+      .finally(() => {
+        this.running.delete(request.requestId);
+        this.deps.onFinished?.(request.requestId);
+      });
   }
 
   cancel(requestId: string): void {

@@ -57,6 +57,7 @@ import {
   createRoutingService,
 } from "@darkbloom/routing";
 import {
+  Gauge,
   createMetricsRegistry,
   createUnexpectedErrors,
   type Logger,
@@ -72,13 +73,17 @@ import { startMetricsServer } from "./metrics-server.js";
 import { withScope } from "./scoped-authenticate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createConnectionMetrics } from "./connection-metrics.js";
-import { refuseUpgrade } from "./connection-refusals.js";
+import { refuseUpgrade, refuseUpgradeDraining } from "./connection-refusals.js";
+import { runDrain, type DrainHook } from "./drain.js";
+import { HealthProbes } from "./health-probes.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
 import { createPeerLinks } from "./peer-link.js";
 import { requirePeerOrElse } from "./peer-secret.js";
 import { advertiseUrlOf } from "./advertise-url.js";
+import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
+import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -92,6 +97,13 @@ export interface Coordinator {
   registry: ProviderRegistry;
   /** This replica in the network (DARKBLOOM_PEERS=true); drain calls `leavePresence()` first. */
   presence: Presence | undefined;
+  /** `/readyz` state: "ready" once listening, "draining" from the first step of close(). */
+  probes: HealthProbes;
+  /**
+   * Run at the start of a drain, right after readiness turns 503 (e.g. presence "leave now").
+   * Components created in startCoordinator push theirs onto `drainHooks` there; others call this.
+   */
+  onDrain(hook: DrainHook): void;
   /** Reports errors that escaped every handler; main.ts routes the process's own to it. */
   unexpected: UnexpectedErrors;
   close(): Promise<void>;
@@ -117,6 +129,7 @@ export async function startCoordinator(
       deviceCodeMigrations,
       attestationMigrations,
       routingMigrations,
+      warmPoolMigrations,
     ],
     log,
   );
@@ -188,7 +201,17 @@ export async function startCoordinator(
         { replicaId: config.peers.replicaId },
       )
     : undefined;
-  const warmPool = new WarmPoolController(registry, log.child({ component: "warm-pool" }));
+  // One replica runs the controller (Postgres advisory-lock lease); the policy lives in Postgres.
+  const warmPoolLog = log.child({ component: "warm-pool" });
+  const warmPoolController = new WarmPoolController(registry, warmPoolLog);
+  const warmPoolLeader = new Gauge({
+    name: "darkbloom_warm_pool_controller",
+    help: "1 on the replica that holds the warm-pool controller lease, else 0",
+    registers: [metrics],
+  });
+  const warmPool = new SharedWarmPool(db.pool, warmPoolController, warmPoolLog, {
+    onLeadership: (leader) => warmPoolLeader.set(leader ? 1 : 0),
+  });
   const routingImpl = createRoutingService({
     registry,
     reservations,
@@ -314,6 +337,11 @@ export async function startCoordinator(
   });
 
   const inFlight = new Set<ServerResponse>();
+  const probes = new HealthProbes();
+  // Drain hooks run first on SIGTERM, after readiness turns 503 (presence leaves here).
+  // The warm-pool lease is released first: another replica takes the controller over at once.
+  const drainHooks: DrainHook[] = [{ name: "warm-pool lease", run: () => warmPool.close() }];
+  if (presence) drainHooks.push({ name: "leave presence", run: () => presence.leavePresence() });
   const providerHttp = [
     createDeviceHttp({
       device: createDeviceAuthorization(db.pool, {
@@ -348,6 +376,7 @@ export async function startCoordinator(
   const onHttpError = (err: unknown): void =>
     log.error("http route failed", { error: String(err) });
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
+    if (probes.handle(req, res)) return;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const own = providerHttp.find((h) => h.matches(path));
     if (own) return own.handle(req, res, onHttpError);
@@ -360,6 +389,7 @@ export async function startCoordinator(
     connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    if (probes.handle(req, res)) return;
     connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2, {
@@ -369,6 +399,8 @@ export async function startCoordinator(
     unauthenticated,
   });
   server.onUpgrade((req, socket, head) => {
+    // A draining replica takes no new provider: refused, it retries and lands on another one.
+    if (probes.readiness === "draining") return refuseUpgradeDraining(socket);
     const registered = (): void => unauthenticated.authenticated(socket);
     if (!gateway.handleUpgrade(req, socket, head, registered)) refuseUpgrade(socket);
   });
@@ -381,6 +413,8 @@ export async function startCoordinator(
   );
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  warmPool.start();
+  probes.ready();
   log.info("coordinator listening", { url });
   if (presence) {
     await presence.start(advertiseUrlOf(config, port));
@@ -398,21 +432,31 @@ export async function startCoordinator(
     bootstrapKey: bootstrap?.key,
     registry,
     presence,
+    probes,
+    onDrain: (hook) => void drainHooks.push(hook),
     unexpected,
     close() {
       closing ??= (async () => {
-        // Peers stop routing here first; the streams this replica relays carry on.
-        await presence
-          ?.leavePresence()
-          .catch((err: unknown) => log.warn("leaving presence failed", { error: String(err) }));
-        // Drain: refuse new connections, let consumer requests finish (within the grace
-        // period), then close provider sockets so providers reconnect to another replica.
-        const drained = server.close(config.shutdownGraceMs);
-        const drainUntilMs = Date.now() + config.shutdownGraceMs;
-        while (inFlight.size > 0 && Date.now() < drainUntilMs)
-          await new Promise((resolve) => setTimeout(resolve, 50));
+        // Drain (docs/runbooks/replicas.md): readiness 503, hooks, then stop accepting, GoAway
+        // to providers, let consumer requests finish within the grace period.
+        const { closed: drained } = await runDrain({
+          probes,
+          hooks: drainHooks,
+          delayMs: config.drain.delayMs,
+          graceMs: config.shutdownGraceMs,
+          stopAccepting: () => server.close(config.shutdownGraceMs),
+          goAway: () =>
+            gateway.goAwayAll(
+              config.drain.goAwayDelayMs,
+              config.drain.goAwayJitterMs,
+              "coordinator draining",
+            ),
+          inFlight: () => inFlight.size + gateway.inFlight,
+          log,
+        });
         gateway.close();
-        warmPool.close();
+        await warmPool.close();
+        warmPoolController.close();
         providerTokens.close();
         await holdSweeper.close();
         authority.close();

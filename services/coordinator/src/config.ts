@@ -40,6 +40,13 @@ const schema = z
     DARKBLOOM_RESERVATION_TTL_MS: int(15_000),
     DARKBLOOM_MAX_FRAME_BYTES: int(8 * 1024 * 1024),
     DARKBLOOM_SHUTDOWN_GRACE_MS: int(10_000),
+    // drain on SIGTERM (docs/runbooks/replicas.md): readiness 503 this long before the listener
+    // closes, then providers are told to reconnect after the delay plus up to the jitter
+    DARKBLOOM_DRAIN_DELAY_MS: int(0),
+    DARKBLOOM_GOAWAY_RECONNECT_DELAY_MS: int(0),
+    DARKBLOOM_GOAWAY_JITTER_MS: int(1_000),
+    /** Lets a coordinator on a non-loopback address run embedded Postgres (no DATABASE_URL). */
+    DARKBLOOM_ALLOW_EMBEDDED_POSTGRES: z.enum(["true", "false"]).default("false"),
     // connection phases before a complete request (docs/configuration.md, "Connections")
     DARKBLOOM_FIRST_BYTE_TIMEOUT_MS: positive(10_000),
     DARKBLOOM_HEADERS_TIMEOUT_MS: positive(20_000),
@@ -174,6 +181,12 @@ const schema = z
     reservationTtlMs: e.DARKBLOOM_RESERVATION_TTL_MS,
     maxFrameBytes: e.DARKBLOOM_MAX_FRAME_BYTES,
     shutdownGraceMs: e.DARKBLOOM_SHUTDOWN_GRACE_MS,
+    drain: {
+      delayMs: e.DARKBLOOM_DRAIN_DELAY_MS,
+      goAwayDelayMs: e.DARKBLOOM_GOAWAY_RECONNECT_DELAY_MS,
+      goAwayJitterMs: e.DARKBLOOM_GOAWAY_JITTER_MS,
+    },
+    allowEmbeddedPostgres: e.DARKBLOOM_ALLOW_EMBEDDED_POSTGRES === "true",
     connections: {
       firstByteTimeoutMs: e.DARKBLOOM_FIRST_BYTE_TIMEOUT_MS,
       headersTimeoutMs: e.DARKBLOOM_HEADERS_TIMEOUT_MS,

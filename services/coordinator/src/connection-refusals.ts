@@ -26,6 +26,17 @@ export function refuseUpgrade(socket: Duplex): void {
   socket.once("finish", () => socket.destroy());
 }
 
+/** A provider WebSocket while this replica drains: it retries, and lands on another replica. */
+export function refuseUpgradeDraining(socket: Duplex): void {
+  const body = errorBody(
+    "the coordinator is shutting down; reconnect to another replica",
+    "server_error",
+    "shutting_down",
+  );
+  socket.end(rawResponse(503, body, "retry-after: 1\r\n"));
+  socket.once("finish", () => socket.destroy());
+}
+
 /** The handler threw (reported by the guard): a 500 if nothing was sent yet, else a cut stream. */
 export function failRequest(res: http.ServerResponse | http2.Http2ServerResponse): void {
   if (res.headersSent) return void res.destroy();
@@ -62,6 +73,7 @@ const REASONS: Record<number, string> = {
   408: "Request Timeout",
   429: "Too Many Requests",
   431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
 };
 
 /** A whole HTTP/1.1 response written on a raw socket (no server response object exists yet). */

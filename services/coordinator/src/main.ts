@@ -2,13 +2,18 @@ import { createLogger, errorMessage, guardProcess } from "@darkbloom/telemetry";
 import { readBootstrapKey } from "./bootstrap-key-file.js";
 import { startCoordinator } from "./compose.js";
 import { loadConfig } from "./config.js";
-import { describeSecurityPosture } from "./security-posture.js";
+import { describeSecurityPosture, embeddedPostgresRefusal } from "./security-posture.js";
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, base: { service: "coordinator" } });
 
 // Stated before anything else, so the posture is the first thing an operator reads.
 process.stdout.write(describeSecurityPosture(config));
+const refusal = embeddedPostgresRefusal(config);
+if (refusal) {
+  process.stderr.write(refusal);
+  process.exit(1);
+}
 try {
   const coordinator = await startCoordinator(config, log);
   // From here on no error ends the process: one that escaped every handler is logged and

@@ -15,7 +15,12 @@ export {
 } from "./gateway/session-trust.js";
 export { ProviderRegistry } from "./registry/provider-registry.js";
 export { Reservations } from "./reservations.js";
-export { WarmPoolController } from "./warm-pool/warm-pool-controller.js";
+export {
+  WarmPoolController,
+  type WarmPool,
+  type WarmPoolModelStatus,
+  type WarmPoolTarget,
+} from "./warm-pool/warm-pool-controller.js";
 export { PREFIX_BLOCK_TOKENS } from "./scheduler/scorers/prefix-affinity.js";
 export { BUILTIN_PROFILES, resolveProfile, type Profile } from "./scheduler/profile.js";
 export { Scheduler, type Decision } from "./scheduler/scheduler.js";

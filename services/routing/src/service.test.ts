@@ -192,6 +192,43 @@ describe("RoutingService", function () {
       expect((await h.client.getWarmPoolStatus({})).models[0]).to.include({ warm: 0, loading: 0 });
     });
 
+    it("starts no more loads a minute than max_loads_per_minute, and never warms above max", async () => {
+      const fleet = await Promise.all(
+        [0, 1, 2, 3].map(() =>
+          h.provider({
+            models: ["m"],
+            memoryGb: 64,
+            modelSizeBytes: BigInt(4 * GiB),
+            loadModel: () => "failed",
+          }),
+        ),
+      );
+      const loads = () =>
+        fleet.reduce((n, p) => n + p.received.filter((f) => f.kind.case === "loadModel").length, 0);
+      // failed loads free their slot at once: only the per-minute budget stops more
+      await h.client.setWarmPoolPolicy({
+        targets: [{ model: "m", minWarmProviders: 4, maxWarmProviders: 3, maxLoadsPerMinute: 2 }],
+      });
+      await until(async () => (await h.client.getWarmPoolStatus({})).models[0]?.failedLoads === 2);
+      for (const p of fleet) p.send({ case: "heartbeat", value: {} });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(loads()).to.equal(2);
+      expect((await h.client.getWarmPoolStatus({})).models[0]?.target).to.equal(3);
+    });
+
+    it("refuses a policy with a utilization above 100 % or an absurd count", async () => {
+      for (const target of [
+        { model: "m", minWarmProviders: 1, targetUtilizationPercent: 101 },
+        { model: "m", minWarmProviders: 4_000_000_000 },
+        { model: "", minWarmProviders: 1 },
+      ]) {
+        const err = await h.client
+          .setWarmPoolPolicy({ targets: [target] })
+          .catch((e: unknown) => e);
+        expect(ConnectError.from(err).code, JSON.stringify(target)).to.equal(Code.InvalidArgument);
+      }
+    });
+
     it("never loads a model that breaks the provider's memory admission", async () => {
       const p = await h.provider({
         models: ["m"],

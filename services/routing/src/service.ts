@@ -13,13 +13,13 @@ import { reservationOwner } from "./reservations.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
 import { Router, type RouterDeps } from "./router.js";
-import type { WarmPoolController } from "./warm-pool/warm-pool-controller.js";
+import type { WarmPool } from "./warm-pool/warm-pool-controller.js";
 
 export interface RoutingDeps extends RouterDeps {
   registry: ProviderRegistry;
   reservations: Reservations;
   /** The warm-pool controller (one replica runs it); absent: Set/GetWarmPoolPolicy are Unavailable. */
-  warmPool?: WarmPoolController;
+  warmPool?: WarmPool;
   /** Replicas as one network: Infer on a peer's reservation runs at that peer. */
   peers?: Peers;
 }
@@ -27,7 +27,7 @@ export interface RoutingDeps extends RouterDeps {
 export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof RoutingService> {
   const { registry } = deps;
   const router = new Router(deps);
-  const warmPool = (): WarmPoolController => {
+  const warmPool = (): WarmPool => {
     if (!deps.warmPool)
       throw new ConnectError("the warm pool controller is not running here", Code.Unavailable);
     return deps.warmPool;
@@ -113,9 +113,23 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
 
-    setWarmPoolPolicy(req) {
-      warmPool().setPolicy(
-        req.targets.map((t) => ({ model: t.model, minWarm: t.minWarmProviders })),
+    async setWarmPoolPolicy(req) {
+      for (const t of req.targets) {
+        const counts = [t.minWarmProviders, t.maxWarmProviders, t.maxLoadsPerMinute];
+        if (!t.model || t.targetUtilizationPercent > 100 || counts.some((n) => n > 1_000_000))
+          throw new ConnectError(
+            "each target needs a model, target_utilization_percent of at most 100 and counts of at most 1000000",
+            Code.InvalidArgument,
+          );
+      }
+      await warmPool().setPolicy(
+        req.targets.map((t) => ({
+          model: t.model,
+          minWarm: t.minWarmProviders,
+          maxWarm: t.maxWarmProviders,
+          targetUtilizationPercent: t.targetUtilizationPercent,
+          maxLoadsPerMinute: t.maxLoadsPerMinute,
+        })),
       );
       return {};
     },
@@ -130,19 +144,17 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       for await (const event of relay(deps, router, req.request, ctx)) yield { event };
     },
 
-    getWarmPoolStatus() {
+    async getWarmPoolStatus() {
       return {
-        models: warmPool()
-          .status()
-          .map((m) => ({
-            model: m.model,
-            target: m.target,
-            warm: m.warmProviderIds.length,
-            loading: m.loadingProviderIds.length,
-            warmProviderIds: m.warmProviderIds,
-            loadingProviderIds: m.loadingProviderIds,
-            failedLoads: m.failedLoads,
-          })),
+        models: (await warmPool().status()).map((m) => ({
+          model: m.model,
+          target: m.target,
+          warm: m.warmProviderIds.length,
+          loading: m.loadingProviderIds.length,
+          warmProviderIds: m.warmProviderIds,
+          loadingProviderIds: m.loadingProviderIds,
+          failedLoads: m.failedLoads,
+        })),
       };
     },
   };

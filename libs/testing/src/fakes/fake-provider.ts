@@ -36,6 +36,8 @@ export interface FakeReply {
   firstChunkPromptTokens?: number;
   /** The usage `Complete` reports (default: 3 prompt tokens, one completion token per piece). */
   usage?: { promptTokens: number; completionTokens: number };
+  /** Waits this long before each piece (a stream that takes time); default 0: all at once. */
+  pieceDelayMs?: number;
 }
 
 export interface FakeProviderOptions {
@@ -58,6 +60,11 @@ export interface FakeProviderOptions {
   signKeyProof?: (secret: Uint8Array, keys: KeyPair) => Uint8Array;
   /** Sees every frame received (e.g. to answer attestation challenges with `send`). */
   onFrame?: (frame: ProviderFrame, provider: FakeProvider) => void;
+  /**
+   * On GoAway, do what the real daemon does: after the delay (+ jitter) connect again to the same
+   * URL and register, finish running requests on the old socket, then close it. Default: ignore.
+   */
+  followGoAway?: boolean;
 }
 
 /**
@@ -69,7 +76,14 @@ export class FakeProvider {
   readonly received: ProviderFrame[] = [];
   readonly requests: InferenceBody[] = [];
   providerId = "";
+  /** Times it registered on a new socket after a GoAway. */
+  moves = 0;
   private socket: WebSocket | undefined;
+  private closed = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Requests still being answered, per socket (a GoAway'd socket closes when none is left). */
+  private readonly running = new Map<WebSocket, number>();
+  private readonly retiring = new Set<WebSocket>();
 
   constructor(private readonly options: FakeProviderOptions) {
     this.keys = options.encryptionKeys ?? generateKeyPair();
@@ -82,6 +96,7 @@ export class FakeProvider {
   async connect(): Promise<string> {
     const socket = new WebSocket(this.options.url);
     this.socket = socket;
+    const from = this.received.length;
     socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (!isBinary) return;
       const decoded = decodeFrame(toBytes(data));
@@ -92,15 +107,21 @@ export class FakeProvider {
         const secret =
           answerKeyProof(decoded.frame.kind.value, this.keys.secretKey) ?? new Uint8Array(32);
         const identitySignature = this.options.signKeyProof?.(secret, this.keys);
-        this.send({ case: "keyProof", value: { secret, identitySignature } });
+        this.sendOn(socket, { case: "keyProof", value: { secret, identitySignature } });
       }
-      if (decoded.frame.kind.case === "inferenceRequest") this.answer(decoded.frame.kind.value);
+      if (decoded.frame.kind.case === "inferenceRequest")
+        this.answer(decoded.frame.kind.value, socket);
       if (decoded.frame.kind.case === "loadModel") this.load(decoded.frame.kind.value.modelId);
+      if (decoded.frame.kind.case === "goAway" && this.options.followGoAway) {
+        const { reconnectDelayMs, jitterMs } = decoded.frame.kind.value;
+        this.move(socket, reconnectDelayMs + Math.random() * jitterMs);
+      }
     });
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
       socket.once("error", reject);
     });
+    socket.on("error", () => undefined);
     this.send({
       case: "register",
       value: {
@@ -120,9 +141,9 @@ export class FakeProvider {
     // Generous: on a loaded 2-core CI machine registration can take seconds.
     const until = Date.now() + 30_000;
     for (;;) {
-      const answer = this.received.find(
-        (f) => f.kind.case === "registerAck" || f.kind.case === "protocolError",
-      );
+      const answer = this.received
+        .slice(from)
+        .find((f) => f.kind.case === "registerAck" || f.kind.case === "protocolError");
       if (answer?.kind.case === "protocolError")
         throw new Error(`refused: ${answer.kind.value.code}`);
       if (answer?.kind.case === "registerAck") {
@@ -137,6 +158,48 @@ export class FakeProvider {
 
   send(kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): void {
     this.sendRaw(encodeFrame(create(ProviderFrameSchema, { kind })));
+  }
+
+  private sendOn(
+    socket: WebSocket,
+    kind: MessageInitShape<typeof ProviderFrameSchema>["kind"],
+  ): void {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(encodeFrame(create(ProviderFrameSchema, { kind })), { binary: true });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  /** GoAway: register on a new socket after `delayMs`; the old one closes once it is idle. */
+  private move(old: WebSocket, delayMs: number): void {
+    this.retiring.add(old);
+    this.closeIfIdle(old);
+    void (async () => {
+      await this.sleep(delayMs);
+      while (!this.closed) {
+        try {
+          await this.connect();
+          this.moves++;
+          return;
+        } catch {
+          await this.sleep(100);
+        }
+      }
+    })();
+  }
+
+  private closeIfIdle(socket: WebSocket): void {
+    if (!this.retiring.has(socket) || (this.running.get(socket) ?? 0) > 0) return;
+    this.retiring.delete(socket);
+    socket.close(1000, "moved to another coordinator");
   }
 
   /** Sends when the socket is open; frames offered before it opens or after it closed are dropped. */
@@ -178,6 +241,11 @@ export class FakeProvider {
   }
 
   close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.retiring) s.terminate();
+    this.retiring.clear();
     const socket = this.socket;
     if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
@@ -200,13 +268,14 @@ export class FakeProvider {
     });
   }
 
-  private answer(request: InferenceRequest): void {
+  private answer(request: InferenceRequest, socket: WebSocket): void {
     const key = boxBeforenm(request.senderPublicKey, this.keys.secretKey);
     const body = fromBinary(InferenceBodySchema, openWithSharedKey(key, request.encryptedBody));
     this.requests.push(body);
     const reply = this.options.reply?.(body, request) ?? { pieces: ["fake ", "reply"] };
-    this.send({ case: "inferenceAccepted", value: { requestId: request.requestId } });
-    reply.pieces.forEach((text, i) => {
+    const send = (kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): void =>
+      this.sendOn(socket, kind);
+    const chunk = (text: string, i: number): void => {
       const payload = toBinary(
         ChunkPayloadSchema,
         create(ChunkPayloadSchema, {
@@ -215,7 +284,7 @@ export class FakeProvider {
           promptTokens: i === 0 ? (reply.firstChunkPromptTokens ?? 0) : 0,
         }),
       );
-      this.send({
+      send({
         case: "chunk",
         value: {
           requestId: request.requestId,
@@ -224,22 +293,38 @@ export class FakeProvider {
           tokenCount: reply.chunkTokens?.[i] ?? 1,
         },
       });
-    });
-    if (reply.complete === false) return;
-    if (reply.error) {
-      this.send({
-        case: "inferenceError",
-        value: { requestId: request.requestId, ...reply.error },
+    };
+    const end = (): void => {
+      if (reply.complete === false) return;
+      if (reply.error) {
+        send({ case: "inferenceError", value: { requestId: request.requestId, ...reply.error } });
+        return;
+      }
+      send({
+        case: "complete",
+        value: {
+          requestId: request.requestId,
+          usage: reply.usage ?? { promptTokens: 3, completionTokens: reply.pieces.length },
+          finishReason: FinishReason.STOP,
+        },
       });
-      return;
+    };
+    send({ case: "inferenceAccepted", value: { requestId: request.requestId } });
+    if (!reply.pieceDelayMs) {
+      reply.pieces.forEach(chunk);
+      return end();
     }
-    this.send({
-      case: "complete",
-      value: {
-        requestId: request.requestId,
-        usage: reply.usage ?? { promptTokens: 3, completionTokens: reply.pieces.length },
-        finishReason: FinishReason.STOP,
-      },
-    });
+    const delay = reply.pieceDelayMs;
+    this.running.set(socket, (this.running.get(socket) ?? 0) + 1);
+    void (async () => {
+      for (const [i, text] of reply.pieces.entries()) {
+        await this.sleep(delay);
+        if (this.closed) break;
+        chunk(text, i);
+      }
+      if (!this.closed) end();
+      this.running.set(socket, (this.running.get(socket) ?? 1) - 1);
+      this.closeIfIdle(socket);
+    })();
   }
 }

@@ -9,6 +9,10 @@ export async function fakeCoordinator(): Promise<{
   registers: number;
   sockets: WebSocket[];
   frames: ProviderFrame[];
+  /** Every frame with the index (in `sockets`) of the socket it arrived on. */
+  arrivals: { socket: number; frame: ProviderFrame }[];
+  /** Sends a frame on the i-th accepted socket. */
+  sendTo(socket: number, frame: ProviderFrame): void;
   close(): Promise<void>;
 }> {
   const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
@@ -18,6 +22,8 @@ export async function fakeCoordinator(): Promise<{
     registers: 0,
     sockets: [] as WebSocket[],
     frames: [] as ProviderFrame[],
+    arrivals: [] as { socket: number; frame: ProviderFrame }[],
+    sendTo: (i: number, frame: ProviderFrame) => state.sockets[i]?.send(encodeFrame(frame)),
     close: () =>
       new Promise<void>((r) => {
         for (const s of wss.clients) s.terminate();
@@ -25,11 +31,12 @@ export async function fakeCoordinator(): Promise<{
       }),
   };
   wss.on("connection", (ws) => {
-    state.sockets.push(ws);
+    const index = state.sockets.push(ws) - 1;
     ws.on("message", (data: Buffer) => {
       const d = decodeFrame(toBytes(data));
       if (!d.ok) return;
       state.frames.push(d.frame);
+      state.arrivals.push({ socket: index, frame: d.frame });
       if (d.kind === "register") {
         state.registers++;
         ws.send(

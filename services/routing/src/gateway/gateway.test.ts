@@ -47,6 +47,24 @@ describe("ProviderGateway", function () {
     await h.close();
   });
 
+  it("GoAway: the provider is told to move and gets no new request; the others serve", async () => {
+    const moving = await fake(["m1"]);
+    const staying = await fake(["m1"]);
+    const session = h.registry.get(moving.providerId);
+    if (!session) throw new Error("not registered");
+    session.goAway(250, 500, "coordinator draining");
+    const frame = await moving.waitFor("goAway");
+    expect(frame.kind.value).to.deep.include({
+      reconnectDelayMs: 250,
+      jitterMs: 500,
+      reason: "coordinator draining",
+    });
+    expect(session.moving).to.equal(true);
+    for (let i = 0; i < 6; i++) expect((await infer(h, "m1")).last?.kind.case).to.equal("complete");
+    expect(moving.requests).to.have.length(0);
+    expect(staying.requests).to.have.length(6);
+  });
+
   it("registers a provider, relays its sealed reply, and forgets it on disconnect", async () => {
     const p = await fake(["m1"]);
     expect((await h.client.listModels({})).models.map((m) => m.id)).to.deep.equal(["m1"]);

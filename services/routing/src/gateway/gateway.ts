@@ -105,6 +105,21 @@ export class ProviderGateway {
     });
   }
 
+  /**
+   * Drain: every registered provider stops being chosen and is told to reconnect elsewhere after
+   * `delayMs` plus a random share of `jitterMs` (spread so survivors are not hit all at once).
+   */
+  goAwayAll(delayMs: number, jitterMs: number, reason: string): void {
+    for (const s of this.registry.all()) s.goAway(delayMs, jitterMs, reason);
+  }
+
+  /** Requests still running on this replica's providers. */
+  get inFlight(): number {
+    let n = 0;
+    for (const s of this.registry.all()) n += s.inFlightCount;
+    return n;
+  }
+
   close(): void {
     for (const s of this.pending) s.close("coordinator shutting down");
     this.pending.clear();

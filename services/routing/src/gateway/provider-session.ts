@@ -105,6 +105,7 @@ export class ProviderSession implements ProviderHandle {
   private idValue: string;
   private trustValue: SessionTrust = UNATTESTED;
   private operatorAccountIdValue = "";
+  private movingValue = false;
 
   constructor(
     connectionId: string,
@@ -226,7 +227,26 @@ export class ProviderSession implements ProviderHandle {
     return { requests, tokens };
   }
 
+  /** Told to move (GoAway): it finishes what it holds here but takes no new request. */
+  get moving(): boolean {
+    return this.movingValue;
+  }
+
+  /**
+   * Drain: the scheduler stops choosing this provider at once (its view turns unroutable), then a
+   * GoAway tells it to reconnect (through the same URL) after `delayMs` plus up to `jitterMs`.
+   */
+  goAway(delayMs: number, jitterMs: number, reason: string): void {
+    if (this.movingValue || this.stateValue.kind !== "registered") return;
+    this.movingValue = true;
+    this.changes++;
+    this.hooks.onCapacityChanged(this);
+    const value = { reconnectDelayMs: delayMs, jitterMs, reason };
+    this.send(create(ProviderFrameSchema, { kind: { case: "goAway", value } }));
+  }
+
   hasModel(model: string): boolean {
+    if (this.movingValue) return false;
     if (!this.trustValue.routable || this.trustValue.fencedModels.has(model)) return false;
     return this.register?.models.some((m) => m.id === model && m.templateOk) ?? false;
   }
@@ -397,6 +417,7 @@ export class ProviderSession implements ProviderHandle {
       case "unloadModel":
       case "runtimeStatus":
       case "keyProofChallenge":
+      case "goAway":
       case undefined:
         this.metrics.badFrames.inc({ reason: "wrong_direction" });
         return this.protocolError(

@@ -24,7 +24,9 @@ describe("ProviderRegistry lifecycle", () => {
     const router = new Router({ registry, reservations });
     const log = createLogger({ level: "error" });
     const warmPool = new WarmPoolController(registry, log);
-    warmPool.setPolicy([{ model: "tiny", minWarm: 1 }]);
+    warmPool.setPolicy([
+      { model: "tiny", minWarm: 1, maxWarm: 0, targetUtilizationPercent: 0, maxLoadsPerMinute: 0 },
+    ]);
     const metrics = createGatewayMetrics(createMetricsRegistry({ defaultMetrics: false }));
     const options = {
       registerTimeoutMs: 60_000,

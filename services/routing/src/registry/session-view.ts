@@ -86,7 +86,7 @@ export function sessionView(session: ProviderHandle, deps: ViewDeps): ProviderVi
   return {
     id: session.id,
     trustLevel: session.trustLevel,
-    routable: session.trust.routable,
+    routable: session.trust.routable && !session.moving,
     models,
     slots,
     unseenRequests: (model) => pending(model).requests,

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { reconcile, type PoolProvider } from "./reconcile.js";
+import { desiredWarm, reconcile, type PoolProvider, type PoolTarget } from "./reconcile.js";
 
 const GiB = 1024 ** 3;
 const p = (id: string, over: Partial<PoolProvider> = {}): PoolProvider => ({
@@ -75,5 +75,96 @@ describe("warm pool reconcile", () => {
     expect(
       reconcile([{ model: "a", minWarm: 1 }], [p("x", { failed: new Set(["a"]) })]),
     ).to.deep.equal([]);
+  });
+
+  describe("ceiling, utilization and load rate (table)", () => {
+    const loaded = (id: string, busy = false): PoolProvider =>
+      p(id, { loaded: new Set(["a"]), busy: new Set(busy ? ["a"] : []) });
+    const cases: {
+      name: string;
+      target: Omit<PoolTarget, "model">;
+      providers: PoolProvider[];
+      want: number;
+      loads: number;
+      unloads?: number;
+    }[] = [
+      {
+        name: "floor only: loads up to min",
+        target: { minWarm: 2 },
+        providers: [p("x"), p("y"), p("z")],
+        want: 2,
+        loads: 2,
+      },
+      {
+        name: "min above max: never above max",
+        target: { minWarm: 5, maxWarm: 2 },
+        providers: [p("x"), p("y"), p("z")],
+        want: 2,
+        loads: 2,
+      },
+      {
+        name: "utilization above target: one more warmed",
+        target: { minWarm: 1, targetUtilizationPercent: 50 },
+        providers: [loaded("x", true), p("y"), p("z")],
+        want: 2,
+        loads: 1,
+      },
+      {
+        name: "utilization exactly at target: nothing more",
+        target: { minWarm: 1, targetUtilizationPercent: 50 },
+        providers: [loaded("x", true), loaded("y"), p("z")],
+        want: 1,
+        loads: 0,
+      },
+      {
+        name: "utilization above target but at max: nothing more",
+        target: { minWarm: 1, maxWarm: 2, targetUtilizationPercent: 50 },
+        providers: [loaded("x", true), loaded("y", true), p("z")],
+        want: 2,
+        loads: 0,
+      },
+      {
+        name: "utilization above target while a load is pending: no second load",
+        target: { minWarm: 1, targetUtilizationPercent: 50 },
+        providers: [loaded("x", true), p("y", { loading: new Set(["a"]) }), p("z")],
+        want: 2,
+        loads: 0,
+      },
+      {
+        name: "no loads left this minute: nothing started",
+        target: { minWarm: 3, loadBudget: 0 },
+        providers: [p("x"), p("y"), p("z")],
+        want: 3,
+        loads: 0,
+      },
+      {
+        name: "one load left this minute: one started",
+        target: { minWarm: 3, loadBudget: 1 },
+        providers: [p("x"), p("y"), p("z")],
+        want: 3,
+        loads: 1,
+      },
+      {
+        name: "above max: idle copies unloaded, the busy one kept",
+        target: { minWarm: 0, maxWarm: 1 },
+        providers: [loaded("x", true), loaded("y"), loaded("z")],
+        want: 0,
+        loads: 0,
+        unloads: 2,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const target = { model: "a", ...c.target };
+        expect(desiredWarm(target, c.providers)).to.equal(c.want);
+        const actions = reconcile([target], c.providers);
+        expect(actions.filter((a) => a.kind === "load" && a.model === "a")).to.have.length(c.loads);
+        expect(actions.filter((a) => a.kind === "unload" && a.model === "a")).to.have.length(
+          c.unloads ?? 0,
+        );
+        if (c.unloads)
+          expect(actions.map((a) => a.providerId)).to.not.include("x", "never the busy one");
+      });
+    }
   });
 });

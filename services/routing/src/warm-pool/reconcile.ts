@@ -19,7 +19,30 @@ export interface PoolProvider {
 
 export interface PoolTarget {
   model: string;
+  /** Providers kept warm whatever the traffic (the floor). */
   minWarm: number;
+  /** Never more warm providers than this; 0 or absent: no ceiling. */
+  maxWarm?: number;
+  /** Above this share (1-100) of warm providers busy, one more is warmed; 0 or absent: off. */
+  targetUtilizationPercent?: number;
+  /** Loads this reconcile may still start for the model (the per-minute limit); absent: any. */
+  loadBudget?: number;
+}
+
+/**
+ * How many providers should have the model warm: the floor, one more than the loaded ones when
+ * their slots are busier than the target utilization, never above the ceiling. A provider's slot
+ * for the model counts as busy when it runs or queues a request of it.
+ */
+export function desiredWarm(t: PoolTarget, providers: readonly PoolProvider[]): number {
+  const loaded = providers.filter((p) => p.loaded.has(t.model));
+  let want = t.minWarm;
+  const target = t.targetUtilizationPercent ?? 0;
+  if (target > 0 && loaded.length > 0) {
+    const busy = loaded.filter((p) => p.busy.has(t.model)).length;
+    if (busy * 100 > target * loaded.length) want = Math.max(want, loaded.length + 1);
+  }
+  return t.maxWarm ? Math.min(want, t.maxWarm) : want;
 }
 
 export type PoolAction =
@@ -33,9 +56,10 @@ const sizeOf = (p: PoolProvider, models: Iterable<string>): number => {
 };
 
 /**
- * Desired (targets) vs observed (providers) → actions. For each model short of its target, load
- * it on providers that have it on disk, fewest models first, respecting ≤ 3 models per provider and
- * memory admission; a provider with no room may first unload one idle model that no target needs.
+ * Desired (targets) vs observed (providers) → actions. For each model short of its desired count
+ * (`desiredWarm`), load it on providers that have it on disk, fewest models first, respecting ≤ 3
+ * models per provider, memory admission and the load budget; a provider with no room may first
+ * unload one idle model that no target needs. A model above its ceiling loses idle copies.
  */
 export function reconcile(
   targets: readonly PoolTarget[],
@@ -48,6 +72,19 @@ export function reconcile(
   );
   for (const t of targets) {
     let warm = providers.filter((p) => state.get(p.id)?.resident.has(t.model)).length;
+    const want = desiredWarm(t, providers);
+    let budget = t.loadBudget ?? Infinity;
+    // Above the ceiling: idle copies are unloaded (never one with requests running).
+    if (t.maxWarm && warm > t.maxWarm) {
+      for (const p of providers) {
+        if (warm <= t.maxWarm) break;
+        if (!p.loaded.has(t.model) || p.busy.has(t.model) || p.loading.has(t.model)) continue;
+        actions.push({ kind: "unload", providerId: p.id, model: t.model });
+        state.get(p.id)?.resident.delete(t.model);
+        warm--;
+      }
+      continue;
+    }
     const candidates = providers
       .filter(
         (p) =>
@@ -61,7 +98,7 @@ export function reconcile(
           b.ramBytes - a.ramBytes,
       );
     for (const p of candidates) {
-      if (warm >= t.minWarm) break;
+      if (warm >= want || budget <= 0) break;
       const resident = state.get(p.id)?.resident ?? new Set<string>();
       const incoming = p.available.get(t.model) ?? 0;
       const fits = (set: Set<string>): boolean =>
@@ -87,6 +124,7 @@ export function reconcile(
       actions.push({ kind: "load", providerId: p.id, model: t.model });
       resident.add(t.model);
       warm++;
+      budget--;
     }
   }
   return actions;

@@ -3,7 +3,7 @@ import { LoadState, ProviderFrameSchema, SlotState, type LoadModelStatus } from 
 import type { Logger } from "@darkbloom/telemetry";
 import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
-import { reconcile, type PoolProvider, type PoolTarget } from "./reconcile.js";
+import { desiredWarm, reconcile, type PoolProvider, type PoolTarget } from "./reconcile.js";
 
 const GiB = 1024 ** 3;
 
@@ -14,6 +14,26 @@ export interface WarmPoolModelStatus {
   loadingProviderIds: string[];
   failedLoads: number;
 }
+
+/** One model's policy, as SetWarmPoolPolicy carries it (proto WarmPoolTarget). */
+export interface WarmPoolTarget {
+  model: string;
+  minWarm: number;
+  /** 0: no ceiling. */
+  maxWarm: number;
+  /** 0: no utilization-driven growth. */
+  targetUtilizationPercent: number;
+  /** 0: unlimited. */
+  maxLoadsPerMinute: number;
+}
+
+/** What the RoutingService needs of a warm pool: this controller, or the Postgres-shared one. */
+export interface WarmPool {
+  setPolicy(targets: WarmPoolTarget[]): void | Promise<void>;
+  status(): WarmPoolModelStatus[] | Promise<WarmPoolModelStatus[]>;
+}
+
+const MINUTE_MS = 60_000;
 
 interface PerProvider {
   loading: Map<string, number>;
@@ -26,8 +46,10 @@ interface PerProvider {
  * sends LoadModel/UnloadModel, tracks pending loads (timing out after `loadTimeoutMs`) and forgets
  * a provider's loads when it disconnects. Reconcile itself is the pure `reconcile()`.
  */
-export class WarmPoolController {
-  private targets: PoolTarget[] = [];
+export class WarmPoolController implements WarmPool {
+  private targets: WarmPoolTarget[] = [];
+  /** Start times of the loads sent in the last minute, per model (max_loads_per_minute). */
+  private readonly loadStarts = new Map<string, number[]>();
   private readonly perProvider = new Map<string, PerProvider>();
   private readonly failedLoads = new Map<string, number>();
   private readonly unlisten: () => void;
@@ -47,16 +69,22 @@ export class WarmPoolController {
     });
   }
 
-  setPolicy(targets: PoolTarget[]): void {
-    this.targets = targets.filter((t) => t.minWarm > 0);
+  setPolicy(targets: WarmPoolTarget[]): void {
+    this.targets = targets.filter(
+      (t) => t.minWarm > 0 || t.maxWarm > 0 || t.targetUtilizationPercent > 0,
+    );
     this.reconcile();
+  }
+
+  get policy(): readonly WarmPoolTarget[] {
+    return this.targets;
   }
 
   status(): WarmPoolModelStatus[] {
     const pool = this.observe();
     return this.targets.map((t) => ({
       model: t.model,
-      target: t.minWarm,
+      target: desiredWarm(t, pool),
       warmProviderIds: pool.filter((p) => p.loaded.has(t.model)).map((p) => p.id),
       loadingProviderIds: pool
         .filter((p) => p.loading.has(t.model) && !p.loaded.has(t.model))
@@ -77,7 +105,17 @@ export class WarmPoolController {
   reconcile(): void {
     if (this.targets.length === 0) return;
     this.expirePending();
-    for (const a of reconcile(this.targets, this.observe())) {
+    const now = Date.now();
+    const targets: PoolTarget[] = this.targets.map((t) => {
+      const starts = (this.loadStarts.get(t.model) ?? []).filter((at) => now - at < MINUTE_MS);
+      this.loadStarts.set(t.model, starts);
+      return {
+        ...t,
+        loadBudget:
+          t.maxLoadsPerMinute > 0 ? Math.max(0, t.maxLoadsPerMinute - starts.length) : undefined,
+      };
+    });
+    for (const a of reconcile(targets, this.observe())) {
       const session = this.registry.get(a.providerId);
       if (!session) continue;
       const kind =
@@ -86,8 +124,10 @@ export class WarmPoolController {
           : ({ case: "unloadModel", value: { modelId: a.model } } as const);
       session.send(create(ProviderFrameSchema, { kind }));
       const st = this.state(a.providerId);
-      if (a.kind === "load") st.loading.set(a.model, Date.now());
-      else st.loadedByStatus.delete(a.model);
+      if (a.kind === "load") {
+        st.loading.set(a.model, now);
+        this.loadStarts.get(a.model)?.push(now);
+      } else st.loadedByStatus.delete(a.model);
       this.log.info("warm pool action", {
         action: a.kind,
         providerId: a.providerId,
