@@ -19,6 +19,7 @@ const schema = z
     DARKBLOOM_DRAIN_TIMEOUT_MS: int(30_000),
     DARKBLOOM_MEMORY_CAP_BYTES: int(0),
     DARKBLOOM_IDLE_UNLOAD_MS: int(3_600_000),
+    DARKBLOOM_MAX_CONTEXT_TOKENS: int(0),
     DARKBLOOM_LOCAL_PORT: int(8000),
   })
   .transform((e) => ({
@@ -34,6 +35,8 @@ const schema = z
     /** 0 = 0.9 × RAM with at least 2 GiB left to the OS. */
     memoryCapBytes: e.DARKBLOOM_MEMORY_CAP_BYTES,
     idleUnloadMs: e.DARKBLOOM_IDLE_UNLOAD_MS,
+    /** 0 = each model's own max_position_embeddings; also lowers the post-load KV minimum. */
+    maxContextTokens: e.DARKBLOOM_MAX_CONTEXT_TOKENS,
     localPort: e.DARKBLOOM_LOCAL_PORT,
   }));
 
