@@ -5,6 +5,8 @@ import { loadOrCreateEncryptionKey } from "../daemon/identity-keys.js";
 import { DEFAULT_GATE } from "../daemon/memory-gate.js";
 import { ModelSet, mlxLoader } from "../daemon/model-set.js";
 import { ProviderDaemon } from "../daemon/daemon.js";
+import { MlxSetupError } from "../engine/mlx-backend/mlx-install.js";
+import { prepareMlx } from "../engine/mlx-backend/prepare-mlx.js";
 import { scanModelsDir } from "../models/scan-models.js";
 import { PROVIDER_VERSION } from "../version.js";
 import { flag, flags } from "./args.js";
@@ -36,6 +38,19 @@ export async function startCommand(ctx: CliContext): Promise<number> {
   if (modelDirs.length === 0) {
     out.error(`no models found: pass --model DIR or put model folders in ${paths.models}`);
     return EXIT.usage;
+  }
+  try {
+    const mlx = await prepareMlx({
+      platform: process.platform,
+      arch: process.arch,
+      homeDir: config.homeDir,
+      baseUrl: config.mlxBaseUrl,
+    });
+    log.info("mlx backend", { backend: mlx.backend, reason: mlx.reason });
+  } catch (err) {
+    if (!(err instanceof MlxSetupError)) throw err;
+    out.error(err.message);
+    return EXIT.failure;
   }
   const models = new ModelSet(
     { ...DEFAULT_GATE, totalBytes: os.totalmem(), capOverrideBytes: config.memoryCapBytes },
