@@ -100,9 +100,8 @@ export async function updateCommand(ctx: CliContext): Promise<number> {
   } else {
     await rename(download, path.join(target, path.basename(new URL(artifact.url).pathname)));
   }
-  const env = { ...process.env, DARKBLOOM_HOME: path.resolve(paths.home) };
   const switched = await switchVersion(paths.versions, latest.version, () =>
-    probeVersion(paths.versions, latest.version, env),
+    probeVersion(paths.versions, latest.version),
   );
   if (!switched.ok) {
     out.error(

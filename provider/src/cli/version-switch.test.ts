@@ -20,7 +20,7 @@ describe("version switch", () => {
     await writeFile(path.join(bin, "darkbloom"), `#!/bin/sh\n${script}\n`);
     await chmod(path.join(bin, "darkbloom"), 0o755);
   };
-  const probe = (v: string) => () => probeVersion(versions, v, process.env);
+  const probe = (v: string) => () => probeVersion(versions, v);
 
   it("switches current to a version that passes its health check", async () => {
     await version("1.0.0", `echo '{"version":"1.0.0"}'`);

@@ -49,12 +49,12 @@ export async function switchVersion(
 export function probeVersion(
   versionsDir: string,
   expected: string,
-  env: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
 ): Promise<Health> {
   const bin = path.join(versionsDir, "current", "bin", "darkbloom");
   return new Promise((resolve) => {
-    const child = spawn(bin, ["version", "--json"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // The child inherits this process's environment (DARKBLOOM_HOME included).
+    const child = spawn(bin, ["version", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (b: Buffer) => (output += b.toString()));
     child.stderr.on("data", (b: Buffer) => (output += b.toString()));

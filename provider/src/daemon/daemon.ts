@@ -7,7 +7,6 @@ import {
   TrustLevel,
   RegisterSchema,
   SlotState,
-  ThermalState,
   type AttestationChallenge,
   type Benchmark,
   type KeyProof,
@@ -20,7 +19,7 @@ import path from "node:path";
 import { describeModelDir, scanModelsDir, type ScannedModel } from "../models/scan-models.js";
 import type { ProviderAttestor } from "../attestation/provider-attestor.js";
 import { CoordinatorConnection } from "./coordinator-connection.js";
-import { cpuUsage, describeHardware, memoryStatus } from "./hardware.js";
+import { cpuUsage, describeHardware, memoryStatus, thermalState } from "./hardware.js";
 import { InferenceRunner } from "./inference-runner.js";
 import type { ModelSet } from "./model-set.js";
 import { daemonSnapshot, type DaemonSnapshot } from "./status-snapshot.js";
@@ -368,7 +367,7 @@ export class ProviderDaemon {
           ],
           memory: memoryStatus(this.peakRss),
           cpuUsage: cpuUsage(),
-          thermal: ThermalState.NOMINAL,
+          thermal: thermalState(),
           counters: {
             requestsServed: BigInt(this.runner.counters.served),
             requestsFailed: BigInt(this.runner.counters.failed),
