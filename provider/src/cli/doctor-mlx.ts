@@ -1,4 +1,6 @@
-// `darkbloom doctor`'s "mlx backend" line: Metal or CPU, and why.
+// `darkbloom doctor`'s "mlx backend" line (Metal or CPU, and why) and, on macOS, "mac hardware".
+import { ThermalState } from "@darkbloom/proto";
+import type { MacFacts } from "../daemon/mac-hardware.js";
 import { ensureMlx, installedMlx, MlxSetupError } from "../engine/mlx-backend/mlx-install.js";
 import { planFor, type MlxHost } from "../engine/mlx-backend/prepare-mlx.js";
 import type { CheckResult } from "./doctor-checks.js";
@@ -39,4 +41,22 @@ export async function checkMlxBackend(
       fix: "connect to the internet or set DARKBLOOM_MLX_BASE_URL to a mirror, then: darkbloom doctor",
     };
   }
+}
+
+/** macOS only: the hardware facts Register sends, thermal state, and SIP (warn when off). */
+export function checkMacHardware(facts: MacFacts): CheckResult {
+  const detail =
+    `${facts.chip || "unknown chip"} (${facts.model}), ${facts.gpuCores} GPU cores, ` +
+    `${(facts.memoryBytes / 1024 ** 3).toFixed(0)} GiB, ~${facts.bandwidthGbps} GB/s class, ` +
+    `thermal ${ThermalState[facts.thermal].toLowerCase()} (CPU speed limit ${facts.cpuSpeedLimitPercent} %), ` +
+    `SIP ${facts.sip}`;
+  const sipOff = facts.sip !== "enabled";
+  return {
+    name: "mac hardware",
+    status: sipOff ? "warn" : "ok",
+    detail,
+    fix: sipOff
+      ? "System Integrity Protection is not fully on: hardware trust levels need it (csrutil enable from recovery mode)"
+      : "",
+  };
 }

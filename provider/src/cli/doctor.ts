@@ -13,7 +13,8 @@ import {
   totalMemoryBytes,
   type CheckResult,
 } from "./doctor-checks.js";
-import { checkMlxBackend } from "./doctor-mlx.js";
+import { macHardware } from "../daemon/hardware.js";
+import { checkMacHardware, checkMlxBackend } from "./doctor-mlx.js";
 import { EXIT } from "./exit-codes.js";
 import { fetchRegistryManifest } from "./registry-client.js";
 import { toHttpBaseUrl } from "./start.js";
@@ -35,6 +36,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       },
       offline,
     ),
+    ...(process.platform === "darwin" ? [checkMacHardware(macHardware())] : []),
     ...(await checkSystemLibraries(process.platform)),
     checkMemory(totalMemoryBytes(), config.memoryCapBytes),
     await checkDisk(paths.home),

@@ -1,6 +1,7 @@
 import { ThermalState } from "@darkbloom/proto";
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
+import { checkMacHardware } from "../cli/doctor-mlx.js";
 import { bandwidthClassGbps, macFacts, type CommandRunner } from "./mac-hardware.js";
 
 /** Recorded outputs of Apple's tools (testing/mac-outputs), served by command line. */
@@ -69,5 +70,30 @@ describe("mac hardware facts from recorded tool outputs", () => {
     expect(bandwidthClassGbps("Apple M3 Max", 40)).to.equal(400);
     expect(bandwidthClassGbps("Apple M1", 8)).to.equal(68);
     expect(bandwidthClassGbps("Intel(R) Core(TM) i9", 0)).to.equal(0);
+  });
+
+  it("doctor's mac hardware line: facts and thermal, a warning when SIP is not fully on", () => {
+    const run = recorded({
+      sysctl: "sysctl-m2-pro.txt",
+      system_profiler: "system-profiler-displays-m2-pro.txt",
+      pmset: "pmset-therm-nominal.txt",
+      csrutil: "csrutil-enabled.txt",
+    });
+    const ok = checkMacHardware(macFacts(run));
+    expect(ok).to.include({ status: "ok" });
+    expect(ok.detail).to.equal(
+      "Apple M2 Pro (Mac14,12), 19 GPU cores, 32 GiB, ~200 GB/s class, thermal nominal (CPU speed limit 100 %), SIP enabled",
+    );
+    const custom = checkMacHardware(
+      macFacts(
+        recorded({
+          sysctl: "sysctl-m4-max.txt",
+          pmset: "pmset-therm-throttled.txt",
+          csrutil: "csrutil-custom.txt",
+        }),
+      ),
+    );
+    expect(custom).to.include({ status: "warn" });
+    expect(custom.detail).to.match(/thermal serious \(CPU speed limit 62 %\), SIP custom$/);
   });
 });
