@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdtemp, readFile, readlink, rm, truncate, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readlink, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
@@ -201,6 +201,13 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
       path.join(artifacts, "payload", "package.json"),
       { recursive: true },
     );
+    // The release's own probe (`bin/darkbloom version --json`) is update's health check.
+    await mkdir(path.join(artifacts, "payload", "bin"), { recursive: true });
+    await writeFile(
+      path.join(artifacts, "payload", "bin", "darkbloom"),
+      `#!/bin/sh\necho '{"version":"9.9.9"}'\n`,
+      { mode: 0o755 },
+    );
     const tar = spawnSync("tar", [
       "-czf",
       path.join(artifacts, "darkbloom.tgz"),
@@ -252,6 +259,38 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
     expect(bad.code).to.equal(3);
     expect(bad.output).to.match(/does not match/);
     expect(await readlink(path.join(home, "versions", "current"))).to.equal("9.9.9");
+
+    // A release that cannot run: update switches to it, its health check fails, it rolls back.
+    await writeFile(
+      path.join(artifacts, "payload", "bin", "darkbloom"),
+      `#!/bin/sh\necho "Library not loaded: mlx.node" >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    spawnSync("tar", [
+      "-czf",
+      path.join(artifacts, "broken.tgz"),
+      "-C",
+      path.join(artifacts, "payload"),
+      ".",
+    ]);
+    const brokenSha = createHash("sha256")
+      .update(await readFile(path.join(artifacts, "broken.tgz")))
+      .digest("hex");
+    const broken = await fetch(`${url()}/v1/releases`, {
+      method: "POST",
+      headers: { authorization: "Bearer ci-secret", "content-type": "application/json" },
+      body: JSON.stringify({
+        version: "9.9.11",
+        artifacts: [{ platform: "test-os", url: `${files}/broken.tgz`, sha256: brokenSha }],
+      }),
+    });
+    expect(broken.status).to.equal(201);
+    const rolled = await cli(["update", "--platform", "test-os", "--coordinator", url()], {
+      DARKBLOOM_HOME: home,
+    });
+    expect(rolled.code, rolled.output).to.equal(3);
+    expect(rolled.output).to.match(/9\.9\.11 failed its health check .*rolled back to 9\.9\.9/);
+    expect(await readlink(path.join(home, "versions", "current"))).to.equal("9.9.9");
   });
 
   it("install-service writes a systemd user unit that runs start, and uninstall-service removes it", async () => {
@@ -263,7 +302,10 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
       path.join(userHome, ".config/systemd/user/darkbloom-provider.service"),
       "utf8",
     );
-    expect(unit).to.match(/^ExecStart=".*node[^"]*" .*"start"$/m);
+    // The service runs the launcher, which execs versions/current (or this checkout without one).
+    const launcher = path.join(env.DARKBLOOM_HOME, "bin", "darkbloom");
+    expect(unit).to.contain(`ExecStart="${launcher}" "start"`);
+    expect(await readFile(launcher, "utf8")).to.match(/^exec '.*node[^']*' .*"\$@"$/m);
     expect(unit).to.contain(`Environment="DARKBLOOM_HOME=${env.DARKBLOOM_HOME}"`);
     expect(unit).to.match(/^KillSignal=SIGTERM$/m);
     expect(inst.output).to.contain("systemctl --user enable --now darkbloom-provider.service");

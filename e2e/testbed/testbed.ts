@@ -92,6 +92,10 @@ export interface StartProviderOptions {
    * caller owns and removes it; by default a temp folder removed on stop.
    */
   home?: string;
+  /** Extra `darkbloom start` flags (e.g. `--unpinned`). */
+  args?: string[];
+  /** Extra environment (e.g. DARKBLOOM_IDLE_UNLOAD_MS). */
+  env?: Record<string, string>;
 }
 
 /** A provider process serving the test model, connected to the coordinator. */
@@ -103,10 +107,11 @@ export async function startProvider(
   const home = options.home ?? (await mkdtemp(path.join(tmpdir(), "darkbloom-provider-")));
   const proc = spawnTs(
     path.join(REPO_ROOT, "provider/src/cli/main.ts"),
-    ["start", "--coordinator", coordinatorUrl, "--model", modelDir],
+    ["start", "--coordinator", coordinatorUrl, "--model", modelDir, ...(options.args ?? [])],
     {
       DARKBLOOM_HOME: home,
       LOG_LEVEL: "warn",
+      ...options.env,
     },
   );
   const cleanup = async (): Promise<void> => {

@@ -19,6 +19,11 @@ const schema = z
     DARKBLOOM_DRAIN_TIMEOUT_MS: int(30_000),
     DARKBLOOM_MEMORY_CAP_BYTES: int(0),
     DARKBLOOM_IDLE_UNLOAD_MS: int(3_600_000),
+    DARKBLOOM_MAX_CONTEXT_TOKENS: int(0),
+    DARKBLOOM_MLX_BASE_URL: z
+      .string()
+      .url()
+      .default("https://github.com/frost-beta/node-mlx/releases/download"),
     DARKBLOOM_LOCAL_PORT: int(8000),
   })
   .transform((e) => ({
@@ -34,6 +39,10 @@ const schema = z
     /** 0 = 0.9 × RAM with at least 2 GiB left to the OS. */
     memoryCapBytes: e.DARKBLOOM_MEMORY_CAP_BYTES,
     idleUnloadMs: e.DARKBLOOM_IDLE_UNLOAD_MS,
+    /** 0 = each model's own max_position_embeddings; also lowers the post-load KV minimum. */
+    maxContextTokens: e.DARKBLOOM_MAX_CONTEXT_TOKENS,
+    /** Where the Metal build of MLX is fetched (`<base>/v<version>/mlx-mac-arm64.*.gz`). */
+    mlxBaseUrl: e.DARKBLOOM_MLX_BASE_URL,
     localPort: e.DARKBLOOM_LOCAL_PORT,
   }));
 

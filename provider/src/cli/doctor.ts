@@ -13,6 +13,8 @@ import {
   totalMemoryBytes,
   type CheckResult,
 } from "./doctor-checks.js";
+import { macHardware } from "../daemon/hardware.js";
+import { checkMacHardware, checkMlxBackend } from "./doctor-mlx.js";
 import { EXIT } from "./exit-codes.js";
 import { fetchRegistryManifest } from "./registry-client.js";
 import { toHttpBaseUrl } from "./start.js";
@@ -25,6 +27,16 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   const base = toHttpBaseUrl(flag(args, "coordinator") ?? config.coordinatorUrl);
   const offline = flag(args, "offline") === "true";
   const checks: CheckResult[] = [
+    await checkMlxBackend(
+      {
+        platform: process.platform,
+        arch: process.arch,
+        homeDir: config.homeDir,
+        baseUrl: config.mlxBaseUrl,
+      },
+      offline,
+    ),
+    ...(process.platform === "darwin" ? [checkMacHardware(macHardware())] : []),
     ...(await checkSystemLibraries(process.platform)),
     checkMemory(totalMemoryBytes(), config.memoryCapBytes),
     await checkDisk(paths.home),

@@ -12,6 +12,8 @@ export function homePaths(home: string) {
     hashCache: path.join(home, "hash-cache.json"),
     credentials: path.join(home, "credentials.json"),
     versions: path.join(home, "versions"),
+    /** The stable launcher the service runs: execs versions/current (launcher.ts). */
+    launcher: path.join(home, "bin", "darkbloom"),
   };
 }
 export type HomePaths = ReturnType<typeof homePaths>;

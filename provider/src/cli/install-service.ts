@@ -4,6 +4,7 @@ import path from "node:path";
 import { flag } from "./args.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
+import { installLauncher } from "./launcher.js";
 import { serviceFile, type ServiceFile } from "./service-files.js";
 
 const hasCommand = (cmd: string): boolean =>
@@ -21,20 +22,25 @@ function activate(commands: string[][], noEnable: boolean): string[] {
   return [];
 }
 
-async function describe(ctx: CliContext): Promise<ServiceFile> {
+/** The command that runs this very CLI (the launcher's fallback when no version is installed). */
+export const selfCommand = (): string[] => [
+  process.execPath,
+  ...process.execArgv,
+  path.resolve(process.argv[1] ?? ""),
+];
+
+/** The service runs the launcher, so `darkbloom update` switches what it runs (versions/current). */
+async function describe(ctx: CliContext, writeLauncher: boolean): Promise<ServiceFile> {
   const extra = ctx.args.flags.has("coordinator")
     ? ["--coordinator", flag(ctx.args, "coordinator") ?? ""]
     : [];
+  const home = path.resolve(ctx.paths.home);
+  const launcher = path.resolve(ctx.paths.launcher);
+  if (writeLauncher) await installLauncher(launcher, home, selfCommand());
   return serviceFile(
     {
-      command: [
-        process.execPath,
-        ...process.execArgv,
-        path.resolve(process.argv[1] ?? ""),
-        "start",
-        ...extra,
-      ],
-      home: path.resolve(ctx.paths.home),
+      command: [launcher, "start", ...extra],
+      home,
       logFile: path.resolve(ctx.paths.logFile),
       drainTimeoutMs: ctx.config.drainTimeoutMs,
     },
@@ -44,7 +50,7 @@ async function describe(ctx: CliContext): Promise<ServiceFile> {
 
 /** `darkbloom install-service [--no-enable]`: launchd LaunchAgent on macOS, systemd user unit elsewhere. */
 export async function installServiceCommand(ctx: CliContext): Promise<number> {
-  const svc = await describe(ctx);
+  const svc = await describe(ctx, true);
   await mkdir(path.dirname(svc.path), { recursive: true });
   await mkdir(path.dirname(ctx.paths.logFile), { recursive: true });
   await writeFile(svc.path, svc.content);
@@ -60,7 +66,7 @@ export async function installServiceCommand(ctx: CliContext): Promise<number> {
 }
 
 export async function uninstallServiceCommand(ctx: CliContext): Promise<number> {
-  const svc = await describe(ctx);
+  const svc = await describe(ctx, false);
   const existed = await stat(svc.path).then(
     () => true,
     () => false,

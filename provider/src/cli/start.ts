@@ -3,8 +3,10 @@ import os from "node:os";
 import { createAttestor } from "../attestation/create-attestor.js";
 import { loadOrCreateEncryptionKey } from "../daemon/identity-keys.js";
 import { DEFAULT_GATE } from "../daemon/memory-gate.js";
-import { ModelSet } from "../daemon/model-set.js";
+import { ModelSet, mlxLoader } from "../daemon/model-set.js";
 import { ProviderDaemon } from "../daemon/daemon.js";
+import { MlxSetupError } from "../engine/mlx-backend/mlx-install.js";
+import { prepareMlx } from "../engine/mlx-backend/prepare-mlx.js";
 import { scanModelsDir } from "../models/scan-models.js";
 import { PROVIDER_VERSION } from "../version.js";
 import { flag, flags } from "./args.js";
@@ -15,7 +17,11 @@ import { detachDaemon } from "./detach.js";
 import { EXIT } from "./exit-codes.js";
 import { readLivePid, removePidFile, writePidFile } from "./pid-file.js";
 
-/** `darkbloom start [--daemon] [--coordinator URL] [--model DIR]... [--token T]`. */
+/**
+ * `darkbloom start [--daemon] [--coordinator URL] [--model DIR]... [--token T] [--unpinned]`.
+ * `--unpinned`: the models loaded at start may be unloaded after DARKBLOOM_IDLE_UNLOAD_MS idle,
+ * like those the warm pool loads (default: they stay loaded).
+ */
 export async function startCommand(ctx: CliContext): Promise<number> {
   const { args, config, log, out, paths } = ctx;
   await mkdir(paths.home, { recursive: true, mode: 0o700 });
@@ -33,12 +39,28 @@ export async function startCommand(ctx: CliContext): Promise<number> {
     out.error(`no models found: pass --model DIR or put model folders in ${paths.models}`);
     return EXIT.usage;
   }
+  try {
+    const mlx = await prepareMlx({
+      platform: process.platform,
+      arch: process.arch,
+      homeDir: config.homeDir,
+      baseUrl: config.mlxBaseUrl,
+    });
+    log.info("mlx backend", { backend: mlx.backend, reason: mlx.reason });
+  } catch (err) {
+    if (!(err instanceof MlxSetupError)) throw err;
+    out.error(err.message);
+    return EXIT.failure;
+  }
   const models = new ModelSet(
     { ...DEFAULT_GATE, totalBytes: os.totalmem(), capOverrideBytes: config.memoryCapBytes },
     log,
+    mlxLoader,
+    { maxContextTokens: config.maxContextTokens || undefined },
   );
+  const pinned = flag(args, "unpinned") !== "true";
   for (const dir of modelDirs) {
-    const entry = await models.load(dir, true);
+    const entry = await models.load(dir, pinned);
     if (entry.state === "failed") out.error(`model ${entry.id} failed to load: ${entry.error}`);
   }
   if (models.infos().length === 0) {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, rename, rm, symlink } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { compareSemver } from "@darkbloom/versioning";
 import { DownloadError, downloadResumable } from "../models/resumable-download.js";
@@ -7,7 +7,9 @@ import { PROVIDER_VERSION } from "../version.js";
 import { flag } from "./args.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
+import { restartService } from "./restart-service.js";
 import { toHttpBaseUrl } from "./start.js";
+import { probeVersion, switchVersion } from "./version-switch.js";
 
 interface LatestRelease {
   version: string;
@@ -21,8 +23,10 @@ export const currentPlatform = (): string => `${process.platform}-${process.arch
  * `darkbloom update [--force] [--platform P]`: fetch the coordinator's latest release, stream the
  * artifact for this platform to `<home>/versions/<version>.download` (an interrupted download
  * resumes with a Range request on the next run), check its SHA-256 (hashed while streaming, never
- * held in memory), unpack it into `<home>/versions/<version>` and point `<home>/versions/current`
- * at it. The running daemon keeps its version until restarted.
+ * held in memory), unpack it into `<home>/versions/<version>`, point `<home>/versions/current` at
+ * it and run its health check (`bin/darkbloom version --json`); on failure current goes back to
+ * the previous version. The service runs `<home>/bin/darkbloom` (launcher.ts), which execs
+ * versions/current, and is restarted when installed.
  */
 export async function updateCommand(ctx: CliContext): Promise<number> {
   const { out, paths, args } = ctx;
@@ -96,19 +100,33 @@ export async function updateCommand(ctx: CliContext): Promise<number> {
   } else {
     await rename(download, path.join(target, path.basename(new URL(artifact.url).pathname)));
   }
-  const current = path.join(paths.versions, "current");
-  await rm(current, { force: true });
-  await symlink(latest.version, current);
+  const switched = await switchVersion(paths.versions, latest.version, () =>
+    probeVersion(paths.versions, latest.version),
+  );
+  if (!switched.ok) {
+    out.error(
+      `${latest.version} failed its health check (${switched.reason}); ` +
+        (switched.previous
+          ? `rolled back to ${switched.previous}`
+          : "nothing was installed before, so no version is current"),
+    );
+    return EXIT.checkFailed;
+  }
+  const restarted = await restartService();
   out.result(
     {
       updated: true,
-      from: PROVIDER_VERSION,
+      from: switched.previous ?? PROVIDER_VERSION,
       to: latest.version,
       dir: target,
       sha256,
       resumedBytes,
+      service: restarted,
     },
-    `updated ${PROVIDER_VERSION} -> ${latest.version} (sha256 verified) in ${target}; restart the daemon to run it`,
+    `updated ${switched.previous ?? PROVIDER_VERSION} -> ${latest.version} (sha256 verified, health check passed) in ${target}; ` +
+      (restarted === "restarted"
+        ? "the service was restarted on it"
+        : "no service is installed: restart the daemon to run it"),
   );
   return EXIT.ok;
 }

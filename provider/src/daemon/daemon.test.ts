@@ -5,6 +5,7 @@ import {
   BenchmarkSchema,
   LoadState,
   ProviderFrameSchema,
+  SlotState,
   type ProviderFrame,
 } from "@darkbloom/proto";
 import { createLogger } from "@darkbloom/telemetry";
@@ -90,7 +91,8 @@ describe("ProviderDaemon", function () {
     await waitFor((fs) =>
       fs.find(
         (f) =>
-          f.kind.case === "heartbeat" && f.kind.value.slots.some((s) => s.modelId === "warm-llama"),
+          f.kind.case === "heartbeat" &&
+          f.kind.value.slots.some((s) => s.modelId === "warm-llama" && s.state === SlotState.IDLE),
       ),
     );
     expect(daemon.snapshot().models.map((m) => m.id)).to.deep.equal(["tiny-llama", "warm-llama"]);
@@ -107,5 +109,65 @@ describe("ProviderDaemon", function () {
       ),
     );
     expect(daemon.snapshot().models.map((m) => m.id)).to.deep.equal(["tiny-llama"]);
+  });
+
+  it("announces its inventory, reports KV capacity, and marks an unloaded model IDLE_SHUTDOWN at once", async () => {
+    const modelsDir = path.join(work, "models");
+    await cp(testModelDir(), path.join(modelsDir, "disk-llama"), { recursive: true });
+    const models = new ModelSet(
+      { ...DEFAULT_GATE, totalBytes: 64 * GIB, capOverrideBytes: 0 },
+      log,
+    );
+    await models.load(testModelDir(), true);
+    daemon = new ProviderDaemon({
+      coordinatorUrl: coordinator?.url ?? "",
+      authToken: "",
+      version: "t",
+      keys: generateKeyPair(),
+      models,
+      modelsDir,
+      benchmarks: [],
+      idleUnloadMs: 3_600_000,
+      writeTimeoutMs: 5000,
+      maxFrameBytes: 1 << 20,
+      minBackoffMs: 20,
+      maxBackoffMs: 100,
+      log,
+    });
+    daemon.start();
+    const register = await waitFor((fs) => fs.find((f) => f.kind.case === "register"));
+    if (register.kind.case !== "register") throw new Error("unreachable");
+    expect(register.kind.value.models.map((m) => [m.id, m.onDiskOnly])).to.deep.equal([
+      ["tiny-llama", false],
+      ["disk-llama", true],
+    ]);
+    expect(Number(register.kind.value.models[1]?.sizeBytes)).to.be.greaterThan(0);
+    const slotsOf = (f: ProviderFrame | undefined) =>
+      f?.kind.case === "heartbeat" ? f.kind.value.slots : [];
+    const first = slotsOf(await waitFor((fs) => fs.find((f) => f.kind.case === "heartbeat")));
+    const tiny = first.find((s) => s.modelId === "tiny-llama");
+    expect(tiny?.state).to.equal(SlotState.IDLE);
+    expect(Number(tiny?.kvCapacityTokens)).to.equal(models.kvCapacityTokens("tiny-llama"));
+    expect(Number(tiny?.kvCapacityTokens)).to.be.greaterThan(2048);
+    expect(first.find((s) => s.modelId === "disk-llama")?.state).to.equal(SlotState.IDLE_SHUTDOWN);
+
+    const before = coordinator?.frames.length ?? 0;
+    send({ case: "unloadModel", value: { modelId: "tiny-llama" } });
+    const after = await waitFor((fs) =>
+      fs
+        .slice(before)
+        .find(
+          (f) =>
+            f.kind.case === "heartbeat" &&
+            f.kind.value.slots.some(
+              (s) => s.modelId === "tiny-llama" && s.state === SlotState.IDLE_SHUTDOWN,
+            ),
+        ),
+    );
+    expect(
+      slotsOf(after)
+        .map((s) => s.modelId)
+        .sort(),
+    ).to.deep.equal(["disk-llama", "tiny-llama"]);
   });
 });

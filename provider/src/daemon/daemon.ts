@@ -7,7 +7,6 @@ import {
   TrustLevel,
   RegisterSchema,
   SlotState,
-  ThermalState,
   type AttestationChallenge,
   type Benchmark,
   type KeyProof,
@@ -17,10 +16,10 @@ import {
 import { answerKeyProof, type KeyPair } from "@darkbloom/crypto";
 import type { Logger } from "@darkbloom/telemetry";
 import path from "node:path";
-import { scanModelsDir } from "../models/scan-models.js";
+import { describeModelDir, scanModelsDir, type ScannedModel } from "../models/scan-models.js";
 import type { ProviderAttestor } from "../attestation/provider-attestor.js";
 import { CoordinatorConnection } from "./coordinator-connection.js";
-import { cpuUsage, describeHardware, memoryStatus } from "./hardware.js";
+import { cpuUsage, describeHardware, memoryStatus, thermalState } from "./hardware.js";
 import { InferenceRunner } from "./inference-runner.js";
 import type { ModelSet } from "./model-set.js";
 import { daemonSnapshot, type DaemonSnapshot } from "./status-snapshot.js";
@@ -57,6 +56,10 @@ export class ProviderDaemon {
   private peakRss = 0;
   private providerId = "";
   private trust: { level: TrustLevel; routable: boolean; reason: string } | undefined;
+  /** Models on disk under modelsDir (scanned at start and after each load/unload). */
+  private inventory: ScannedModel[] = [];
+  /** Model ids the last Register announced: each keeps a slot in every heartbeat. */
+  private announced = new Set<string>();
 
   constructor(private readonly options: DaemonOptions) {
     const engines = options.models.engines;
@@ -94,12 +97,18 @@ export class ProviderDaemon {
     return this.connection.state;
   }
 
+  /** Scans the models folder (so Register announces the inventory), then connects. */
   start(): void {
-    this.connection.start();
+    void this.refreshInventory().finally(() => {
+      if (this.stateValue === "running") this.connection.start();
+    });
     this.idleTimer = setInterval(
       () => {
-        for (const id of this.options.models.unloadIdle(Date.now(), this.options.idleUnloadMs))
+        const ids = this.options.models.unloadIdle(Date.now(), this.options.idleUnloadMs);
+        for (const id of ids)
           this.sendLoadStatus(id, LoadState.UNLOADED, "unloaded after being idle");
+        // The coordinator stops routing the model at once (its slot turns IDLE_SHUTDOWN).
+        if (ids.length > 0) this.sendHeartbeat();
       },
       Math.min(60_000, Math.max(1000, this.options.idleUnloadMs / 4)),
     );
@@ -134,14 +143,51 @@ export class ProviderDaemon {
     this.stateValue = "stopped";
   }
 
+  private async refreshInventory(): Promise<void> {
+    const found: ScannedModel[] = [];
+    for (const dir of await scanModelsDir(this.options.modelsDir)) {
+      try {
+        found.push(await describeModelDir(dir));
+      } catch (err) {
+        this.options.log.warn("model folder skipped", { dir, error: String(err) });
+      }
+    }
+    this.inventory = found;
+  }
+
+  /** On disk, neither loaded nor failed: announced so the warm pool can load them. */
+  private onDiskOnly(): ScannedModel[] {
+    const known = new Set(this.options.models.entries().map((e) => e.id));
+    return this.inventory.filter((m) => !known.has(m.id));
+  }
+
+  /** Announced or on disk, not loaded (nor failed): reported IDLE_SHUTDOWN, so never routed. */
+  private notLoaded(): string[] {
+    const known = new Set(this.options.models.entries().map((e) => e.id));
+    const ids = new Set([...this.announced, ...this.inventory.map((m) => m.id)]);
+    return [...ids].filter((id) => !known.has(id));
+  }
+
   private registerMessage() {
+    const loaded = this.options.models.infos();
+    this.announced = new Set([...loaded, ...this.onDiskOnly()].map((m) => m.id));
     return create(RegisterSchema, {
       hardware: describeHardware(),
-      // ModelInfo.weight_hash: the hash the attestor signed (hashed on demand, cached by file)
-      models: this.options.models.infos().map((m) => ({
-        ...m,
-        weightHash: this.options.attestor?.weightHashOf(m.id) || m.weightHash,
-      })),
+      // ModelInfo.weight_hash: the hash the attestor signed (hashed on demand, cached by file).
+      // The inventory follows with on_disk_only set; its template is checked when it loads.
+      models: [
+        ...loaded.map((m) => ({
+          ...m,
+          weightHash: this.options.attestor?.weightHashOf(m.id) || m.weightHash,
+        })),
+        ...this.onDiskOnly().map((m) => ({
+          id: m.id,
+          sizeBytes: BigInt(m.sizeBytes),
+          quantization: m.quantization,
+          templateOk: true,
+          onDiskOnly: true,
+        })),
+      ],
       benchmarks: [...this.options.benchmarks],
       version: this.options.version,
       encryptionPublicKey: this.options.keys.publicKey,
@@ -218,6 +264,7 @@ export class ProviderDaemon {
           LoadState.UNLOADED,
           this.options.models.unload(kind.value.modelId) ? "" : "model was not loaded",
         );
+        this.sendHeartbeat();
         return;
       case "runtimeStatus":
         this.trust = {
@@ -274,8 +321,10 @@ export class ProviderDaemon {
         `model ${modelId} is not in ${this.options.modelsDir}; run: darkbloom models download ${modelId}`,
       );
     const entry = await this.options.models.load(dir, false);
-    if (entry.state === "failed")
-      return this.sendLoadStatus(modelId, LoadState.FAILED, entry.error);
+    if (entry.state === "failed") {
+      this.sendLoadStatus(modelId, LoadState.FAILED, entry.error);
+      return this.sendHeartbeat();
+    }
     this.sendLoadStatus(modelId, LoadState.LOADED, entry.info.templateError);
     this.sendHeartbeat();
   }
@@ -302,22 +351,26 @@ export class ProviderDaemon {
               : this.runner.inFlight > 0
                 ? ProviderStatus.SERVING
                 : ProviderStatus.IDLE,
-          slots: this.options.models.entries().map((m) => {
-            if (m.state === "failed") return { modelId: m.id, state: SlotState.CRASHED };
-            const c = m.engine.capacity();
-            return {
-              modelId: c.modelId,
-              state: c.running > 0 ? SlotState.RUNNING : SlotState.IDLE,
-              running: c.running,
-              waiting: c.waiting,
-              activeTokens: BigInt(c.activeTokens),
-              maxTokensPotential: BigInt(c.maxTokensPotential),
-              prefixBlockHashes: c.prefixBlockHashes ?? [],
-            };
-          }),
+          slots: [
+            ...this.options.models.entries().map((m) => {
+              if (m.state === "failed") return { modelId: m.id, state: SlotState.CRASHED };
+              const c = m.engine.capacity();
+              return {
+                modelId: c.modelId,
+                state: c.running > 0 ? SlotState.RUNNING : SlotState.IDLE,
+                running: c.running,
+                waiting: c.waiting,
+                activeTokens: BigInt(c.activeTokens),
+                maxTokensPotential: BigInt(c.maxTokensPotential),
+                prefixBlockHashes: c.prefixBlockHashes ?? [],
+                kvCapacityTokens: BigInt(this.options.models.kvCapacityTokens(m.id)),
+              };
+            }),
+            ...this.notLoaded().map((modelId) => ({ modelId, state: SlotState.IDLE_SHUTDOWN })),
+          ],
           memory: memoryStatus(this.peakRss),
           cpuUsage: cpuUsage(),
-          thermal: ThermalState.NOMINAL,
+          thermal: thermalState(),
           counters: {
             requestsServed: BigInt(this.runner.counters.served),
             requestsFailed: BigInt(this.runner.counters.failed),

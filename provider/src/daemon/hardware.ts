@@ -1,15 +1,53 @@
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { create } from "@bufbuild/protobuf";
 import {
   HardwareSchema,
   MemoryStatusSchema,
+  ThermalState,
   type Hardware,
   type MemoryStatus,
 } from "@darkbloom/proto";
+import { macFacts, parseTherm, type CommandRunner, type MacFacts } from "./mac-hardware.js";
 import { GIB, memoryCapBytes } from "./memory-gate.js";
+
+const runCommand: CommandRunner = (command, args) => {
+  const r = spawnSync(command, [...args], { encoding: "utf8", timeout: 10_000 });
+  return r.status === 0 ? r.stdout : undefined;
+};
+
+let mac: MacFacts | undefined;
+
+/** The macOS facts, read once (system_profiler takes about a second). */
+export function macHardware(run: CommandRunner = runCommand): MacFacts {
+  mac ??= macFacts(run);
+  return mac;
+}
+
+let therm: { atMs: number; state: ThermalState } | undefined;
+
+/** macOS: `pmset -g therm` at most every 30 s; elsewhere nothing to read (nominal). */
+export function thermalState(nowMs = Date.now(), run: CommandRunner = runCommand): ThermalState {
+  if (process.platform !== "darwin") return ThermalState.NOMINAL;
+  if (!therm || nowMs - therm.atMs > 30_000)
+    therm = { atMs: nowMs, state: parseTherm(run("pmset", ["-g", "therm"]) ?? "").thermal };
+  return therm.state;
+}
 
 export function describeHardware(): Hardware {
   const cpus = os.cpus();
+  if (process.platform === "darwin") {
+    const m = macHardware();
+    return create(HardwareSchema, {
+      chip: m.chip || (cpus[0]?.model.trim() ?? os.arch()),
+      memoryGb: (m.memoryBytes || os.totalmem()) / GIB,
+      bandwidthGbps: m.bandwidthGbps,
+      performanceCores: m.performanceCores || cpus.length,
+      efficiencyCores: m.efficiencyCores,
+      gpuCores: m.gpuCores,
+      os: `${os.platform()} ${os.release()}`,
+    });
+  }
   return create(HardwareSchema, {
     chip: cpus[0]?.model.trim() ?? os.arch(),
     memoryGb: os.totalmem() / GIB,

@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { DEFAULT_GATE, GIB, checkLoad, idleModels, memoryCapBytes } from "./memory-gate.js";
+import {
+  DEFAULT_GATE,
+  GIB,
+  checkLoad,
+  idleModels,
+  kvPoolBytes,
+  memoryCapBytes,
+} from "./memory-gate.js";
 
 const gate = (totalGib: number, capOverrideBytes = 0) => ({
   ...DEFAULT_GATE,
@@ -54,5 +61,21 @@ describe("memory gate", () => {
       ["c", 5 * hour],
     ]);
     expect(idleModels(used, 10 * hour, hour)).to.deep.equal(["a", "c"]);
+  });
+});
+
+describe("memory gate: the batch buffer and the KV pool", () => {
+  it("counts the KV floor (one full context per model at the batch-copy peak) when it beats 1 GiB", () => {
+    // 4 resident + 5 incoming + 1 prefix + 3 activation = 13 GiB; a 1 GiB floor fits 14, 1.5 does not.
+    expect(checkLoad(gate(16), 4 * GIB, 1, 5 * GIB, 1 * GIB).ok).to.equal(true);
+    const d = checkLoad(gate(16), 4 * GIB, 1, 5 * GIB, 1.5 * GIB);
+    expect(d.ok).to.equal(false);
+    if (!d.ok) expect(d.reason).to.contain("+ 1.50 KV)");
+  });
+
+  it("leaves the KV pool what weights, prefix caches and the activation reserve do not use", () => {
+    // cap 14 − 4 weights − 2 × 0.5 prefix − 3 activation = 6 GiB.
+    expect(kvPoolBytes(gate(16), 4 * GIB, 2)).to.equal(6 * GIB);
+    expect(kvPoolBytes(gate(16), 20 * GIB, 2)).to.equal(0);
   });
 });

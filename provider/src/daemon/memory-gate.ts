@@ -39,22 +39,22 @@ export type GateDecision =
 
 /**
  * Load gate: resident + incoming weights + every loaded model's prefix-cache budget (the new one's
- * included) + activation reserve + minimum KV ≤ cap, and ≤ maxModels loaded.
+ * included) + activation reserve + KV ≤ cap, and ≤ maxModels loaded. KV is the larger of
+ * `minKvBytes` and `kvFloorBytes`: what every loaded model (the new one included) needs to hold
+ * one full context in the batch buffer at its rebuild peak (engine/kv-budget.ts).
  */
 export function checkLoad(
   o: MemoryGateOptions,
   residentWeightBytes: number,
   loadedModels: number,
   incomingWeightBytes: number,
+  kvFloorBytes = 0,
 ): GateDecision {
   const capBytes = memoryCapBytes(o);
   const prefixBytes = (loadedModels + 1) * o.prefixCacheBytes;
+  const kvBytes = Math.max(o.minKvBytes, kvFloorBytes);
   const afterLoadBytes =
-    residentWeightBytes +
-    incomingWeightBytes +
-    prefixBytes +
-    o.activationReserveBytes +
-    o.minKvBytes;
+    residentWeightBytes + incomingWeightBytes + prefixBytes + o.activationReserveBytes + kvBytes;
   if (loadedModels >= o.maxModels)
     return {
       ok: false,
@@ -67,9 +67,27 @@ export function checkLoad(
       ok: false,
       capBytes,
       afterLoadBytes,
-      reason: `loading needs ${gib(afterLoadBytes)} GiB (weights ${gib(residentWeightBytes)} resident + ${gib(incomingWeightBytes)} incoming + ${gib(prefixBytes)} prefix caches + ${gib(o.activationReserveBytes)} activation + ${gib(o.minKvBytes)} KV) but the cap is ${gib(capBytes)} GiB`,
+      reason: `loading needs ${gib(afterLoadBytes)} GiB (weights ${gib(residentWeightBytes)} resident + ${gib(incomingWeightBytes)} incoming + ${gib(prefixBytes)} prefix caches + ${gib(o.activationReserveBytes)} activation + ${gib(kvBytes)} KV) but the cap is ${gib(capBytes)} GiB`,
     };
   return { ok: true, capBytes, afterLoadBytes };
+}
+
+/**
+ * Bytes left for KV once weights, prefix caches and the activation reserve are counted; loaded
+ * models share it equally (kv-capacity.ts).
+ */
+export function kvPoolBytes(
+  o: MemoryGateOptions,
+  residentWeightBytes: number,
+  loadedModels: number,
+): number {
+  return Math.max(
+    0,
+    memoryCapBytes(o) -
+      residentWeightBytes -
+      loadedModels * o.prefixCacheBytes -
+      o.activationReserveBytes,
+  );
 }
 
 /** Models idle (no request) for longer than idleMs, oldest first: candidates for unloading. */

@@ -1,11 +1,13 @@
 import { expect } from "chai";
-import { cp, mkdtemp, rm, truncate } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger } from "@darkbloom/telemetry";
 import { testModelDir } from "../engine/test-fixture.js";
-import { DEFAULT_GATE, GIB } from "./memory-gate.js";
-import { ModelSet } from "./model-set.js";
+import { kvBytesPerToken, kvTokensFor } from "../engine/kv-budget.js";
+import { parseLlamaConfig } from "../engine/model-config.js";
+import { DEFAULT_GATE, GIB, kvPoolBytes } from "./memory-gate.js";
+import { ModelSet, mlxLoader, type ModelSetOptions } from "./model-set.js";
 
 const log = createLogger({ level: "error", write: () => undefined });
 
@@ -18,10 +20,12 @@ describe("ModelSet", function () {
     await cp(testModelDir(), dir, { recursive: true });
     return dir;
   };
-  const set = (capBytes: number): ModelSet => {
+  const set = (capBytes: number, options: ModelSetOptions = {}): ModelSet => {
     const s = new ModelSet(
       { ...DEFAULT_GATE, totalBytes: 64 * GIB, capOverrideBytes: capBytes },
       log,
+      mlxLoader,
+      options,
     );
     sets.push(s);
     return s;
@@ -73,5 +77,49 @@ describe("ModelSet", function () {
     await s.load(await copy("warm"), false);
     expect(s.unloadIdle(Date.now() + 3_600_000, 3_600_000)).to.deep.equal(["warm"]);
     expect(s.infos().map((i) => i.id)).to.deep.equal(["pinned"]);
+  });
+
+  it("reports the KV capacity its memory budget holds, shared by the loaded models", async () => {
+    const s = set(10 * GIB, { memoryUsedBytes: () => 0 });
+    const a = await s.load(await copy("a"), true);
+    if (a.state !== "loaded") throw new Error(a.state);
+    const perToken = a.engine.kvBytesPerToken;
+    const weights = a.kv.residentBytes;
+    expect(s.kvCapacityTokens("a")).to.equal(
+      kvTokensFor(kvPoolBytes(s["gate"], weights, 1), perToken),
+    );
+    await s.load(await copy("b"), true);
+    // Two copies of one model: each gets half of what is left after both weights.
+    expect(s.kvCapacityTokens("a")).to.equal(
+      kvTokensFor(kvPoolBytes(s["gate"], 2 * weights, 2) / 2, perToken),
+    );
+    expect(s.kvCapacityTokens("missing")).to.equal(0);
+  });
+
+  it("post-load guard: unloads a model whose live KV headroom is below one full context", async () => {
+    // The load is measured at 6.9 GiB (as an upcast or a leak would make it): an 8 GiB cap − 6.9
+    // − 0.5 prefix − 3 activation leaves no room for one 2048-token context.
+    const readings = [0, 6.9 * GIB];
+    const s = set(8 * GIB, { memoryUsedBytes: () => readings.shift() ?? 0 });
+    const entry = await s.load(await copy("a"), false);
+    expect(entry.state).to.equal("failed");
+    if (entry.state === "failed")
+      expect(entry.error).to.match(
+        /^post-load guard: live KV headroom is 0 tokens, below one full context \(2048 tokens/,
+      );
+    expect(s.engines.has("a")).to.equal(false);
+    expect(s.infos()).to.deep.equal([]);
+  });
+
+  it("caps the context with maxContextTokens, which lowers the minimum serveable KV", async () => {
+    const s = set(100 * GIB, { maxContextTokens: 512 });
+    const dir = await copy("a");
+    const entry = await s.load(dir, true);
+    if (entry.state !== "loaded") throw new Error(entry.state);
+    expect(entry.engine.contextLength).to.equal(512);
+    const config = parseLlamaConfig(
+      JSON.parse(await readFile(path.join(dir, "config.json"), "utf8")) as Record<string, unknown>,
+    );
+    expect(entry.kv).to.include({ contextLength: 512, kvBytesPerToken: kvBytesPerToken(config) });
   });
 });

@@ -1,10 +1,16 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ModelInfoSchema, type ModelInfo } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import { loadModel, type ModelEngine } from "../engine/index.js";
+import { kvBytesPerToken, kvPeakBytes } from "../engine/kv-budget.js";
+import { mx } from "../engine/mlx.js";
+import { parseLlamaConfig } from "../engine/model-config.js";
 import { describeModelDir } from "../models/scan-models.js";
 import { readSafetensorsHeader } from "../models/safetensors-header.js";
-import { checkLoad, idleModels, type MemoryGateOptions } from "./memory-gate.js";
+import { kvCapacityTokens, postLoadRefusal, type LoadedKv } from "./kv-capacity.js";
+import { checkLoad, idleModels, kvPoolBytes, type MemoryGateOptions } from "./memory-gate.js";
 
 export type ModelEntry =
   | {
@@ -14,6 +20,7 @@ export type ModelEntry =
       engine: ModelEngine;
       info: ModelInfo;
       pinned: boolean;
+      kv: LoadedKv;
     }
   | { id: string; dir: string; state: "failed"; error: string };
 
@@ -21,13 +28,28 @@ export type ModelEntry =
 export type EngineLoader = (
   dir: string,
   modelId: string,
+  maxContextTokens: number | undefined,
 ) => Promise<{ engine: ModelEngine; templateError: string | undefined }>;
 
-export const mlxLoader: EngineLoader = async (dir, modelId) => {
-  const engine = await loadModel(dir, { modelId });
+export const mlxLoader: EngineLoader = async (dir, modelId, maxContextTokens) => {
+  const engine = await loadModel(dir, { modelId, maxContextTokens });
   const check = engine.templateSelfCheck();
   return { engine, templateError: check.ok ? undefined : check.error };
 };
+
+export interface ModelSetOptions {
+  /** Caps every model's context (DARKBLOOM_MAX_CONTEXT_TOKENS); undefined = the model's own. */
+  maxContextTokens?: number;
+  /**
+   * Bytes in use now, read before and after a load to measure what the model really occupies:
+   * MLX's active memory on Metal, the process RSS on the CPU backend (MLX reports 0 there).
+   */
+  memoryUsedBytes?: () => number;
+}
+
+export function measuredMemoryUsedBytes(): number {
+  return mx.metal.isAvailable() ? mx.metal.getActiveMemory() : process.memoryUsage.rss();
+}
 
 /**
  * The models this provider holds: loads behind the memory gate, never throws on a bad model
@@ -43,6 +65,7 @@ export class ModelSet {
     private readonly gate: MemoryGateOptions,
     private readonly log: Logger,
     private readonly loader: EngineLoader = mlxLoader,
+    private readonly options: ModelSetOptions = {},
   ) {}
 
   entries(): ModelEntry[] {
@@ -65,17 +88,36 @@ export class ModelSet {
       id = scanned.id;
       const existing = this.entriesById.get(id);
       if (existing?.state === "loaded") return existing;
-      const resident = this.entries().reduce(
-        (n, e) => n + (e.state === "loaded" ? Number(e.info.sizeBytes) : 0),
-        0,
+      const config = parseLlamaConfig(
+        JSON.parse(await readFile(path.join(dir, "config.json"), "utf8")) as Record<
+          string,
+          unknown
+        >,
       );
-      const decision = checkLoad(this.gate, resident, this.engines.size, scanned.sizeBytes);
+      const perToken = kvBytesPerToken(config);
+      const context = Math.min(
+        config.maxPositionEmbeddings,
+        this.options.maxContextTokens || Infinity,
+      );
+      const kvFloor = this.loadedKv().reduce(
+        (n, k) => n + kvPeakBytes(k.contextLength, k.kvBytesPerToken),
+        kvPeakBytes(context, perToken),
+      );
+      const decision = checkLoad(
+        this.gate,
+        this.residentBytes(),
+        this.engines.size,
+        scanned.sizeBytes,
+        kvFloor,
+      );
       if (!decision.ok) return this.fail(id, dir, decision.reason);
       for (const f of scanned.weightFiles) {
         const header = await readSafetensorsHeader(f);
         if (!header.ok) return this.fail(id, dir, `corrupt weights ${f}: ${header.error}`);
       }
-      const { engine, templateError } = await this.loader(dir, id);
+      const measure = this.options.memoryUsedBytes ?? measuredMemoryUsedBytes;
+      const before = measure();
+      const { engine, templateError } = await this.loader(dir, id, this.options.maxContextTokens);
       if (templateError)
         this.log.warn("chat template failed its self-check; the model will not be routed", {
           model: id,
@@ -89,15 +131,45 @@ export class ModelSet {
         templateOk: templateError === undefined,
         templateError: templateError ?? "",
       });
-      const entry: ModelEntry = { id, dir, state: "loaded", engine, info, pinned };
+      const kv: LoadedKv = {
+        residentBytes: Math.max(scanned.sizeBytes, measure() - before),
+        kvBytesPerToken: engine.kvBytesPerToken,
+        contextLength: engine.contextLength,
+      };
+      const entry: ModelEntry = { id, dir, state: "loaded", engine, info, pinned, kv };
       this.entriesById.set(id, entry);
       this.engines.set(id, engine);
+      const refusal = postLoadRefusal(this.kvCapacityTokens(id), kv);
+      if (refusal) {
+        this.unload(id);
+        return this.fail(id, dir, `post-load guard: ${refusal}`);
+      }
       if (!pinned) this.lastUsedMs.set(id, Date.now());
-      this.log.info("model loaded", { model: id, bytes: scanned.sizeBytes });
+      this.log.info("model loaded", {
+        model: id,
+        bytes: kv.residentBytes,
+        kvCapacityTokens: this.kvCapacityTokens(id),
+      });
       return entry;
     } catch (err) {
       return this.fail(id, dir, err instanceof Error ? err.message : String(err));
     }
+  }
+
+  /** The model's KV capacity in tokens now (0 when it is not loaded); see kv-capacity.ts. */
+  kvCapacityTokens(id: string): number {
+    const entry = this.entriesById.get(id);
+    if (entry?.state !== "loaded") return 0;
+    const pool = kvPoolBytes(this.gate, this.residentBytes(), this.engines.size);
+    return kvCapacityTokens(pool, this.engines.size, entry.kv);
+  }
+
+  private loadedKv(): LoadedKv[] {
+    return this.entries().flatMap((e) => (e.state === "loaded" ? [e.kv] : []));
+  }
+
+  private residentBytes(): number {
+    return this.loadedKv().reduce((n, k) => n + k.residentBytes, 0);
   }
 
   unload(id: string): boolean {

@@ -86,7 +86,15 @@ export interface MlxFast {
 }
 
 /** `core` (the native module). Free functions, so typed as properties (no `this`). */
+/** `core.metal`: on the CPU backend isAvailable() is false and the memory figures are 0. */
+export interface MxMetal {
+  isAvailable(): boolean;
+  getActiveMemory(): number;
+  getPeakMemory(): number;
+}
+
 export interface MlxCore {
+  readonly metal: MxMetal;
   readonly float32: MxDtype;
   readonly float16: MxDtype;
   readonly bfloat16: MxDtype;

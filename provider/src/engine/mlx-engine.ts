@@ -4,6 +4,7 @@ import type { InferenceBody } from "@darkbloom/proto";
 import { Batcher, type BatcherOptions } from "./batcher.js";
 import type { ChatTemplate } from "./chat-template.js";
 import { EngineError } from "./errors.js";
+import { kvBytesPerToken } from "./kv-budget.js";
 import type { LlamaModel } from "./llama/model.js";
 import type { PrefixCache } from "./prefix-cache.js";
 import {
@@ -36,6 +37,7 @@ const DEFAULT_TEMPERATURE = 1;
 export class MlxEngine implements ModelEngine {
   readonly modelId: string;
   readonly contextLength: number;
+  readonly kvBytesPerToken: number;
   readonly tokenizer: Tokenizer;
   readonly #parts: MlxEngineParts;
   readonly #batcher: Batcher;
@@ -45,6 +47,7 @@ export class MlxEngine implements ModelEngine {
   constructor(parts: MlxEngineParts) {
     this.modelId = parts.modelId;
     this.contextLength = parts.contextLength;
+    this.kvBytesPerToken = kvBytesPerToken(parts.model.config);
     this.tokenizer = parts.tokenizer;
     this.#parts = parts;
     this.prefixCache = createPrefixCache(parts.prefixCache);

@@ -7,11 +7,27 @@ import type { MlxCore } from "./mlx-binding.js";
 import { missingLibrary, systemLibrariesSentence } from "./system-libraries.js";
 
 let core: MlxCore | undefined;
+let binaryPath: string | undefined;
+
+/**
+ * Loads MLX from this native binary instead of the package's own (the Metal build fetched into
+ * the data dir, mlx-backend/); call before the first use. MLX finds mlx.metallib beside it.
+ */
+export function useMlxBinary(file: string): void {
+  if (core && binaryPath !== file) throw new Error("MLX is already loaded from another binary");
+  binaryPath = file;
+}
 
 function load(): MlxCore {
   if (core) return core;
   try {
-    core = (createRequire(import.meta.url)("@frost-beta/mlx") as { core: MlxCore }).core;
+    const require = createRequire(import.meta.url);
+    if (binaryPath) {
+      // What @frost-beta/mlx's lib/index.js does around its own build/Release/mlx.node.
+      const native = require(binaryPath) as MlxCore & { Complex?: unknown };
+      native.Complex = (re: number, im?: number) => ({ re, im: im ?? 0 });
+      core = native;
+    } else core = (require("@frost-beta/mlx") as { core: MlxCore }).core;
     return core;
   } catch (err) {
     const missing = missingLibrary(err instanceof Error ? err.message : String(err));

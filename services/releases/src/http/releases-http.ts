@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { DatabasePool } from "@darkbloom/db";
 import { z } from "zod";
+import { installScript } from "../install/install-script.js";
+import { requestBaseUrl } from "../install/request-base-url.js";
 import { latestRelease } from "../latest-release.js";
 import { modelManifestSchema } from "../models/model-manifest.js";
 import { findModel, listModels, retireModel, upsertModel } from "../models/model-store.js";
@@ -45,7 +47,7 @@ const parse = <S extends z.ZodTypeAny>(schema: S, json: unknown): z.output<S> =>
 };
 
 /**
- * Release and model-registry HTTP routes: public `GET /v1/releases/latest` and
+ * Release and model-registry HTTP routes: public `GET /install.sh`, `GET /v1/releases/latest` and
  * `GET /v1/models/{id}/manifest`; `POST /v1/releases` (CI token or admin key); admin
  * `GET|POST /v1/admin/models` and `DELETE /v1/admin/models/{id}`.
  */
@@ -66,6 +68,15 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
     const method = req.method ?? "GET";
     const manifestPath = /^\/v1\/models\/([^/]+)\/manifest$/.exec(path);
     const adminModel = /^\/v1\/admin\/models\/([^/]+)$/.exec(path);
+    if (path === "/install.sh" && method === "GET") {
+      const script = installScript(requestBaseUrl(req));
+      res.writeHead(200, {
+        "content-type": "text/x-shellscript; charset=utf-8",
+        "cache-control": "no-cache",
+      });
+      res.end(script);
+      return;
+    }
     if (path === "/v1/releases/latest" && method === "GET") {
       const r = await latestRelease(deps.pool, url.searchParams.get("platform") ?? "");
       if (!r) throw new ConnectError("no release is registered", Code.NotFound);
@@ -107,6 +118,7 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
 
   return {
     matches: (path: string): boolean =>
+      path === "/install.sh" ||
       path === "/v1/releases" ||
       path === "/v1/releases/latest" ||
       path.startsWith("/v1/admin/models") ||

@@ -44,6 +44,7 @@ function staticPart(session: ProviderHandle): StaticPart {
       contextLength: m.contextLength,
       quantization: m.quantization.toLowerCase(),
       fenced: trust.fencedModels.has(m.id),
+      onDiskOnly: m.onDiskOnly,
     });
   const slots = new Map<string, SlotView>();
   for (const s of heartbeat?.slots ?? [])

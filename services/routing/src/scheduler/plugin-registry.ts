@@ -1,4 +1,5 @@
 import { minTrust } from "./filters/min-trust.js";
+import { modelLoaded } from "./filters/model-loaded.js";
 import { quantization } from "./filters/quantization.js";
 import { routable } from "./filters/routable.js";
 import { servesModel } from "./filters/serves-model.js";
@@ -26,6 +27,7 @@ export const FILTERS: Readonly<Record<string, Filter>> = {
   routable,
   quantization,
   "slot-healthy": slotHealthy,
+  "model-loaded": modelLoaded,
   "token-budget": tokenBudget,
 };
 

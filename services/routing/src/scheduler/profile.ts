@@ -18,7 +18,7 @@ export interface Profile {
 }
 
 const ELIGIBILITY = ["serves-model", "template-ok", "min-trust", "routable", "quantization"];
-const ADMISSION = [...ELIGIBILITY, "slot-healthy", "token-budget"];
+const ADMISSION = [...ELIGIBILITY, "slot-healthy", "model-loaded", "token-budget"];
 const TTFT_SCORERS = [
   "queue-wait",
   "prefill-time",

@@ -40,6 +40,8 @@ export interface ModelView {
   quantization: string;
   /** Attestation does not trust this model's weight hash on this provider. */
   fenced: boolean;
+  /** Announced as on disk but not loaded (the warm pool may load it); absent = false. */
+  onDiskOnly?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { request, view } from "../../testing/view-fixture.js";
 import type { Filter, ProviderView, RouteRequest } from "../types.js";
 import { minTrust } from "./min-trust.js";
+import { modelLoaded } from "./model-loaded.js";
 import { quantization } from "./quantization.js";
 import { routable } from "./routable.js";
 import { servesModel } from "./serves-model.js";
@@ -28,6 +29,20 @@ const fencedModel = new Map([
   [
     "tiny",
     { templateOk: true, sizeBytes: 1, contextLength: 2048, quantization: "q4", fenced: true },
+  ],
+]);
+
+const onDiskOnly = new Map([
+  [
+    "tiny",
+    {
+      templateOk: true,
+      sizeBytes: 1,
+      contextLength: 2048,
+      quantization: "q4",
+      fenced: false,
+      onDiskOnly: true,
+    },
   ],
 ]);
 
@@ -110,6 +125,13 @@ const rows: Row[] = [
     accepts: false,
   },
   {
+    rule: "the engine's reported KV capacity wins over the context x 4 guess",
+    filter: tokenBudget,
+    req: request({ promptTokens: 1500, maxTokens: 500 }),
+    p: view({ slot: { kvCapacityTokens: 1999 } }),
+    accepts: false,
+  },
+  {
     rule: "requests dispatched since the last heartbeat count against the budget",
     filter: tokenBudget,
     req: request({ promptTokens: 100, maxTokens: 100 }),
@@ -163,6 +185,41 @@ const rows: Row[] = [
     filter: slotHealthy,
     req: request(),
     p: view({ slot: { state: SlotState.RELOADING } }),
+    accepts: true,
+  },
+  {
+    rule: "a slot reported IDLE_SHUTDOWN (unloaded) takes no requests",
+    filter: modelLoaded,
+    req: request(),
+    p: view({ slot: { state: SlotState.IDLE_SHUTDOWN } }),
+    accepts: false,
+  },
+  {
+    rule: "an idle loaded slot takes requests",
+    filter: modelLoaded,
+    req: request(),
+    p: view({ slot: { state: SlotState.IDLE } }),
+    accepts: true,
+  },
+  {
+    rule: "a model announced on disk only is skipped before any heartbeat",
+    filter: modelLoaded,
+    req: request(),
+    p: view({ models: onDiskOnly, slots: new Map() }),
+    accepts: false,
+  },
+  {
+    rule: "a model announced on disk only is routed once a heartbeat reports it loaded",
+    filter: modelLoaded,
+    req: request(),
+    p: view({ models: onDiskOnly, slot: { state: SlotState.RUNNING } }),
+    accepts: true,
+  },
+  {
+    rule: "a loaded model announced at register is routed before any heartbeat",
+    filter: modelLoaded,
+    req: request(),
+    p: view({ slots: new Map() }),
     accepts: true,
   },
 ];

@@ -5,7 +5,11 @@ import type { ProviderView, Scorer } from "../types.js";
 export const LOAD_BYTES_PER_SECOND = 2e9;
 export const COLD_START_FIXED_MS = 1000;
 
-/** A model that is not loaded costs its load time before the first token. */
+/**
+ * A model not loaded yet costs its load time before the first token: a slot RELOADING, or one no
+ * heartbeat has reported. Unloaded and on-disk-only models never get here: `model-loaded` filters
+ * them (the provider would answer 404; the warm pool loads them instead).
+ */
 export const coldSlot: Scorer = {
   name: "cold-slot",
   score: (req, p) => coldStartMs(req.model, p),
