@@ -59,3 +59,19 @@ export async function ensureQuantizedTestModel(id: QuantizedTestModelId): Promis
   );
   return dir;
 }
+
+/**
+ * A random-weight checkpoint with a real model's exact config and tokenizer in the mlx-community
+ * layout (provider/test-model/real-size.ts), generated once into the gitignored out/ folder.
+ */
+export async function ensureRealSizeModel(id: string, format: "f16" | "q4"): Promise<string> {
+  const gen = spawnTs(path.join(REPO_ROOT, "provider/test-model/real-size.ts"), [id, format], {});
+  await new Promise<void>((resolve, reject) =>
+    gen.child.once("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`real-size model generation failed:\n${gen.output()}`)),
+    ),
+  );
+  return path.join(REPO_ROOT, "provider/test-model/out/real-size", `${id}-${format}`);
+}

@@ -48,6 +48,12 @@ export function templateContext(chat: ChatInput): Record<string, unknown> {
   return { messages, ...(tools.length > 0 ? { tools } : {}) };
 }
 
+/** Template variables beyond the chat, as HF's apply_chat_template passes them. */
+export interface RenderOptions {
+  /** Qwen3's `enable_thinking`: false renders an empty <think></think> block; unset leaves it out. */
+  enableThinking?: boolean;
+}
+
 export class ChatTemplate {
   readonly #template: Template;
   readonly #tokens: TemplateTokens;
@@ -61,7 +67,7 @@ export class ChatTemplate {
     this.#tokens = tokens;
   }
 
-  render(chat: ChatInput): string {
+  render(chat: ChatInput, options: RenderOptions = {}): string {
     if (chat.messages.length === 0) throw new EngineError("invalid_input", "no messages");
     try {
       return this.#template.render({
@@ -69,6 +75,9 @@ export class ChatTemplate {
         add_generation_prompt: true,
         bos_token: this.#tokens.bosToken,
         eos_token: this.#tokens.eosToken,
+        ...(options.enableThinking === undefined
+          ? {}
+          : { enable_thinking: options.enableThinking }),
       });
     } catch (cause) {
       if (cause instanceof EngineError) throw cause;

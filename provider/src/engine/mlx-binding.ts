@@ -110,6 +110,7 @@ export interface MlxCore {
   readonly matmul: (a: MxScalarOrArray, b: MxScalarOrArray, s?: MxStreamOrDevice) => MxArray;
   readonly sigmoid: (array: MxScalarOrArray, s?: MxStreamOrDevice) => MxArray;
   readonly zeros: (shape: number | number[], dtype?: MxDtype, s?: MxStreamOrDevice) => MxArray;
+  readonly sum: (array: MxScalarOrArray, keepdims?: boolean, s?: MxStreamOrDevice) => MxArray;
   readonly arange: (
     start: number,
     stop?: number,
@@ -179,4 +180,18 @@ export interface MlxCore {
   readonly eval: (...args: unknown[]) => void;
 
   readonly fast: MlxFast;
+  readonly random: MlxRandom;
+}
+
+/** `core.random` (the subset the real-size checkpoint generator uses). */
+export interface MlxRandom {
+  readonly key: (seed: number) => MxArray;
+  readonly normal: (
+    shape?: number[],
+    dtype?: MxDtype,
+    loc?: number,
+    scale?: number,
+    key?: MxArray,
+    s?: MxStreamOrDevice,
+  ) => MxArray;
 }

@@ -8,29 +8,104 @@ export const GPT2_PATTERN =
 /** `atStart`: the text begins the input (not after an added token); Metaspace "first" needs it. */
 export type PreTokenizer = (text: string, atStart?: boolean) => string[];
 
-/** Node 20's RegExp lacks inline modifiers; expand `(?i:'s|'t)` into explicit case classes. */
+/**
+ * Unicode White_Space, which `\s` means in the tokenizers crate's regex engine (Oniguruma).
+ * JavaScript's `\s` differs: it adds U+FEFF and lacks U+0085, which splits text differently.
+ */
+const WHITE_SPACE =
+  "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/** `\s` and `\S` as explicit classes, inside a character class or outside one. */
+function expandWhiteSpace(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] ?? "";
+    if (c === "\\") {
+      const next = pattern[i + 1] ?? "";
+      i++;
+      if (next === "s") out += inClass ? WHITE_SPACE : `[${WHITE_SPACE}]`;
+      else if (next === "S" && !inClass) out += `[^${WHITE_SPACE}]`;
+      else out += c + next;
+      continue;
+    }
+    if (c === "[" && !inClass) inClass = true;
+    else if (c === "]" && inClass) inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * A tokenizer.json regex as a JavaScript RegExp: Node 20 lacks inline modifiers, so `(?i:'s|'t)`
+ * becomes explicit case classes, and `\s` is Unicode White_Space as in the tokenizers crate.
+ */
 export function toJsRegex(pattern: string): RegExp {
   const expanded = pattern.replace(/\(\?i:([^()]*)\)/g, (_m, body: string) => {
     const caseless = body.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
     return `(?:${caseless})`;
   });
-  return new RegExp(expanded, "gu");
+  return new RegExp(expandWhiteSpace(expanded), "gu");
 }
 
-function splitIsolated(re: RegExp): PreTokenizer {
+type SplitBehavior =
+  "Isolated" | "Removed" | "MergedWithPrevious" | "MergedWithNext" | "Contiguous";
+const SPLIT_BEHAVIORS: readonly string[] = [
+  "Isolated",
+  "Removed",
+  "MergedWithPrevious",
+  "MergedWithNext",
+  "Contiguous",
+];
+
+/**
+ * HF Split: the matches of `re` are the delimiters (or, inverted, the text between them), kept
+ * per `behavior`: as their own pieces, dropped, glued to the piece before or after, or runs of
+ * adjacent delimiters merged into one piece.
+ */
+function splitOn(re: RegExp, behavior: SplitBehavior = "Isolated", invert = false): PreTokenizer {
   return (text) => {
-    const out: string[] = [];
+    // [piece, isDelimiter] in order, empty pieces left out.
+    const spans: [string, boolean][] = [];
     let last = 0;
     for (const m of text.matchAll(re)) {
       const at = m.index ?? 0;
       if (m[0].length === 0) continue;
-      if (at > last) out.push(text.slice(last, at));
-      out.push(m[0]);
+      if (at > last) spans.push([text.slice(last, at), invert]);
+      spans.push([m[0], !invert]);
       last = at + m[0].length;
     }
-    if (last < text.length) out.push(text.slice(last));
-    return out;
+    if (last < text.length) spans.push([text.slice(last), invert]);
+    return mergeDelimiters(spans, behavior);
   };
+}
+
+/** The tokenizers crate's SplitDelimiterBehavior over [piece, isDelimiter] spans. */
+function mergeDelimiters(spans: [string, boolean][], behavior: SplitBehavior): string[] {
+  const out: string[] = [];
+  if (behavior === "MergedWithNext") {
+    // A delimiter joins the piece after it unless that piece is a delimiter too.
+    let nextDelim = false;
+    for (let i = spans.length - 1; i >= 0; i--) {
+      const [piece, delim] = spans[i] ?? ["", false];
+      if (delim && !nextDelim && out.length > 0) out[out.length - 1] = piece + out[out.length - 1];
+      else out.push(piece);
+      nextDelim = delim;
+    }
+    return out.reverse();
+  }
+  let prevDelim = false;
+  for (const [piece, delim] of spans) {
+    if (behavior === "Removed" && delim) continue;
+    const glue =
+      out.length > 0 &&
+      ((behavior === "MergedWithPrevious" && delim && !prevDelim) ||
+        (behavior === "Contiguous" && delim && prevDelim));
+    if (glue) out[out.length - 1] += piece;
+    else out.push(piece);
+    prevDelim = delim;
+  }
+  return out;
 }
 
 interface PreTokenizerJson {
@@ -44,6 +119,7 @@ interface PreTokenizerJson {
   replacement?: string;
   prepend_scheme?: "always" | "first" | "never";
   split?: boolean;
+  invert?: boolean;
 }
 
 /** HF MergedWithNext: each `sep` starts a new piece ("▁a▁▁b" -> "▁a", "▁", "▁b"). */
@@ -79,7 +155,7 @@ export function buildPreTokenizer(json: PreTokenizerJson | null): PreTokenizer {
   if (json === null) return (text) => [text];
   switch (json.type) {
     case "ByteLevel": {
-      const split = json.use_regex === false ? null : splitIsolated(toJsRegex(GPT2_PATTERN));
+      const split = json.use_regex === false ? null : splitOn(toJsRegex(GPT2_PATTERN));
       const prefix = json.add_prefix_space === true;
       return (text) => {
         const t = prefix && !text.startsWith(" ") ? ` ${text}` : text;
@@ -87,14 +163,15 @@ export function buildPreTokenizer(json: PreTokenizerJson | null): PreTokenizer {
       };
     }
     case "Split": {
-      if (json.behavior !== undefined && json.behavior !== "Isolated") {
-        throw new EngineError("unsupported_model", `Split behavior ${json.behavior}`);
+      const behavior = json.behavior ?? "Isolated";
+      if (!SPLIT_BEHAVIORS.includes(behavior)) {
+        throw new EngineError("unsupported_model", `Split behavior ${behavior}`);
       }
       const source = json.pattern?.Regex ?? escapeRegex(json.pattern?.String ?? "");
-      return splitIsolated(toJsRegex(source));
+      return splitOn(toJsRegex(source), behavior as SplitBehavior, json.invert === true);
     }
     case "Digits":
-      return splitIsolated(json.individual_digits === true ? /\p{N}/gu : /\p{N}+/gu);
+      return splitOn(json.individual_digits === true ? /\p{N}/gu : /\p{N}+/gu);
     case "Metaspace":
       return metaspace(json);
     case "Sequence": {

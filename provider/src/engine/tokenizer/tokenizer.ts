@@ -7,7 +7,7 @@ import { type DecoderJson, readDecoder } from "./decoder-config.js";
 import { IncrementalDecoder } from "./incremental-decoder.js";
 import { buildNormalizer, type Normalizer, type NormalizerJson } from "./normalizer.js";
 import { buildPreTokenizer, type PreTokenizer } from "./pre-tokenizer.js";
-import { pieceBytes, SentencePieceBpe } from "./sentencepiece.js";
+import { pieceBytes, SentencePieceBpe, SPACE_MARK } from "./sentencepiece.js";
 
 interface AddedTokenJson {
   id: number;
@@ -102,7 +102,12 @@ export class Tokenizer {
           ? Uint8Array.from(symbolsToBytes(sym))
           : pieceBytes(sym, byteFallback);
     }
-    for (const t of added) this.#idToBytes[t.id] = utf8.encode(t.content);
+    // Added tokens go through the decoder too: a SentencePiece-style "▁▁▁" one decodes as spaces.
+    for (const t of added) {
+      this.#idToBytes[t.id] = utf8.encode(
+        decoder.kind === "sentencepiece" ? t.content.replaceAll(SPACE_MARK, " ") : t.content,
+      );
+    }
   }
 
   tokenId(content: string): number | undefined {
