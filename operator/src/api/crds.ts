@@ -138,7 +138,7 @@ export const CRD_FILES = {
 
 export function renderCrdYaml(crd: CrdObject): string {
   return (
-    "# Generated from operator/src/api by `npm run gen:crds`; do not edit.\n" +
+    "# Generated from operator/src/api by `npm run gen:operator`; do not edit.\n" +
     stringify(crd, { lineWidth: 0 })
   );
 }

@@ -1,4 +1,4 @@
-// Writes charts/darkbloom/crds/*.yaml from the schemas (npm run gen:crds).
+// Writes charts/darkbloom/crds/*.yaml from the schemas (npm run gen:operator).
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CRD_FILES, renderCrdYaml } from "./crds.js";
