@@ -47,7 +47,8 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export function loadKubeConfig(server?: string): KubeConfig {
   const kc = new KubeConfig();
   if (server) {
-    kc.loadFromClusterAndUser({ name: "explicit", server, skipTLSVerify: false }, { name: "explicit" });
+    // client-node refuses plain http unless TLS verification is "skipped" (there is no TLS to verify).
+    kc.loadFromClusterAndUser({ name: "explicit", server, skipTLSVerify: server.startsWith("http:") }, { name: "explicit" });
   } else kc.loadFromDefault();
   return kc;
 }
