@@ -17,6 +17,11 @@ export interface OperatorConfig {
   backoffBaseMs: number;
   backoffMaxMs: number;
   logLevel: "info" | "warn";
+  /**
+   * Base URL of a Coordinator's API for admin calls, with {name}, {namespace} and {port}
+   * placeholders; default its Service's in-cluster name. Set it when the operator runs outside the cluster.
+   */
+  coordinatorUrlTemplate: string;
 }
 
 function ms(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -43,6 +48,7 @@ export function loadOperatorConfig(env: NodeJS.ProcessEnv = process.env): Operat
     backoffBaseMs: ms(env, "DARKBLOOM_OPERATOR_BACKOFF_BASE_MS", 200),
     backoffMaxMs: ms(env, "DARKBLOOM_OPERATOR_BACKOFF_MAX_MS", 60_000),
     logLevel: env.LOG_LEVEL === "warn" ? "warn" : "info",
+    coordinatorUrlTemplate: env.DARKBLOOM_OPERATOR_COORDINATOR_URL || "http://{name}.{namespace}.svc:{port}",
   };
   if (config.renewDeadlineMs >= config.leaseDurationMs)
     throw new Error("DARKBLOOM_OPERATOR_RENEW_DEADLINE_MS must be below DARKBLOOM_OPERATOR_LEASE_DURATION_MS");

@@ -40,7 +40,13 @@ export class Operator {
           backoffBaseMs: config.backoffBaseMs,
           backoffMaxMs: config.backoffMaxMs,
           log: hooks.log,
-          ...(hooks.coordinatorUrl ? { coordinatorUrl: hooks.coordinatorUrl } : {}),
+          coordinatorUrl:
+            hooks.coordinatorUrl ??
+            ((c) =>
+              config.coordinatorUrlTemplate
+                .replaceAll("{name}", c.name)
+                .replaceAll("{namespace}", c.namespace)
+                .replaceAll("{port}", String(c.port))),
         });
         this.starting = this.controller.start().catch((err: unknown) => hooks.log("warn", "controller failed to start", { error: String(err) }));
       },
