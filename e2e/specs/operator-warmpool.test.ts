@@ -24,10 +24,17 @@ function routingAdmin(url: string, key: string): Client<typeof RoutingService> {
     req.header.set("authorization", `Bearer ${key}`);
     return next(req);
   };
-  return createClient(RoutingService, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer] }));
+  return createClient(
+    RoutingService,
+    createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [bearer] }),
+  );
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);
@@ -52,17 +59,30 @@ describe("operator: a WarmPool reaches a real coordinator and its providers", fu
     new Promise<string>((resolve, reject) => {
       const child = execFile(
         kubeTools().kubectl,
-        ["--server", server, "--cache-dir", cacheDir, "-n", "default", ...args],
-        { env: { ...process.env, KUBECONFIG: "/dev/null" } },
-        (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
+        [
+          "--kubeconfig",
+          "/dev/null",
+          "--server",
+          server,
+          "--cache-dir",
+          cacheDir,
+          "-n",
+          "default",
+          ...args,
+        ],
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout),
       );
       child.stdin?.end(stdin);
     });
-  const warmPoolStatus = async () => JSON.parse(await kubectl(["get", "warmpool", "tiny", "-o", "jsonpath={.status}"]) || "{}") as {
-    warm?: number;
-    observedGeneration?: number;
-    conditions?: { type: string; status: string }[];
-  };
+  const warmPoolStatus = async () =>
+    JSON.parse(
+      (await kubectl(["get", "warmpool", "tiny", "-o", "jsonpath={.status}"])) || "{}",
+    ) as {
+      warm?: number;
+      observedGeneration?: number;
+      conditions?: { type: string; status: string }[];
+    };
 
   before(async () => {
     cacheDir = await mkdtemp(path.join(tmpdir(), "kubectl-cache-"));
@@ -70,8 +90,14 @@ describe("operator: a WarmPool reaches a real coordinator and its providers", fu
     provider = await startProvider(coordinator.url);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
     kubeApi = spawnTs(path.join(REPO_ROOT, "operator/testing/fake-kube-api/serve.ts"), [], {});
-    [, server] = (await kubeApi.waitFor(/Fake Kubernetes API on (\S+)/, 30_000)) as unknown as [string, string];
-    await kubectl(["apply", "--server-side", "-f", "-"], Object.values(CRD_FILES).map(renderCrdYaml).join("---\n"));
+    [, server] = (await kubeApi.waitFor(/Fake Kubernetes API on (\S+)/, 30_000)) as unknown as [
+      string,
+      string,
+    ];
+    await kubectl(
+      ["apply", "--server-side", "-f", "-"],
+      Object.values(CRD_FILES).map(renderCrdYaml).join("---\n"),
+    );
     operator = spawnTs(path.join(REPO_ROOT, "operator/src/main.ts"), [], {
       DARKBLOOM_OPERATOR_KUBE_SERVER: server,
       DARKBLOOM_OPERATOR_COORDINATOR_URL: coordinator.url,
@@ -92,7 +118,17 @@ describe("operator: a WarmPool reaches a real coordinator and its providers", fu
 
   it("applies the WarmPool through SetWarmPoolPolicy with the admin key from the Secret, and reports the warm provider in status", async () => {
     const c = coordinator as RunningCoordinator;
-    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "darkbloom-secrets" }, data: { adminKey: b64(c.apiKey), prefixHashSecret: b64("p"), keyEncryptionKey: b64("k"), peerSecret: b64("s") } };
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "darkbloom-secrets" },
+      data: {
+        adminKey: b64(c.apiKey),
+        prefixHashSecret: b64("p"),
+        keyEncryptionKey: b64("k"),
+        peerSecret: b64("s"),
+      },
+    };
     const cr = {
       apiVersion: "darkbloom.dev/v1alpha1",
       kind: "Coordinator",
@@ -102,16 +138,31 @@ describe("operator: a WarmPool reaches a real coordinator and its providers", fu
         version: "0.1.0",
         replicas: 1,
         database: { secretRef: { name: "db" } },
-        secrets: Object.fromEntries(["prefixHashSecret", "keyEncryptionKey", "adminKey", "peerSecret"].map((k) => [k, { name: "darkbloom-secrets", key: k }])),
+        secrets: Object.fromEntries(
+          ["prefixHashSecret", "keyEncryptionKey", "adminKey", "peerSecret"].map((k) => [
+            k,
+            { name: "darkbloom-secrets", key: k },
+          ]),
+        ),
       },
     };
     const pool = (min: number) => ({
       apiVersion: "darkbloom.dev/v1alpha1",
       kind: "WarmPool",
       metadata: { name: "tiny" },
-      spec: { coordinatorRef: { name: "main" }, model: TEST_MODEL_ID, minWarmProviders: min, maxWarmProviders: 2, targetUtilizationPercent: 80, maxLoadsPerMinute: 5 },
+      spec: {
+        coordinatorRef: { name: "main" },
+        model: TEST_MODEL_ID,
+        minWarmProviders: min,
+        maxWarmProviders: 2,
+        targetUtilizationPercent: 80,
+        maxLoadsPerMinute: 5,
+      },
     });
-    await kubectl(["apply", "--server-side", "-f", "-"], [secret, cr, pool(1)].map((o) => stringify(o)).join("---\n"));
+    await kubectl(
+      ["apply", "--server-side", "-f", "-"],
+      [secret, cr, pool(1)].map((o) => stringify(o)).join("---\n"),
+    );
 
     const admin = routingAdmin(c.url, c.apiKey);
     const target = async (want: number) => {
@@ -121,7 +172,9 @@ describe("operator: a WarmPool reaches a real coordinator and its providers", fu
     await until("the coordinator to hold the WarmPool's target", () => target(1));
     const status = await until("the WarmPool status to show the warm provider", async () => {
       const s = await warmPoolStatus();
-      return s.warm === 1 && s.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? s : undefined;
+      return s.warm === 1 && s.conditions?.some((x) => x.type === "Ready" && x.status === "True")
+        ? s
+        : undefined;
     });
     expect(status.observedGeneration).to.equal(1);
 

@@ -28,7 +28,8 @@ function ms(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (milliseconds), got ${raw}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`${name} must be a positive integer (milliseconds), got ${raw}`);
   return n;
 }
 
@@ -41,16 +42,23 @@ export function loadOperatorConfig(env: NodeJS.ProcessEnv = process.env): Operat
     leaseName: env.DARKBLOOM_OPERATOR_LEASE_NAME || "darkbloom-operator",
     identity: env.POD_NAME || `${hostname()}-${process.pid}`,
     leaseDurationMs,
-    renewDeadlineMs: ms(env, "DARKBLOOM_OPERATOR_RENEW_DEADLINE_MS", Math.floor((leaseDurationMs * 2) / 3)),
+    renewDeadlineMs: ms(
+      env,
+      "DARKBLOOM_OPERATOR_RENEW_DEADLINE_MS",
+      Math.floor((leaseDurationMs * 2) / 3),
+    ),
     retryPeriodMs: ms(env, "DARKBLOOM_OPERATOR_RETRY_PERIOD_MS", Math.floor(leaseDurationMs / 5)),
     resyncMs: ms(env, "DARKBLOOM_OPERATOR_RESYNC_MS", 60_000),
     watchRestartDelayMs: ms(env, "DARKBLOOM_OPERATOR_WATCH_RESTART_DELAY_MS", 1_000),
     backoffBaseMs: ms(env, "DARKBLOOM_OPERATOR_BACKOFF_BASE_MS", 200),
     backoffMaxMs: ms(env, "DARKBLOOM_OPERATOR_BACKOFF_MAX_MS", 60_000),
     logLevel: env.LOG_LEVEL === "warn" ? "warn" : "info",
-    coordinatorUrlTemplate: env.DARKBLOOM_OPERATOR_COORDINATOR_URL || "http://{name}.{namespace}.svc:{port}",
+    coordinatorUrlTemplate:
+      env.DARKBLOOM_OPERATOR_COORDINATOR_URL || "http://{name}.{namespace}.svc:{port}",
   };
   if (config.renewDeadlineMs >= config.leaseDurationMs)
-    throw new Error("DARKBLOOM_OPERATOR_RENEW_DEADLINE_MS must be below DARKBLOOM_OPERATOR_LEASE_DURATION_MS");
+    throw new Error(
+      "DARKBLOOM_OPERATOR_RENEW_DEADLINE_MS must be below DARKBLOOM_OPERATOR_LEASE_DURATION_MS",
+    );
   return Object.freeze(config);
 }

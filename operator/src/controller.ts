@@ -36,7 +36,11 @@ export class Controller {
       maxDelayMs: o.backoffMaxMs,
       concurrency: 4,
       onError: (k: string, err: unknown, retryInMs: number) =>
-        o.log("warn", `${what} reconcile failed`, { key: k, error: (err as Error).message, retryInMs }),
+        o.log("warn", `${what} reconcile failed`, {
+          key: k,
+          error: (err as Error).message,
+          retryInMs,
+        }),
     });
     this.coordinators = new WorkQueue(async (k) => {
       const [ns, name] = k.split("/") as [string, string];
@@ -44,17 +48,33 @@ export class Controller {
     }, queueOptions("Coordinator"));
     this.warmPools = new WorkQueue(async (k) => {
       const [ns, name] = k.split("/") as [string, string];
-      await reconcileWarmPoolsKey({ client: o.client, events: o.events, ...(o.coordinatorUrl ? { coordinatorUrl: o.coordinatorUrl } : {}) }, ns, name);
+      await reconcileWarmPoolsKey(
+        {
+          client: o.client,
+          events: o.events,
+          ...(o.coordinatorUrl ? { coordinatorUrl: o.coordinatorUrl } : {}),
+        },
+        ns,
+        name,
+      );
     }, queueOptions("WarmPool"));
   }
 
-  private informer(ref: { apiVersion: string; kind: string }, onChange: (obj: KubeObject) => void, labelSelector?: string) {
+  private informer(
+    ref: { apiVersion: string; kind: string },
+    onChange: (obj: KubeObject) => void,
+    labelSelector?: string,
+  ) {
     const inf = new Informer<KubeObject>(this.o.client, ref, {
       ...(this.o.namespace ? { namespace: this.o.namespace } : {}),
       ...(labelSelector ? { labelSelector } : {}),
       restartDelayMs: this.o.restartDelayMs,
       onChange,
-      onError: (err) => this.o.log("warn", "watch failed; restarting", { kind: ref.kind, error: String((err as Error)?.message ?? err) }),
+      onError: (err) =>
+        this.o.log("warn", "watch failed; restarting", {
+          kind: ref.kind,
+          error: String((err as Error)?.message ?? err),
+        }),
     });
     this.informers.push(inf);
     return inf;
@@ -66,14 +86,21 @@ export class Controller {
       this.warmPools.add(key(c.metadata.namespace, c.metadata.name));
     });
     this.informer({ apiVersion: "darkbloom.dev/v1alpha1", kind: "WarmPool" }, (wp) => {
-      const ref = (wp.spec as { coordinatorRef?: { name?: string } } | undefined)?.coordinatorRef?.name;
+      const ref = (wp.spec as { coordinatorRef?: { name?: string } } | undefined)?.coordinatorRef
+        ?.name;
       if (ref) this.warmPools.add(key(wp.metadata.namespace, ref));
     });
     for (const kind of OWNED_KINDS)
-      this.informer(kind, (o) => {
-        const owner = (o.metadata.ownerReferences ?? []).find((r) => r.kind === "Coordinator" && r.controller);
-        if (owner) this.coordinators.add(key(o.metadata.namespace, owner.name));
-      }, `app.kubernetes.io/managed-by=${MANAGED_BY}`);
+      this.informer(
+        kind,
+        (o) => {
+          const owner = (o.metadata.ownerReferences ?? []).find(
+            (r) => r.kind === "Coordinator" && r.controller,
+          );
+          if (owner) this.coordinators.add(key(o.metadata.namespace, owner.name));
+        },
+        `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+      );
     await Promise.all(this.informers.map((i) => i.start()));
     this.resyncTimer = setInterval(() => this.resync(), this.o.resyncMs);
   }

@@ -8,14 +8,22 @@ export class EventRecorder {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  async record(about: KubeObject, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+  async record(
+    about: KubeObject,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const ns = about.metadata.namespace ?? "default";
     try {
       await this.client.create({
         apiVersion: "v1",
         kind: "Event",
-        metadata: { name: `${about.metadata.name}.${Date.now().toString(16)}${Math.random().toString(16).slice(2, 6)}`, namespace: ns },
+        metadata: {
+          name: `${about.metadata.name}.${Date.now().toString(16)}${Math.random().toString(16).slice(2, 6)}`,
+          namespace: ns,
+        },
         involvedObject: {
           apiVersion: about.apiVersion,
           kind: about.kind,

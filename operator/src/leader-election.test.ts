@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { inheritedEnv } from "../testing/config.js";
 import { FakeKubeApi } from "../testing/fake-kube-api/index.js";
 import { call, eventually } from "../testing/http-helpers.js";
 import { kubectl } from "../testing/kubectl.js";
@@ -20,7 +21,7 @@ interface OperatorProcess {
 function startOperatorProcess(server: string, name: string): OperatorProcess {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
     env: {
-      PATH: process.env.PATH ?? "",
+      ...inheritedEnv(),
       DARKBLOOM_OPERATOR_KUBE_SERVER: server,
       POD_NAME: name,
       DARKBLOOM_OPERATOR_LEASE_DURATION_MS: String(LEASE_MS),
@@ -37,11 +38,16 @@ function startOperatorProcess(server: string, name: string): OperatorProcess {
 }
 
 const holder = async (api: FakeKubeApi) =>
-  ((await call(api.url, "GET", LEASE)).body.spec as { holderIdentity?: string; leaseTransitions?: number } | undefined) ?? {};
+  ((await call(api.url, "GET", LEASE)).body.spec as
+    { holderIdentity?: string; leaseTransitions?: number } | undefined) ?? {};
 
 const ready = async (api: FakeKubeApi, name: string) => {
-  const c = (await call(api.url, "GET", `${CRS}/${name}`)).body as { status?: { conditions?: { type: string; status: string }[] } };
-  return c.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? true : undefined;
+  const c = (await call(api.url, "GET", `${CRS}/${name}`)).body as {
+    status?: { conditions?: { type: string; status: string }[] };
+  };
+  return c.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True")
+    ? true
+    : undefined;
 };
 
 describe("operator leader election with two operator processes", function () {
@@ -67,10 +73,18 @@ describe("operator leader election with two operator processes", function () {
   it("one process leads and reconciles; killed, the standby takes the Lease over and reconciles", async () => {
     const a = startOperatorProcess(api.url, "op-a");
     procs.push(a);
-    await eventually(async () => ((await holder(api)).holderIdentity === "op-a" ? true : undefined), 30_000, "op-a to lead");
+    await eventually(
+      async () => ((await holder(api)).holderIdentity === "op-a" ? true : undefined),
+      30_000,
+      "op-a to lead",
+    );
     const b = startOperatorProcess(api.url, "op-b");
     procs.push(b);
-    await eventually(() => (b.output().includes("darkbloom operator started") ? true : undefined), 30_000, "op-b to start");
+    await eventually(
+      () => (b.output().includes("darkbloom operator started") ? true : undefined),
+      30_000,
+      "op-b to start",
+    );
 
     await call(api.url, "POST", CRS, coordinatorSample("one"));
     await eventually(() => ready(api, "one"), 30_000, "Coordinator one Ready");
@@ -80,8 +94,14 @@ describe("operator leader election with two operator processes", function () {
     const killedAt = Date.now();
     a.child.kill("SIGKILL");
     await a.exited;
-    await eventually(async () => ((await holder(api)).holderIdentity === "op-b" ? true : undefined), 30_000, "op-b to take the Lease");
-    process.stdout.write(`      (takeover after ${Date.now() - killedAt} ms; lease duration ${LEASE_MS} ms)\n`);
+    await eventually(
+      async () => ((await holder(api)).holderIdentity === "op-b" ? true : undefined),
+      30_000,
+      "op-b to take the Lease",
+    );
+    process.stdout.write(
+      `      (takeover after ${Date.now() - killedAt} ms; lease duration ${LEASE_MS} ms)\n`,
+    );
     expect((await holder(api)).leaseTransitions).to.equal(1);
     expect(b.output()).to.include('"leading"');
 

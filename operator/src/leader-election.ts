@@ -76,7 +76,8 @@ export class LeaderElector {
     } catch (err) {
       this.o.onError?.(err);
     }
-    if (this.leading && this.now().getTime() - this.lastRenew > this.o.renewDeadlineMs) this.stepDown();
+    if (this.leading && this.now().getTime() - this.lastRenew > this.o.renewDeadlineMs)
+      this.stepDown();
     else if (this.leading && !(await this.stillHolder())) this.stepDown();
   }
 
@@ -109,7 +110,11 @@ export class LeaderElector {
     } catch (err) {
       if (!isNotFound(err)) throw err;
       try {
-        await this.client.create({ ...LEASE, metadata: { name: this.o.name, namespace: this.o.namespace }, spec });
+        await this.client.create({
+          ...LEASE,
+          metadata: { name: this.o.name, namespace: this.o.namespace },
+          spec,
+        });
         return true;
       } catch (e) {
         if (isConflict(e)) return false;
@@ -148,7 +153,10 @@ export class LeaderElector {
     try {
       const lease = await this.client.get<Lease>(LEASE, this.o.namespace, this.o.name);
       if (lease.spec?.holderIdentity === this.o.identity)
-        await this.client.update({ ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
+        await this.client.update({
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 },
+        });
     } catch (err) {
       this.o.onError?.(err);
     }

@@ -5,7 +5,9 @@ import { Operator } from "./operator.js";
 const config = loadOperatorConfig();
 const log = (level: "info" | "warn", message: string, fields: Record<string, unknown> = {}) => {
   if (level === "info" && config.logLevel === "warn") return;
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }) + "\n",
+  );
 };
 const operator = new Operator(config, {
   log,

@@ -21,7 +21,9 @@ export class Operator {
 
   constructor(config: OperatorConfig, hooks: OperatorHooks) {
     const client = new KubeClient(loadKubeConfig(config.kubeServer), FIELD_MANAGER);
-    const events = new EventRecorder(client, FIELD_MANAGER, (err) => hooks.log("warn", "event not recorded", { error: String(err) }));
+    const events = new EventRecorder(client, FIELD_MANAGER, (err) =>
+      hooks.log("warn", "event not recorded", { error: String(err) }),
+    );
     this.elector = new LeaderElector(client, {
       namespace: config.leaseNamespace,
       name: config.leaseName,
@@ -48,13 +50,20 @@ export class Operator {
                 .replaceAll("{namespace}", c.namespace)
                 .replaceAll("{port}", String(c.port))),
         });
-        this.starting = this.controller.start().catch((err: unknown) => hooks.log("warn", "controller failed to start", { error: String(err) }));
+        this.starting = this.controller
+          .start()
+          .catch((err: unknown) =>
+            hooks.log("warn", "controller failed to start", { error: String(err) }),
+          );
       },
       onStoppedLeading: () => {
         hooks.log("warn", "lost the lease", { identity: config.identity });
         hooks.onLostLease();
       },
-      onError: (err) => hooks.log("warn", "lease renewal failed", { error: String((err as Error)?.message ?? err) }),
+      onError: (err) =>
+        hooks.log("warn", "lease renewal failed", {
+          error: String((err as Error)?.message ?? err),
+        }),
     });
   }
 

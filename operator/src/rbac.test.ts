@@ -12,7 +12,9 @@ describe("operator RBAC rules", () => {
   it("reads Secrets with get only, and only the ServiceMonitor CRD by name", () => {
     const secrets = RBAC_RULES.clusterRole.filter((r) => r.resources.includes("secrets"));
     expect(secrets).to.deep.equal([{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }]);
-    const crd = RBAC_RULES.clusterRole.find((r) => r.resources.includes("customresourcedefinitions"));
+    const crd = RBAC_RULES.clusterRole.find((r) =>
+      r.resources.includes("customresourcedefinitions"),
+    );
     expect(crd?.verbs).to.deep.equal(["get"]);
     expect(crd?.resourceNames).to.deep.equal(["servicemonitors.monitoring.coreos.com"]);
   });
@@ -21,7 +23,8 @@ describe("operator RBAC rules", () => {
     for (const r of [...RBAC_RULES.clusterRole, ...RBAC_RULES.leaderElectionRole]) {
       expect(r.verbs).not.to.include("*");
       expect(r.resources).not.to.include("*");
-      for (const forbidden of ["pods", "nodes", "roles", "clusterroles", "rolebindings"]) expect(r.resources).not.to.include(forbidden);
+      for (const forbidden of ["pods", "nodes", "roles", "clusterroles", "rolebindings"])
+        expect(r.resources).not.to.include(forbidden);
     }
   });
 });

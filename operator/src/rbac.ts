@@ -12,8 +12,16 @@ const OWNED = ["get", "list", "watch", "create", "patch", "update", "delete"];
 export const RBAC_RULES = {
   /** ClusterRole (or a Role per namespace when the operator watches one namespace). */
   clusterRole: [
-    { apiGroups: ["darkbloom.dev"], resources: ["coordinators", "warmpools"], verbs: ["get", "list", "watch", "patch", "update"] },
-    { apiGroups: ["darkbloom.dev"], resources: ["coordinators/status", "warmpools/status"], verbs: ["get", "patch", "update"] },
+    {
+      apiGroups: ["darkbloom.dev"],
+      resources: ["coordinators", "warmpools"],
+      verbs: ["get", "list", "watch", "patch", "update"],
+    },
+    {
+      apiGroups: ["darkbloom.dev"],
+      resources: ["coordinators/status", "warmpools/status"],
+      verbs: ["get", "patch", "update"],
+    },
     // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
     { apiGroups: ["darkbloom.dev"], resources: ["coordinators/finalizers"], verbs: ["update"] },
     { apiGroups: [""], resources: ["configmaps", "services"], verbs: OWNED },
@@ -33,7 +41,11 @@ export const RBAC_RULES = {
   ] satisfies PolicyRule[],
   /** Role in the operator's own namespace: leader election. */
   leaderElectionRole: [
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+    {
+      apiGroups: ["coordination.k8s.io"],
+      resources: ["leases"],
+      verbs: ["get", "create", "update"],
+    },
   ] satisfies PolicyRule[],
 };
 

@@ -53,13 +53,18 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (this.state === "running" && this.running.size < this.options.concurrency && this.pending.length) {
+    while (
+      this.state === "running" &&
+      this.running.size < this.options.concurrency &&
+      this.pending.length
+    ) {
       const key = this.pending.shift() as string;
       this.queued.delete(key);
       this.running.add(key);
       void this.run(key);
     }
-    if (this.running.size === 0 && this.pending.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.running.size === 0 && this.pending.length === 0)
+      for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private async run(key: string): Promise<void> {

@@ -20,7 +20,10 @@ export async function call(
 export interface WatchStream {
   events: { type: string; object: Record<string, unknown> }[];
   /** Resolves with the first event (counting from now or from the start) that matches. */
-  next(match: (e: { type: string; object: Record<string, unknown> }) => boolean, timeoutMs?: number): Promise<{ type: string; object: Record<string, unknown> }>;
+  next(
+    match: (e: { type: string; object: Record<string, unknown> }) => boolean,
+    timeoutMs?: number,
+  ): Promise<{ type: string; object: Record<string, unknown> }>;
   ended: Promise<void>;
   close(): void;
 }
@@ -42,10 +45,12 @@ export function watch(base: string, path: string): Promise<WatchStream> {
         }
         for (const w of waiters.splice(0)) w();
       });
-      const ended = new Promise<void>((r) => res.on("close", () => {
-        r();
-        for (const w of waiters.splice(0)) w();
-      }));
+      const ended = new Promise<void>((r) =>
+        res.on("close", () => {
+          r();
+          for (const w of waiters.splice(0)) w();
+        }),
+      );
       resolve({
         events,
         ended,
@@ -59,7 +64,9 @@ export function watch(base: string, path: string): Promise<WatchStream> {
                 ok(e);
               } else if (res.closed) {
                 clearTimeout(timer);
-                fail(new Error(`watch closed; events: ${JSON.stringify(events.map((x) => x.type))}`));
+                fail(
+                  new Error(`watch closed; events: ${JSON.stringify(events.map((x) => x.type))}`),
+                );
               } else waiters.push(check);
             };
             check();
@@ -73,7 +80,11 @@ export function watch(base: string, path: string): Promise<WatchStream> {
 }
 
 /** Polls `fn` until it returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -83,7 +94,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined> | T | undef
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

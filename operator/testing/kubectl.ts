@@ -17,11 +17,19 @@ export interface Kubectl {
 export function kubectl(server: string): Kubectl {
   const { kubectl: bin } = kubeTools();
   const cache = mkdtempSync(path.join(tmpdir(), "kubectl-cache-"));
-  const base = ["--server", server, "--cache-dir", cache, "-n", "default"];
-  const env = { ...process.env, KUBECONFIG: "/dev/null" };
+  const base = [
+    "--kubeconfig",
+    "/dev/null",
+    "--server",
+    server,
+    "--cache-dir",
+    cache,
+    "-n",
+    "default",
+  ];
   const run = (args: string[], stdin?: string) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(bin, [...base, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+      const child = execFile(bin, [...base, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
       child.stdin?.end(stdin ?? "");
@@ -30,10 +38,11 @@ export function kubectl(server: string): Kubectl {
     run,
     async ok(args, stdin) {
       const r = await run(args, stdin);
-      if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}${r.stdout}`);
+      if (r.code !== 0)
+        throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}${r.stdout}`);
       return r.stdout;
     },
-    spawn: (args) => spawn(bin, [...base, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }),
+    spawn: (args) => spawn(bin, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"] }),
     close: () => rmSync(cache, { recursive: true, force: true }),
   };
 }

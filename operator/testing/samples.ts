@@ -11,13 +11,20 @@ export const SERVICE_MONITOR_CRD = {
   spec: {
     group: "monitoring.coreos.com",
     scope: "Namespaced",
-    names: { kind: "ServiceMonitor", plural: "servicemonitors", singular: "servicemonitor", listKind: "ServiceMonitorList" },
+    names: {
+      kind: "ServiceMonitor",
+      plural: "servicemonitors",
+      singular: "servicemonitor",
+      listKind: "ServiceMonitorList",
+    },
     versions: [
       {
         name: "v1",
         served: true,
         storage: true,
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        schema: {
+          openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        },
       },
     ],
   },
@@ -50,7 +57,9 @@ export function secretsSample(values: Record<string, string>, name = "darkbloom-
     kind: "Secret",
     metadata: { name, namespace: "default" },
     type: "Opaque",
-    data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+    data: Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+    ),
   };
 }
 

@@ -12,7 +12,11 @@ export const condition = obj(
     status: enumOf(["True", "False", "Unknown"] as const),
     observedGeneration: int64({ minimum: 0 }),
     lastTransitionTime: str({ format: "date-time" }),
-    reason: str({ maxLength: 1024, minLength: 1, pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$" }),
+    reason: str({
+      maxLength: 1024,
+      minLength: 1,
+      pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$",
+    }),
     message: str({ maxLength: 32768 }),
   },
   ["type", "status", "lastTransitionTime", "reason", "message"],

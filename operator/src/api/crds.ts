@@ -12,7 +12,14 @@ export interface CrdObject {
   metadata: { name: string; labels: Record<string, string> };
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames: string[];
+      categories: string[];
+    };
     scope: "Namespaced";
     versions: {
       name: string;
@@ -23,7 +30,12 @@ export interface CrdObject {
         status: Record<string, never>;
         scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
       };
-      additionalPrinterColumns: { name: string; type: string; jsonPath: string; description?: string }[];
+      additionalPrinterColumns: {
+        name: string;
+        type: string;
+        jsonPath: string;
+        description?: string;
+      }[];
     }[];
   };
 }

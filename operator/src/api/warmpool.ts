@@ -11,7 +11,10 @@ export const scheduleWindow = obj(
   {
     days: arr(enumOf(WEEKDAYS), { "x-kubernetes-list-type": "set", maxItems: 7 }),
     start: str({ pattern: HH_MM, description: "Window start, HH:MM UTC." }),
-    end: str({ pattern: HH_MM, description: "Window end, HH:MM UTC (exclusive; before start = past midnight)." }),
+    end: str({
+      pattern: HH_MM,
+      description: "Window end, HH:MM UTC (exclusive; before start = past midnight).",
+    }),
     minWarmProviders: int32({ minimum: 0 }),
   },
   ["days", "start", "end", "minWarmProviders"],

@@ -37,7 +37,10 @@ export class Informer<T extends KubeObject> {
     };
     this.inner = makeInformer<KubernetesObject>(client.kc, path, list, options.labelSelector);
     const forward = (type: "add" | "update" | "delete") => (obj: KubernetesObject) =>
-      options.onChange({ ...(obj as KubeObject), apiVersion: ref.apiVersion, kind: ref.kind }, type);
+      options.onChange(
+        { ...(obj as KubeObject), apiVersion: ref.apiVersion, kind: ref.kind },
+        type,
+      );
     this.inner.on("add", forward("add"));
     this.inner.on("update", forward("update"));
     this.inner.on("delete", forward("delete"));
@@ -46,7 +49,8 @@ export class Informer<T extends KubeObject> {
       options.onError?.(err);
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
-        if (this.state === "running") this.inner.start().catch((e: unknown) => options.onError?.(e));
+        if (this.state === "running")
+          this.inner.start().catch((e: unknown) => options.onError?.(e));
       }, options.restartDelayMs);
     });
   }

@@ -48,7 +48,10 @@ export function loadKubeConfig(server?: string): KubeConfig {
   const kc = new KubeConfig();
   if (server) {
     // client-node refuses plain http unless TLS verification is "skipped" (there is no TLS to verify).
-    kc.loadFromClusterAndUser({ name: "explicit", server, skipTLSVerify: server.startsWith("http:") }, { name: "explicit" });
+    kc.loadFromClusterAndUser(
+      { name: "explicit", server, skipTLSVerify: server.startsWith("http:") },
+      { name: "explicit" },
+    );
   } else kc.loadFromDefault();
   return kc;
 }
@@ -65,12 +68,22 @@ export class KubeClient {
     return c.server;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<T> {
     const url = new URL(path, this.server());
     const options: https.RequestOptions = { method, headers: { accept: "application/json" } };
     await this.kc.applyToHTTPSOptions(options);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    if (text !== undefined) options.headers = { ...options.headers, "content-type": contentType, "content-length": Buffer.byteLength(text) };
+    if (text !== undefined)
+      options.headers = {
+        ...options.headers,
+        "content-type": contentType,
+        "content-length": Buffer.byteLength(text),
+      };
     const lib = url.protocol === "https:" ? https : http;
     return new Promise<T>((resolve, reject) => {
       const req = lib.request(url, options, (res) => {
@@ -78,7 +91,10 @@ export class KubeClient {
         let size = 0;
         res.on("data", (c: Buffer) => {
           size += c.length;
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new KubeError(0, "TooLarge", `response of ${path} over ${MAX_RESPONSE_BYTES} bytes`));
+          if (size > MAX_RESPONSE_BYTES)
+            req.destroy(
+              new KubeError(0, "TooLarge", `response of ${path} over ${MAX_RESPONSE_BYTES} bytes`),
+            );
           else chunks.push(c);
         });
         res.on("end", () => {
@@ -87,20 +103,38 @@ export class KubeClient {
           try {
             parsed = raw ? JSON.parse(raw) : undefined;
           } catch (err) {
-            reject(new KubeError(res.statusCode ?? 0, "BadResponse", `${method} ${path}: not JSON`, { cause: err }));
+            reject(
+              new KubeError(res.statusCode ?? 0, "BadResponse", `${method} ${path}: not JSON`, {
+                cause: err,
+              }),
+            );
             return;
           }
           const code = res.statusCode ?? 0;
           if (code >= 200 && code < 300) resolve(parsed as T);
           else {
             const status = (parsed ?? {}) as { reason?: string; message?: string };
-            reject(new KubeError(code, status.reason ?? "Unknown", `${method} ${path}: ${code} ${status.message ?? raw}`));
+            reject(
+              new KubeError(
+                code,
+                status.reason ?? "Unknown",
+                `${method} ${path}: ${code} ${status.message ?? raw}`,
+              ),
+            );
           }
         });
         res.on("error", reject);
       });
-      req.setTimeout(30_000, () => req.destroy(new KubeError(0, "Timeout", `${method} ${path} timed out`)));
-      req.on("error", (err) => reject(err instanceof KubeError ? err : new KubeError(0, "Network", `${method} ${path}: ${err.message}`, { cause: err })));
+      req.setTimeout(30_000, () =>
+        req.destroy(new KubeError(0, "Timeout", `${method} ${path} timed out`)),
+      );
+      req.on("error", (err) =>
+        reject(
+          err instanceof KubeError
+            ? err
+            : new KubeError(0, "Network", `${method} ${path}: ${err.message}`, { cause: err }),
+        ),
+      );
       req.end(text);
     });
   }
@@ -109,21 +143,38 @@ export class KubeClient {
     return this.request<T>("GET", resourcePath(ref, namespace, name));
   }
 
-  list<T extends KubeObject>(ref: KindRef, namespace?: string, labelSelector?: string): Promise<KubeList<T>> {
+  list<T extends KubeObject>(
+    ref: KindRef,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<KubeList<T>> {
     const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
     return this.request<KubeList<T>>("GET", resourcePath(ref, namespace) + q);
   }
 
   create<T extends KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>("POST", resourcePath(obj, obj.metadata.namespace) + `?fieldManager=${encodeURIComponent(this.fieldManager)}`, obj);
+    return this.request<T>(
+      "POST",
+      resourcePath(obj, obj.metadata.namespace) +
+        `?fieldManager=${encodeURIComponent(this.fieldManager)}`,
+      obj,
+    );
   }
 
   update<T extends KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>("PUT", resourcePath(obj, obj.metadata.namespace, obj.metadata.name) + `?fieldManager=${encodeURIComponent(this.fieldManager)}`, obj);
+    return this.request<T>(
+      "PUT",
+      resourcePath(obj, obj.metadata.namespace, obj.metadata.name) +
+        `?fieldManager=${encodeURIComponent(this.fieldManager)}`,
+      obj,
+    );
   }
 
   /** Server-side apply with this client's field manager; `force` takes fields from other managers. */
-  apply<T extends KubeObject>(obj: KubeObject, options: { force?: boolean; subresource?: string } = {}): Promise<T> {
+  apply<T extends KubeObject>(
+    obj: KubeObject,
+    options: { force?: boolean; subresource?: string } = {},
+  ): Promise<T> {
     const q = `?fieldManager=${encodeURIComponent(this.fieldManager)}&force=${options.force ?? true}`;
     return this.request<T>(
       "PATCH",
@@ -134,16 +185,25 @@ export class KubeClient {
   }
 
   /** JSON merge patch (RFC 7386), optionally of a subresource such as status. */
-  mergePatch<T extends KubeObject>(ref: KindRef, namespace: string | undefined, name: string, patch: unknown, subresource?: string): Promise<T> {
+  mergePatch<T extends KubeObject>(
+    ref: KindRef,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    subresource?: string,
+  ): Promise<T> {
     return this.request<T>(
       "PATCH",
-      resourcePath(ref, namespace, name, subresource) + `?fieldManager=${encodeURIComponent(this.fieldManager)}`,
+      resourcePath(ref, namespace, name, subresource) +
+        `?fieldManager=${encodeURIComponent(this.fieldManager)}`,
       patch,
       "application/merge-patch+json",
     );
   }
 
   delete(ref: KindRef, namespace: string | undefined, name: string): Promise<unknown> {
-    return this.request("DELETE", resourcePath(ref, namespace, name), { propagationPolicy: "Background" });
+    return this.request("DELETE", resourcePath(ref, namespace, name), {
+      propagationPolicy: "Background",
+    });
   }
 }

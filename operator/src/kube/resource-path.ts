@@ -28,7 +28,12 @@ export function pluralOf(kind: string): string {
 }
 
 /** Collection path (no name) or object path; `namespace` undefined = all namespaces / cluster-scoped. */
-export function resourcePath(ref: KindRef, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  ref: KindRef,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   const base = ref.apiVersion.includes("/") ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
   const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
   const n = name ? `/${encodeURIComponent(name)}` : "";

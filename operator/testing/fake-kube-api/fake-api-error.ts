@@ -30,10 +30,15 @@ export class ApiError extends Error {
 }
 
 export const notFound = (kind: string, group: string, name: string) =>
-  new ApiError(404, "NotFound", `${kind ? kind + (group ? "." + group : "") : "resource"} "${name}" not found`, {
-    name,
-    group,
-    kind,
-  });
+  new ApiError(
+    404,
+    "NotFound",
+    `${kind ? kind + (group ? "." + group : "") : "resource"} "${name}" not found`,
+    {
+      name,
+      group,
+      kind,
+    },
+  );
 
 export const badRequest = (message: string) => new ApiError(400, "BadRequest", message);

@@ -11,7 +11,9 @@ type Node =
   | { t: "bin"; op: string; l: Node; r: Node };
 
 export function parseCel(src: string): Node {
-  const tokens = src.match(/\s*(has\(|&&|\|\||==|!=|<=|>=|[<>!()]|"[^"]*"|'[^']*'|-?\d+|[A-Za-z_][\w.]*)/gy);
+  const tokens = src.match(
+    /\s*(has\(|&&|\|\||==|!=|<=|>=|[<>!()]|"[^"]*"|'[^']*'|-?\d+|[A-Za-z_][\w.]*)/gy,
+  );
   if (!tokens || tokens.join("").replace(/\s/g, "") !== src.replace(/\s/g, ""))
     throw new Error(`unsupported CEL: ${src}`);
   const toks = tokens.map((t) => t.trim());

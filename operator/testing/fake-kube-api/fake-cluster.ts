@@ -51,10 +51,14 @@ export class Cluster {
     this.store = new Store(historyLimit);
     for (const t of BUILTIN_TYPES) this.types.set(`${apiVersionOf(t)}/${t.plural}`, t);
     for (const ns of ["default", "kube-system", "kube-public"])
-      this.create(this.typeOf("", "v1", "namespaces"), { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }, {
-        manager: "fake-kube-api",
-        fieldValidation: "Strict",
-      });
+      this.create(
+        this.typeOf("", "v1", "namespaces"),
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+        {
+          manager: "fake-kube-api",
+          fieldValidation: "Strict",
+        },
+      );
   }
 
   allTypes(): ResourceType[] {
@@ -92,23 +96,43 @@ export class Cluster {
     const n = this.store.get(nsType, undefined, ns);
     if (!n) throw notFound("namespaces", "", ns);
     if (metaOf(n).deletionTimestamp)
-      throw new ApiError(403, "Forbidden", `unable to create new content in namespace ${ns} because it is being terminated`);
+      throw new ApiError(
+        403,
+        "Forbidden",
+        `unable to create new content in namespace ${ns} because it is being terminated`,
+      );
   }
 
   /** Validation, pruning and defaulting of custom kinds. */
-  private schemaCheck(t: ResourceType, obj: JsonObject, opts: WriteOptions): { object: JsonObject; warnings: string[] } {
+  private schemaCheck(
+    t: ResourceType,
+    obj: JsonObject,
+    opts: WriteOptions,
+  ): { object: JsonObject; warnings: string[] } {
     if (!t.schema) return { object: obj, warnings: [] };
     const r = applySchema(obj, t.schema);
     if (r.errors.length)
-      throw new ApiError(422, "Invalid", `${t.kind}.${t.group} "${metaOf(obj).name}" is invalid: ${r.errors.join(", ")}`, {
-        name: metaOf(obj).name,
-        group: t.group,
-        kind: t.kind,
-        causes: r.errors.map((e) => ({ type: "FieldValueInvalid", message: e, field: e.split(":")[0] })),
-      });
+      throw new ApiError(
+        422,
+        "Invalid",
+        `${t.kind}.${t.group} "${metaOf(obj).name}" is invalid: ${r.errors.join(", ")}`,
+        {
+          name: metaOf(obj).name,
+          group: t.group,
+          kind: t.kind,
+          causes: r.errors.map((e) => ({
+            type: "FieldValueInvalid",
+            message: e,
+            field: e.split(":")[0],
+          })),
+        },
+      );
     if (r.unknownFields.length && opts.fieldValidation === "Strict")
-      throw badRequest(`strict decoding error: ${r.unknownFields.map((f) => `unknown field "${f}"`).join(", ")}`);
-    const warnings = opts.fieldValidation === "Warn" ? r.unknownFields.map((f) => `unknown field "${f}"`) : [];
+      throw badRequest(
+        `strict decoding error: ${r.unknownFields.map((f) => `unknown field "${f}"`).join(", ")}`,
+      );
+    const warnings =
+      opts.fieldValidation === "Warn" ? r.unknownFields.map((f) => `unknown field "${f}"`) : [];
     return { object: r.object, warnings };
   }
 
@@ -116,14 +140,21 @@ export class Cluster {
     if (t.kind === "Namespace") obj.status = { phase: "Active" };
     if (t.kind === "Service" && isObject(obj.spec)) {
       const spec = obj.spec;
-      if (spec.clusterIP === undefined) spec.clusterIP = `10.96.0.${1 + Math.floor(Math.random() * 250)}`;
+      if (spec.clusterIP === undefined)
+        spec.clusterIP = `10.96.0.${1 + Math.floor(Math.random() * 250)}`;
       if (spec.type === undefined) spec.type = "ClusterIP";
     }
   }
 
-  create(t: ResourceType, body: JsonObject, opts: WriteOptions, ns?: string, managed?: ManagedFieldsEntry[]): JsonObject {
+  create(
+    t: ResourceType,
+    body: JsonObject,
+    opts: WriteOptions,
+    ns?: string,
+    managed?: ManagedFieldsEntry[],
+  ): JsonObject {
     const obj = clone(body);
-    const meta = (isObject(obj.metadata) ? obj.metadata : {}) as JsonObject;
+    const meta: JsonObject = isObject(obj.metadata) ? obj.metadata : {};
     obj.metadata = meta;
     if (t.namespaced) meta.namespace = ns ?? (meta.namespace as string | undefined) ?? "default";
     this.checkNamespace(t, meta.namespace as string | undefined);
@@ -134,7 +165,14 @@ export class Cluster {
     this.status201Defaults(t, checked);
     delete (checked.metadata as JsonObject).managedFields;
     (checked.metadata as JsonObject).managedFields = (managed ??
-      recordUpdate(undefined, checked, opts.manager, "main", apiVersionOf(t), nowIso())) as unknown as JsonObject[];
+      recordUpdate(
+        undefined,
+        checked,
+        opts.manager,
+        "main",
+        apiVersionOf(t),
+        nowIso(),
+      )) as unknown as JsonObject[];
     const out = this.store.create(t, checked, nowIso());
     this.afterWrite(t, out);
     return out;
@@ -158,9 +196,15 @@ export class Cluster {
     if (!isObject(requested.metadata)) requested.metadata = {};
     const reqMeta = requested.metadata;
     if (reqMeta.name !== undefined && reqMeta.name !== name)
-      throw badRequest(`the name of the object (${String(reqMeta.name)}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${JSON.stringify(reqMeta.name)}) does not match the name on the URL (${name})`,
+      );
     const curMeta = metaOf(cur);
-    if (reqMeta.resourceVersion !== undefined && reqMeta.resourceVersion !== "" && reqMeta.resourceVersion !== curMeta.resourceVersion)
+    if (
+      reqMeta.resourceVersion !== undefined &&
+      reqMeta.resourceVersion !== "" &&
+      reqMeta.resourceVersion !== curMeta.resourceVersion
+    )
       throw new ApiError(
         409,
         "Conflict",
@@ -181,7 +225,14 @@ export class Cluster {
         else next.status = cur.status;
       }
       const m = next.metadata as JsonObject;
-      for (const k of ["uid", "creationTimestamp", "generation", "deletionTimestamp", "namespace", "name"] as const) {
+      for (const k of [
+        "uid",
+        "creationTimestamp",
+        "generation",
+        "deletionTimestamp",
+        "namespace",
+        "name",
+      ] as const) {
         const v = (cur.metadata as JsonObject)[k];
         if (v === undefined) delete m[k];
         else m[k] = v;
@@ -199,13 +250,21 @@ export class Cluster {
     const specChanged = !deepEqual(withoutMetaStatus(cur), withoutMetaStatus(checked));
     if (specChanged && curMeta.generation !== undefined) meta.generation = curMeta.generation + 1;
     meta.resourceVersion = curMeta.resourceVersion;
-    if (deepEqual(stripTimes(cur), stripTimes(checked))) return { object: cur, warnings, created: false };
+    if (deepEqual(stripTimes(cur), stripTimes(checked)))
+      return { object: cur, warnings, created: false };
     const out = this.store.update(t, checked);
     this.afterWrite(t, out);
     return { object: out, warnings, created: false };
   }
 
-  update(t: ResourceType, ns: string | undefined, name: string, section: Section, body: JsonObject, opts: WriteOptions): WriteResult {
+  update(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    section: Section,
+    body: JsonObject,
+    opts: WriteOptions,
+  ): WriteResult {
     return this.write(t, ns, name, section, opts, () => clone(body));
   }
 
@@ -220,13 +279,19 @@ export class Cluster {
   ): WriteResult {
     const patcher = (cur: JsonObject): JsonObject => {
       try {
-        if (contentType.startsWith("application/json-patch+json")) return jsonPatch(cur, body) as JsonObject;
+        if (contentType.startsWith("application/json-patch+json"))
+          return jsonPatch(cur, body) as JsonObject;
         if (contentType.startsWith("application/strategic-merge-patch+json")) {
           if (t.custom)
-            throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+            throw new ApiError(
+              415,
+              "UnsupportedMediaType",
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+            );
           return mergePatch(cur, body as JsonObject) as JsonObject;
         }
-        if (contentType.startsWith("application/merge-patch+json")) return mergePatch(cur, body as JsonObject) as JsonObject;
+        if (contentType.startsWith("application/merge-patch+json"))
+          return mergePatch(cur, body as JsonObject) as JsonObject;
       } catch (err) {
         if (err instanceof PatchError) throw new ApiError(422, "Invalid", err.message);
         throw err;
@@ -239,7 +304,8 @@ export class Cluster {
   /** A patch of a free-standing value (a Scale). */
   patchValue(value: JsonObject, contentType: string, body: unknown): JsonObject {
     try {
-      if (contentType.startsWith("application/json-patch+json")) return jsonPatch(value, body) as JsonObject;
+      if (contentType.startsWith("application/json-patch+json"))
+        return jsonPatch(value, body) as JsonObject;
       return mergePatch(value, body as JsonObject) as JsonObject;
     } catch (err) {
       if (err instanceof PatchError) throw new ApiError(422, "Invalid", err.message);
@@ -258,21 +324,36 @@ export class Cluster {
     force: boolean,
   ): WriteResult {
     if (body.apiVersion !== apiVersionOf(t) || body.kind !== t.kind)
-      throw badRequest(`apply: apiVersion/kind ${String(body.apiVersion)}/${String(body.kind)} do not match the URL (${apiVersionOf(t)}/${t.kind})`);
+      throw badRequest(
+        `apply: apiVersion/kind ${JSON.stringify(body.apiVersion)}/${JSON.stringify(body.kind)} do not match the URL (${apiVersionOf(t)}/${t.kind})`,
+      );
     const existing = this.store.get(t, t.namespaced ? ns : undefined, name);
     if (!existing) {
       if (section === "status") throw notFound(t.plural, t.group, name);
       const r = apply(undefined, body, opts.manager, true, "main", apiVersionOf(t), nowIso());
       const obj = r.object;
       (obj.metadata as JsonObject).name = name;
-      return { object: this.create(t, obj, opts, ns, r.managedFields), warnings: [], created: true };
+      return {
+        object: this.create(t, obj, opts, ns, r.managedFields),
+        warnings: [],
+        created: true,
+      };
     }
     const r = apply(existing, body, opts.manager, force, section, apiVersionOf(t), nowIso());
     if (r.conflicts.length) {
       const msg = r.conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`).join("\n- ");
-      throw new ApiError(409, "Conflict", `Apply failed with ${r.conflicts.length} conflict${r.conflicts.length > 1 ? "s" : ""}: ${msg}`, {
-        causes: r.conflicts.map((c) => ({ type: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: c.field })),
-      });
+      throw new ApiError(
+        409,
+        "Conflict",
+        `Apply failed with ${r.conflicts.length} conflict${r.conflicts.length > 1 ? "s" : ""}: ${msg}`,
+        {
+          causes: r.conflicts.map((c) => ({
+            type: "FieldManagerConflict",
+            message: `conflict with "${c.manager}"`,
+            field: c.field,
+          })),
+        },
+      );
     }
     const applied = r.object;
     (applied.metadata as JsonObject).resourceVersion = metaOf(existing).resourceVersion;
@@ -280,7 +361,13 @@ export class Cluster {
   }
 
   /** Deletes (or marks for deletion while finalizers remain), then collects dependents. */
-  delete(t: ResourceType, ns: string | undefined, name: string, propagation: string, gracePeriodSeconds?: number): JsonObject {
+  delete(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    propagation: string,
+    gracePeriodSeconds?: number,
+  ): JsonObject {
     const cur = this.get(t, ns, name);
     if (t.kind === "Pod" && isObject(cur.spec) && cur.spec.nodeName && gracePeriodSeconds !== 0) {
       // A pod on a node stays (terminating) until its kubelet stops it and deletes it with grace 0.
@@ -300,8 +387,13 @@ export class Cluster {
   }
 
   private afterWrite(t: ResourceType, obj: JsonObject): void {
-    if (t.kind === "CustomResourceDefinition" && t.group === "apiextensions.k8s.io") this.registerCrd(obj);
-    if (metaOf(obj).deletionTimestamp && !(metaOf(obj).finalizers ?? []).length && !this.store.get(t, metaOf(obj).namespace, metaOf(obj).name))
+    if (t.kind === "CustomResourceDefinition" && t.group === "apiextensions.k8s.io")
+      this.registerCrd(obj);
+    if (
+      metaOf(obj).deletionTimestamp &&
+      !(metaOf(obj).finalizers ?? []).length &&
+      !this.store.get(t, metaOf(obj).namespace, metaOf(obj).name)
+    )
       this.afterDelete(t, obj, "Background");
     this.changed();
   }
@@ -345,16 +437,24 @@ export class Cluster {
     const spec = crd.spec as JsonObject;
     const status = {
       acceptedNames: spec.names ?? {},
-      storedVersions: ((spec.versions as JsonObject[]) ?? []).filter((v) => v.storage).map((v) => v.name),
+      storedVersions: ((spec.versions as JsonObject[]) ?? [])
+        .filter((v) => v.storage)
+        .map((v) => v.name),
       conditions: ["NamesAccepted", "Established"].map((type) => ({
         type,
         status: "True",
         reason: type === "Established" ? "InitialNamesAccepted" : "NoConflicts",
-        message: type === "Established" ? "the initial names have been accepted" : "no conflicts found",
+        message:
+          type === "Established" ? "the initial names have been accepted" : "no conflicts found",
         lastTransitionTime: nowIso(),
       })),
     };
-    if (!deepEqual(stripTimes({ s: crd.status ?? null }), stripTimes({ s: status } as unknown as JsonObject))) {
+    if (
+      !deepEqual(
+        stripTimes({ s: crd.status ?? null }),
+        stripTimes({ s: status } as unknown as JsonObject),
+      )
+    ) {
       const t = this.typeOf("apiextensions.k8s.io", "v1", "customresourcedefinitions");
       const next = clone(crd);
       next.status = status as unknown as JsonObject;
@@ -367,23 +467,43 @@ export class Cluster {
     if (!t.scale) throw notFound(t.plural + "/scale", t.group, name);
     const o = this.get(t, ns, name);
     const m = metaOf(o);
-    const selector =
-      t.custom ? getDotted(o, t.scale.labelSelectorPath) : labelSelectorString((o.spec as JsonObject | undefined)?.selector);
+    const selector = t.custom
+      ? getDotted(o, t.scale.labelSelectorPath)
+      : labelSelectorString((o.spec as JsonObject | undefined)?.selector);
     return {
       kind: "Scale",
       apiVersion: "autoscaling/v1",
-      metadata: { name: m.name, namespace: m.namespace ?? null, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      metadata: {
+        name: m.name,
+        namespace: m.namespace ?? null,
+        uid: m.uid,
+        resourceVersion: m.resourceVersion,
+        creationTimestamp: m.creationTimestamp,
+      },
       spec: { replicas: (getDotted(o, t.scale.specReplicasPath) as number | undefined) ?? 0 },
-      status: { replicas: (getDotted(o, t.scale.statusReplicasPath) as number | undefined) ?? 0, ...(selector ? { selector } : {}) },
+      status: {
+        replicas: (getDotted(o, t.scale.statusReplicasPath) as number | undefined) ?? 0,
+        ...(selector ? { selector } : {}),
+      },
     };
   }
 
   /** Writes a Scale (after the patch or update was applied to the current Scale) back to the object. */
-  setScale(t: ResourceType, ns: string | undefined, name: string, mutate: (scale: JsonObject) => JsonObject, opts: WriteOptions): JsonObject {
+  setScale(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    mutate: (scale: JsonObject) => JsonObject,
+    opts: WriteOptions,
+  ): JsonObject {
     const scale = mutate(this.getScale(t, ns, name));
     const replicas = getDotted(scale, ".spec.replicas");
     if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
-      throw new ApiError(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`);
+      throw new ApiError(
+        422,
+        "Invalid",
+        `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`,
+      );
     const rv = getDotted(scale, ".metadata.resourceVersion");
     this.write(t, ns, name, "main", opts, (cur) => {
       setDotted(cur, t.scale?.specReplicasPath ?? ".spec.replicas", replicas);
@@ -400,5 +520,9 @@ function withoutMetaStatus(o: JsonObject): JsonObject {
 }
 
 function stripTimes(o: JsonObject): unknown {
-  return JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === "time" || k === "lastTransitionTime" ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(o, (k, v: unknown) =>
+      k === "time" || k === "lastTransitionTime" ? undefined : v,
+    ),
+  );
 }

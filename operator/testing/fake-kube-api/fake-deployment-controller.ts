@@ -10,11 +10,15 @@ import { metaOf } from "./fake-store.js";
 const SYSTEM = { manager: "fake-deployment-controller", fieldValidation: "Ignore" as const };
 
 const isReady = (pod: JsonObject) =>
-  ((pod.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
-    (c) => c.type === "Ready" && c.status === "True",
-  );
+  (
+    (pod.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ??
+    []
+  ).some((c) => c.type === "Ready" && c.status === "True");
 
-export function startFakeDeploymentController(cluster: Cluster, readiness: "immediate" | "kubelet"): () => void {
+export function startFakeDeploymentController(
+  cluster: Cluster,
+  readiness: "immediate" | "kubelet",
+): () => void {
   let scheduled: NodeJS.Immediate | undefined;
   let stopped = false;
   const sync = () => {
@@ -25,7 +29,11 @@ export function startFakeDeploymentController(cluster: Cluster, readiness: "imme
     for (const d of cluster.store.list(deployments, undefined)) {
       const meta = metaOf(d);
       if (meta.deletionTimestamp) continue;
-      const spec = (d.spec ?? {}) as { replicas?: number; template?: JsonObject; selector?: unknown };
+      const spec = (d.spec ?? {}) as {
+        replicas?: number;
+        template?: JsonObject;
+        selector?: unknown;
+      };
       const template = spec.template ?? {};
       const hash = createHash("sha256").update(JSON.stringify(template)).digest("hex").slice(0, 10);
       const owned = cluster.store
@@ -33,9 +41,11 @@ export function startFakeDeploymentController(cluster: Cluster, readiness: "imme
         .filter((p) => (metaOf(p).ownerReferences ?? []).some((r) => r.uid === meta.uid));
       const live = owned.filter((p) => !metaOf(p).deletionTimestamp);
       const current = live.filter((p) => metaOf(p).labels?.["pod-template-hash"] === hash);
-      for (const old of live.filter((p) => !current.includes(p))) cluster.delete(pods, meta.namespace, metaOf(old).name, "Background");
+      for (const old of live.filter((p) => !current.includes(p)))
+        cluster.delete(pods, meta.namespace, metaOf(old).name, "Background");
       const want = spec.replicas ?? 1;
-      for (const extra of current.slice(want)) cluster.delete(pods, meta.namespace, metaOf(extra).name, "Background");
+      for (const extra of current.slice(want))
+        cluster.delete(pods, meta.namespace, metaOf(extra).name, "Background");
       for (let i = current.length; i < want; i++) {
         const tmeta = (template.metadata ?? {}) as JsonObject;
         const pod: JsonObject = {
@@ -44,10 +54,20 @@ export function startFakeDeploymentController(cluster: Cluster, readiness: "imme
           metadata: {
             name: `${meta.name}-${hash}-${randomBytes(3).toString("hex").slice(0, 5)}`,
             namespace: meta.namespace ?? "default",
-            labels: { ...((tmeta.labels as Record<string, string> | undefined) ?? {}), "pod-template-hash": hash },
+            labels: {
+              ...((tmeta.labels as Record<string, string> | undefined) ?? {}),
+              "pod-template-hash": hash,
+            },
             ...(tmeta.annotations ? { annotations: tmeta.annotations } : {}),
             ownerReferences: [
-              { apiVersion: "apps/v1", kind: "Deployment", name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true },
+              {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: meta.name,
+                uid: meta.uid,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
             ],
           },
           spec: clone(template.spec ?? {}),
@@ -56,7 +76,9 @@ export function startFakeDeploymentController(cluster: Cluster, readiness: "imme
               ? {
                   phase: "Running",
                   podIP: "127.0.0.1",
-                  conditions: [{ type: "Ready", status: "True", lastTransitionTime: new Date().toISOString() }],
+                  conditions: [
+                    { type: "Ready", status: "True", lastTransitionTime: new Date().toISOString() },
+                  ],
                 }
               : { phase: "Pending" },
         };
@@ -64,7 +86,11 @@ export function startFakeDeploymentController(cluster: Cluster, readiness: "imme
       }
       const now = cluster.store
         .list(pods, meta.namespace)
-        .filter((p) => (metaOf(p).ownerReferences ?? []).some((r) => r.uid === meta.uid) && !metaOf(p).deletionTimestamp);
+        .filter(
+          (p) =>
+            (metaOf(p).ownerReferences ?? []).some((r) => r.uid === meta.uid) &&
+            !metaOf(p).deletionTimestamp,
+        );
       const updated = now.filter((p) => metaOf(p).labels?.["pod-template-hash"] === hash);
       const ready = now.filter(isReady).length;
       const available = updated.filter(isReady).length;
@@ -84,12 +110,18 @@ export function startFakeDeploymentController(cluster: Cluster, readiness: "imme
           {
             type: "Progressing",
             status: "True",
-            reason: updated.length === want && available >= want ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+            reason:
+              updated.length === want && available >= want
+                ? "NewReplicaSetAvailable"
+                : "ReplicaSetUpdated",
           },
         ],
       };
       if (!deepEqual(d.status ?? null, status))
-        cluster.write(deployments, meta.namespace, meta.name, "status", SYSTEM, (cur) => ({ ...cur, status }));
+        cluster.write(deployments, meta.namespace, meta.name, "status", SYSTEM, (cur) => ({
+          ...cur,
+          status,
+        }));
     }
   };
   const schedule = () => {

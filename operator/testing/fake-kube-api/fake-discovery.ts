@@ -55,7 +55,13 @@ export function apiResourceList(gv: string, types: ResourceType[]) {
       ...(t.custom ? { categories: ["all"] } : {}),
     });
     if (t.status)
-      resources.push({ name: `${t.plural}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get", "patch", "update"] });
+      resources.push({
+        name: `${t.plural}/status`,
+        singularName: "",
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ["get", "patch", "update"],
+      });
     if (t.scale)
       resources.push({
         name: `${t.plural}/scale`,
@@ -107,7 +113,12 @@ export function openApiGroupVersion(gv: string, types: ResourceType[]) {
       "x-kubernetes-group-version-kind": [gvk],
     };
   }
-  return { openapi: "3.0.0", info: { title: "Kubernetes (fake)", version: "v1.31.0" }, paths, components: { schemas } };
+  return {
+    openapi: "3.0.0",
+    info: { title: "Kubernetes (fake)", version: "v1.31.0" },
+    paths,
+    components: { schemas },
+  };
 }
 
 const schemaName = (t: ResourceType) =>
@@ -122,11 +133,23 @@ function age(ts: string | undefined, now: number): string {
 }
 
 /** A metav1 Table of `objects`, with the CRD's printer columns for custom kinds. */
-export function table(t: ResourceType, objects: JsonObject[], includeObject: string | null, rv: string, now: number) {
+export function table(
+  t: ResourceType,
+  objects: JsonObject[],
+  includeObject: string | null,
+  rv: string,
+  now: number,
+) {
   const extra = t.printerColumns.filter((c) => c.name !== "Age");
   const columnDefinitions = [
     { name: "Name", type: "string", format: "name", description: "Name", priority: 0 },
-    ...extra.map((c) => ({ name: c.name, type: c.type, format: "", description: c.name, priority: 0 })),
+    ...extra.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: "",
+      description: c.name,
+      priority: 0,
+    })),
     { name: "Age", type: "string", format: "", description: "Age", priority: 0 },
   ];
   const rows = objects.map((o) => {
@@ -142,5 +165,11 @@ export function table(t: ResourceType, objects: JsonObject[], includeObject: str
         : { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
     return { cells, object };
   });
-  return { kind: "Table", apiVersion: "meta.k8s.io/v1", metadata: { resourceVersion: rv }, columnDefinitions, rows };
+  return {
+    kind: "Table",
+    apiVersion: "meta.k8s.io/v1",
+    metadata: { resourceVersion: rv },
+    columnDefinitions,
+    rows,
+  };
 }

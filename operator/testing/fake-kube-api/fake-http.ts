@@ -11,7 +11,8 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, "RequestEntityTooLarge", "request entity too large");
+    if (size > MAX_BODY_BYTES)
+      throw new ApiError(413, "RequestEntityTooLarge", "request entity too large");
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -31,7 +32,12 @@ export function decodeObject(text: string, yaml: boolean): JsonObject {
   return v;
 }
 
-export function send(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+export function send(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  warnings: string[] = [],
+): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
     "content-type": "application/json",
@@ -43,7 +49,10 @@ export function send(res: ServerResponse, code: number, body: unknown, warnings:
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
-  const e = err instanceof ApiError ? err : new ApiError(500, "InternalError", String((err as Error)?.stack ?? err));
+  const e =
+    err instanceof ApiError
+      ? err
+      : new ApiError(500, "InternalError", String((err as Error)?.stack ?? err));
   if (res.headersSent) {
     res.destroy();
     return;

@@ -49,7 +49,8 @@ export function jsonPatch(doc: Json, ops: unknown): Json {
     const { op, path } = raw;
     const value = raw.value ?? null;
     if (op === "test") {
-      if (!deepEqual(getPointer(out, pointer(path)), value)) throw new PatchError(`test ${path} failed`);
+      if (!deepEqual(getPointer(out, pointer(path)), value))
+        throw new PatchError(`test ${path} failed`);
       continue;
     }
     if (op === "copy" || op === "move") {
@@ -59,7 +60,8 @@ export function jsonPatch(doc: Json, ops: unknown): Json {
       out = setPointer(out, pointer(path), v ?? null, "add");
       continue;
     }
-    if (op !== "add" && op !== "remove" && op !== "replace") throw new PatchError(`unknown op ${op}`);
+    if (op !== "add" && op !== "remove" && op !== "replace")
+      throw new PatchError(`unknown op ${op}`);
     out = setPointer(out, pointer(path), value, op);
   }
   return out;
@@ -86,12 +88,14 @@ function setPointer(
   const last = parts[parts.length - 1] as string;
   if (Array.isArray(parent)) {
     const i = last === "-" ? parent.length : Number(last);
-    if (!Number.isInteger(i) || i < 0 || i > parent.length) throw new PatchError(`bad index ${last}`);
+    if (!Number.isInteger(i) || i < 0 || i > parent.length)
+      throw new PatchError(`bad index ${last}`);
     if (op === "add") parent.splice(i, 0, value ?? null);
     else if (op === "remove") parent.splice(i, 1);
     else parent[i] = value ?? null;
   } else if (isObject(parent)) {
-    if (op !== "add" && !(last in parent)) throw new PatchError(`path /${parts.join("/")} not found`);
+    if (op !== "add" && !(last in parent))
+      throw new PatchError(`path /${parts.join("/")} not found`);
     if (op === "remove") delete parent[last];
     else parent[last] = value ?? null;
   } else throw new PatchError(`path /${parts.join("/")} not found`);

@@ -23,15 +23,26 @@ describe("fake Kubernetes API server driven by the real kubectl 1.31", function 
   });
 
   it("kubectl apply --server-side installs the CRDs: Established, listed by api-resources", async () => {
-    await k.ok(["wait", "--for=condition=Established", "crd/coordinators.darkbloom.dev", "crd/warmpools.darkbloom.dev", "--timeout=20s"]);
+    await k.ok([
+      "wait",
+      "--for=condition=Established",
+      "crd/coordinators.darkbloom.dev",
+      "crd/warmpools.darkbloom.dev",
+      "--timeout=20s",
+    ]);
     const resources = await k.ok(["api-resources", "--api-group=darkbloom.dev"]);
     expect(resources).to.match(/coordinators\s+dbc\s+darkbloom.dev\/v1alpha1\s+true\s+Coordinator/);
     expect(resources).to.match(/warmpools\s+dbwp\s+darkbloom.dev\/v1alpha1\s+true\s+WarmPool/);
   });
 
   it("applies a Coordinator with the schema's defaults and prints the CRD's columns", async () => {
-    expect(await k.ok(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample()))).to.include("serverside-applied");
-    const c = JSON.parse(await k.ok(["get", "coordinator/main", "-o", "json"])) as { spec: Record<string, unknown>; metadata: { generation: number } };
+    expect(
+      await k.ok(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample())),
+    ).to.include("serverside-applied");
+    const c = JSON.parse(await k.ok(["get", "coordinator/main", "-o", "json"])) as {
+      spec: Record<string, unknown>;
+      metadata: { generation: number };
+    };
     expect(c.spec.service).to.deep.equal({ type: "ClusterIP", port: 8080 });
     expect(c.spec.terminationGracePeriodSeconds).to.equal(600);
     expect(c.spec.database).to.deep.equal({ secretRef: { name: "darkbloom-db", key: "url" } });
@@ -42,14 +53,29 @@ describe("fake Kubernetes API server driven by the real kubectl 1.31", function 
   });
 
   it("rejects both replicas and autoscaling, min above max (CEL) and unknown fields (strict validation)", async () => {
-    const both = await k.run(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample("both", { autoscaling: { minReplicas: 3, maxReplicas: 2, targetActiveStreamsPerReplica: 10 } })));
+    const both = await k.run(
+      ["apply", "--server-side", "-f", "-"],
+      toYaml(
+        coordinatorSample("both", {
+          autoscaling: { minReplicas: 3, maxReplicas: 2, targetActiveStreamsPerReplica: 10 },
+        }),
+      ),
+    );
     expect(both.code).to.not.equal(0);
     expect(both.stderr).to.include("set either replicas or autoscaling, not both");
-    expect(both.stderr).to.include("autoscaling.minReplicas must not exceed autoscaling.maxReplicas");
-    const unknown = await k.run(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample("typo", { replicaz: 2 })));
+    expect(both.stderr).to.include(
+      "autoscaling.minReplicas must not exceed autoscaling.maxReplicas",
+    );
+    const unknown = await k.run(
+      ["apply", "--server-side", "-f", "-"],
+      toYaml(coordinatorSample("typo", { replicaz: 2 })),
+    );
     expect(unknown.code).to.not.equal(0);
     expect(unknown.stderr).to.include('unknown field "spec.replicaz"');
-    const badConfig = await k.run(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample("badconfig", { config: [{ name: "DARKBLOOM_PORT", value: "1" }] })));
+    const badConfig = await k.run(
+      ["apply", "--server-side", "-f", "-"],
+      toYaml(coordinatorSample("badconfig", { config: [{ name: "DARKBLOOM_PORT", value: "1" }] })),
+    );
     expect(badConfig.code).to.not.equal(0);
     expect(badConfig.stderr).to.include("Unsupported value");
     expect((await call(api.url, "GET", CRS)).body.items).to.deep.equal([]);
@@ -58,7 +84,10 @@ describe("fake Kubernetes API server driven by the real kubectl 1.31", function 
   it("kubectl scale writes spec.replicas through the scale subresource and bumps the generation", async () => {
     await k.ok(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample()));
     expect(await k.ok(["scale", "coordinator/main", "--replicas", "3"])).to.include("scaled");
-    const c = (await call(api.url, "GET", `${CRS}/main`)).body as { spec: { replicas: number }; metadata: { generation: number } };
+    const c = (await call(api.url, "GET", `${CRS}/main`)).body as {
+      spec: { replicas: number };
+      metadata: { generation: number };
+    };
     expect(c.spec.replicas).to.equal(3);
     expect(c.metadata.generation).to.equal(2);
     const scale = (await call(api.url, "GET", `${CRS}/main/scale`)).body;
@@ -68,20 +97,46 @@ describe("fake Kubernetes API server driven by the real kubectl 1.31", function 
   it("kubectl wait --for=condition=Ready returns once the status subresource reports it; status writes leave the spec alone", async () => {
     await k.ok(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample()));
     const waiting = k.run(["wait", "--for=condition=Ready", "coordinator/main", "--timeout=30s"]);
-    const status = { conditions: [{ type: "Ready", status: "True", reason: "ReplicasReady", message: "1/1", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 1 }] };
-    const r = await call(api.url, "PATCH", `${CRS}/main/status`, { status, spec: { replicas: 9 } }, "application/merge-patch+json");
+    const status = {
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "ReplicasReady",
+          message: "1/1",
+          lastTransitionTime: "2026-01-01T00:00:00Z",
+          observedGeneration: 1,
+        },
+      ],
+    };
+    const r = await call(
+      api.url,
+      "PATCH",
+      `${CRS}/main/status`,
+      { status, spec: { replicas: 9 } },
+      "application/merge-patch+json",
+    );
     expect(r.status).to.equal(200);
     const done = await waiting;
     expect(done.code, done.stderr).to.equal(0);
     expect(done.stdout).to.include("condition met");
-    const c = (await call(api.url, "GET", `${CRS}/main`)).body as { spec: { replicas: number }; metadata: { generation: number } };
+    const c = (await call(api.url, "GET", `${CRS}/main`)).body as {
+      spec: { replicas: number };
+      metadata: { generation: number };
+    };
     expect(c.spec.replicas).to.equal(1);
     expect(c.metadata.generation).to.equal(1);
   });
 
   it("kubectl get -w prints the change a kubectl scale makes", async () => {
     await k.ok(["apply", "--server-side", "-f", "-"], toYaml(coordinatorSample()));
-    const w = k.spawn(["get", "coordinators", "-w", "-o", "custom-columns=NAME:.metadata.name,WANT:.spec.replicas"]);
+    const w = k.spawn([
+      "get",
+      "coordinators",
+      "-w",
+      "-o",
+      "custom-columns=NAME:.metadata.name,WANT:.spec.replicas",
+    ]);
     let out = "";
     w.stdout?.on("data", (d: Buffer) => (out += d.toString()));
     try {
@@ -96,12 +151,24 @@ describe("fake Kubernetes API server driven by the real kubectl 1.31", function 
   });
 
   it("server-side apply by a second manager conflicts (409) on a field it does not own; --force-conflicts takes it", async () => {
-    await k.ok(["apply", "--server-side", "--field-manager=team-a", "-f", "-"], toYaml(coordinatorSample()));
-    const clash = await k.run(["apply", "--server-side", "--field-manager=team-b", "-f", "-"], toYaml(coordinatorSample("main", { replicas: 4 })));
+    await k.ok(
+      ["apply", "--server-side", "--field-manager=team-a", "-f", "-"],
+      toYaml(coordinatorSample()),
+    );
+    const clash = await k.run(
+      ["apply", "--server-side", "--field-manager=team-b", "-f", "-"],
+      toYaml(coordinatorSample("main", { replicas: 4 })),
+    );
     expect(clash.code).to.not.equal(0);
     expect(clash.stderr).to.include('conflict with "team-a": .spec.replicas');
-    await k.ok(["apply", "--server-side", "--field-manager=team-b", "--force-conflicts", "-f", "-"], toYaml(coordinatorSample("main", { replicas: 4 })));
-    const c = (await call(api.url, "GET", `${CRS}/main`)).body as { spec: { replicas: number }; metadata: { managedFields: { manager: string; fieldsV1: unknown }[] } };
+    await k.ok(
+      ["apply", "--server-side", "--field-manager=team-b", "--force-conflicts", "-f", "-"],
+      toYaml(coordinatorSample("main", { replicas: 4 })),
+    );
+    const c = (await call(api.url, "GET", `${CRS}/main`)).body as {
+      spec: { replicas: number };
+      metadata: { managedFields: { manager: string; fieldsV1: unknown }[] };
+    };
     expect(c.spec.replicas).to.equal(4);
     const a = c.metadata.managedFields.find((m) => m.manager === "team-a");
     expect(JSON.stringify(a?.fieldsV1)).to.not.include("f:replicas");
@@ -127,7 +194,11 @@ describe("fake Kubernetes API server: REST semantics", function () {
 
   afterEach(() => api.close());
 
-  const cm = (name: string, data: Record<string, string> = {}, extra: Record<string, unknown> = {}) => ({
+  const cm = (
+    name: string,
+    data: Record<string, string> = {},
+    extra: Record<string, unknown> = {},
+  ) => ({
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name, namespace: "default", ...extra },
@@ -136,18 +207,35 @@ describe("fake Kubernetes API server: REST semantics", function () {
   const CMS = "/api/v1/namespaces/default/configmaps";
 
   it("a PUT carrying a stale resourceVersion gets 409 Conflict", async () => {
-    const created = (await call(api.url, "POST", CMS, cm("a", { k: "1" }))).body as { metadata: { resourceVersion: string } };
+    const created = (await call(api.url, "POST", CMS, cm("a", { k: "1" }))).body as {
+      metadata: { resourceVersion: string };
+    };
     const stale = created.metadata.resourceVersion;
-    expect((await call(api.url, "PUT", `${CMS}/a`, { ...cm("a", { k: "2" }), metadata: { name: "a", resourceVersion: stale } })).status).to.equal(200);
-    const r = await call(api.url, "PUT", `${CMS}/a`, { ...cm("a", { k: "3" }), metadata: { name: "a", resourceVersion: stale } });
+    expect(
+      (
+        await call(api.url, "PUT", `${CMS}/a`, {
+          ...cm("a", { k: "2" }),
+          metadata: { name: "a", resourceVersion: stale },
+        })
+      ).status,
+    ).to.equal(200);
+    const r = await call(api.url, "PUT", `${CMS}/a`, {
+      ...cm("a", { k: "3" }),
+      metadata: { name: "a", resourceVersion: stale },
+    });
     expect(r.status).to.equal(409);
     expect(r.body).to.deep.include({ kind: "Status", reason: "Conflict", code: 409 });
   });
 
   it("a watch resumes after its resourceVersion, sends bookmarks when allowed, and answers a compacted one with an ERROR 410 event", async () => {
-    const first = (await call(api.url, "POST", CMS, cm("a"))).body as { metadata: { resourceVersion: string } };
+    const first = (await call(api.url, "POST", CMS, cm("a"))).body as {
+      metadata: { resourceVersion: string };
+    };
     await call(api.url, "POST", CMS, cm("b"));
-    const w = await watch(api.url, `${CMS}?watch=true&resourceVersion=${first.metadata.resourceVersion}&allowWatchBookmarks=true`);
+    const w = await watch(
+      api.url,
+      `${CMS}?watch=true&resourceVersion=${first.metadata.resourceVersion}&allowWatchBookmarks=true`,
+    );
     try {
       const added = await w.next((e) => e.type === "ADDED");
       expect((added.object.metadata as { name: string }).name).to.equal("b");
@@ -156,19 +244,45 @@ describe("fake Kubernetes API server: REST semantics", function () {
       w.close();
     }
     api.compact();
-    const old = await watch(api.url, `${CMS}?watch=true&resourceVersion=${first.metadata.resourceVersion}`);
+    const old = await watch(
+      api.url,
+      `${CMS}?watch=true&resourceVersion=${first.metadata.resourceVersion}`,
+    );
     const err = await old.next((e) => e.type === "ERROR");
     expect(err.object).to.deep.include({ kind: "Status", code: 410, reason: "Expired" });
     await old.ended;
   });
 
   it("deleting an owner deletes its dependents; a finalizer holds the object until it is removed", async () => {
-    const owner = (await call(api.url, "POST", CMS, cm("owner", {}, { finalizers: ["example.com/hold"] }))).body as { metadata: { uid: string } };
-    await call(api.url, "POST", CMS, cm("child", {}, { ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid }] }));
+    const owner = (
+      await call(api.url, "POST", CMS, cm("owner", {}, { finalizers: ["example.com/hold"] }))
+    ).body as { metadata: { uid: string } };
+    await call(
+      api.url,
+      "POST",
+      CMS,
+      cm(
+        "child",
+        {},
+        {
+          ownerReferences: [
+            { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid },
+          ],
+        },
+      ),
+    );
     const del = await call(api.url, "DELETE", `${CMS}/owner`);
-    expect((del.body.metadata as { deletionTimestamp?: string }).deletionTimestamp).to.be.a("string");
+    expect((del.body.metadata as { deletionTimestamp?: string }).deletionTimestamp).to.be.a(
+      "string",
+    );
     expect((await call(api.url, "GET", `${CMS}/child`)).status).to.equal(200);
-    await call(api.url, "PATCH", `${CMS}/owner`, { metadata: { finalizers: null } }, "application/merge-patch+json");
+    await call(
+      api.url,
+      "PATCH",
+      `${CMS}/owner`,
+      { metadata: { finalizers: null } },
+      "application/merge-patch+json",
+    );
     expect((await call(api.url, "GET", `${CMS}/owner`)).status).to.equal(404);
     expect((await call(api.url, "GET", `${CMS}/child`)).status).to.equal(404);
   });
@@ -178,16 +292,32 @@ describe("fake Kubernetes API server: REST semantics", function () {
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "web", namespace: "default" },
-      spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "x" }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "c", image: "x" }] },
+        },
+      },
     };
     await call(api.url, "POST", "/apis/apps/v1/namespaces/default/deployments", dep);
     await eventually(async () => {
-      const d = (await call(api.url, "GET", "/apis/apps/v1/namespaces/default/deployments/web")).body as { status?: { readyReplicas?: number } };
+      const d = (await call(api.url, "GET", "/apis/apps/v1/namespaces/default/deployments/web"))
+        .body as { status?: { readyReplicas?: number } };
       return d.status?.readyReplicas === 2 ? true : undefined;
     });
-    await call(api.url, "PATCH", "/apis/apps/v1/namespaces/default/deployments/web/scale", { spec: { replicas: 1 } }, "application/merge-patch+json");
+    await call(
+      api.url,
+      "PATCH",
+      "/apis/apps/v1/namespaces/default/deployments/web/scale",
+      { spec: { replicas: 1 } },
+      "application/merge-patch+json",
+    );
     await eventually(async () => {
-      const pods = (await call(api.url, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")).body as { items: unknown[] };
+      const pods = (
+        await call(api.url, "GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")
+      ).body as { items: unknown[] };
       return pods.items.length === 1 ? true : undefined;
     });
   });

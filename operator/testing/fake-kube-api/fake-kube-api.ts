@@ -52,7 +52,10 @@ export class FakeKubeApi {
 
   private constructor(private readonly options: FakeKubeApiOptions) {
     this.cluster = new Cluster(options.historyLimit ?? 10_000);
-    this.stopController = startFakeDeploymentController(this.cluster, options.podReadiness ?? "immediate");
+    this.stopController = startFakeDeploymentController(
+      this.cluster,
+      options.podReadiness ?? "immediate",
+    );
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
     });
@@ -96,14 +99,20 @@ export class FakeKubeApi {
     const types = this.cluster.allTypes();
     if (req.method === "GET") {
       if (path === "/version")
-        return send(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.0-fake", platform: "linux/amd64" });
+        return send(res, 200, {
+          major: "1",
+          minor: "31",
+          gitVersion: "v1.31.0-fake",
+          platform: "linux/amd64",
+        });
       if (path === "/healthz" || path === "/readyz" || path === "/livez") {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok");
         return;
       }
       if (path === "/api") return send(res, 200, coreVersions());
       if (path === "/apis") return send(res, 200, apiGroupList(types));
-      if (path === "/openapi/v3") return send(res, 200, openApiRoot(types, String(this.cluster.store.currentRv())));
+      if (path === "/openapi/v3")
+        return send(res, 200, openApiRoot(types, String(this.cluster.store.currentRv())));
       const gvs = groupVersions(types);
       const oa = /^\/openapi\/v3\/(?:api|apis)\/(.+)$/.exec(path);
       if (oa) {
@@ -155,23 +164,35 @@ export class FakeKubeApi {
     };
   }
 
-  private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, target: Target): Promise<void> {
+  private async serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    target: Target,
+  ): Promise<void> {
     const { type: t, namespace: ns, name, subresource } = target;
     const q = url.searchParams;
     const wantsTable = (req.headers.accept ?? "").includes("as=Table");
     const opts: WriteOptions = {
       manager: q.get("fieldManager") ?? userAgentManager(req.headers["user-agent"]),
-      fieldValidation: (q.get("fieldValidation") as WriteOptions["fieldValidation"] | null) ?? "Warn",
+      fieldValidation:
+        (q.get("fieldValidation") as WriteOptions["fieldValidation"] | null) ?? "Warn",
     };
     const section: Section = subresource === "status" ? "status" : "main";
-    if (subresource && subresource !== "status" && subresource !== "scale") throw notFound("", t.group, subresource);
-    if (subresource === "status" && !t.status) throw notFound(t.plural + "/status", t.group, name ?? "");
+    if (subresource && subresource !== "status" && subresource !== "scale")
+      throw notFound("", t.group, subresource);
+    if (subresource === "status" && !t.status)
+      throw notFound(t.plural + "/status", t.group, name ?? "");
     const contentType = req.headers["content-type"] ?? "application/json";
 
     if (!name) {
       switch (req.method) {
         case "GET":
-          if (q.get("watch") === "true" || q.get("watch") === "1" || url.pathname.includes("/watch/"))
+          if (
+            q.get("watch") === "true" ||
+            q.get("watch") === "1" ||
+            url.pathname.includes("/watch/")
+          )
             return this.watch(req, res, t, ns, q, wantsTable);
           return this.list(res, t, ns, q, wantsTable);
         case "POST": {
@@ -182,11 +203,22 @@ export class FakeKubeApi {
         case "DELETE": {
           const sel = parseLabelSelector(q.get("labelSelector"));
           for (const o of this.cluster.store.list(t, ns))
-            if (sel(metaOf(o).labels ?? {})) this.cluster.delete(t, ns, metaOf(o).name, "Background");
-          return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success" });
+            if (sel(metaOf(o).labels ?? {}))
+              this.cluster.delete(t, ns, metaOf(o).name, "Background");
+          return send(res, 200, {
+            kind: "Status",
+            apiVersion: "v1",
+            metadata: {},
+            status: "Success",
+          });
         }
+        case undefined:
         default:
-          throw new ApiError(405, "MethodNotAllowed", `${req.method ?? ""} is not supported on a collection`);
+          throw new ApiError(
+            405,
+            "MethodNotAllowed",
+            `${req.method ?? ""} is not supported on a collection`,
+          );
       }
     }
 
@@ -196,7 +228,11 @@ export class FakeKubeApi {
           return send(res, 200, this.cluster.getScale(t, ns, name));
         case "PUT": {
           const body = decodeObject(await readBody(req), false);
-          return send(res, 200, this.cluster.setScale(t, ns, name, () => body, opts));
+          return send(
+            res,
+            200,
+            this.cluster.setScale(t, ns, name, () => body, opts),
+          );
         }
         case "PATCH": {
           const body = decode(await readBody(req), false);
@@ -206,6 +242,7 @@ export class FakeKubeApi {
           };
           return send(res, 200, this.cluster.setScale(t, ns, name, patched, opts));
         }
+        case undefined:
         default:
           throw new ApiError(405, "MethodNotAllowed", "scale supports get, update and patch");
       }
@@ -213,8 +250,14 @@ export class FakeKubeApi {
 
     switch (req.method) {
       case "GET": {
-        const o = section === "status" ? this.cluster.get(t, ns, name) : this.cluster.get(t, ns, name);
-        if (wantsTable) return send(res, 200, table(t, [o], q.get("includeObject"), metaOf(o).resourceVersion, Date.now()));
+        const o =
+          section === "status" ? this.cluster.get(t, ns, name) : this.cluster.get(t, ns, name);
+        if (wantsTable)
+          return send(
+            res,
+            200,
+            table(t, [o], q.get("includeObject"), metaOf(o).resourceVersion, Date.now()),
+          );
         return send(res, 200, o);
       }
       case "PUT": {
@@ -226,7 +269,15 @@ export class FakeKubeApi {
         const text = await readBody(req);
         if (contentType.startsWith("application/apply-patch")) {
           if (!q.get("fieldManager")) throw badRequest("PATCH with apply requires a fieldManager");
-          const r = this.cluster.apply(t, ns, name, section, decodeObject(text, true), opts, q.get("force") === "true");
+          const r = this.cluster.apply(
+            t,
+            ns,
+            name,
+            section,
+            decodeObject(text, true),
+            opts,
+            q.get("force") === "true",
+          );
           return send(res, r.created ? 201 : 200, r.object, r.warnings);
         }
         const r = this.cluster.patch(t, ns, name, section, contentType, decode(text, false), opts);
@@ -235,11 +286,15 @@ export class FakeKubeApi {
       case "DELETE": {
         const text = await readBody(req);
         const body = text ? decodeObject(text, false) : {};
-        const propagation = q.get("propagationPolicy") ?? (body.propagationPolicy as string | undefined) ?? "Background";
+        const propagation =
+          q.get("propagationPolicy") ??
+          (body.propagationPolicy as string | undefined) ??
+          "Background";
         const graceText = q.get("gracePeriodSeconds") ?? body.gracePeriodSeconds;
         const grace = graceText === undefined || graceText === null ? undefined : Number(graceText);
         return send(res, 200, this.cluster.delete(t, ns, name, propagation, grace));
       }
+      case undefined:
       default:
         throw new ApiError(405, "MethodNotAllowed", `${req.method ?? ""} is not supported`);
     }
@@ -250,19 +305,32 @@ export class FakeKubeApi {
       const labels = parseLabelSelector(q.get("labelSelector"));
       const fields = parseFieldSelector(q.get("fieldSelector"));
       return (o: JsonObject) =>
-        (ns === undefined || !t.namespaced || metaOf(o).namespace === ns) && labels(metaOf(o).labels ?? {}) && fields(o);
+        (ns === undefined || !t.namespaced || metaOf(o).namespace === ns) &&
+        labels(metaOf(o).labels ?? {}) &&
+        fields(o);
     } catch (err) {
       if (err instanceof SelectorError) throw badRequest(err.message);
       throw err;
     }
   }
 
-  private list(res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, wantsTable: boolean): void {
+  private list(
+    res: ServerResponse,
+    t: ResourceType,
+    ns: string | undefined,
+    q: URLSearchParams,
+    wantsTable: boolean,
+  ): void {
     const match = this.filters(t, ns, q);
     const items = this.cluster.store.list(t, t.namespaced ? ns : undefined).filter(match);
     const rv = String(this.cluster.store.currentRv());
     if (wantsTable) return send(res, 200, table(t, items, q.get("includeObject"), rv, Date.now()));
-    send(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: rv }, items });
+    send(res, 200, {
+      kind: `${t.kind}List`,
+      apiVersion: apiVersionOf(t),
+      metadata: { resourceVersion: rv },
+      items,
+    });
   }
 
   private watch(
@@ -279,19 +347,30 @@ export class FakeKubeApi {
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
     res.flushHeaders();
     const write = (type: string, object: JsonObject) => {
-      const obj = wantsTable && type !== "ERROR" && type !== "BOOKMARK" ? table(t, [object], q.get("includeObject"), metaOf(object).resourceVersion, Date.now()) : object;
+      const obj =
+        wantsTable && type !== "ERROR" && type !== "BOOKMARK"
+          ? table(t, [object], q.get("includeObject"), metaOf(object).resourceVersion, Date.now())
+          : object;
       res.write(JSON.stringify({ type, object: obj }) + "\n");
     };
     const store = this.cluster.store;
     if (rvText && rvText !== "0" && Number(rvText) < store.oldestWatchableRv()) {
-      write("ERROR", new ApiError(410, "Expired", `too old resource version: ${rvText} (${store.oldestWatchableRv()})`).toStatus() as JsonObject);
+      write(
+        "ERROR",
+        new ApiError(
+          410,
+          "Expired",
+          `too old resource version: ${rvText} (${store.oldestWatchableRv()})`,
+        ).toStatus() as JsonObject,
+      );
       res.end();
       return;
     }
     if (!rvText || rvText === "0") {
       for (const o of store.list(t, t.namespaced ? ns : undefined).filter(match)) write("ADDED", o);
     } else {
-      for (const e of store.eventsAfter(Number(rvText), key)) if (match(e.object)) write(e.type, e.object);
+      for (const e of store.eventsAfter(Number(rvText), key))
+        if (match(e.object)) write(e.type, e.object);
     }
     const unsubscribe = store.subscribe((e: StoredEvent) => {
       if (e.key === key && match(e.object)) write(e.type, e.object);

@@ -73,7 +73,7 @@ export function toFieldsV1(paths: Iterable<string>): JsonObject {
     for (const p of parse(k)) {
       const key = `f:${p}`;
       if (!isObject(cur[key])) cur[key] = {};
-      cur = cur[key] as JsonObject;
+      cur = cur[key];
     }
   }
   return root;
@@ -123,7 +123,10 @@ export function apply(
   apiVersion: string,
   now: string,
 ): ApplyResult {
-  const entries = clone((current?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ?? []);
+  const entries = clone(
+    (current?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ??
+      [],
+  );
   const subresource = section === "status" ? "status" : undefined;
   const appliedPaths = leafPaths(applied, section);
   const base: JsonObject = current ? clone(current) : {};
@@ -192,7 +195,9 @@ export function recordUpdate(
   apiVersion: string,
   now: string,
 ): ManagedFieldsEntry[] {
-  const entries = clone((before?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ?? []);
+  const entries = clone(
+    (before?.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ?? [],
+  );
   const subresource = section === "status" ? "status" : undefined;
   const afterPaths = leafPaths(after, section);
   const changed = [...afterPaths].filter(
@@ -203,7 +208,8 @@ export function recordUpdate(
     const owned = fromFieldsV1(e.fieldsV1);
     for (const o of [...owned]) {
       if (removed.includes(o)) owned.delete(o);
-      else if (e.manager !== manager && changed.some((c) => overlaps(parse(c), parse(o)))) owned.delete(o);
+      else if (e.manager !== manager && changed.some((c) => overlaps(parse(c), parse(o))))
+        owned.delete(o);
     }
     e.fieldsV1 = toFieldsV1(owned);
   }

@@ -96,10 +96,17 @@ export const BUILTIN_TYPES: ResourceType[] = [
     status: true,
     shortNames: ["ing"],
   }),
-  builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, {
-    status: true,
-    shortNames: ["crd", "crds"],
-  }),
+  builtin(
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    false,
+    {
+      status: true,
+      shortNames: ["crd", "crds"],
+    },
+  ),
 ];
 
 interface CrdLike {

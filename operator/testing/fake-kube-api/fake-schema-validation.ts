@@ -15,7 +15,8 @@ export function applySchema(obj: JsonObject, schema: JsonSchema): SchemaResult {
   const unknownFields: string[] = [];
   const walk = (v: Json, s: JsonSchema, path: string): Json => {
     if (s["x-kubernetes-int-or-string"]) {
-      if (typeof v !== "string" && !Number.isInteger(v)) errors.push(`${path}: must be an integer or a string`);
+      if (typeof v !== "string" && !Number.isInteger(v))
+        errors.push(`${path}: must be an integer or a string`);
       return v;
     }
     switch (s.type) {
@@ -28,7 +29,10 @@ export function applySchema(obj: JsonObject, schema: JsonSchema): SchemaResult {
         for (const [k, child] of Object.entries(v)) {
           const ps = s.properties?.[k] ?? s.additionalProperties;
           if (ps) out[k] = walk(child, ps, `${path}.${k}`);
-          else if (s["x-kubernetes-preserve-unknown-fields"] || (!s.properties && !s.additionalProperties))
+          else if (
+            s["x-kubernetes-preserve-unknown-fields"] ||
+            (!s.properties && !s.additionalProperties)
+          )
             out[k] = child;
           else unknownFields.push(`${path}.${k}`);
         }
@@ -61,7 +65,9 @@ export function applySchema(obj: JsonObject, schema: JsonSchema): SchemaResult {
         if (typeof v !== "string") errors.push(`${path}: Invalid value: must be of type string`);
         else {
           if (s.enum && !s.enum.includes(v))
-            errors.push(`${path}: Unsupported value: "${v}": supported values: ${s.enum.map((e) => `"${e}"`).join(", ")}`);
+            errors.push(
+              `${path}: Unsupported value: "${v}": supported values: ${s.enum.map((e) => `"${e}"`).join(", ")}`,
+            );
           if (s.minLength !== undefined && v.length < s.minLength)
             errors.push(`${path}: Invalid value: should be at least ${s.minLength} chars long`);
           if (s.maxLength !== undefined && v.length > s.maxLength)
@@ -76,14 +82,19 @@ export function applySchema(obj: JsonObject, schema: JsonSchema): SchemaResult {
           errors.push(`${path}: Invalid value: must be of type ${s.type}`);
         else {
           if (s.minimum !== undefined && v < s.minimum)
-            errors.push(`${path}: Invalid value: ${v}: should be greater than or equal to ${s.minimum}`);
+            errors.push(
+              `${path}: Invalid value: ${v}: should be greater than or equal to ${s.minimum}`,
+            );
           if (s.maximum !== undefined && v > s.maximum)
-            errors.push(`${path}: Invalid value: ${v}: should be less than or equal to ${s.maximum}`);
+            errors.push(
+              `${path}: Invalid value: ${v}: should be less than or equal to ${s.maximum}`,
+            );
         }
         return v;
       case "boolean":
         if (typeof v !== "boolean") errors.push(`${path}: Invalid value: must be of type boolean`);
         return v;
+      case undefined:
       default:
         return v;
     }
@@ -93,7 +104,12 @@ export function applySchema(obj: JsonObject, schema: JsonSchema): SchemaResult {
   delete checked.apiVersion;
   delete checked.kind;
   delete checked.metadata;
-  const object: JsonObject = { apiVersion: apiVersion ?? null, kind: kind ?? null, metadata: metadata ?? {}, ...checked };
+  const object: JsonObject = {
+    apiVersion: apiVersion ?? null,
+    kind: kind ?? null,
+    metadata: metadata ?? {},
+    ...checked,
+  };
   return {
     object,
     errors: errors.map((e) => e.replace(/^\./, "")),

@@ -56,7 +56,10 @@ export function parseFieldSelector(s: string | null): (obj: JsonObject) => boole
     const [, field, op, value] = m as unknown as [string, string, string, string];
     return (obj: JsonObject) => {
       const actual = getDotted(obj, field);
-      const text = actual === undefined || actual === null ? "" : String(actual);
+      const text =
+        typeof actual === "string" || typeof actual === "number" || typeof actual === "boolean"
+          ? String(actual)
+          : "";
       return op === "!=" ? text !== value : text === value;
     };
   });

@@ -94,7 +94,12 @@ export class Store {
   }
 
   private emit(t: ResourceType, type: EventType, object: JsonObject) {
-    const e: StoredEvent = { rv: this.rv, type, key: typeKey(t.group, t.plural), object: clone(object) };
+    const e: StoredEvent = {
+      rv: this.rv,
+      type,
+      key: typeKey(t.group, t.plural),
+      object: clone(object),
+    };
     this.history.push(e);
     if (this.history.length > this.historyLimit) {
       const dropped = this.history.shift();
@@ -107,21 +112,36 @@ export class Store {
     const meta = (isObject(obj.metadata) ? obj.metadata : {}) as unknown as Meta;
     if (!meta.name && meta.generateName)
       meta.name = meta.generateName + Math.random().toString(36).slice(2, 7);
-    if (!meta.name) throw new ApiError(422, "Invalid", `${t.kind} is invalid: metadata.name: Required value`);
+    if (!meta.name)
+      throw new ApiError(422, "Invalid", `${t.kind} is invalid: metadata.name: Required value`);
     const id = Store.id(t.namespaced ? meta.namespace : undefined, meta.name);
     if (this.bucket(t).has(id))
-      throw new ApiError(409, "AlreadyExists", `${t.plural}${t.group ? "." + t.group : ""} "${meta.name}" already exists`, {
-        name: meta.name,
-        group: t.group,
-        kind: t.plural,
-      });
+      throw new ApiError(
+        409,
+        "AlreadyExists",
+        `${t.plural}${t.group ? "." + t.group : ""} "${meta.name}" already exists`,
+        {
+          name: meta.name,
+          group: t.group,
+          kind: t.plural,
+        },
+      );
     this.rv++;
     meta.uid = randomUUID();
     meta.resourceVersion = String(this.rv);
     meta.creationTimestamp = now;
     if (!t.namespaced) delete meta.namespace;
     delete meta.deletionTimestamp;
-    if (t.custom || ["Deployment", "StatefulSet", "PodDisruptionBudget", "HorizontalPodAutoscaler", "CustomResourceDefinition"].includes(t.kind))
+    if (
+      t.custom ||
+      [
+        "Deployment",
+        "StatefulSet",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "CustomResourceDefinition",
+      ].includes(t.kind)
+    )
       meta.generation = 1;
     obj.metadata = meta as unknown as JsonObject;
     this.bucket(t).set(id, clone(obj));
@@ -147,7 +167,12 @@ export class Store {
   }
 
   /** Deletes now, or marks for deletion while finalizers remain. Returns the last state. */
-  delete(t: ResourceType, ns: string | undefined, name: string, now: string): { object: JsonObject; gone: boolean } {
+  delete(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    now: string,
+  ): { object: JsonObject; gone: boolean } {
     const id = Store.id(t.namespaced ? ns : undefined, name);
     const cur = this.bucket(t).get(id);
     if (!cur) throw notFound(t.plural, t.group, name);
@@ -170,7 +195,8 @@ export class Store {
     const out: { key: string; object: JsonObject }[] = [];
     for (const [key, bucket] of this.objects)
       for (const o of bucket.values())
-        if ((metaOf(o).ownerReferences ?? []).some((r) => r.uid === uid)) out.push({ key, object: clone(o) });
+        if ((metaOf(o).ownerReferences ?? []).some((r) => r.uid === uid))
+          out.push({ key, object: clone(o) });
     return out;
   }
 

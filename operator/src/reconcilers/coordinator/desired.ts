@@ -58,7 +58,9 @@ export function configData(c: Coordinator): Record<string, string> {
     DARKBLOOM_METRICS_PORT: String(ports(c).metrics),
     DARKBLOOM_DATA_DIR: "/data",
     DARKBLOOM_PEERS: "true",
-    DARKBLOOM_SHUTDOWN_GRACE_MS: String(Math.max(0, grace - DEFAULTS.preStopSleepSeconds - DEFAULTS.exitMarginSeconds) * 1000),
+    DARKBLOOM_SHUTDOWN_GRACE_MS: String(
+      Math.max(0, grace - DEFAULTS.preStopSleepSeconds - DEFAULTS.exitMarginSeconds) * 1000,
+    ),
   };
   for (const { name, value } of c.spec.config ?? []) data[name] = value;
   return data;
@@ -69,13 +71,21 @@ function secretEnv(name: string, ref: { name: string; key: string }) {
 }
 
 export function desiredConfigMap(c: Coordinator): KubeObject {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: meta(c, names(c).config), data: configData(c) };
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: meta(c, names(c).config),
+    data: configData(c),
+  };
 }
 
 export function desiredDeployment(c: Coordinator): KubeObject {
   const { http, metrics } = ports(c);
   const s = c.spec.secrets;
-  const configHash = createHash("sha256").update(JSON.stringify(configData(c))).digest("hex").slice(0, 16);
+  const configHash = createHash("sha256")
+    .update(JSON.stringify(configData(c)))
+    .digest("hex")
+    .slice(0, 16);
   const n = names(c);
   const ns = c.metadata.namespace ?? "default";
   return {
@@ -92,7 +102,8 @@ export function desiredDeployment(c: Coordinator): KubeObject {
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: c.spec.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds,
+          terminationGracePeriodSeconds:
+            c.spec.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: 10001,
@@ -115,7 +126,10 @@ export function desiredDeployment(c: Coordinator): KubeObject {
                 // Peers reach this replica by its pod address on the headless Service.
                 { name: "DARKBLOOM_ADVERTISE_URL", value: `http://$(POD_IP):${http}` },
                 { name: "DARKBLOOM_PEER_SERVICE", value: `${n.peers}.${ns}.svc` },
-                secretEnv("DATABASE_URL", { name: c.spec.database.secretRef.name, key: c.spec.database.secretRef.key ?? "url" }),
+                secretEnv("DATABASE_URL", {
+                  name: c.spec.database.secretRef.name,
+                  key: c.spec.database.secretRef.key ?? "url",
+                }),
                 secretEnv("DARKBLOOM_PREFIX_HASH_SECRET", s.prefixHashSecret),
                 secretEnv("DARKBLOOM_KEY_ENCRYPTION_KEY", s.keyEncryptionKey),
                 secretEnv("DARKBLOOM_PEER_SECRET", s.peerSecret),
@@ -221,7 +235,12 @@ export function desiredHpa(c: Coordinator): KubeObject | undefined {
         },
       ],
       // Streams last minutes: scale down slowly so draining replicas are not replaced in a loop.
-      behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: "Pods", value: 1, periodSeconds: 120 }] } },
+      behavior: {
+        scaleDown: {
+          stabilizationWindowSeconds: 600,
+          policies: [{ type: "Pods", value: 1, periodSeconds: 120 }],
+        },
+      },
     },
   };
 }

@@ -34,7 +34,9 @@ export function reconcileCoordinator(
     const rest = observed.owned.filter((o) => !TEARDOWN_ORDER.includes(o.kind));
     return {
       apply: [],
-      delete: first.length ? first.sort((a, b) => TEARDOWN_ORDER.indexOf(a.kind) - TEARDOWN_ORDER.indexOf(b.kind)) : rest,
+      delete: first.length
+        ? first.sort((a, b) => TEARDOWN_ORDER.indexOf(a.kind) - TEARDOWN_ORDER.indexOf(b.kind))
+        : rest,
       finalizer: finalizerAction(c.metadata, observed.owned.length === 0),
     };
   }

@@ -29,12 +29,19 @@ export function coordinatorStatus(
   const ready = st.readyReplicas ?? 0;
   const updated = st.updatedReplicas ?? 0;
   const deploymentCurrent =
-    deployment !== undefined && (st.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
+    deployment !== undefined &&
+    (st.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
   const rollingOut = !deploymentCurrent || updated < desired || replicas !== desired;
-  const allReady = deploymentCurrent && ready >= desired && updated >= desired && replicas === desired;
+  const allReady =
+    deploymentCurrent && ready >= desired && updated >= desired && replicas === desired;
   const conditions: ConditionInput[] = [
     allReady && desired > 0
-      ? { type: "Ready", status: "True", reason: "ReplicasReady", message: `${ready}/${desired} replicas ready` }
+      ? {
+          type: "Ready",
+          status: "True",
+          reason: "ReplicasReady",
+          message: `${ready}/${desired} replicas ready`,
+        }
       : {
           type: "Ready",
           status: "False",
@@ -42,12 +49,27 @@ export function coordinatorStatus(
           message: `${ready}/${desired} replicas ready`,
         },
     rollingOut
-      ? { type: "Progressing", status: "True", reason: "RollingOut", message: `${updated}/${desired} replicas updated` }
-      : { type: "Progressing", status: "False", reason: "RolloutComplete", message: "every replica runs the current spec" },
+      ? {
+          type: "Progressing",
+          status: "True",
+          reason: "RollingOut",
+          message: `${updated}/${desired} replicas updated`,
+        }
+      : {
+          type: "Progressing",
+          status: "False",
+          reason: "RolloutComplete",
+          message: "every replica runs the current spec",
+        },
     reconcileError
       ? { type: "Degraded", status: "True", reason: "ReconcileFailed", message: reconcileError }
       : !rollingOut && ready < desired
-        ? { type: "Degraded", status: "True", reason: "ReplicasUnavailable", message: `${desired - ready} replicas not ready` }
+        ? {
+            type: "Degraded",
+            status: "True",
+            reason: "ReplicasUnavailable",
+            message: `${desired - ready} replicas not ready`,
+          }
         : { type: "Degraded", status: "False", reason: "AsExpected", message: "" },
   ];
   const ns = c.metadata.namespace ?? "default";

@@ -23,29 +23,44 @@ export interface WarmPoolReconcilerDeps {
   now?: () => Date;
 }
 
-const defaultUrl = (c: { name: string; namespace: string; port: number }) => `http://${c.name}.${c.namespace}.svc:${c.port}`;
+const defaultUrl = (c: { name: string; namespace: string; port: number }) =>
+  `http://${c.name}.${c.namespace}.svc:${c.port}`;
 const stamp = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z");
 
 async function adminKey(client: KubeClient, c: Coordinator): Promise<string> {
   const ref = c.spec.secrets.adminKey;
-  const secret = await client.get<KubeObject & { data?: Record<string, string> }>(SECRET, c.metadata.namespace, ref.name);
+  const secret = await client.get<KubeObject & { data?: Record<string, string> }>(
+    SECRET,
+    c.metadata.namespace,
+    ref.name,
+  );
   const b64 = secret.data?.[ref.key];
   if (!b64) throw new Error(`Secret ${ref.name} has no key ${ref.key}`);
   return Buffer.from(b64, "base64").toString("utf8").trim();
 }
 
 /** Reconciles the warm-pool policy of the Coordinator `namespace/name`. Throws to be retried. */
-export async function reconcileWarmPoolsKey(deps: WarmPoolReconcilerDeps, namespace: string, name: string): Promise<void> {
+export async function reconcileWarmPoolsKey(
+  deps: WarmPoolReconcilerDeps,
+  namespace: string,
+  name: string,
+): Promise<void> {
   const { client } = deps;
   const now = deps.now?.() ?? new Date();
   const pools = (await client.list<WarmPool & KubeObject>(WARMPOOL, namespace)).items
-    .map((p) => ({ ...p, apiVersion: WARMPOOL.apiVersion, kind: WARMPOOL.kind }) as WarmPool & KubeObject)
+    .map(
+      (p) =>
+        ({ ...p, apiVersion: WARMPOOL.apiVersion, kind: WARMPOOL.kind }) as WarmPool & KubeObject,
+    )
     .filter((p) => p.spec.coordinatorRef.name === name);
   if (pools.length === 0) return;
   for (const p of pools) {
     if (finalizerAction(p.metadata, false) === "add")
       await client.mergePatch(WARMPOOL, namespace, p.metadata.name, {
-        metadata: { finalizers: withFinalizer(p.metadata.finalizers, "add"), resourceVersion: p.metadata.resourceVersion },
+        metadata: {
+          finalizers: withFinalizer(p.metadata.finalizers, "add"),
+          resourceVersion: p.metadata.resourceVersion,
+        },
       });
   }
   let coordinator: Coordinator | undefined;
@@ -60,7 +75,11 @@ export async function reconcileWarmPoolsKey(deps: WarmPoolReconcilerDeps, namesp
     problem = { reason: "CoordinatorNotFound", message: `Coordinator ${name} does not exist` };
   } else {
     try {
-      const url = (deps.coordinatorUrl ?? defaultUrl)({ name, namespace, port: coordinator.spec.service?.port ?? 8080 });
+      const url = (deps.coordinatorUrl ?? defaultUrl)({
+        name,
+        namespace,
+        port: coordinator.spec.service?.port ?? 8080,
+      });
       const routing = routingClient(url, await adminKey(client, coordinator));
       await routing.setWarmPoolPolicy({ targets: warmPoolPolicy(pools, name, now) });
       models = (await routing.getWarmPoolStatus({})).models;
@@ -73,7 +92,10 @@ export async function reconcileWarmPoolsKey(deps: WarmPoolReconcilerDeps, namesp
       // Its target left the policy above (or there is no coordinator to clean): let it go.
       if (!problem || problem.reason === "CoordinatorNotFound")
         await client.mergePatch(WARMPOOL, namespace, p.metadata.name, {
-          metadata: { finalizers: withFinalizer(p.metadata.finalizers, "remove"), resourceVersion: p.metadata.resourceVersion },
+          metadata: {
+            finalizers: withFinalizer(p.metadata.finalizers, "remove"),
+            resourceVersion: p.metadata.resourceVersion,
+          },
         });
       continue;
     }
@@ -88,5 +110,7 @@ export async function reconcileWarmPoolsKey(deps: WarmPoolReconcilerDeps, namesp
 }
 
 function strip(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === "lastTransitionTime" ? undefined : x)));
+  return JSON.parse(
+    JSON.stringify(v, (k, x: unknown) => (k === "lastTransitionTime" ? undefined : x)),
+  );
 }

@@ -14,15 +14,60 @@ const pool = (name: string, spec: Partial<WarmPoolSpec>, deleting = false): Warm
 const at = (iso: string) => new Date(iso);
 
 describe("warm-pool schedule windows (UTC)", () => {
-  const cases: { name: string; window: { days: ("Mon" | "Tue" | "Sun")[]; start: string; end: string }; now: string; open: boolean }[] = [
-    { name: "inside a daytime window", window: { days: ["Mon"], start: "09:00", end: "17:00" }, now: "2026-12-07T12:00:00Z", open: true },
-    { name: "at its start (inclusive)", window: { days: ["Mon"], start: "09:00", end: "17:00" }, now: "2026-12-07T09:00:00Z", open: true },
-    { name: "at its end (exclusive)", window: { days: ["Mon"], start: "09:00", end: "17:00" }, now: "2026-12-07T17:00:00Z", open: false },
-    { name: "on a day not listed", window: { days: ["Tue"], start: "09:00", end: "17:00" }, now: "2026-12-07T12:00:00Z", open: false },
-    { name: "an overnight window after midnight, counted from the day it started", window: { days: ["Sun"], start: "22:00", end: "02:00" }, now: "2026-12-07T01:00:00Z", open: true },
-    { name: "an overnight window after midnight of a day not listed", window: { days: ["Mon"], start: "22:00", end: "02:00" }, now: "2026-12-07T01:00:00Z", open: false },
-    { name: "an overnight window before midnight", window: { days: ["Mon"], start: "22:00", end: "02:00" }, now: "2026-12-07T23:30:00Z", open: true },
-    { name: "uses UTC, not the local clock", window: { days: ["Mon"], start: "00:00", end: "01:00" }, now: "2026-12-07T00:30:00+00:00", open: true },
+  const cases: {
+    name: string;
+    window: { days: ("Mon" | "Tue" | "Sun")[]; start: string; end: string };
+    now: string;
+    open: boolean;
+  }[] = [
+    {
+      name: "inside a daytime window",
+      window: { days: ["Mon"], start: "09:00", end: "17:00" },
+      now: "2026-12-07T12:00:00Z",
+      open: true,
+    },
+    {
+      name: "at its start (inclusive)",
+      window: { days: ["Mon"], start: "09:00", end: "17:00" },
+      now: "2026-12-07T09:00:00Z",
+      open: true,
+    },
+    {
+      name: "at its end (exclusive)",
+      window: { days: ["Mon"], start: "09:00", end: "17:00" },
+      now: "2026-12-07T17:00:00Z",
+      open: false,
+    },
+    {
+      name: "on a day not listed",
+      window: { days: ["Tue"], start: "09:00", end: "17:00" },
+      now: "2026-12-07T12:00:00Z",
+      open: false,
+    },
+    {
+      name: "an overnight window after midnight, counted from the day it started",
+      window: { days: ["Sun"], start: "22:00", end: "02:00" },
+      now: "2026-12-07T01:00:00Z",
+      open: true,
+    },
+    {
+      name: "an overnight window after midnight of a day not listed",
+      window: { days: ["Mon"], start: "22:00", end: "02:00" },
+      now: "2026-12-07T01:00:00Z",
+      open: false,
+    },
+    {
+      name: "an overnight window before midnight",
+      window: { days: ["Mon"], start: "22:00", end: "02:00" },
+      now: "2026-12-07T23:30:00Z",
+      open: true,
+    },
+    {
+      name: "uses UTC, not the local clock",
+      window: { days: ["Mon"], start: "00:00", end: "01:00" },
+      now: "2026-12-07T00:30:00+00:00",
+      open: true,
+    },
   ];
   for (const tc of cases)
     it(`${tc.open ? "open" : "closed"} ${tc.name}`, () => {
@@ -51,7 +96,13 @@ describe("warmPoolPolicy (every WarmPool of a coordinator combined)", () => {
   it("one target per model with the proto fields, sorted, only for this coordinator and not for WarmPools being deleted", () => {
     const targets = warmPoolPolicy(
       [
-        pool("b", { model: "zeta", minWarmProviders: 2, maxWarmProviders: 4, targetUtilizationPercent: 70, maxLoadsPerMinute: 3 }),
+        pool("b", {
+          model: "zeta",
+          minWarmProviders: 2,
+          maxWarmProviders: 4,
+          targetUtilizationPercent: 70,
+          maxLoadsPerMinute: 3,
+        }),
         pool("a", { model: "alpha", minWarmProviders: 1 }),
         pool("other", { model: "x", coordinatorRef: { name: "elsewhere" } }),
         pool("gone", { model: "y" }, true),
@@ -60,25 +111,63 @@ describe("warmPoolPolicy (every WarmPool of a coordinator combined)", () => {
       now,
     );
     expect(targets).to.deep.equal([
-      { model: "alpha", minWarmProviders: 1, maxWarmProviders: 0, targetUtilizationPercent: 0, maxLoadsPerMinute: 0 },
-      { model: "zeta", minWarmProviders: 2, maxWarmProviders: 4, targetUtilizationPercent: 70, maxLoadsPerMinute: 3 },
+      {
+        model: "alpha",
+        minWarmProviders: 1,
+        maxWarmProviders: 0,
+        targetUtilizationPercent: 0,
+        maxLoadsPerMinute: 0,
+      },
+      {
+        model: "zeta",
+        minWarmProviders: 2,
+        maxWarmProviders: 4,
+        targetUtilizationPercent: 70,
+        maxLoadsPerMinute: 3,
+      },
     ]);
   });
 
   it("two WarmPools of one model: highest floor, loosest ceiling (0 = none), lowest utilization target, tightest load rate", () => {
     const [t] = warmPoolPolicy(
       [
-        pool("a", { minWarmProviders: 2, maxWarmProviders: 3, targetUtilizationPercent: 80, maxLoadsPerMinute: 0 }),
-        pool("b", { minWarmProviders: 1, maxWarmProviders: 5, targetUtilizationPercent: 60, maxLoadsPerMinute: 4 }),
+        pool("a", {
+          minWarmProviders: 2,
+          maxWarmProviders: 3,
+          targetUtilizationPercent: 80,
+          maxLoadsPerMinute: 0,
+        }),
+        pool("b", {
+          minWarmProviders: 1,
+          maxWarmProviders: 5,
+          targetUtilizationPercent: 60,
+          maxLoadsPerMinute: 4,
+        }),
       ],
       "main",
       now,
     );
-    expect(t).to.deep.equal({ model: "m", minWarmProviders: 2, maxWarmProviders: 5, targetUtilizationPercent: 60, maxLoadsPerMinute: 4 });
+    expect(t).to.deep.equal({
+      model: "m",
+      minWarmProviders: 2,
+      maxWarmProviders: 5,
+      targetUtilizationPercent: 60,
+      maxLoadsPerMinute: 4,
+    });
   });
 
   it("a schedule floor above the ceiling is capped to the ceiling", () => {
-    const [t] = warmPoolPolicy([pool("a", { minWarmProviders: 1, maxWarmProviders: 3, schedule: [{ days: ["Mon"], start: "00:00", end: "23:59", minWarmProviders: 9 }] })], "main", now);
+    const [t] = warmPoolPolicy(
+      [
+        pool("a", {
+          minWarmProviders: 1,
+          maxWarmProviders: 3,
+          schedule: [{ days: ["Mon"], start: "00:00", end: "23:59", minWarmProviders: 9 }],
+        }),
+      ],
+      "main",
+      now,
+    );
     expect(t?.minWarmProviders).to.equal(3);
   });
 });

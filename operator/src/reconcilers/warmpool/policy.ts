@@ -21,7 +21,11 @@ const looser = (a: number, b: number) => (a === 0 || b === 0 ? 0 : Math.max(a, b
  * ceiling, the lowest utilization target and the tightest load rate. A floor above the ceiling is
  * raised to it (the ceiling wins, so the coordinator never receives min > max).
  */
-export function warmPoolPolicy(pools: WarmPool[], coordinator: string, now: Date): WarmPoolTargetInput[] {
+export function warmPoolPolicy(
+  pools: WarmPool[],
+  coordinator: string,
+  now: Date,
+): WarmPoolTargetInput[] {
   const byModel = new Map<string, WarmPoolTargetInput>();
   for (const p of pools) {
     if (p.spec.coordinatorRef.name !== coordinator || p.metadata.deletionTimestamp) continue;
@@ -40,13 +44,20 @@ export function warmPoolPolicy(pools: WarmPool[], coordinator: string, now: Date
             model: next.model,
             minWarmProviders: Math.max(prev.minWarmProviders, next.minWarmProviders),
             maxWarmProviders: looser(prev.maxWarmProviders, next.maxWarmProviders),
-            targetUtilizationPercent: tighter(prev.targetUtilizationPercent, next.targetUtilizationPercent),
+            targetUtilizationPercent: tighter(
+              prev.targetUtilizationPercent,
+              next.targetUtilizationPercent,
+            ),
             maxLoadsPerMinute: tighter(prev.maxLoadsPerMinute, next.maxLoadsPerMinute),
           }
         : next,
     );
   }
   return [...byModel.values()]
-    .map((t) => (t.maxWarmProviders > 0 && t.minWarmProviders > t.maxWarmProviders ? { ...t, minWarmProviders: t.maxWarmProviders } : t))
+    .map((t) =>
+      t.maxWarmProviders > 0 && t.minWarmProviders > t.maxWarmProviders
+        ? { ...t, minWarmProviders: t.maxWarmProviders }
+        : t,
+    )
     .sort((a, b) => (a.model < b.model ? -1 : 1));
 }

@@ -12,6 +12,11 @@ export function routingClient(baseUrl: string, adminKey: string): RoutingClient 
   };
   return createClient(
     RoutingService,
-    createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer], defaultTimeoutMs: 10_000 }),
+    createConnectTransport({
+      baseUrl,
+      httpVersion: "1.1",
+      interceptors: [bearer],
+      defaultTimeoutMs: 10_000,
+    }),
   );
 }

@@ -22,11 +22,26 @@ export function warmPoolStatus(
   const ready: ConditionInput = problem
     ? { type: "Ready", status: "False", ...problem }
     : warm >= target
-      ? { type: "Ready", status: "True", reason: "Warm", message: `${warm}/${target} providers warm` }
-      : { type: "Ready", status: "False", reason: "Warming", message: `${warm}/${target} providers warm` };
+      ? {
+          type: "Ready",
+          status: "True",
+          reason: "Warm",
+          message: `${warm}/${target} providers warm`,
+        }
+      : {
+          type: "Ready",
+          status: "False",
+          reason: "Warming",
+          message: `${warm}/${target} providers warm`,
+        };
   const applied: ConditionInput = problem
     ? { type: "Applied", status: "False", ...problem }
-    : { type: "Applied", status: "True", reason: "PolicyApplied", message: "the coordinator has this policy" };
+    : {
+        type: "Applied",
+        status: "True",
+        reason: "PolicyApplied",
+        message: "the coordinator has this policy",
+      };
   const generation = pool.metadata.generation ?? 0;
   return {
     warm,
