@@ -122,7 +122,7 @@ export class Cluster {
           kind: t.kind,
           causes: r.errors.map((e) => ({
             type: "FieldValueInvalid",
-            message: e,
+            message: e.slice(e.indexOf(": ") + 2),
             field: e.split(":")[0],
           })),
         },
