@@ -1,3 +1,4 @@
+// Reason for length: table tests, one case per row.
 import { expect } from "chai";
 import { call, eventually, watch } from "../http-helpers.js";
 import { kubectl, type Kubectl } from "../kubectl.js";

@@ -3,6 +3,7 @@
 // merge/JSON patches, server-side apply, finalizers and garbage collection (see fake-cluster.ts).
 // It is not a real apiserver: no auth, no admission, lists of structs are atomic for apply, Deployments
 // own their Pods directly (no ReplicaSets).
+// Reason for length: the HTTP routing of every verb and subresource plus the watch stream, one table.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiError, badRequest, notFound } from "./fake-api-error.js";

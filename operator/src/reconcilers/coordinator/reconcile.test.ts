@@ -1,3 +1,4 @@
+// Reason for length: table tests, one case per row.
 import { expect } from "chai";
 import type { Coordinator } from "../../api/coordinator.js";
 import type { KubeObject } from "../../kube/index.js";
