@@ -1,0 +1,4 @@
+// The environment test helpers pass on to the processes they start (tests only).
+export function inheritedEnv(): Record<string, string | undefined> {
+  return { ...process.env };
+}
