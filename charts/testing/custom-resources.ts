@@ -147,10 +147,10 @@ export function chartCrds(): Map<string, { file: string; schema: StructuralSchem
 export function customResourceSchema(kind: string): CustomResourceSchema {
   const crd = chartCrds().get(kind);
   if (crd) {
-    // The API server adds apiVersion/kind/metadata to every custom resource's schema.
+    // The API server validates metadata itself (a CRD may only say `type: object` for it).
     const schema: StructuralSchema = {
       ...crd.schema,
-      properties: { apiVersion: str(), kind: str(), metadata, ...crd.schema.properties },
+      properties: { apiVersion: str(), kind: str(), ...crd.schema.properties, metadata },
     };
     return { source: crd.file, schema };
   }

@@ -160,7 +160,7 @@ describe("charts/darkbloom: helm lint and template", function () {
     expect(spec(coordinator).config).to.deep.include.members([
       { name: "DARKBLOOM_QUEUE_TIMEOUT_MS", value: "60000" },
       { name: "DARKBLOOM_HEDGE_ENABLED", value: "true" },
-      { name: "LOG_LEVEL", value: "warn" },
+      { name: "DARKBLOOM_QUEUE_MAX_DEPTH", value: "512" },
     ]);
     const ingress = spec(one(objects, "Ingress"));
     expect(ingress.ingressClassName).to.equal("nginx");
