@@ -66,7 +66,11 @@ function packageEntry(dir: string): string {
  * (the entry's own included), and the @darkbloom/* workspaces named by those workspaces'
  * package.json dependencies (what npm links into node_modules).
  */
-export function workspaceClosure(entry: string): { imported: Set<string>; declared: Set<string> } {
+export function workspaceClosure(entry: string): {
+  imported: Set<string>;
+  declared: Set<string>;
+  files: string[];
+} {
   const byName = workspaces();
   const dirOf = (file: string): string | undefined =>
     [...byName.values()].find((dir) => file.startsWith(path.join(REPO, dir) + path.sep));
@@ -102,7 +106,7 @@ export function workspaceClosure(entry: string): { imported: Set<string>; declar
     ))
       if (byName.has(dep)) pending.push(byName.get(dep)!);
   }
-  return { imported, declared };
+  return { imported, declared, files: [...seen].map((f) => path.relative(REPO, f)) };
 }
 
 export function lockedVersion(name: string): string | undefined {
