@@ -102,6 +102,14 @@ describe("Dockerfiles", () => {
         expect(tsxInstall?.args).to.include(`tsx@${lockedVersion("tsx")}`);
       });
 
+      it("turns off tsx's disk cache (the root filesystem is read-only in Kubernetes)", () => {
+        const env = final.instructions
+          .filter((i) => i.keyword === "ENV")
+          .map((i) => i.args)
+          .join(" ");
+        expect(env).to.match(/\bTSX_DISABLE_CACHE=1\b/);
+      });
+
       it("uses the Node major the repository runs on", () => {
         const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines
           .node;
