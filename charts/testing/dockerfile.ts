@@ -61,9 +61,7 @@ export function execForm(ins: Instruction | undefined): string[] | undefined {
   if (!ins) return undefined;
   try {
     const parsed = JSON.parse(ins.args) as unknown;
-    return Array.isArray(parsed) && parsed.every((p) => typeof p === "string")
-      ? (parsed as string[])
-      : undefined;
+    return Array.isArray(parsed) && parsed.every((p) => typeof p === "string") ? parsed : undefined;
   } catch {
     return undefined;
   }

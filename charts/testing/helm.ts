@@ -32,26 +32,25 @@ export interface HelmResult {
 }
 
 /**
- * Runs the real Helm 3 binary with an empty, throwaway HOME/cache/config (no repositories, no
- * cluster: KUBECONFIG=/dev/null) from a temporary folder. Never throws on a non-zero exit.
+ * Runs the real Helm 3 binary with throwaway repository/registry config (no repositories) and no
+ * kubeconfig (no cluster unless --kube-apiserver is given), from a temporary folder. Never throws
+ * on a non-zero exit.
  */
-export async function helm(args: string[], env: Record<string, string> = {}): Promise<HelmResult> {
+export async function helm(args: string[]): Promise<HelmResult> {
   const { helm: bin } = kubeTools();
   const home = mkdtempSync(path.join(os.tmpdir(), "darkbloom-helm-"));
   try {
-    const { stdout, stderr } = await run(bin, args, {
-      cwd: home,
-      maxBuffer: 64 * 1024 * 1024,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        KUBECONFIG: "/dev/null",
-        HELM_CACHE_HOME: path.join(home, "cache"),
-        HELM_CONFIG_HOME: path.join(home, "config"),
-        HELM_DATA_HOME: path.join(home, "data"),
-        ...env,
-      },
-    });
+    const { stdout, stderr } = await run(
+      bin,
+      [
+        ...args,
+        "--kubeconfig=/dev/null",
+        `--repository-config=${path.join(home, "repositories.yaml")}`,
+        `--repository-cache=${path.join(home, "cache")}`,
+        `--registry-config=${path.join(home, "registry.json")}`,
+      ],
+      { cwd: home, maxBuffer: 64 * 1024 * 1024 },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

@@ -88,7 +88,7 @@ export function validateStructural(value: unknown, schema: StructuralSchema, at 
     case "boolean":
       if (typeof value !== "boolean") return [`${where}: must be a boolean`];
       break;
-    default:
+    case undefined:
       break;
   }
   if (schema.enum && !schema.enum.some((e) => e === value))
