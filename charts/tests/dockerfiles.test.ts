@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   contextCopies,
+  dockerignoreMatcher,
   execForm,
   parseDockerfile,
   stages,
   type Stage,
-} from "../testing/dockerfile.js";
-import { dockerignore } from "../testing/dockerignore.js";
+} from "../../e2e/testbed/dockerfile.js";
 import { REPO } from "../testing/helm.js";
 import { lockedVersion, workspaceClosure, workspaces } from "../testing/import-graph.js";
 
@@ -17,6 +17,7 @@ import { lockedVersion, workspaceClosure, workspaces } from "../testing/import-g
  * and checked against the workspace it packages.
  */
 const read = (file: string) => readFileSync(path.join(REPO, file), "utf8");
+const dockerignore = () => dockerignoreMatcher(read(".dockerignore"));
 const load = (file: string): Stage[] => stages(parseDockerfile(read(file)));
 const finalStage = (s: Stage[]): Stage => s[s.length - 1]!;
 const isStage = (all: Stage[], base: string) => all.some((s) => s.name === base);

@@ -1,3 +1,6 @@
+// Dockerfiles read without Docker: the static checks in charts/tests/dockerfiles.test.ts and the
+// image-tree e2e spec (e2e/specs/coordinator-image.test.ts) share this parser.
+
 /** A Dockerfile instruction: keyword (upper case) and its arguments, continuation lines joined. */
 export interface Instruction {
   keyword: string;
@@ -65,4 +68,33 @@ export function execForm(ins: Instruction | undefined): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A .dockerignore matcher (Docker's pattern rules, `!` exceptions included); paths are relative to the context. */
+export function dockerignoreMatcher(text: string): (file: string) => boolean {
+  const rules = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => {
+      const negate = l.startsWith("!");
+      const glob = (negate ? l.slice(1) : l).replace(/^\/+|\/+$/g, "");
+      const source = glob
+        .split("/")
+        .map((part) =>
+          part === "**"
+            ? "(?:.*/)?"
+            : part
+                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                .replace(/\*/g, "[^/]*")
+                .replace(/\?/g, "[^/]") + "/",
+        )
+        .join("");
+      return { negate, regex: new RegExp(`^${source.replace(/\/$/, "")}(?:/.*)?$`) };
+    });
+  return (file: string) => {
+    let ignored = false;
+    for (const rule of rules) if (rule.regex.test(file)) ignored = !rule.negate;
+    return ignored;
+  };
 }
