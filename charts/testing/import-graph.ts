@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { builtinModules } from "node:module";
 import path from "node:path";
 import { REPO } from "./helm.js";
 
@@ -61,20 +62,36 @@ function packageEntry(dir: string): string {
   return path.join(REPO, dir, exp ?? "index.ts");
 }
 
-/**
- * Walks the runtime import graph from an entry file and returns the workspace folders it reaches
- * (the entry's own included), and the @darkbloom/* workspaces named by those workspaces'
- * package.json dependencies (what npm links into node_modules).
- */
-export function workspaceClosure(entry: string): {
+/** The npm package an import specifier names ("@scope/name/x" → "@scope/name", "name/x" → "name"). */
+export const packageName = (spec: string): string =>
+  spec
+    .split("/")
+    .slice(0, spec.startsWith("@") ? 2 : 1)
+    .join("/");
+
+export interface WorkspaceClosure {
+  /** Workspaces whose files the entry point's import graph reaches (its own included). */
   imported: Set<string>;
+  /** Workspaces npm links for `npm ci --workspace <entry's package>`: its @darkbloom/* dependencies, transitively. */
   declared: Set<string>;
+  /** Every file of the graph, relative to the repository. */
   files: string[];
-} {
+  /**
+   * Imports of a package no declared workspace lists as a dependency ("file: spec"): npm ci of the
+   * entry's workspace would not install it (npm hoists the union, so any of them listing it is enough).
+   */
+  undeclared: string[];
+}
+
+/** Walks the runtime import graph from an entry file. */
+export function workspaceClosure(entry: string): WorkspaceClosure {
   const byName = workspaces();
   const dirOf = (file: string): string | undefined =>
     [...byName.values()].find((dir) => file.startsWith(path.join(REPO, dir) + path.sep));
+  const depsOf = (dir: string) =>
+    new Set(Object.keys(readJson(path.join(REPO, dir, "package.json")).dependencies ?? {}));
   const imported = new Set<string>();
+  const packagesImported: { file: string; spec: string }[] = [];
   const seen = new Set<string>();
   const queue = [path.join(REPO, entry)];
   while (queue.length) {
@@ -87,28 +104,31 @@ export function workspaceClosure(entry: string): {
       if (spec.startsWith(".")) {
         const target = resolveRelative(file, spec);
         if (target) queue.push(target);
-      } else if (spec.startsWith("@darkbloom/")) {
-        const name = spec.split("/").slice(0, 2).join("/");
-        const target = byName.get(name);
-        if (!target) throw new Error(`${file} imports ${spec}, which is no workspace`);
-        queue.push(packageEntry(target));
+        continue;
       }
+      if (spec.startsWith("node:") || builtinModules.includes(spec)) continue;
+      const name = packageName(spec);
+      packagesImported.push({ file, spec });
+      const target = byName.get(name);
+      if (target) queue.push(packageEntry(target));
     }
   }
+  const start = dirOf(path.join(REPO, entry));
   const declared = new Set<string>();
-  const pending = [...imported];
+  const pending = start ? [start] : [];
   while (pending.length) {
     const dir = pending.pop()!;
     if (declared.has(dir)) continue;
     declared.add(dir);
-    for (const dep of Object.keys(
-      readJson(path.join(REPO, dir, "package.json")).dependencies ?? {},
-    ))
-      if (byName.has(dep)) pending.push(byName.get(dep)!);
+    for (const dep of depsOf(dir)) if (byName.has(dep)) pending.push(byName.get(dep)!);
   }
-  return { imported, declared, files: [...seen].map((f) => path.relative(REPO, f)) };
+  const installed = new Set([...declared].flatMap((dir) => [...depsOf(dir)]));
+  for (const dir of declared) installed.add(readJson(path.join(REPO, dir, "package.json")).name);
+  const undeclared = packagesImported
+    .filter(({ spec }) => !installed.has(packageName(spec)))
+    .map(({ file, spec }) => `${path.relative(REPO, file)}: ${spec}`);
+  return { imported, declared, files: [...seen].map((f) => path.relative(REPO, f)), undeclared };
 }
-
 export function lockedVersion(name: string): string | undefined {
   const lock = JSON.parse(readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as {
     packages: Record<string, { version?: string }>;

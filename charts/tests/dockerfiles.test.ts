@@ -140,8 +140,17 @@ describe("Dockerfiles", () => {
   for (const image of NODE_IMAGES.filter((i) => existsSync(path.join(REPO, i.entry)))) {
     it(`${image.dockerfile} copies exactly the workspaces ${image.entry} reaches, and none of their files is ignored`, () => {
       const final = finalStage(load(image.dockerfile));
-      const { imported, declared, files } = workspaceClosure(image.entry);
+      const { imported, declared, files, undeclared } = workspaceClosure(image.entry);
       expect(imported.size).to.be.greaterThan(0);
+      const unlinked = [...imported].filter((d) => !declared.has(d));
+      expect(
+        unlinked,
+        "workspaces imported but not in the package.json dependencies (npm ci would not link them)",
+      ).to.deep.equal([]);
+      expect(
+        undeclared,
+        "packages imported that npm ci --workspace would not install",
+      ).to.deep.equal([]);
       const copied = copiedWorkspaces(final);
       const missing = [...declared].filter((d) => !copied.has(d));
       expect(missing, "workspaces the entry point needs but the image lacks").to.deep.equal([]);
