@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { loadConfig } from "../../../services/coordinator/src/config.js";
-import { byKind, one, renderChart, type KubeObject } from "../../testing/helm.js";
+import { CHART, REPO, byKind, one, renderChart, type KubeObject } from "../../testing/helm.js";
 
 const SCENARIOS = [
   "ci/default-values.yaml",
@@ -141,6 +143,36 @@ describe("charts/darkbloom: security contexts and RBAC", function () {
       }
     });
   }
+
+  it("grants the operator every rule it exports (files/operator-rbac-rules.json), secrets narrowed by name", async () => {
+    const exported = JSON.parse(
+      readFileSync(path.join(CHART, "files/operator-rbac-rules.json"), "utf8"),
+    ) as {
+      clusterRole: Rule[];
+      leaderElectionRole: Rule[];
+    };
+    const objects = await renderChart();
+    const granted = [...rulesOf(one(objects, "Role")), ...rulesOf(one(objects, "ClusterRole"))];
+    const covers = (want: Rule) =>
+      granted.some(
+        (g) =>
+          (want.apiGroups ?? []).every((x) => g.apiGroups?.includes(x)) &&
+          (want.resources ?? []).every((x) => g.resources?.includes(x)) &&
+          want.verbs.every((v) => g.verbs.includes(v)),
+      );
+    for (const rule of [...exported.clusterRole, ...exported.leaderElectionRole])
+      expect(covers(rule), JSON.stringify(rule)).to.equal(true);
+  });
+
+  // The operator exports its rules as operator/rbac-rules.json; the chart carries a copy.
+  if (existsSync(path.join(REPO, "operator/rbac-rules.json")))
+    it("files/operator-rbac-rules.json is the operator's current export", () => {
+      expect(
+        JSON.parse(readFileSync(path.join(CHART, "files/operator-rbac-rules.json"), "utf8")),
+      ).to.deep.equal(
+        JSON.parse(readFileSync(path.join(REPO, "operator/rbac-rules.json"), "utf8")),
+      );
+    });
 
   it("the operator may read exactly the secrets the Coordinator references, no more", async () => {
     const objects = await renderChart({ values: ["ci/external-db-values.yaml"] });
