@@ -174,6 +174,66 @@ describe("charts/darkbloom: security contexts and RBAC", function () {
       );
     });
 
+  it("NetworkPolicies: Postgres only from coordinator pods; coordinator API from apiFrom, peers and the operator; operator closed", async () => {
+    const objects = await renderChart({
+      values: ["ci/console-values.yaml"],
+      set: ["networkPolicy.apiFrom[0].namespaceSelector.matchLabels.team=edge"],
+    });
+    const coordinatorPods = {
+      "app.kubernetes.io/name": "darkbloom-coordinator",
+      "app.kubernetes.io/instance": "test-darkbloom",
+    };
+    const operatorPods = {
+      "app.kubernetes.io/name": "darkbloom",
+      "app.kubernetes.io/instance": "test",
+      "app.kubernetes.io/component": "operator",
+    };
+    type Policy = {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress?: { ports?: { port: number }[]; from?: unknown[] }[];
+    };
+    const policy = (name: string) => one(objects, "NetworkPolicy", name).spec as Policy;
+
+    const postgres = policy("test-darkbloom-postgresql");
+    expect(postgres.policyTypes).to.deep.equal(["Ingress"]);
+    expect(postgres.ingress).to.deep.equal([
+      {
+        ports: [{ protocol: "TCP", port: 5432 }],
+        from: [{ podSelector: { matchLabels: coordinatorPods } }],
+      },
+    ]);
+
+    const coordinator = policy("test-darkbloom-coordinator");
+    expect(coordinator.podSelector.matchLabels).to.deep.equal(coordinatorPods);
+    expect(coordinator.ingress).to.deep.equal([
+      {
+        ports: [{ protocol: "TCP", port: 8080 }],
+        from: [{ namespaceSelector: { matchLabels: { team: "edge" } } }],
+      },
+      {
+        ports: [{ protocol: "TCP", port: 8080 }],
+        from: [
+          { podSelector: { matchLabels: coordinatorPods } },
+          { podSelector: { matchLabels: operatorPods } },
+        ],
+      },
+    ]);
+    // Nobody may scrape metrics unless metricsFrom says so.
+    expect(JSON.stringify(coordinator.ingress)).to.not.include("9464");
+
+    const operator = policy("test-darkbloom-operator");
+    expect(operator.policyTypes).to.deep.equal(["Ingress"]);
+    expect(operator.ingress).to.equal(undefined);
+    // The operator's pods really carry the labels the policy allows.
+    const operatorTemplate = (
+      one(objects, "Deployment", "test-darkbloom-operator").spec as {
+        template: { metadata: { labels: Record<string, string> } };
+      }
+    ).template;
+    expect(operatorTemplate.metadata.labels).to.include(operatorPods);
+  });
+
   it("the operator may read exactly the secrets the Coordinator references, no more", async () => {
     const objects = await renderChart({ values: ["ci/external-db-values.yaml"] });
     const secretRule = rulesOf(one(objects, "Role")).find((r) => r.resources?.includes("secrets"));
