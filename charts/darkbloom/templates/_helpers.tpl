@@ -117,3 +117,13 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/* A setting as the string the coordinator reads: whole numbers without exponent (YAML numbers
+arrive as float64, and 21600000 would print as 2.16e+07). */}}
+{{- define "darkbloom.settingValue" -}}
+{{- if and (kindIs "float64" .) (eq . (float64 (int64 .))) -}}
+{{- int64 . | toString -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}

@@ -161,6 +161,8 @@ describe("charts/darkbloom: helm lint and template", function () {
       { name: "DARKBLOOM_QUEUE_TIMEOUT_MS", value: "60000" },
       { name: "DARKBLOOM_HEDGE_ENABLED", value: "true" },
       { name: "DARKBLOOM_QUEUE_MAX_DEPTH", value: "512" },
+      // A YAML number arrives as float64: it must not print as 2.16e+07.
+      { name: "DARKBLOOM_MAX_REQUEST_MS", value: "21600000" },
     ]);
     const ingress = spec(one(objects, "Ingress"));
     expect(ingress.ingressClassName).to.equal("nginx");
