@@ -5,8 +5,10 @@ import { createMetricsRegistry } from "@darkbloom/telemetry";
 import { CHART, REPO, one, renderChart } from "../../testing/helm.js";
 
 interface Panel {
+  id: number;
   title: string;
   type: string;
+  gridPos: { x: number; y: number; w: number; h: number };
   targets?: { expr: string }[];
 }
 
@@ -112,6 +114,21 @@ describe("charts/darkbloom: Grafana dashboard", function () {
       .filter((n) => !/_(bucket|sum|count)$/.test(n) && !/_id$/.test(n))
       .filter((n) => !used.has(n) && !used.has(`${n}_bucket`));
     expect(missing).to.deep.equal([]);
+  });
+
+  it("is well formed for Grafana: unique panel ids, panels inside the 24-column grid, no overlaps", () => {
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).to.equal(ids.length);
+    const cells = new Set<string>();
+    for (const p of dashboard.panels) {
+      expect(p.gridPos.x + p.gridPos.w, p.title).to.be.at.most(24);
+      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++)
+        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+          expect(cells.has(`${x},${y}`), `${p.title} overlaps at ${x},${y}`).to.equal(false);
+          cells.add(`${x},${y}`);
+        }
+      if (p.type !== "row") expect(p.targets ?? [], p.title).to.not.be.empty;
+    }
   });
 
   it("the metric extractor sees through functions, labels, ranges and grouping", () => {
