@@ -69,6 +69,7 @@ import { refuseUpgrade } from "./connection-refusals.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
+import { createConsoleStatic } from "./console-static.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -285,10 +286,12 @@ export async function startCoordinator(
   ];
   const onHttpError = (err: unknown): void =>
     log.error("http route failed", { error: String(err) });
+  const consoleStatic = createConsoleStatic(config.consoleDir, onHttpError);
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const own = providerHttp.find((h) => h.matches(path));
     if (own) return own.handle(req, res, onHttpError);
+    if (consoleStatic.matches(path)) return consoleStatic.handle(req, res);
     if (edge.matches(path)) {
       // Tracked so a shutdown lets consumer requests finish before provider sockets close.
       inFlight.add(res);
