@@ -1,8 +1,12 @@
-import { ApplicationConfig, provideBrowserGlobalErrorListeners } from "@angular/core";
-import { provideRouter } from "@angular/router";
-
+import { provideHttpClient, withFetch } from "@angular/common/http";
+import { type ApplicationConfig, provideBrowserGlobalErrorListeners } from "@angular/core";
+import { provideRouter, withInMemoryScrolling } from "@angular/router";
 import { routes } from "./app.routes";
 
 export const appConfig: ApplicationConfig = {
-  providers: [provideBrowserGlobalErrorListeners(), provideRouter(routes)],
+  providers: [
+    provideBrowserGlobalErrorListeners(),
+    provideRouter(routes, withInMemoryScrolling({ scrollPositionRestoration: "top" })),
+    provideHttpClient(withFetch()),
+  ],
 };
