@@ -76,7 +76,7 @@ export const STATS_REFRESH_MS = new InjectionToken<number>("STATS_REFRESH_MS", {
                 <tr>
                   <th scope="col">Model</th>
                   <th scope="col">Providers</th>
-                  <th scope="col">Free slots</th>
+                  <th scope="col">Warm slots</th>
                   <th scope="col">Running</th>
                 </tr>
               </thead>
