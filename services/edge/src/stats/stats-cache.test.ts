@@ -6,7 +6,7 @@ describe("StatsCache", () => {
     let clock = 1_000;
     let computed = 0;
     const cache = new StatsCache(
-      async () => ++computed,
+      () => Promise.resolve(++computed),
       5_000,
       () => clock,
     );
@@ -21,10 +21,9 @@ describe("StatsCache", () => {
   it("does not keep a failure: the next reader computes again", async () => {
     let calls = 0;
     const cache = new StatsCache(
-      async () => {
+      () => {
         calls += 1;
-        if (calls === 1) throw new Error("database down");
-        return "ok";
+        return calls === 1 ? Promise.reject(new Error("database down")) : Promise.resolve("ok");
       },
       60_000,
       () => 0,
