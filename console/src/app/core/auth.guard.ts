@@ -10,7 +10,9 @@ const toSignIn = (router: Router, next: string): UrlTree =>
 /** The page needs a signed-in account; otherwise the sign-in page, then back. */
 export const requireSignIn: CanMatchFn = (_route, segments) => {
   const session = inject(SessionService);
-  return session.signedIn() || toSignIn(inject(Router), `/${segments.join("/")}`);
+  return (
+    session.signedIn() || toSignIn(inject(Router), `/${segments.map((s) => s.path).join("/")}`)
+  );
 };
 
 /** The page needs one of `roles` (admin pages, provider pages). */
@@ -19,7 +21,7 @@ export function requireRole(...roles: Role[]): CanMatchFn {
     const session = inject(SessionService);
     const router = inject(Router);
     const role = session.role();
-    if (role === null) return toSignIn(router, `/${segments.join("/")}`);
+    if (role === null) return toSignIn(router, `/${segments.map((s) => s.path).join("/")}`);
     return roles.includes(role) || router.createUrlTree(["/"]);
   };
 }
