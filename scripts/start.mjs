@@ -16,6 +16,16 @@ if (!existsSync(path.join(root, "node_modules", "tsx"))) {
   console.log("Installing npm dependencies…");
   run("npm", ["install", "--no-audit", "--no-fund"]);
 }
+// The console (its own npm project): installed and built once, served by the coordinator.
+const consoleDir = path.join(root, "console");
+if (!existsSync(path.join(consoleDir, "dist", "console", "browser", "index.html"))) {
+  if (!existsSync(path.join(consoleDir, "node_modules", "@angular", "cli"))) {
+    console.log("Installing the console's npm dependencies…");
+    run("npm", ["ci", "--prefix", "console", "--no-audit", "--no-fund"]);
+  }
+  console.log("Building the console…");
+  run("npm", ["run", "build", "--prefix", "console"]);
+}
 // LAPACK/OpenBLAS for MLX: installed when we may, else one sentence saying what to install.
 run(process.execPath, ["--import", "tsx", "scripts/ensure-system-libraries.ts"]);
 const modelDir = path.join(root, "provider/test-model/out/tiny-llama");
@@ -79,6 +89,7 @@ coordinator.stdout.on("data", (buf) => {
   console.log(`
 Darkbloom is up.
   Base URL: ${url}/v1
+  Console:  ${url}/console/
   API key:  ${key}
   Model:    tiny-llama
 

@@ -42,9 +42,9 @@ function killGroup(pid, signal) {
  * Runs a command with inherited stdio in its own process group.
  * @returns {Promise<{ code: number | null, signal: string | null, timedOut: boolean }>}
  */
-function run(command, args, wallClockLimitMs) {
+function run(command, args, wallClockLimitMs, cwd = root) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: "inherit", detached: true });
+    const child = spawn(command, args, { cwd, stdio: "inherit", detached: true });
     running.add(child.pid);
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -115,6 +115,49 @@ try {
         ? ` (crashed: exit ${result.code ?? result.signal}, counted as 1 failed)`
         : "";
     report.push(`${suite.name}: ${suitePassed} passed, ${suiteFailed} failed${why}`);
+  }
+  // The console's unit tests (Angular's Vitest runner, headless jsdom), counted from its JSON report.
+  const consoleDir = path.join(root, "console");
+  if (existsSync(path.join(consoleDir, "angular.json"))) {
+    console.log("==> console tests (ng test --watch=false, in console/)");
+    const reportFile = path.join(workDir, "console.json");
+    const ngBin = path.join(consoleDir, "node_modules", "@angular", "cli", "bin", "ng.js");
+    let suitePassed = 0;
+    let suiteFailed = 0;
+    let why = "";
+    if (!existsSync(ngBin)) {
+      suiteFailed = 1;
+      why = " (console/node_modules missing: run `npm ci --prefix console`; counted as 1 failed)";
+    } else {
+      const result = await run(
+        process.execPath,
+        [
+          ngBin,
+          "test",
+          "--watch=false",
+          "--reporters=json",
+          "--reporters=default",
+          `--output-file=${reportFile}`,
+        ],
+        10 * 60_000,
+        consoleDir,
+      );
+      let vitest;
+      try {
+        vitest = JSON.parse(readFileSync(reportFile, "utf8"));
+      } catch {
+        vitest = undefined;
+      }
+      suitePassed = Number(vitest?.numPassedTests) || 0;
+      suiteFailed = Number(vitest?.numFailedTests) || 0;
+      if (result.code !== 0 && suiteFailed === 0) {
+        suiteFailed = 1;
+        why = ` (crashed: exit ${result.code ?? result.signal}, counted as 1 failed)`;
+      }
+    }
+    passed += suitePassed;
+    failed += suiteFailed;
+    report.push(`console: ${suitePassed} passed, ${suiteFailed} failed${why}`);
   }
 } finally {
   rmSync(workDir, { recursive: true, force: true });

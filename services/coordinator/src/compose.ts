@@ -84,6 +84,7 @@ import { requirePeerOrElse } from "./peer-secret.js";
 import { advertiseUrlOf } from "./advertise-url.js";
 import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
+import { createConsoleStatic } from "./console-static.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -375,11 +376,13 @@ export async function startCoordinator(
   ];
   const onHttpError = (err: unknown): void =>
     log.error("http route failed", { error: String(err) });
+  const consoleStatic = createConsoleStatic(config.consoleDir, onHttpError);
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
     if (probes.handle(req, res)) return;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const own = providerHttp.find((h) => h.matches(path));
     if (own) return own.handle(req, res, onHttpError);
+    if (consoleStatic.matches(path)) return consoleStatic.handle(req, res);
     if (edge.matches(path)) {
       // Tracked so a shutdown lets consumer requests finish before provider sockets close.
       inFlight.add(res);

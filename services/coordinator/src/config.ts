@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
 import { readEnv } from "@darkbloom/config";
 import { z } from "zod";
 
@@ -28,6 +29,10 @@ const schema = z
     /** External Postgres; when absent an embedded Postgres runs under DARKBLOOM_DATA_DIR. */
     DATABASE_URL: z.string().url().optional(),
     DARKBLOOM_DATA_DIR: z.string().default(".data"),
+    /** The console's build output (index.html and assets), served at /console. */
+    DARKBLOOM_CONSOLE_DIR: z
+      .string()
+      .default(fileURLToPath(new URL("../../../console/dist/console/browser", import.meta.url))),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     DARKBLOOM_MAX_BODY_BYTES: int(4 * 1024 * 1024),
     DARKBLOOM_DEFAULT_MAX_TOKENS: int(256),
@@ -169,6 +174,7 @@ const schema = z
     metricsPort: e.DARKBLOOM_METRICS_PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DARKBLOOM_DATA_DIR,
+    consoleDir: e.DARKBLOOM_CONSOLE_DIR,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.DARKBLOOM_MAX_BODY_BYTES,
     defaultMaxTokens: e.DARKBLOOM_DEFAULT_MAX_TOKENS,

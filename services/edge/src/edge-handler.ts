@@ -19,6 +19,8 @@ import { serveOpenApi } from "./openapi/serve-openapi.js";
 import { admitInference } from "./account/key-limits.js";
 import { isAccountPath, serveAccount } from "./account/serve-account.js";
 import { RequestTiming } from "./timing/request-timing.js";
+import { STATS_PATH, createStatsRoute } from "./stats/serve-stats.js";
+import { tokensServedToday } from "@darkbloom/ledger";
 import {
   SEALED_CONTENT_TYPE,
   sealedBodyGate,
@@ -65,8 +67,13 @@ export function createEdgeHandler(deps: EdgeDeps): {
   const matches = (path: string): boolean =>
     path.startsWith("/v1/") || path === "/health" || path === "/openapi.json";
   const fingerprint = requestFingerprinter(deps.options.prefixHashSecret);
+  const pool = deps.account?.pool;
+  const stats = createStatsRoute({
+    routing: deps.routing,
+    tokensServedToday: pool ? () => tokensServedToday(pool) : undefined,
+  });
   const handle: EdgeHandler = (req, res) => {
-    serve(deps, fingerprint, req, res).catch((err: unknown) => {
+    serve(deps, fingerprint, stats, req, res).catch((err: unknown) => {
       deps.log.error("edge handler crashed", { cause: describeCause(err) });
       if (!res.headersSent)
         sendError(res, new EdgeError(500, "server_error", "internal_error", "internal error"));
@@ -79,6 +86,7 @@ export function createEdgeHandler(deps: EdgeDeps): {
 async function serve(
   deps: EdgeDeps,
   fingerprint: Fingerprinter,
+  stats: ReturnType<typeof createStatsRoute>,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -87,6 +95,7 @@ async function serve(
   const log = deps.log.child({ requestId });
   if (path === "/health") return sendJson(res, 200, { status: "ok" });
   if (path === "/openapi.json") return serveOpenApi(res);
+  if (path === STATS_PATH) return stats(req, res, requestId);
   if (deps.account && isAccountPath(path))
     return serveAccount(deps, deps.account, req, res, requestId, log);
 

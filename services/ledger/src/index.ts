@@ -3,6 +3,7 @@ export { createLedgerService } from "./service.js";
 export type { SettleOptions } from "./settle.js";
 export type { LedgerServiceOptions } from "./service.js";
 export { setPrice, getPrice, listPrices, type ModelPrice } from "./prices.js";
+export { tokensServedToday, type TokensServed } from "./network-stats.js";
 export { readBalance, type Balance } from "./balance.js";
 export {
   INSUFFICIENT_BALANCE,

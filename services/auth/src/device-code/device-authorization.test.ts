@@ -106,7 +106,21 @@ describe("device authorization (RFC 8628)", () => {
       sql.unsafe`UPDATE device_codes SET expires_at = now() - interval '1 second' WHERE user_code = ${grant.user_code}`,
     );
     expect(await d.decide(grant.user_code, account.id, true)).to.equal(false);
+    expect(await d.codeState(grant.user_code)).to.equal("expired");
     expect(await d.poll(grant.device_code)).to.deep.equal({ ok: false, error: "expired_token" });
+  });
+
+  it("says where a code stands: unknown, pending, approved, then consumed", async () => {
+    const account = await createAccount(pool(), "p4", "provider");
+    const d = device();
+    expect(await d.codeState("BCDF-GHJK")).to.equal("unknown");
+    const grant = await d.start("darkbloom-provider");
+    expect(await d.codeState(grant.user_code.toLowerCase())).to.equal("pending");
+    expect(await d.decide(grant.user_code, account.id, true)).to.equal(true);
+    expect(await d.decide(grant.user_code, account.id, true)).to.equal(false);
+    expect(await d.codeState(grant.user_code)).to.equal("approved");
+    expect((await d.poll(grant.device_code)).ok).to.equal(true);
+    expect(await d.codeState(grant.user_code)).to.equal("consumed");
   });
 
   it("normalizes typed user codes", () => {

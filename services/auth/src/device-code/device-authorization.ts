@@ -15,6 +15,7 @@ import {
   markConsumed,
   pollDeviceCode,
   revokeProviderToken,
+  userCodeState,
 } from "./device-code-store.js";
 import { admitDeviceCode, type DeviceCodeLimits } from "./device-code-limits.js";
 
@@ -127,6 +128,14 @@ export function createDeviceAuthorization(pool: DatabasePool, options: DeviceCod
     /** A logged-in account approves (or denies) the code shown on the provider's screen. */
     async decide(userCode: string, accountId: string, approve: boolean): Promise<boolean> {
       return decideUserCode(pool, normalizeUserCode(userCode), accountId, approve);
+    },
+
+    /**
+     * Why a user code cannot be decided (or `pending` if it can): `unknown`, `expired`, or the
+     * decision already taken (`approved`, `denied`, `consumed` once the token was collected).
+     */
+    async codeState(userCode: string) {
+      return userCodeState(pool, normalizeUserCode(userCode));
     },
 
     /** The account a provider token belongs to, or null. */

@@ -61,6 +61,20 @@ export async function decideUserCode(
   return row !== null;
 }
 
+/** Where a user code stands (for the approve page's error): unknown, expired, or its status. */
+export async function userCodeState(
+  db: DbConnection,
+  userCode: string,
+): Promise<"unknown" | "expired" | CodeRow["status"]> {
+  const row = await db.maybeOne(sql.type(
+    z.object({ status: codeRow.shape.status, expired: z.boolean() }),
+  )`
+    SELECT status, expires_at < now() AS expired FROM device_codes WHERE user_code = ${userCode}`);
+  if (!row) return "unknown";
+  if (row.status === "pending" && row.expired) return "expired";
+  return row.status;
+}
+
 export async function insertProviderToken(
   db: DbConnection,
   t: { accountId: string; hash: Buffer; clientId: string },

@@ -97,13 +97,25 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
           return oauthError(res, 401, "invalid_token", "approving needs an API key of the account");
         const code = fields["user_code"] ?? "";
         const approve = (fields["action"] ?? "approve") !== "deny";
-        if (!(await deps.device.decide(code, principal.accountId, approve)))
+        if (!(await deps.device.decide(code, principal.accountId, approve))) {
+          // The console shows why: a typo, a code that ran out, or one already decided.
+          const state = await deps.device.codeState(code);
+          if (state === "expired")
+            return oauthError(
+              res,
+              410,
+              "expired_token",
+              "this code expired; run `darkbloom login` again",
+            );
+          if (state === "unknown" || state === "pending")
+            return oauthError(res, 404, "invalid_grant", "no pending code with this user_code");
           return oauthError(
             res,
-            404,
-            "invalid_grant",
-            "no pending code with this user_code (expired or used?)",
+            409,
+            "already_decided",
+            `this code was already ${state === "denied" ? "denied" : "approved"}`,
           );
+        }
         return sendJson(res, 200, { user_code: code, status: approve ? "approved" : "denied" });
       }
     }

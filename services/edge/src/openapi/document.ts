@@ -81,6 +81,11 @@ export const OPENAPI_DOCUMENT = {
     "/openapi.json": get("This document", { type: "object" }, false),
     "/v1/models": get("Models served right now, with pricing and availability", list("Model")),
     "/v1/models/capacity": get("Per-model capacity", list("ModelCapacity")),
+    "/v1/stats": get(
+      "Public network stats (cached a few seconds; totals only, no identities)",
+      ref("NetworkStats"),
+      false,
+    ),
     "/v1/chat/completions": inference(
       "Chat completion (OpenAI)",
       "ChatCompletionRequest",

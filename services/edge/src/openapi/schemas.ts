@@ -282,4 +282,38 @@ export const SCHEMAS = {
       estimated_wait_ms: int,
     },
   },
+  NetworkStats: {
+    type: "object",
+    required: ["object", "generated_at", "providers_online", "trust_levels", "models"],
+    properties: {
+      object: { const: "network.stats" },
+      generated_at: { ...int, description: "When the figures were computed (unix seconds)" },
+      providers_online: int,
+      trust_levels: {
+        type: "object",
+        description: "Providers online per trust level",
+        properties: { none: int, software: int, hardware: int, hardware_mda: int },
+      },
+      models: {
+        type: "array",
+        description: "Models served right now, most providers first",
+        items: {
+          type: "object",
+          properties: {
+            id: str,
+            providers: int,
+            warm_slots: int,
+            running: int,
+            waiting: int,
+            estimated_wait_ms: int,
+          },
+        },
+      },
+      tokens_served_today: {
+        type: ["object", "null"],
+        description: "Tokens settled since 00:00 UTC (null without a ledger)",
+        properties: { prompt: int, completion: int, total: int, since: int },
+      },
+    },
+  },
 } as const;

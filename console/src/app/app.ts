@@ -1,0 +1,45 @@
+import { ChangeDetectionStrategy, Component, inject } from "@angular/core";
+import { RouterLink, RouterLinkActive, RouterOutlet } from "@angular/router";
+import { SessionService } from "./core/session";
+
+/** The shell: skip link, navigation, the page. */
+@Component({
+  selector: "app-root",
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  template: `
+    <a class="skip-link" href="#main" (click)="skip($event)">Skip to content</a>
+    <header class="top">
+      <a class="brand" routerLink="/">Darkbloom</a>
+      <nav aria-label="Main">
+        <ul>
+          <li>
+            <a routerLink="/" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }"
+              >Network</a
+            >
+          </li>
+          <li><a routerLink="/models" routerLinkActive="active">Models</a></li>
+          <li><a routerLink="/device" routerLinkActive="active">Link a Mac</a></li>
+          <li>
+            @if (session.session(); as s) {
+              <a routerLink="/sign-in" routerLinkActive="active">{{ s.name }}</a>
+            } @else {
+              <a routerLink="/sign-in" routerLinkActive="active">Sign in</a>
+            }
+          </li>
+        </ul>
+      </nav>
+    </header>
+    <main id="main" tabindex="-1">
+      <router-outlet />
+    </main>
+  `,
+})
+export class App {
+  protected readonly session = inject(SessionService);
+
+  protected skip(event: Event): void {
+    event.preventDefault();
+    document.getElementById("main")?.focus();
+  }
+}
