@@ -1,11 +1,12 @@
-// The few parts of node-postgres (a dependency of slonik) the LISTEN connection uses; pg ships no types.
+// The few parts of node-postgres (the driver under slonik) that LISTEN connections use (presence,
+// API-key changes); pg ships no types of its own.
 declare module "pg" {
   interface Notification {
     channel: string;
     payload?: string;
   }
   export class Client {
-    constructor(config: { connectionString: string });
+    constructor(config: { connectionString: string; application_name?: string });
     connect(): Promise<void>;
     query(text: string): Promise<unknown>;
     end(): Promise<void>;

@@ -3,6 +3,7 @@ import type { InferResponse } from "@darkbloom/proto";
 import type { Registry } from "@darkbloom/telemetry";
 import { FakeProvider, type FakeReply } from "@darkbloom/testing";
 import { expect } from "chai";
+import { ProviderSession } from "./provider-session.js";
 import {
   runRequest,
   startRoutingHarness,
@@ -51,7 +52,7 @@ describe("ProviderGateway", function () {
     const moving = await fake(["m1"]);
     const staying = await fake(["m1"]);
     const session = h.registry.get(moving.providerId);
-    if (!session) throw new Error("not registered");
+    if (!(session instanceof ProviderSession)) throw new Error("not registered here");
     session.goAway(250, 500, "coordinator draining");
     const frame = await moving.waitFor("goAway");
     expect(frame.kind.value).to.deep.include({

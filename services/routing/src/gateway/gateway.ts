@@ -110,13 +110,14 @@ export class ProviderGateway {
    * `delayMs` plus a random share of `jitterMs` (spread so survivors are not hit all at once).
    */
   goAwayAll(delayMs: number, jitterMs: number, reason: string): void {
-    for (const s of this.registry.all()) s.goAway(delayMs, jitterMs, reason);
+    for (const s of this.registry.all())
+      if (s instanceof ProviderSession) s.goAway(delayMs, jitterMs, reason);
   }
 
-  /** Requests still running on this replica's providers. */
+  /** Requests still running on this replica's providers (peers' providers are theirs to drain). */
   get inFlight(): number {
     let n = 0;
-    for (const s of this.registry.all()) n += s.inFlightCount;
+    for (const s of this.registry.all()) if (s instanceof ProviderSession) n += s.inFlightCount;
     return n;
   }
 

@@ -79,6 +79,10 @@ export class RemoteProvider implements ProviderHandle {
   get ownerReplicaId(): string {
     return this.current.owner.replicaId;
   }
+  /** A draining owner removes its presence rows before it sends GoAway: a listed remote stays. */
+  get moving(): boolean {
+    return false;
+  }
   get owner(): PeerAddress {
     return this.current.owner;
   }

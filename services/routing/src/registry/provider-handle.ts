@@ -29,6 +29,8 @@ export interface ProviderHandle {
   readonly inFlightCount: number;
   readonly trustLevel: TrustLevel;
   readonly trust: SessionTrust;
+  /** Told to reconnect to another replica (GoAway): chosen for nothing new. */
+  readonly moving: boolean;
   unseenFor(model: string): { requests: number; tokens: number };
   hasModel(model: string): boolean;
   inFlightRequestIds(): string[];

@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { TrustLevel } from "./common_pb";
 import { file_darkbloom_v1_common } from "./common_pb";
-import type { Chunk, Complete, Hardware, InferenceError, RoutingMetadata } from "./provider_pb";
+import type { Chunk, Complete, Hardware, InferenceError, InferenceRequest, ProviderFrame, RoutingMetadata } from "./provider_pb";
 import { file_darkbloom_v1_provider } from "./provider_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/routing.proto.
  */
 export const file_darkbloom_v1_routing: GenFile = /*@__PURE__*/
-  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIsIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJEgwKBHNvcnQYBiABKAkijAEKEFJlc2VydmVDYW5kaWRhdGUSEwoLcHJvdmlkZXJfaWQYASABKAkSGwoTcHJvdmlkZXJfcHVibGljX2tleRgCIAEoDBItCgt0cnVzdF9sZXZlbBgDIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhcKD2tleV9maW5nZXJwcmludBgEIAEoCSLuAQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAxIyCgphbHRlcm5hdGVzGAcgAygLMh4uZGFya2Jsb29tLnYxLlJlc2VydmVDYW5kaWRhdGUiVAoKU2VhbGVkQm9keRITCgtwcm92aWRlcl9pZBgBIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgCIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgDIAEoDCKbAQoMSW5mZXJSZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwSLAoKYWx0ZXJuYXRlcxgFIAMoCzIYLmRhcmtibG9vbS52MS5TZWFsZWRCb2R5IscBCg1JbmZlclJlc3BvbnNlEi0KB3N0YXJ0ZWQYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJTdGFydGVkSAASJAoFY2h1bmsYAiABKAsyEy5kYXJrYmxvb20udjEuQ2h1bmtIABIqCghjb21wbGV0ZRgDIAEoCzIWLmRhcmtibG9vbS52MS5Db21wbGV0ZUgAEi0KBWVycm9yGAQgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySABCBgoEa2luZCJ7CgxJbmZlclN0YXJ0ZWQSEwoLcHJvdmlkZXJfaWQYASABKAkSGAoQZGlzcGF0Y2hlZF9hdF9tcxgCIAEoAxIPCgdhdHRlbXB0GAMgASgNEg4KBmhlZGdlZBgEIAEoCBIbChNwcm92aWRlcl9hY2NvdW50X2lkGAUgASgJIjwKFkNhbmNlbEluZmVyZW5jZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiLAoXQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgIIhMKEUxpc3RNb2RlbHNSZXF1ZXN0ImAKEU1vZGVsQXZhaWxhYmlsaXR5EgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRIWCg5jb250ZXh0X2xlbmd0aBgDIAEoDRIUCgxxdWFudGl6YXRpb24YBCABKAkiRQoSTGlzdE1vZGVsc1Jlc3BvbnNlEi8KBm1vZGVscxgBIAMoCzIfLmRhcmtibG9vbS52MS5Nb2RlbEF2YWlsYWJpbGl0eSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCLqAQoPUHJvdmlkZXJTdW1tYXJ5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKAoIaGFyZHdhcmUYAyABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSEQoJbW9kZWxfaWRzGAQgAygJEi0KC3RydXN0X2xldmVsGAUgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSEQoJaW5fZmxpZ2h0GAYgASgNEhcKD2Nvbm5lY3RlZF9hdF9tcxgHIAEoAxIZChFsYXN0X2hlYXJ0YmVhdF9tcxgIIAEoAyJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0uZGFya2Jsb29tLnYxLlByb3ZpZGVyU3VtbWFyeSIZChdHZXRNb2RlbENhcGFjaXR5UmVxdWVzdCKXAQoNTW9kZWxDYXBhY2l0eRINCgVtb2RlbBgBIAEoCRIRCglwcm92aWRlcnMYAiABKA0SEgoKd2FybV9zbG90cxgDIAEoDRITCgtxdWV1ZV9kZXB0aBgEIAEoDRIZChFlc3RpbWF0ZWRfd2FpdF9tcxgFIAEoDRIPCgdydW5uaW5nGAYgASgNEg8KB3dhaXRpbmcYByABKA0iRwoYR2V0TW9kZWxDYXBhY2l0eVJlc3BvbnNlEisKBm1vZGVscxgBIAMoCzIbLmRhcmtibG9vbS52MS5Nb2RlbENhcGFjaXR5IpkBCg5XYXJtUG9vbFRhcmdldBINCgVtb2RlbBgBIAEoCRIaChJtaW5fd2FybV9wcm92aWRlcnMYAiABKA0SGgoSbWF4X3dhcm1fcHJvdmlkZXJzGAMgASgNEiIKGnRhcmdldF91dGlsaXphdGlvbl9wZXJjZW50GAQgASgNEhwKFG1heF9sb2Fkc19wZXJfbWludXRlGAUgASgNIkkKGFNldFdhcm1Qb29sUG9saWN5UmVxdWVzdBItCgd0YXJnZXRzGAEgAygLMhwuZGFya2Jsb29tLnYxLldhcm1Qb29sVGFyZ2V0IhsKGVNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2UiGgoYR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0IqIBChNXYXJtUG9vbE1vZGVsU3RhdHVzEg0KBW1vZGVsGAEgASgJEg4KBnRhcmdldBgCIAEoDRIMCgR3YXJtGAMgASgNEg8KB2xvYWRpbmcYBCABKA0SGQoRd2FybV9wcm92aWRlcl9pZHMYBSADKAkSHAoUbG9hZGluZ19wcm92aWRlcl9pZHMYBiADKAkSFAoMZmFpbGVkX2xvYWRzGAcgASgNIk4KGUdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USMQoGbW9kZWxzGAEgAygLMiEuZGFya2Jsb29tLnYxLldhcm1Qb29sTW9kZWxTdGF0dXMy1gUKDlJvdXRpbmdTZXJ2aWNlEkYKB1Jlc2VydmUSHC5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlcXVlc3QaHS5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlc3BvbnNlEkIKBUluZmVyEhouZGFya2Jsb29tLnYxLkluZmVyUmVxdWVzdBobLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMAESXgoPQ2FuY2VsSW5mZXJlbmNlEiQuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USTwoKTGlzdE1vZGVscxIfLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVzcG9uc2USWAoNTGlzdFByb3ZpZGVycxIiLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBojLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USYQoQR2V0TW9kZWxDYXBhY2l0eRIlLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USZAoRU2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USZAoRR2V0V2FybVBvb2xTdGF0dXMSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
+  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIsIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJEgwKBHNvcnQYBiABKAkijAEKEFJlc2VydmVDYW5kaWRhdGUSEwoLcHJvdmlkZXJfaWQYASABKAkSGwoTcHJvdmlkZXJfcHVibGljX2tleRgCIAEoDBItCgt0cnVzdF9sZXZlbBgDIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhcKD2tleV9maW5nZXJwcmludBgEIAEoCSLuAQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAxIyCgphbHRlcm5hdGVzGAcgAygLMh4uZGFya2Jsb29tLnYxLlJlc2VydmVDYW5kaWRhdGUiVAoKU2VhbGVkQm9keRITCgtwcm92aWRlcl9pZBgBIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgCIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgDIAEoDCKbAQoMSW5mZXJSZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwSLAoKYWx0ZXJuYXRlcxgFIAMoCzIYLmRhcmtibG9vbS52MS5TZWFsZWRCb2R5IscBCg1JbmZlclJlc3BvbnNlEi0KB3N0YXJ0ZWQYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJTdGFydGVkSAASJAoFY2h1bmsYAiABKAsyEy5kYXJrYmxvb20udjEuQ2h1bmtIABIqCghjb21wbGV0ZRgDIAEoCzIWLmRhcmtibG9vbS52MS5Db21wbGV0ZUgAEi0KBWVycm9yGAQgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySABCBgoEa2luZCJ7CgxJbmZlclN0YXJ0ZWQSEwoLcHJvdmlkZXJfaWQYASABKAkSGAoQZGlzcGF0Y2hlZF9hdF9tcxgCIAEoAxIPCgdhdHRlbXB0GAMgASgNEg4KBmhlZGdlZBgEIAEoCBIbChNwcm92aWRlcl9hY2NvdW50X2lkGAUgASgJIjwKFkNhbmNlbEluZmVyZW5jZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiLAoXQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgIIhMKEUxpc3RNb2RlbHNSZXF1ZXN0ImAKEU1vZGVsQXZhaWxhYmlsaXR5EgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRIWCg5jb250ZXh0X2xlbmd0aBgDIAEoDRIUCgxxdWFudGl6YXRpb24YBCABKAkiRQoSTGlzdE1vZGVsc1Jlc3BvbnNlEi8KBm1vZGVscxgBIAMoCzIfLmRhcmtibG9vbS52MS5Nb2RlbEF2YWlsYWJpbGl0eSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCLqAQoPUHJvdmlkZXJTdW1tYXJ5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKAoIaGFyZHdhcmUYAyABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSEQoJbW9kZWxfaWRzGAQgAygJEi0KC3RydXN0X2xldmVsGAUgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSEQoJaW5fZmxpZ2h0GAYgASgNEhcKD2Nvbm5lY3RlZF9hdF9tcxgHIAEoAxIZChFsYXN0X2hlYXJ0YmVhdF9tcxgIIAEoAyJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0uZGFya2Jsb29tLnYxLlByb3ZpZGVyU3VtbWFyeSIZChdHZXRNb2RlbENhcGFjaXR5UmVxdWVzdCKXAQoNTW9kZWxDYXBhY2l0eRINCgVtb2RlbBgBIAEoCRIRCglwcm92aWRlcnMYAiABKA0SEgoKd2FybV9zbG90cxgDIAEoDRITCgtxdWV1ZV9kZXB0aBgEIAEoDRIZChFlc3RpbWF0ZWRfd2FpdF9tcxgFIAEoDRIPCgdydW5uaW5nGAYgASgNEg8KB3dhaXRpbmcYByABKA0iRwoYR2V0TW9kZWxDYXBhY2l0eVJlc3BvbnNlEisKBm1vZGVscxgBIAMoCzIbLmRhcmtibG9vbS52MS5Nb2RlbENhcGFjaXR5IpkBCg5XYXJtUG9vbFRhcmdldBINCgVtb2RlbBgBIAEoCRIaChJtaW5fd2FybV9wcm92aWRlcnMYAiABKA0SGgoSbWF4X3dhcm1fcHJvdmlkZXJzGAMgASgNEiIKGnRhcmdldF91dGlsaXphdGlvbl9wZXJjZW50GAQgASgNEhwKFG1heF9sb2Fkc19wZXJfbWludXRlGAUgASgNIkkKGFNldFdhcm1Qb29sUG9saWN5UmVxdWVzdBItCgd0YXJnZXRzGAEgAygLMhwuZGFya2Jsb29tLnYxLldhcm1Qb29sVGFyZ2V0IhsKGVNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2UiGgoYR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0IqIBChNXYXJtUG9vbE1vZGVsU3RhdHVzEg0KBW1vZGVsGAEgASgJEg4KBnRhcmdldBgCIAEoDRIMCgR3YXJtGAMgASgNEg8KB2xvYWRpbmcYBCABKA0SGQoRd2FybV9wcm92aWRlcl9pZHMYBSADKAkSHAoUbG9hZGluZ19wcm92aWRlcl9pZHMYBiADKAkSFAoMZmFpbGVkX2xvYWRzGAcgASgNIk4KGUdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USMQoGbW9kZWxzGAEgAygLMiEuZGFya2Jsb29tLnYxLldhcm1Qb29sTW9kZWxTdGF0dXMidgoTRm9yd2FyZEluZmVyUmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCRIvCgdyZXF1ZXN0GAIgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3QSGQoRb3JpZ2luX3JlcGxpY2FfaWQYAyABKAkiQgoURm9yd2FyZEluZmVyUmVzcG9uc2USKgoFZXZlbnQYASABKAsyGy5kYXJrYmxvb20udjEuSW5mZXJSZXNwb25zZSJbChhTZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkSKgoFZnJhbWUYAiABKAsyGy5kYXJrYmxvb20udjEuUHJvdmlkZXJGcmFtZSIpChlTZW5kUHJvdmlkZXJGcmFtZVJlc3BvbnNlEgwKBHNlbnQYASABKAgiQwoUSW5mZXJSZXNlcnZlZFJlcXVlc3QSKwoHcmVxdWVzdBgBIAEoCzIaLmRhcmtibG9vbS52MS5JbmZlclJlcXVlc3QiQwoVSW5mZXJSZXNlcnZlZFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuZGFya2Jsb29tLnYxLkluZmVyUmVzcG9uc2Uy8QcKDlJvdXRpbmdTZXJ2aWNlEkYKB1Jlc2VydmUSHC5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlcXVlc3QaHS5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlc3BvbnNlEkIKBUluZmVyEhouZGFya2Jsb29tLnYxLkluZmVyUmVxdWVzdBobLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMAESXgoPQ2FuY2VsSW5mZXJlbmNlEiQuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USTwoKTGlzdE1vZGVscxIfLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVzcG9uc2USWAoNTGlzdFByb3ZpZGVycxIiLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBojLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USYQoQR2V0TW9kZWxDYXBhY2l0eRIlLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USZAoRU2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USZAoRR2V0V2FybVBvb2xTdGF0dXMSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USVwoMRm9yd2FyZEluZmVyEiEuZGFya2Jsb29tLnYxLkZvcndhcmRJbmZlclJlcXVlc3QaIi5kYXJrYmxvb20udjEuRm9yd2FyZEluZmVyUmVzcG9uc2UwARJkChFTZW5kUHJvdmlkZXJGcmFtZRImLmRhcmtibG9vbS52MS5TZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QaJy5kYXJrYmxvb20udjEuU2VuZFByb3ZpZGVyRnJhbWVSZXNwb25zZRJaCg1JbmZlclJlc2VydmVkEiIuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXF1ZXN0GiMuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXNwb25zZTABYgZwcm90bzM", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
 
 /**
  * @generated from message darkbloom.v1.ReserveRequest
@@ -716,6 +716,129 @@ export const GetWarmPoolStatusResponseSchema: GenMessage<GetWarmPoolStatusRespon
   messageDesc(file_darkbloom_v1_routing, 23);
 
 /**
+ * @generated from message darkbloom.v1.ForwardInferRequest
+ */
+export type ForwardInferRequest = Message<"darkbloom.v1.ForwardInferRequest"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: darkbloom.v1.InferenceRequest request = 2;
+   */
+  request?: InferenceRequest | undefined;
+
+  /**
+   * The replica that received the consumer's request (it settles).
+   *
+   * @generated from field: string origin_replica_id = 3;
+   */
+  originReplicaId: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.ForwardInferRequest.
+ * Use `create(ForwardInferRequestSchema)` to create a new message.
+ */
+export const ForwardInferRequestSchema: GenMessage<ForwardInferRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 24);
+
+/**
+ * One event of the forwarded request, as the owner replica's session produced it.
+ *
+ * @generated from message darkbloom.v1.ForwardInferResponse
+ */
+export type ForwardInferResponse = Message<"darkbloom.v1.ForwardInferResponse"> & {
+  /**
+   * @generated from field: darkbloom.v1.InferResponse event = 1;
+   */
+  event?: InferResponse | undefined;
+};
+
+/**
+ * Describes the message darkbloom.v1.ForwardInferResponse.
+ * Use `create(ForwardInferResponseSchema)` to create a new message.
+ */
+export const ForwardInferResponseSchema: GenMessage<ForwardInferResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 25);
+
+/**
+ * @generated from message darkbloom.v1.SendProviderFrameRequest
+ */
+export type SendProviderFrameRequest = Message<"darkbloom.v1.SendProviderFrameRequest"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: darkbloom.v1.ProviderFrame frame = 2;
+   */
+  frame?: ProviderFrame | undefined;
+};
+
+/**
+ * Describes the message darkbloom.v1.SendProviderFrameRequest.
+ * Use `create(SendProviderFrameRequestSchema)` to create a new message.
+ */
+export const SendProviderFrameRequestSchema: GenMessage<SendProviderFrameRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 26);
+
+/**
+ * @generated from message darkbloom.v1.SendProviderFrameResponse
+ */
+export type SendProviderFrameResponse = Message<"darkbloom.v1.SendProviderFrameResponse"> & {
+  /**
+   * False when the provider's socket is not (or no longer) on this replica.
+   *
+   * @generated from field: bool sent = 1;
+   */
+  sent: boolean;
+};
+
+/**
+ * Describes the message darkbloom.v1.SendProviderFrameResponse.
+ * Use `create(SendProviderFrameResponseSchema)` to create a new message.
+ */
+export const SendProviderFrameResponseSchema: GenMessage<SendProviderFrameResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 27);
+
+/**
+ * @generated from message darkbloom.v1.InferReservedRequest
+ */
+export type InferReservedRequest = Message<"darkbloom.v1.InferReservedRequest"> & {
+  /**
+   * @generated from field: darkbloom.v1.InferRequest request = 1;
+   */
+  request?: InferRequest | undefined;
+};
+
+/**
+ * Describes the message darkbloom.v1.InferReservedRequest.
+ * Use `create(InferReservedRequestSchema)` to create a new message.
+ */
+export const InferReservedRequestSchema: GenMessage<InferReservedRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 28);
+
+/**
+ * @generated from message darkbloom.v1.InferReservedResponse
+ */
+export type InferReservedResponse = Message<"darkbloom.v1.InferReservedResponse"> & {
+  /**
+   * @generated from field: darkbloom.v1.InferResponse event = 1;
+   */
+  event?: InferResponse | undefined;
+};
+
+/**
+ * Describes the message darkbloom.v1.InferReservedResponse.
+ * Use `create(InferReservedResponseSchema)` to create a new message.
+ */
+export const InferReservedResponseSchema: GenMessage<InferReservedResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 29);
+
+/**
  * Admits, routes and relays inference. Callers reserve a provider first (learning the key to seal
  * the body to), then run the sealed request on that reservation. Plaintext never crosses this API.
  *
@@ -787,6 +910,40 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof GetWarmPoolStatusRequestSchema;
     output: typeof GetWarmPoolStatusResponseSchema;
+  },
+  /**
+   * Between replicas only (peer secret, never a consumer's or admin's key): runs a request, still
+   * sealed to the provider's key, on a provider whose socket this replica holds, and streams its
+   * events back. Closing the stream cancels the request at the provider.
+   *
+   * @generated from rpc darkbloom.v1.RoutingService.ForwardInfer
+   */
+  forwardInfer: {
+    methodKind: "server_streaming";
+    input: typeof ForwardInferRequestSchema;
+    output: typeof ForwardInferResponseSchema;
+  },
+  /**
+   * Between replicas only: sends a control frame (LoadModel, UnloadModel) to a provider whose
+   * socket this replica holds.
+   *
+   * @generated from rpc darkbloom.v1.RoutingService.SendProviderFrame
+   */
+  sendProviderFrame: {
+    methodKind: "unary";
+    input: typeof SendProviderFrameRequestSchema;
+    output: typeof SendProviderFrameResponseSchema;
+  },
+  /**
+   * Between replicas only: runs Infer on a reservation this replica made (a sealed-mode reserve
+   * here, submitted to a peer), streaming the events back to the peer, which bills.
+   *
+   * @generated from rpc darkbloom.v1.RoutingService.InferReserved
+   */
+  inferReserved: {
+    methodKind: "server_streaming";
+    input: typeof InferReservedRequestSchema;
+    output: typeof InferReservedResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_darkbloom_v1_routing, 0);
