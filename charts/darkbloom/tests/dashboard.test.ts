@@ -31,7 +31,11 @@ function definedMetrics(): Set<string> {
   const names = new Set<string>();
   for (const file of roots.flatMap(sources)) {
     const text = readFileSync(file, "utf8");
-    for (const m of text.matchAll(/["'](darkbloom_[a-z0-9_]+)["']/g)) names.add(m[1]!);
+    // Metric definitions (`name: "darkbloom_…"`), not other strings such as NOTIFY channels.
+    for (const m of text.matchAll(/\bname:\s*["'](darkbloom_[a-z0-9_]+)["']/g)) names.add(m[1]!);
+    // …and helpers called with the name then its help text: counter("darkbloom_…", "Holds …").
+    for (const m of text.matchAll(/\(\s*["'](darkbloom_[a-z0-9_]+)["'],\s*["'][A-Z]/g))
+      names.add(m[1]!);
     for (const m of text.matchAll(/new Histogram\(\{\s*name:\s*["'](darkbloom_[a-z0-9_]+)["']/g))
       for (const suffix of ["_bucket", "_sum", "_count"]) names.add(m[1]! + suffix);
   }
