@@ -1,11 +1,12 @@
 // Mocha reporter for scripts/test.mjs: the usual spec output, plus the run's counts written as JSON
-// to the file named by `--reporter-option countFile=<path>` once the run ends.
+// to the file named by `--reporter-option countFile=<path>` once the run ends, with the failed tests’
+// titles and first error lines so the summary at the end of `npm test` can name them.
 "use strict";
 const fs = require("node:fs");
 const Mocha = require("mocha");
 
 const { Spec } = Mocha.reporters;
-const { EVENT_RUN_END } = Mocha.Runner.constants;
+const { EVENT_RUN_END, EVENT_TEST_FAIL } = Mocha.Runner.constants;
 
 class CountReporter extends Spec {
   constructor(runner, options = {}) {
@@ -13,6 +14,11 @@ class CountReporter extends Spec {
     const reporterOptions = options.reporterOption ?? options.reporterOptions ?? {};
     const countFile = reporterOptions.countFile;
     if (typeof countFile !== "string" || countFile === "") return;
+    const failed = [];
+    runner.on(EVENT_TEST_FAIL, (test, err) => {
+      const message = String(err?.message ?? err).split("\n")[0];
+      failed.push(`${test.fullTitle()}: ${message}`);
+    });
     runner.once(EVENT_RUN_END, () => {
       const stats = runner.stats ?? this.stats ?? {};
       const counts = {
@@ -20,6 +26,7 @@ class CountReporter extends Spec {
         failures: stats.failures ?? 0,
         pending: stats.pending ?? 0,
         tests: stats.tests ?? 0,
+        failed,
       };
       fs.writeFileSync(countFile, `${JSON.stringify(counts)}\n`);
     });

@@ -66,7 +66,11 @@ function run(command, args, wallClockLimitMs, cwd = root) {
 function readCounts(file) {
   try {
     const counts = JSON.parse(readFileSync(file, "utf8"));
-    return { passes: Number(counts.passes) || 0, failures: Number(counts.failures) || 0 };
+    return {
+      passes: Number(counts.passes) || 0,
+      failures: Number(counts.failures) || 0,
+      failed: Array.isArray(counts.failed) ? counts.failed.map(String) : [],
+    };
   } catch {
     return undefined;
   }
@@ -75,6 +79,8 @@ function readCounts(file) {
 let passed = 0;
 let failed = 0;
 const report = [];
+/** Names of the failed tests, repeated at the very end so a log's tail shows them. */
+const failedTests = [];
 
 if (existsSync(testModelGenerator)) {
   console.log("==> generating the test model");
@@ -115,6 +121,7 @@ try {
         ? ` (crashed: exit ${result.code ?? result.signal}, counted as 1 failed)`
         : "";
     report.push(`${suite.name}: ${suitePassed} passed, ${suiteFailed} failed${why}`);
+    for (const title of counts?.failed ?? []) failedTests.push(`${suite.name}: ${title}`);
   }
   // The console's unit tests (Angular's Vitest runner, headless jsdom), counted from its JSON report.
   const consoleDir = path.join(root, "console");
@@ -148,6 +155,12 @@ try {
       } catch {
         vitest = undefined;
       }
+      for (const file of vitest?.testResults ?? [])
+        for (const test of file.assertionResults ?? [])
+          if (test.status === "failed")
+            failedTests.push(
+              `console: ${test.fullName}: ${String(test.failureMessages?.[0] ?? "").split("\n")[0]}`,
+            );
       suitePassed = Number(vitest?.numPassedTests) || 0;
       suiteFailed = Number(vitest?.numFailedTests) || 0;
       if (result.code !== 0 && suiteFailed === 0) {
@@ -164,6 +177,10 @@ try {
 }
 
 console.log("");
+if (failedTests.length > 0) {
+  console.log("failed tests:");
+  for (const line of failedTests) console.log(`  ${line.slice(0, 400)}`);
+}
 for (const line of report) console.log(line);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;

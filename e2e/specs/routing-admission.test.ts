@@ -29,6 +29,8 @@ describe("routing with a real provider: admission by token budget, 429 + Retry-A
   let provider: RunningProvider | undefined;
   let client: OpenAI;
   let admin: Client<typeof RoutingService>;
+  // Aborted in after() too, so a failed assertion never leaves the stream's socket open.
+  const abort = new AbortController();
 
   before(async () => {
     // A queue bound of 0: a request that does not fit the KV budget is refused at once.
@@ -36,7 +38,11 @@ describe("routing with a real provider: admission by token budget, 429 + Retry-A
       DARKBLOOM_QUEUE_MAX_DEPTH: "0",
       DARKBLOOM_HEARTBEAT_INTERVAL_MS: "250",
     });
-    provider = await startProvider(coordinator.url);
+    // The provider advertises 3,000 KV tokens (the test model's context is 2,048): one request of
+    // 2,000 max tokens fits, two do not.
+    provider = await startProvider(coordinator.url, {
+      env: { DARKBLOOM_KV_CAPACITY_TOKENS: "3000" },
+    });
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID);
     client = new OpenAI({
       baseURL: `${coordinator.url}/v1`,
@@ -47,6 +53,7 @@ describe("routing with a real provider: admission by token budget, 429 + Retry-A
   });
 
   after(async () => {
+    abort.abort();
     await provider?.stop();
     await coordinator?.stop();
   });
@@ -55,13 +62,10 @@ describe("routing with a real provider: admission by token budget, 429 + Retry-A
     (await admin.listProviders({})).providers.reduce((n, p) => n + p.inFlight, 0);
 
   it("answers 429 with Retry-After while a running request holds the KV budget, and a consumer abort frees the provider", async () => {
-    const abort = new AbortController();
-    // The test model's context is 2048 tokens; without an engine-reported capacity the router
-    // budgets 4 x 2048 tokens per slot, so two requests of 8,000 max tokens cannot run together.
     const big = {
       model: TEST_MODEL_ID,
       messages: [{ role: "user" as const, content: "Go on." }],
-      max_tokens: 8000,
+      max_tokens: 2000,
       // The test model's random weights may end an answer after a few tokens; this one must run.
       logit_bias: neverEnding(),
     };

@@ -20,6 +20,7 @@ const schema = z
     DARKBLOOM_MEMORY_CAP_BYTES: int(0),
     DARKBLOOM_IDLE_UNLOAD_MS: int(3_600_000),
     DARKBLOOM_MAX_CONTEXT_TOKENS: int(0),
+    DARKBLOOM_KV_CAPACITY_TOKENS: int(0),
     DARKBLOOM_MLX_BASE_URL: z
       .string()
       .url()
@@ -41,6 +42,8 @@ const schema = z
     idleUnloadMs: e.DARKBLOOM_IDLE_UNLOAD_MS,
     /** 0 = each model's own max_position_embeddings; also lowers the post-load KV minimum. */
     maxContextTokens: e.DARKBLOOM_MAX_CONTEXT_TOKENS,
+    /** 0 = from the memory budget; otherwise the most KV tokens each model advertises. */
+    kvCapacityTokens: e.DARKBLOOM_KV_CAPACITY_TOKENS,
     /** Where the Metal build of MLX is fetched (`<base>/v<version>/mlx-mac-arm64.*.gz`). */
     mlxBaseUrl: e.DARKBLOOM_MLX_BASE_URL,
     localPort: e.DARKBLOOM_LOCAL_PORT,

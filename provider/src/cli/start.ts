@@ -56,7 +56,10 @@ export async function startCommand(ctx: CliContext): Promise<number> {
     { ...DEFAULT_GATE, totalBytes: os.totalmem(), capOverrideBytes: config.memoryCapBytes },
     log,
     mlxLoader,
-    { maxContextTokens: config.maxContextTokens || undefined },
+    {
+      maxContextTokens: config.maxContextTokens || undefined,
+      kvCapacityCapTokens: config.kvCapacityTokens || undefined,
+    },
   );
   const pinned = flag(args, "unpinned") !== "true";
   for (const dir of modelDirs) {

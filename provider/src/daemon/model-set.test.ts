@@ -122,4 +122,18 @@ describe("ModelSet", function () {
     );
     expect(entry.kv).to.include({ contextLength: 512, kvBytesPerToken: kvBytesPerToken(config) });
   });
+
+  it("advertises at most kvCapacityCapTokens, and refuses a cap below one full context", async () => {
+    const capped = set(100 * GIB, { kvCapacityCapTokens: 12_000 });
+    expect((await capped.load(await copy("a"), true)).state).to.equal("loaded");
+    expect(capped.kvCapacityTokens("a")).to.equal(12_000);
+
+    const tooSmall = await set(100 * GIB, { kvCapacityCapTokens: 1000 }).load(
+      await copy("b"),
+      true,
+    );
+    expect(tooSmall.state).to.equal("failed");
+    if (tooSmall.state === "failed")
+      expect(tooSmall.error).to.match(/live KV headroom is 1000 tokens, below one full context/);
+  });
 });

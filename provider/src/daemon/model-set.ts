@@ -41,6 +41,11 @@ export interface ModelSetOptions {
   /** Caps every model's context (DARKBLOOM_MAX_CONTEXT_TOKENS); undefined = the model's own. */
   maxContextTokens?: number;
   /**
+   * Caps the KV capacity each model advertises (DARKBLOOM_KV_CAPACITY_TOKENS), so the coordinator
+   * never routes more than this many tokens to it at once; undefined = the memory budget's figure.
+   */
+  kvCapacityCapTokens?: number;
+  /**
    * Bytes in use now, read before and after a load to measure what the model really occupies:
    * MLX's active memory on Metal, the process RSS on the CPU backend (MLX reports 0 there).
    */
@@ -161,7 +166,8 @@ export class ModelSet {
     const entry = this.entriesById.get(id);
     if (entry?.state !== "loaded") return 0;
     const pool = kvPoolBytes(this.gate, this.residentBytes(), this.engines.size);
-    return kvCapacityTokens(pool, this.engines.size, entry.kv);
+    const budgeted = kvCapacityTokens(pool, this.engines.size, entry.kv);
+    return Math.min(budgeted, this.options.kvCapacityCapTokens || Infinity);
   }
 
   private loadedKv(): LoadedKv[] {

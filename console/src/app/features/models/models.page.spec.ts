@@ -43,4 +43,32 @@ describe("ModelsPage", () => {
     ]);
     http.verify();
   });
+
+  it("shows no row, and so no missing price, until the prices have arrived too", async () => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting()],
+    });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(ModelsPage);
+    const pricing = http.expectOne("/v1/pricing");
+    http.expectOne("/v1/stats").flush({
+      generated_at: 0,
+      providers_online: 1,
+      trust_levels: { none: 1, software: 0, hardware: 0, hardware_mda: 0 },
+      models: [
+        { id: "small", providers: 1, warm_slots: 0, running: 0, waiting: 0, estimated_wait_ms: 0 },
+      ],
+      tokens_served_today: null,
+    });
+    await fixture.whenStable();
+    const body = (): string =>
+      (fixture.nativeElement as HTMLElement).querySelector("tbody")?.textContent?.trim() ?? "";
+    expect(body()).toBe("Loading…");
+    pricing.flush({
+      data: [{ model: "*", input_micro_usd_per_million: 500_000, output_micro_usd_per_million: 1 }],
+    });
+    await fixture.whenStable();
+    expect(body()).toContain("$0.50");
+    http.verify();
+  });
 });

@@ -58,7 +58,7 @@ interface Row {
             </tr>
           } @empty {
             <tr>
-              <td colspan="4">No models yet.</td>
+              <td colspan="4">{{ loading() ? "Loading…" : "No models yet." }}</td>
             </tr>
           }
         </tbody>
@@ -79,7 +79,13 @@ export default class ModelsPage {
   protected readonly failed = computed(() => this.prices() === null || this.stats() === null);
   protected readonly defaultPrice = computed(() => this.prices()?.find((p) => p.model === "*"));
 
+  /** Rows wait for both answers, so a price is never shown as missing while it is on its way. */
+  protected readonly loading = computed(
+    () => this.prices() === undefined || this.stats() === undefined,
+  );
+
   protected readonly rows = computed((): Row[] => {
+    if (this.loading()) return [];
     const prices = this.prices() ?? [];
     const served = this.stats()?.models ?? [];
     const ids = new Set([
