@@ -123,9 +123,14 @@ describe("reconcileCoordinator (pure)", () => {
       DARKBLOOM_KEY_ENCRYPTION_KEY: { name: "s", key: "kek" },
       DARKBLOOM_PEER_SECRET: { name: "s", key: "peer" },
       DARKBLOOM_ADVERTISE_URL: "http://$(POD_IP):8080",
+      DARKBLOOM_REPLICA_ID: "$(POD_NAME)",
     });
+    // $(VAR) expands only variables defined earlier in the list.
     expect(c.env.findIndex((e) => e.name === "POD_IP")).to.be.below(
       c.env.findIndex((e) => e.name === "DARKBLOOM_ADVERTISE_URL"),
+    );
+    expect(c.env.findIndex((e) => e.name === "POD_NAME")).to.be.below(
+      c.env.findIndex((e) => e.name === "DARKBLOOM_REPLICA_ID"),
     );
     expect(c.readinessProbe.httpGet.path).to.equal("/readyz");
     expect(c.livenessProbe.httpGet.path).to.equal("/healthz");
