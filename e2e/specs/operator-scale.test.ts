@@ -5,6 +5,8 @@ import type { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
 import OpenAI from "openai";
 import { z } from "zod";
+import { ManualStream } from "../chaos/manual-stream.js";
+import { scrapeMetric } from "../chaos/metrics.js";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
 import {
   coordinatorResource,
@@ -134,7 +136,7 @@ describe("operator + fake API server + fake node: kubectl scale to 3 coordinator
     ).to.deep.equal(three.map((p) => [p.name, p.url]).sort());
   });
 
-  it("a provider connected to the first pod serves an OpenAI request sent to the third, settled once, ledger clean", async () => {
+  it("a provider connected to the first pod serves an OpenAI stream sent to the third; the third counts it in darkbloom_active_streams while it is open; settled once, ledger clean", async () => {
     const [pod1, , pod3] = three;
     if (!pod1 || !pod3) throw new Error("the scale test did not leave three pods");
     // The installer's admin key, made with direct database access as a platform team would.
@@ -146,13 +148,18 @@ describe("operator + fake API server + fake node: kubectl scale to 3 coordinator
       namePrefix: "kube-scale",
     });
     if (!user) throw new Error("no user");
-    const fleet = await startFakeFleet(pod1.url, 1, [TEST_MODEL_ID]);
+    // The test sends the provider's chunks by hand, so the stream stays open while it looks.
+    const fleet = await startFakeFleet(pod1.url, 1, [TEST_MODEL_ID], () => ({
+      pieces: [],
+      complete: false,
+    }));
     fakes.push(...fleet);
+    const fake = fleet[0] as FakeProvider;
     await waitForModel(pod3.url, user.apiKey, TEST_MODEL_ID);
 
     const requestId = randomUUID();
     const client = new OpenAI({ baseURL: `${pod3.url}/v1`, apiKey: user.apiKey, maxRetries: 0 });
-    const stream = await client.chat.completions.create(
+    const opening = client.chat.completions.create(
       {
         model: TEST_MODEL_ID,
         messages: [{ role: "user", content: "hello" }],
@@ -161,11 +168,28 @@ describe("operator + fake API server + fake node: kubectl scale to 3 coordinator
       },
       { headers: { "x-request-id": requestId } },
     );
+    opening.catch(() => undefined); // awaited below; handled if the test fails first
+    const manual = await ManualStream.next(fake, new Set());
+    const streamsOn = (p: ServingPod) =>
+      scrapeMetric(`http://${p.ip}:9464`, "darkbloom_active_streams");
+    await until("the third pod to count the open stream", async () =>
+      (await streamsOn(pod3)) === 1 ? true : undefined,
+    );
+    expect(
+      await streamsOn(pod1),
+      "the provider's replica serves it but holds no consumer",
+    ).to.equal(0);
+    manual.chunk("w0 ");
+    manual.chunk("w1 ");
+    manual.complete();
     let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    for await (const chunk of await opening) text += chunk.choices[0]?.delta.content ?? "";
 
-    expect(text).to.match(/^w0 w1 /);
-    expect(fleet[0]?.requests).to.have.length(1);
+    expect(text).to.equal("w0 w1 ");
+    expect(fake.requests).to.have.length(1);
+    await until("the third pod to count it closed", async () =>
+      (await streamsOn(pod3)) === 0 ? true : undefined,
+    );
     const audit = await auditLedgerWhenSettled(db());
     expect(audit).to.deep.include(CLEAN_LEDGER);
     expect((await settlementsOf(db(), [requestId])).size).to.equal(1);

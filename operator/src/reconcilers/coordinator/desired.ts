@@ -5,8 +5,12 @@ import type { Coordinator } from "../../api/coordinator.js";
 import type { KubeObject, OwnerReference } from "../../kube/index.js";
 import { CONTAINER, labels, names, selectorLabels } from "./names.js";
 
-/** The Pods metric the HorizontalPodAutoscaler scales on (see docs/kubernetes.md). */
-export const STREAMS_METRIC = "darkbloom_routing_decisions";
+/**
+ * The Pods metric the HorizontalPodAutoscaler scales on: the coordinator's gauge of consumer
+ * inference requests open on a replica (services/coordinator/src/active-streams.ts), served to the
+ * HPA by a metrics adapter (see docs/kubernetes.md).
+ */
+export const STREAMS_METRIC = "darkbloom_active_streams";
 
 export const DEFAULTS = {
   servicePort: 8080,
