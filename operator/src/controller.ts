@@ -48,7 +48,8 @@ export class Controller {
     }, queueOptions("Coordinator"));
     this.warmPools = new WorkQueue(async (k) => {
       const [ns, name] = k.split("/") as [string, string];
-      await reconcileWarmPoolsKey(
+      // A schedule window opening or closing changes the policy: look again at that instant.
+      return reconcileWarmPoolsKey(
         {
           client: o.client,
           events: o.events,

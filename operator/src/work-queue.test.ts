@@ -49,4 +49,21 @@ describe("WorkQueue", () => {
     expect(q.retries("ns/a")).to.equal(0);
     await q.close();
   });
+
+  it("a reconcile that returns requeueAfterMs runs again after that delay; of two delayed adds the sooner wins", async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(
+      (key) => {
+        runs.push(key);
+        return Promise.resolve(runs.length === 1 ? { requeueAfterMs: 20 } : {});
+      },
+      { baseDelayMs: 5, maxDelayMs: 15, concurrency: 1 },
+    );
+    // A far delayed add (say a backoff) must not hold back the sooner requeue.
+    q.addAfter("ns/a", 60_000);
+    q.add("ns/a");
+    for (let i = 0; i < 400 && runs.length < 2; i++) await tick();
+    expect(runs).to.deep.equal(["ns/a", "ns/a"]);
+    await q.close();
+  });
 });

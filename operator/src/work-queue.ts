@@ -1,5 +1,6 @@
 // A work queue of object keys: a key queued many times runs once, one reconcile at a time per key
-// (a key queued while it runs runs again after), failures retry with per-key exponential backoff.
+// (a key queued while it runs runs again after), failures retry with per-key exponential backoff,
+// and a reconcile may ask to run again after a delay (controller-runtime's RequeueAfter).
 export interface WorkQueueOptions {
   baseDelayMs: number;
   maxDelayMs: number;
@@ -8,18 +9,23 @@ export interface WorkQueueOptions {
   onError?: (key: string, err: unknown, retryInMs: number) => void;
 }
 
+/** What a reconcile may return: run this key again after `requeueAfterMs`. */
+export interface Requeue {
+  requeueAfterMs?: number | undefined;
+}
+
 export class WorkQueue {
   private readonly pending: string[] = [];
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private readonly idleWaiters: (() => void)[] = [];
   private state: "running" | "closed" = "running";
 
   constructor(
-    private readonly work: (key: string) => Promise<void>,
+    private readonly work: (key: string) => Promise<void | Requeue>,
     private readonly options: WorkQueueOptions,
   ) {}
 
@@ -35,16 +41,20 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Queues `key` after `delayMs` (unless a sooner add comes first). */
+  /** Queues `key` after `delayMs`; of two delayed adds of one key the sooner wins. */
   addAfter(key: string, delayMs: number): void {
-    if (this.state === "closed" || this.timers.has(key)) return;
-    this.timers.set(
-      key,
-      setTimeout(() => {
+    if (this.state === "closed") return;
+    const due = Date.now() + delayMs;
+    const prev = this.timers.get(key);
+    if (prev && prev.due <= due) return;
+    if (prev) clearTimeout(prev.timer);
+    this.timers.set(key, {
+      due,
+      timer: setTimeout(() => {
         this.timers.delete(key);
         this.add(key);
       }, delayMs),
-    );
+    });
   }
 
   /** Failures in a row for `key` (reset by a success). */
@@ -69,8 +79,9 @@ export class WorkQueue {
 
   private async run(key: string): Promise<void> {
     try {
-      await this.work(key);
+      const result = await this.work(key);
       this.failures.delete(key);
+      if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
@@ -92,7 +103,7 @@ export class WorkQueue {
 
   async close(): Promise<void> {
     this.state = "closed";
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.pending.length = 0;
     this.queued.clear();

@@ -29,6 +29,7 @@ import {
 import {
   createEdgeHandler,
   createSealedDeps,
+  isInferenceRequest,
   sealedBodyMigrations,
   type Principal,
 } from "@darkbloom/edge";
@@ -73,6 +74,7 @@ import { startMetricsServer } from "./metrics-server.js";
 import { withScope } from "./scoped-authenticate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createConnectionMetrics } from "./connection-metrics.js";
+import { createActiveStreams } from "./active-streams.js";
 import { refuseUpgrade, refuseUpgradeDraining } from "./connection-refusals.js";
 import { runDrain, type DrainHook } from "./drain.js";
 import { HealthProbes } from "./health-probes.js";
@@ -140,6 +142,7 @@ export async function startCoordinator(
   const metrics = createMetricsRegistry({ defaultMetrics: true });
   const unexpected = createUnexpectedErrors(metrics, log);
   const connectionMetrics = createConnectionMetrics(metrics);
+  const activeStreams = createActiveStreams(metrics);
   const unauthenticated = new UnauthenticatedConnections(
     config.connections.maxUnauthenticatedPerAddress,
     connectionMetrics.unauthenticated,
@@ -387,6 +390,7 @@ export async function startCoordinator(
       // Tracked so a shutdown lets consumer requests finish before provider sockets close.
       inFlight.add(res);
       res.once("close", () => inFlight.delete(res));
+      if (isInferenceRequest(req.method, path)) activeStreams.track(res);
       return edge.handle(req, res);
     }
     connect(req, res);

@@ -1,4 +1,5 @@
 export { createEdgeHandler } from "./edge-handler.js";
+export { isInferenceRequest } from "./inference-request.js";
 export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
 export { EdgeError } from "./errors/edge-error.js";

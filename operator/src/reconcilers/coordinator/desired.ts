@@ -5,8 +5,12 @@ import type { Coordinator } from "../../api/coordinator.js";
 import type { KubeObject, OwnerReference } from "../../kube/index.js";
 import { CONTAINER, labels, names, selectorLabels } from "./names.js";
 
-/** The Pods metric the HorizontalPodAutoscaler scales on (see docs/kubernetes.md). */
-export const STREAMS_METRIC = "darkbloom_routing_decisions";
+/**
+ * The Pods metric the HorizontalPodAutoscaler scales on: the coordinator's gauge of consumer
+ * inference requests open on a replica (services/coordinator/src/active-streams.ts), served to the
+ * HPA by a metrics adapter (see docs/kubernetes.md).
+ */
+export const STREAMS_METRIC = "darkbloom_active_streams";
 
 export const DEFAULTS = {
   servicePort: 8080,
@@ -87,7 +91,6 @@ export function desiredDeployment(c: Coordinator): KubeObject {
     .digest("hex")
     .slice(0, 16);
   const n = names(c);
-  const ns = c.metadata.namespace ?? "default";
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -123,9 +126,10 @@ export function desiredDeployment(c: Coordinator): KubeObject {
               env: [
                 { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
                 { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                // Peers reach this replica by its pod address on the headless Service.
+                // The replica's name in presence is its pod's; peers reach it at its pod address
+                // (what the headless Service resolves to), so no DNS is needed between replicas.
+                { name: "DARKBLOOM_REPLICA_ID", value: "$(POD_NAME)" },
                 { name: "DARKBLOOM_ADVERTISE_URL", value: `http://$(POD_IP):${http}` },
-                { name: "DARKBLOOM_PEER_SERVICE", value: `${n.peers}.${ns}.svc` },
                 secretEnv("DATABASE_URL", {
                   name: c.spec.database.secretRef.name,
                   key: c.spec.database.secretRef.key ?? "url",

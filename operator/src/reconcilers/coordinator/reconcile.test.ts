@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 // Reason for length: table tests, one case per row.
 import { expect } from "chai";
 import type { Coordinator } from "../../api/coordinator.js";
@@ -123,9 +125,14 @@ describe("reconcileCoordinator (pure)", () => {
       DARKBLOOM_KEY_ENCRYPTION_KEY: { name: "s", key: "kek" },
       DARKBLOOM_PEER_SECRET: { name: "s", key: "peer" },
       DARKBLOOM_ADVERTISE_URL: "http://$(POD_IP):8080",
+      DARKBLOOM_REPLICA_ID: "$(POD_NAME)",
     });
+    // $(VAR) expands only variables defined earlier in the list.
     expect(c.env.findIndex((e) => e.name === "POD_IP")).to.be.below(
       c.env.findIndex((e) => e.name === "DARKBLOOM_ADVERTISE_URL"),
+    );
+    expect(c.env.findIndex((e) => e.name === "POD_NAME")).to.be.below(
+      c.env.findIndex((e) => e.name === "DARKBLOOM_REPLICA_ID"),
     );
     expect(c.readinessProbe.httpGet.path).to.equal("/readyz");
     expect(c.livenessProbe.httpGet.path).to.equal("/healthz");
@@ -163,26 +170,69 @@ describe("reconcileCoordinator (pure)", () => {
     );
   });
 
-  it("with autoscaling: an HPA on a real coordinator metric, and the Deployment leaves replicas to it", () => {
-    const a = reconcileCoordinator(
-      coordinator({
-        replicas: undefined,
-        autoscaling: { minReplicas: 2, maxReplicas: 6, targetActiveStreamsPerReplica: 50 },
-      }),
-      { owned: [] },
-      { serviceMonitorCrd: false, now: NOW },
-    );
-    expect(deploymentOf(a.apply).spec.replicas).to.equal(undefined);
-    const hpa = a.apply.find((o) => o.kind === "HorizontalPodAutoscaler") as KubeObject & {
-      spec: {
-        minReplicas: number;
-        maxReplicas: number;
-        metrics: { pods: { metric: { name: string }; target: { averageValue: string } } }[];
-      };
+  const hpaCases: {
+    name: string;
+    autoscaling: {
+      minReplicas: number;
+      maxReplicas: number;
+      targetActiveStreamsPerReplica: number;
     };
-    expect(hpa.spec).to.deep.include({ minReplicas: 2, maxReplicas: 6 });
-    expect(hpa.spec.metrics[0]?.pods.metric.name).to.equal(STREAMS_METRIC);
-    expect(hpa.spec.metrics[0]?.pods.target.averageValue).to.equal("50");
+  }[] = [
+    {
+      name: "2..6 replicas at 50 streams each",
+      autoscaling: { minReplicas: 2, maxReplicas: 6, targetActiveStreamsPerReplica: 50 },
+    },
+    {
+      name: "a fixed size (min = max) at 1 stream each",
+      autoscaling: { minReplicas: 3, maxReplicas: 3, targetActiveStreamsPerReplica: 1 },
+    },
+  ];
+  for (const tc of hpaCases)
+    it(`with autoscaling (${tc.name}): an autoscaling/v2 HPA on the Deployment, averaging darkbloom_active_streams per pod to the spec's target; the Deployment leaves replicas to it`, () => {
+      const a = reconcileCoordinator(
+        coordinator({ replicas: undefined, autoscaling: tc.autoscaling }),
+        { owned: [] },
+        { serviceMonitorCrd: false, now: NOW },
+      );
+      expect(deploymentOf(a.apply).spec.replicas).to.equal(undefined);
+      const hpa = a.apply.find((o) => o.kind === "HorizontalPodAutoscaler") as KubeObject & {
+        spec: unknown;
+      };
+      expect(hpa.apiVersion).to.equal("autoscaling/v2");
+      expect(hpa.metadata.ownerReferences?.[0]?.kind).to.equal("Coordinator");
+      expect(hpa.spec).to.deep.equal({
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "main" },
+        minReplicas: tc.autoscaling.minReplicas,
+        maxReplicas: tc.autoscaling.maxReplicas,
+        metrics: [
+          {
+            type: "Pods",
+            pods: {
+              metric: { name: "darkbloom_active_streams" },
+              target: {
+                type: "AverageValue",
+                averageValue: String(tc.autoscaling.targetActiveStreamsPerReplica),
+              },
+            },
+          },
+        ],
+        behavior: {
+          scaleDown: {
+            stabilizationWindowSeconds: 600,
+            policies: [{ type: "Pods", value: 1, periodSeconds: 120 }],
+          },
+        },
+      });
+    });
+
+  it("the HPA's metric is one the coordinator really defines (a gauge, per replica)", () => {
+    const source = readFileSync(
+      fileURLToPath(
+        new URL("../../../../services/coordinator/src/active-streams.ts", import.meta.url),
+      ),
+      "utf8",
+    );
+    expect(source).to.include(`new Gauge({\n    name: "${STREAMS_METRIC}"`);
   });
 
   it("wants a ServiceMonitor only when asked for and its CRD is installed", () => {

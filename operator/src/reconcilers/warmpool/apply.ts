@@ -7,7 +7,7 @@ import type { WarmPool } from "../../api/warmpool.js";
 import type { EventRecorder } from "../../events.js";
 import { isNotFound, type KubeClient, type KubeObject } from "../../kube/index.js";
 import { finalizerAction, withFinalizer } from "../shared/finalizer.js";
-import { warmPoolPolicy } from "./policy.js";
+import { planWarmPools } from "./policy.js";
 import { routingClient } from "./routing-client.js";
 import { warmPoolStatus, type ModelStatusInput } from "./status.js";
 
@@ -39,12 +39,15 @@ async function adminKey(client: KubeClient, c: Coordinator): Promise<string> {
   return Buffer.from(b64, "base64").toString("utf8").trim();
 }
 
-/** Reconciles the warm-pool policy of the Coordinator `namespace/name`. Throws to be retried. */
+/**
+ * Reconciles the warm-pool policy of the Coordinator `namespace/name`. Throws to be retried; on
+ * success answers when to run again (the next schedule boundary), if ever.
+ */
 export async function reconcileWarmPoolsKey(
   deps: WarmPoolReconcilerDeps,
   namespace: string,
   name: string,
-): Promise<void> {
+): Promise<{ requeueAfterMs: number | undefined }> {
   const { client } = deps;
   const now = deps.now?.() ?? new Date();
   const pools = (await client.list<WarmPool & KubeObject>(WARMPOOL, namespace)).items
@@ -53,7 +56,8 @@ export async function reconcileWarmPoolsKey(
         ({ ...p, apiVersion: WARMPOOL.apiVersion, kind: WARMPOOL.kind }) as WarmPool & KubeObject,
     )
     .filter((p) => p.spec.coordinatorRef.name === name);
-  if (pools.length === 0) return;
+  if (pools.length === 0) return { requeueAfterMs: undefined };
+  const plan = planWarmPools(pools, name, now);
   for (const p of pools) {
     if (finalizerAction(p.metadata, false) === "add")
       await client.mergePatch(WARMPOOL, namespace, p.metadata.name, {
@@ -81,7 +85,7 @@ export async function reconcileWarmPoolsKey(
         port: coordinator.spec.service?.port ?? 8080,
       });
       const routing = routingClient(url, await adminKey(client, coordinator));
-      await routing.setWarmPoolPolicy({ targets: warmPoolPolicy(pools, name, now) });
+      await routing.setWarmPoolPolicy({ targets: plan.targets });
       models = (await routing.getWarmPoolStatus({})).models;
     } catch (err) {
       problem = { reason: "CoordinatorUnreachable", message: (err as Error).message };
@@ -107,6 +111,7 @@ export async function reconcileWarmPoolsKey(
     await deps.events.record(pools[0] as KubeObject, "Warning", problem.reason, problem.message);
     throw new Error(problem.message);
   }
+  return { requeueAfterMs: plan.requeueAfterMs };
 }
 
 function strip(v: unknown): unknown {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { WarmPool, WarmPoolSpec } from "../../api/warmpool.js";
-import { warmPoolPolicy } from "./policy.js";
+import { planWarmPools, warmPoolPolicy } from "./policy.js";
 import { effectiveMinWarm, inWindow } from "./schedule.js";
 
 const pool = (name: string, spec: Partial<WarmPoolSpec>, deleting = false): WarmPool => ({
@@ -169,5 +169,122 @@ describe("warmPoolPolicy (every WarmPool of a coordinator combined)", () => {
       now,
     );
     expect(t?.minWarmProviders).to.equal(3);
+  });
+});
+
+describe("planWarmPools: the policy and a requeue at the next schedule boundary", () => {
+  const daytime = { days: ["Mon" as const], start: "09:00", end: "17:00", minWarmProviders: 4 };
+  const H = 3_600_000;
+  const cases: {
+    name: string;
+    pools: WarmPool[];
+    now: string;
+    requeueAfterMs: number | undefined;
+  }[] = [
+    {
+      name: "no schedule: nothing to wait for",
+      pools: [pool("a", {})],
+      now: "2026-12-07T08:00:00Z",
+      requeueAfterMs: undefined,
+    },
+    {
+      name: "before a window: when it opens",
+      pools: [pool("a", { schedule: [daytime] })],
+      now: "2026-12-07T08:00:00Z",
+      requeueAfterMs: H,
+    },
+    {
+      name: "at its opening instant: when it closes (a boundary is strictly ahead)",
+      pools: [pool("a", { schedule: [daytime] })],
+      now: "2026-12-07T09:00:00Z",
+      requeueAfterMs: 8 * H,
+    },
+    {
+      name: "inside: when it closes, to the millisecond",
+      pools: [pool("a", { schedule: [daytime] })],
+      now: "2026-12-07T16:59:30.250Z",
+      requeueAfterMs: 29_750,
+    },
+    {
+      name: "after its only day's window: next week's opening",
+      pools: [pool("a", { schedule: [daytime] })],
+      now: "2026-12-07T18:00:00Z",
+      requeueAfterMs: 7 * 24 * H - 9 * H,
+    },
+    {
+      name: "after midnight in an overnight window begun yesterday: when it closes",
+      pools: [
+        pool("a", {
+          schedule: [{ days: ["Sun"], start: "22:00", end: "02:00", minWarmProviders: 2 }],
+        }),
+      ],
+      now: "2026-12-07T01:00:00Z",
+      requeueAfterMs: H,
+    },
+    {
+      name: "before midnight in an overnight window: its close tomorrow",
+      pools: [
+        pool("a", {
+          schedule: [{ days: ["Mon"], start: "22:00", end: "02:00", minWarmProviders: 2 }],
+        }),
+      ],
+      now: "2026-12-07T23:00:00Z",
+      requeueAfterMs: 3 * H,
+    },
+    {
+      name: "a 24 h window (start == end): it closes a day after it opens",
+      pools: [
+        pool("a", {
+          schedule: [{ days: ["Mon"], start: "06:00", end: "06:00", minWarmProviders: 2 }],
+        }),
+      ],
+      now: "2026-12-07T07:00:00Z",
+      requeueAfterMs: 23 * H,
+    },
+    {
+      name: "several pools: the earliest boundary of any",
+      pools: [
+        pool("a", { schedule: [daytime] }),
+        pool("b", {
+          model: "n",
+          schedule: [{ days: ["Mon"], start: "08:30", end: "08:45", minWarmProviders: 1 }],
+        }),
+      ],
+      now: "2026-12-07T08:00:00Z",
+      requeueAfterMs: 0.5 * H,
+    },
+    {
+      name: "windows of a deleted pool or of another coordinator's pool do not count",
+      pools: [
+        pool("a", { schedule: [daytime] }),
+        pool(
+          "gone",
+          { schedule: [{ days: ["Mon"], start: "08:10", end: "08:20", minWarmProviders: 1 }] },
+          true,
+        ),
+        pool("other", {
+          coordinatorRef: { name: "elsewhere" },
+          schedule: [{ days: ["Mon"], start: "08:15", end: "08:20", minWarmProviders: 1 }],
+        }),
+      ],
+      now: "2026-12-07T08:00:00Z",
+      requeueAfterMs: H,
+    },
+  ];
+  for (const tc of cases)
+    it(tc.name, () => {
+      expect(planWarmPools(tc.pools, "main", at(tc.now)).requeueAfterMs).to.equal(
+        tc.requeueAfterMs,
+      );
+    });
+
+  it("reconciling at the requeue instant sends the window's floor; just before it, the base floor", () => {
+    const pools = [pool("a", { minWarmProviders: 1, schedule: [daytime] })];
+    const before = at("2026-12-07T08:59:59.999Z");
+    const plan = planWarmPools(pools, "main", before);
+    expect(plan.targets[0]?.minWarmProviders).to.equal(1);
+    const boundary = new Date(before.getTime() + (plan.requeueAfterMs ?? 0));
+    expect(boundary.toISOString()).to.equal("2026-12-07T09:00:00.000Z");
+    expect(planWarmPools(pools, "main", boundary).targets[0]?.minWarmProviders).to.equal(4);
   });
 });

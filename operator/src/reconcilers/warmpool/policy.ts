@@ -1,6 +1,6 @@
 // Every WarmPool of one Coordinator combined into the coordinator's warm-pool policy (pure).
 import type { WarmPool } from "../../api/warmpool.js";
-import { effectiveMinWarm } from "./schedule.js";
+import { effectiveMinWarm, nextBoundary } from "./schedule.js";
 
 /** proto WarmPoolTarget's fields (RoutingService.SetWarmPoolPolicy). */
 export interface WarmPoolTargetInput {
@@ -60,4 +60,37 @@ export function warmPoolPolicy(
         : t,
     )
     .sort((a, b) => (a.model < b.model ? -1 : 1));
+}
+
+/**
+ * When the policy of `coordinator` may change next by the clock alone: the earliest schedule
+ * boundary of its (not deleted) WarmPools. The operator reconciles again then.
+ */
+export function nextPolicyChange(
+  pools: WarmPool[],
+  coordinator: string,
+  now: Date,
+): Date | undefined {
+  let next: Date | undefined;
+  for (const p of pools) {
+    if (p.spec.coordinatorRef.name !== coordinator || p.metadata.deletionTimestamp) continue;
+    const b = nextBoundary(p.spec, now);
+    if (b && (!next || b < next)) next = b;
+  }
+  return next;
+}
+
+/** What one WarmPool reconcile of a coordinator does: the policy to send, and when to look again. */
+export interface WarmPoolPlan {
+  targets: WarmPoolTargetInput[];
+  /** Milliseconds until the next schedule boundary; undefined when no window can change the policy. */
+  requeueAfterMs: number | undefined;
+}
+
+export function planWarmPools(pools: WarmPool[], coordinator: string, now: Date): WarmPoolPlan {
+  const next = nextPolicyChange(pools, coordinator, now);
+  return {
+    targets: warmPoolPolicy(pools, coordinator, now),
+    requeueAfterMs: next ? next.getTime() - now.getTime() : undefined,
+  };
 }

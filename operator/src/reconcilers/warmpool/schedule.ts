@@ -25,3 +25,27 @@ export function effectiveMinWarm(spec: WarmPoolSpec, now: Date): number {
   if (open.length === 0) return spec.minWarmProviders;
   return Math.max(...open.map((w) => w.minWarmProviders));
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The first instant after `now` at which one of the spec's windows opens or closes (so the floor in
+ * force may change), or undefined without windows. Windows repeat weekly: the answer is within 8 days.
+ */
+export function nextBoundary(spec: WarmPoolSpec, now: Date): Date | undefined {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  let next: number | undefined;
+  for (const w of spec.schedule ?? []) {
+    const start = minutes(w.start) * 60_000;
+    // Not after its start: it closes the next day (start == end is a full 24 h).
+    const end = minutes(w.end) * 60_000 + (minutes(w.end) <= minutes(w.start) ? DAY_MS : 0);
+    // From yesterday (an overnight window still open) to a week ahead.
+    for (let d = -1; d <= 7; d++) {
+      const day = midnight + d * DAY_MS;
+      if (!w.days.includes(DAYS[new Date(day).getUTCDay()] as Weekday)) continue;
+      for (const t of [day + start, day + end])
+        if (t > now.getTime() && (next === undefined || t < next)) next = t;
+    }
+  }
+  return next === undefined ? undefined : new Date(next);
+}
