@@ -18,10 +18,10 @@ describe("releases HTTP errors", () => {
     db = await startTestDatabase({ migrations: [RELEASES_MIGRATIONS] });
     const http = createReleasesHttp({
       pool: db.pool,
-      authenticate: async () => {
-        if (authenticateError) throw authenticateError;
-        return { role: "admin", scopes: ["admin"] };
-      },
+      authenticate: () =>
+        authenticateError
+          ? Promise.reject(authenticateError)
+          : Promise.resolve({ role: "admin", scopes: ["admin"] }),
       releaseToken: "",
     });
     server = createServer((req, res) => http.handle(req, res, () => undefined));
