@@ -258,7 +258,9 @@ describe("money and accounts over HTTP (two coordinators, one Postgres, fake Str
     const refused = await api(b, operator.key, "POST", "/v1/billing/payouts", {
       amount_micro_usd: 10_000,
     });
-    expect(refused.status).to.equal(402);
+    // A precondition, not a billing refusal: 409 (a 402 is only ever the balance or a key budget).
+    expect(refused.status).to.equal(409);
+    expect(field(refused, "error", "code")).to.equal("failed_precondition");
     expect(String(field(refused, "error", "message"))).to.match(/payouts are not enabled/);
     const updated = await stripe?.completeOnboarding(accountId, `${b}/v1/billing/stripe-webhook`);
     expect(updated?.status).to.equal(200);

@@ -24,22 +24,10 @@ export {
 export { roleSchema } from "./store.js";
 export { authMigrations, migrateAuth } from "./migrations.js";
 export { listApiKeys, findApiKey, setKeyLimits, NO_LIMITS, type ApiKeyInfo } from "./api-keys.js";
-export {
-  admitKeyRequest,
-  recordKeyUsage,
-  type Admission,
-  type BudgetPeriod,
-  type KeyLimits,
-} from "./key-limits.js";
-export {
-  reserveKeyBudget,
-  settleKeyReservation,
-  releaseKeyReservation,
-  touchKeyReservations,
-  pruneKeyReservations,
-  type WorstCase,
-} from "./key-limits-reservations.js";
-export { pruneRateWindows } from "./rate-window.js";
+// Per-key limits are reached through the KeyLimitsService (proto/darkbloom/v1/auth.proto).
+export type { BudgetPeriod, KeyLimits } from "./key-limits.js";
+export { createKeyLimitsService } from "./key-limits-service.js";
+export { keyLimitsHousekeeping, type KeyLimitsHousekeeping } from "./key-limits-housekeeping.js";
 export {
   createSessionVerifier,
   type JwtSessionOptions,

@@ -8,6 +8,7 @@ import {
   ApiKeyVerifier,
   authMigrations,
   createAuthenticator,
+  createKeyLimitsService,
   ensureBootstrapKey,
 } from "@darkbloom/auth";
 import {
@@ -36,6 +37,7 @@ import {
 import { createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
 import {
   AttestationService,
+  KeyLimitsService,
   LedgerService,
   ReleaseService,
   RoutingService,
@@ -257,6 +259,7 @@ export async function startCoordinator(
     );
     router.service(ReleaseService, createReleaseService(db.pool));
     router.service(LedgerService, ledgerImpl);
+    router.service(KeyLimitsService, createKeyLimitsService(db.pool));
   };
   const apiKeys = new ApiKeyVerifier(db.pool, {
     databaseUrl: db.url,
@@ -305,6 +308,8 @@ export async function startCoordinator(
   const edge = createEdgeHandler({
     routing: createClient(RoutingService, inProcess),
     ledger,
+    keyLimits: createClient(KeyLimitsService, inProcess),
+    openHolds: holdSweeper.heartbeat,
     authenticate,
     onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
     log: log.child({ component: "edge" }),
@@ -320,7 +325,6 @@ export async function startCoordinator(
       stripe: stripeSettings(config.money),
       payoutMinimumMicroUsd: config.money.payoutMinimumMicroUsd,
       payoutMaxAttempts: config.money.payoutMaxAttempts,
-      holdHeartbeat: holdSweeper.heartbeat,
     },
     catalog: {
       listPublished: async () =>

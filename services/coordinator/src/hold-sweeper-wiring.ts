@@ -1,9 +1,4 @@
-import {
-  pruneKeyReservations,
-  pruneRateWindows,
-  releaseKeyReservation,
-  touchKeyReservations,
-} from "@darkbloom/auth";
+import { keyLimitsHousekeeping } from "@darkbloom/auth";
 import type { DatabasePool } from "@darkbloom/db";
 import { HoldHeartbeat, HoldSweeper, retryPendingPayouts } from "@darkbloom/ledger";
 import { Counter, type Logger, type Registry } from "@darkbloom/telemetry";
@@ -53,10 +48,12 @@ export async function startHoldSweeper(
     "Pending payouts retried by the sweeper",
   );
   const stripe = stripeSettings(settings);
+  // Auth's part of the housekeeping is auth's (key-limits-housekeeping.ts); this only wires it.
+  const keyLimits = keyLimitsHousekeeping(pool, { staleAfterMs: settings.holdSweepAfterMs });
   const heartbeat = new HoldHeartbeat(pool, {
     intervalMs: settings.holdHeartbeatIntervalMs,
     maxRequestMs: settings.maxRequestMs,
-    alsoTouch: touchKeyReservations,
+    alsoTouch: keyLimits.touch,
     onError: (err) => {
       heartbeatFailures.inc();
       log.error("open-hold heartbeat failed", { error: String(err) });
@@ -66,15 +63,13 @@ export async function startHoldSweeper(
     olderThanMs: settings.holdSweepAfterMs,
     intervalMs: settings.holdSweepIntervalMs,
     maxPerSweep: 1_000,
-    // A swept request never settles: its per-key worst-case reservation goes with the hold.
-    onHoldSwept: releaseKeyReservation,
+    onHoldSwept: keyLimits.onHoldSwept,
     afterSweep: async () => {
-      const dropped = await pruneKeyReservations(pool, settings.holdSweepAfterMs);
+      const dropped = await keyLimits.afterSweep();
       if (dropped > 0) {
         pruned.inc(dropped);
         log.warn("stale key reservations pruned", { count: dropped });
       }
-      await pruneRateWindows(pool);
       if (stripe === undefined) return;
       const retried = await retryPendingPayouts(pool, stripe, {
         retryAfterMs: settings.payoutRetryAfterMs,

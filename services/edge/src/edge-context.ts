@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Client } from "@connectrpc/connect";
-import type { LedgerService, RoutingService } from "@darkbloom/proto";
+import type { KeyLimitsService, LedgerService, RoutingService } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import type { EdgeError } from "./errors/edge-error.js";
 import type { RequestTiming } from "./timing/request-timing.js";
@@ -30,6 +30,10 @@ export interface EdgeOptions {
 export interface EdgeDeps {
   routing: Client<typeof RoutingService>;
   ledger: Client<typeof LedgerService>;
+  /** Per-key limits (auth's KeyLimitsService); absent: keys have none. */
+  keyLimits?: Client<typeof KeyLimitsService>;
+  /** Keeps the holds (and key reservations) of running requests from being swept. */
+  openHolds?: { add(requestId: string): void; remove(requestId: string): void };
   authenticate(apiKey: string): Promise<Principal | null>;
   /** A request authenticated: its connection stops counting as unauthenticated (per-address cap). */
   onAuthenticated?(req: IncomingMessage): void;

@@ -16,7 +16,7 @@ import { createMessage } from "./anthropic/create-message.js";
 import { anthropicErrorBody } from "./errors/anthropic-error.js";
 import { listModels, modelCapacity } from "./openai/models.js";
 import { serveOpenApi } from "./openapi/serve-openapi.js";
-import { admitInference } from "./account/key-limits.js";
+import { admit } from "./inference/request-money.js";
 import { isAccountPath, serveAccount } from "./account/serve-account.js";
 import { RequestTiming } from "./timing/request-timing.js";
 import { STATS_PATH, createStatsRoute } from "./stats/serve-stats.js";
@@ -136,10 +136,9 @@ async function serve(
     const principal = early ?? (await authenticateRequest(deps, req.headers, "inference"));
     deps.onAuthenticated?.(req);
     timing.mark("auth");
-    const routeDeps =
-      route.method === "POST" && route.path !== "/v1/sealed/reserve"
-        ? await admitInference(deps, principal)
-        : deps;
+    // The money sequence's first step (inference/request-money.ts), before the body is read.
+    if (route.method === "POST" && route.path !== "/v1/sealed/reserve")
+      await admit(deps, principal.keyId);
     const json =
       route.method === "POST"
         ? parseJsonObject(
@@ -152,7 +151,7 @@ async function serve(
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
-    await route.handle(routeDeps, {
+    await route.handle(deps, {
       req,
       res,
       requestId,

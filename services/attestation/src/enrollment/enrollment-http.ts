@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { toHttpError } from "@darkbloom/http-errors";
 import type { Logger } from "@darkbloom/telemetry";
 import type * as pkijs from "pkijs";
 import type { DeviceStore } from "./device-store.js";
@@ -103,8 +104,10 @@ export function createEnrollmentHttp(deps: EnrollmentHttpDeps) {
             ? checkIn(req, res)
             : Promise.resolve(error(res, 405, "method not allowed"));
       work.catch((err: unknown) => {
-        deps.log.error("enrollment request failed", { error: String(err) });
-        if (!res.headersSent) error(res, 500, "enrollment failed");
+        const e = toHttpError(err);
+        if (e.status >= 500) deps.log.error("enrollment request failed", { error: String(err) });
+        if (!res.headersSent)
+          error(res, e.status, e.status >= 500 ? "enrollment failed" : e.message);
         else res.destroy();
       });
     },

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { toHttpError } from "@darkbloom/http-errors";
 import type { DeviceAuthorization, TokenError } from "./device-authorization.js";
 import { bearer, readFields, sendJson } from "./http-body.js";
 
@@ -67,7 +68,7 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
         } catch (err) {
           if (!(err instanceof ConnectError) || err.code !== Code.ResourceExhausted) throw err;
           res.setHeader("retry-after", err.metadata.get("retry-after") ?? "60");
-          return oauthError(res, 429, "slow_down", err.rawMessage);
+          return oauthError(res, toHttpError(err).status, "slow_down", err.rawMessage);
         }
       case "/v1/device/revoke": {
         const token = bearer(req) || fields["token"] || "";
@@ -126,8 +127,10 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
     handle(req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       serve(path, req, res).catch((err: unknown) => {
-        onError(err);
-        if (!res.headersSent) oauthError(res, 500, "server_error", "internal error");
+        const e = toHttpError(err);
+        if (e.status >= 500) onError(err);
+        const error = e.status >= 500 ? "server_error" : "invalid_request";
+        if (!res.headersSent) oauthError(res, e.status, error, e.message);
         else res.end();
       });
     },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DatabasePool } from "@darkbloom/db";
-import type { HoldHeartbeat, StripeSettings } from "@darkbloom/ledger";
+import type { StripeSettings } from "@darkbloom/ledger";
 import type { Logger } from "@darkbloom/telemetry";
 import type { Principal } from "../edge-context.js";
 
@@ -13,8 +13,6 @@ export interface AccountDeps {
   payoutMinimumMicroUsd: bigint;
   /** Transfer attempts before a pending payout is failed (default 5). */
   payoutMaxAttempts?: number;
-  /** Keeps the holds (and key reservations) of running requests from being swept. */
-  holdHeartbeat?: HoldHeartbeat;
 }
 
 /** One account-surface request after routing (and authentication, where the route needs it). */

@@ -1,29 +1,14 @@
-/** The one error type of the HTTP edge: carries the status and the OpenAI-style error fields. */
-export class EdgeError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly code: string | null,
-    message: string,
-    readonly param: string | null = null,
-    readonly headers: Readonly<Record<string, string>> = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = "EdgeError";
-  }
-}
+// The edge's error is the HTTP surface's one error type (libs/http-errors), under its edge name.
+import { HttpError } from "@darkbloom/http-errors";
 
-export interface OpenAiErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
-
-export function openAiErrorBody(err: EdgeError): OpenAiErrorBody {
-  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
-}
+export {
+  HttpError as EdgeError,
+  openAiErrorBody,
+  type OpenAiErrorBody,
+} from "@darkbloom/http-errors";
 
 export const badRequest = (
   message: string,
   param: string | null = null,
   code: string | null = null,
-): EdgeError => new EdgeError(400, "invalid_request_error", code, message, param);
+): HttpError => new HttpError(400, "invalid_request_error", code, message, param);

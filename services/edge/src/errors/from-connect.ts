@@ -1,50 +1,16 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { toHttpError } from "@darkbloom/http-errors";
 import { EdgeError } from "./edge-error.js";
 import { requestIdError } from "./request-id-errors.js";
 
-interface Mapping {
-  status: number;
-  type: string;
-  code: string;
-}
+export { CONNECT_TO_HTTP } from "@darkbloom/http-errors";
 
-/** The one table from internal (Connect) error codes to the HTTP status and OpenAI error fields. */
-export const CONNECT_TO_HTTP: Readonly<Record<Code, Mapping>> = {
-  [Code.Canceled]: { status: 499, type: "request_cancelled", code: "cancelled" },
-  [Code.Unknown]: { status: 500, type: "server_error", code: "internal_error" },
-  [Code.InvalidArgument]: { status: 400, type: "invalid_request_error", code: "invalid_request" },
-  [Code.DeadlineExceeded]: { status: 504, type: "server_error", code: "timeout" },
-  [Code.NotFound]: { status: 404, type: "invalid_request_error", code: "not_found" },
-  [Code.AlreadyExists]: { status: 409, type: "invalid_request_error", code: "conflict" },
-  [Code.PermissionDenied]: { status: 403, type: "permission_error", code: "permission_denied" },
-  [Code.ResourceExhausted]: { status: 429, type: "rate_limit_error", code: "rate_limited" },
-  [Code.FailedPrecondition]: {
-    status: 402,
-    type: "insufficient_quota",
-    code: "insufficient_quota",
-  },
-  [Code.Aborted]: { status: 409, type: "server_error", code: "aborted" },
-  [Code.OutOfRange]: { status: 400, type: "invalid_request_error", code: "out_of_range" },
-  [Code.Unimplemented]: { status: 501, type: "server_error", code: "not_implemented" },
-  [Code.Internal]: { status: 500, type: "server_error", code: "internal_error" },
-  [Code.Unavailable]: { status: 503, type: "server_error", code: "no_capacity" },
-  [Code.DataLoss]: { status: 500, type: "server_error", code: "data_loss" },
-  [Code.Unauthenticated]: { status: 401, type: "authentication_error", code: "invalid_api_key" },
-};
-
-/** Converts anything thrown below the edge into an EdgeError, keeping the cause. */
+/**
+ * Converts anything thrown below the edge into an EdgeError, keeping the cause: a refused
+ * request-id claim gets its own error, the rest goes through the HTTP surface's one table.
+ */
 export function toEdgeError(err: unknown): EdgeError {
   if (err instanceof EdgeError) return err;
-  const reused = requestIdError(err);
-  if (reused) return reused;
-  const ce = ConnectError.from(err);
-  const m = CONNECT_TO_HTTP[ce.code];
-  const message =
-    ce.code === Code.Unknown || ce.code === Code.Internal ? "internal error" : ce.rawMessage;
-  // The router's "too busy" (ResourceExhausted) carries a retry-after hint in seconds.
-  const retryAfter = ce.metadata.get("retry-after");
-  const headers: Record<string, string> = retryAfter ? { "retry-after": retryAfter } : {};
-  return new EdgeError(m.status, m.type, m.code, message, null, headers, { cause: err });
+  return requestIdError(err) ?? toHttpError(err);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from "@darkbloom/proto";
 import { EdgeError } from "../errors/edge-error.js";
 import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
+import { reservationExpired } from "../errors/reservation-expired.js";
 import type { RequestClaim } from "../http/request-id.js";
 
 export interface InferenceInput {
@@ -228,8 +229,11 @@ export async function* runInference(
     );
   } catch (err) {
     if (err instanceof EdgeError || err instanceof MidStreamError) throw err;
-    const edge =
-      err instanceof CryptoError
+    // Routing refuses a reservation that expired (or whose replica went away) before the start.
+    const expired = delivered === 0 && ConnectError.from(err).code === Code.FailedPrecondition;
+    const edge = expired
+      ? reservationExpired(false)
+      : err instanceof CryptoError
         ? new EdgeError(
             502,
             "server_error",

@@ -104,6 +104,7 @@ async function dispatchModel(
     claim: req.claim,
     generationId: req.generationId,
     accountId: req.principal.accountId,
+    keyId: req.principal.keyId,
     body: prefix.body,
     prefixBlockHashes: prefix.prefixBlockHashes,
     estimatedPromptTokens: plan.estimatedPromptTokens,

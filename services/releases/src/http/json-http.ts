@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { bodyTooLarge, openAiErrorBody, toHttpError } from "@darkbloom/http-errors";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -9,7 +10,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).byteLength;
-    if (size > MAX_BODY_BYTES) throw new ConnectError("body over 1 MiB", Code.ResourceExhausted);
+    if (size > MAX_BODY_BYTES) throw bodyTooLarge(MAX_BODY_BYTES);
     parts.push(chunk as Buffer);
   }
   try {
@@ -24,31 +25,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
-const STATUS: Partial<Record<Code, number>> = {
-  [Code.InvalidArgument]: 400,
-  [Code.Unauthenticated]: 401,
-  [Code.PermissionDenied]: 403,
-  [Code.NotFound]: 404,
-  [Code.AlreadyExists]: 409,
-  [Code.ResourceExhausted]: 413,
-};
-
-/** ConnectError → HTTP status and an OpenAI-shaped error body (the /v1 API's error format). */
-export function sendConnectError(res: ServerResponse, err: ConnectError): void {
-  const status = STATUS[err.code] ?? 500;
-  sendJson(res, status, {
-    error: {
-      message: status === 500 ? "internal error" : err.rawMessage,
-      type:
-        status === 401
-          ? "authentication_error"
-          : status >= 500
-            ? "server_error"
-            : "invalid_request_error",
-      param: null,
-      code: Code[err.code],
-    },
-  });
+/** Any error → the HTTP surface's one table (libs/http-errors) and an OpenAI-shaped body. */
+export function sendHttpError(res: ServerResponse, err: unknown): void {
+  const e = toHttpError(err);
+  for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
+  sendJson(res, e.status, openAiErrorBody(e));
 }
 
 export const bearer = (req: IncomingMessage): string =>

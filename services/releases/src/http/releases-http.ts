@@ -13,7 +13,7 @@ import {
   pathParam,
   readJson,
   secretMatches,
-  sendConnectError,
+  sendHttpError,
   sendJson,
 } from "./json-http.js";
 
@@ -127,7 +127,7 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
       serve(req, res, new URL(req.url ?? "/", "http://x")).catch((err: unknown) => {
         const ce = ConnectError.from(err);
         if (ce.code === Code.Internal || ce.code === Code.Unknown) onError(err);
-        if (!res.headersSent) sendConnectError(res, ce);
+        if (!res.headersSent) sendHttpError(res, err);
         else res.end();
       });
     },

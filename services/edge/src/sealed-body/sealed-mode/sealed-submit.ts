@@ -13,7 +13,8 @@ import { EdgeError, badRequest, openAiErrorBody } from "../../errors/edge-error.
 import { fromProviderStatus } from "../../errors/from-connect.js";
 import { SseWriter } from "../../sse/sse-writer.js";
 import { sealedModeOf } from "./sealed-mode-deps.js";
-import { sealedSettlement } from "./sealed-settlement.js";
+import { hold } from "../../inference/request-money.js";
+import { reservationExpired } from "../../errors/reservation-expired.js";
 
 const submitSchema = z.object({
   // a plain id, or a signed reservation token (replicas as one network)
@@ -25,7 +26,6 @@ const submitSchema = z.object({
 const TAKE_REFUSALS = {
   unknown: "the reservation is unknown, expired, already used or not yours; reserve again",
   forged: "the reservation token is not valid (its signature does not match)",
-  expired: "the reservation expired; reserve again",
   other_account: "the reservation belongs to another account",
 } as const;
 
@@ -57,6 +57,7 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   }
   const taken = sealed.reservations.take(parsed.data.reservation_id, req.principal.accountId);
   if (!taken.ok) {
+    if (taken.reason === "expired") throw reservationExpired(true);
     if (taken.reason === "forged") sealed.refusals.count("bad_envelope");
     throw new EdgeError(
       taken.reason === "forged" ? 400 : 404,
@@ -68,11 +69,17 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   }
   const reservation = taken.reservation;
 
-  const billing = await sealedSettlement(
-    ctx,
-    reservation,
-    promptTokenBoundOfSealedBody(encryptedBody.length),
-  );
+  // The money sequence (inference/request-money.ts): hold and key reservation before the relay;
+  // the prompt is bounded by the sealed body's size (the client's estimate is only a hint).
+  const money = await hold(ctx, {
+    requestId: reservation.requestId,
+    accountId: reservation.accountId,
+    keyId: req.principal.keyId,
+    model: reservation.model,
+    maxPromptTokens: promptTokenBoundOfSealedBody(encryptedBody.length),
+    maxCompletionTokens: reservation.maxTokens,
+    claim: reservation.claim,
+  });
   const events = ctx.routing.infer(
     {
       reservationId: reservation.reservationId,
@@ -100,11 +107,11 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
         case "started":
           servedBy = ev.kind.value.providerId;
           // earnings go to the provider's operator account when it logged in with a token
-          billing.providerId = ev.kind.value.providerAccountId || ev.kind.value.providerId;
+          money.providerAccountId = ev.kind.value.providerAccountId || ev.kind.value.providerId;
           break;
         case "chunk":
           await startStream();
-          billing.delivered += ev.kind.value.tokenCount;
+          money.delivered += ev.kind.value.tokenCount;
           await sse.data({
             type: "chunk",
             sequence: ev.kind.value.sequence,
@@ -115,15 +122,15 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
         case "complete": {
           await startStream();
           const usage = ev.kind.value.usage;
-          await billing.settle(
-            usage?.promptTokens ?? 0,
-            usage?.completionTokens ?? billing.delivered,
-          );
+          await money.settle({
+            promptTokens: usage?.promptTokens ?? 0,
+            completionTokens: usage?.completionTokens ?? money.delivered,
+          });
           await sse.data({
             type: "complete",
             usage: {
               prompt_tokens: usage?.promptTokens ?? 0,
-              completion_tokens: usage?.completionTokens ?? billing.delivered,
+              completion_tokens: usage?.completionTokens ?? money.delivered,
             },
             finish_reason: FinishReason[ev.kind.value.finishReason]?.toLowerCase() ?? "stop",
           });
@@ -143,16 +150,11 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
       "the provider stream ended without completing",
     );
   } catch (err) {
-    await billing.settle(0, billing.delivered);
+    await money.settleDelivered();
     const edge = err instanceof EdgeError ? err : req.toEdgeError(err);
     if (!started) {
       if (ConnectError.from(err).code === Code.FailedPrecondition && !(err instanceof EdgeError))
-        throw new EdgeError(
-          409,
-          "invalid_request_error",
-          "reservation_expired",
-          "the reservation expired; reserve again",
-        );
+        throw reservationExpired(true);
       throw edge;
     }
     req.log.warn("sealed stream failed after start", {
@@ -163,6 +165,6 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
     sse.end();
   } finally {
     // The consumer went away mid-stream: charge only the tokens relayed to it.
-    await billing.settle(0, billing.delivered);
+    await money.settleDelivered();
   }
 }
