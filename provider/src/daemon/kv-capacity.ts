@@ -1,5 +1,5 @@
 // Honest KV capacity per loaded model and the post-load guard (docs/provider-guide.md#capacity).
-import { kvTokensFor } from "../engine/kv-budget.js";
+import { kvTokensFor } from "../engine/batching/kv-budget.js";
 
 export interface LoadedKv {
   /** Weights as measured after the load (never less than the files' size). */

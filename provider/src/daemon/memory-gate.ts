@@ -1,5 +1,5 @@
 // DESIGN §8: the engine's memory budget, as pure functions of bytes.
-import { DEFAULT_PREFIX_CACHE_BYTES } from "../engine/prefix-cache-setup.js";
+import { DEFAULT_PREFIX_CACHE_BYTES } from "../engine/batching/prefix-cache-setup.js";
 
 export const GIB = 1024 ** 3;
 
