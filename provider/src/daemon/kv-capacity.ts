@@ -10,7 +10,7 @@ export interface LoadedKv {
 
 /**
  * KV tokens each loaded model can hold: the pool (memory-gate.ts kvPoolBytes) is shared equally by
- * the loaded models, each share counted at the batch buffer's rebuild peak (engine/kv-budget.ts).
+ * the loaded models, each share counted at the batch buffer's rebuild peak (engine/batching/kv-budget.ts).
  */
 export function kvCapacityTokens(poolBytes: number, loadedModels: number, model: LoadedKv): number {
   if (loadedModels <= 0) return 0;

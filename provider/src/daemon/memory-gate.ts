@@ -41,7 +41,7 @@ export type GateDecision =
  * Load gate: resident + incoming weights + every loaded model's prefix-cache budget (the new one's
  * included) + activation reserve + KV ≤ cap, and ≤ maxModels loaded. KV is the larger of
  * `minKvBytes` and `kvFloorBytes`: what every loaded model (the new one included) needs to hold
- * one full context in the batch buffer at its rebuild peak (engine/kv-budget.ts).
+ * one full context in the batch buffer at its rebuild peak (engine/batching/kv-budget.ts).
  */
 export function checkLoad(
   o: MemoryGateOptions,

@@ -1,7 +1,7 @@
 // What one token of KV cache costs this engine, in bytes (docs/provider-guide.md#capacity).
 import type { LlamaConfig } from "../model/model-config.js";
 
-/** load-weights.ts upcasts float16/bfloat16 weights to float32, so keys and values are float32. */
+/** ../model/load-weights.ts upcasts float16/bfloat16 weights to float32, so keys and values are float32. */
 export const KV_DTYPE_BYTES = 4;
 
 /**
