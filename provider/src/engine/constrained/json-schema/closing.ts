@@ -7,7 +7,7 @@ import {
   minimalItem,
   minimalProp,
   requiredTail,
-} from "./minimal.js";
+} from "@darkbloom/model-contract";
 
 const dec = new TextDecoder();
 

@@ -1,6 +1,6 @@
 // The state of a JsonSchemaMachine thread: immutable frames, each a task and what follows it.
 import type { Utf8State } from "./bytes.js";
-import type { ObjectAlt, ArrayAlt, SchemaNode } from "./compile.js";
+import type { ObjectAlt, ArrayAlt, SchemaNode } from "@darkbloom/model-contract";
 
 export type NumPhase = "start" | "sign" | "zero" | "int" | "dot" | "frac" | "e" | "e-sign" | "exp";
 export type ObjPhase = "open" | "first" | "after" | "key";

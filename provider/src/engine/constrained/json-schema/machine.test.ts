@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { compileSchema } from "./compile.js";
+import { compileSchema } from "@darkbloom/model-contract";
 import { JsonSchemaMachine } from "./machine.js";
 import { schemaProblem } from "./test-check.js";
 import { SplitMix64 } from "../../sampling/sampler.js";

@@ -3,16 +3,10 @@
 // enum, type lists, which optional property comes next) run side by side as threads; a thread is
 // an immutable stack of frames, so clone() copies one array reference and push() allocates only
 // the frames it changes. closingSuffix() is the shortest completion of any live thread.
-import { ANY, type Alt, type ArrayAlt, type SchemaNode } from "./compile.js";
+import { ANY, type Alt, type ArrayAlt, type SchemaNode } from "@darkbloom/model-contract";
 import { closing } from "./closing.js";
-import {
-  ACCEPTING,
-  type Frame,
-  type ObjPhase,
-  type Task,
-  type Thread,
-} from "./frames.js";
-import { minimalAlt, minimalInstance } from "./minimal.js";
+import { ACCEPTING, type Frame, type ObjPhase, type Task, type Thread } from "./frames.js";
+import { minimalAlt, minimalInstance } from "@darkbloom/model-contract";
 import { numStep, UTF8_START, utf8Next } from "./bytes.js";
 
 const MAX_THREADS = 256;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { UTF8_START, utf8Next, type Utf8State } from "./bytes.js";
-import { compileSchema } from "./compile.js";
+import { compileSchema } from "@darkbloom/model-contract";
 import { JsonSchemaMachine } from "./machine.js";
 import { JsonMachine } from "../tool-calls/json-machine.js";
 

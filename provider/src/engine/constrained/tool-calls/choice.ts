@@ -4,7 +4,7 @@
 // and json_schema an instance of its schema.
 import type { InferenceBody } from "@darkbloom/proto";
 import { EngineError } from "../../errors.js";
-import { SchemaUnsupportedError } from "../json-schema/compile.js";
+import { SchemaUnsupportedError } from "@darkbloom/model-contract";
 import { objectSchemaMachine } from "../json-schema/root.js";
 import {
   JsonConstraint,

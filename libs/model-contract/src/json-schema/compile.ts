@@ -82,7 +82,10 @@ export function compileSchema(root: unknown, rootPath = "schema"): SchemaNode {
     const known = byPointer.get(ref);
     if (known) return known;
     if (ref !== "#" && !ref.startsWith("#/"))
-      throw new SchemaUnsupportedError(path, `only local $refs (#/$defs/...) are supported`);
+      throw new SchemaUnsupportedError(
+        `${path}.$ref`,
+        `only local $refs (#/$defs/...) are supported`,
+      );
     let target: unknown = root;
     for (const raw of ref === "#" ? [] : ref.slice(2).split("/")) {
       const part = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
@@ -90,7 +93,8 @@ export function compileSchema(root: unknown, rootPath = "schema"): SchemaNode {
         typeof target === "object" && target !== null
           ? (target as Record<string, unknown>)[part]
           : undefined;
-      if (target === undefined) throw new SchemaUnsupportedError(path, `$ref ${ref} not found`);
+      if (target === undefined)
+        throw new SchemaUnsupportedError(`${path}.$ref`, `$ref ${ref} not found`);
     }
     const node: SchemaNode = { alts: [] };
     byPointer.set(ref, node);

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { compileSchema, SchemaUnsupportedError } from "./compile.js";
-import { objectSchemaMachine } from "./root.js";
+import { compileObjectSchema } from "./object-schema.js";
 
 const pathOf = (schema: unknown): string | undefined => {
   try {
-    objectSchemaMachine(schema, "schema");
+    compileObjectSchema(schema, "schema");
     return undefined;
   } catch (err) {
     if (err instanceof SchemaUnsupportedError) return err.path;
@@ -41,8 +41,8 @@ describe("compileSchema", () => {
       [{ type: "object", if: {} }, "schema.if"],
       [{ type: "object", properties: { a: { oneOf: [] } } }, "schema.properties.a.oneOf"],
       [{ type: "object", properties: { a: { type: "date" } } }, "schema.properties.a.type"],
-      [{ type: "object", properties: { a: { $ref: "http://x/y" } } }, "schema.properties.a"],
-      [{ type: "object", properties: { a: { $ref: "#/$defs/none" } } }, "schema.properties.a"],
+      [{ type: "object", properties: { a: { $ref: "http://x/y" } } }, "schema.properties.a.$ref"],
+      [{ type: "object", properties: { a: { $ref: "#/$defs/none" } } }, "schema.properties.a.$ref"],
       [{ type: "object", properties: {}, required: ["b"] }, "schema.required"],
       [{ type: "array", items: { type: "string" } }, "schema"], // root must be an object
       [
