@@ -1,4 +1,5 @@
-// What the coordinator and the provider must read alike. Structured outputs: one JSON-schema
+// What the coordinator and the provider must read alike: the model manifest (releases stores it,
+// the provider publishes and downloads it) and, for structured outputs, one JSON-schema
 // compiler, so the edge refuses exactly what the provider's decoder cannot follow.
 export {
   ANY,
@@ -18,3 +19,4 @@ export {
   requiredTail,
 } from "./json-schema/minimal.js";
 export { compileObjectSchema } from "./json-schema/object-schema.js";
+export { modelManifestSchema, parseModelManifest, type ModelManifest } from "./model-manifest.js";

@@ -8,7 +8,6 @@ export {
   type ModelHashes,
   type ModelRegistry,
 } from "./models/model-registry.js";
-export { modelManifestSchema, type ModelManifest } from "./models/model-manifest.js";
 
 export const RELEASES_MIGRATIONS = {
   service: "releases",

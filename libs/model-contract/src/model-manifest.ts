@@ -3,8 +3,8 @@ import { z } from "zod";
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits");
 
 /**
- * The manifest format `darkbloom models publish` sends and `models download` reads
- * (the provider has its own copy of this schema in provider/src/models/manifest.ts).
+ * The manifest format `darkbloom models publish` sends, the registry (services/releases) stores
+ * and `models download` reads: every file with URL, size and SHA-256.
  */
 export const modelManifestSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]+$/),
@@ -20,7 +20,10 @@ export const modelManifestSchema = z.object({
     .array(
       z.object({
         path: z.string().regex(/^[A-Za-z0-9._-]+$/),
-        url: z.string().regex(/^https?:\/\//, "must be an http(s) URL"),
+        url: z
+          .string()
+          .url()
+          .regex(/^https?:\/\//, "must be an http(s) URL"),
         sizeBytes: z.number().int().nonnegative(),
         sha256,
       }),
@@ -28,3 +31,5 @@ export const modelManifestSchema = z.object({
     .min(1),
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+export const parseModelManifest = (json: unknown): ModelManifest => modelManifestSchema.parse(json);
