@@ -20,3 +20,4 @@ export {
 } from "./json-schema/minimal.js";
 export { compileObjectSchema } from "./json-schema/object-schema.js";
 export { modelManifestSchema, parseModelManifest, type ModelManifest } from "./model-manifest.js";
+export { BinaryHeap } from "./binary-heap.js";
