@@ -19,5 +19,10 @@ export {
   requiredTail,
 } from "./json-schema/minimal.js";
 export { compileObjectSchema } from "./json-schema/object-schema.js";
-export { modelManifestSchema, parseModelManifest, type ModelManifest } from "./model-manifest.js";
+export {
+  modelManifestSchema,
+  parseModelManifest,
+  type ModelHashes,
+  type ModelManifest,
+} from "./model-manifest.js";
 export { BinaryHeap } from "./binary-heap.js";

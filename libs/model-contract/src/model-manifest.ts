@@ -33,3 +33,10 @@ export const modelManifestSchema = z.object({
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
 export const parseModelManifest = (json: unknown): ModelManifest => modelManifestSchema.parse(json);
+
+/** What attestation checks a provider's `ModelInfo` against: the registry's hashes of a model. */
+export interface ModelHashes {
+  weightHash: string;
+  chatTemplateHash: string;
+  files: ReadonlyArray<{ path: string; sha256: string }>;
+}
