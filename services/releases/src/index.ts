@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
 
 export { createReleaseService } from "./service.js";
-export { compareSemver, isSemver } from "@darkbloom/versioning";
 export { createReleasesHttp, type ReleasesHttpDeps } from "./http/releases-http.js";
 export { createModelRegistry, type ModelRegistry } from "./models/model-registry.js";
 
