@@ -117,7 +117,8 @@ const noTestingOutsideTests = [
 
 const publicSurfaceOnly = [
   {
-    regex: "^@darkbloom/(?!proto/gen(/|$))[^/]+/.+",
+    // `@darkbloom/<lib>/testing` is a lib's second index, for tests (noTestingOutsideTests).
+    regex: "^@darkbloom/(?!proto/gen(/|$))[^/]+/(?!testing$).+",
     message:
       "Import a workspace package by its name only; its index.ts is its whole public surface (wire types: '@darkbloom/proto').",
   },
@@ -138,6 +139,30 @@ const servicesNeverImportProvider = [
   {
     regex: anyOf([...providerNames, ...e2eNames]),
     message: "services/ never imports provider or e2e.",
+  },
+];
+
+/**
+ * The other services a service's production code may import, by package index; every other
+ * service is reached through its generated Connect client, or through a contract in libs/ that
+ * both import (routing and attestation: @darkbloom/session-trust). The coordinator composes them all.
+ * @type {Record<string, string[]>}
+ */
+const serviceMayImport = {
+  "services/edge": ["@darkbloom/auth", "@darkbloom/ledger"],
+  "services/auth": ["@darkbloom/ledger"],
+};
+
+/** @param {string} dir */
+const otherServicesOf = (dir) => [
+  {
+    regex: anyOf(
+      packages
+        .filter((p) => p.dir.startsWith("services/") && p.dir !== dir)
+        .filter((p) => !(serviceMayImport[dir] ?? []).includes(p.name))
+        .map((p) => p.name),
+    ),
+    message: `${dir} reaches other services through their generated clients or a shared contract in libs/, not by importing them (allowed here: ${(serviceMayImport[dir] ?? []).join(", ") || "none"}).`,
   },
 ];
 
@@ -186,6 +211,8 @@ export default tseslint.config(
       "**/dist/**",
       "coverage/**",
       ".tmp/**",
+      // Deliberately broken imports, linted by lint/boundaries.test.ts at virtual paths.
+      "lint/fixtures/**",
     ],
   },
   {
@@ -241,6 +268,21 @@ export default tseslint.config(
       }),
     },
   },
+  ...packages
+    .filter((p) => p.dir.startsWith("services/") && p.dir !== "services/coordinator")
+    .map((p) => ({
+      files: [`${p.dir}/**/*.ts`],
+      rules: {
+        "no-restricted-imports": restrictImports({
+          patterns: [
+            ...noTestingOutsideTests,
+            ...publicSurfaceOnly,
+            ...servicesNeverImportProvider,
+            ...otherServicesOf(p.dir),
+          ],
+        }),
+      },
+    })),
   {
     files: ["provider/**/*.ts"],
     rules: {

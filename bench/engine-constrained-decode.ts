@@ -9,14 +9,14 @@ import { InferenceBodySchema, type InferenceBody } from "@darkbloom/proto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadModel } from "../provider/src/engine/index.js";
-import { objectSchemaMachine } from "../provider/src/engine/json-schema-root.js";
+import { objectSchemaMachine } from "../provider/src/engine/constrained/json-schema/root.js";
 import { Tokenizer, type TokenizerJson } from "../provider/src/engine/tokenizer/tokenizer.js";
 import {
   JsonConstraint,
   type ConstraintVocab,
   type JsonByteMachine,
-} from "../provider/src/engine/tool-calls-constraint.js";
-import { JsonMachine } from "../provider/src/engine/tool-calls-json-machine.js";
+} from "../provider/src/engine/constrained/tool-calls/constraint.js";
+import { JsonMachine } from "../provider/src/engine/constrained/tool-calls/json-machine.js";
 import { generateTestModel } from "../provider/test-model/generate.js";
 
 const maxTokens = Number(process.argv[2] ?? 160);

@@ -5,11 +5,11 @@
 import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { loadModel } from "../provider/src/engine/index.js";
-import { KvCache } from "../provider/src/engine/kv-cache.js";
-import { LlamaModel } from "../provider/src/engine/llama/model.js";
-import { loadWeights } from "../provider/src/engine/load-weights.js";
-import { mx } from "../provider/src/engine/mlx.js";
-import { parseLlamaConfig } from "../provider/src/engine/model-config.js";
+import { KvCache } from "../provider/src/engine/batching/kv-cache.js";
+import { LlamaModel } from "../provider/src/engine/model/llama/model.js";
+import { loadWeights } from "../provider/src/engine/model/load-weights.js";
+import { mx } from "../provider/src/engine/mlx-backend/mlx.js";
+import { parseLlamaConfig } from "../provider/src/engine/model/model-config.js";
 import { generateTestModel } from "../provider/test-model/generate.js";
 import {
   quantizedTestModelDir,

@@ -6,7 +6,7 @@ import {
   canAptInstall,
   ensureSystemLibraries,
   probeMlx,
-} from "../provider/src/engine/system-libraries.js";
+} from "../provider/src/engine/mlx-backend/system-libraries.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const result = ensureSystemLibraries({

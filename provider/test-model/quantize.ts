@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { mx, type MxArray } from "../src/engine/mlx.js";
+import { mx, type MxArray } from "../src/engine/mlx-backend/mlx.js";
 
 export interface QuantizeSettings {
   groupSize: number;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { parseLlamaConfig } from "../src/engine/model-config.js";
+import { parseLlamaConfig } from "../src/engine/model/model-config.js";
 import { REAL_SIZE_MODELS, type RealSizeModelId, tensorShapes } from "./real-size.js";
 
 // Parameter counts the model cards publish (tied embeddings counted once): the generated tensors

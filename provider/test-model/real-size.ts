@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { mx, type MxArray } from "../src/engine/mlx.js";
+import { mx, type MxArray } from "../src/engine/mlx-backend/mlx.js";
 import {
   realTokenizerDir,
   type RealTokenizerName,

@@ -2,7 +2,7 @@
 // Prefill only: recomputes every position, so it is slow but obviously correct. For qwen3 (cfg.qkNorm)
 // each query / key head is RMS-normalized with q_norm / k_norm before RoPE. RoPE frequencies come
 // from `rope` (reference-rope.ts reads them from config.json) or default to theta^(-2i/d).
-import type { LlamaConfig } from "../src/engine/model-config.js";
+import type { LlamaConfig } from "../src/engine/model/model-config.js";
 import type { ReferenceRope } from "./reference-rope.js";
 import type { Tensor } from "./safetensors.js";
 

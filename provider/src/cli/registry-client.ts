@@ -1,4 +1,4 @@
-import { parseManifest, type ModelManifest } from "../models/manifest.js";
+import { parseModelManifest, type ModelManifest } from "@darkbloom/model-contract";
 
 /** `GET /v1/models/{id}/manifest` from the coordinator's model registry; undefined on 404. */
 export async function fetchRegistryManifest(
@@ -10,12 +10,12 @@ export async function fetchRegistryManifest(
   });
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`model registry answered ${res.status}`);
-  return parseManifest(await res.json());
+  return parseModelManifest(await res.json());
 }
 
 /** A manifest from any URL (registry-driven downloads). */
 export async function fetchManifest(url: string): Promise<ModelManifest> {
   const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-  return parseManifest(await res.json());
+  return parseModelManifest(await res.json());
 }

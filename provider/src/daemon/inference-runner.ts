@@ -11,7 +11,7 @@ import {
 } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import { EngineError, type EngineErrorCode } from "../engine/errors.js";
-import { ToolCallParser, type ParsedPiece } from "../engine/tool-calls-parser.js";
+import { ToolCallParser, type ParsedPiece } from "../engine/constrained/tool-calls/parser.js";
 import type { FinishReason as EngineFinish, ModelEngine } from "../engine/types.js";
 
 export interface RunnerDeps {

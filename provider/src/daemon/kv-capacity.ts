@@ -1,5 +1,5 @@
 // Honest KV capacity per loaded model and the post-load guard (docs/provider-guide.md#capacity).
-import { kvTokensFor } from "../engine/kv-budget.js";
+import { kvTokensFor } from "../engine/batching/kv-budget.js";
 
 export interface LoadedKv {
   /** Weights as measured after the load (never less than the files' size). */
@@ -10,7 +10,7 @@ export interface LoadedKv {
 
 /**
  * KV tokens each loaded model can hold: the pool (memory-gate.ts kvPoolBytes) is shared equally by
- * the loaded models, each share counted at the batch buffer's rebuild peak (engine/kv-budget.ts).
+ * the loaded models, each share counted at the batch buffer's rebuild peak (engine/batching/kv-budget.ts).
  */
 export function kvCapacityTokens(poolBytes: number, loadedModels: number, model: LoadedKv): number {
   if (loadedModels <= 0) return 0;

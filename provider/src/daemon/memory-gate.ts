@@ -1,5 +1,5 @@
 // DESIGN §8: the engine's memory budget, as pure functions of bytes.
-import { DEFAULT_PREFIX_CACHE_BYTES } from "../engine/prefix-cache-setup.js";
+import { DEFAULT_PREFIX_CACHE_BYTES } from "../engine/batching/prefix-cache-setup.js";
 
 export const GIB = 1024 ** 3;
 
@@ -41,7 +41,7 @@ export type GateDecision =
  * Load gate: resident + incoming weights + every loaded model's prefix-cache budget (the new one's
  * included) + activation reserve + KV ≤ cap, and ≤ maxModels loaded. KV is the larger of
  * `minKvBytes` and `kvFloorBytes`: what every loaded model (the new one included) needs to hold
- * one full context in the batch buffer at its rebuild peak (engine/kv-budget.ts).
+ * one full context in the batch buffer at its rebuild peak (engine/batching/kv-budget.ts).
  */
 export function checkLoad(
   o: MemoryGateOptions,

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger } from "@darkbloom/telemetry";
 import { testModelDir } from "../engine/test-fixture.js";
-import { kvBytesPerToken, kvTokensFor } from "../engine/kv-budget.js";
-import { parseLlamaConfig } from "../engine/model-config.js";
+import { kvBytesPerToken, kvTokensFor } from "../engine/batching/kv-budget.js";
+import { parseLlamaConfig } from "../engine/model/model-config.js";
 import { DEFAULT_GATE, GIB, kvPoolBytes } from "./memory-gate.js";
 import { ModelSet, mlxLoader, type ModelSetOptions } from "./model-set.js";
 

@@ -1,12 +1,12 @@
 // Loads a model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json).
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { ChatTemplate } from "./chat-template.js";
+import { ChatTemplate } from "./chat-template/chat-template.js";
 import { EngineError } from "./errors.js";
-import { LlamaModel } from "./llama/model.js";
-import { loadWeights } from "./load-weights.js";
+import { LlamaModel } from "./model/llama/model.js";
+import { loadWeights } from "./model/load-weights.js";
 import { MlxEngine } from "./mlx-engine.js";
-import { parseLlamaConfig } from "./model-config.js";
+import { parseLlamaConfig } from "./model/model-config.js";
 import { Tokenizer, type TokenizerJson } from "./tokenizer/tokenizer.js";
 
 export interface LoadModelOptions {

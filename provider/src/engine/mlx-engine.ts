@@ -1,21 +1,21 @@
 // ModelEngine over MLX: request -> prompt tokens -> Sequence -> continuous batcher.
 import { randomBytes } from "node:crypto";
 import type { InferenceBody } from "@darkbloom/proto";
-import { Batcher, type BatcherOptions } from "./batcher.js";
-import type { ChatTemplate } from "./chat-template.js";
+import { Batcher, type BatcherOptions } from "./batching/batcher.js";
+import type { ChatTemplate } from "./chat-template/chat-template.js";
 import { EngineError } from "./errors.js";
-import { kvBytesPerToken } from "./kv-budget.js";
-import type { LlamaModel } from "./llama/model.js";
-import type { PrefixCache } from "./prefix-cache.js";
+import { kvBytesPerToken } from "./batching/kv-budget.js";
+import type { LlamaModel } from "./model/llama/model.js";
+import type { PrefixCache } from "./batching/prefix-cache.js";
 import {
   createPrefixCache,
   sequencePrefix,
   type PrefixCacheSetting,
-} from "./prefix-cache-setup.js";
-import type { SamplingOptions } from "./sampler.js";
-import { type SelfCheckResult, templateSelfCheck } from "./template-self-check.js";
-import { Sequence } from "./sequence.js";
-import { constraintFor } from "./tool-calls-choice.js";
+} from "./batching/prefix-cache-setup.js";
+import type { SamplingOptions } from "./sampling/sampler.js";
+import { type SelfCheckResult, templateSelfCheck } from "./chat-template/template-self-check.js";
+import { Sequence } from "./batching/sequence.js";
+import { constraintFor } from "./constrained/tool-calls/choice.js";
 import type { Tokenizer } from "./tokenizer/tokenizer.js";
 import type { GenerationDelta, GenerationResult, ModelEngine, SlotSnapshot } from "./types.js";
 

@@ -33,7 +33,7 @@ export interface SlotSnapshot {
 export interface ModelEngine {
   readonly modelId: string;
   readonly contextLength: number;
-  /** KV-cache bytes one token costs this model (engine/kv-budget.ts). */
+  /** KV-cache bytes one token costs this model (engine/batching/kv-budget.ts). */
   readonly kvBytesPerToken: number;
   /**
    * Runs one request (chat through the model's own chat template, or a raw prompt) and calls

@@ -1,6 +1,6 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { ModelManifest } from "./manifest.js";
+import type { ModelManifest } from "@darkbloom/model-contract";
 import { DownloadError, downloadResumable } from "./resumable-download.js";
 
 export { DownloadError };

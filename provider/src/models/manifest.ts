@@ -1,36 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import { modelManifestSchema, type ModelManifest } from "@darkbloom/model-contract";
 import { combineWeightHash, type HashCache } from "./hash-weights.js";
-
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-
-/** What `models download` fetches and the registry stores: every file with URL, size, SHA-256. */
-export const manifestSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  family: z.string(),
-  quantization: z.string(),
-  sizeBytes: z.number().int().nonnegative(),
-  contextLength: z.number().int().nonnegative(),
-  weightHash: sha256,
-  chatTemplateHash: z.string(),
-  displayName: z.string().default(""),
-  description: z.string().default(""),
-  files: z
-    .array(
-      z.object({
-        path: z.string().regex(/^[A-Za-z0-9._-]+$/),
-        url: z.string().url(),
-        sizeBytes: z.number().int().nonnegative(),
-        sha256,
-      }),
-    )
-    .min(1),
-});
-export type ModelManifest = z.infer<typeof manifestSchema>;
-
-export const parseManifest = (json: unknown): ModelManifest => manifestSchema.parse(json);
 
 interface ModelConfigJson {
   model_type?: string;
@@ -76,7 +48,7 @@ export async function buildManifest(
     });
   }
   const weights = files.filter((f) => f.path.endsWith(".safetensors"));
-  return manifestSchema.parse({
+  return modelManifestSchema.parse({
     id: meta.id ?? path.basename(path.resolve(dir)),
     family: config.model_type ?? "llama",
     quantization: config.quantization?.bits

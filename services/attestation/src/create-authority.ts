@@ -1,7 +1,7 @@
 import type { Client } from "@connectrpc/connect";
 import { weightHashOf } from "@darkbloom/crypto";
 import type { ReleaseService } from "@darkbloom/proto";
-import type { ModelHashes } from "@darkbloom/releases";
+import type { ModelHashes } from "@darkbloom/model-contract";
 import type { Logger, Registry } from "@darkbloom/telemetry";
 import { loadMdaRoots, parseModelHashAllowList } from "./attestation-config.js";
 import { createAttestationMetrics } from "./attestation-metrics.js";
@@ -26,7 +26,7 @@ export interface AttestationSettings {
 export interface AuthoritySources {
   /** The release registry's client. */
   releases: () => Client<typeof ReleaseService>;
-  /** `lookupModelHashes` of the model registry (`@darkbloom/releases`). */
+  /** `lookupModelHashes` of the model registry (services/releases). */
   lookupModelHashes: (id: string) => Promise<ModelHashes | null>;
   /** MDM enrollment (the Postgres device store). */
   isEnrolled: (udid: string) => Promise<boolean>;

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { keyFingerprint } from "@darkbloom/crypto";
 import type { AttestationEvidence, AttestationService } from "@darkbloom/proto";
-import { isSemver } from "@darkbloom/releases";
+import { isSemver } from "@darkbloom/versioning";
 import type { ProviderDirectory } from "./provider-directory.js";
 
 /** The runtime version floor (the AttestationAuthority); absent: SetVersionFloor is unavailable. */

@@ -1,6 +1,6 @@
 import { TrustLevel } from "@darkbloom/proto";
-import { compareSemver, isSemver } from "@darkbloom/releases";
-import type { SessionTrust } from "@darkbloom/routing";
+import type { SessionTrust } from "@darkbloom/session-trust";
+import { compareSemver, isSemver } from "@darkbloom/versioning";
 import type { ProviderStatus } from "./identity/provider-status.js";
 
 /** What the coordinator accepts; see docs/security/attestation.md. */

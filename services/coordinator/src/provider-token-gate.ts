@@ -1,5 +1,5 @@
 import type { ProviderTokenCache } from "@darkbloom/auth";
-import type { SessionTrustHooks } from "@darkbloom/routing";
+import type { SessionTrustHooks } from "@darkbloom/session-trust";
 
 /** Wraps attestation's hooks: a registration must first pass the provider-token check. */
 export function gateProviderTokens(

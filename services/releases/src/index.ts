@@ -1,14 +1,8 @@
 import { fileURLToPath } from "node:url";
 
 export { createReleaseService } from "./service.js";
-export { compareSemver, isSemver } from "@darkbloom/versioning";
 export { createReleasesHttp, type ReleasesHttpDeps } from "./http/releases-http.js";
-export {
-  createModelRegistry,
-  type ModelHashes,
-  type ModelRegistry,
-} from "./models/model-registry.js";
-export { modelManifestSchema, type ModelManifest } from "./models/model-manifest.js";
+export { createModelRegistry, type ModelRegistry } from "./models/model-registry.js";
 
 export const RELEASES_MIGRATIONS = {
   service: "releases",

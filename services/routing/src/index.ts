@@ -6,13 +6,6 @@ export { createRoutingMetrics, type RoutingMetrics } from "./routing-metrics.js"
 export { ProviderGateway } from "./gateway/gateway.js";
 export type { GatewayOptions } from "./gateway/gateway.js";
 export type { ProviderSession } from "./gateway/provider-session.js";
-export {
-  UNATTESTED,
-  type Admission,
-  type AttestedSession,
-  type SessionTrust,
-  type SessionTrustHooks,
-} from "./gateway/session-trust.js";
 export { ProviderRegistry } from "./registry/provider-registry.js";
 export { Reservations } from "./reservations.js";
 export {

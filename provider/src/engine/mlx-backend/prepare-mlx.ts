@@ -1,6 +1,6 @@
 // Start-up step: the right MLX for this machine, fetched and verified if needed, then selected.
 import { createRequire } from "node:module";
-import { useMlxBinary } from "../mlx.js";
+import { useMlxBinary } from "./mlx.js";
 import { ensureMlx, type MlxBinary } from "./mlx-install.js";
 import { mlxPlan, type MlxPins, type MlxPlan } from "./mlx-plan.js";
 

@@ -1,5 +1,6 @@
 // BPE merges in Hugging Face's order (lowest rank first, then leftmost) in O(n log n), so a long
 // un-pre-tokenized SentencePiece segment (a whole prompt) does not cost O(n²).
+import { BinaryHeap } from "@darkbloom/model-contract";
 
 interface Candidate {
   rank: number;
@@ -12,44 +13,6 @@ interface Candidate {
 const before = (a: Candidate, b: Candidate): boolean =>
   a.rank < b.rank || (a.rank === b.rank && a.pos < b.pos);
 
-/** A binary min-heap of merge candidates. */
-class CandidateHeap {
-  readonly #items: Candidate[] = [];
-
-  push(c: Candidate): void {
-    const items = this.#items;
-    items.push(c);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i] as Candidate, items[parent] as Candidate)) break;
-      [items[i], items[parent]] = [items[parent] as Candidate, items[i] as Candidate];
-      i = parent;
-    }
-  }
-
-  pop(): Candidate | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && before(items[l] as Candidate, items[m] as Candidate)) m = l;
-        if (r < items.length && before(items[r] as Candidate, items[m] as Candidate)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m] as Candidate, items[i] as Candidate];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /** Applies `ranks` ("left right" -> rank) to the symbols of one word; returns the merged symbols. */
 export function mergeSymbols(
   symbols: readonly string[],
@@ -59,7 +22,7 @@ export function mergeSymbols(
   const next = sym.map((_, i) => i + 1);
   const prev = sym.map((_, i) => i - 1);
   const alive = sym.map(() => true);
-  const heap = new CandidateHeap();
+  const heap = new BinaryHeap<Candidate>(before);
   const offer = (pos: number): void => {
     const n = next[pos] ?? sym.length;
     if (pos < 0 || n >= sym.length) return;

@@ -15,7 +15,7 @@ import type {
   AttestedSession,
   SessionTrust,
   SessionTrustHooks,
-} from "@darkbloom/routing";
+} from "@darkbloom/session-trust";
 import type { Logger } from "@darkbloom/telemetry";
 import type { AttestationMetrics, RefusalReason } from "../attestation-metrics.js";
 import { bindIdentity, type IdentityBindings } from "../identity/bind-identity.js";

@@ -1,6 +1,6 @@
 import { identityRotationPayload } from "@darkbloom/crypto";
 import type { Register } from "@darkbloom/proto";
-import type { Admission } from "@darkbloom/routing";
+import type { Admission } from "@darkbloom/session-trust";
 import { p256 } from "@noble/curves/nist.js";
 import type { IdentityStore } from "./identity-store.js";
 import { verifyIdentitySignature } from "./signed-payloads.js";

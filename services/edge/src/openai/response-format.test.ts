@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { SCHEMA_CASES } from "@darkbloom/model-contract/testing";
 import { EdgeError } from "../errors/edge-error.js";
 import { parseChatRequest } from "./chat-request.js";
 import { parseResponseRequest, responsePlan } from "../responses/responses-request.js";
@@ -80,6 +81,14 @@ describe("response_format validation", () => {
       "response_format.json_schema.name",
     );
   });
+
+  for (const c of SCHEMA_CASES)
+    it(`agrees with the provider: ${c.refusedAt ? "refuses" : "accepts"} ${c.what}`, () => {
+      const r = refusal({ type: "json_schema", json_schema: { name: "x", schema: c.schema } });
+      if (c.refusedAt === undefined) return expect(r).to.equal(undefined);
+      expect(r?.param).to.equal("response_format.json_schema.schema");
+      expect(r?.message).to.contain(`.schema: ${c.refusedAt}: `); // the param, then the path
+    });
 
   it("checks $refs through $defs and definitions", () => {
     expect(

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { installScript } from "../install/install-script.js";
 import { requestBaseUrl } from "../install/request-base-url.js";
 import { latestRelease } from "../latest-release.js";
-import { modelManifestSchema } from "../models/model-manifest.js";
+import { modelManifestSchema } from "@darkbloom/model-contract";
 import { findModel, listModels, retireModel, upsertModel } from "../models/model-store.js";
 import { registerRelease } from "../register-release.js";
 import {

@@ -1,12 +1,6 @@
 import type { DatabasePool } from "@darkbloom/db";
+import type { ModelHashes } from "@darkbloom/model-contract";
 import { findModel, listModels, type RegisteredModel } from "./model-store.js";
-
-/** What attestation checks a provider's `ModelInfo` against. */
-export interface ModelHashes {
-  weightHash: string;
-  chatTemplateHash: string;
-  files: ReadonlyArray<{ path: string; sha256: string }>;
-}
 
 /** Registry lookups for other services (attestation hash checks, /v1/models display data). */
 export function createModelRegistry(pool: DatabasePool) {

@@ -1,6 +1,6 @@
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
-import { modelManifestSchema, type ModelManifest } from "./model-manifest.js";
+import { modelManifestSchema, type ModelManifest } from "@darkbloom/model-contract";
 
 export interface RegisteredModel {
   manifest: ModelManifest;

@@ -6,7 +6,7 @@ import { WebSocketServer } from "ws";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.js";
 import { ProviderSession, type Claim, type SessionOptions } from "./provider-session.js";
-import type { Admission } from "./session-trust.js";
+import type { Admission } from "@darkbloom/session-trust";
 
 export interface GatewayOptions extends SessionOptions {
   path: string;

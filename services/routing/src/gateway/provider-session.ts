@@ -26,7 +26,7 @@ import {
   type Admission,
   type SessionTrust,
   type SessionTrustHooks,
-} from "./session-trust.js";
+} from "@darkbloom/session-trust";
 import { coordinatorError } from "./provider-error.js";
 
 /**

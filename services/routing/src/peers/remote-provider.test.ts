@@ -9,7 +9,7 @@ import {
 } from "@darkbloom/proto";
 import { createLogger } from "@darkbloom/telemetry";
 import { expect } from "chai";
-import { UNATTESTED } from "../gateway/session-trust.js";
+import { UNATTESTED } from "@darkbloom/session-trust";
 import type { PeerLink } from "./peer-link.js";
 import { RemoteProvider, type RemoteState } from "./remote-provider.js";
 

@@ -11,7 +11,7 @@ import {
 import type { Logger } from "@darkbloom/telemetry";
 import { AsyncQueue } from "../async-queue.js";
 import { errorEvent, type SessionState } from "../gateway/provider-session.js";
-import type { SessionTrust } from "../gateway/session-trust.js";
+import type { SessionTrust } from "@darkbloom/session-trust";
 import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { PeerAddress, PeerLink } from "./peer-link.js";
 

@@ -8,7 +8,7 @@ import type {
 } from "@darkbloom/proto";
 import type { AsyncQueue } from "../async-queue.js";
 import type { SessionState } from "../gateway/provider-session.js";
-import type { SessionTrust } from "../gateway/session-trust.js";
+import type { SessionTrust } from "@darkbloom/session-trust";
 
 /**
  * A provider the router, the relay and the warm-pool controller may act on: a socket of this replica

@@ -1,13 +1,13 @@
 // Writes the shipped synthetic traces and fleet (deterministic): `npx tsx services/routing/src/simulator/generate-data.ts`
 import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { PREFIX_BLOCK_TOKENS } from "../scheduler/scorers/prefix-affinity.js";
+import { SIM_DATA_DIR } from "./data-dir.js";
 import type { Fleet } from "./fleet.js";
 import { mulberry32 } from "@darkbloom/random";
 import type { TraceEntry } from "./trace.js";
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "data");
+const out = SIM_DATA_DIR;
 const MODEL = "llama-3.1-8b-q4";
 const rand = mulberry32(42);
 const between = (lo: number, hi: number): number => Math.round(lo + rand() * (hi - lo));

@@ -1,12 +1,12 @@
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { expect } from "chai";
+import { SIM_DATA_DIR } from "./data-dir.js";
 import { loadFleet } from "./fleet.js";
 import { summarize } from "./report.js";
 import { DEFAULT_SIM_OPTIONS, simulate } from "./simulate.js";
 import { loadTrace } from "./trace.js";
 
-const data = join(dirname(fileURLToPath(import.meta.url)), "data");
+const data = SIM_DATA_DIR;
 const fleet = loadFleet(join(data, "fleet.json"));
 const run = (trace: string, policy: string) =>
   summarize(simulate(loadTrace(join(data, trace)), fleet, { ...DEFAULT_SIM_OPTIONS, policy }));
