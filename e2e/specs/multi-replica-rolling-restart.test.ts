@@ -50,6 +50,9 @@ describe("multi-replica: rolling restart of every replica under load", function 
         DARKBLOOM_GOAWAY_RECONNECT_DELAY_MS: "100",
         DARKBLOOM_GOAWAY_JITTER_MS: "400",
         DARKBLOOM_SHUTDOWN_GRACE_MS: "20000",
+        LOG_LEVEL: "info",
+        // fake providers send no heartbeats: only their answers keep them alive
+        DARKBLOOM_PROVIDER_LIVENESS_TIMEOUT_MS: "600000",
         // every client connection comes from HAProxy's one address
         DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
       },
@@ -70,7 +73,7 @@ describe("multi-replica: rolling restart of every replica under load", function 
     const balancer = lb;
     const connected = async (): Promise<number[]> =>
       Promise.all(replicas.coordinators.map(providersOn));
-    real = await startProvider(balancer.url);
+    real = await startProvider(balancer.url, { env: { LOG_LEVEL: "info" } });
     const pieces = Array.from({ length: 6 }, (_, i) => `p${i} `);
     fleet = await startFakeFleet(
       balancer.url,
@@ -109,10 +112,21 @@ describe("multi-replica: rolling restart of every replica under load", function 
           );
           return counts.reduce((a, b) => a + b, 0) === total;
         }).catch((err: unknown) => {
-          const moves = fleet.map((f) => f.moves).join(",");
+          const moves = fleet.map((f) => `${f.providerId.slice(0, 8)}:${f.moves}`).join(",");
           const tail = real?.process.output().slice(-3000) ?? "";
+          const logs = replicas.coordinators
+            .map((c, j) =>
+              c.process
+                .output()
+                .split("\n")
+                .filter((l) => /provider|refus|claim|drain|presence|hook|failed/i.test(l))
+                .slice(-25)
+                .map((l) => `c${j}: ${l.slice(0, 300)}`)
+                .join("\n"),
+            )
+            .join("\n");
           throw new Error(
-            `${String(err)}: survivors hold ${counts.join("+")}, fake moves ${moves}\n${tail}`,
+            `${String(err)}: survivors hold ${counts.join("+")}, fake moves ${moves}\n${tail}\n${logs}`,
           );
         });
         await load.progress(6);
