@@ -36,7 +36,8 @@ export interface RelayDeps {
    * new place (its replica drained or died: the provider re-registers on another one and presence
    * lists it there) before it fails. The body is sealed to the provider, not to the replica, so
    * the same attempt runs there unchanged. Only for providers that were unreachable where they
-   * were (a peer's, or one told to move) or missing from the registry; default 10 000 ms.
+   * were (a peer's whose replica failed the forward, or one told to move) or missing from the
+   * registry; default 10 000 ms.
    */
   relocateWaitMs?: number;
   /** The winner reported more usage than it delivered (its reputation drops; the bound is billed). */
@@ -265,8 +266,8 @@ export async function* hedgedRelay(
           lastError = ev;
           if (!retryable(ev.kind.value.statusCode)) break;
           // Unreachable where it was (its replica drains or died, or it was told to move): the
-          // provider may be listed at a new place soon.
-          if (l.session.ownerReplicaId !== "local" || l.session.moving) moved.set(t.i, l.session);
+          // provider may be listed at a new place soon. A provider's own error is not waited on.
+          if (l.session.unreachable === true || l.session.moving) moved.set(t.i, l.session);
           if (live.size > 0) continue;
           if (start()) {
             deps.onRedispatch?.();
