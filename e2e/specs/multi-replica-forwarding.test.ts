@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, ConnectError, Code } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -8,7 +9,12 @@ import { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
 import OpenAI from "openai";
 import { providerSocketUrl, startFakeFleet } from "../testbed/fake-fleet.js";
-import { auditLedgerWhenSettled, CLEAN_LEDGER, settlementsOf } from "../testbed/ledger-audit.js";
+import {
+  auditLedgerWhenSettled,
+  CLEAN_LEDGER,
+  settlementsOf,
+  waitForSettled,
+} from "../testbed/ledger-audit.js";
 import { startReplicas, type Replicas } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
@@ -155,6 +161,70 @@ describe("many replicas as one network: presence and forwarding", function () {
       fake.received.some((f) => f.kind.case === "cancel"),
     );
     expect(await auditLedgerWhenSettled(replicas().postgres.pool)).to.deep.include(CLEAN_LEDGER);
+  });
+
+  it("the 250 ms slow-consumer rule holds on a forwarded stream: cut off, charged what was written, cancelled at the provider", async () => {
+    const CHUNKS = 8_000;
+    // Far more than socket buffers (consumer, HAProxy-less h1, the peers' h2c) hold.
+    const fake = await fakeOn(at(2), {
+      reply: () => ({
+        pieces: Array.from({ length: CHUNKS }, () => "y".repeat(4_000)),
+        complete: false,
+      }),
+    });
+    await waitForModel(at(0).url, apiKey(), TEST_MODEL_ID);
+    const requestId = `slow-forwarded-${randomUUID()}`;
+    let request: http.ClientRequest | undefined;
+    try {
+      // A raw client that reads the first bytes and then stops reading.
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        request = http.request(new URL("/v1/chat/completions", at(0).url), {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${apiKey()}`,
+            "content-type": "application/json",
+            "x-request-id": requestId,
+          },
+        });
+        request.on("response", resolve);
+        request.on("error", reject);
+        request.end(
+          JSON.stringify({
+            model: TEST_MODEL_ID,
+            messages: [{ role: "user", content: "flood me" }],
+            max_tokens: CHUNKS + 10,
+            stream: true,
+          }),
+        );
+      });
+      expect(response.statusCode).to.equal(200);
+      let text = "";
+      response.on("data", (b: Buffer) => (text += b.toString()));
+      response.on("error", () => undefined);
+      await new Promise((r) => response.once("data", r));
+      response.pause();
+      // The edge on A gives up on the stalled reader and settles what it wrote.
+      const db = replicas().postgres.pool;
+      expect(await waitForSettled(db, [requestId], 20_000)).to.deep.equal([]);
+      // The provider on C is told to stop (A closed the forwarded stream).
+      await until("the cancel frame at the provider on C", () =>
+        fake.received.some((f) => f.kind.case === "cancel"),
+      );
+      response.resume();
+      await new Promise<void>((r) => {
+        response.once("end", () => r());
+        response.once("close", () => r());
+        response.once("error", () => r());
+      });
+      expect(text).to.not.contain("[DONE]");
+      const delivered = text.split("\n").filter((l) => l.includes('"content":"y')).length;
+      expect(delivered).to.be.within(1, CHUNKS - 1);
+      const settled = (await settlementsOf(db, [requestId])).get(requestId);
+      expect(Number(settled?.completion_tokens)).to.be.within(delivered, CHUNKS - 1);
+      expect(await auditLedgerWhenSettled(db)).to.deep.include(CLEAN_LEDGER);
+    } finally {
+      request?.destroy();
+    }
   });
 
   it("fails over before the first token when the remote provider dies", async () => {

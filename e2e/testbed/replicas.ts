@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { startCluster, type Cluster, type ClusterOptions } from "./cluster.js";
+import { startCoordinator, type RunningCoordinator } from "./testbed.js";
 
 /** The secrets every replica of one network shares (DARKBLOOM_PEERS=true refuses to start without). */
 export function peerEnv(): Record<string, string> {
@@ -27,4 +28,23 @@ export async function startReplicas(
   const env = { ...peerEnv(), ...options.env };
   const cluster = await startCluster({ ...options, coordinators: count, env });
   return Object.assign(cluster, { env });
+}
+
+/**
+ * Starts replica `i` again on the port it had (the load balancer's backend address), after its
+ * process exited (SIGTERM drained it, or kill -9). Replaces it in `replicas.coordinators`, so the
+ * cluster's teardown stops the new process.
+ */
+export async function restartReplica(replicas: Replicas, i: number): Promise<RunningCoordinator> {
+  const old = replicas.coordinators[i];
+  if (!old) throw new Error(`no replica ${i}`);
+  await old.stop();
+  const port = new URL(old.url).port;
+  const next = await startCoordinator(
+    { DATABASE_URL: replicas.postgres.url, ...replicas.env, DARKBLOOM_PORT: port },
+    // a rolling restart happens under load: the new process may be slow to come up
+    { expectAdminKey: false, listenTimeoutMs: 180_000 },
+  );
+  replicas.coordinators[i] = next;
+  return next;
 }

@@ -30,6 +30,8 @@ export interface StartCoordinatorOptions {
    * `unset`: DARKBLOOM_SECURITY_MODE is not set, so the coordinator's own default applies.
    */
   securityMode?: "development" | "unset";
+  /** How long to wait for the listening line (default 60 s; a loaded machine may need more). */
+  listenTimeoutMs?: number;
 }
 
 /**
@@ -54,10 +56,10 @@ export async function startCoordinator(
     ...env,
   });
   try {
-    const [, url] = (await proc.waitFor(/listening on (http:\/\/\S+)/, 60_000)) as unknown as [
-      string,
-      string,
-    ];
+    const [, url] = (await proc.waitFor(
+      /listening on (http:\/\/\S+)/,
+      options.listenTimeoutMs ?? 60_000,
+    )) as unknown as [string, string];
     const [, metricsUrl] = (await proc.waitFor(
       /Metrics on (http:\/\/\S+)\/metrics/,
       10_000,

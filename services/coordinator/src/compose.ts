@@ -455,6 +455,7 @@ export async function startCoordinator(
           hooks: drainHooks,
           delayMs: config.drain.delayMs,
           graceMs: config.shutdownGraceMs,
+          goAwayFirst: config.peers.enabled,
           stopAccepting: () => server.close(config.shutdownGraceMs),
           goAway: () =>
             gateway.goAwayAll(

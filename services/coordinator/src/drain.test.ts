@@ -48,6 +48,26 @@ describe("runDrain", () => {
     expect(probes.readiness).to.equal("draining");
   });
 
+  it("with peers, sends GoAway before the delay (providers move while this replica still answers)", async () => {
+    const probes = new HealthProbes();
+    probes.ready();
+    const steps: string[] = [];
+    const { closed } = await runDrain({
+      probes,
+      hooks: [{ name: "presence", run: () => Promise.resolve(void steps.push("hook")) }],
+      delayMs: 300,
+      graceMs: 10_000,
+      goAwayFirst: true,
+      stopAccepting: () => Promise.resolve(void steps.push("stop accepting")),
+      goAway: () => void steps.push("goaway"),
+      inFlight: () => 0,
+      log: createLogger({ level: "error" }),
+      sleep: (ms) => Promise.resolve(void steps.push(`sleep ${ms}`)),
+    });
+    await closed;
+    expect(steps).to.deep.equal(["hook", "goaway", "sleep 300", "stop accepting"]);
+  });
+
   it("stops waiting for requests in flight at the grace period", async () => {
     const probes = new HealthProbes();
     let waits = 0;

@@ -18,6 +18,11 @@ export interface DrainSteps {
   stopAccepting(): Promise<void>;
   /** Tells every provider to move (GoAway); they take no new request here from now on. */
   goAway(): void;
+  /**
+   * GoAway before the delay (replicas as one network: requests arriving meanwhile are served by
+   * providers on other replicas) rather than after it (a lone coordinator serves them itself).
+   */
+  goAwayFirst?: boolean;
   /** Consumer requests and provider requests still running. */
   inFlight(): number;
   log: Logger;
@@ -31,10 +36,13 @@ const HOOK_TIMEOUT_MS = 5_000;
  * ends when provider sockets close, which the caller does next).
  * 1. readiness turns 503 at once (load balancers and Kubernetes stop sending new work);
  * 2. drain hooks run (each bounded to 5 s; a failing hook is logged, not fatal);
- * 3. `delayMs` of serving on while the load balancer notices;
- * 4. the listener closes: no new connection, and kept-alive connections take no new request;
- * 5. GoAway to providers: they reconnect through the same URL (another replica) with jitter and
- *    finish what they hold here on the old socket;
+ * 3. with `goAwayFirst` (peers), GoAway to providers now: they are chosen for nothing new here,
+ *    reconnect through the same URL (another replica) with jitter and finish what they hold here
+ *    on the old socket, so they serve through the other replicas while this one still answers;
+ * 4. `delayMs` of serving on while the load balancer notices (requests arriving meanwhile, and
+ *    those queued here, go to providers on other replicas through presence);
+ * 5. the listener closes: no new connection, and kept-alive connections take no new request;
+ *    without `goAwayFirst`, GoAway goes out now (a lone coordinator served until here);
  * 6. requests in flight finish, up to `graceMs` from the start.
  */
 export async function runDrain(steps: DrainSteps): Promise<{ closed: Promise<void> }> {
@@ -60,9 +68,10 @@ export async function runDrain(steps: DrainSteps): Promise<{ closed: Promise<voi
       }
     }),
   );
+  if (steps.goAwayFirst) steps.goAway();
   if (steps.delayMs > 0) await sleep(Math.min(steps.delayMs, Math.max(0, until - Date.now())));
   const closed = steps.stopAccepting();
-  steps.goAway();
+  if (!steps.goAwayFirst) steps.goAway();
   while (steps.inFlight() > 0 && Date.now() < until) await sleep(50);
   return { closed };
 }

@@ -244,11 +244,15 @@ export class Router {
   }
 
   /**
-   * A model whose providers all left moments ago waits for one to come back rather than failing;
-   * providers that are here but do not qualify (trust, quantization) are refused at once.
+   * A model whose providers all left moments ago, or are moving to another replica, waits for one
+   * to come back rather than failing; providers that are here but do not qualify (trust,
+   * quantization) are refused at once.
    */
   private awaitingReconnect(model: string): boolean {
-    if (this.deps.registry.registeredFor(model).length > 0) return false;
+    const registered = this.deps.registry.registeredFor(model);
+    // Told to move (a draining replica's GoAway): they come back on another replica shortly.
+    if (registered.some((s) => s.moving)) return true;
+    if (registered.length > 0) return false;
     return Date.now() - (this.lastSeenMs.get(model) ?? -Infinity) < this.options.reconnectGraceMs;
   }
 

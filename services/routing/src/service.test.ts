@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { SlotState, ThermalState, TrustLevel } from "@darkbloom/proto";
 import type { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
+import type { ProviderSession } from "./gateway/provider-session.js";
 import { DEFAULT_HEDGE } from "./hedging/hedge-delay.js";
 import { DEFAULT_ROUTER_OPTIONS } from "./router.js";
 import { runRequest, startRoutingHarness, type RoutingHarness } from "./testing/routing-harness.js";
@@ -154,6 +155,42 @@ describe("RoutingService", function () {
       const started = events.filter((e) => e.kind.case === "started").map((e) => e.kind.value);
       expect(started.at(-1)).to.include({ providerId: backup.providerId, attempt: 1 });
       expect(text).to.equal("fake reply");
+    });
+  });
+
+  describe("a provider that moved (drain)", () => {
+    const silent = { pieces: [], complete: false };
+    it("runs a request again at the provider's new place when its old socket dies before the first token", async () => {
+      h = await startRoutingHarness({ hedge: { ...DEFAULT_HEDGE, enabled: false } });
+      const old = await h.provider({ models: ["m"], reply: () => silent });
+      heartbeat(old);
+      await until(() => h.registry.all().every((s) => s.heartbeat !== undefined));
+      const run = runRequest(h.client, "m");
+      await old.waitFor("inferenceRequest");
+      // told to move (GoAway), then its old socket is gone before it answered
+      const session = h.registry.get(old.providerId) as ProviderSession;
+      session.goAway(0, 0, "draining");
+      old.kill();
+      // the same provider (same key, same id) registers again
+      const moved = await h.provider({ models: ["m"], encryptionKeys: old.keys });
+      expect(moved.providerId).to.equal(old.providerId);
+      const { text, events } = await run;
+      expect(text).to.equal("fake reply");
+      const started = events.filter((e) => e.kind.case === "started").map((e) => e.kind.value);
+      expect(started.at(-1)).to.include({ providerId: old.providerId, attempt: 1 });
+    });
+
+    it("fails a request whose provider crashed without being told to move (no waiting)", async () => {
+      h = await startRoutingHarness({ hedge: { ...DEFAULT_HEDGE, enabled: false } });
+      const doomed = await h.provider({ models: ["m"], reply: () => silent });
+      heartbeat(doomed);
+      await until(() => h.registry.all().every((s) => s.heartbeat !== undefined));
+      const run = runRequest(h.client, "m");
+      await doomed.waitFor("inferenceRequest");
+      doomed.kill();
+      const { events } = await run;
+      const last = events.at(-1);
+      expect(last?.kind.case === "error" && last.kind.value.statusCode).to.equal(502);
     });
   });
 

@@ -216,6 +216,8 @@ async function* relay(
       stats: router.stats,
       hedge: router.options.hedge,
       hasRoom: (providerId) => router.hasRoomFor(providerId, reservation.metadata),
+      // as long as the router waits for a model's providers to come back
+      relocateWaitMs: router.options.reconnectGraceMs,
       onHedge: () => deps.metrics?.hedges.inc(),
       onRedispatch: () => deps.metrics?.redispatches.inc(),
       onUsageDispute: (figure) => deps.metrics?.usageDisputes.inc({ figure }),

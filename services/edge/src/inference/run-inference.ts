@@ -130,7 +130,8 @@ export async function* runInference(
 
   input.onReserved?.();
   const ephemeral = generateKeyPair();
-  let sharedKey = boxBeforenm(reservation.providerPublicKey, ephemeral.secretKey);
+  const primaryKey = boxBeforenm(reservation.providerPublicKey, ephemeral.secretKey);
+  let sharedKey = primaryKey;
   ephemeral.secretKey.fill(0);
   // Hedging/failover: the body is also sealed to each alternate provider with its own ephemeral
   // key; `started` names the provider that won, whose key then opens the chunks.
@@ -169,6 +170,13 @@ export async function* runInference(
           if (alt) {
             sharedKey = alt.key;
             winner = alt.candidate;
+          } else if (startedOn === reservation.providerId) {
+            // the primary again (run anew at its new replica after an alternate was announced)
+            sharedKey = primaryKey;
+            winner = {
+              trustLevel: reservation.trustLevel,
+              keyFingerprint: reservation.keyFingerprint,
+            };
           }
           yield {
             type: "started",
@@ -247,7 +255,7 @@ export async function* runInference(
     if (delivered > 0) throw new MidStreamError(edge, delivered);
     throw edge;
   } finally {
-    sharedKey.fill(0);
+    primaryKey.fill(0);
     for (const a of alternates) a.key.fill(0);
   }
 }

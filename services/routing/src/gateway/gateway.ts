@@ -22,6 +22,11 @@ export interface GatewayOptions extends SessionOptions {
 export class ProviderGateway {
   private readonly wss: WebSocketServer;
   private readonly pending = new Set<ProviderSession>();
+  /**
+   * Registered sessions of this gateway, including one the registry no longer lists because a
+   * peer's row of its provider replaced it while it finishes its requests after GoAway.
+   */
+  private readonly registered = new Set<ProviderSession>();
   private readonly metrics: GatewayMetrics;
 
   constructor(
@@ -56,14 +61,18 @@ export class ProviderGateway {
         {
           onRegistered: (s) => {
             this.pending.delete(s);
+            this.registered.add(s);
             this.registry.add(s);
-            this.metrics.providers.set(this.registry.size);
+            this.metrics.providers.set(this.registered.size);
             onRegistered?.();
           },
           onClosed: (s) => {
+            this.registered.delete(s);
+            const listed = this.registry.get(s.id);
             this.registry.remove(s);
-            this.metrics.providers.set(this.registry.size);
-            this.onProviderGone(s.id);
+            this.metrics.providers.set(this.registered.size);
+            // A session replaced by the provider's new place keeps that place's reservations.
+            if (!listed || listed === s) this.onProviderGone(s.id);
           },
           onCapacityChanged: (s) => this.registry.capacityChanged(s),
           onLoadModelStatus: (s, status) => this.registry.loadModelStatus(s, status),
@@ -110,20 +119,20 @@ export class ProviderGateway {
    * `delayMs` plus a random share of `jitterMs` (spread so survivors are not hit all at once).
    */
   goAwayAll(delayMs: number, jitterMs: number, reason: string): void {
-    for (const s of this.registry.all())
-      if (s instanceof ProviderSession) s.goAway(delayMs, jitterMs, reason);
+    for (const s of this.registered) s.goAway(delayMs, jitterMs, reason);
   }
 
   /** Requests still running on this replica's providers (peers' providers are theirs to drain). */
   get inFlight(): number {
     let n = 0;
-    for (const s of this.registry.all()) if (s instanceof ProviderSession) n += s.inFlightCount;
+    for (const s of this.registered) n += s.inFlightCount;
     return n;
   }
 
   close(): void {
     for (const s of this.pending) s.close("coordinator shutting down");
     this.pending.clear();
+    for (const s of [...this.registered]) s.close("coordinator shutting down");
     this.registry.closeAll("coordinator shutting down");
     this.wss.close();
   }

@@ -31,12 +31,22 @@ export interface RelayDeps {
   hasRoom: (providerId: string) => boolean;
   onHedge?: () => void;
   onRedispatch?: () => void;
+  /**
+   * How long a request whose every attempt failed waits for one of its providers to show up at a
+   * new place (its replica drained or died: the provider re-registers on another one and presence
+   * lists it there) before it fails. The body is sealed to the provider, not to the replica, so
+   * the same attempt runs there unchanged. Only for providers that were unreachable where they
+   * were (a peer's whose replica failed the forward, or one told to move) or missing from the
+   * registry; default 10 000 ms.
+   */
+  relocateWaitMs?: number;
   /** The winner reported more usage than it delivered (its reputation drops; the bound is billed). */
   onUsageDispute?: (figure: UsageDispute) => void;
 }
 
 type Tagged =
   | { i: number; kind: "event"; event: InferResponse }
+  | { i: number; kind: "relocated"; session: ProviderHandle | undefined }
   | { i: number; kind: "hedge" }
   | { i: number; kind: "timeout" }
   | { i: number; kind: "end" };
@@ -49,6 +59,8 @@ interface Live {
 
 /** Errors worth another provider: the provider failed or vanished, not the request itself. */
 const retryable = (status: number): boolean => status === 0 || status >= 500;
+
+const RELOCATE_POLL_MS = 50;
 
 /**
  * Runs a request on the first attempt; when its first token is late against the provider's own
@@ -69,6 +81,14 @@ export async function* hedgedRelay(
   const model = metadata.model;
   const merged = new AsyncQueue<Tagged>();
   const live = new Map<number, Live>();
+  // Grows when an attempt is run again at its provider's new place (same provider, same body).
+  const list: Attempt[] = [...attempts];
+  /**
+   * Attempts whose provider was unreachable where it was (a peer's provider, or one of ours told
+   * to move): the handle they failed on, or undefined when the registry had none at the time.
+   */
+  const moved = new Map<number, ProviderHandle | undefined>();
+  const pollTimers = new Set<NodeJS.Timeout>();
   let next = 0;
   let winner = -1;
   let hedged = false;
@@ -106,37 +126,81 @@ export async function* hedgedRelay(
     for (const t of l.timers) clearTimeout(t);
     l.session.cancel(requestId, reason);
   };
+  const launch = (i: number, session: ProviderHandle): void => {
+    const a = list[i] as Attempt;
+    const events = session.dispatch(
+      create(InferenceRequestSchema, {
+        requestId,
+        metadata,
+        senderPublicKey: a.senderPublicKey,
+        encryptedBody: a.encryptedBody,
+      }),
+    );
+    const timers = [
+      setTimeout(() => merged.push({ i, kind: "timeout" }), hedge.firstTokenTimeoutMs),
+    ];
+    if (hedge.enabled && next < Math.min(attempts.length, hedge.maxAttempts)) {
+      const delay = hedgeDelayMs(stats.ttftMs(session.id, model), hedge);
+      timers.push(setTimeout(() => merged.push({ i, kind: "hedge" }), delay));
+    }
+    live.set(i, { session, startedAt: Date.now(), timers });
+    void (async () => {
+      for await (const event of events) merged.push({ i, kind: "event", event });
+      merged.push({ i, kind: "end" });
+    })();
+  };
   const start = (forHedge = false): boolean => {
     while (next < attempts.length && next < hedge.maxAttempts) {
       // A hedge waits for room on the next provider; a failover takes it regardless.
       if (forHedge && !deps.hasRoom((attempts[next] as Attempt).providerId)) return false;
       const i = next++;
-      const a = attempts[i] as Attempt;
-      const session = registry.get(a.providerId);
-      if (!session || session.state.kind !== "registered") continue;
-      const events = session.dispatch(
-        create(InferenceRequestSchema, {
-          requestId,
-          metadata,
-          senderPublicKey: a.senderPublicKey,
-          encryptedBody: a.encryptedBody,
-        }),
-      );
-      const timers = [
-        setTimeout(() => merged.push({ i, kind: "timeout" }), hedge.firstTokenTimeoutMs),
-      ];
-      if (hedge.enabled && next < Math.min(attempts.length, hedge.maxAttempts)) {
-        const delay = hedgeDelayMs(stats.ttftMs(session.id, model), hedge);
-        timers.push(setTimeout(() => merged.push({ i, kind: "hedge" }), delay));
+      const session = registry.get((attempts[i] as Attempt).providerId);
+      if (!session || session.state.kind !== "registered") {
+        moved.set(i, session);
+        continue;
       }
-      live.set(i, { session, startedAt: Date.now(), timers });
-      void (async () => {
-        for await (const event of events) merged.push({ i, kind: "event", event });
-        merged.push({ i, kind: "end" });
-      })();
+      launch(i, session);
       return true;
     }
     return false;
+  };
+  /** A handle of a moved attempt's provider at a new place, ready to take the request. */
+  const newPlace = (): { i: number; session: ProviderHandle } | undefined => {
+    for (const [i, old] of moved) {
+      const h = registry.get((list[i] as Attempt).providerId);
+      if (h && h !== old && h.state.kind === "registered" && !h.moving) return { i, session: h };
+    }
+    return undefined;
+  };
+  /** Waits (bounded) for a moved attempt's provider to be listed at its new place. */
+  const relocation = (): Promise<{ i: number; session: ProviderHandle } | undefined> =>
+    new Promise((resolve) => {
+      const until = Date.now() + (deps.relocateWaitMs ?? 10_000);
+      const poll = (): void => {
+        const found = newPlace();
+        if (found || signal.aborted || Date.now() >= until) return resolve(found);
+        const t = setTimeout(() => {
+          pollTimers.delete(t);
+          poll();
+        }, RELOCATE_POLL_MS);
+        pollTimers.add(t);
+      };
+      poll();
+    });
+  /** Runs the moved attempt again at its provider's new place (a new attempt index). */
+  const relaunch = (found: { i: number; session: ProviderHandle }): void => {
+    moved.delete(found.i);
+    list.push(list[found.i] as Attempt);
+    launch(list.length - 1, found.session);
+    deps.onRedispatch?.();
+  };
+  /** Nothing left to try: wait for a moved provider in the background (false: none moved). */
+  const awaitRelocation = (): boolean => {
+    if (moved.size === 0) return false;
+    void relocation().then((found) =>
+      merged.push({ i: found?.i ?? -1, kind: "relocated", session: found?.session }),
+    );
+    return true;
   };
   // The caller went away: cancel at the providers now. The relay may be suspended at a `yield`
   // its consumer will never resume (a stalled reader), so waiting for `finally` is not enough.
@@ -148,13 +212,23 @@ export async function* hedgedRelay(
 
   try {
     if (!start()) {
-      yield errorEvent(requestId, 503, "the reserved provider disconnected");
-      return;
+      const found = moved.size > 0 ? await relocation() : undefined;
+      if (!found) {
+        yield errorEvent(requestId, 503, "the reserved provider disconnected");
+        return;
+      }
+      relaunch(found);
     }
     // Announced at once (the edge sends response headers on it); a different winner is announced
     // again before its first chunk, so keys and settlement follow the provider that answered.
-    yield startedEvent(next - 1);
+    yield startedEvent(Math.max(...live.keys()));
     for await (const t of merged) {
+      if (t.kind === "relocated") {
+        if (winner >= 0 || live.size > 0) continue;
+        if (!t.session) break;
+        relaunch({ i: t.i, session: t.session });
+        continue;
+      }
       if (t.kind === "hedge") {
         if (winner < 0 && live.has(t.i) && start(true)) {
           hedged = true;
@@ -191,10 +265,21 @@ export async function* hedgedRelay(
           stats.recordOutcome(l.session.id, "failed");
           lastError = ev;
           if (!retryable(ev.kind.value.statusCode)) break;
+          // Unreachable where it was (its replica drains or died, or it was told to move): the
+          // provider may be listed at a new place soon. A provider's own error is not waited on.
+          if (l.session.unreachable === true || l.session.moving) moved.set(t.i, l.session);
           if (live.size > 0) continue;
-          if (!start()) break;
-          deps.onRedispatch?.();
-          continue;
+          if (start()) {
+            deps.onRedispatch?.();
+            continue;
+          }
+          const found = newPlace();
+          if (found) {
+            relaunch(found);
+            continue;
+          }
+          if (awaitRelocation()) continue;
+          break;
         }
         if (kind !== "chunk" && kind !== "complete") continue;
         winner = t.i;
@@ -233,6 +318,8 @@ export async function* hedgedRelay(
       yield lastError ?? errorEvent(requestId, 502, "no provider could run the request");
   } finally {
     signal.removeEventListener("abort", onAbort);
+    for (const t of pollTimers) clearTimeout(t);
+    pollTimers.clear();
     for (const i of [...live.keys()]) stop(i, finished ? "finished" : "relay ended early");
     merged.end();
   }

@@ -72,6 +72,7 @@ describe("RemoteProvider", () => {
     expect(kinds).to.deep.equal(["chunk", "chunk"]);
     expect(seen[0]).to.include({ providerId: "p1", originReplicaId: "a" });
     expect(remote.inFlightCount).to.equal(0);
+    expect(remote.unreachable).to.equal(false);
   });
 
   it("cancel closes the forwarded stream (the owner cancels at the provider)", async () => {
@@ -115,6 +116,8 @@ describe("RemoteProvider", () => {
     expect(events).to.have.length(1);
     const last = events[0];
     expect(last?.kind.case === "error" && last.kind.value.statusCode).to.equal(502);
+    // the relay waits for this provider at a new place rather than failing at once
+    expect(remote.unreachable).to.equal(true);
   });
 
   it("is not routable for a fenced model and never wins a liveness probe against a local claim", async () => {

@@ -46,6 +46,7 @@ export class RemoteProvider implements ProviderHandle {
   private current: RemoteState;
   private readonly forwarded = new Map<string, Forwarded>();
   private changes = 0;
+  private unreachableValue = false;
 
   constructor(
     readonly id: string,
@@ -78,6 +79,10 @@ export class RemoteProvider implements ProviderHandle {
 
   get ownerReplicaId(): string {
     return this.current.owner.replicaId;
+  }
+  /** A forwarded request failed at the owner replica (it was unreachable, or lost the provider). */
+  get unreachable(): boolean {
+    return this.unreachableValue;
   }
   /** A draining owner removes its presence rows before it sends GoAway: a listed remote stays. */
   get moving(): boolean {
@@ -190,6 +195,7 @@ export class RemoteProvider implements ProviderHandle {
       }
     } catch (err) {
       if (!signal.aborted) {
+        this.unreachableValue = true;
         this.log.warn("forwarded request failed", {
           providerId: this.id,
           owner: this.ownerReplicaId,

@@ -153,16 +153,22 @@ export class Presence {
 
   /**
    * Leaves presence now: peers stop routing to this replica's providers at their next notice
-   * (drain calls this first; the replica keeps serving the streams it has).
+   * (drain calls this first; the replica keeps serving the streams it has). It keeps reading its
+   * peers' rows until close, so requests still arriving or queued here during the drain go to
+   * providers on other replicas, including the ones that moved away from here (GoAway).
    */
   async leavePresence(): Promise<void> {
     if (this.stateValue !== "running") return;
     this.stateValue = "left";
-    clearInterval(this.tick);
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.chain;
     await leaveReplica(this.deps.pool, this.replicaId);
+  }
+
+  /** Running, or left and still following its peers (draining). */
+  private get reading(): boolean {
+    return this.stateValue === "running" || this.stateValue === "left";
   }
 
   async close(): Promise<void> {
@@ -171,6 +177,7 @@ export class Presence {
       this.deps.log.warn("leaving presence failed", { error: String(err) }),
     );
     this.stateValue = "closed";
+    clearInterval(this.tick);
     this.unlisten?.();
     await this.listener?.close();
     await this.chain;
@@ -225,6 +232,10 @@ export class Presence {
   }
 
   private onTick(): void {
+    if (this.stateValue === "left") {
+      void this.enqueue(() => this.reloadAll());
+      return;
+    }
     // Trust changes (attestation) do not raise capacityChanged: caught here within a heartbeat.
     for (const h of this.deps.registry.values())
       if (h.ownerReplicaId === "local" && this.published.get(h.id) !== h.changeCount)
@@ -246,7 +257,7 @@ export class Presence {
     } catch {
       return this.deps.log.warn("unreadable presence notice", { payload: payload.slice(0, 200) });
     }
-    if (notice.replicaId === this.replicaId || this.stateValue !== "running") return;
+    if (notice.replicaId === this.replicaId || !this.reading) return;
     if ("loadStatus" in notice) {
       const remote = this.remotes.get(notice.loadStatus.providerId)?.handle;
       if (!remote) return;
@@ -262,7 +273,7 @@ export class Presence {
   }
 
   private async reloadAll(): Promise<void> {
-    if (this.stateValue !== "running") return;
+    if (!this.reading) return;
     const replicas = await liveReplicas(this.deps.pool);
     this.peers = new Map(replicas.map((r) => [r.replicaId, r.advertiseUrl]));
     const rows = await loadLivePresence(this.deps.pool, this.replicaId);
@@ -272,7 +283,7 @@ export class Presence {
   }
 
   private async reload(providerIds: string[]): Promise<void> {
-    if (this.stateValue !== "running") return;
+    if (!this.reading) return;
     const rows = await loadLivePresence(this.deps.pool, this.replicaId, providerIds);
     const seen = new Set(rows.map((r) => r.providerId));
     for (const id of providerIds) if (!seen.has(id)) this.drop(id);
@@ -290,8 +301,10 @@ export class Presence {
   private apply(row: LivePresenceRow): void {
     const { registry } = this.deps;
     const present = registry.get(row.providerId);
-    // This replica's own socket of the provider wins over another replica's row.
-    if (present && present.ownerReplicaId === "local") {
+    // This replica's own socket of the provider wins over another replica's row, unless it was
+    // told to move (GoAway): then the provider registered elsewhere and is reached there, while
+    // the old socket finishes its requests (the registry keeps it out of routing, not closed).
+    if (present && present.ownerReplicaId === "local" && !present.moving) {
       this.remotes.delete(row.providerId);
       return;
     }

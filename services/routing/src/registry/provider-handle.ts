@@ -31,6 +31,11 @@ export interface ProviderHandle {
   readonly trust: SessionTrust;
   /** Told to reconnect to another replica (GoAway): chosen for nothing new. */
   readonly moving: boolean;
+  /**
+   * A peer's provider whose replica could not run a forwarded request (unreachable, or no longer
+   * holding the provider): the provider is likely on its way to another replica.
+   */
+  readonly unreachable?: boolean;
   unseenFor(model: string): { requests: number; tokens: number };
   hasModel(model: string): boolean;
   inFlightRequestIds(): string[];

@@ -25,7 +25,8 @@ export class ProviderRegistry {
   /**
    * Adds a registered session. The gateway only registers a second session of an id after the
    * first failed its liveness probe (gateway.ts `takeOver`); should one still be here (a race of
-   * two claims), the newer replaces it.
+   * two claims), the newer replaces it. A local session that was told to move (drain) is replaced
+   * without being closed: the gateway still owns it until its in-flight requests end.
    */
   add(session: ProviderHandle): void {
     const previous = this.sessions.get(session.id);
@@ -38,7 +39,13 @@ export class ProviderRegistry {
       if (!set) this.byModel.set(m, (set = new Set()));
       set.add(session);
     }
-    if (previous && previous !== session)
+    // A local session told to move (GoAway) finishes its requests on its socket; only routing
+    // now goes to the provider's new place (a peer's row, see presence).
+    if (
+      previous &&
+      previous !== session &&
+      !(previous.moving && previous.ownerReplicaId === "local")
+    )
       previous.close("replaced by a newer connection of the same provider");
     this.capacityChanged(session);
   }

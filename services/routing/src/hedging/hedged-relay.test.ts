@@ -1,0 +1,92 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  ForwardInferResponseSchema,
+  RegisterSchema,
+  RoutingMetadataSchema,
+  type ForwardInferResponse,
+  type InferResponse,
+} from "@darkbloom/proto";
+import { createLogger } from "@darkbloom/telemetry";
+import { expect } from "chai";
+import { UNATTESTED } from "../gateway/session-trust.js";
+import type { PeerLink } from "../peers/peer-link.js";
+import { RemoteProvider, type RemoteState } from "../peers/remote-provider.js";
+import { ProviderRegistry } from "../registry/provider-registry.js";
+import { ProviderStats } from "../stats/provider-stats.js";
+import { DEFAULT_HEDGE } from "./hedge-delay.js";
+import { hedgedRelay } from "./hedged-relay.js";
+
+const log = createLogger({ level: "error" });
+
+/** A peer link whose owner answers with one chunk and Complete, or cannot be reached. */
+function link(reachable: boolean): PeerLink {
+  return {
+    async *forward(_peer, req): AsyncIterable<ForwardInferResponse> {
+      await Promise.resolve();
+      if (!reachable) throw new Error("connect ECONNREFUSED");
+      const requestId = req.request?.requestId ?? "";
+      yield create(ForwardInferResponseSchema, {
+        event: { kind: { case: "chunk", value: { requestId, sequence: 0, tokenCount: 1 } } },
+      });
+      yield create(ForwardInferResponseSchema, {
+        event: { kind: { case: "complete", value: { requestId, usage: { completionTokens: 1 } } } },
+      });
+    },
+    inferReserved: () => {
+      throw new Error("not used");
+    },
+    sendFrame: () => Promise.resolve(true),
+  };
+}
+
+const stateOn = (replicaId: string): RemoteState => ({
+  owner: { replicaId, url: `http://${replicaId}.test:1` },
+  register: create(RegisterSchema, { models: [{ id: "m", templateOk: true }] }),
+  heartbeat: undefined,
+  heartbeatAtMs: 0,
+  registeredAtMs: 1,
+  trust: UNATTESTED,
+  operatorAccountId: "",
+  inFlight: 0,
+});
+
+async function run(registry: ProviderRegistry, relocateWaitMs: number): Promise<InferResponse[]> {
+  const events: InferResponse[] = [];
+  const relay = hedgedRelay(
+    {
+      registry,
+      stats: new ProviderStats(),
+      hedge: { ...DEFAULT_HEDGE, enabled: false },
+      hasRoom: () => true,
+      relocateWaitMs,
+    },
+    "r1",
+    create(RoutingMetadataSchema, { model: "m", maxTokens: 4 }),
+    [{ providerId: "p1", senderPublicKey: new Uint8Array(32), encryptedBody: new Uint8Array(64) }],
+    new AbortController().signal,
+  );
+  for await (const e of relay) events.push(e);
+  return events;
+}
+
+describe("hedgedRelay: a provider that moved to another replica", () => {
+  it("runs the request again on the provider's new replica when its old one cannot be reached", async () => {
+    const registry = new ProviderRegistry();
+    registry.add(new RemoteProvider("p1", stateOn("b"), link(false), "a", () => undefined, log));
+    const events = run(registry, 10_000);
+    // presence lists the provider at its new replica a moment later
+    setTimeout(() => {
+      registry.add(new RemoteProvider("p1", stateOn("c"), link(true), "a", () => undefined, log));
+    }, 100);
+    const kinds = (await events).map((e) => e.kind.case);
+    expect(kinds).to.deep.equal(["started", "started", "chunk", "complete"]);
+  });
+
+  it("fails with the last error once the wait is over and the provider is nowhere", async () => {
+    const registry = new ProviderRegistry();
+    registry.add(new RemoteProvider("p1", stateOn("b"), link(false), "a", () => undefined, log));
+    const events = await run(registry, 200);
+    const last = events.at(-1);
+    expect(last?.kind.case === "error" && last.kind.value.statusCode).to.equal(502);
+  });
+});
