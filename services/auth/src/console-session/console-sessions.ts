@@ -76,7 +76,8 @@ export function createConsoleSessions(
 ): ConsoleSessions {
   const cookies: CookieSettings = { secure: options.secure };
   const name = sessionCookieName(cookies);
-  const tokenOf = (cookie: string | undefined): string | undefined => parseCookies(cookie).get(name);
+  const tokenOf = (cookie: string | undefined): string | undefined =>
+    parseCookies(cookie).get(name);
   return {
     cookies,
     tokenOf,

@@ -61,7 +61,10 @@ export async function verifyIdToken(
   }
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if (audiences.length > 1 && payload["azp"] !== check.clientId)
-    throw new IdTokenRefused("azp must name this client when there are several audiences", "claims");
+    throw new IdTokenRefused(
+      "azp must name this client when there are several audiences",
+      "claims",
+    );
   if (payload["nonce"] !== check.nonce)
     throw new IdTokenRefused("the nonce is not this login's", "nonce");
   const subject = payload.sub;

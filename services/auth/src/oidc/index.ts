@@ -1,6 +1,11 @@
 // OpenID Connect sign-in and sign-up for the console (authorization code + PKCE).
 export { createAuthHttp, csrfHeader, type AuthHttpDeps, type OidcSettings } from "./oidc-http.js";
-export { verifyIdToken, IdTokenRefused, type IdTokenCheck, type IdTokenClaims } from "./id-token.js";
+export {
+  verifyIdToken,
+  IdTokenRefused,
+  type IdTokenCheck,
+  type IdTokenClaims,
+} from "./id-token.js";
 export {
   SignUpRefused,
   signInOrUp,

@@ -171,13 +171,22 @@ export function createAuthHttp(deps: AuthHttpDeps) {
         return sendJson(res, 200, {
           object: "auth_config",
           api_key: true,
-          oidc: { enabled: deps.oidc !== undefined, invite_required: deps.oidc?.requireInvite ?? false },
+          oidc: {
+            enabled: deps.oidc !== undefined,
+            invite_required: deps.oidc?.requireInvite ?? false,
+          },
         });
       case "/v1/auth/oidc/start":
       case "/v1/auth/oidc/callback": {
         const oidc = deps.oidc;
         if (oidc === undefined)
-          return sendError(res, 404, "invalid_request_error", "oidc_disabled", "OpenID Connect sign-in is not configured");
+          return sendError(
+            res,
+            404,
+            "invalid_request_error",
+            "oidc_disabled",
+            "OpenID Connect sign-in is not configured",
+          );
         try {
           return path === "/v1/auth/oidc/start"
             ? await start(url, res, oidc)
@@ -211,7 +220,13 @@ export function createAuthHttp(deps: AuthHttpDeps) {
           csrfToken: csrfHeader(req),
         });
         if (check.kind === "csrf")
-          return sendError(res, 403, "permission_error", "csrf_token_invalid", "send the session's x-csrf-token");
+          return sendError(
+            res,
+            403,
+            "permission_error",
+            "csrf_token_invalid",
+            "send the session's x-csrf-token",
+          );
         if (check.kind !== "ok" || !(await deps.sessions.revoke(req.headers.cookie)))
           return sendError(res, 401, "authentication_error", "no_session", "not signed in", [
             deps.sessions.clearCookie(),

@@ -17,7 +17,8 @@ export type SignUpHook = (
   codes: SignUpCodes,
 ) => Promise<void>;
 
-export type SignUpRefusal = "invite_required" | "invite_invalid" | "invite_used_up" | "referral_invalid";
+export type SignUpRefusal =
+  "invite_required" | "invite_invalid" | "invite_used_up" | "referral_invalid";
 
 export class SignUpRefused extends Error {
   constructor(
