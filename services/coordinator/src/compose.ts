@@ -7,7 +7,9 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   ApiKeyVerifier,
   authMigrations,
+  consoleSessionMigrations,
   createAuthenticator,
+  type SessionRequest,
   ensureBootstrapKey,
 } from "@darkbloom/auth";
 import {
@@ -85,6 +87,7 @@ import { advertiseUrlOf } from "./advertise-url.js";
 import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 import { createConsoleStatic } from "./console-static.js";
+import { createConsoleAuth } from "./console-auth-wiring.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -128,6 +131,7 @@ export async function startCoordinator(
       RELEASES_MIGRATIONS,
       sealedBodyMigrations,
       deviceCodeMigrations,
+      consoleSessionMigrations,
       attestationMigrations,
       routingMigrations,
       warmPoolMigrations,
@@ -266,6 +270,9 @@ export async function startCoordinator(
     apiKeys,
   });
   const authenticate = async (key: string): Promise<Principal | null> => authenticateToken(key);
+  // console sign-in: cookie sessions (checked by the edge and the Connect interceptor), /v1/auth/*
+  const consoleAuth = createConsoleAuth(db.pool, config.consoleAuth, () => url, log);
+  const sessions = (r: SessionRequest) => consoleAuth.sessions.check(r);
 
   const inProcess = createRouterTransport(routes);
   await authority.start();
@@ -303,6 +310,7 @@ export async function startCoordinator(
     routing: createClient(RoutingService, inProcess),
     ledger,
     authenticate,
+    sessions,
     onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
     log: log.child({ component: "edge" }),
     options: {
@@ -334,7 +342,7 @@ export async function startCoordinator(
   });
   const connect = connectNodeAdapter({
     routes,
-    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate))],
+    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate, sessions))],
   });
 
   const inFlight = new Set<ServerResponse>();
@@ -344,6 +352,7 @@ export async function startCoordinator(
   const drainHooks: DrainHook[] = [{ name: "warm-pool lease", run: () => warmPool.close() }];
   if (presence) drainHooks.push({ name: "leave presence", run: () => presence.leavePresence() });
   const providerHttp = [
+    consoleAuth.http,
     createDeviceHttp({
       device: createDeviceAuthorization(db.pool, {
         ...config.deviceCode,

@@ -110,7 +110,7 @@ async function serve(
       .toLowerCase()
       .startsWith(SEALED_CONTENT_TYPE);
     const early = sealedBody
-      ? await authenticateRequest(deps, req.headers, "inference")
+      ? await authenticateRequest(deps, req, "inference")
       : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
@@ -133,7 +133,7 @@ async function serve(
         { allow: route.method },
       );
     }
-    const principal = early ?? (await authenticateRequest(deps, req.headers, "inference"));
+    const principal = early ?? (await authenticateRequest(deps, req, "inference"));
     deps.onAuthenticated?.(req);
     timing.mark("auth");
     const routeDeps =
