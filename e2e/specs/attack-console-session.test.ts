@@ -185,6 +185,24 @@ describe("attack: console cookie sessions (forged cookie, missing CSRF, role, st
     expect(await keys()).to.equal(before + 1);
   });
 
+  it("approving a `darkbloom login` code with a session needs the CSRF token too", async () => {
+    const grant = (await (
+      await fetch(`${c().url}/v1/device/code`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      })
+    ).json()) as { user_code: string };
+    const approve = (headers: Record<string, string>) =>
+      withCookie("/v1/device/approve", carol.cookie, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ user_code: grant.user_code }),
+      });
+    expect((await approve({})).status).to.equal(403);
+    expect((await approve({ "x-csrf-token": carol.csrf })).status).to.equal(200);
+  });
+
   it("a consumer's session calling admin APIs is refused: Connect PermissionDenied, HTTP 403", async () => {
     const routing = routingAs({ cookie: carol.cookie, "x-csrf-token": carol.csrf });
     expect(await connectCode(routing.listProviders({}))).to.equal(Code.PermissionDenied);

@@ -359,6 +359,7 @@ export async function startCoordinator(
         verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
       }),
       authenticate: withScope(authenticate, "account:write"),
+      session: (req) => consoleAuth.account(req, "account:write"),
       // the operator's earnings (settlements credit provider:<account> for token-linked providers)
       balanceMicroUsd: async (accountId) =>
         (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,

@@ -2,10 +2,14 @@
 // Connect services), and the /v1/auth/* routes with OpenID Connect when an issuer is configured.
 // A sign-up redeems its invite and records its referral through the ledger, in the sign-up's
 // own transaction.
+import type { IncomingMessage } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   SignUpRefused,
+  allows,
   createAuthHttp,
+  csrfHeader,
+  type Scope,
   createConsoleSessions,
   type ConsoleSessions,
   type SignUpHook,
@@ -19,6 +23,8 @@ import { CONSOLE_PATH } from "./console-static.js";
 export interface ConsoleAuth {
   readonly sessions: ConsoleSessions;
   readonly http: ReturnType<typeof createAuthHttp>;
+  /** The session of a request outside the edge (device approval), with `scope`. */
+  account(req: IncomingMessage, scope: Scope): Promise<{ accountId: string } | "csrf" | null>;
 }
 
 export function createConsoleAuth(
@@ -54,7 +60,19 @@ export function createConsoleAuth(
             onSignUp: redeemSignUpCodes,
           },
   });
-  return { sessions, http };
+  return {
+    sessions,
+    http,
+    async account(req, scope) {
+      const check = await sessions.check({
+        method: req.method ?? "POST",
+        cookie: req.headers.cookie,
+        csrfToken: csrfHeader(req),
+      });
+      if (check.kind === "csrf") return "csrf";
+      return check.kind === "ok" && allows(check.principal, scope) ? check.principal : null;
+    },
+  };
 }
 
 const redeemSignUpCodes: SignUpHook = async (tx, accountId, codes) => {
