@@ -41,7 +41,11 @@ describe("attack: console cookie sessions (forged cookie, missing CSRF, role, st
   const withCookie = (path: string, cookie: string, init: RequestInit = {}) =>
     fetch(`${c().url}${path}`, {
       ...init,
-      headers: { cookie, "content-type": "application/json", ...(init.headers as Record<string, string> | undefined) },
+      headers: {
+        cookie,
+        "content-type": "application/json",
+        ...(init.headers as Record<string, string> | undefined),
+      },
     });
   const signIn = async (user: string, query: string) => {
     const result = await signInWithOidc(`${c().url}/v1/auth/oidc/start${query}`, {
@@ -206,9 +210,9 @@ describe("attack: console cookie sessions (forged cookie, missing CSRF, role, st
   it("a consumer's session calling admin APIs is refused: Connect PermissionDenied, HTTP 403", async () => {
     const routing = routingAs({ cookie: carol.cookie, "x-csrf-token": carol.csrf });
     expect(await connectCode(routing.listProviders({}))).to.equal(Code.PermissionDenied);
-    expect(
-      await connectCode(routing.setWarmPoolPolicy({ targets: [] })),
-    ).to.equal(Code.PermissionDenied);
+    expect(await connectCode(routing.setWarmPoolPolicy({ targets: [] }))).to.equal(
+      Code.PermissionDenied,
+    );
     // without the CSRF token the Connect call is refused before the role is looked at
     expect(await connectCode(routingAs({ cookie: carol.cookie }).listProviders({}))).to.equal(
       Code.PermissionDenied,
@@ -228,7 +232,9 @@ describe("attack: console cookie sessions (forged cookie, missing CSRF, role, st
 
   it("a session is dead everywhere after sign-out (stale cookie and CSRF token)", async () => {
     const dave = await signIn("dave", `?invite=${inviteCode}`);
-    const { csrf_token: csrf } = (await (await withCookie("/v1/auth/session", dave.cookie)).json()) as {
+    const { csrf_token: csrf } = (await (
+      await withCookie("/v1/auth/session", dave.cookie)
+    ).json()) as {
       csrf_token: string;
     };
     expect((await withCookie("/v1/me", dave.cookie)).status).to.equal(200);

@@ -94,7 +94,9 @@ describe("console: sign-up and sign-in with OpenID Connect in a browser", functi
     await p.fill("#invite", invite);
     await p.getByRole("button", { name: "Continue with single sign-on" }).click();
     await p.waitForURL((u) => u.origin === c().url && u.pathname === "/console/");
-    const account = p.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Carol" });
+    const account = p
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Carol" });
     await account.waitFor();
     await screenshot(p, "signed-up-landing");
 
@@ -118,8 +120,9 @@ describe("console: sign-up and sign-in with OpenID Connect in a browser", functi
     const me = await fetch(`${c().url}/v1/me`, {
       headers: { cookie: `darkbloom_session=${session?.value}` },
     });
-    expect(((await me.json()) as { balance: { available_micro_usd: number } }).balance)
-      .to.have.property("available_micro_usd", 5_000_000);
+    expect(
+      ((await me.json()) as { balance: { available_micro_usd: number } }).balance,
+    ).to.have.property("available_micro_usd", 5_000_000);
 
     // signing out revokes the session on the coordinator, not just in the page
     await p.getByRole("button", { name: "Sign out" }).click();

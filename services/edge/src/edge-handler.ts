@@ -109,9 +109,7 @@ async function serve(
     const sealedBody = String(req.headers["content-type"] ?? "")
       .toLowerCase()
       .startsWith(SEALED_CONTENT_TYPE);
-    const early = sealedBody
-      ? await authenticateRequest(deps, req, "inference")
-      : undefined;
+    const early = sealedBody ? await authenticateRequest(deps, req, "inference") : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
       : { kind: "plain" };

@@ -11,7 +11,11 @@ const segments = (path: string): UrlSegment[] =>
 type Stored = { kind: "api-key"; role: string } | { kind: "cookie"; role: string } | null;
 
 /** Runs the guard with a stored API-key session, a cookie session on the server, or neither. */
-async function run(guard: typeof requireSignIn, who: Stored, path: string): Promise<boolean | string> {
+async function run(
+  guard: typeof requireSignIn,
+  who: Stored,
+  path: string,
+): Promise<boolean | string> {
   sessionStorage.clear();
   if (who?.kind === "api-key")
     sessionStorage.setItem(
@@ -21,9 +25,9 @@ async function run(guard: typeof requireSignIn, who: Stored, path: string): Prom
   TestBed.resetTestingModule();
   TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
   const http = TestBed.inject(HttpTestingController);
-  const pending = TestBed.runInInjectionContext(() => guard({} as Route, segments(path))) as Promise<
-    boolean | UrlTree
-  >;
+  const pending = TestBed.runInInjectionContext(() =>
+    guard({} as Route, segments(path)),
+  ) as Promise<boolean | UrlTree>;
   if (who?.kind !== "api-key") {
     await Promise.resolve();
     const req = http.expectOne("/v1/auth/session");

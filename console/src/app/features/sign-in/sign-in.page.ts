@@ -26,17 +26,37 @@ import { signInErrorMessage } from "./sign-in-errors";
         <p class="error" role="alert" data-testid="sign-in-error">{{ message }}</p>
       }
       @if (config()?.oidc?.enabled) {
-        <form class="card" (submit)="startOidc($event, invite.value, referral.value)" aria-labelledby="sso-title">
+        <form
+          class="card"
+          (submit)="startOidc($event, invite.value, referral.value)"
+          aria-labelledby="sso-title"
+        >
           <h2 id="sso-title">Sign in or create an account</h2>
           <p class="hint">
             With your identity provider. Your first sign-in creates your Darkbloom account.
           </p>
           <label for="invite"
-            >Invite code{{ config()?.oidc?.invite_required ? " (needed for a new account)" : " (optional)" }}</label
+            >Invite code{{
+              config()?.oidc?.invite_required ? " (needed for a new account)" : " (optional)"
+            }}</label
           >
-          <input #invite id="invite" name="invite" autocomplete="off" spellcheck="false" [value]="inviteParam" />
+          <input
+            #invite
+            id="invite"
+            name="invite"
+            autocomplete="off"
+            spellcheck="false"
+            [value]="inviteParam"
+          />
           <label for="referral">Referral code (optional)</label>
-          <input #referral id="referral" name="referral" autocomplete="off" spellcheck="false" [value]="referralParam" />
+          <input
+            #referral
+            id="referral"
+            name="referral"
+            autocomplete="off"
+            spellcheck="false"
+            [value]="referralParam"
+          />
           <button type="submit">Continue with single sign-on</button>
         </form>
       }
