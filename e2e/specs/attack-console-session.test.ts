@@ -6,8 +6,7 @@ import { expect } from "chai";
 import { createClient, Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { RoutingService } from "@darkbloom/proto";
-import { freePort } from "@darkbloom/testing";
-import { FakeOidcProvider, signInWithOidc } from "@darkbloom/testing/oidc";
+import { FakeOidcProvider, freePort, signInWithOidc } from "@darkbloom/testing";
 import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
 
 const USERS = [
@@ -160,7 +159,12 @@ describe("attack: console cookie sessions (forged cookie, missing CSRF, role, st
       ((await (await withCookie("/v1/keys", carol.cookie)).json()) as { data: unknown[] }).data
         .length;
     const before = await keys();
-    for (const headers of [{}, { "x-csrf-token": "" }, { "x-csrf-token": "x".repeat(43) }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { "x-csrf-token": "" },
+      { "x-csrf-token": "x".repeat(43) },
+    ];
+    for (const headers of attempts) {
       const res = await withCookie("/v1/keys", carol.cookie, {
         method: "POST",
         headers,

@@ -5,8 +5,7 @@
 // cookie the page's script cannot read; signing out revokes it on the coordinator.
 import { expect } from "chai";
 import type { Page } from "playwright-core";
-import { freePort } from "@darkbloom/testing";
-import { FakeOidcProvider } from "@darkbloom/testing/oidc";
+import { FakeOidcProvider, freePort } from "@darkbloom/testing";
 import {
   ensureConsoleBuilt,
   launchBrowser,

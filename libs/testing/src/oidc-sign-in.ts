@@ -17,10 +17,10 @@ export async function signInWithOidc(
 ): Promise<OidcSignInResult> {
   const jars = new Map<string, Map<string, string>>();
   const start = new URL(startUrl);
-  jars.set(start.origin, new Map(initial));
+  jars.set(start.origin, new Map<string, string>(initial));
   const jar = (url: URL): Map<string, string> => {
     let j = jars.get(url.origin);
-    if (!j) jars.set(url.origin, (j = new Map()));
+    if (!j) jars.set(url.origin, (j = new Map<string, string>()));
     return j;
   };
   let url = start;

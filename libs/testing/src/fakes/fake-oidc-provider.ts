@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
-import Provider from "oidc-provider";
+import type Provider from "oidc-provider";
 
 export interface FakeOidcUser {
   readonly id: string;
@@ -48,7 +48,9 @@ export class FakeOidcProvider {
     const { privateKey } = await generateKeyPair("RS256", { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: "test-key-1", alg: "RS256", use: "sig" };
     const users = options.users;
-    const provider = new Provider(issuer, {
+    // loaded here, not at import: only the tests that start an OP load it
+    const { default: OidcProvider } = await import("oidc-provider");
+    const provider = new OidcProvider(issuer, {
       clients: [
         {
           client_id: options.clientId,

@@ -2,8 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { sql, type DatabasePool } from "@darkbloom/db";
-import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
-import { FakeOidcProvider, signInWithOidc } from "@darkbloom/testing/oidc";
+import {
+  FakeOidcProvider,
+  signInWithOidc,
+  startTestDatabase,
+  type TestDatabase,
+} from "@darkbloom/testing";
 import { z } from "zod";
 import { consoleSessionMigrations } from "../console-session/index.js";
 import { createConsoleSessions } from "../console-session/console-sessions.js";
@@ -58,10 +62,11 @@ describe("console sign-in over OpenID Connect (a real OP: oidc-provider)", funct
         get requireInvite() {
           return requireInvite;
         },
-        onSignUp: async (_tx, accountId, codes) => {
+        onSignUp: (_tx, accountId, codes) => {
           if (codes.inviteCode === "unknown")
-            throw new SignUpRefused("invite_invalid", "no such invite");
+            return Promise.reject(new SignUpRefused("invite_invalid", "no such invite"));
           signUps.push({ accountId, codes });
+          return Promise.resolve();
         },
       },
     });
