@@ -12,7 +12,7 @@ import {
   sessionCookieName,
   type CookieSettings,
 } from "./cookies.js";
-import { findLiveSession, insertSession, revokeSession } from "./session-store.js";
+import { findLiveSession, insertSession, pruneSessions, revokeSession } from "./session-store.js";
 import {
   csrfMatches,
   csrfTokenOf,
@@ -89,6 +89,8 @@ export function createConsoleSessions(
         accountId,
         options.ttlMs,
       );
+      // sign-ins are rare: each one also clears sessions ended more than a day ago
+      await pruneSessions(connection);
       return {
         token,
         csrfToken: csrfTokenOf(token),
