@@ -18,18 +18,26 @@ const loginRow = z.object({
   return_to: z.string(),
 });
 
+/**
+ * Stores a login unless `maxPending` unexpired logins exist already (the start route is
+ * unauthenticated: its rows are capped); returns false when refused.
+ */
 export async function saveLogin(
   connection: DbConnection,
   stateHash: Buffer,
   login: PendingLogin,
   ttlMs: number,
-): Promise<void> {
+  maxPending: number,
+): Promise<boolean> {
   await connection.query(sql.unsafe`
     DELETE FROM oidc_logins WHERE expires_at < now()`);
-  await connection.query(sql.unsafe`
+  const saved = await connection.maybeOne(sql.type(z.object({ ok: z.boolean() }))`
     INSERT INTO oidc_logins (state_hash, code_verifier, nonce, invite_code, referral_code, return_to, expires_at)
-    VALUES (${sql.binary(stateHash)}, ${login.codeVerifier}, ${login.nonce}, ${login.inviteCode ?? null},
-      ${login.referralCode ?? null}, ${login.returnTo}, now() + make_interval(secs => ${ttlMs / 1000}))`);
+    SELECT ${sql.binary(stateHash)}, ${login.codeVerifier}, ${login.nonce}, ${login.inviteCode ?? null},
+      ${login.referralCode ?? null}, ${login.returnTo}, now() + make_interval(secs => ${ttlMs / 1000})
+    WHERE (SELECT count(*) FROM oidc_logins) < ${maxPending}
+    RETURNING true AS ok`);
+  return saved !== null;
 }
 
 /** Deletes and returns the unexpired login with this state; null when unknown, used or expired. */

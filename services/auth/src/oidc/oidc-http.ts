@@ -50,6 +50,8 @@ const PATHS = new Set([
   "/v1/auth/sign-out",
 ]);
 const LOGIN_TTL_MS = 10 * 60_000;
+/** Logins in flight for everyone together (the start route is unauthenticated). */
+const MAX_PENDING_LOGINS = 10_000;
 const CODE = /^[A-Za-z0-9_-]{4,64}$/;
 /** A path inside the console, never another origin (`//host`, `/\host`). */
 const RETURN_TO = /^\/(?![/\\])[^\s\\]{0,500}$/;
@@ -85,7 +87,7 @@ export function createAuthHttp(deps: AuthHttpDeps) {
       return refuse(res, "code_malformed", "invite or referral code malformed");
     const issuer = await metadata();
     const secrets = newLoginSecrets();
-    await saveLogin(
+    const saved = await saveLogin(
       deps.pool,
       hashState(secrets.state),
       {
@@ -96,7 +98,9 @@ export function createAuthHttp(deps: AuthHttpDeps) {
         returnTo: next,
       },
       LOGIN_TTL_MS,
+      MAX_PENDING_LOGINS,
     );
+    if (!saved) return refuse(res, "busy", "too many logins in flight");
     const authorize = new URL(issuer.authorizationEndpoint);
     for (const [k, v] of Object.entries({
       response_type: "code",

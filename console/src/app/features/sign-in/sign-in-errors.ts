@@ -7,6 +7,7 @@ const MESSAGES: Record<string, string> = {
   code_malformed: "Invite and referral codes are 4 to 64 letters, digits, - or _.",
   login_expired: "The sign-in took too long or was started in another browser. Try again.",
   denied: "The sign-in was cancelled at the identity provider.",
+  busy: "Too many people are signing in right now. Try again in a minute.",
   issuer_unavailable: "The identity provider could not be reached. Try again in a moment.",
 };
 
