@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import type { SessionCheck, SessionRequest } from "@darkbloom/auth";
+import type { Principal, SessionCheck, SessionRequest } from "@darkbloom/auth";
 import { ReleaseService } from "@darkbloom/proto";
 import { requireAdmin } from "./admin-interceptor.js";
 
-const ADMIN = { accountId: "a", keyId: "k", role: "admin", scopes: ["admin"] };
-const CONSUMER = { accountId: "c", keyId: "k", role: "consumer", scopes: ["inference"] };
+const ADMIN: Principal = { accountId: "a", keyId: "k", role: "admin", scopes: ["admin"] };
+const CONSUMER: Principal = { accountId: "c", keyId: "k", role: "consumer", scopes: ["inference"] };
 
 /** Sessions as the cookie names them: "admin", "consumer", "stale"; the CSRF token is "t". */
 function sessions(request: SessionRequest): Promise<SessionCheck> {
