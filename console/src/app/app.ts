@@ -38,6 +38,11 @@ import { SessionService } from "./core/session";
 export class App {
   protected readonly session = inject(SessionService);
 
+  constructor() {
+    // a cookie session (OpenID Connect sign-in) shows in the header from the first page
+    void this.session.restore();
+  }
+
   protected skip(event: Event): void {
     event.preventDefault();
     document.getElementById("main")?.focus();

@@ -20,3 +20,9 @@ export {
 } from "./fakes/fake-stripe.js";
 export { FakeFileHost, type FakeFileHostOptions } from "./fakes/fake-file-host.js";
 export { kubeTools, type KubeTools } from "./kube-tools.js";
+export {
+  FakeOidcProvider,
+  type FakeOidcProviderOptions,
+  type FakeOidcUser,
+} from "./fakes/fake-oidc-provider.js";
+export { signInWithOidc, type OidcSignInResult } from "./oidc-sign-in.js";

@@ -45,3 +45,18 @@ export {
   type DeviceAuthorization,
   type DeviceCodeOptions,
 } from "./device-code/index.js";
+export {
+  consoleSessionMigrations,
+  createConsoleSessions,
+  pruneSessions,
+  type ConsoleSessions,
+  type SessionCheck,
+  type SessionRequest,
+} from "./console-session/index.js";
+export {
+  createAuthHttp,
+  csrfHeader,
+  SignUpRefused,
+  type OidcSettings,
+  type SignUpHook,
+} from "./oidc/index.js";

@@ -7,8 +7,10 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   ApiKeyVerifier,
   authMigrations,
+  consoleSessionMigrations,
   createAuthenticator,
   createKeyLimitsService,
+  type SessionRequest,
   ensureBootstrapKey,
 } from "@darkbloom/auth";
 import {
@@ -89,6 +91,7 @@ import { advertiseUrlOf } from "./advertise-url.js";
 import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 import { createConsoleStatic } from "./console-static.js";
+import { createConsoleAuth } from "./console-auth-wiring.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -132,6 +135,7 @@ export async function startCoordinator(
       RELEASES_MIGRATIONS,
       sealedBodyMigrations,
       deviceCodeMigrations,
+      consoleSessionMigrations,
       attestationMigrations,
       routingMigrations,
       warmPoolMigrations,
@@ -272,6 +276,9 @@ export async function startCoordinator(
     apiKeys,
   });
   const authenticate = async (key: string): Promise<Principal | null> => authenticateToken(key);
+  // console sign-in: cookie sessions (checked by the edge and the Connect interceptor), /v1/auth/*
+  const consoleAuth = createConsoleAuth(db.pool, config.consoleAuth, () => url, log);
+  const sessions = (r: SessionRequest) => consoleAuth.sessions.check(r);
 
   const inProcess = createRouterTransport(routes);
   await authority.start();
@@ -311,6 +318,7 @@ export async function startCoordinator(
     keyLimits: createClient(KeyLimitsService, inProcess),
     openHolds: holdSweeper.heartbeat,
     authenticate,
+    sessions,
     onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
     log: log.child({ component: "edge" }),
     options: {
@@ -341,7 +349,7 @@ export async function startCoordinator(
   });
   const connect = connectNodeAdapter({
     routes,
-    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate))],
+    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate, sessions))],
   });
 
   const inFlight = new Set<ServerResponse>();
@@ -351,12 +359,14 @@ export async function startCoordinator(
   const drainHooks: DrainHook[] = [{ name: "warm-pool lease", run: () => warmPool.close() }];
   if (presence) drainHooks.push({ name: "leave presence", run: () => presence.leavePresence() });
   const providerHttp = [
+    consoleAuth.http,
     createDeviceHttp({
       device: createDeviceAuthorization(db.pool, {
         ...config.deviceCode,
         verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
       }),
       authenticate: withScope(authenticate, "account:write"),
+      session: (req) => consoleAuth.account(req, "account:write"),
       // the operator's earnings (settlements credit provider:<account> for token-linked providers)
       balanceMicroUsd: async (accountId) =>
         (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,

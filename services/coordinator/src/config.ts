@@ -133,6 +133,18 @@ const schema = z
     DARKBLOOM_JWT_AUDIENCE: z.string().default("darkbloom"),
     DARKBLOOM_JWT_HS256_SECRET: z.string().default(""),
     DARKBLOOM_JWT_ES256_PUBLIC_KEY: z.string().default(""),
+    // console sign-in (docs/configuration.md, "Console sign-in"); OIDC is off while the issuer is empty
+    DARKBLOOM_OIDC_ISSUER: z.string().default(""),
+    DARKBLOOM_OIDC_CLIENT_ID: z.string().default(""),
+    DARKBLOOM_OIDC_CLIENT_SECRET: z.string().default(""),
+    /** Default <coordinator URL>/v1/auth/oidc/callback. */
+    DARKBLOOM_OIDC_REDIRECT_URI: z.string().default(""),
+    DARKBLOOM_OIDC_SCOPES: z.string().default("openid email profile"),
+    /** A first sign-in (sign-up) needs an invite code. */
+    DARKBLOOM_SIGNUP_REQUIRE_INVITE: z.enum(["true", "false"]).default("false"),
+    DARKBLOOM_SESSION_TTL_MS: positive(7 * 86_400_000),
+    /** auto = Secure (and __Host- names) when DARKBLOOM_OIDC_REDIRECT_URI is https. */
+    DARKBLOOM_SESSION_COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
     // many replicas as one network (docs/configuration.md, "Replicas")
     DARKBLOOM_PEERS: z.enum(["true", "false"]).default("false"),
     /** This replica's name in presence; default <hostname>-<random suffix>. */
@@ -161,6 +173,10 @@ const schema = z
         path: ["DARKBLOOM_PEERS"],
         message: `DARKBLOOM_PEERS=true needs ${missing.join(", ")} (replicas share Postgres, prefix hashes, sealed keys and a peer secret)`,
       });
+  })
+  .refine((e) => e.DARKBLOOM_OIDC_ISSUER === "" || e.DARKBLOOM_OIDC_CLIENT_ID !== "", {
+    message: "DARKBLOOM_OIDC_ISSUER needs DARKBLOOM_OIDC_CLIENT_ID",
+    path: ["DARKBLOOM_OIDC_CLIENT_ID"],
   })
   .refine((e) => e.DARKBLOOM_HEADERS_TIMEOUT_MS <= e.DARKBLOOM_REQUEST_TIMEOUT_MS, {
     message: "DARKBLOOM_HEADERS_TIMEOUT_MS must not exceed DARKBLOOM_REQUEST_TIMEOUT_MS",
@@ -255,6 +271,24 @@ const schema = z
       audience: e.DARKBLOOM_JWT_AUDIENCE,
       hs256Secret: e.DARKBLOOM_JWT_HS256_SECRET,
       es256PublicKeyPem: e.DARKBLOOM_JWT_ES256_PUBLIC_KEY.replaceAll("\\n", "\n"),
+    },
+    consoleAuth: {
+      oidc:
+        e.DARKBLOOM_OIDC_ISSUER === ""
+          ? undefined
+          : {
+              issuer: e.DARKBLOOM_OIDC_ISSUER,
+              clientId: e.DARKBLOOM_OIDC_CLIENT_ID,
+              clientSecret: e.DARKBLOOM_OIDC_CLIENT_SECRET,
+              redirectUri: e.DARKBLOOM_OIDC_REDIRECT_URI,
+              scopes: e.DARKBLOOM_OIDC_SCOPES,
+            },
+      requireInvite: e.DARKBLOOM_SIGNUP_REQUIRE_INVITE === "true",
+      sessionTtlMs: e.DARKBLOOM_SESSION_TTL_MS,
+      secureCookies:
+        e.DARKBLOOM_SESSION_COOKIE_SECURE === "auto"
+          ? e.DARKBLOOM_OIDC_REDIRECT_URI.startsWith("https:")
+          : e.DARKBLOOM_SESSION_COOKIE_SECURE === "true",
     },
     peers: {
       enabled: e.DARKBLOOM_PEERS === "true",

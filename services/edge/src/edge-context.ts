@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Client } from "@connectrpc/connect";
+import type { SessionCheck, SessionRequest } from "@darkbloom/auth";
 import type { KeyLimitsService, LedgerService, RoutingService } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import type { EdgeError } from "./errors/edge-error.js";
@@ -35,6 +36,8 @@ export interface EdgeDeps {
   /** Keeps the holds (and key reservations) of running requests from being swept. */
   openHolds?: { add(requestId: string): void; remove(requestId: string): void };
   authenticate(apiKey: string): Promise<Principal | null>;
+  /** The console's cookie sessions, used when a request has no API key; absent: keys only. */
+  sessions?(request: SessionRequest): Promise<SessionCheck>;
   /** A request authenticated: its connection stops counting as unauthenticated (per-address cap). */
   onAuthenticated?(req: IncomingMessage): void;
   log: Logger;

@@ -109,9 +109,7 @@ async function serve(
     const sealedBody = String(req.headers["content-type"] ?? "")
       .toLowerCase()
       .startsWith(SEALED_CONTENT_TYPE);
-    const early = sealedBody
-      ? await authenticateRequest(deps, req.headers, "inference")
-      : undefined;
+    const early = sealedBody ? await authenticateRequest(deps, req, "inference") : undefined;
     const gate: GateResult = deps.sealed
       ? await sealedBodyGate(deps.sealed, req, res, path, deps.options.maxBodyBytes)
       : { kind: "plain" };
@@ -133,7 +131,7 @@ async function serve(
         { allow: route.method },
       );
     }
-    const principal = early ?? (await authenticateRequest(deps, req.headers, "inference"));
+    const principal = early ?? (await authenticateRequest(deps, req, "inference"));
     deps.onAuthenticated?.(req);
     timing.mark("auth");
     // The money sequence's first step (inference/request-money.ts), before the body is read.

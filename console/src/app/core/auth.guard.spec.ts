@@ -1,4 +1,5 @@
 import { provideHttpClient } from "@angular/common/http";
+import { HttpTestingController, provideHttpClientTesting } from "@angular/common/http/testing";
 import { TestBed } from "@angular/core/testing";
 import { Router, UrlTree, type Route, type UrlSegment } from "@angular/router";
 import { requireRole, requireSignIn } from "./auth.guard";
@@ -7,33 +8,56 @@ import { SESSION_STORAGE_KEY } from "./session";
 const segments = (path: string): UrlSegment[] =>
   path.split("/").map((p) => ({ path: p, parameters: {} }) as UrlSegment);
 
-function run(guard: typeof requireSignIn, role: string | null, path: string): boolean | string {
+type Stored = { kind: "api-key"; role: string } | { kind: "cookie"; role: string } | null;
+
+/** Runs the guard with a stored API-key session, a cookie session on the server, or neither. */
+async function run(
+  guard: typeof requireSignIn,
+  who: Stored,
+  path: string,
+): Promise<boolean | string> {
   sessionStorage.clear();
-  if (role)
+  if (who?.kind === "api-key")
     sessionStorage.setItem(
       SESSION_STORAGE_KEY,
-      JSON.stringify({ kind: "api-key", accountId: "a", name: "n", role, apiKey: "k" }),
+      JSON.stringify({ kind: "api-key", accountId: "a", name: "n", role: who.role, apiKey: "k" }),
     );
   TestBed.resetTestingModule();
-  TestBed.configureTestingModule({ providers: [provideHttpClient()] });
-  const result = TestBed.runInInjectionContext(() => guard({} as Route, segments(path)));
+  TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+  const http = TestBed.inject(HttpTestingController);
+  const pending = TestBed.runInInjectionContext(() =>
+    guard({} as Route, segments(path)),
+  ) as Promise<boolean | UrlTree>;
+  if (who?.kind !== "api-key") {
+    await Promise.resolve();
+    const req = http.expectOne("/v1/auth/session");
+    if (who?.kind === "cookie")
+      req.flush({ account: { id: "a", name: "n", role: who.role }, csrf_token: "t" });
+    else req.flush({}, { status: 401, statusText: "Unauthorized" });
+  }
+  const result = await pending;
+  http.verify();
   if (result instanceof UrlTree) return TestBed.inject(Router).serializeUrl(result);
-  return result as boolean;
+  return result;
 }
 
 describe("route guards", () => {
   afterEach(() => sessionStorage.clear());
 
-  it("sends a signed-out visitor to sign-in and back", () => {
-    expect(run(requireSignIn, null, "keys")).toBe("/sign-in?next=%2Fkeys");
-    expect(run(requireSignIn, "consumer", "keys")).toBe(true);
+  it("sends a signed-out visitor to sign-in and back", async () => {
+    expect(await run(requireSignIn, null, "keys")).toBe("/sign-in?next=%2Fkeys");
+    expect(await run(requireSignIn, { kind: "api-key", role: "consumer" }, "keys")).toBe(true);
+    expect(await run(requireSignIn, { kind: "cookie", role: "consumer" }, "keys")).toBe(true);
   });
 
-  it("lets only the named roles in", () => {
+  it("lets only the named roles in, whichever kind of session", async () => {
     const admin = requireRole("admin");
-    expect(run(admin, "admin", "admin/fleet")).toBe(true);
-    expect(run(admin, "consumer", "admin/fleet")).toBe("/");
-    expect(run(admin, null, "admin/fleet")).toBe("/sign-in?next=%2Fadmin%2Ffleet");
-    expect(run(requireRole("provider", "admin"), "provider", "machines")).toBe(true);
+    expect(await run(admin, { kind: "api-key", role: "admin" }, "admin/fleet")).toBe(true);
+    expect(await run(admin, { kind: "cookie", role: "admin" }, "admin/fleet")).toBe(true);
+    expect(await run(admin, { kind: "api-key", role: "consumer" }, "admin/fleet")).toBe("/");
+    expect(await run(admin, { kind: "cookie", role: "consumer" }, "admin/fleet")).toBe("/");
+    expect(await run(admin, null, "admin/fleet")).toBe("/sign-in?next=%2Fadmin%2Ffleet");
+    const machines = requireRole("provider", "admin");
+    expect(await run(machines, { kind: "cookie", role: "provider" }, "machines")).toBe(true);
   });
 });

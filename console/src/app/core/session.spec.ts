@@ -1,9 +1,9 @@
 import { provideHttpClient } from "@angular/common/http";
 import { HttpTestingController, provideHttpClientTesting } from "@angular/common/http/testing";
 import { TestBed } from "@angular/core/testing";
-import { SESSION_STORAGE_KEY, SessionService, SignInError } from "./session";
+import { SESSION_STORAGE_KEY, SessionService, SignInError, safeNext } from "./session";
 
-describe("SessionService (API-key sign-in)", () => {
+describe("SessionService (API-key sign-in and the cookie session)", () => {
   let http: HttpTestingController;
 
   beforeEach(() => {
@@ -28,6 +28,7 @@ describe("SessionService (API-key sign-in)", () => {
       name: "ops",
       role: "provider",
       apiKey: "sk-test-123",
+      csrfToken: "",
     });
     expect(session.signedIn()).toBe(true);
     expect(JSON.parse(sessionStorage.getItem(SESSION_STORAGE_KEY) ?? "null")?.apiKey).toBe(
@@ -66,5 +67,58 @@ describe("SessionService (API-key sign-in)", () => {
     expect(session.signedIn()).toBe(false);
     expect(sessionStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
     expect(session.authHeaders()).toEqual({});
+  });
+
+  it("restores a cookie session from GET /v1/auth/session and sends its CSRF token, not a key", async () => {
+    const session = TestBed.inject(SessionService);
+    const restored = session.restore();
+    http.expectOne("/v1/auth/session").flush({
+      account: { id: "acct-9", name: "Carol", role: "consumer" },
+      csrf_token: "csrf-abc",
+    });
+    expect(await restored).toMatchObject({ kind: "cookie", name: "Carol", role: "consumer" });
+    expect(session.authHeaders()).toEqual({ "x-csrf-token": "csrf-abc" });
+    // nothing of a cookie session is kept by the page itself
+    expect(sessionStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
+    // asked once
+    await session.restore();
+    http.expectNone("/v1/auth/session");
+  });
+
+  it("is signed out when the coordinator has no session for this browser", async () => {
+    const session = TestBed.inject(SessionService);
+    const restored = session.restore();
+    http
+      .expectOne("/v1/auth/session")
+      .flush({ error: { code: "no_session" } }, { status: 401, statusText: "Unauthorized" });
+    expect(await restored).toBeNull();
+    expect(session.signedIn()).toBe(false);
+  });
+
+  it("signs a cookie session out on the coordinator with the CSRF token", async () => {
+    const session = TestBed.inject(SessionService);
+    const restored = session.restore();
+    http.expectOne("/v1/auth/session").flush({
+      account: { id: "a", name: "n", role: "admin" },
+      csrf_token: "csrf-xyz",
+    });
+    await restored;
+    const out = session.signOut();
+    const req = http.expectOne("/v1/auth/sign-out");
+    expect(req.request.method).toBe("POST");
+    expect(req.request.headers.get("x-csrf-token")).toBe("csrf-xyz");
+    req.flush({ signed_out: true });
+    await out;
+    expect(session.signedIn()).toBe(false);
+    expect(session.authHeaders()).toEqual({});
+  });
+
+  it("builds the sign-in URL with only a console path to return to, and the codes", () => {
+    const session = TestBed.inject(SessionService);
+    expect(session.oidcStartUrl("/keys", { invite: " inv-1 ", referral: "" })).toBe(
+      "/v1/auth/oidc/start?next=%2Fkeys&invite=inv-1",
+    );
+    expect(session.oidcStartUrl("//evil.example")).toBe("/v1/auth/oidc/start?next=%2F");
+    expect(safeNext("/\\evil")).toBe("/");
   });
 });

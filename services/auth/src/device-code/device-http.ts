@@ -8,6 +8,11 @@ export interface DeviceHttpDeps {
   device: DeviceAuthorization;
   /** API key → account (approve needs a logged-in account). */
   authenticate(apiKey: string): Promise<{ accountId: string } | null>;
+  /**
+   * A request without an API key: the console's cookie session (docs/console.md), "csrf" when
+   * the session's CSRF token is missing; absent: API keys only.
+   */
+  session?(req: IncomingMessage): Promise<{ accountId: string } | "csrf" | null>;
   /** The account's provider earnings (`provider:<account>`), shown by `darkbloom status`. */
   balanceMicroUsd(accountId: string): Promise<bigint>;
   /** A token was minted: refresh the gateway's token cache. */
@@ -93,7 +98,11 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
         });
       }
       default: {
-        const principal = await deps.authenticate(bearer(req) ?? "");
+        const key = bearer(req);
+        const principal =
+          key || !deps.session ? await deps.authenticate(key ?? "") : await deps.session(req);
+        if (principal === "csrf")
+          return oauthError(res, 403, "csrf_token_invalid", "send the session's x-csrf-token");
         if (!principal)
           return oauthError(res, 401, "invalid_token", "approving needs an API key of the account");
         const code = fields["user_code"] ?? "";

@@ -69,7 +69,7 @@ async function authorize(
   access: Access,
 ): Promise<Principal | null> {
   if (access === "public") return null;
-  const principal = await authenticateRequest(deps, req.headers, access);
+  const principal = await authenticateRequest(deps, req, access);
   deps.onAuthenticated?.(req);
   return principal;
 }

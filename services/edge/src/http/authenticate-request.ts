@@ -1,28 +1,22 @@
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { allows, type Scope } from "@darkbloom/auth";
 import type { EdgeDeps, Principal } from "../edge-context.js";
 import { EdgeError } from "../errors/edge-error.js";
 import { apiKeyFrom } from "./bearer.js";
 
 /**
- * The caller's principal from its API key or session token: 401 when missing or wrong, 403 when
- * the key lacks the route's scope (or, for `admin`, the account is not an admin).
+ * The caller's principal from its API key or session token, or else from the console's session
+ * cookie (docs/console.md): 401 when missing or wrong (or the session ended), 403 when a
+ * cookie-authenticated state-changing call lacks the CSRF token, or the key lacks the route's
+ * scope (or, for `admin`, the account is not an admin).
  */
 export async function authenticateRequest(
-  deps: Pick<EdgeDeps, "authenticate">,
-  headers: IncomingHttpHeaders,
+  deps: Pick<EdgeDeps, "authenticate" | "sessions">,
+  req: Pick<IncomingMessage, "headers" | "method">,
   scope: Scope,
 ): Promise<Principal> {
-  const token = apiKeyFrom(headers);
-  if (!token) {
-    throw new EdgeError(
-      401,
-      "authentication_error",
-      "missing_api_key",
-      "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
-    );
-  }
-  const principal = await deps.authenticate(token);
+  const token = apiKeyFrom(req.headers);
+  const principal = token ? await deps.authenticate(token) : await fromSession(deps, req);
   if (!principal) {
     throw new EdgeError(
       401,
@@ -42,4 +36,43 @@ export async function authenticateRequest(
     );
   }
   return principal;
+}
+
+async function fromSession(
+  deps: Pick<EdgeDeps, "sessions">,
+  req: Pick<IncomingMessage, "headers" | "method">,
+): Promise<Principal> {
+  const csrf = req.headers["x-csrf-token"];
+  const check = deps.sessions
+    ? await deps.sessions({
+        method: req.method ?? "GET",
+        cookie: req.headers.cookie,
+        csrfToken: typeof csrf === "string" ? csrf : undefined,
+      })
+    : ({ kind: "none" } as const);
+  switch (check.kind) {
+    case "ok":
+      return check.principal;
+    case "none":
+      throw new EdgeError(
+        401,
+        "authentication_error",
+        "missing_api_key",
+        "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
+      );
+    case "invalid":
+      throw new EdgeError(
+        401,
+        "authentication_error",
+        "invalid_session",
+        "Your session has ended (signed out or expired). Sign in again.",
+      );
+    case "csrf":
+      throw new EdgeError(
+        403,
+        "permission_error",
+        "csrf_token_invalid",
+        "A signed-in console call that changes something must send the session's x-csrf-token header.",
+      );
+  }
 }

@@ -8,7 +8,7 @@ import {
 } from "@darkbloom/proto";
 import { createLogger } from "@darkbloom/telemetry";
 import { expect } from "chai";
-import { UNATTESTED } from "../gateway/session-trust.js";
+import { UNATTESTED } from "@darkbloom/session-trust";
 import type { PeerLink } from "../peers/peer-link.js";
 import { RemoteProvider, type RemoteState } from "../peers/remote-provider.js";
 import { ProviderRegistry } from "../registry/provider-registry.js";
