@@ -33,9 +33,14 @@ try {
 const live = engine;
 const requests = new Map<number, AbortController>();
 let lastState = "";
+let lastGenerateId = 0;
 
 function postState(): void {
-  const state = { capacity: live.capacity(), prefilledTokens: live.prefilledTokens };
+  const state = {
+    capacity: live.capacity(),
+    prefilledTokens: live.prefilledTokens,
+    lastGenerateId,
+  };
   const key = JSON.stringify(state, (_k, v: unknown) =>
     v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v,
   );
@@ -48,6 +53,7 @@ const stateTimer = setInterval(postState, STATE_INTERVAL_MS);
 function generate(id: number, bytes: Uint8Array): void {
   const controller = new AbortController();
   requests.set(id, controller);
+  lastGenerateId = id;
   live
     .generate(
       fromBinary(InferenceBodySchema, bytes),

@@ -20,6 +20,8 @@ export type ToEngine =
 export interface EngineState {
   capacity: SlotSnapshot;
   prefilledTokens: number;
+  /** The last generate message this snapshot includes (later ones are not counted yet). */
+  lastGenerateId: number;
 }
 
 export interface WireError {

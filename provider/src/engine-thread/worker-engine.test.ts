@@ -114,9 +114,14 @@ describe("WorkerEngine (the engine on its own thread)", function () {
     expect(engine.prefilledTokens - before).to.be.lessThan(r.promptTokens);
   });
 
-  it("mirrors capacity() from the engine thread", async () => {
+  it("mirrors capacity() from the engine thread, counting a new request at once", async () => {
     const abort = new AbortController();
+    const idle = engine.capacity();
     const done = engine.generate(promptBody(longPrompt(500)), () => undefined, abort.signal);
+    // Before the engine thread has reported it: counted as waiting (admission relies on it).
+    expect(engine.capacity().running + engine.capacity().waiting).to.equal(
+      idle.running + idle.waiting + 1,
+    );
     await until("a running sequence", () => engine.capacity().running === 1);
     expect(engine.capacity().modelId).to.equal("tiny");
     abort.abort();

@@ -63,6 +63,7 @@ export class WorkerEngine implements ModelEngine {
         prefixBlockHashes: [],
       },
       prefilledTokens: 0,
+      lastGenerateId: 0,
     };
     worker.on("message", (m: FromEngine) => this.#onMessage(m));
     void exited.then(() => this.#onExit());
@@ -132,8 +133,16 @@ export class WorkerEngine implements ModelEngine {
     throw new EngineError("unsupported_model", "WorkerEngine does not count prompt tokens");
   }
 
+  /**
+   * The engine thread's last snapshot, plus the requests sent since that it has not counted yet
+   * (as waiting): a heartbeat after generate() returns always includes the new request, which
+   * admission relies on (inference-runner.ts sends InferenceAccepted then).
+   */
   capacity(): SlotSnapshot {
-    return this.#state.capacity;
+    const { capacity, lastGenerateId } = this.#state;
+    let unseen = 0;
+    for (const id of this.#pending.keys()) if (id > lastGenerateId) unseen++;
+    return unseen === 0 ? capacity : { ...capacity, waiting: capacity.waiting + unseen };
   }
 
   /** Prompt tokens the engine thread has run through the model so far (its last report). */
