@@ -26,6 +26,7 @@ const schema = z
       .url()
       .default("https://github.com/frost-beta/node-mlx/releases/download"),
     DARKBLOOM_LOCAL_PORT: int(8000),
+    DARKBLOOM_PREFILL_TOKENS_PER_STEP: int(512),
   })
   .transform((e) => ({
     coordinatorUrl: e.DARKBLOOM_COORDINATOR_URL,
@@ -47,6 +48,8 @@ const schema = z
     /** Where the Metal build of MLX is fetched (`<base>/v<version>/mlx-mac-arm64.*.gz`). */
     mlxBaseUrl: e.DARKBLOOM_MLX_BASE_URL,
     localPort: e.DARKBLOOM_LOCAL_PORT,
+    /** Prompt tokens per engine step; a longer prompt is prefilled in chunks of this size. */
+    prefillTokensPerStep: Math.max(1, e.DARKBLOOM_PREFILL_TOKENS_PER_STEP),
   }));
 
 export type ProviderConfig = z.infer<typeof schema>;

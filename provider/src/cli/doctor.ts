@@ -14,7 +14,7 @@ import {
   type CheckResult,
 } from "./doctor-checks.js";
 import { macHardware } from "../daemon/hardware.js";
-import { checkMacHardware, checkMlxBackend } from "./doctor-mlx.js";
+import { checkMacHardware, checkMlxBackend, checkMlxPins } from "./doctor-mlx.js";
 import { EXIT } from "./exit-codes.js";
 import { fetchRegistryManifest } from "./registry-client.js";
 import { toHttpBaseUrl } from "./start.js";
@@ -36,6 +36,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       },
       offline,
     ),
+    checkMlxPins(),
     ...(process.platform === "darwin" ? [checkMacHardware(macHardware())] : []),
     ...(await checkSystemLibraries(process.platform)),
     checkMemory(totalMemoryBytes(), config.memoryCapBytes),

@@ -3,7 +3,7 @@ import os from "node:os";
 import { createAttestor } from "../attestation/create-attestor.js";
 import { loadOrCreateEncryptionKey } from "../daemon/identity-keys.js";
 import { DEFAULT_GATE } from "../daemon/memory-gate.js";
-import { ModelSet, mlxLoader } from "../daemon/model-set.js";
+import { ModelSet, threadedMlxLoader } from "../daemon/model-set.js";
 import { ProviderDaemon } from "../daemon/daemon.js";
 import { MlxSetupError } from "../engine/mlx-backend/mlx-install.js";
 import { prepareMlx } from "../engine/mlx-backend/prepare-mlx.js";
@@ -55,7 +55,7 @@ export async function startCommand(ctx: CliContext): Promise<number> {
   const models = new ModelSet(
     { ...DEFAULT_GATE, totalBytes: os.totalmem(), capOverrideBytes: config.memoryCapBytes },
     log,
-    mlxLoader,
+    threadedMlxLoader({ prefillTokensPerStep: config.prefillTokensPerStep }),
     {
       maxContextTokens: config.maxContextTokens || undefined,
       kvCapacityCapTokens: config.kvCapacityTokens || undefined,

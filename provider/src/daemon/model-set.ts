@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { ModelInfoSchema, type ModelInfo } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
 import { loadModel, type ModelEngine } from "../engine/index.js";
+import { WorkerEngine } from "../engine-thread/worker-engine.js";
 import { kvBytesPerToken, kvPeakBytes } from "../engine/batching/kv-budget.js";
 import { mx } from "../engine/mlx-backend/mlx.js";
 import { parseLlamaConfig } from "../engine/model/model-config.js";
@@ -36,6 +37,22 @@ export const mlxLoader: EngineLoader = async (dir, modelId, maxContextTokens) =>
   const check = engine.templateSelfCheck();
   return { engine, templateError: check.ok ? undefined : check.error };
 };
+
+/**
+ * What `start` uses: each model's engine on its own thread (engine-thread/), so MLX's forward
+ * passes never hold up heartbeats, cancels or pings on the daemon's event loop.
+ */
+export function threadedMlxLoader(o: { prefillTokensPerStep?: number } = {}): EngineLoader {
+  return async (dir, modelId, maxContextTokens) => {
+    const engine = await WorkerEngine.load(dir, {
+      modelId,
+      maxContextTokens,
+      ...(o.prefillTokensPerStep ? { prefillTokensPerStep: o.prefillTokensPerStep } : {}),
+    });
+    const check = engine.templateSelfCheck();
+    return { engine, templateError: check.ok ? undefined : check.error };
+  };
+}
 
 export interface ModelSetOptions {
   /** Caps every model's context (DARKBLOOM_MAX_CONTEXT_TOKENS); undefined = the model's own. */

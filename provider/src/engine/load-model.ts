@@ -16,7 +16,7 @@ export interface LoadModelOptions {
   maxContextTokens?: number;
   /** Default 16. */
   maxBatchSize?: number;
-  /** Default 2048. */
+  /** Prompt tokens per step (longer prompts are prefilled in chunks); default 512. */
   prefillTokensPerStep?: number;
 }
 
@@ -72,7 +72,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     contextLength: Math.min(config.maxPositionEmbeddings, opts.maxContextTokens ?? Infinity),
     batcher: {
       maxBatchSize: opts.maxBatchSize ?? 16,
-      prefillTokensPerStep: opts.prefillTokensPerStep ?? 2048,
+      prefillTokensPerStep: opts.prefillTokensPerStep ?? 512,
     },
   });
 }

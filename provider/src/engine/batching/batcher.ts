@@ -1,6 +1,8 @@
 // Continuous batching: at every token boundary, cancelled sequences leave, waiting ones are
 // prefilled and join, and all running sequences advance together in one batched decode step,
 // their keys/values seated as the rows of one KvBatch (copied only when the set changes).
+// A prompt longer than a step's prefill budget is prefilled in chunks over several steps, so one
+// step stays bounded: decoding rows keep advancing and a cancel is seen between chunks.
 import { setImmediate as nextTick } from "node:timers/promises";
 import { EngineError } from "../errors.js";
 import { KvBatch } from "./kv-batch.js";
@@ -14,7 +16,7 @@ import type { Sequence } from "./sequence.js";
 export interface BatcherOptions {
   /** Most sequences decoded together; more wait in FIFO order. */
   maxBatchSize: number;
-  /** Prompt tokens prefilled per step before decoding resumes (at least one prompt runs). */
+  /** Prompt tokens prefilled per step before decoding resumes; longer prompts are chunked. */
   prefillTokensPerStep: number;
 }
 
@@ -25,6 +27,8 @@ export class Batcher {
   readonly #opts: BatcherOptions;
   readonly #waiting: Sequence[] = [];
   #running: Sequence[] = [];
+  /** Running sequences still being prefilled: the tokens to run and how many have run. */
+  readonly #prefill = new Map<Sequence, { rest: number[]; done: number }>();
   #state: BatcherState = "idle";
   #loop: Promise<void> = Promise.resolve();
   readonly #prefix: PrefixCache | undefined;
@@ -62,6 +66,7 @@ export class Batcher {
     for (const s of [...this.#waiting, ...this.#running]) s.finish("cancelled", false);
     this.#waiting.length = 0;
     this.#running = [];
+    this.#prefill.clear();
     await this.#loop;
     this.#kv.seat([]);
   }
@@ -83,7 +88,7 @@ export class Batcher {
 
   #step(): void {
     this.#dropCancelled();
-    const decoding = this.#running.slice();
+    const decoding = this.#running.filter((s) => !this.#prefill.has(s));
     this.#admit();
     if (decoding.length > 0) {
       this.#guarded(decoding, () => {
@@ -106,36 +111,59 @@ export class Batcher {
     }
     const live = (s: Sequence): boolean => !s.finished;
     this.#running = this.#running.filter(live);
+    for (const s of this.#prefill.keys()) if (s.finished) this.#prefill.delete(s);
     this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter(live));
   }
 
   #admit(): void {
     let budget = this.#opts.prefillTokensPerStep;
-    let admitted = 0;
-    while (this.#waiting.length > 0 && this.#running.length < this.#opts.maxBatchSize) {
-      const next = this.#waiting[0] as Sequence;
+    // Prompts already started come first (FIFO), then waiting ones join while budget is left.
+    for (const [seq, p] of [...this.#prefill]) {
+      if (budget <= 0) return;
+      budget -= this.#prefillChunk(seq, p, budget);
+    }
+    while (
+      budget > 0 &&
+      this.#waiting.length > 0 &&
+      this.#running.length < this.#opts.maxBatchSize
+    ) {
+      const next = this.#waiting.shift() as Sequence;
       const scope = next.init.prefix?.scope;
       const hit =
         scope === undefined ? undefined : this.#prefix?.lookup(scope, next.init.promptIds);
-      const rest = next.init.promptIds.slice(hit?.tokens ?? 0);
-      if (admitted > 0 && rest.length > budget) break;
-      this.#waiting.shift();
-      budget -= rest.length;
-      admitted++;
-      const cache = hit
+      next.cache = hit
         ? KvCache.seeded(hit.layers, hit.tokens)
         : new KvCache(this.#model.config.numLayers);
-      next.cache = cache;
       next.reusedTokens = hit?.tokens ?? 0;
-      this.prefilledTokens += rest.length;
       this.#running.push(next);
-      this.#guarded([next], () => {
-        const logits = this.#model.forward([rest], [cache]);
-        this.#sampleAll([next], logits);
-        if (scope !== undefined)
-          this.#prefix?.insert(scope, next.init.promptIds, cache, next.init.prefix?.routing);
-      });
+      const p = { rest: next.init.promptIds.slice(hit?.tokens ?? 0), done: 0 };
+      this.#prefill.set(next, p);
+      budget -= this.#prefillChunk(next, p, budget);
     }
+  }
+
+  /** Runs up to `budget` more prompt tokens; the last chunk samples the first token. */
+  #prefillChunk(seq: Sequence, p: { rest: number[]; done: number }, budget: number): number {
+    const n = Math.min(p.rest.length - p.done, budget);
+    const tokens = p.rest.slice(p.done, p.done + n);
+    p.done += n;
+    this.prefilledTokens += n;
+    const last = p.done === p.rest.length;
+    if (last) this.#prefill.delete(seq);
+    const cache = seq.cache as KvCache;
+    this.#guarded([seq], () => {
+      const logits = this.#model.forward([tokens], [cache]);
+      // Not the last chunk: only the keys/values are needed (logits stay unevaluated).
+      if (!last) {
+        mx.eval(...cache.arrays());
+        return;
+      }
+      this.#sampleAll([seq], logits);
+      const scope = seq.init.prefix?.scope;
+      if (scope !== undefined)
+        this.#prefix?.insert(scope, seq.init.promptIds, cache, seq.init.prefix?.routing);
+    });
+    return n;
   }
 
   #sampleAll(seqs: readonly Sequence[], logits: MxArray): void {

@@ -18,6 +18,11 @@ export function useMlxBinary(file: string): void {
   binaryPath = file;
 }
 
+/** The binary useMlxBinary chose, if any (an engine thread loads the same one). */
+export function mlxBinaryPath(): string | undefined {
+  return binaryPath;
+}
+
 function load(): MlxCore {
   if (core) return core;
   try {
