@@ -1,13 +1,41 @@
-// Added latency and throughput cost of the coordinator: npm run bench:overhead [-- --levels
-// 1,16,64 --max-tokens 16 --min-requests 8]; add 256 to --levels for the full sweep (slow on 2 cores).
+// Coordinator-added latency, req/s per coordinator core and relay efficiency, against a direct
+// baseline in the same run: npm run bench:overhead [-- --levels 1,16,64,256 --tokens 16
+// --requests 200 --seconds 20 --providers 4 --no-relay --cpu-prof <dir>]. Instant fake providers
+// (real protocol, real sockets, real coordinator with Postgres). The older comparison against a
+// real engine (`darkbloom local` with the test model): add --engine [--levels 1,16,64].
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { coordinatorOverhead } from "../e2e/bench/coordinator-overhead.js";
+import { fakeOverhead } from "../e2e/bench/fake-overhead.js";
 
 const args = benchArgs();
-process.stdout.write(
-  await coordinatorOverhead({
-    concurrencies: (args.str("levels") ?? "1,16,64").split(",").map(Number),
-    maxTokens: args.num("max-tokens", 16),
-    minRequests: args.num("min-requests", 8),
-  }),
-);
+if (args.has("engine")) {
+  process.stdout.write(
+    await coordinatorOverhead({
+      concurrencies: (args.str("levels") ?? "1,16,64").split(",").map(Number),
+      maxTokens: args.num("tokens", 16),
+      minRequests: args.num("requests", 8),
+    }),
+  );
+} else {
+  const profDir = args.str("cpu-prof");
+  process.stdout.write(
+    await fakeOverhead({
+      levels: (args.str("levels") ?? "1,16,64,256").split(",").map(Number),
+      tokens: args.num("tokens", 16),
+      minRequests: args.num("requests", 200),
+      seconds: args.num("seconds", 20),
+      providers: args.num("providers", 4),
+      relay: args.has("no-relay")
+        ? undefined
+        : { streams: 4, chunksPerRequest: 2000, chunkBytes: 64, rounds: 2 },
+      ...(profDir
+        ? {
+            coordinatorEnv: {
+              NODE_OPTIONS: `--import=${new URL("../e2e/bench/cpu-profile-preload.mjs", import.meta.url).pathname}`,
+              DARKBLOOM_BENCH_CPU_PROF_DIR: profDir,
+            },
+          }
+        : {}),
+    }),
+  );
+}

@@ -20,7 +20,7 @@ export interface RelayOptions {
 type Row = Record<string, string | number>;
 
 /** Chunks/s the coordinator relays (seal → open → SSE) from fake providers to OpenAI clients. */
-async function coordinatorRelay(o: RelayOptions): Promise<Row> {
+export async function coordinatorRelay(o: RelayOptions): Promise<Row> {
   const coordinator = await startCoordinator({ LOG_LEVEL: "error" });
   const piece = "x".repeat(o.chunkBytes);
   const fleet = await startFakeFleet(coordinator.url, o.streams, [TEST_MODEL_ID], () => ({
@@ -74,7 +74,7 @@ async function coordinatorRelay(o: RelayOptions): Promise<Row> {
 }
 
 /** The ceiling: a raw WebSocket echo on loopback, same message size and count, no crypto. */
-async function rawEcho(o: RelayOptions): Promise<Row> {
+export async function rawEcho(o: RelayOptions): Promise<Row> {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   server.on("connection", (s) => s.on("message", (m, binary) => s.send(m, { binary })));
   await new Promise<void>((r) => server.once("listening", () => r()));

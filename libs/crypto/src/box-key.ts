@@ -1,4 +1,4 @@
-import { x25519 } from "@noble/curves/ed25519.js";
+import { x25519 } from "./x25519.js";
 import { hsalsa } from "@noble/ciphers/salsa.js";
 import { assertKey } from "./assert-key.js";
 import { CryptoError } from "./crypto-error.js";

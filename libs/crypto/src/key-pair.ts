@@ -1,4 +1,4 @@
-import { x25519 } from "@noble/curves/ed25519.js";
+import { x25519 } from "./x25519.js";
 import { assertKey } from "./assert-key.js";
 
 /** An X25519 key pair, as used by NaCl `crypto_box`. */
@@ -9,7 +9,7 @@ export interface KeyPair {
 
 /** A fresh random X25519 key pair (`crypto_box_keypair`). */
 export function generateKeyPair(): KeyPair {
-  const secretKey = x25519.utils.randomSecretKey();
+  const secretKey = x25519.randomSecretKey();
   return { publicKey: x25519.getPublicKey(secretKey), secretKey };
 }
 

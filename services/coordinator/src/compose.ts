@@ -2,7 +2,12 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { createClient, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
+import {
+  createClient,
+  createRouterTransport,
+  createServiceImplSpec,
+  type ConnectRouter,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   ApiKeyVerifier,
@@ -92,6 +97,7 @@ import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 import { createConsoleStatic } from "./console-static.js";
 import { createConsoleAuth } from "./console-auth-wiring.js";
+import { createInProcessTransport } from "./in-process-transport.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -255,15 +261,20 @@ export async function startCoordinator(
     referralSharePercent: config.money.referralSharePercent,
   });
   const holdSweeper = await startHoldSweeper(db.pool, config.money, metrics, log);
+  const attestationImpl = createAttestationService(
+    registryDirectory(registry),
+    authority,
+    authority,
+    identities,
+  );
+  const releaseImpl = createReleaseService(db.pool);
+  const keyLimitsImpl = createKeyLimitsService(db.pool);
   const routes = (router: ConnectRouter): void => {
     router.service(RoutingService, routingImpl);
-    router.service(
-      AttestationService,
-      createAttestationService(registryDirectory(registry), authority, authority, identities),
-    );
-    router.service(ReleaseService, createReleaseService(db.pool));
+    router.service(AttestationService, attestationImpl);
+    router.service(ReleaseService, releaseImpl);
     router.service(LedgerService, ledgerImpl);
-    router.service(KeyLimitsService, createKeyLimitsService(db.pool));
+    router.service(KeyLimitsService, keyLimitsImpl);
   };
   const apiKeys = new ApiKeyVerifier(db.pool, {
     databaseUrl: db.url,
@@ -280,7 +291,17 @@ export async function startCoordinator(
   const consoleAuth = createConsoleAuth(db.pool, config.consoleAuth, () => url, log);
   const sessions = (r: SessionRequest) => consoleAuth.sessions.check(r);
 
-  const inProcess = createRouterTransport(routes);
+  // The edge calls these services without the wire (no protobuf encoding per call or chunk).
+  const inProcess = createInProcessTransport(
+    [
+      createServiceImplSpec<typeof RoutingService>(RoutingService, routingImpl),
+      createServiceImplSpec<typeof LedgerService>(LedgerService, ledgerImpl),
+      createServiceImplSpec<typeof AttestationService>(AttestationService, attestationImpl),
+      createServiceImplSpec<typeof ReleaseService>(ReleaseService, releaseImpl),
+      createServiceImplSpec<typeof KeyLimitsService>(KeyLimitsService, keyLimitsImpl),
+    ],
+    createRouterTransport(routes),
+  );
   await authority.start();
   const ledger = createClient(LedgerService, inProcess);
   if (bootstrap && config.bootstrapCreditMicroUsd > 0) {

@@ -7,6 +7,7 @@ export const SLOW_CONSUMER_GRACE_MS = 250;
 /** Writes a text/event-stream response: `data: <json>` events, comments, and the final [DONE]. */
 export class SseWriter {
   #started = false;
+  #corked = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -58,8 +59,24 @@ export class SseWriter {
     if (!this.closed) this.res.end();
   }
 
+  /**
+   * Events written in the same tick (a burst of chunks from one provider read) leave in one
+   * socket write: the socket is corked on the first and uncorked on the next tick.
+   */
+  private coalesce(): void {
+    const socket = this.res.socket;
+    if (this.#corked || !socket) return;
+    this.#corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
+  }
+
   private write(text: string): Promise<void> {
     if (this.closed) return Promise.resolve();
+    this.coalesce();
     if (this.res.write(text)) return Promise.resolve();
     // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
     // abort cancels the provider) — chunks are never dropped silently.

@@ -1,0 +1,220 @@
+import { Agent, request } from "node:http";
+import { readdir, readFile } from "node:fs/promises";
+import type { FakeProvider } from "@darkbloom/testing";
+import { startFakeFleet } from "../testbed/fake-fleet.js";
+import { startFakeOpenAiUpstream } from "../testbed/fakes/fake-openai-upstream.js";
+import { TEST_MODEL_ID } from "../testbed/test-model.js";
+import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
+import { markdownTable } from "../testbed/timing/markdown.js";
+import { coordinatorRelay, rawEcho, type RelayOptions } from "./relay-throughput.js";
+
+export interface FakeOverheadOptions {
+  levels: number[];
+  /** Tokens (chunks) per answer. */
+  tokens: number;
+  /** Requests per level and path: max(this, 6 × concurrency), cut at `seconds`. */
+  minRequests: number;
+  seconds: number;
+  providers: number;
+  relay: RelayOptions | undefined;
+  /** Extra coordinator environment (e.g. NODE_OPTIONS=--cpu-prof). */
+  coordinatorEnv?: Record<string, string>;
+}
+
+interface Sample {
+  ttftMs: number;
+  ok: boolean;
+}
+
+interface Run {
+  samples: Sample[];
+  wallS: number;
+}
+
+/** One streamed chat completion over raw HTTP: time to the first content piece (the marker). */
+function streamOnce(
+  agent: Agent,
+  url: URL,
+  key: string,
+  body: string,
+  marker: string,
+): Promise<Sample> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    let ttftMs = -1;
+    let seen = "";
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.setEncoding("latin1");
+        res.on("data", (s: string) => {
+          if (ttftMs >= 0) return;
+          seen = seen.length > 64 ? seen.slice(-64) + s : seen + s;
+          if (seen.includes(marker)) ttftMs = performance.now() - t0;
+        });
+        res.on("end", () => resolve({ ttftMs, ok: res.statusCode === 200 && ttftMs >= 0 }));
+        res.on("error", () => resolve({ ttftMs, ok: false }));
+      },
+    );
+    req.on("error", () => resolve({ ttftMs, ok: false }));
+    req.end(body);
+  });
+}
+
+/** Closed loop: `concurrency` clients each sending the next request when the last one ended. */
+async function closedLoop(
+  baseUrl: string,
+  key: string,
+  concurrency: number,
+  requests: number,
+  seconds: number,
+  tokens: number,
+): Promise<Run> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, noDelay: true });
+  const url = new URL(`${baseUrl}/chat/completions`);
+  const body = JSON.stringify({
+    model: TEST_MODEL_ID,
+    messages: [{ role: "user", content: "Say something short." }],
+    max_tokens: tokens,
+    stream: true,
+  });
+  const samples: Sample[] = [];
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  let issued = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (issued < requests && performance.now() < deadline) {
+          issued++;
+          samples.push(await streamOnce(agent, url, key, body, "tok0"));
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  return { samples, wallS: (performance.now() - t0) / 1000 };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+const ttfts = (r: Run): number[] =>
+  r.samples
+    .filter((s) => s.ok)
+    .map((s) => s.ttftMs)
+    .sort((a, b) => a - b);
+
+/** CPU seconds of a process (user + system) and, separately, of its descendants (Postgres). */
+async function treeCpu(rootPid: number): Promise<{ self: number; children: number }> {
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // after the command: state ppid ... utime(11) stime(12) cutime(13) cstime(14)
+      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      stats.set(Number(name), { ppid: Number(f[1]), cpu: ticks / 100 });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const self = stats.get(rootPid)?.cpu ?? 0;
+  let children = 0;
+  const tree = new Set([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, s] of stats) {
+      if (!tree.has(pid) && tree.has(s.ppid)) {
+        tree.add(pid);
+        children += s.cpu;
+        grew = true;
+      }
+    }
+  }
+  return { self, children };
+}
+
+const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "–");
+
+/**
+ * Coordinator overhead with instant fake providers: for each concurrency, the same streamed
+ * requests go straight to a fake OpenAI upstream (the baseline) and through the real coordinator
+ * (auth, admission, hold, routing, sealing, relay, settlement) to fake providers on real sockets;
+ * added = coordinator − direct. CPU is the coordinator process's own (Postgres apart).
+ */
+export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
+  const pieces = Array.from({ length: o.tokens }, (_, i) => `tok${i} `);
+  const coordinator: RunningCoordinator = await startCoordinator({
+    LOG_LEVEL: "error",
+    ...o.coordinatorEnv,
+  });
+  let fleet: FakeProvider[] = [];
+  const direct = await startFakeOpenAiUpstream(pieces);
+  const rows: Array<Record<string, string | number>> = [];
+  try {
+    fleet = await startFakeFleet(coordinator.url, o.providers, [TEST_MODEL_ID], () => ({
+      pieces,
+    }));
+    const pid = coordinator.process.child.pid ?? 0;
+    const via = `${coordinator.url}/v1`;
+    // Warm-up (JIT, pools, caches) on both paths; not measured.
+    await closedLoop(direct.url, "direct", 8, 200, 20, o.tokens);
+    await closedLoop(via, coordinator.apiKey, 8, 200, 20, o.tokens);
+    for (const c of o.levels) {
+      const n = Math.max(o.minRequests, 6 * c);
+      const d = await closedLoop(direct.url, "direct", c, n, o.seconds, o.tokens);
+      const cpu0 = await treeCpu(pid);
+      const v = await closedLoop(via, coordinator.apiKey, c, n, o.seconds, o.tokens);
+      const cpu1 = await treeCpu(pid);
+      const cpu = cpu1.self - cpu0.self;
+      const pg = cpu1.children - cpu0.children;
+      const dt = ttfts(d);
+      const vt = ttfts(v);
+      const ok = vt.length;
+      rows.push({
+        streams: c,
+        "requests ok/sent": `${ok}/${v.samples.length}`,
+        "TTFT p50 direct / coord ms": `${f1(percentile(dt, 50))} / ${f1(percentile(vt, 50))}`,
+        "added TTFT p50 ms": f1(percentile(vt, 50) - percentile(dt, 50)),
+        "added TTFT p99 ms": f1(percentile(vt, 99) - percentile(dt, 99)),
+        "req/s direct / coord": `${Math.round(dt.length / d.wallS)} / ${Math.round(ok / v.wallS)}`,
+        "coord CPU s (+ Postgres)": `${cpu.toFixed(2)} (+${pg.toFixed(2)})`,
+        "req/s per coord core": Math.round(ok / Math.max(cpu, 0.01)),
+        "req/s per core incl. Postgres": Math.round(ok / Math.max(cpu + pg, 0.01)),
+      });
+    }
+  } finally {
+    await Promise.all(fleet.map((p) => p.close()));
+    await direct.close();
+    await coordinator.stop();
+  }
+  let out =
+    `Coordinator overhead: ${o.tokens}-token streams, ${o.providers} instant fake providers; ` +
+    `direct = fake OpenAI upstream on loopback, same client (raw HTTP, keep-alive)\n\n` +
+    markdownTable(rows);
+  if (o.relay) {
+    const relay = await coordinatorRelay(o.relay);
+    const echo = await rawEcho(o.relay);
+    const ratio = Number(relay["chunks per CPU-s"]) / Number(echo["chunks per CPU-s"]);
+    out +=
+      `\nRelay: ${o.relay.streams} streams × ${o.relay.rounds} requests × ${o.relay.chunksPerRequest} chunks of ${o.relay.chunkBytes} B (encryption on)\n\n` +
+      markdownTable([relay, echo]) +
+      `\nrelay / raw echo, chunks per CPU-s: ${ratio.toFixed(2)}\n`;
+  }
+  return out;
+}

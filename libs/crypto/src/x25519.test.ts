@@ -1,0 +1,44 @@
+import { expect } from "chai";
+import { x25519, x25519Noble } from "./x25519.js";
+import { boxBeforenm } from "./box-key.js";
+import { CryptoError } from "./crypto-error.js";
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
+
+describe("x25519 backends", () => {
+  it("the native backend is in use under Node", () => {
+    expect(x25519).to.not.equal(x25519Noble);
+  });
+
+  it("matches RFC 7748 §6.1 (Alice and Bob) on both backends", () => {
+    const aliceSk = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    const alicePk = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
+    const bobSk = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+    const bobPk = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
+    const shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+    for (const b of [x25519, x25519Noble]) {
+      expect(Buffer.from(b.getPublicKey(aliceSk)).toString("hex")).to.equal(alicePk);
+      expect(Buffer.from(b.getPublicKey(bobSk)).toString("hex")).to.equal(bobPk);
+      expect(Buffer.from(b.getSharedSecret(aliceSk, hex(bobPk))).toString("hex")).to.equal(shared);
+    }
+  });
+
+  it("agrees with noble on random keys, unclamped scalars included", () => {
+    for (let i = 0; i < 20; i++) {
+      const a = x25519.randomSecretKey();
+      const b = x25519Noble.randomSecretKey();
+      a[0] = 0xff;
+      a[31] = 0xff;
+      expect(x25519.getPublicKey(a)).to.deep.equal(x25519Noble.getPublicKey(a));
+      const pk = x25519Noble.getPublicKey(b);
+      expect(x25519.getSharedSecret(a, pk)).to.deep.equal(x25519Noble.getSharedSecret(a, pk));
+    }
+  });
+
+  it("refuses a low-order public key with bad_key", () => {
+    const sk = x25519.randomSecretKey();
+    expect(() => boxBeforenm(new Uint8Array(32), sk))
+      .to.throw(CryptoError)
+      .with.property("code", "bad_key");
+  });
+});
