@@ -80,7 +80,9 @@ function reservingLedger(
         }),
       );
       try {
-        const held = await ledger.hold(request, options);
+        // The key is recorded on the hold so the account's usage can be summed by key.
+        const apiKeyId = keyId.startsWith("session:") ? "" : keyId;
+        const held = await ledger.hold({ ...request, apiKeyId }, options);
         account.holdHeartbeat?.add(requestId);
         return held;
       } catch (err) {
