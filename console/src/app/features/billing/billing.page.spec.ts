@@ -29,13 +29,31 @@ describe("BillingPage", () => {
     const fixture = TestBed.createComponent(BillingPage);
     http.expectOne("/v1/me").flush({
       id: "a",
-      balance: { balance_micro_usd: 7_500_000, held_micro_usd: 500_000, available_micro_usd: 7_000_000 },
+      balance: {
+        balance_micro_usd: 7_500_000,
+        held_micro_usd: 500_000,
+        available_micro_usd: 7_000_000,
+      },
     });
     http.expectOne("/v1/billing/history").flush({
       object: "list",
       data: [
-        { kind: "deposit", status: "pending", amount_micro_usd: 5_000_000, description: "Stripe Checkout deposit", created: 1_700_000_100, checkout_session_id: "cs_2" },
-        { kind: "credit", status: "credited", amount_micro_usd: 2_500_000, description: "invite credit", created: 1_700_000_000, checkout_session_id: null },
+        {
+          kind: "deposit",
+          status: "pending",
+          amount_micro_usd: 5_000_000,
+          description: "Stripe Checkout deposit",
+          created: 1_700_000_100,
+          checkout_session_id: "cs_2",
+        },
+        {
+          kind: "credit",
+          status: "credited",
+          amount_micro_usd: 2_500_000,
+          description: "invite credit",
+          created: 1_700_000_000,
+          checkout_session_id: null,
+        },
       ],
       has_more: false,
       next_cursor: null,
@@ -59,7 +77,9 @@ describe("BillingPage", () => {
     const fixture = setup();
     await flush(fixture);
     const root = fixture.nativeElement as HTMLElement;
-    expect(root.querySelector('[data-testid="balance-available"]')?.textContent?.trim()).toBe("$7.00");
+    expect(root.querySelector('[data-testid="balance-available"]')?.textContent?.trim()).toBe(
+      "$7.00",
+    );
     const rows = [...root.querySelectorAll("tbody tr")].map((r) =>
       [...r.querySelectorAll("th, td")].slice(1).map((c) => c.textContent?.trim()),
     );
@@ -74,7 +94,9 @@ describe("BillingPage", () => {
     await flush(fixture);
     const root = fixture.nativeElement as HTMLElement;
     (root.querySelector("#deposit-amount") as HTMLInputElement).value = "12.5";
-    (root.querySelector("form") as HTMLFormElement).dispatchEvent(new Event("submit", { cancelable: true }));
+    (root.querySelector("form") as HTMLFormElement).dispatchEvent(
+      new Event("submit", { cancelable: true }),
+    );
     const post = http.expectOne({ method: "POST", url: "/v1/billing/checkout" });
     expect(post.request.body).toEqual({ amount_micro_usd: 12_500_000 });
     expect(post.request.headers.get("authorization")).toBe("Bearer k");
@@ -88,7 +110,9 @@ describe("BillingPage", () => {
     await flush(fixture);
     const root = fixture.nativeElement as HTMLElement;
     (root.querySelector("#deposit-amount") as HTMLInputElement).value = "0.50";
-    (root.querySelector("form") as HTMLFormElement).dispatchEvent(new Event("submit", { cancelable: true }));
+    (root.querySelector("form") as HTMLFormElement).dispatchEvent(
+      new Event("submit", { cancelable: true }),
+    );
     await flush(fixture);
     expect(root.querySelector("#deposit-error")?.textContent).toContain("$1 to $10,000");
     http.expectNone("/v1/billing/checkout");
@@ -103,6 +127,8 @@ describe("BillingPage", () => {
     const fixture = setup({ checkout: "success" });
     await flush(fixture);
     const root = fixture.nativeElement as HTMLElement;
-    expect(root.querySelector('[data-testid="checkout-returned"]')?.textContent).toContain("confirming");
+    expect(root.querySelector('[data-testid="checkout-returned"]')?.textContent).toContain(
+      "confirming",
+    );
   });
 });

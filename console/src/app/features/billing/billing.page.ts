@@ -70,7 +70,9 @@ const STATUS: Record<BillingEntry["status"], string> = {
     }
     <div class="table-wrap">
       <table data-testid="billing-history">
-        <caption class="visually-hidden">Deposits and credits</caption>
+        <caption class="visually-hidden">
+          Deposits and credits
+        </caption>
         <thead>
           <tr>
             <th scope="col">Date</th>
@@ -105,7 +107,9 @@ export default class BillingPage {
   private readonly openCheckout = inject(OPEN_CHECKOUT);
   protected readonly usd = usd;
   protected readonly status = STATUS;
-  protected readonly returned = signal(inject(ActivatedRoute).snapshot.queryParamMap.get("checkout"));
+  protected readonly returned = signal(
+    inject(ActivatedRoute).snapshot.queryParamMap.get("checkout"),
+  );
   protected readonly balance = signal<Balance | null>(null);
   protected readonly entries = signal<BillingEntry[]>([]);
   protected readonly next = signal<string | null>(null);

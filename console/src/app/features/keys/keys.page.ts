@@ -1,7 +1,13 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from "@angular/core";
 import { apiErrorMessage } from "../../core/api-error";
 import { usd } from "../../shared/format";
-import { KeysApi, type ApiKey, type BudgetPeriod, type CreatedKey, type KeyScope } from "./keys-api";
+import {
+  KeysApi,
+  type ApiKey,
+  type BudgetPeriod,
+  type CreatedKey,
+  type KeyScope,
+} from "./keys-api";
 
 const SCOPES: ReadonlyArray<{ id: KeyScope; label: string }> = [
   { id: "inference", label: "Inference (chat, completions, models)" },
@@ -76,7 +82,14 @@ export function readKeyForm(form: HTMLFormElement): {
         <label for="key-tpm">Tokens per minute</label>
         <input id="key-tpm" name="tpm" type="number" min="1" step="1" inputmode="numeric" />
         <label for="key-budget">Budget (USD)</label>
-        <input id="key-budget" name="budget" type="number" min="0" step="0.01" inputmode="decimal" />
+        <input
+          id="key-budget"
+          name="budget"
+          type="number"
+          min="0"
+          step="0.01"
+          inputmode="decimal"
+        />
         <label for="key-period">Budget period</label>
         <select id="key-period" name="period">
           <option value="day">Day</option>
@@ -96,7 +109,9 @@ export function readKeyForm(form: HTMLFormElement): {
     }
     <div class="table-wrap">
       <table data-testid="keys">
-        <caption class="visually-hidden">Your API keys</caption>
+        <caption class="visually-hidden">
+          Your API keys
+        </caption>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -111,7 +126,9 @@ export function readKeyForm(form: HTMLFormElement): {
           @for (k of keys(); track k.id) {
             <tr [class.revoked]="k.revoked !== null">
               <th scope="row">{{ k.name }}</th>
-              <td><code>{{ k.prefix }}…</code></td>
+              <td>
+                <code>{{ k.prefix }}…</code>
+              </td>
               <td>{{ k.scopes.join(", ") }}</td>
               <td>{{ limits(k) }}</td>
               <td>{{ k.last_used === null ? "never" : date(k.last_used) }}</td>

@@ -29,11 +29,24 @@ const HEIGHT = 160;
     </figure>
   `,
   styles: `
-    .chart { margin: 1rem 0; }
-    svg { width: 100%; height: 10rem; display: block; }
-    rect { fill: var(--accent); }
-    line { stroke: var(--border); }
-    figcaption { color: var(--muted); font-size: 0.9rem; }
+    .chart {
+      margin: 1rem 0;
+    }
+    svg {
+      width: 100%;
+      height: 10rem;
+      display: block;
+    }
+    rect {
+      fill: var(--accent);
+    }
+    line {
+      stroke: var(--border);
+    }
+    figcaption {
+      color: var(--muted);
+      font-size: 0.9rem;
+    }
   `,
 })
 export class UsageChart {

@@ -51,8 +51,20 @@ describe("UsagePage", () => {
       totals: { requests: 3, prompt_tokens: 40, completion_tokens: 20, cost_micro_usd: 2_500_000 },
       data: [group({}), group({ api_key_id: null, api_key_name: null, model: "big" })],
       days: [
-        { day: since - (since % 86_400) + 86_400, requests: 1, prompt_tokens: 1, completion_tokens: 1, cost_micro_usd: 1 },
-        { day: since - (since % 86_400) + 2 * 86_400, requests: 2, prompt_tokens: 1, completion_tokens: 1, cost_micro_usd: 2 },
+        {
+          day: since - (since % 86_400) + 86_400,
+          requests: 1,
+          prompt_tokens: 1,
+          completion_tokens: 1,
+          cost_micro_usd: 1,
+        },
+        {
+          day: since - (since % 86_400) + 2 * 86_400,
+          requests: 2,
+          prompt_tokens: 1,
+          completion_tokens: 1,
+          cost_micro_usd: 2,
+        },
       ],
       has_more: true,
       next_cursor: "2",
@@ -84,7 +96,9 @@ describe("UsagePage", () => {
     });
     await flush(fixture);
     expect(rows().map((r) => r[1])).toEqual(["small", "big", "third"]);
-    expect([...root.querySelectorAll("button")].some((b) => b.textContent?.includes("Show more"))).toBe(false);
+    expect(
+      [...root.querySelectorAll("button")].some((b) => b.textContent?.includes("Show more")),
+    ).toBe(false);
   });
 
   it("writes RFC 4180 CSV and defuses spreadsheet formulas", () => {

@@ -50,7 +50,9 @@ const WINDOWS = [
       </button>
       <div class="table-wrap">
         <table data-testid="usage-table">
-          <caption class="visually-hidden">Usage by key and model</caption>
+          <caption class="visually-hidden">
+            Usage by key and model
+          </caption>
           <thead>
             <tr>
               <th scope="col">Key</th>
@@ -62,7 +64,7 @@ const WINDOWS = [
             </tr>
           </thead>
           <tbody>
-            @for (g of groups(); track g.api_key_id + '|' + g.model) {
+            @for (g of groups(); track g.api_key_id + "|" + g.model) {
               <tr>
                 <th scope="row">{{ keyLabel(g) }}</th>
                 <td>{{ g.model }}</td>
