@@ -5,7 +5,7 @@ import { API_BASE } from "../../core/api-base";
 import { apiErrorMessage } from "../../core/api-error";
 import { PublicApi, priceOf, type ModelPrice } from "../../core/public-api";
 import { SessionService } from "../../core/session";
-import { usd } from "../../shared/format";
+import { preciseUsd } from "../../shared/format";
 import { CHAT_FETCH, streamChat, type ChatMessage } from "./chat-stream";
 
 interface Turn extends ChatMessage {
@@ -85,14 +85,21 @@ interface Turn extends ChatMessage {
         [value]="maxTokens()"
         (change)="maxTokens.set(+$any($event.target).value || 256)"
       />
-      @if (streaming()) {
-        <button type="button" (click)="stop()">Stop</button>
-      } @else {
-        <button type="submit" [disabled]="!model()">Send</button>
-        <button type="button" class="secondary" (click)="clear()" [disabled]="turns().length === 0">
-          New chat
-        </button>
-      }
+      <div class="actions">
+        @if (streaming()) {
+          <button type="button" (click)="stop()">Stop</button>
+        } @else {
+          <button type="submit" [disabled]="!model()">Send</button>
+          <button
+            type="button"
+            class="secondary"
+            (click)="clear()"
+            [disabled]="turns().length === 0"
+          >
+            New chat
+          </button>
+        }
+      </div>
     </form>
   `,
   styles: `
@@ -141,7 +148,7 @@ export default class PlaygroundPage {
   private readonly session = inject(SessionService);
   private readonly doFetch = inject(CHAT_FETCH);
   private readonly prices = signal<ModelPrice[]>([]);
-  protected readonly usd = usd;
+  protected readonly usd = preciseUsd;
   protected readonly models = signal<string[]>([]);
   protected readonly model = signal("");
   protected readonly modelsError = signal<string | null>(null);

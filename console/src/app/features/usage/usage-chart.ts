@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, input } from "@angular/core";
-import { usd } from "../../shared/format";
+import { preciseUsd as usd } from "../../shared/format";
 import type { UsageDay } from "./usage-api";
 
 const WIDTH = 600;

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from "@angular/core";
 import { apiErrorMessage } from "../../core/api-error";
-import { compactNumber, usd } from "../../shared/format";
+import { compactNumber, preciseUsd } from "../../shared/format";
 import { UsageApi, keyLabel, usageCsv, type UsageGroup, type UsageSummary } from "./usage-api";
 import { UsageChart } from "./usage-chart";
 
@@ -28,7 +28,7 @@ const WINDOWS = [
       <p class="error" role="alert">{{ e }}</p>
     }
     @if (summary(); as s) {
-      <dl class="stats" aria-label="Totals">
+      <dl class="stats totals" aria-label="Totals">
         <div>
           <dt>Spend</dt>
           <dd data-testid="usage-cost">{{ usd(s.totals.cost_micro_usd) }}</dd>
@@ -88,11 +88,16 @@ const WINDOWS = [
       <p role="status">Loading usage…</p>
     }
   `,
+  styles: `
+    .totals {
+      margin-top: 1rem;
+    }
+  `,
 })
 export default class UsagePage {
   private readonly api = inject(UsageApi);
   protected readonly windows = WINDOWS;
-  protected readonly usd = usd;
+  protected readonly usd = preciseUsd;
   protected readonly compact = compactNumber;
   protected readonly keyLabel = keyLabel;
   protected readonly days = signal(30);
