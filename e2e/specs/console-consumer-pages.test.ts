@@ -233,6 +233,58 @@ describe("console: consumer pages (keys, usage, playground, billing) against the
     expect(audit.misPaidSettlements).to.deep.equal([]);
   });
 
+  it("answers the pages' account routes for the caller's own account only, and refuses bad input with 400", async () => {
+    const get = async (key: string, path: string) => {
+      const res = await fetch(`${c().url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const mine = await get(consumerKey, "/v1/usage/summary");
+    expect(mine.status).to.equal(200);
+    const names = (mine.json.data as Array<{ api_key_name: string | null }>).map(
+      (g) => g.api_key_name,
+    );
+    expect(names).to.include.members(["ci-laptop", "first key"]);
+    const myHistory = await get(consumerKey, "/v1/billing/history");
+    expect((myHistory.json.data as unknown[]).length).to.equal(2); // invite credit + deposit
+
+    // another consumer sees none of it: not ada's keys, usage, deposits or credits
+    const other = (await admin("/v1/admin/accounts", { name: "eve", role: "consumer" })) as {
+      api_key: { key: string };
+    };
+    const eve = other.api_key.key;
+    const eveUsage = await get(eve, "/v1/usage/summary");
+    expect(eveUsage.json.data).to.deep.equal([]);
+    expect(eveUsage.json.totals).to.include({ requests: 0, cost_micro_usd: 0 });
+    expect((await get(eve, "/v1/billing/history")).json.data).to.deep.equal([]);
+    const eveKeys = await get(eve, "/v1/keys");
+    expect((eveKeys.json.data as Array<{ name: string }>).map((k) => k.name)).to.deep.equal([
+      "first key",
+    ]);
+    const adaKeys = (await get(consumerKey, "/v1/keys")).json.data as Array<{
+      id: string;
+      name: string;
+    }>;
+    const adaKey = adaKeys.find((k) => k.name !== "ci-laptop");
+    const stolen = await fetch(`${c().url}/v1/keys/${adaKey?.id ?? ""}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${eve}` },
+    });
+    expect(stolen.status).to.equal(404);
+    expect((await get(consumerKey, "/v1/me")).status).to.equal(200);
+
+    for (const path of [
+      "/v1/usage/summary?since=yesterday",
+      "/v1/usage/summary?limit=0",
+      "/v1/usage/summary?since=100&until=50",
+      "/v1/usage/summary?since=0",
+      "/v1/billing/history?limit=1000",
+    ]) {
+      const bad = await get(consumerKey, path);
+      expect(bad.status, path).to.equal(400);
+      expect(bad.json.error, path).to.include({ type: "invalid_request_error" });
+    }
+  });
+
   it("fits a phone's width on every consumer page", async () => {
     const phone = await launchBrowser({ width: 390, height: 844 });
     try {
@@ -248,6 +300,11 @@ describe("console: consumer pages (keys, usage, playground, billing) against the
           .getByRole("link", { name: path.slice(1).replace(/^./, (ch) => ch.toUpperCase()) })
           .click();
         await tab.locator(ready).waitFor();
+        // nothing sticks out sideways (wide tables scroll inside their own box)
+        const wide = (await tab.evaluate(`[...document.querySelectorAll("body *")]
+          .filter((e) => e.getBoundingClientRect().right > 390 && !e.closest(".table-wrap"))
+          .map((e) => e.tagName.toLowerCase() + ": " + e.textContent.slice(0, 40))`)) as string[];
+        expect(wide, path).to.deep.equal([]);
         expect(await tab.evaluate("document.documentElement.scrollWidth"), path).to.be.at.most(390);
         await screenshot(tab, `phone${path.replace("/", "-")}`);
       }
