@@ -301,9 +301,9 @@ describe("console: consumer pages (keys, usage, playground, billing) against the
           .click();
         await tab.locator(ready).waitFor();
         // nothing sticks out sideways (wide tables scroll inside their own box)
-        const wide = (await tab.evaluate(`[...document.querySelectorAll("body *")]
+        const wide = await tab.evaluate<string[]>(`[...document.querySelectorAll("body *")]
           .filter((e) => e.getBoundingClientRect().right > 390 && !e.closest(".table-wrap"))
-          .map((e) => e.tagName.toLowerCase() + ": " + e.textContent.slice(0, 40))`)) as string[];
+          .map((e) => e.tagName.toLowerCase() + ": " + e.textContent.slice(0, 40))`);
         expect(wide, path).to.deep.equal([]);
         expect(await tab.evaluate("document.documentElement.scrollWidth"), path).to.be.at.most(390);
         await screenshot(tab, `phone${path.replace("/", "-")}`);

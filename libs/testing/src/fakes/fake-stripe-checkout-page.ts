@@ -3,8 +3,7 @@
 // Cancel, and is sent back to the session's success or cancel URL, as Stripe does.
 import type { StripeObject } from "./fake-stripe-connect.js";
 
-const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page of an open session (GET /c/pay/{id}). */
 export function checkoutPageHtml(session: StripeObject): string {

@@ -163,6 +163,30 @@ export function readKeyForm(form: HTMLFormElement): {
       </table>
     </div>
   `,
+  styles: `
+    fieldset {
+      border: 1px solid var(--border);
+      border-radius: 0.5rem;
+      margin: 0.75rem 0 0;
+    }
+    label.check {
+      display: flex;
+      gap: 0.5rem;
+      align-items: center;
+      font-weight: normal;
+      margin-top: 0.25rem;
+    }
+    label.check input {
+      width: auto;
+      margin: 0;
+      min-width: 1.25rem;
+      min-height: 1.25rem;
+    }
+    summary {
+      margin-top: 0.75rem;
+      cursor: pointer;
+    }
+  `,
 })
 export default class KeysPage {
   private readonly api = inject(KeysApi);
