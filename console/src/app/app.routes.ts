@@ -1,7 +1,8 @@
-// Every page is its own lazy chunk. Pages of later parts slot in here behind the guards of
-// core/auth.guard.ts: chat playground, keys, usage, billing (requireSignIn); my machines and
+// Every page is its own lazy chunk. Consumer pages (playground, keys, usage, billing) need a
+// sign-in; pages of later parts slot in behind the guards of core/auth.guard.ts: my machines and
 // payouts (requireRole("provider", "admin")); fleet, warm pools, traffic (requireRole("admin")).
 import type { Routes } from "@angular/router";
+import { requireSignIn } from "./core/auth.guard";
 
 export const routes: Routes = [
   {
@@ -24,6 +25,30 @@ export const routes: Routes = [
     path: "sign-in",
     title: "Sign in — Darkbloom",
     loadComponent: () => import("./features/sign-in/sign-in.page"),
+  },
+  {
+    path: "playground",
+    title: "Chat playground — Darkbloom",
+    canMatch: [requireSignIn],
+    loadComponent: () => import("./features/playground/playground.page"),
+  },
+  {
+    path: "keys",
+    title: "API keys — Darkbloom",
+    canMatch: [requireSignIn],
+    loadComponent: () => import("./features/keys/keys.page"),
+  },
+  {
+    path: "usage",
+    title: "Usage — Darkbloom",
+    canMatch: [requireSignIn],
+    loadComponent: () => import("./features/usage/usage.page"),
+  },
+  {
+    path: "billing",
+    title: "Billing — Darkbloom",
+    canMatch: [requireSignIn],
+    loadComponent: () => import("./features/billing/billing.page"),
   },
   { path: "**", redirectTo: "" },
 ];

@@ -20,6 +20,12 @@ import { SessionService } from "./core/session";
           </li>
           <li><a routerLink="/models" routerLinkActive="active">Models</a></li>
           <li><a routerLink="/device" routerLinkActive="active">Link a Mac</a></li>
+          @if (session.signedIn()) {
+            <li><a routerLink="/playground" routerLinkActive="active">Playground</a></li>
+            <li><a routerLink="/keys" routerLinkActive="active">Keys</a></li>
+            <li><a routerLink="/usage" routerLinkActive="active">Usage</a></li>
+            <li><a routerLink="/billing" routerLinkActive="active">Billing</a></li>
+          }
           <li>
             @if (session.session(); as s) {
               <a routerLink="/sign-in" routerLinkActive="active">{{ s.name }}</a>

@@ -24,6 +24,8 @@ export type HoldInput = {
   readonly clientRequestId?: string;
   readonly claimId?: string;
   readonly requestFingerprint?: Uint8Array;
+  /** The API key that made the request (usage by key); empty or absent: none. */
+  readonly apiKeyId?: string;
 };
 
 /**
@@ -50,6 +52,7 @@ export async function placeHold(connection: DbConnection, input: HoldInput): Pro
       price,
       heldMicroUsd: held,
       claim,
+      apiKeyId: input.apiKeyId || null,
     }))
   ) {
     return replayedHold(connection, requestId, consumerId, claim?.claimId ?? null);

@@ -17,6 +17,19 @@ export { sweepStuckHolds, type SweepOptions } from "./sweep-holds.js";
 export { HoldSweeper, type HoldSweeperOptions } from "./hold-sweeper.js";
 export { referralCodeFor, applyReferralCode, referralShareMicroUsd } from "./referrals.js";
 export { listUsage, findUsage, type UsageRecord, type UsagePage } from "./usage.js";
+export {
+  summarizeUsage,
+  MAX_SUMMARY_WINDOW_MS,
+  type UsageSummary,
+  type UsageGroup,
+  type UsageDay,
+  type UsageFigures,
+} from "./usage-summary.js";
+export {
+  listBillingHistory,
+  type BillingEntry,
+  type BillingHistoryPage,
+} from "./billing-history.js";
 export { createInvite, redeemInvite, type Invite, type NewInvite } from "./invites.js";
 export type { StripeSettings } from "./stripe/stripe-settings.js";
 export { createCheckoutSession, type CheckoutSession } from "./stripe/checkout.js";

@@ -137,6 +137,8 @@ export type HoldInsert = {
   readonly heldMicroUsd: bigint;
   /** The claim (HTTP request) the hold belongs to and the consumer's id for it; null: none. */
   readonly claim: { readonly claimId: string; readonly clientRequestId: string } | null;
+  /** The API key that made the request; null: a session or an internal caller. */
+  readonly apiKeyId?: string | null;
 };
 
 /**
@@ -145,10 +147,10 @@ export type HoldInsert = {
  */
 export async function claimHold(connection: DbConnection, hold: HoldInsert): Promise<boolean> {
   const claimed = await connection.maybeOne(sql.type(requestIdRow)`
-    INSERT INTO ledger_holds (request_id, consumer_id, model, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd, claim_id, client_request_id)
+    INSERT INTO ledger_holds (request_id, consumer_id, model, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd, claim_id, client_request_id, api_key_id)
     VALUES (${hold.requestId}, ${hold.consumerId}, ${hold.model}, ${hold.price.inputMicroUsdPerMillion},
             ${hold.price.outputMicroUsdPerMillion}, ${hold.heldMicroUsd}, ${hold.claim?.claimId ?? null},
-            ${hold.claim?.clientRequestId ?? null})
+            ${hold.claim?.clientRequestId ?? null}, ${hold.apiKeyId ?? null})
     ON CONFLICT (request_id) DO NOTHING
     RETURNING request_id`);
   return claimed !== null;

@@ -16,3 +16,9 @@ export function usd(microUsd: number): string {
     maximumFractionDigits: digits,
   }).format(dollars);
 }
+
+/** Micro-USD → "$0.000029" for amounts under a hundredth of a cent (else as `usd`). */
+export function preciseUsd(microUsd: number): string {
+  if (microUsd === 0 || Math.abs(microUsd) >= 100) return usd(microUsd);
+  return `${microUsd < 0 ? "-" : ""}$${(Math.abs(microUsd) / 1_000_000).toFixed(6)}`;
+}

@@ -1,13 +1,15 @@
 // A local Stripe for tests: the real `stripe` client talks to it over HTTP (configure the client
 // with `fake.clientConfig()`), it answers in Stripe's JSON shapes and error format, and it sends
 // webhooks signed with Stripe's scheme (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, t.body)`).
-// Covers: Checkout Sessions (create, retrieve), Transfers (create, with Idempotency-Key), Connect
+// Covers: Checkout Sessions (create, retrieve, and the hosted page at `session.url`, which
+// pays and sends the webhook to `checkoutWebhookUrl`; fake-stripe-checkout-page.ts), Transfers (create, with Idempotency-Key), Connect
 // accounts and Account Links (fake-stripe-connect.ts), and injected failures (5xx, dropped
 // connections) that happen before Stripe's idempotency layer, as a load balancer's would.
 // Over 300 lines: one fake server whose routes share its state; the shapes live in helpers.
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { checkoutPageHtml } from "./fake-stripe-checkout-page.js";
 import {
   newAccount,
   newAccountLink,
@@ -40,6 +42,8 @@ export class FakeStripe {
   private readonly failingDestinations = new Set<string>();
   private readonly idempotent = new Map<string, { status: number; body: string }>();
   private state: "listening" | "closed" = "listening";
+  /** Where the hosted Checkout page sends `checkout.session.completed` when Pay is pressed. */
+  checkoutWebhookUrl = "";
 
   private constructor(
     private readonly server: Server,
@@ -185,6 +189,8 @@ export class FakeStripe {
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     const form = parseStripeForm(Buffer.concat(chunks).toString("utf8"));
     const path = new URL(req.url ?? "/", "http://stripe").pathname;
+    const hosted = /^\/c\/pay\/([^/]+)$/.exec(path)?.[1];
+    if (hosted !== undefined) return this.servePage(req, res, hosted, form);
     const index = this.failures.findIndex((f) => f.method === req.method && f.path === path);
     const how = index >= 0 ? this.failures.splice(index, 1)[0]?.how : undefined;
     if (how !== undefined) {
@@ -204,6 +210,32 @@ export class FakeStripe {
       ...(replay === undefined ? {} : { "idempotent-replayed": "true" }),
     });
     res.end(answer.body);
+  }
+
+  /** The hosted Checkout page: no API key (a browser opens it); Pay or Cancel redirect back. */
+  private async servePage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sessionId: string,
+    form: FormObject,
+  ): Promise<void> {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return void res.writeHead(404).end("no such checkout session");
+    if (req.method === "GET") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return void res.end(checkoutPageHtml(session));
+    }
+    if (req.method !== "POST") return void res.writeHead(405).end();
+    if (formString(form, "action") === "cancel") {
+      res.writeHead(303, { location: String(session.cancel_url ?? session.success_url) });
+      return void res.end();
+    }
+    if (session.payment_status !== "paid") {
+      if (this.checkoutWebhookUrl === "") throw new Error("set checkoutWebhookUrl first");
+      await this.payCheckout(sessionId, this.checkoutWebhookUrl);
+    }
+    res.writeHead(303, { location: String(session.success_url) });
+    res.end();
   }
 
   private answer(

@@ -19,6 +19,7 @@ import {
 import { createKey, listKeys, revokeKey } from "./keys.js";
 import { getMe, getUsage, getUsageRecord } from "./me-usage.js";
 import { getPricing, putPrice } from "./pricing.js";
+import { getBillingHistory, getUsageSummary } from "./usage-summary.js";
 
 /** `public`, or the key scope the route needs (`admin` also needs an admin account). */
 export type Access = "public" | Scope;
@@ -36,6 +37,13 @@ const path = (text: string): RegExp => new RegExp(`^${text.replaceAll("{}", SEGM
 export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
   { method: "GET", pattern: path("/v1/me"), access: "account:read", handle: getMe },
   { method: "GET", pattern: path("/v1/usage"), access: "account:read", handle: getUsage },
+  // Before /v1/usage/{id}: the first matching pattern wins.
+  {
+    method: "GET",
+    pattern: path("/v1/usage/summary"),
+    access: "account:read",
+    handle: getUsageSummary,
+  },
   { method: "GET", pattern: path("/v1/usage/{}"), access: "account:read", handle: getUsageRecord },
   { method: "GET", pattern: path("/v1/keys"), access: "account:read", handle: listKeys },
   { method: "POST", pattern: path("/v1/keys"), access: "account:write", handle: createKey },
@@ -79,6 +87,12 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
     pattern: path("/v1/billing/stripe-webhook"),
     access: "public",
     handle: postStripeWebhook,
+  },
+  {
+    method: "GET",
+    pattern: path("/v1/billing/history"),
+    access: "account:read",
+    handle: getBillingHistory,
   },
   {
     method: "GET",

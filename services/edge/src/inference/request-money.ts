@@ -65,6 +65,8 @@ export async function hold(deps: MoneyDeps, order: MoneyOrder): Promise<OpenMone
       model: order.model,
       maxPromptTokens: order.maxPromptTokens,
       maxCompletionTokens: order.maxCompletionTokens,
+      // The key is recorded on the hold so the account's usage can be summed by key.
+      apiKeyId: order.keyId.startsWith("session:") ? "" : order.keyId,
       ...order.claim,
     })
     .catch((err: unknown) => {
