@@ -11,12 +11,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file darkbloom/v1/attestation.proto.
  */
-export const file_darkbloom_v1_attestation: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIrMBCgtQcm92aWRlcktleRITCgtwcm92aWRlcl9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEi0KC3RydXN0X2xldmVsGAMgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSFwoPa2V5X2ZpbmdlcnByaW50GAQgASgJEjMKCGV2aWRlbmNlGAUgASgLMiEuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uRXZpZGVuY2UilgEKE0F0dGVzdGF0aW9uRXZpZGVuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBITCgtzdGF0dXNfanNvbhgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMdGltZXN0YW1wX21zGAUgASgDEhUKDW1kYV9jaGFpbl9wZW0YBiABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkiMwocUmVzZXRQcm92aWRlcklkZW50aXR5UmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCSIyCh1SZXNldFByb3ZpZGVySWRlbnRpdHlSZXNwb25zZRIRCgl3YXNfYm91bmQYASABKAgykQMKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZRJwChVSZXNldFByb3ZpZGVySWRlbnRpdHkSKi5kYXJrYmxvb20udjEuUmVzZXRQcm92aWRlcklkZW50aXR5UmVxdWVzdBorLmRhcmtibG9vbS52MS5SZXNldFByb3ZpZGVySWRlbnRpdHlSZXNwb25zZWIGcHJvdG8z",
-    [file_darkbloom_v1_common],
-  );
+export const file_darkbloom_v1_attestation: GenFile = /*@__PURE__*/
+  fileDesc("Ch5kYXJrYmxvb20vdjEvYXR0ZXN0YXRpb24ucHJvdG8SDGRhcmtibG9vbS52MSJUChZHZXRQcm92aWRlcktleXNSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEisKCW1pbl90cnVzdBgCIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsIrMBCgtQcm92aWRlcktleRITCgtwcm92aWRlcl9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEi0KC3RydXN0X2xldmVsGAMgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSFwoPa2V5X2ZpbmdlcnByaW50GAQgASgJEjMKCGV2aWRlbmNlGAUgASgLMiEuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uRXZpZGVuY2UilgEKE0F0dGVzdGF0aW9uRXZpZGVuY2USGwoTaWRlbnRpdHlfcHVibGljX2tleRgBIAEoDBITCgtzdGF0dXNfanNvbhgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwSDQoFbm9uY2UYBCABKAwSFAoMdGltZXN0YW1wX21zGAUgASgDEhUKDW1kYV9jaGFpbl9wZW0YBiABKAkiQgoXR2V0UHJvdmlkZXJLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLmRhcmtibG9vbS52MS5Qcm92aWRlcktleSImCg9HZXRUcnVzdFJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkigAEKEEdldFRydXN0UmVzcG9uc2USLQoLdHJ1c3RfbGV2ZWwYASABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIQCghyb3V0YWJsZRgCIAEoCBIOCgZyZWFzb24YAyABKAkSGwoTbGFzdF9hdHRlc3RlZF9hdF9tcxgEIAEoAyItChZTZXRWZXJzaW9uRmxvb3JSZXF1ZXN0EhMKC21pbl92ZXJzaW9uGAEgASgJIjYKF1NldFZlcnNpb25GbG9vclJlc3BvbnNlEhsKE2ZlbmNlZF9wcm92aWRlcl9pZHMYASADKAkiMwocUmVzZXRQcm92aWRlcklkZW50aXR5UmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCSIyCh1SZXNldFByb3ZpZGVySWRlbnRpdHlSZXNwb25zZRIRCgl3YXNfYm91bmQYASABKAgykQMKEkF0dGVzdGF0aW9uU2VydmljZRJeCg9HZXRQcm92aWRlcktleXMSJC5kYXJrYmxvb20udjEuR2V0UHJvdmlkZXJLZXlzUmVxdWVzdBolLmRhcmtibG9vbS52MS5HZXRQcm92aWRlcktleXNSZXNwb25zZRJJCghHZXRUcnVzdBIdLmRhcmtibG9vbS52MS5HZXRUcnVzdFJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0VHJ1c3RSZXNwb25zZRJeCg9TZXRWZXJzaW9uRmxvb3ISJC5kYXJrYmxvb20udjEuU2V0VmVyc2lvbkZsb29yUmVxdWVzdBolLmRhcmtibG9vbS52MS5TZXRWZXJzaW9uRmxvb3JSZXNwb25zZRJwChVSZXNldFByb3ZpZGVySWRlbnRpdHkSKi5kYXJrYmxvb20udjEuUmVzZXRQcm92aWRlcklkZW50aXR5UmVxdWVzdBorLmRhcmtibG9vbS52MS5SZXNldFByb3ZpZGVySWRlbnRpdHlSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
 
 /**
  * @generated from message darkbloom.v1.GetProviderKeysRequest
@@ -37,8 +33,7 @@ export type GetProviderKeysRequest = Message<"darkbloom.v1.GetProviderKeysReques
  * Describes the message darkbloom.v1.GetProviderKeysRequest.
  * Use `create(GetProviderKeysRequestSchema)` to create a new message.
  */
-export const GetProviderKeysRequestSchema: GenMessage<GetProviderKeysRequest> =
-  /*@__PURE__*/
+export const GetProviderKeysRequestSchema: GenMessage<GetProviderKeysRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 0);
 
 /**
@@ -78,8 +73,7 @@ export type ProviderKey = Message<"darkbloom.v1.ProviderKey"> & {
  * Describes the message darkbloom.v1.ProviderKey.
  * Use `create(ProviderKeySchema)` to create a new message.
  */
-export const ProviderKeySchema: GenMessage<ProviderKey> =
-  /*@__PURE__*/
+export const ProviderKeySchema: GenMessage<ProviderKey> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 1);
 
 /**
@@ -133,8 +127,7 @@ export type AttestationEvidence = Message<"darkbloom.v1.AttestationEvidence"> & 
  * Describes the message darkbloom.v1.AttestationEvidence.
  * Use `create(AttestationEvidenceSchema)` to create a new message.
  */
-export const AttestationEvidenceSchema: GenMessage<AttestationEvidence> =
-  /*@__PURE__*/
+export const AttestationEvidenceSchema: GenMessage<AttestationEvidence> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 2);
 
 /**
@@ -151,8 +144,7 @@ export type GetProviderKeysResponse = Message<"darkbloom.v1.GetProviderKeysRespo
  * Describes the message darkbloom.v1.GetProviderKeysResponse.
  * Use `create(GetProviderKeysResponseSchema)` to create a new message.
  */
-export const GetProviderKeysResponseSchema: GenMessage<GetProviderKeysResponse> =
-  /*@__PURE__*/
+export const GetProviderKeysResponseSchema: GenMessage<GetProviderKeysResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 3);
 
 /**
@@ -169,8 +161,7 @@ export type GetTrustRequest = Message<"darkbloom.v1.GetTrustRequest"> & {
  * Describes the message darkbloom.v1.GetTrustRequest.
  * Use `create(GetTrustRequestSchema)` to create a new message.
  */
-export const GetTrustRequestSchema: GenMessage<GetTrustRequest> =
-  /*@__PURE__*/
+export const GetTrustRequestSchema: GenMessage<GetTrustRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 4);
 
 /**
@@ -202,8 +193,7 @@ export type GetTrustResponse = Message<"darkbloom.v1.GetTrustResponse"> & {
  * Describes the message darkbloom.v1.GetTrustResponse.
  * Use `create(GetTrustResponseSchema)` to create a new message.
  */
-export const GetTrustResponseSchema: GenMessage<GetTrustResponse> =
-  /*@__PURE__*/
+export const GetTrustResponseSchema: GenMessage<GetTrustResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 5);
 
 /**
@@ -222,8 +212,7 @@ export type SetVersionFloorRequest = Message<"darkbloom.v1.SetVersionFloorReques
  * Describes the message darkbloom.v1.SetVersionFloorRequest.
  * Use `create(SetVersionFloorRequestSchema)` to create a new message.
  */
-export const SetVersionFloorRequestSchema: GenMessage<SetVersionFloorRequest> =
-  /*@__PURE__*/
+export const SetVersionFloorRequestSchema: GenMessage<SetVersionFloorRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 6);
 
 /**
@@ -242,8 +231,7 @@ export type SetVersionFloorResponse = Message<"darkbloom.v1.SetVersionFloorRespo
  * Describes the message darkbloom.v1.SetVersionFloorResponse.
  * Use `create(SetVersionFloorResponseSchema)` to create a new message.
  */
-export const SetVersionFloorResponseSchema: GenMessage<SetVersionFloorResponse> =
-  /*@__PURE__*/
+export const SetVersionFloorResponseSchema: GenMessage<SetVersionFloorResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 7);
 
 /**
@@ -260,29 +248,26 @@ export type ResetProviderIdentityRequest = Message<"darkbloom.v1.ResetProviderId
  * Describes the message darkbloom.v1.ResetProviderIdentityRequest.
  * Use `create(ResetProviderIdentityRequestSchema)` to create a new message.
  */
-export const ResetProviderIdentityRequestSchema: GenMessage<ResetProviderIdentityRequest> =
-  /*@__PURE__*/
+export const ResetProviderIdentityRequestSchema: GenMessage<ResetProviderIdentityRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 8);
 
 /**
  * @generated from message darkbloom.v1.ResetProviderIdentityResponse
  */
-export type ResetProviderIdentityResponse =
-  Message<"darkbloom.v1.ResetProviderIdentityResponse"> & {
-    /**
-     * False when the id had no binding.
-     *
-     * @generated from field: bool was_bound = 1;
-     */
-    wasBound: boolean;
-  };
+export type ResetProviderIdentityResponse = Message<"darkbloom.v1.ResetProviderIdentityResponse"> & {
+  /**
+   * False when the id had no binding.
+   *
+   * @generated from field: bool was_bound = 1;
+   */
+  wasBound: boolean;
+};
 
 /**
  * Describes the message darkbloom.v1.ResetProviderIdentityResponse.
  * Use `create(ResetProviderIdentityResponseSchema)` to create a new message.
  */
-export const ResetProviderIdentityResponseSchema: GenMessage<ResetProviderIdentityResponse> =
-  /*@__PURE__*/
+export const ResetProviderIdentityResponseSchema: GenMessage<ResetProviderIdentityResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_attestation, 9);
 
 /**
@@ -298,7 +283,7 @@ export const AttestationService: GenService<{
     methodKind: "unary";
     input: typeof GetProviderKeysRequestSchema;
     output: typeof GetProviderKeysResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.AttestationService.GetTrust
    */
@@ -306,7 +291,7 @@ export const AttestationService: GenService<{
     methodKind: "unary";
     input: typeof GetTrustRequestSchema;
     output: typeof GetTrustResponseSchema;
-  };
+  },
   /**
    * Raises (or lowers) the provider version floor at runtime; connected providers below it are fenced.
    *
@@ -316,7 +301,7 @@ export const AttestationService: GenService<{
     methodKind: "unary";
     input: typeof SetVersionFloorRequestSchema;
     output: typeof SetVersionFloorResponseSchema;
-  };
+  },
   /**
    * Forgets which identity key a provider id is bound to (admin): the next registration of the id
    * binds its identity key again (first seen wins). Does not disconnect a live session.
@@ -327,5 +312,7 @@ export const AttestationService: GenService<{
     methodKind: "unary";
     input: typeof ResetProviderIdentityRequestSchema;
     output: typeof ResetProviderIdentityResponseSchema;
-  };
-}> = /*@__PURE__*/ serviceDesc(file_darkbloom_v1_attestation, 0);
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_darkbloom_v1_attestation, 0);
+

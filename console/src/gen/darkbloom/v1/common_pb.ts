@@ -9,11 +9,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file darkbloom/v1/common.proto.
  */
-export const file_darkbloom_v1_common: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "ChlkYXJrYmxvb20vdjEvY29tbW9uLnByb3RvEgxkYXJrYmxvb20udjEiOQoFVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoDSqRAQoKVHJ1c3RMZXZlbBIbChdUUlVTVF9MRVZFTF9VTlNQRUNJRklFRBAAEhQKEFRSVVNUX0xFVkVMX05PTkUQARIYChRUUlVTVF9MRVZFTF9TT0ZUV0FSRRACEhgKFFRSVVNUX0xFVkVMX0hBUkRXQVJFEAMSHAoYVFJVU1RfTEVWRUxfSEFSRFdBUkVfTURBEAQqswEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIcChhGSU5JU0hfUkVBU09OX1RPT0xfQ0FMTFMQAxIbChdGSU5JU0hfUkVBU09OX0NBTkNFTExFRBAEEhcKE0ZJTklTSF9SRUFTT05fRVJST1IQBWIGcHJvdG8z",
-  );
+export const file_darkbloom_v1_common: GenFile = /*@__PURE__*/
+  fileDesc("ChlkYXJrYmxvb20vdjEvY29tbW9uLnByb3RvEgxkYXJrYmxvb20udjEiOQoFVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoDSqRAQoKVHJ1c3RMZXZlbBIbChdUUlVTVF9MRVZFTF9VTlNQRUNJRklFRBAAEhQKEFRSVVNUX0xFVkVMX05PTkUQARIYChRUUlVTVF9MRVZFTF9TT0ZUV0FSRRACEhgKFFRSVVNUX0xFVkVMX0hBUkRXQVJFEAMSHAoYVFJVU1RfTEVWRUxfSEFSRFdBUkVfTURBEAQqswEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIcChhGSU5JU0hfUkVBU09OX1RPT0xfQ0FMTFMQAxIbChdGSU5JU0hfUkVBU09OX0NBTkNFTExFRBAEEhcKE0ZJTklTSF9SRUFTT05fRVJST1IQBWIGcHJvdG8z");
 
 /**
  * Token counts of one inference request.
@@ -36,8 +33,7 @@ export type Usage = Message<"darkbloom.v1.Usage"> & {
  * Describes the message darkbloom.v1.Usage.
  * Use `create(UsageSchema)` to create a new message.
  */
-export const UsageSchema: GenMessage<Usage> =
-  /*@__PURE__*/
+export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_common, 0);
 
 /**
@@ -75,8 +71,7 @@ export enum TrustLevel {
 /**
  * Describes the enum darkbloom.v1.TrustLevel.
  */
-export const TrustLevelSchema: GenEnum<TrustLevel> =
-  /*@__PURE__*/
+export const TrustLevelSchema: GenEnum<TrustLevel> = /*@__PURE__*/
   enumDesc(file_darkbloom_v1_common, 0);
 
 /**
@@ -119,6 +114,6 @@ export enum FinishReason {
 /**
  * Describes the enum darkbloom.v1.FinishReason.
  */
-export const FinishReasonSchema: GenEnum<FinishReason> =
-  /*@__PURE__*/
+export const FinishReasonSchema: GenEnum<FinishReason> = /*@__PURE__*/
   enumDesc(file_darkbloom_v1_common, 1);
+

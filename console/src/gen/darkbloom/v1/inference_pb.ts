@@ -9,11 +9,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file darkbloom/v1/inference.proto.
  */
-export const file_darkbloom_v1_inference: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "ChxkYXJrYmxvb20vdjEvaW5mZXJlbmNlLnByb3RvEgxkYXJrYmxvb20udjEiugEKDUluZmVyZW5jZUJvZHkSDQoFbW9kZWwYASABKAkSJwoEY2hhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5DaGF0SW5wdXRIABIQCgZwcm9tcHQYAyABKAlIABIuCghzYW1wbGluZxgEIAEoCzIcLmRhcmtibG9vbS52MS5TYW1wbGluZ1BhcmFtcxISCgphY2NvdW50X2lkGAUgASgJEhIKCnByZWZpeF9rZXkYBiABKAxCBwoFaW5wdXQikwEKCUNoYXRJbnB1dBIrCghtZXNzYWdlcxgBIAMoCzIZLmRhcmtibG9vbS52MS5DaGF0TWVzc2FnZRIhCgV0b29scxgCIAMoCzISLmRhcmtibG9vbS52MS5Ub29sEhgKEHRvb2xfY2hvaWNlX2pzb24YAyABKAkSHAoUcmVzcG9uc2VfZm9ybWF0X2pzb24YBCABKAkifAoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEgwKBG5hbWUYAyABKAkSFAoMdG9vbF9jYWxsX2lkGAQgASgJEioKCnRvb2xfY2FsbHMYBSADKAsyFi5kYXJrYmxvb20udjEuVG9vbENhbGwiPAoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5hcmd1bWVudHNfanNvbhgDIAEoCSJCCgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJIqkCCg5TYW1wbGluZ1BhcmFtcxISCgptYXhfdG9rZW5zGAEgASgNEhgKC3RlbXBlcmF0dXJlGAIgASgCSACIAQESEgoFdG9wX3AYAyABKAJIAYgBARIRCgRzZWVkGAQgASgESAKIAQESDAoEc3RvcBgFIAMoCRIeChZpbmNsdWRlX3NwZWNpYWxfdG9rZW5zGAYgASgIEj8KCmxvZ2l0X2JpYXMYByADKAsyKy5kYXJrYmxvb20udjEuU2FtcGxpbmdQYXJhbXMuTG9naXRCaWFzRW50cnkaMAoOTG9naXRCaWFzRW50cnkSCwoDa2V5GAEgASgNEg0KBXZhbHVlGAIgASgCOgI4AUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQgcKBV9zZWVkIpABCgxDaHVua1BheWxvYWQSDAoEdGV4dBgBIAEoCRITCgt0b2tlbl9jb3VudBgCIAEoDRIvCgp0b29sX2NhbGxzGAMgAygLMhsuZGFya2Jsb29tLnYxLlRvb2xDYWxsRGVsdGESFQoNcHJvbXB0X3Rva2VucxgEIAEoDRIVCg1zdG9wX3NlcXVlbmNlGAUgASgJIlEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIXCg9hcmd1bWVudHNfZGVsdGEYBCABKAliBnByb3RvMw",
-  );
+export const file_darkbloom_v1_inference: GenFile = /*@__PURE__*/
+  fileDesc("ChxkYXJrYmxvb20vdjEvaW5mZXJlbmNlLnByb3RvEgxkYXJrYmxvb20udjEiugEKDUluZmVyZW5jZUJvZHkSDQoFbW9kZWwYASABKAkSJwoEY2hhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5DaGF0SW5wdXRIABIQCgZwcm9tcHQYAyABKAlIABIuCghzYW1wbGluZxgEIAEoCzIcLmRhcmtibG9vbS52MS5TYW1wbGluZ1BhcmFtcxISCgphY2NvdW50X2lkGAUgASgJEhIKCnByZWZpeF9rZXkYBiABKAxCBwoFaW5wdXQikwEKCUNoYXRJbnB1dBIrCghtZXNzYWdlcxgBIAMoCzIZLmRhcmtibG9vbS52MS5DaGF0TWVzc2FnZRIhCgV0b29scxgCIAMoCzISLmRhcmtibG9vbS52MS5Ub29sEhgKEHRvb2xfY2hvaWNlX2pzb24YAyABKAkSHAoUcmVzcG9uc2VfZm9ybWF0X2pzb24YBCABKAkifAoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEgwKBG5hbWUYAyABKAkSFAoMdG9vbF9jYWxsX2lkGAQgASgJEioKCnRvb2xfY2FsbHMYBSADKAsyFi5kYXJrYmxvb20udjEuVG9vbENhbGwiPAoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5hcmd1bWVudHNfanNvbhgDIAEoCSJCCgRUb29sEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJIqkCCg5TYW1wbGluZ1BhcmFtcxISCgptYXhfdG9rZW5zGAEgASgNEhgKC3RlbXBlcmF0dXJlGAIgASgCSACIAQESEgoFdG9wX3AYAyABKAJIAYgBARIRCgRzZWVkGAQgASgESAKIAQESDAoEc3RvcBgFIAMoCRIeChZpbmNsdWRlX3NwZWNpYWxfdG9rZW5zGAYgASgIEj8KCmxvZ2l0X2JpYXMYByADKAsyKy5kYXJrYmxvb20udjEuU2FtcGxpbmdQYXJhbXMuTG9naXRCaWFzRW50cnkaMAoOTG9naXRCaWFzRW50cnkSCwoDa2V5GAEgASgNEg0KBXZhbHVlGAIgASgCOgI4AUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQgcKBV9zZWVkIpABCgxDaHVua1BheWxvYWQSDAoEdGV4dBgBIAEoCRITCgt0b2tlbl9jb3VudBgCIAEoDRIvCgp0b29sX2NhbGxzGAMgAygLMhsuZGFya2Jsb29tLnYxLlRvb2xDYWxsRGVsdGESFQoNcHJvbXB0X3Rva2VucxgEIAEoDRIVCg1zdG9wX3NlcXVlbmNlGAUgASgJIlEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIXCg9hcmd1bWVudHNfZGVsdGEYBCABKAliBnByb3RvMw");
 
 /**
  * The plaintext of an inference request. It is serialized, then sealed to the provider's X25519
@@ -30,24 +27,21 @@ export type InferenceBody = Message<"darkbloom.v1.InferenceBody"> & {
   /**
    * @generated from oneof darkbloom.v1.InferenceBody.input
    */
-  input:
-    | {
-        /**
-         * @generated from field: darkbloom.v1.ChatInput chat = 2;
-         */
-        value: ChatInput;
-        case: "chat";
-      }
-    | {
-        /**
-         * Raw prompt for legacy completions.
-         *
-         * @generated from field: string prompt = 3;
-         */
-        value: string;
-        case: "prompt";
-      }
-    | { case: undefined; value?: undefined };
+  input: {
+    /**
+     * @generated from field: darkbloom.v1.ChatInput chat = 2;
+     */
+    value: ChatInput;
+    case: "chat";
+  } | {
+    /**
+     * Raw prompt for legacy completions.
+     *
+     * @generated from field: string prompt = 3;
+     */
+    value: string;
+    case: "prompt";
+  } | { case: undefined; value?: undefined };
 
   /**
    * @generated from field: darkbloom.v1.SamplingParams sampling = 4;
@@ -74,8 +68,7 @@ export type InferenceBody = Message<"darkbloom.v1.InferenceBody"> & {
  * Describes the message darkbloom.v1.InferenceBody.
  * Use `create(InferenceBodySchema)` to create a new message.
  */
-export const InferenceBodySchema: GenMessage<InferenceBody> =
-  /*@__PURE__*/
+export const InferenceBodySchema: GenMessage<InferenceBody> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 0);
 
 /**
@@ -111,8 +104,7 @@ export type ChatInput = Message<"darkbloom.v1.ChatInput"> & {
  * Describes the message darkbloom.v1.ChatInput.
  * Use `create(ChatInputSchema)` to create a new message.
  */
-export const ChatInputSchema: GenMessage<ChatInput> =
-  /*@__PURE__*/
+export const ChatInputSchema: GenMessage<ChatInput> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 1);
 
 /**
@@ -149,8 +141,7 @@ export type ChatMessage = Message<"darkbloom.v1.ChatMessage"> & {
  * Describes the message darkbloom.v1.ChatMessage.
  * Use `create(ChatMessageSchema)` to create a new message.
  */
-export const ChatMessageSchema: GenMessage<ChatMessage> =
-  /*@__PURE__*/
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 2);
 
 /**
@@ -177,8 +168,7 @@ export type ToolCall = Message<"darkbloom.v1.ToolCall"> & {
  * Describes the message darkbloom.v1.ToolCall.
  * Use `create(ToolCallSchema)` to create a new message.
  */
-export const ToolCallSchema: GenMessage<ToolCall> =
-  /*@__PURE__*/
+export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 3);
 
 /**
@@ -205,8 +195,7 @@ export type Tool = Message<"darkbloom.v1.Tool"> & {
  * Describes the message darkbloom.v1.Tool.
  * Use `create(ToolSchema)` to create a new message.
  */
-export const ToolSchema: GenMessage<Tool> =
-  /*@__PURE__*/
+export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 4);
 
 /**
@@ -258,8 +247,7 @@ export type SamplingParams = Message<"darkbloom.v1.SamplingParams"> & {
  * Describes the message darkbloom.v1.SamplingParams.
  * Use `create(SamplingParamsSchema)` to create a new message.
  */
-export const SamplingParamsSchema: GenMessage<SamplingParams> =
-  /*@__PURE__*/
+export const SamplingParamsSchema: GenMessage<SamplingParams> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 5);
 
 /**
@@ -307,8 +295,7 @@ export type ChunkPayload = Message<"darkbloom.v1.ChunkPayload"> & {
  * Describes the message darkbloom.v1.ChunkPayload.
  * Use `create(ChunkPayloadSchema)` to create a new message.
  */
-export const ChunkPayloadSchema: GenMessage<ChunkPayload> =
-  /*@__PURE__*/
+export const ChunkPayloadSchema: GenMessage<ChunkPayload> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 6);
 
 /**
@@ -342,6 +329,6 @@ export type ToolCallDelta = Message<"darkbloom.v1.ToolCallDelta"> & {
  * Describes the message darkbloom.v1.ToolCallDelta.
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
-export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> =
-  /*@__PURE__*/
+export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_inference, 7);
+

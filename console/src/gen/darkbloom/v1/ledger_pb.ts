@@ -11,12 +11,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file darkbloom/v1/ledger.proto.
  */
-export const file_darkbloom_v1_ledger: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "ChlkYXJrYmxvb20vdjEvbGVkZ2VyLnByb3RvEgxkYXJrYmxvb20udjEiJwoRR2V0QmFsYW5jZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJkChJHZXRCYWxhbmNlUmVzcG9uc2USGQoRYmFsYW5jZV9taWNyb191c2QYASABKAMSFgoOaGVsZF9taWNyb191c2QYAiABKAMSGwoTYXZhaWxhYmxlX21pY3JvX3VzZBgDIAEoAyLcAQoLSG9sZFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBW1vZGVsGAMgASgJEhkKEW1heF9wcm9tcHRfdG9rZW5zGAQgASgNEh0KFW1heF9jb21wbGV0aW9uX3Rva2VucxgFIAEoDRIZChFjbGllbnRfcmVxdWVzdF9pZBgGIAEoCRIQCghjbGFpbV9pZBgHIAEoCRIbChNyZXF1ZXN0X2ZpbmdlcnByaW50GAggASgMEhIKCmFwaV9rZXlfaWQYCSABKAkiJgoMSG9sZFJlc3BvbnNlEhYKDmhlbGRfbWljcm9fdXNkGAEgASgDInsKDVNldHRsZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIbChNwcm92aWRlcl9hY2NvdW50X2lkGAIgASgJEiIKBXVzYWdlGAMgASgLMhMuZGFya2Jsb29tLnYxLlVzYWdlEhUKDWdlbmVyYXRpb25faWQYBCABKAkiigEKDlNldHRsZVJlc3BvbnNlEhkKEWNoYXJnZWRfbWljcm9fdXNkGAEgASgDEiEKGXByb3ZpZGVyX2NyZWRpdF9taWNyb191c2QYAiABKAMSHgoWcGxhdGZvcm1fZmVlX21pY3JvX3VzZBgDIAEoAxIaChJyZWxlYXNlZF9taWNyb191c2QYBCABKAMiZgoNQ3JlZGl0UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhgKEGFtb3VudF9taWNyb191c2QYAiABKAMSDgoGcmVhc29uGAMgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgEIAEoCSIrCg5DcmVkaXRSZXNwb25zZRIZChFiYWxhbmNlX21pY3JvX3VzZBgBIAEoAyIgCg9HZXRQcmljZVJlcXVlc3QSDQoFbW9kZWwYASABKAkibAoQR2V0UHJpY2VSZXNwb25zZRINCgVtb2RlbBgBIAEoCRIjChtpbnB1dF9taWNyb191c2RfcGVyX21pbGxpb24YAiABKAMSJAocb3V0cHV0X21pY3JvX3VzZF9wZXJfbWlsbGlvbhgDIAEoAzL0AgoNTGVkZ2VyU2VydmljZRJPCgpHZXRCYWxhbmNlEh8uZGFya2Jsb29tLnYxLkdldEJhbGFuY2VSZXF1ZXN0GiAuZGFya2Jsb29tLnYxLkdldEJhbGFuY2VSZXNwb25zZRI9CgRIb2xkEhkuZGFya2Jsb29tLnYxLkhvbGRSZXF1ZXN0GhouZGFya2Jsb29tLnYxLkhvbGRSZXNwb25zZRJDCgZTZXR0bGUSGy5kYXJrYmxvb20udjEuU2V0dGxlUmVxdWVzdBocLmRhcmtibG9vbS52MS5TZXR0bGVSZXNwb25zZRJDCgZDcmVkaXQSGy5kYXJrYmxvb20udjEuQ3JlZGl0UmVxdWVzdBocLmRhcmtibG9vbS52MS5DcmVkaXRSZXNwb25zZRJJCghHZXRQcmljZRIdLmRhcmtibG9vbS52MS5HZXRQcmljZVJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0UHJpY2VSZXNwb25zZWIGcHJvdG8z",
-    [file_darkbloom_v1_common],
-  );
+export const file_darkbloom_v1_ledger: GenFile = /*@__PURE__*/
+  fileDesc("ChlkYXJrYmxvb20vdjEvbGVkZ2VyLnByb3RvEgxkYXJrYmxvb20udjEiJwoRR2V0QmFsYW5jZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJkChJHZXRCYWxhbmNlUmVzcG9uc2USGQoRYmFsYW5jZV9taWNyb191c2QYASABKAMSFgoOaGVsZF9taWNyb191c2QYAiABKAMSGwoTYXZhaWxhYmxlX21pY3JvX3VzZBgDIAEoAyLcAQoLSG9sZFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBW1vZGVsGAMgASgJEhkKEW1heF9wcm9tcHRfdG9rZW5zGAQgASgNEh0KFW1heF9jb21wbGV0aW9uX3Rva2VucxgFIAEoDRIZChFjbGllbnRfcmVxdWVzdF9pZBgGIAEoCRIQCghjbGFpbV9pZBgHIAEoCRIbChNyZXF1ZXN0X2ZpbmdlcnByaW50GAggASgMEhIKCmFwaV9rZXlfaWQYCSABKAkiJgoMSG9sZFJlc3BvbnNlEhYKDmhlbGRfbWljcm9fdXNkGAEgASgDInsKDVNldHRsZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIbChNwcm92aWRlcl9hY2NvdW50X2lkGAIgASgJEiIKBXVzYWdlGAMgASgLMhMuZGFya2Jsb29tLnYxLlVzYWdlEhUKDWdlbmVyYXRpb25faWQYBCABKAkiigEKDlNldHRsZVJlc3BvbnNlEhkKEWNoYXJnZWRfbWljcm9fdXNkGAEgASgDEiEKGXByb3ZpZGVyX2NyZWRpdF9taWNyb191c2QYAiABKAMSHgoWcGxhdGZvcm1fZmVlX21pY3JvX3VzZBgDIAEoAxIaChJyZWxlYXNlZF9taWNyb191c2QYBCABKAMiZgoNQ3JlZGl0UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhgKEGFtb3VudF9taWNyb191c2QYAiABKAMSDgoGcmVhc29uGAMgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgEIAEoCSIrCg5DcmVkaXRSZXNwb25zZRIZChFiYWxhbmNlX21pY3JvX3VzZBgBIAEoAyIgCg9HZXRQcmljZVJlcXVlc3QSDQoFbW9kZWwYASABKAkibAoQR2V0UHJpY2VSZXNwb25zZRINCgVtb2RlbBgBIAEoCRIjChtpbnB1dF9taWNyb191c2RfcGVyX21pbGxpb24YAiABKAMSJAocb3V0cHV0X21pY3JvX3VzZF9wZXJfbWlsbGlvbhgDIAEoAzL0AgoNTGVkZ2VyU2VydmljZRJPCgpHZXRCYWxhbmNlEh8uZGFya2Jsb29tLnYxLkdldEJhbGFuY2VSZXF1ZXN0GiAuZGFya2Jsb29tLnYxLkdldEJhbGFuY2VSZXNwb25zZRI9CgRIb2xkEhkuZGFya2Jsb29tLnYxLkhvbGRSZXF1ZXN0GhouZGFya2Jsb29tLnYxLkhvbGRSZXNwb25zZRJDCgZTZXR0bGUSGy5kYXJrYmxvb20udjEuU2V0dGxlUmVxdWVzdBocLmRhcmtibG9vbS52MS5TZXR0bGVSZXNwb25zZRJDCgZDcmVkaXQSGy5kYXJrYmxvb20udjEuQ3JlZGl0UmVxdWVzdBocLmRhcmtibG9vbS52MS5DcmVkaXRSZXNwb25zZRJJCghHZXRQcmljZRIdLmRhcmtibG9vbS52MS5HZXRQcmljZVJlcXVlc3QaHi5kYXJrYmxvb20udjEuR2V0UHJpY2VSZXNwb25zZWIGcHJvdG8z", [file_darkbloom_v1_common]);
 
 /**
  * @generated from message darkbloom.v1.GetBalanceRequest
@@ -32,8 +28,7 @@ export type GetBalanceRequest = Message<"darkbloom.v1.GetBalanceRequest"> & {
  * Describes the message darkbloom.v1.GetBalanceRequest.
  * Use `create(GetBalanceRequestSchema)` to create a new message.
  */
-export const GetBalanceRequestSchema: GenMessage<GetBalanceRequest> =
-  /*@__PURE__*/
+export const GetBalanceRequestSchema: GenMessage<GetBalanceRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 0);
 
 /**
@@ -60,8 +55,7 @@ export type GetBalanceResponse = Message<"darkbloom.v1.GetBalanceResponse"> & {
  * Describes the message darkbloom.v1.GetBalanceResponse.
  * Use `create(GetBalanceResponseSchema)` to create a new message.
  */
-export const GetBalanceResponseSchema: GenMessage<GetBalanceResponse> =
-  /*@__PURE__*/
+export const GetBalanceResponseSchema: GenMessage<GetBalanceResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 1);
 
 /**
@@ -131,8 +125,7 @@ export type HoldRequest = Message<"darkbloom.v1.HoldRequest"> & {
  * Describes the message darkbloom.v1.HoldRequest.
  * Use `create(HoldRequestSchema)` to create a new message.
  */
-export const HoldRequestSchema: GenMessage<HoldRequest> =
-  /*@__PURE__*/
+export const HoldRequestSchema: GenMessage<HoldRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 2);
 
 /**
@@ -149,8 +142,7 @@ export type HoldResponse = Message<"darkbloom.v1.HoldResponse"> & {
  * Describes the message darkbloom.v1.HoldResponse.
  * Use `create(HoldResponseSchema)` to create a new message.
  */
-export const HoldResponseSchema: GenMessage<HoldResponse> =
-  /*@__PURE__*/
+export const HoldResponseSchema: GenMessage<HoldResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 3);
 
 /**
@@ -184,8 +176,7 @@ export type SettleRequest = Message<"darkbloom.v1.SettleRequest"> & {
  * Describes the message darkbloom.v1.SettleRequest.
  * Use `create(SettleRequestSchema)` to create a new message.
  */
-export const SettleRequestSchema: GenMessage<SettleRequest> =
-  /*@__PURE__*/
+export const SettleRequestSchema: GenMessage<SettleRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 4);
 
 /**
@@ -217,8 +208,7 @@ export type SettleResponse = Message<"darkbloom.v1.SettleResponse"> & {
  * Describes the message darkbloom.v1.SettleResponse.
  * Use `create(SettleResponseSchema)` to create a new message.
  */
-export const SettleResponseSchema: GenMessage<SettleResponse> =
-  /*@__PURE__*/
+export const SettleResponseSchema: GenMessage<SettleResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 5);
 
 /**
@@ -252,8 +242,7 @@ export type CreditRequest = Message<"darkbloom.v1.CreditRequest"> & {
  * Describes the message darkbloom.v1.CreditRequest.
  * Use `create(CreditRequestSchema)` to create a new message.
  */
-export const CreditRequestSchema: GenMessage<CreditRequest> =
-  /*@__PURE__*/
+export const CreditRequestSchema: GenMessage<CreditRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 6);
 
 /**
@@ -270,8 +259,7 @@ export type CreditResponse = Message<"darkbloom.v1.CreditResponse"> & {
  * Describes the message darkbloom.v1.CreditResponse.
  * Use `create(CreditResponseSchema)` to create a new message.
  */
-export const CreditResponseSchema: GenMessage<CreditResponse> =
-  /*@__PURE__*/
+export const CreditResponseSchema: GenMessage<CreditResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 7);
 
 /**
@@ -288,8 +276,7 @@ export type GetPriceRequest = Message<"darkbloom.v1.GetPriceRequest"> & {
  * Describes the message darkbloom.v1.GetPriceRequest.
  * Use `create(GetPriceRequestSchema)` to create a new message.
  */
-export const GetPriceRequestSchema: GenMessage<GetPriceRequest> =
-  /*@__PURE__*/
+export const GetPriceRequestSchema: GenMessage<GetPriceRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 8);
 
 /**
@@ -316,8 +303,7 @@ export type GetPriceResponse = Message<"darkbloom.v1.GetPriceResponse"> & {
  * Describes the message darkbloom.v1.GetPriceResponse.
  * Use `create(GetPriceResponseSchema)` to create a new message.
  */
-export const GetPriceResponseSchema: GenMessage<GetPriceResponse> =
-  /*@__PURE__*/
+export const GetPriceResponseSchema: GenMessage<GetPriceResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_ledger, 9);
 
 /**
@@ -333,7 +319,7 @@ export const LedgerService: GenService<{
     methodKind: "unary";
     input: typeof GetBalanceRequestSchema;
     output: typeof GetBalanceResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.LedgerService.Hold
    */
@@ -341,7 +327,7 @@ export const LedgerService: GenService<{
     methodKind: "unary";
     input: typeof HoldRequestSchema;
     output: typeof HoldResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.LedgerService.Settle
    */
@@ -349,7 +335,7 @@ export const LedgerService: GenService<{
     methodKind: "unary";
     input: typeof SettleRequestSchema;
     output: typeof SettleResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.LedgerService.Credit
    */
@@ -357,7 +343,7 @@ export const LedgerService: GenService<{
     methodKind: "unary";
     input: typeof CreditRequestSchema;
     output: typeof CreditResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.LedgerService.GetPrice
    */
@@ -365,5 +351,7 @@ export const LedgerService: GenService<{
     methodKind: "unary";
     input: typeof GetPriceRequestSchema;
     output: typeof GetPriceResponseSchema;
-  };
-}> = /*@__PURE__*/ serviceDesc(file_darkbloom_v1_ledger, 0);
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_darkbloom_v1_ledger, 0);
+

@@ -11,12 +11,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file darkbloom/v1/provider.proto.
  */
-export const file_darkbloom_v1_provider: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "ChtkYXJrYmxvb20vdjEvcHJvdmlkZXIucHJvdG8SDGRhcmtibG9vbS52MSL9BwoNUHJvdmlkZXJGcmFtZRIqCghyZWdpc3RlchgBIAEoCzIWLmRhcmtibG9vbS52MS5SZWdpc3RlckgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5IZWFydGJlYXRIABI9ChJpbmZlcmVuY2VfYWNjZXB0ZWQYAyABKAsyHy5kYXJrYmxvb20udjEuSW5mZXJlbmNlQWNjZXB0ZWRIABIkCgVjaHVuaxgEIAEoCzITLmRhcmtibG9vbS52MS5DaHVua0gAEioKCGNvbXBsZXRlGAUgASgLMhYuZGFya2Jsb29tLnYxLkNvbXBsZXRlSAASNwoPaW5mZXJlbmNlX2Vycm9yGAYgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySAASQQoUYXR0ZXN0YXRpb25fcmVzcG9uc2UYByABKAsyIS5kYXJrYmxvb20udjEuQXR0ZXN0YXRpb25SZXNwb25zZUgAEjoKEWxvYWRfbW9kZWxfc3RhdHVzGAggASgLMh0uZGFya2Jsb29tLnYxLkxvYWRNb2RlbFN0YXR1c0gAEisKCWtleV9wcm9vZhgJIAEoCzIWLmRhcmtibG9vbS52MS5LZXlQcm9vZkgAEjEKDHJlZ2lzdGVyX2FjaxgUIAEoCzIZLmRhcmtibG9vbS52MS5SZWdpc3RlckFja0gAEjsKEWluZmVyZW5jZV9yZXF1ZXN0GBUgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3RIABImCgZjYW5jZWwYFiABKAsyFC5kYXJrYmxvb20udjEuQ2FuY2VsSAASQwoVYXR0ZXN0YXRpb25fY2hhbGxlbmdlGBcgASgLMiIuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uQ2hhbGxlbmdlSAASLQoKbG9hZF9tb2RlbBgYIAEoCzIXLmRhcmtibG9vbS52MS5Mb2FkTW9kZWxIABIxCgx1bmxvYWRfbW9kZWwYGSABKAsyGS5kYXJrYmxvb20udjEuVW5sb2FkTW9kZWxIABI1Cg5ydW50aW1lX3N0YXR1cxgaIAEoCzIbLmRhcmtibG9vbS52MS5SdW50aW1lU3RhdHVzSAASNQoOcHJvdG9jb2xfZXJyb3IYGyABKAsyGy5kYXJrYmxvb20udjEuUHJvdG9jb2xFcnJvckgAEj4KE2tleV9wcm9vZl9jaGFsbGVuZ2UYHCABKAsyHy5kYXJrYmxvb20udjEuS2V5UHJvb2ZDaGFsbGVuZ2VIABInCgdnb19hd2F5GB0gASgLMhQuZGFya2Jsb29tLnYxLkdvQXdheUgAQgYKBGtpbmQilwEKCEhhcmR3YXJlEgwKBGNoaXAYASABKAkSEQoJbWVtb3J5X2diGAIgASgBEhYKDmJhbmR3aWR0aF9nYnBzGAMgASgBEhkKEXBlcmZvcm1hbmNlX2NvcmVzGAQgASgNEhgKEGVmZmljaWVuY3lfY29yZXMYBSABKA0SEQoJZ3B1X2NvcmVzGAYgASgNEgoKAm9zGAcgASgJIrEBCglNb2RlbEluZm8SCgoCaWQYASABKAkSEgoKc2l6ZV9ieXRlcxgCIAEoBBIUCgxxdWFudGl6YXRpb24YAyABKAkSEwoLd2VpZ2h0X2hhc2gYBCABKAkSFgoOY29udGV4dF9sZW5ndGgYBSABKA0SEwoLdGVtcGxhdGVfb2sYBiABKAgSFgoOdGVtcGxhdGVfZXJyb3IYByABKAkSFAoMb25fZGlza19vbmx5GAggASgIImIKCUJlbmNobWFyaxIQCghtb2RlbF9pZBgBIAEoCRIhChlwcmVmaWxsX3Rva2Vuc19wZXJfc2Vjb25kGAIgASgBEiAKGGRlY29kZV90b2tlbnNfcGVyX3NlY29uZBgDIAEoASLrAgoIUmVnaXN0ZXISKAoIaGFyZHdhcmUYASABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSJwoGbW9kZWxzGAIgAygLMhcuZGFya2Jsb29tLnYxLk1vZGVsSW5mbxIPCgd2ZXJzaW9uGAMgASgJEh0KFWVuY3J5cHRpb25fcHVibGljX2tleRgEIAEoDBIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAUgASgMEhMKC2F0dGVzdGF0aW9uGAYgASgMEisKCmJlbmNobWFya3MYByADKAsyFy5kYXJrYmxvb20udjEuQmVuY2htYXJrEhIKCmF1dGhfdG9rZW4YCCABKAkSEwoLYmluYXJ5X2hhc2gYCSABKAkSEwoLc3RhdHVzX2pzb24YCiABKAwSGgoSaWRlbnRpdHlfc2lnbmF0dXJlGAsgASgMEiMKG2lkZW50aXR5X3JvdGF0aW9uX3NpZ25hdHVyZRgMIAEoDCLYAQoMU2xvdENhcGFjaXR5EhAKCG1vZGVsX2lkGAEgASgJEiYKBXN0YXRlGAIgASgOMhcuZGFya2Jsb29tLnYxLlNsb3RTdGF0ZRIPCgdydW5uaW5nGAMgASgNEg8KB3dhaXRpbmcYBCABKA0SFQoNYWN0aXZlX3Rva2VucxgFIAEoBBIcChRtYXhfdG9rZW5zX3BvdGVudGlhbBgGIAEoBBIbChNwcmVmaXhfYmxvY2tfaGFzaGVzGAcgAygMEhoKEmt2X2NhcGFjaXR5X3Rva2VucxgIIAEoBCJwCgxNZW1vcnlTdGF0dXMSEQoJYWN0aXZlX2diGAEgASgBEg8KB3BlYWtfZ2IYAiABKAESEAoIY2FjaGVfZ2IYAyABKAESEAoIdG90YWxfZ2IYBCABKAESGAoQZnJlZV9mb3JfbG9hZF9nYhgFIAEoASJWCghDb3VudGVycxIXCg9yZXF1ZXN0c19zZXJ2ZWQYASABKAQSFwoPcmVxdWVzdHNfZmFpbGVkGAIgASgEEhgKEHRva2Vuc19nZW5lcmF0ZWQYAyABKAQikwIKCUhlYXJ0YmVhdBIsCgZzdGF0dXMYASABKA4yHC5kYXJrYmxvb20udjEuUHJvdmlkZXJTdGF0dXMSKQoFc2xvdHMYAiADKAsyGi5kYXJrYmxvb20udjEuU2xvdENhcGFjaXR5EioKBm1lbW9yeRgDIAEoCzIaLmRhcmtibG9vbS52MS5NZW1vcnlTdGF0dXMSFwoPbWVtb3J5X3ByZXNzdXJlGAQgASgBEhEKCWNwdV91c2FnZRgFIAEoARIrCgd0aGVybWFsGAYgASgOMhouZGFya2Jsb29tLnYxLlRoZXJtYWxTdGF0ZRIoCghjb3VudGVycxgHIAEoCzIWLmRhcmtibG9vbS52MS5Db3VudGVycyKWAQoPUm91dGluZ01ldGFkYXRhEg0KBW1vZGVsGAEgASgJEh8KF2VzdGltYXRlZF9wcm9tcHRfdG9rZW5zGAIgASgNEhIKCm1heF90b2tlbnMYAyABKA0SDgoGc3RyZWFtGAQgASgIEhIKCmFjY291bnRfaWQYBSABKAkSGwoTcHJlZml4X2Jsb2NrX2hhc2hlcxgGIAMoDCKKAQoQSW5mZXJlbmNlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIZChFzZW5kZXJfcHVibGljX2tleRgDIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgEIAEoDCInChFJbmZlcmVuY2VBY2NlcHRlZBISCgpyZXF1ZXN0X2lkGAEgASgJIl0KBUNodW5rEhIKCnJlcXVlc3RfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKA0SGQoRZW5jcnlwdGVkX3BheWxvYWQYAyABKAwSEwoLdG9rZW5fY291bnQYBCABKA0inwEKCENvbXBsZXRlEhIKCnJlcXVlc3RfaWQYASABKAkSIgoFdXNhZ2UYAiABKAsyEy5kYXJrYmxvb20udjEuVXNhZ2USMQoNZmluaXNoX3JlYXNvbhgDIAEoDjIaLmRhcmtibG9vbS52MS5GaW5pc2hSZWFzb24SFQoNcmVzcG9uc2VfaGFzaBgEIAEoDBIRCglzaWduYXR1cmUYBSABKAwibgoOSW5mZXJlbmNlRXJyb3ISEgoKcmVxdWVzdF9pZBgBIAEoCRITCgtzdGF0dXNfY29kZRgCIAEoDRIPCgdtZXNzYWdlGAMgASgJEiIKBXVzYWdlGAQgASgLMhMuZGFya2Jsb29tLnYxLlVzYWdlIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI7ChRBdHRlc3RhdGlvbkNoYWxsZW5nZRINCgVub25jZRgBIAEoDBIUCgx0aW1lc3RhbXBfbXMYAiABKAMiPgoRS2V5UHJvb2ZDaGFsbGVuZ2USGQoRc2VuZGVyX3B1YmxpY19rZXkYASABKAwSDgoGc2VhbGVkGAIgASgMIjYKCEtleVByb29mEg4KBnNlY3JldBgBIAEoDBIaChJpZGVudGl0eV9zaWduYXR1cmUYAiABKAwiYgoTQXR0ZXN0YXRpb25SZXNwb25zZRINCgVub25jZRgBIAEoDBIUCgx0aW1lc3RhbXBfbXMYAiABKAMSEwoLc3RhdHVzX2pzb24YAyABKAwSEQoJc2lnbmF0dXJlGAQgASgMIh0KCUxvYWRNb2RlbBIQCghtb2RlbF9pZBgBIAEoCSIfCgtVbmxvYWRNb2RlbBIQCghtb2RlbF9pZBgBIAEoCSJcCg9Mb2FkTW9kZWxTdGF0dXMSEAoIbW9kZWxfaWQYASABKAkSJgoFc3RhdGUYAiABKA4yFy5kYXJrYmxvb20udjEuTG9hZFN0YXRlEg8KB21lc3NhZ2UYAyABKAkiYQoLUmVnaXN0ZXJBY2sSEwoLcHJvdmlkZXJfaWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEh4KFmNvb3JkaW5hdG9yX3B1YmxpY19rZXkYAyABKAwiYAoNUnVudGltZVN0YXR1cxItCgt0cnVzdF9sZXZlbBgBIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhAKCHJvdXRhYmxlGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJCCg1Qcm90b2NvbEVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJIkcKBkdvQXdheRIaChJyZWNvbm5lY3RfZGVsYXlfbXMYASABKA0SEQoJaml0dGVyX21zGAIgASgNEg4KBnJlYXNvbhgDIAEoCSqkAQoJU2xvdFN0YXRlEhoKFlNMT1RfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTTE9UX1NUQVRFX1JVTk5JTkcQARITCg9TTE9UX1NUQVRFX0lETEUQAhIWChJTTE9UX1NUQVRFX0NSQVNIRUQQAxIYChRTTE9UX1NUQVRFX1JFTE9BRElORxAEEhwKGFNMT1RfU1RBVEVfSURMRV9TSFVURE9XThAFKoYBCg5Qcm92aWRlclN0YXR1cxIfChtQUk9WSURFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQUk9WSURFUl9TVEFUVVNfSURMRRABEhsKF1BST1ZJREVSX1NUQVRVU19TRVJWSU5HEAISHAoYUFJPVklERVJfU1RBVFVTX0RSQUlOSU5HEAMqlwEKDFRoZXJtYWxTdGF0ZRIdChlUSEVSTUFMX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVVEhFUk1BTF9TVEFURV9OT01JTkFMEAESFgoSVEhFUk1BTF9TVEFURV9GQUlSEAISGQoVVEhFUk1BTF9TVEFURV9TRVJJT1VTEAMSGgoWVEhFUk1BTF9TVEFURV9DUklUSUNBTBAEKoYBCglMb2FkU3RhdGUSGgoWTE9BRF9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkxPQURfU1RBVEVfTE9BRElORxABEhUKEUxPQURfU1RBVEVfTE9BREVEEAISFQoRTE9BRF9TVEFURV9GQUlMRUQQAxIXChNMT0FEX1NUQVRFX1VOTE9BREVEEARiBnByb3RvMw",
-    [file_darkbloom_v1_common],
-  );
+export const file_darkbloom_v1_provider: GenFile = /*@__PURE__*/
+  fileDesc("ChtkYXJrYmxvb20vdjEvcHJvdmlkZXIucHJvdG8SDGRhcmtibG9vbS52MSL9BwoNUHJvdmlkZXJGcmFtZRIqCghyZWdpc3RlchgBIAEoCzIWLmRhcmtibG9vbS52MS5SZWdpc3RlckgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmRhcmtibG9vbS52MS5IZWFydGJlYXRIABI9ChJpbmZlcmVuY2VfYWNjZXB0ZWQYAyABKAsyHy5kYXJrYmxvb20udjEuSW5mZXJlbmNlQWNjZXB0ZWRIABIkCgVjaHVuaxgEIAEoCzITLmRhcmtibG9vbS52MS5DaHVua0gAEioKCGNvbXBsZXRlGAUgASgLMhYuZGFya2Jsb29tLnYxLkNvbXBsZXRlSAASNwoPaW5mZXJlbmNlX2Vycm9yGAYgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySAASQQoUYXR0ZXN0YXRpb25fcmVzcG9uc2UYByABKAsyIS5kYXJrYmxvb20udjEuQXR0ZXN0YXRpb25SZXNwb25zZUgAEjoKEWxvYWRfbW9kZWxfc3RhdHVzGAggASgLMh0uZGFya2Jsb29tLnYxLkxvYWRNb2RlbFN0YXR1c0gAEisKCWtleV9wcm9vZhgJIAEoCzIWLmRhcmtibG9vbS52MS5LZXlQcm9vZkgAEjEKDHJlZ2lzdGVyX2FjaxgUIAEoCzIZLmRhcmtibG9vbS52MS5SZWdpc3RlckFja0gAEjsKEWluZmVyZW5jZV9yZXF1ZXN0GBUgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3RIABImCgZjYW5jZWwYFiABKAsyFC5kYXJrYmxvb20udjEuQ2FuY2VsSAASQwoVYXR0ZXN0YXRpb25fY2hhbGxlbmdlGBcgASgLMiIuZGFya2Jsb29tLnYxLkF0dGVzdGF0aW9uQ2hhbGxlbmdlSAASLQoKbG9hZF9tb2RlbBgYIAEoCzIXLmRhcmtibG9vbS52MS5Mb2FkTW9kZWxIABIxCgx1bmxvYWRfbW9kZWwYGSABKAsyGS5kYXJrYmxvb20udjEuVW5sb2FkTW9kZWxIABI1Cg5ydW50aW1lX3N0YXR1cxgaIAEoCzIbLmRhcmtibG9vbS52MS5SdW50aW1lU3RhdHVzSAASNQoOcHJvdG9jb2xfZXJyb3IYGyABKAsyGy5kYXJrYmxvb20udjEuUHJvdG9jb2xFcnJvckgAEj4KE2tleV9wcm9vZl9jaGFsbGVuZ2UYHCABKAsyHy5kYXJrYmxvb20udjEuS2V5UHJvb2ZDaGFsbGVuZ2VIABInCgdnb19hd2F5GB0gASgLMhQuZGFya2Jsb29tLnYxLkdvQXdheUgAQgYKBGtpbmQilwEKCEhhcmR3YXJlEgwKBGNoaXAYASABKAkSEQoJbWVtb3J5X2diGAIgASgBEhYKDmJhbmR3aWR0aF9nYnBzGAMgASgBEhkKEXBlcmZvcm1hbmNlX2NvcmVzGAQgASgNEhgKEGVmZmljaWVuY3lfY29yZXMYBSABKA0SEQoJZ3B1X2NvcmVzGAYgASgNEgoKAm9zGAcgASgJIrEBCglNb2RlbEluZm8SCgoCaWQYASABKAkSEgoKc2l6ZV9ieXRlcxgCIAEoBBIUCgxxdWFudGl6YXRpb24YAyABKAkSEwoLd2VpZ2h0X2hhc2gYBCABKAkSFgoOY29udGV4dF9sZW5ndGgYBSABKA0SEwoLdGVtcGxhdGVfb2sYBiABKAgSFgoOdGVtcGxhdGVfZXJyb3IYByABKAkSFAoMb25fZGlza19vbmx5GAggASgIImIKCUJlbmNobWFyaxIQCghtb2RlbF9pZBgBIAEoCRIhChlwcmVmaWxsX3Rva2Vuc19wZXJfc2Vjb25kGAIgASgBEiAKGGRlY29kZV90b2tlbnNfcGVyX3NlY29uZBgDIAEoASLrAgoIUmVnaXN0ZXISKAoIaGFyZHdhcmUYASABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSJwoGbW9kZWxzGAIgAygLMhcuZGFya2Jsb29tLnYxLk1vZGVsSW5mbxIPCgd2ZXJzaW9uGAMgASgJEh0KFWVuY3J5cHRpb25fcHVibGljX2tleRgEIAEoDBIbChNpZGVudGl0eV9wdWJsaWNfa2V5GAUgASgMEhMKC2F0dGVzdGF0aW9uGAYgASgMEisKCmJlbmNobWFya3MYByADKAsyFy5kYXJrYmxvb20udjEuQmVuY2htYXJrEhIKCmF1dGhfdG9rZW4YCCABKAkSEwoLYmluYXJ5X2hhc2gYCSABKAkSEwoLc3RhdHVzX2pzb24YCiABKAwSGgoSaWRlbnRpdHlfc2lnbmF0dXJlGAsgASgMEiMKG2lkZW50aXR5X3JvdGF0aW9uX3NpZ25hdHVyZRgMIAEoDCLYAQoMU2xvdENhcGFjaXR5EhAKCG1vZGVsX2lkGAEgASgJEiYKBXN0YXRlGAIgASgOMhcuZGFya2Jsb29tLnYxLlNsb3RTdGF0ZRIPCgdydW5uaW5nGAMgASgNEg8KB3dhaXRpbmcYBCABKA0SFQoNYWN0aXZlX3Rva2VucxgFIAEoBBIcChRtYXhfdG9rZW5zX3BvdGVudGlhbBgGIAEoBBIbChNwcmVmaXhfYmxvY2tfaGFzaGVzGAcgAygMEhoKEmt2X2NhcGFjaXR5X3Rva2VucxgIIAEoBCJwCgxNZW1vcnlTdGF0dXMSEQoJYWN0aXZlX2diGAEgASgBEg8KB3BlYWtfZ2IYAiABKAESEAoIY2FjaGVfZ2IYAyABKAESEAoIdG90YWxfZ2IYBCABKAESGAoQZnJlZV9mb3JfbG9hZF9nYhgFIAEoASJWCghDb3VudGVycxIXCg9yZXF1ZXN0c19zZXJ2ZWQYASABKAQSFwoPcmVxdWVzdHNfZmFpbGVkGAIgASgEEhgKEHRva2Vuc19nZW5lcmF0ZWQYAyABKAQikwIKCUhlYXJ0YmVhdBIsCgZzdGF0dXMYASABKA4yHC5kYXJrYmxvb20udjEuUHJvdmlkZXJTdGF0dXMSKQoFc2xvdHMYAiADKAsyGi5kYXJrYmxvb20udjEuU2xvdENhcGFjaXR5EioKBm1lbW9yeRgDIAEoCzIaLmRhcmtibG9vbS52MS5NZW1vcnlTdGF0dXMSFwoPbWVtb3J5X3ByZXNzdXJlGAQgASgBEhEKCWNwdV91c2FnZRgFIAEoARIrCgd0aGVybWFsGAYgASgOMhouZGFya2Jsb29tLnYxLlRoZXJtYWxTdGF0ZRIoCghjb3VudGVycxgHIAEoCzIWLmRhcmtibG9vbS52MS5Db3VudGVycyKWAQoPUm91dGluZ01ldGFkYXRhEg0KBW1vZGVsGAEgASgJEh8KF2VzdGltYXRlZF9wcm9tcHRfdG9rZW5zGAIgASgNEhIKCm1heF90b2tlbnMYAyABKA0SDgoGc3RyZWFtGAQgASgIEhIKCmFjY291bnRfaWQYBSABKAkSGwoTcHJlZml4X2Jsb2NrX2hhc2hlcxgGIAMoDCKKAQoQSW5mZXJlbmNlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIZChFzZW5kZXJfcHVibGljX2tleRgDIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgEIAEoDCInChFJbmZlcmVuY2VBY2NlcHRlZBISCgpyZXF1ZXN0X2lkGAEgASgJIl0KBUNodW5rEhIKCnJlcXVlc3RfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKA0SGQoRZW5jcnlwdGVkX3BheWxvYWQYAyABKAwSEwoLdG9rZW5fY291bnQYBCABKA0inwEKCENvbXBsZXRlEhIKCnJlcXVlc3RfaWQYASABKAkSIgoFdXNhZ2UYAiABKAsyEy5kYXJrYmxvb20udjEuVXNhZ2USMQoNZmluaXNoX3JlYXNvbhgDIAEoDjIaLmRhcmtibG9vbS52MS5GaW5pc2hSZWFzb24SFQoNcmVzcG9uc2VfaGFzaBgEIAEoDBIRCglzaWduYXR1cmUYBSABKAwibgoOSW5mZXJlbmNlRXJyb3ISEgoKcmVxdWVzdF9pZBgBIAEoCRITCgtzdGF0dXNfY29kZRgCIAEoDRIPCgdtZXNzYWdlGAMgASgJEiIKBXVzYWdlGAQgASgLMhMuZGFya2Jsb29tLnYxLlVzYWdlIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI7ChRBdHRlc3RhdGlvbkNoYWxsZW5nZRINCgVub25jZRgBIAEoDBIUCgx0aW1lc3RhbXBfbXMYAiABKAMiPgoRS2V5UHJvb2ZDaGFsbGVuZ2USGQoRc2VuZGVyX3B1YmxpY19rZXkYASABKAwSDgoGc2VhbGVkGAIgASgMIjYKCEtleVByb29mEg4KBnNlY3JldBgBIAEoDBIaChJpZGVudGl0eV9zaWduYXR1cmUYAiABKAwiYgoTQXR0ZXN0YXRpb25SZXNwb25zZRINCgVub25jZRgBIAEoDBIUCgx0aW1lc3RhbXBfbXMYAiABKAMSEwoLc3RhdHVzX2pzb24YAyABKAwSEQoJc2lnbmF0dXJlGAQgASgMIh0KCUxvYWRNb2RlbBIQCghtb2RlbF9pZBgBIAEoCSIfCgtVbmxvYWRNb2RlbBIQCghtb2RlbF9pZBgBIAEoCSJcCg9Mb2FkTW9kZWxTdGF0dXMSEAoIbW9kZWxfaWQYASABKAkSJgoFc3RhdGUYAiABKA4yFy5kYXJrYmxvb20udjEuTG9hZFN0YXRlEg8KB21lc3NhZ2UYAyABKAkiYQoLUmVnaXN0ZXJBY2sSEwoLcHJvdmlkZXJfaWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgNEh4KFmNvb3JkaW5hdG9yX3B1YmxpY19rZXkYAyABKAwiYAoNUnVudGltZVN0YXR1cxItCgt0cnVzdF9sZXZlbBgBIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhAKCHJvdXRhYmxlGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJCCg1Qcm90b2NvbEVycm9yEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJIkcKBkdvQXdheRIaChJyZWNvbm5lY3RfZGVsYXlfbXMYASABKA0SEQoJaml0dGVyX21zGAIgASgNEg4KBnJlYXNvbhgDIAEoCSqkAQoJU2xvdFN0YXRlEhoKFlNMT1RfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTTE9UX1NUQVRFX1JVTk5JTkcQARITCg9TTE9UX1NUQVRFX0lETEUQAhIWChJTTE9UX1NUQVRFX0NSQVNIRUQQAxIYChRTTE9UX1NUQVRFX1JFTE9BRElORxAEEhwKGFNMT1RfU1RBVEVfSURMRV9TSFVURE9XThAFKoYBCg5Qcm92aWRlclN0YXR1cxIfChtQUk9WSURFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQUk9WSURFUl9TVEFUVVNfSURMRRABEhsKF1BST1ZJREVSX1NUQVRVU19TRVJWSU5HEAISHAoYUFJPVklERVJfU1RBVFVTX0RSQUlOSU5HEAMqlwEKDFRoZXJtYWxTdGF0ZRIdChlUSEVSTUFMX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVVEhFUk1BTF9TVEFURV9OT01JTkFMEAESFgoSVEhFUk1BTF9TVEFURV9GQUlSEAISGQoVVEhFUk1BTF9TVEFURV9TRVJJT1VTEAMSGgoWVEhFUk1BTF9TVEFURV9DUklUSUNBTBAEKoYBCglMb2FkU3RhdGUSGgoWTE9BRF9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkxPQURfU1RBVEVfTE9BRElORxABEhUKEUxPQURfU1RBVEVfTE9BREVEEAISFQoRTE9BRF9TVEFURV9GQUlMRUQQAxIXChNMT0FEX1NUQVRFX1VOTE9BREVEEARiBnByb3RvMw", [file_darkbloom_v1_common]);
 
 /**
  * One binary WebSocket message between a provider and the coordinator is exactly one ProviderFrame.
@@ -27,155 +23,134 @@ export type ProviderFrame = Message<"darkbloom.v1.ProviderFrame"> & {
   /**
    * @generated from oneof darkbloom.v1.ProviderFrame.kind
    */
-  kind:
-    | {
-        /**
-         * provider -> coordinator
-         *
-         * @generated from field: darkbloom.v1.Register register = 1;
-         */
-        value: Register;
-        case: "register";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.Heartbeat heartbeat = 2;
-         */
-        value: Heartbeat;
-        case: "heartbeat";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.InferenceAccepted inference_accepted = 3;
-         */
-        value: InferenceAccepted;
-        case: "inferenceAccepted";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.Chunk chunk = 4;
-         */
-        value: Chunk;
-        case: "chunk";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.Complete complete = 5;
-         */
-        value: Complete;
-        case: "complete";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.InferenceError inference_error = 6;
-         */
-        value: InferenceError;
-        case: "inferenceError";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.AttestationResponse attestation_response = 7;
-         */
-        value: AttestationResponse;
-        case: "attestationResponse";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.LoadModelStatus load_model_status = 8;
-         */
-        value: LoadModelStatus;
-        case: "loadModelStatus";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.KeyProof key_proof = 9;
-         */
-        value: KeyProof;
-        case: "keyProof";
-      }
-    | {
-        /**
-         * coordinator -> provider
-         *
-         * @generated from field: darkbloom.v1.RegisterAck register_ack = 20;
-         */
-        value: RegisterAck;
-        case: "registerAck";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.InferenceRequest inference_request = 21;
-         */
-        value: InferenceRequest;
-        case: "inferenceRequest";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.Cancel cancel = 22;
-         */
-        value: Cancel;
-        case: "cancel";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.AttestationChallenge attestation_challenge = 23;
-         */
-        value: AttestationChallenge;
-        case: "attestationChallenge";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.LoadModel load_model = 24;
-         */
-        value: LoadModel;
-        case: "loadModel";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.UnloadModel unload_model = 25;
-         */
-        value: UnloadModel;
-        case: "unloadModel";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.RuntimeStatus runtime_status = 26;
-         */
-        value: RuntimeStatus;
-        case: "runtimeStatus";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.ProtocolError protocol_error = 27;
-         */
-        value: ProtocolError;
-        case: "protocolError";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.KeyProofChallenge key_proof_challenge = 28;
-         */
-        value: KeyProofChallenge;
-        case: "keyProofChallenge";
-      }
-    | {
-        /**
-         * The coordinator is draining: move to another replica (see GoAway).
-         *
-         * @generated from field: darkbloom.v1.GoAway go_away = 29;
-         */
-        value: GoAway;
-        case: "goAway";
-      }
-    | { case: undefined; value?: undefined };
+  kind: {
+    /**
+     * provider -> coordinator
+     *
+     * @generated from field: darkbloom.v1.Register register = 1;
+     */
+    value: Register;
+    case: "register";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.Heartbeat heartbeat = 2;
+     */
+    value: Heartbeat;
+    case: "heartbeat";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.InferenceAccepted inference_accepted = 3;
+     */
+    value: InferenceAccepted;
+    case: "inferenceAccepted";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.Chunk chunk = 4;
+     */
+    value: Chunk;
+    case: "chunk";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.Complete complete = 5;
+     */
+    value: Complete;
+    case: "complete";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.InferenceError inference_error = 6;
+     */
+    value: InferenceError;
+    case: "inferenceError";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.AttestationResponse attestation_response = 7;
+     */
+    value: AttestationResponse;
+    case: "attestationResponse";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.LoadModelStatus load_model_status = 8;
+     */
+    value: LoadModelStatus;
+    case: "loadModelStatus";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.KeyProof key_proof = 9;
+     */
+    value: KeyProof;
+    case: "keyProof";
+  } | {
+    /**
+     * coordinator -> provider
+     *
+     * @generated from field: darkbloom.v1.RegisterAck register_ack = 20;
+     */
+    value: RegisterAck;
+    case: "registerAck";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.InferenceRequest inference_request = 21;
+     */
+    value: InferenceRequest;
+    case: "inferenceRequest";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.Cancel cancel = 22;
+     */
+    value: Cancel;
+    case: "cancel";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.AttestationChallenge attestation_challenge = 23;
+     */
+    value: AttestationChallenge;
+    case: "attestationChallenge";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.LoadModel load_model = 24;
+     */
+    value: LoadModel;
+    case: "loadModel";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.UnloadModel unload_model = 25;
+     */
+    value: UnloadModel;
+    case: "unloadModel";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.RuntimeStatus runtime_status = 26;
+     */
+    value: RuntimeStatus;
+    case: "runtimeStatus";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.ProtocolError protocol_error = 27;
+     */
+    value: ProtocolError;
+    case: "protocolError";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.KeyProofChallenge key_proof_challenge = 28;
+     */
+    value: KeyProofChallenge;
+    case: "keyProofChallenge";
+  } | {
+    /**
+     * The coordinator is draining: move to another replica (see GoAway).
+     *
+     * @generated from field: darkbloom.v1.GoAway go_away = 29;
+     */
+    value: GoAway;
+    case: "goAway";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
  * Describes the message darkbloom.v1.ProviderFrame.
  * Use `create(ProviderFrameSchema)` to create a new message.
  */
-export const ProviderFrameSchema: GenMessage<ProviderFrame> =
-  /*@__PURE__*/
+export const ProviderFrameSchema: GenMessage<ProviderFrame> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 0);
 
 /**
@@ -222,8 +197,7 @@ export type Hardware = Message<"darkbloom.v1.Hardware"> & {
  * Describes the message darkbloom.v1.Hardware.
  * Use `create(HardwareSchema)` to create a new message.
  */
-export const HardwareSchema: GenMessage<Hardware> =
-  /*@__PURE__*/
+export const HardwareSchema: GenMessage<Hardware> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 1);
 
 /**
@@ -282,8 +256,7 @@ export type ModelInfo = Message<"darkbloom.v1.ModelInfo"> & {
  * Describes the message darkbloom.v1.ModelInfo.
  * Use `create(ModelInfoSchema)` to create a new message.
  */
-export const ModelInfoSchema: GenMessage<ModelInfo> =
-  /*@__PURE__*/
+export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 2);
 
 /**
@@ -310,8 +283,7 @@ export type Benchmark = Message<"darkbloom.v1.Benchmark"> & {
  * Describes the message darkbloom.v1.Benchmark.
  * Use `create(BenchmarkSchema)` to create a new message.
  */
-export const BenchmarkSchema: GenMessage<Benchmark> =
-  /*@__PURE__*/
+export const BenchmarkSchema: GenMessage<Benchmark> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 3);
 
 /**
@@ -394,8 +366,7 @@ export type Register = Message<"darkbloom.v1.Register"> & {
  * Describes the message darkbloom.v1.Register.
  * Use `create(RegisterSchema)` to create a new message.
  */
-export const RegisterSchema: GenMessage<Register> =
-  /*@__PURE__*/
+export const RegisterSchema: GenMessage<Register> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 4);
 
 /**
@@ -454,8 +425,7 @@ export type SlotCapacity = Message<"darkbloom.v1.SlotCapacity"> & {
  * Describes the message darkbloom.v1.SlotCapacity.
  * Use `create(SlotCapacitySchema)` to create a new message.
  */
-export const SlotCapacitySchema: GenMessage<SlotCapacity> =
-  /*@__PURE__*/
+export const SlotCapacitySchema: GenMessage<SlotCapacity> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 5);
 
 /**
@@ -492,8 +462,7 @@ export type MemoryStatus = Message<"darkbloom.v1.MemoryStatus"> & {
  * Describes the message darkbloom.v1.MemoryStatus.
  * Use `create(MemoryStatusSchema)` to create a new message.
  */
-export const MemoryStatusSchema: GenMessage<MemoryStatus> =
-  /*@__PURE__*/
+export const MemoryStatusSchema: GenMessage<MemoryStatus> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 6);
 
 /**
@@ -520,8 +489,7 @@ export type Counters = Message<"darkbloom.v1.Counters"> & {
  * Describes the message darkbloom.v1.Counters.
  * Use `create(CountersSchema)` to create a new message.
  */
-export const CountersSchema: GenMessage<Counters> =
-  /*@__PURE__*/
+export const CountersSchema: GenMessage<Counters> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 7);
 
 /**
@@ -572,8 +540,7 @@ export type Heartbeat = Message<"darkbloom.v1.Heartbeat"> & {
  * Describes the message darkbloom.v1.Heartbeat.
  * Use `create(HeartbeatSchema)` to create a new message.
  */
-export const HeartbeatSchema: GenMessage<Heartbeat> =
-  /*@__PURE__*/
+export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 8);
 
 /**
@@ -619,8 +586,7 @@ export type RoutingMetadata = Message<"darkbloom.v1.RoutingMetadata"> & {
  * Describes the message darkbloom.v1.RoutingMetadata.
  * Use `create(RoutingMetadataSchema)` to create a new message.
  */
-export const RoutingMetadataSchema: GenMessage<RoutingMetadata> =
-  /*@__PURE__*/
+export const RoutingMetadataSchema: GenMessage<RoutingMetadata> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 9);
 
 /**
@@ -656,8 +622,7 @@ export type InferenceRequest = Message<"darkbloom.v1.InferenceRequest"> & {
  * Describes the message darkbloom.v1.InferenceRequest.
  * Use `create(InferenceRequestSchema)` to create a new message.
  */
-export const InferenceRequestSchema: GenMessage<InferenceRequest> =
-  /*@__PURE__*/
+export const InferenceRequestSchema: GenMessage<InferenceRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 10);
 
 /**
@@ -674,8 +639,7 @@ export type InferenceAccepted = Message<"darkbloom.v1.InferenceAccepted"> & {
  * Describes the message darkbloom.v1.InferenceAccepted.
  * Use `create(InferenceAcceptedSchema)` to create a new message.
  */
-export const InferenceAcceptedSchema: GenMessage<InferenceAccepted> =
-  /*@__PURE__*/
+export const InferenceAcceptedSchema: GenMessage<InferenceAccepted> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 11);
 
 /**
@@ -711,8 +675,7 @@ export type Chunk = Message<"darkbloom.v1.Chunk"> & {
  * Describes the message darkbloom.v1.Chunk.
  * Use `create(ChunkSchema)` to create a new message.
  */
-export const ChunkSchema: GenMessage<Chunk> =
-  /*@__PURE__*/
+export const ChunkSchema: GenMessage<Chunk> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 12);
 
 /**
@@ -749,8 +712,7 @@ export type Complete = Message<"darkbloom.v1.Complete"> & {
  * Describes the message darkbloom.v1.Complete.
  * Use `create(CompleteSchema)` to create a new message.
  */
-export const CompleteSchema: GenMessage<Complete> =
-  /*@__PURE__*/
+export const CompleteSchema: GenMessage<Complete> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 13);
 
 /**
@@ -784,8 +746,7 @@ export type InferenceError = Message<"darkbloom.v1.InferenceError"> & {
  * Describes the message darkbloom.v1.InferenceError.
  * Use `create(InferenceErrorSchema)` to create a new message.
  */
-export const InferenceErrorSchema: GenMessage<InferenceError> =
-  /*@__PURE__*/
+export const InferenceErrorSchema: GenMessage<InferenceError> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 14);
 
 /**
@@ -807,8 +768,7 @@ export type Cancel = Message<"darkbloom.v1.Cancel"> & {
  * Describes the message darkbloom.v1.Cancel.
  * Use `create(CancelSchema)` to create a new message.
  */
-export const CancelSchema: GenMessage<Cancel> =
-  /*@__PURE__*/
+export const CancelSchema: GenMessage<Cancel> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 15);
 
 /**
@@ -830,8 +790,7 @@ export type AttestationChallenge = Message<"darkbloom.v1.AttestationChallenge"> 
  * Describes the message darkbloom.v1.AttestationChallenge.
  * Use `create(AttestationChallengeSchema)` to create a new message.
  */
-export const AttestationChallengeSchema: GenMessage<AttestationChallenge> =
-  /*@__PURE__*/
+export const AttestationChallengeSchema: GenMessage<AttestationChallenge> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 16);
 
 /**
@@ -857,8 +816,7 @@ export type KeyProofChallenge = Message<"darkbloom.v1.KeyProofChallenge"> & {
  * Describes the message darkbloom.v1.KeyProofChallenge.
  * Use `create(KeyProofChallengeSchema)` to create a new message.
  */
-export const KeyProofChallengeSchema: GenMessage<KeyProofChallenge> =
-  /*@__PURE__*/
+export const KeyProofChallengeSchema: GenMessage<KeyProofChallenge> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 17);
 
 /**
@@ -886,8 +844,7 @@ export type KeyProof = Message<"darkbloom.v1.KeyProof"> & {
  * Describes the message darkbloom.v1.KeyProof.
  * Use `create(KeyProofSchema)` to create a new message.
  */
-export const KeyProofSchema: GenMessage<KeyProof> =
-  /*@__PURE__*/
+export const KeyProofSchema: GenMessage<KeyProof> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 18);
 
 /**
@@ -921,8 +878,7 @@ export type AttestationResponse = Message<"darkbloom.v1.AttestationResponse"> & 
  * Describes the message darkbloom.v1.AttestationResponse.
  * Use `create(AttestationResponseSchema)` to create a new message.
  */
-export const AttestationResponseSchema: GenMessage<AttestationResponse> =
-  /*@__PURE__*/
+export const AttestationResponseSchema: GenMessage<AttestationResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 19);
 
 /**
@@ -939,8 +895,7 @@ export type LoadModel = Message<"darkbloom.v1.LoadModel"> & {
  * Describes the message darkbloom.v1.LoadModel.
  * Use `create(LoadModelSchema)` to create a new message.
  */
-export const LoadModelSchema: GenMessage<LoadModel> =
-  /*@__PURE__*/
+export const LoadModelSchema: GenMessage<LoadModel> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 20);
 
 /**
@@ -957,8 +912,7 @@ export type UnloadModel = Message<"darkbloom.v1.UnloadModel"> & {
  * Describes the message darkbloom.v1.UnloadModel.
  * Use `create(UnloadModelSchema)` to create a new message.
  */
-export const UnloadModelSchema: GenMessage<UnloadModel> =
-  /*@__PURE__*/
+export const UnloadModelSchema: GenMessage<UnloadModel> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 21);
 
 /**
@@ -985,8 +939,7 @@ export type LoadModelStatus = Message<"darkbloom.v1.LoadModelStatus"> & {
  * Describes the message darkbloom.v1.LoadModelStatus.
  * Use `create(LoadModelStatusSchema)` to create a new message.
  */
-export const LoadModelStatusSchema: GenMessage<LoadModelStatus> =
-  /*@__PURE__*/
+export const LoadModelStatusSchema: GenMessage<LoadModelStatus> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 22);
 
 /**
@@ -1015,8 +968,7 @@ export type RegisterAck = Message<"darkbloom.v1.RegisterAck"> & {
  * Describes the message darkbloom.v1.RegisterAck.
  * Use `create(RegisterAckSchema)` to create a new message.
  */
-export const RegisterAckSchema: GenMessage<RegisterAck> =
-  /*@__PURE__*/
+export const RegisterAckSchema: GenMessage<RegisterAck> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 23);
 
 /**
@@ -1043,8 +995,7 @@ export type RuntimeStatus = Message<"darkbloom.v1.RuntimeStatus"> & {
  * Describes the message darkbloom.v1.RuntimeStatus.
  * Use `create(RuntimeStatusSchema)` to create a new message.
  */
-export const RuntimeStatusSchema: GenMessage<RuntimeStatus> =
-  /*@__PURE__*/
+export const RuntimeStatusSchema: GenMessage<RuntimeStatus> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 24);
 
 /**
@@ -1073,8 +1024,7 @@ export type ProtocolError = Message<"darkbloom.v1.ProtocolError"> & {
  * Describes the message darkbloom.v1.ProtocolError.
  * Use `create(ProtocolErrorSchema)` to create a new message.
  */
-export const ProtocolErrorSchema: GenMessage<ProtocolError> =
-  /*@__PURE__*/
+export const ProtocolErrorSchema: GenMessage<ProtocolError> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 25);
 
 /**
@@ -1107,8 +1057,7 @@ export type GoAway = Message<"darkbloom.v1.GoAway"> & {
  * Describes the message darkbloom.v1.GoAway.
  * Use `create(GoAwaySchema)` to create a new message.
  */
-export const GoAwaySchema: GenMessage<GoAway> =
-  /*@__PURE__*/
+export const GoAwaySchema: GenMessage<GoAway> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_provider, 26);
 
 /**
@@ -1149,8 +1098,7 @@ export enum SlotState {
 /**
  * Describes the enum darkbloom.v1.SlotState.
  */
-export const SlotStateSchema: GenEnum<SlotState> =
-  /*@__PURE__*/
+export const SlotStateSchema: GenEnum<SlotState> = /*@__PURE__*/
   enumDesc(file_darkbloom_v1_provider, 0);
 
 /**
@@ -1181,8 +1129,7 @@ export enum ProviderStatus {
 /**
  * Describes the enum darkbloom.v1.ProviderStatus.
  */
-export const ProviderStatusSchema: GenEnum<ProviderStatus> =
-  /*@__PURE__*/
+export const ProviderStatusSchema: GenEnum<ProviderStatus> = /*@__PURE__*/
   enumDesc(file_darkbloom_v1_provider, 1);
 
 /**
@@ -1218,8 +1165,7 @@ export enum ThermalState {
 /**
  * Describes the enum darkbloom.v1.ThermalState.
  */
-export const ThermalStateSchema: GenEnum<ThermalState> =
-  /*@__PURE__*/
+export const ThermalStateSchema: GenEnum<ThermalState> = /*@__PURE__*/
   enumDesc(file_darkbloom_v1_provider, 2);
 
 /**
@@ -1255,6 +1201,6 @@ export enum LoadState {
 /**
  * Describes the enum darkbloom.v1.LoadState.
  */
-export const LoadStateSchema: GenEnum<LoadState> =
-  /*@__PURE__*/
+export const LoadStateSchema: GenEnum<LoadState> = /*@__PURE__*/
   enumDesc(file_darkbloom_v1_provider, 3);
+

@@ -9,11 +9,8 @@ import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file darkbloom/v1/releases.proto.
  */
-export const file_darkbloom_v1_releases: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "ChtkYXJrYmxvb20vdjEvcmVsZWFzZXMucHJvdG8SDGRhcmtibG9vbS52MSJVCg9SZWxlYXNlQXJ0aWZhY3QSEAoIcGxhdGZvcm0YASABKAkSCwoDdXJsGAIgASgJEg4KBnNoYTI1NhgDIAEoCRITCgt0cmVlX3NoYTI1NhgEIAEoCSJyCgdSZWxlYXNlEg8KB3ZlcnNpb24YASABKAkSMAoJYXJ0aWZhY3RzGAIgAygLMh0uZGFya2Jsb29tLnYxLlJlbGVhc2VBcnRpZmFjdBINCgVub3RlcxgDIAEoCRIVCg1jcmVhdGVkX2F0X21zGAQgASgDIkAKFlJlZ2lzdGVyUmVsZWFzZVJlcXVlc3QSJgoHcmVsZWFzZRgBIAEoCzIVLmRhcmtibG9vbS52MS5SZWxlYXNlIkEKF1JlZ2lzdGVyUmVsZWFzZVJlc3BvbnNlEiYKB3JlbGVhc2UYASABKAsyFS5kYXJrYmxvb20udjEuUmVsZWFzZSIVChNMaXN0UmVsZWFzZXNSZXF1ZXN0Ij8KFExpc3RSZWxlYXNlc1Jlc3BvbnNlEicKCHJlbGVhc2VzGAEgAygLMhUuZGFya2Jsb29tLnYxLlJlbGVhc2UiKwoXR2V0TGF0ZXN0UmVsZWFzZVJlcXVlc3QSEAoIcGxhdGZvcm0YASABKAkiQgoYR2V0TGF0ZXN0UmVsZWFzZVJlc3BvbnNlEiYKB3JlbGVhc2UYASABKAsyFS5kYXJrYmxvb20udjEuUmVsZWFzZTKqAgoOUmVsZWFzZVNlcnZpY2USXgoPUmVnaXN0ZXJSZWxlYXNlEiQuZGFya2Jsb29tLnYxLlJlZ2lzdGVyUmVsZWFzZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuUmVnaXN0ZXJSZWxlYXNlUmVzcG9uc2USVQoMTGlzdFJlbGVhc2VzEiEuZGFya2Jsb29tLnYxLkxpc3RSZWxlYXNlc1JlcXVlc3QaIi5kYXJrYmxvb20udjEuTGlzdFJlbGVhc2VzUmVzcG9uc2USYQoQR2V0TGF0ZXN0UmVsZWFzZRIlLmRhcmtibG9vbS52MS5HZXRMYXRlc3RSZWxlYXNlUmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRMYXRlc3RSZWxlYXNlUmVzcG9uc2ViBnByb3RvMw",
-  );
+export const file_darkbloom_v1_releases: GenFile = /*@__PURE__*/
+  fileDesc("ChtkYXJrYmxvb20vdjEvcmVsZWFzZXMucHJvdG8SDGRhcmtibG9vbS52MSJVCg9SZWxlYXNlQXJ0aWZhY3QSEAoIcGxhdGZvcm0YASABKAkSCwoDdXJsGAIgASgJEg4KBnNoYTI1NhgDIAEoCRITCgt0cmVlX3NoYTI1NhgEIAEoCSJyCgdSZWxlYXNlEg8KB3ZlcnNpb24YASABKAkSMAoJYXJ0aWZhY3RzGAIgAygLMh0uZGFya2Jsb29tLnYxLlJlbGVhc2VBcnRpZmFjdBINCgVub3RlcxgDIAEoCRIVCg1jcmVhdGVkX2F0X21zGAQgASgDIkAKFlJlZ2lzdGVyUmVsZWFzZVJlcXVlc3QSJgoHcmVsZWFzZRgBIAEoCzIVLmRhcmtibG9vbS52MS5SZWxlYXNlIkEKF1JlZ2lzdGVyUmVsZWFzZVJlc3BvbnNlEiYKB3JlbGVhc2UYASABKAsyFS5kYXJrYmxvb20udjEuUmVsZWFzZSIVChNMaXN0UmVsZWFzZXNSZXF1ZXN0Ij8KFExpc3RSZWxlYXNlc1Jlc3BvbnNlEicKCHJlbGVhc2VzGAEgAygLMhUuZGFya2Jsb29tLnYxLlJlbGVhc2UiKwoXR2V0TGF0ZXN0UmVsZWFzZVJlcXVlc3QSEAoIcGxhdGZvcm0YASABKAkiQgoYR2V0TGF0ZXN0UmVsZWFzZVJlc3BvbnNlEiYKB3JlbGVhc2UYASABKAsyFS5kYXJrYmxvb20udjEuUmVsZWFzZTKqAgoOUmVsZWFzZVNlcnZpY2USXgoPUmVnaXN0ZXJSZWxlYXNlEiQuZGFya2Jsb29tLnYxLlJlZ2lzdGVyUmVsZWFzZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuUmVnaXN0ZXJSZWxlYXNlUmVzcG9uc2USVQoMTGlzdFJlbGVhc2VzEiEuZGFya2Jsb29tLnYxLkxpc3RSZWxlYXNlc1JlcXVlc3QaIi5kYXJrYmxvb20udjEuTGlzdFJlbGVhc2VzUmVzcG9uc2USYQoQR2V0TGF0ZXN0UmVsZWFzZRIlLmRhcmtibG9vbS52MS5HZXRMYXRlc3RSZWxlYXNlUmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRMYXRlc3RSZWxlYXNlUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message darkbloom.v1.ReleaseArtifact
@@ -47,8 +44,7 @@ export type ReleaseArtifact = Message<"darkbloom.v1.ReleaseArtifact"> & {
  * Describes the message darkbloom.v1.ReleaseArtifact.
  * Use `create(ReleaseArtifactSchema)` to create a new message.
  */
-export const ReleaseArtifactSchema: GenMessage<ReleaseArtifact> =
-  /*@__PURE__*/
+export const ReleaseArtifactSchema: GenMessage<ReleaseArtifact> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 0);
 
 /**
@@ -80,8 +76,7 @@ export type Release = Message<"darkbloom.v1.Release"> & {
  * Describes the message darkbloom.v1.Release.
  * Use `create(ReleaseSchema)` to create a new message.
  */
-export const ReleaseSchema: GenMessage<Release> =
-  /*@__PURE__*/
+export const ReleaseSchema: GenMessage<Release> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 1);
 
 /**
@@ -98,8 +93,7 @@ export type RegisterReleaseRequest = Message<"darkbloom.v1.RegisterReleaseReques
  * Describes the message darkbloom.v1.RegisterReleaseRequest.
  * Use `create(RegisterReleaseRequestSchema)` to create a new message.
  */
-export const RegisterReleaseRequestSchema: GenMessage<RegisterReleaseRequest> =
-  /*@__PURE__*/
+export const RegisterReleaseRequestSchema: GenMessage<RegisterReleaseRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 2);
 
 /**
@@ -116,21 +110,20 @@ export type RegisterReleaseResponse = Message<"darkbloom.v1.RegisterReleaseRespo
  * Describes the message darkbloom.v1.RegisterReleaseResponse.
  * Use `create(RegisterReleaseResponseSchema)` to create a new message.
  */
-export const RegisterReleaseResponseSchema: GenMessage<RegisterReleaseResponse> =
-  /*@__PURE__*/
+export const RegisterReleaseResponseSchema: GenMessage<RegisterReleaseResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 3);
 
 /**
  * @generated from message darkbloom.v1.ListReleasesRequest
  */
-export type ListReleasesRequest = Message<"darkbloom.v1.ListReleasesRequest"> & {};
+export type ListReleasesRequest = Message<"darkbloom.v1.ListReleasesRequest"> & {
+};
 
 /**
  * Describes the message darkbloom.v1.ListReleasesRequest.
  * Use `create(ListReleasesRequestSchema)` to create a new message.
  */
-export const ListReleasesRequestSchema: GenMessage<ListReleasesRequest> =
-  /*@__PURE__*/
+export const ListReleasesRequestSchema: GenMessage<ListReleasesRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 4);
 
 /**
@@ -147,8 +140,7 @@ export type ListReleasesResponse = Message<"darkbloom.v1.ListReleasesResponse"> 
  * Describes the message darkbloom.v1.ListReleasesResponse.
  * Use `create(ListReleasesResponseSchema)` to create a new message.
  */
-export const ListReleasesResponseSchema: GenMessage<ListReleasesResponse> =
-  /*@__PURE__*/
+export const ListReleasesResponseSchema: GenMessage<ListReleasesResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 5);
 
 /**
@@ -165,8 +157,7 @@ export type GetLatestReleaseRequest = Message<"darkbloom.v1.GetLatestReleaseRequ
  * Describes the message darkbloom.v1.GetLatestReleaseRequest.
  * Use `create(GetLatestReleaseRequestSchema)` to create a new message.
  */
-export const GetLatestReleaseRequestSchema: GenMessage<GetLatestReleaseRequest> =
-  /*@__PURE__*/
+export const GetLatestReleaseRequestSchema: GenMessage<GetLatestReleaseRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 6);
 
 /**
@@ -183,8 +174,7 @@ export type GetLatestReleaseResponse = Message<"darkbloom.v1.GetLatestReleaseRes
  * Describes the message darkbloom.v1.GetLatestReleaseResponse.
  * Use `create(GetLatestReleaseResponseSchema)` to create a new message.
  */
-export const GetLatestReleaseResponseSchema: GenMessage<GetLatestReleaseResponse> =
-  /*@__PURE__*/
+export const GetLatestReleaseResponseSchema: GenMessage<GetLatestReleaseResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_releases, 7);
 
 /**
@@ -200,7 +190,7 @@ export const ReleaseService: GenService<{
     methodKind: "unary";
     input: typeof RegisterReleaseRequestSchema;
     output: typeof RegisterReleaseResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.ReleaseService.ListReleases
    */
@@ -208,7 +198,7 @@ export const ReleaseService: GenService<{
     methodKind: "unary";
     input: typeof ListReleasesRequestSchema;
     output: typeof ListReleasesResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.ReleaseService.GetLatestRelease
    */
@@ -216,5 +206,7 @@ export const ReleaseService: GenService<{
     methodKind: "unary";
     input: typeof GetLatestReleaseRequestSchema;
     output: typeof GetLatestReleaseResponseSchema;
-  };
-}> = /*@__PURE__*/ serviceDesc(file_darkbloom_v1_releases, 0);
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_darkbloom_v1_releases, 0);
+

@@ -6,27 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { TrustLevel } from "./common_pb";
 import { file_darkbloom_v1_common } from "./common_pb";
-import type {
-  Chunk,
-  Complete,
-  Hardware,
-  InferenceError,
-  InferenceRequest,
-  ProviderFrame,
-  RoutingMetadata,
-} from "./provider_pb";
+import type { Chunk, Complete, Hardware, InferenceError, InferenceRequest, ProviderFrame, RoutingMetadata } from "./provider_pb";
 import { file_darkbloom_v1_provider } from "./provider_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file darkbloom/v1/routing.proto.
  */
-export const file_darkbloom_v1_routing: GenFile =
-  /*@__PURE__*/
-  fileDesc(
-    "ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIsIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJEgwKBHNvcnQYBiABKAkijAEKEFJlc2VydmVDYW5kaWRhdGUSEwoLcHJvdmlkZXJfaWQYASABKAkSGwoTcHJvdmlkZXJfcHVibGljX2tleRgCIAEoDBItCgt0cnVzdF9sZXZlbBgDIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhcKD2tleV9maW5nZXJwcmludBgEIAEoCSLuAQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAxIyCgphbHRlcm5hdGVzGAcgAygLMh4uZGFya2Jsb29tLnYxLlJlc2VydmVDYW5kaWRhdGUiVAoKU2VhbGVkQm9keRITCgtwcm92aWRlcl9pZBgBIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgCIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgDIAEoDCKbAQoMSW5mZXJSZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwSLAoKYWx0ZXJuYXRlcxgFIAMoCzIYLmRhcmtibG9vbS52MS5TZWFsZWRCb2R5IscBCg1JbmZlclJlc3BvbnNlEi0KB3N0YXJ0ZWQYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJTdGFydGVkSAASJAoFY2h1bmsYAiABKAsyEy5kYXJrYmxvb20udjEuQ2h1bmtIABIqCghjb21wbGV0ZRgDIAEoCzIWLmRhcmtibG9vbS52MS5Db21wbGV0ZUgAEi0KBWVycm9yGAQgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySABCBgoEa2luZCJ7CgxJbmZlclN0YXJ0ZWQSEwoLcHJvdmlkZXJfaWQYASABKAkSGAoQZGlzcGF0Y2hlZF9hdF9tcxgCIAEoAxIPCgdhdHRlbXB0GAMgASgNEg4KBmhlZGdlZBgEIAEoCBIbChNwcm92aWRlcl9hY2NvdW50X2lkGAUgASgJIjwKFkNhbmNlbEluZmVyZW5jZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiLAoXQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgIIhMKEUxpc3RNb2RlbHNSZXF1ZXN0ImAKEU1vZGVsQXZhaWxhYmlsaXR5EgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRIWCg5jb250ZXh0X2xlbmd0aBgDIAEoDRIUCgxxdWFudGl6YXRpb24YBCABKAkiRQoSTGlzdE1vZGVsc1Jlc3BvbnNlEi8KBm1vZGVscxgBIAMoCzIfLmRhcmtibG9vbS52MS5Nb2RlbEF2YWlsYWJpbGl0eSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCLqAQoPUHJvdmlkZXJTdW1tYXJ5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKAoIaGFyZHdhcmUYAyABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSEQoJbW9kZWxfaWRzGAQgAygJEi0KC3RydXN0X2xldmVsGAUgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSEQoJaW5fZmxpZ2h0GAYgASgNEhcKD2Nvbm5lY3RlZF9hdF9tcxgHIAEoAxIZChFsYXN0X2hlYXJ0YmVhdF9tcxgIIAEoAyJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0uZGFya2Jsb29tLnYxLlByb3ZpZGVyU3VtbWFyeSIZChdHZXRNb2RlbENhcGFjaXR5UmVxdWVzdCKXAQoNTW9kZWxDYXBhY2l0eRINCgVtb2RlbBgBIAEoCRIRCglwcm92aWRlcnMYAiABKA0SEgoKd2FybV9zbG90cxgDIAEoDRITCgtxdWV1ZV9kZXB0aBgEIAEoDRIZChFlc3RpbWF0ZWRfd2FpdF9tcxgFIAEoDRIPCgdydW5uaW5nGAYgASgNEg8KB3dhaXRpbmcYByABKA0iRwoYR2V0TW9kZWxDYXBhY2l0eVJlc3BvbnNlEisKBm1vZGVscxgBIAMoCzIbLmRhcmtibG9vbS52MS5Nb2RlbENhcGFjaXR5IpkBCg5XYXJtUG9vbFRhcmdldBINCgVtb2RlbBgBIAEoCRIaChJtaW5fd2FybV9wcm92aWRlcnMYAiABKA0SGgoSbWF4X3dhcm1fcHJvdmlkZXJzGAMgASgNEiIKGnRhcmdldF91dGlsaXphdGlvbl9wZXJjZW50GAQgASgNEhwKFG1heF9sb2Fkc19wZXJfbWludXRlGAUgASgNIkkKGFNldFdhcm1Qb29sUG9saWN5UmVxdWVzdBItCgd0YXJnZXRzGAEgAygLMhwuZGFya2Jsb29tLnYxLldhcm1Qb29sVGFyZ2V0IhsKGVNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2UiGgoYR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0IqIBChNXYXJtUG9vbE1vZGVsU3RhdHVzEg0KBW1vZGVsGAEgASgJEg4KBnRhcmdldBgCIAEoDRIMCgR3YXJtGAMgASgNEg8KB2xvYWRpbmcYBCABKA0SGQoRd2FybV9wcm92aWRlcl9pZHMYBSADKAkSHAoUbG9hZGluZ19wcm92aWRlcl9pZHMYBiADKAkSFAoMZmFpbGVkX2xvYWRzGAcgASgNIk4KGUdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USMQoGbW9kZWxzGAEgAygLMiEuZGFya2Jsb29tLnYxLldhcm1Qb29sTW9kZWxTdGF0dXMidgoTRm9yd2FyZEluZmVyUmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCRIvCgdyZXF1ZXN0GAIgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3QSGQoRb3JpZ2luX3JlcGxpY2FfaWQYAyABKAkiQgoURm9yd2FyZEluZmVyUmVzcG9uc2USKgoFZXZlbnQYASABKAsyGy5kYXJrYmxvb20udjEuSW5mZXJSZXNwb25zZSJbChhTZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkSKgoFZnJhbWUYAiABKAsyGy5kYXJrYmxvb20udjEuUHJvdmlkZXJGcmFtZSIpChlTZW5kUHJvdmlkZXJGcmFtZVJlc3BvbnNlEgwKBHNlbnQYASABKAgiQwoUSW5mZXJSZXNlcnZlZFJlcXVlc3QSKwoHcmVxdWVzdBgBIAEoCzIaLmRhcmtibG9vbS52MS5JbmZlclJlcXVlc3QiQwoVSW5mZXJSZXNlcnZlZFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuZGFya2Jsb29tLnYxLkluZmVyUmVzcG9uc2Uy8QcKDlJvdXRpbmdTZXJ2aWNlEkYKB1Jlc2VydmUSHC5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlcXVlc3QaHS5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlc3BvbnNlEkIKBUluZmVyEhouZGFya2Jsb29tLnYxLkluZmVyUmVxdWVzdBobLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMAESXgoPQ2FuY2VsSW5mZXJlbmNlEiQuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USTwoKTGlzdE1vZGVscxIfLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVzcG9uc2USWAoNTGlzdFByb3ZpZGVycxIiLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBojLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USYQoQR2V0TW9kZWxDYXBhY2l0eRIlLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USZAoRU2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USZAoRR2V0V2FybVBvb2xTdGF0dXMSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USVwoMRm9yd2FyZEluZmVyEiEuZGFya2Jsb29tLnYxLkZvcndhcmRJbmZlclJlcXVlc3QaIi5kYXJrYmxvb20udjEuRm9yd2FyZEluZmVyUmVzcG9uc2UwARJkChFTZW5kUHJvdmlkZXJGcmFtZRImLmRhcmtibG9vbS52MS5TZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QaJy5kYXJrYmxvb20udjEuU2VuZFByb3ZpZGVyRnJhbWVSZXNwb25zZRJaCg1JbmZlclJlc2VydmVkEiIuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXF1ZXN0GiMuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXNwb25zZTABYgZwcm90bzM",
-    [file_darkbloom_v1_common, file_darkbloom_v1_provider],
-  );
+export const file_darkbloom_v1_routing: GenFile = /*@__PURE__*/
+  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIsIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJEgwKBHNvcnQYBiABKAkijAEKEFJlc2VydmVDYW5kaWRhdGUSEwoLcHJvdmlkZXJfaWQYASABKAkSGwoTcHJvdmlkZXJfcHVibGljX2tleRgCIAEoDBItCgt0cnVzdF9sZXZlbBgDIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhcKD2tleV9maW5nZXJwcmludBgEIAEoCSLuAQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAxIyCgphbHRlcm5hdGVzGAcgAygLMh4uZGFya2Jsb29tLnYxLlJlc2VydmVDYW5kaWRhdGUiVAoKU2VhbGVkQm9keRITCgtwcm92aWRlcl9pZBgBIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgCIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgDIAEoDCKbAQoMSW5mZXJSZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwSLAoKYWx0ZXJuYXRlcxgFIAMoCzIYLmRhcmtibG9vbS52MS5TZWFsZWRCb2R5IscBCg1JbmZlclJlc3BvbnNlEi0KB3N0YXJ0ZWQYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJTdGFydGVkSAASJAoFY2h1bmsYAiABKAsyEy5kYXJrYmxvb20udjEuQ2h1bmtIABIqCghjb21wbGV0ZRgDIAEoCzIWLmRhcmtibG9vbS52MS5Db21wbGV0ZUgAEi0KBWVycm9yGAQgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySABCBgoEa2luZCJ7CgxJbmZlclN0YXJ0ZWQSEwoLcHJvdmlkZXJfaWQYASABKAkSGAoQZGlzcGF0Y2hlZF9hdF9tcxgCIAEoAxIPCgdhdHRlbXB0GAMgASgNEg4KBmhlZGdlZBgEIAEoCBIbChNwcm92aWRlcl9hY2NvdW50X2lkGAUgASgJIjwKFkNhbmNlbEluZmVyZW5jZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiLAoXQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgIIhMKEUxpc3RNb2RlbHNSZXF1ZXN0ImAKEU1vZGVsQXZhaWxhYmlsaXR5EgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRIWCg5jb250ZXh0X2xlbmd0aBgDIAEoDRIUCgxxdWFudGl6YXRpb24YBCABKAkiRQoSTGlzdE1vZGVsc1Jlc3BvbnNlEi8KBm1vZGVscxgBIAMoCzIfLmRhcmtibG9vbS52MS5Nb2RlbEF2YWlsYWJpbGl0eSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCLqAQoPUHJvdmlkZXJTdW1tYXJ5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKAoIaGFyZHdhcmUYAyABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSEQoJbW9kZWxfaWRzGAQgAygJEi0KC3RydXN0X2xldmVsGAUgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSEQoJaW5fZmxpZ2h0GAYgASgNEhcKD2Nvbm5lY3RlZF9hdF9tcxgHIAEoAxIZChFsYXN0X2hlYXJ0YmVhdF9tcxgIIAEoAyJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0uZGFya2Jsb29tLnYxLlByb3ZpZGVyU3VtbWFyeSIZChdHZXRNb2RlbENhcGFjaXR5UmVxdWVzdCKXAQoNTW9kZWxDYXBhY2l0eRINCgVtb2RlbBgBIAEoCRIRCglwcm92aWRlcnMYAiABKA0SEgoKd2FybV9zbG90cxgDIAEoDRITCgtxdWV1ZV9kZXB0aBgEIAEoDRIZChFlc3RpbWF0ZWRfd2FpdF9tcxgFIAEoDRIPCgdydW5uaW5nGAYgASgNEg8KB3dhaXRpbmcYByABKA0iRwoYR2V0TW9kZWxDYXBhY2l0eVJlc3BvbnNlEisKBm1vZGVscxgBIAMoCzIbLmRhcmtibG9vbS52MS5Nb2RlbENhcGFjaXR5IpkBCg5XYXJtUG9vbFRhcmdldBINCgVtb2RlbBgBIAEoCRIaChJtaW5fd2FybV9wcm92aWRlcnMYAiABKA0SGgoSbWF4X3dhcm1fcHJvdmlkZXJzGAMgASgNEiIKGnRhcmdldF91dGlsaXphdGlvbl9wZXJjZW50GAQgASgNEhwKFG1heF9sb2Fkc19wZXJfbWludXRlGAUgASgNIkkKGFNldFdhcm1Qb29sUG9saWN5UmVxdWVzdBItCgd0YXJnZXRzGAEgAygLMhwuZGFya2Jsb29tLnYxLldhcm1Qb29sVGFyZ2V0IhsKGVNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2UiGgoYR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0IqIBChNXYXJtUG9vbE1vZGVsU3RhdHVzEg0KBW1vZGVsGAEgASgJEg4KBnRhcmdldBgCIAEoDRIMCgR3YXJtGAMgASgNEg8KB2xvYWRpbmcYBCABKA0SGQoRd2FybV9wcm92aWRlcl9pZHMYBSADKAkSHAoUbG9hZGluZ19wcm92aWRlcl9pZHMYBiADKAkSFAoMZmFpbGVkX2xvYWRzGAcgASgNIk4KGUdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USMQoGbW9kZWxzGAEgAygLMiEuZGFya2Jsb29tLnYxLldhcm1Qb29sTW9kZWxTdGF0dXMidgoTRm9yd2FyZEluZmVyUmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCRIvCgdyZXF1ZXN0GAIgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3QSGQoRb3JpZ2luX3JlcGxpY2FfaWQYAyABKAkiQgoURm9yd2FyZEluZmVyUmVzcG9uc2USKgoFZXZlbnQYASABKAsyGy5kYXJrYmxvb20udjEuSW5mZXJSZXNwb25zZSJbChhTZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkSKgoFZnJhbWUYAiABKAsyGy5kYXJrYmxvb20udjEuUHJvdmlkZXJGcmFtZSIpChlTZW5kUHJvdmlkZXJGcmFtZVJlc3BvbnNlEgwKBHNlbnQYASABKAgiQwoUSW5mZXJSZXNlcnZlZFJlcXVlc3QSKwoHcmVxdWVzdBgBIAEoCzIaLmRhcmtibG9vbS52MS5JbmZlclJlcXVlc3QiQwoVSW5mZXJSZXNlcnZlZFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuZGFya2Jsb29tLnYxLkluZmVyUmVzcG9uc2Uy8QcKDlJvdXRpbmdTZXJ2aWNlEkYKB1Jlc2VydmUSHC5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlcXVlc3QaHS5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlc3BvbnNlEkIKBUluZmVyEhouZGFya2Jsb29tLnYxLkluZmVyUmVxdWVzdBobLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMAESXgoPQ2FuY2VsSW5mZXJlbmNlEiQuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USTwoKTGlzdE1vZGVscxIfLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVzcG9uc2USWAoNTGlzdFByb3ZpZGVycxIiLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBojLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USYQoQR2V0TW9kZWxDYXBhY2l0eRIlLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USZAoRU2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USZAoRR2V0V2FybVBvb2xTdGF0dXMSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USVwoMRm9yd2FyZEluZmVyEiEuZGFya2Jsb29tLnYxLkZvcndhcmRJbmZlclJlcXVlc3QaIi5kYXJrYmxvb20udjEuRm9yd2FyZEluZmVyUmVzcG9uc2UwARJkChFTZW5kUHJvdmlkZXJGcmFtZRImLmRhcmtibG9vbS52MS5TZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QaJy5kYXJrYmxvb20udjEuU2VuZFByb3ZpZGVyRnJhbWVSZXNwb25zZRJaCg1JbmZlclJlc2VydmVkEiIuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXF1ZXN0GiMuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXNwb25zZTABYgZwcm90bzM", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
 
 /**
  * @generated from message darkbloom.v1.ReserveRequest
@@ -75,8 +63,7 @@ export type ReserveRequest = Message<"darkbloom.v1.ReserveRequest"> & {
  * Describes the message darkbloom.v1.ReserveRequest.
  * Use `create(ReserveRequestSchema)` to create a new message.
  */
-export const ReserveRequestSchema: GenMessage<ReserveRequest> =
-  /*@__PURE__*/
+export const ReserveRequestSchema: GenMessage<ReserveRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 0);
 
 /**
@@ -110,8 +97,7 @@ export type ReserveCandidate = Message<"darkbloom.v1.ReserveCandidate"> & {
  * Describes the message darkbloom.v1.ReserveCandidate.
  * Use `create(ReserveCandidateSchema)` to create a new message.
  */
-export const ReserveCandidateSchema: GenMessage<ReserveCandidate> =
-  /*@__PURE__*/
+export const ReserveCandidateSchema: GenMessage<ReserveCandidate> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 1);
 
 /**
@@ -162,8 +148,7 @@ export type ReserveResponse = Message<"darkbloom.v1.ReserveResponse"> & {
  * Describes the message darkbloom.v1.ReserveResponse.
  * Use `create(ReserveResponseSchema)` to create a new message.
  */
-export const ReserveResponseSchema: GenMessage<ReserveResponse> =
-  /*@__PURE__*/
+export const ReserveResponseSchema: GenMessage<ReserveResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 2);
 
 /**
@@ -190,8 +175,7 @@ export type SealedBody = Message<"darkbloom.v1.SealedBody"> & {
  * Describes the message darkbloom.v1.SealedBody.
  * Use `create(SealedBodySchema)` to create a new message.
  */
-export const SealedBodySchema: GenMessage<SealedBody> =
-  /*@__PURE__*/
+export const SealedBodySchema: GenMessage<SealedBody> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 3);
 
 /**
@@ -230,8 +214,7 @@ export type InferRequest = Message<"darkbloom.v1.InferRequest"> & {
  * Describes the message darkbloom.v1.InferRequest.
  * Use `create(InferRequestSchema)` to create a new message.
  */
-export const InferRequestSchema: GenMessage<InferRequest> =
-  /*@__PURE__*/
+export const InferRequestSchema: GenMessage<InferRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 4);
 
 /**
@@ -241,44 +224,38 @@ export type InferResponse = Message<"darkbloom.v1.InferResponse"> & {
   /**
    * @generated from oneof darkbloom.v1.InferResponse.kind
    */
-  kind:
-    | {
-        /**
-         * @generated from field: darkbloom.v1.InferStarted started = 1;
-         */
-        value: InferStarted;
-        case: "started";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.Chunk chunk = 2;
-         */
-        value: Chunk;
-        case: "chunk";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.Complete complete = 3;
-         */
-        value: Complete;
-        case: "complete";
-      }
-    | {
-        /**
-         * @generated from field: darkbloom.v1.InferenceError error = 4;
-         */
-        value: InferenceError;
-        case: "error";
-      }
-    | { case: undefined; value?: undefined };
+  kind: {
+    /**
+     * @generated from field: darkbloom.v1.InferStarted started = 1;
+     */
+    value: InferStarted;
+    case: "started";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.Chunk chunk = 2;
+     */
+    value: Chunk;
+    case: "chunk";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.Complete complete = 3;
+     */
+    value: Complete;
+    case: "complete";
+  } | {
+    /**
+     * @generated from field: darkbloom.v1.InferenceError error = 4;
+     */
+    value: InferenceError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
  * Describes the message darkbloom.v1.InferResponse.
  * Use `create(InferResponseSchema)` to create a new message.
  */
-export const InferResponseSchema: GenMessage<InferResponse> =
-  /*@__PURE__*/
+export const InferResponseSchema: GenMessage<InferResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 5);
 
 /**
@@ -320,8 +297,7 @@ export type InferStarted = Message<"darkbloom.v1.InferStarted"> & {
  * Describes the message darkbloom.v1.InferStarted.
  * Use `create(InferStartedSchema)` to create a new message.
  */
-export const InferStartedSchema: GenMessage<InferStarted> =
-  /*@__PURE__*/
+export const InferStartedSchema: GenMessage<InferStarted> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 6);
 
 /**
@@ -343,8 +319,7 @@ export type CancelInferenceRequest = Message<"darkbloom.v1.CancelInferenceReques
  * Describes the message darkbloom.v1.CancelInferenceRequest.
  * Use `create(CancelInferenceRequestSchema)` to create a new message.
  */
-export const CancelInferenceRequestSchema: GenMessage<CancelInferenceRequest> =
-  /*@__PURE__*/
+export const CancelInferenceRequestSchema: GenMessage<CancelInferenceRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 7);
 
 /**
@@ -361,21 +336,20 @@ export type CancelInferenceResponse = Message<"darkbloom.v1.CancelInferenceRespo
  * Describes the message darkbloom.v1.CancelInferenceResponse.
  * Use `create(CancelInferenceResponseSchema)` to create a new message.
  */
-export const CancelInferenceResponseSchema: GenMessage<CancelInferenceResponse> =
-  /*@__PURE__*/
+export const CancelInferenceResponseSchema: GenMessage<CancelInferenceResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 8);
 
 /**
  * @generated from message darkbloom.v1.ListModelsRequest
  */
-export type ListModelsRequest = Message<"darkbloom.v1.ListModelsRequest"> & {};
+export type ListModelsRequest = Message<"darkbloom.v1.ListModelsRequest"> & {
+};
 
 /**
  * Describes the message darkbloom.v1.ListModelsRequest.
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
-export const ListModelsRequestSchema: GenMessage<ListModelsRequest> =
-  /*@__PURE__*/
+export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 9);
 
 /**
@@ -407,8 +381,7 @@ export type ModelAvailability = Message<"darkbloom.v1.ModelAvailability"> & {
  * Describes the message darkbloom.v1.ModelAvailability.
  * Use `create(ModelAvailabilitySchema)` to create a new message.
  */
-export const ModelAvailabilitySchema: GenMessage<ModelAvailability> =
-  /*@__PURE__*/
+export const ModelAvailabilitySchema: GenMessage<ModelAvailability> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 10);
 
 /**
@@ -425,21 +398,20 @@ export type ListModelsResponse = Message<"darkbloom.v1.ListModelsResponse"> & {
  * Describes the message darkbloom.v1.ListModelsResponse.
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
-export const ListModelsResponseSchema: GenMessage<ListModelsResponse> =
-  /*@__PURE__*/
+export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 11);
 
 /**
  * @generated from message darkbloom.v1.ListProvidersRequest
  */
-export type ListProvidersRequest = Message<"darkbloom.v1.ListProvidersRequest"> & {};
+export type ListProvidersRequest = Message<"darkbloom.v1.ListProvidersRequest"> & {
+};
 
 /**
  * Describes the message darkbloom.v1.ListProvidersRequest.
  * Use `create(ListProvidersRequestSchema)` to create a new message.
  */
-export const ListProvidersRequestSchema: GenMessage<ListProvidersRequest> =
-  /*@__PURE__*/
+export const ListProvidersRequestSchema: GenMessage<ListProvidersRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 12);
 
 /**
@@ -491,8 +463,7 @@ export type ProviderSummary = Message<"darkbloom.v1.ProviderSummary"> & {
  * Describes the message darkbloom.v1.ProviderSummary.
  * Use `create(ProviderSummarySchema)` to create a new message.
  */
-export const ProviderSummarySchema: GenMessage<ProviderSummary> =
-  /*@__PURE__*/
+export const ProviderSummarySchema: GenMessage<ProviderSummary> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 13);
 
 /**
@@ -509,21 +480,20 @@ export type ListProvidersResponse = Message<"darkbloom.v1.ListProvidersResponse"
  * Describes the message darkbloom.v1.ListProvidersResponse.
  * Use `create(ListProvidersResponseSchema)` to create a new message.
  */
-export const ListProvidersResponseSchema: GenMessage<ListProvidersResponse> =
-  /*@__PURE__*/
+export const ListProvidersResponseSchema: GenMessage<ListProvidersResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 14);
 
 /**
  * @generated from message darkbloom.v1.GetModelCapacityRequest
  */
-export type GetModelCapacityRequest = Message<"darkbloom.v1.GetModelCapacityRequest"> & {};
+export type GetModelCapacityRequest = Message<"darkbloom.v1.GetModelCapacityRequest"> & {
+};
 
 /**
  * Describes the message darkbloom.v1.GetModelCapacityRequest.
  * Use `create(GetModelCapacityRequestSchema)` to create a new message.
  */
-export const GetModelCapacityRequestSchema: GenMessage<GetModelCapacityRequest> =
-  /*@__PURE__*/
+export const GetModelCapacityRequestSchema: GenMessage<GetModelCapacityRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 15);
 
 /**
@@ -572,8 +542,7 @@ export type ModelCapacity = Message<"darkbloom.v1.ModelCapacity"> & {
  * Describes the message darkbloom.v1.ModelCapacity.
  * Use `create(ModelCapacitySchema)` to create a new message.
  */
-export const ModelCapacitySchema: GenMessage<ModelCapacity> =
-  /*@__PURE__*/
+export const ModelCapacitySchema: GenMessage<ModelCapacity> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 16);
 
 /**
@@ -590,8 +559,7 @@ export type GetModelCapacityResponse = Message<"darkbloom.v1.GetModelCapacityRes
  * Describes the message darkbloom.v1.GetModelCapacityResponse.
  * Use `create(GetModelCapacityResponseSchema)` to create a new message.
  */
-export const GetModelCapacityResponseSchema: GenMessage<GetModelCapacityResponse> =
-  /*@__PURE__*/
+export const GetModelCapacityResponseSchema: GenMessage<GetModelCapacityResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 17);
 
 /**
@@ -637,8 +605,7 @@ export type WarmPoolTarget = Message<"darkbloom.v1.WarmPoolTarget"> & {
  * Describes the message darkbloom.v1.WarmPoolTarget.
  * Use `create(WarmPoolTargetSchema)` to create a new message.
  */
-export const WarmPoolTargetSchema: GenMessage<WarmPoolTarget> =
-  /*@__PURE__*/
+export const WarmPoolTargetSchema: GenMessage<WarmPoolTarget> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 18);
 
 /**
@@ -655,34 +622,33 @@ export type SetWarmPoolPolicyRequest = Message<"darkbloom.v1.SetWarmPoolPolicyRe
  * Describes the message darkbloom.v1.SetWarmPoolPolicyRequest.
  * Use `create(SetWarmPoolPolicyRequestSchema)` to create a new message.
  */
-export const SetWarmPoolPolicyRequestSchema: GenMessage<SetWarmPoolPolicyRequest> =
-  /*@__PURE__*/
+export const SetWarmPoolPolicyRequestSchema: GenMessage<SetWarmPoolPolicyRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 19);
 
 /**
  * @generated from message darkbloom.v1.SetWarmPoolPolicyResponse
  */
-export type SetWarmPoolPolicyResponse = Message<"darkbloom.v1.SetWarmPoolPolicyResponse"> & {};
+export type SetWarmPoolPolicyResponse = Message<"darkbloom.v1.SetWarmPoolPolicyResponse"> & {
+};
 
 /**
  * Describes the message darkbloom.v1.SetWarmPoolPolicyResponse.
  * Use `create(SetWarmPoolPolicyResponseSchema)` to create a new message.
  */
-export const SetWarmPoolPolicyResponseSchema: GenMessage<SetWarmPoolPolicyResponse> =
-  /*@__PURE__*/
+export const SetWarmPoolPolicyResponseSchema: GenMessage<SetWarmPoolPolicyResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 20);
 
 /**
  * @generated from message darkbloom.v1.GetWarmPoolStatusRequest
  */
-export type GetWarmPoolStatusRequest = Message<"darkbloom.v1.GetWarmPoolStatusRequest"> & {};
+export type GetWarmPoolStatusRequest = Message<"darkbloom.v1.GetWarmPoolStatusRequest"> & {
+};
 
 /**
  * Describes the message darkbloom.v1.GetWarmPoolStatusRequest.
  * Use `create(GetWarmPoolStatusRequestSchema)` to create a new message.
  */
-export const GetWarmPoolStatusRequestSchema: GenMessage<GetWarmPoolStatusRequest> =
-  /*@__PURE__*/
+export const GetWarmPoolStatusRequestSchema: GenMessage<GetWarmPoolStatusRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 21);
 
 /**
@@ -729,8 +695,7 @@ export type WarmPoolModelStatus = Message<"darkbloom.v1.WarmPoolModelStatus"> & 
  * Describes the message darkbloom.v1.WarmPoolModelStatus.
  * Use `create(WarmPoolModelStatusSchema)` to create a new message.
  */
-export const WarmPoolModelStatusSchema: GenMessage<WarmPoolModelStatus> =
-  /*@__PURE__*/
+export const WarmPoolModelStatusSchema: GenMessage<WarmPoolModelStatus> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 22);
 
 /**
@@ -747,8 +712,7 @@ export type GetWarmPoolStatusResponse = Message<"darkbloom.v1.GetWarmPoolStatusR
  * Describes the message darkbloom.v1.GetWarmPoolStatusResponse.
  * Use `create(GetWarmPoolStatusResponseSchema)` to create a new message.
  */
-export const GetWarmPoolStatusResponseSchema: GenMessage<GetWarmPoolStatusResponse> =
-  /*@__PURE__*/
+export const GetWarmPoolStatusResponseSchema: GenMessage<GetWarmPoolStatusResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 23);
 
 /**
@@ -777,8 +741,7 @@ export type ForwardInferRequest = Message<"darkbloom.v1.ForwardInferRequest"> & 
  * Describes the message darkbloom.v1.ForwardInferRequest.
  * Use `create(ForwardInferRequestSchema)` to create a new message.
  */
-export const ForwardInferRequestSchema: GenMessage<ForwardInferRequest> =
-  /*@__PURE__*/
+export const ForwardInferRequestSchema: GenMessage<ForwardInferRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 24);
 
 /**
@@ -797,8 +760,7 @@ export type ForwardInferResponse = Message<"darkbloom.v1.ForwardInferResponse"> 
  * Describes the message darkbloom.v1.ForwardInferResponse.
  * Use `create(ForwardInferResponseSchema)` to create a new message.
  */
-export const ForwardInferResponseSchema: GenMessage<ForwardInferResponse> =
-  /*@__PURE__*/
+export const ForwardInferResponseSchema: GenMessage<ForwardInferResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 25);
 
 /**
@@ -820,8 +782,7 @@ export type SendProviderFrameRequest = Message<"darkbloom.v1.SendProviderFrameRe
  * Describes the message darkbloom.v1.SendProviderFrameRequest.
  * Use `create(SendProviderFrameRequestSchema)` to create a new message.
  */
-export const SendProviderFrameRequestSchema: GenMessage<SendProviderFrameRequest> =
-  /*@__PURE__*/
+export const SendProviderFrameRequestSchema: GenMessage<SendProviderFrameRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 26);
 
 /**
@@ -840,8 +801,7 @@ export type SendProviderFrameResponse = Message<"darkbloom.v1.SendProviderFrameR
  * Describes the message darkbloom.v1.SendProviderFrameResponse.
  * Use `create(SendProviderFrameResponseSchema)` to create a new message.
  */
-export const SendProviderFrameResponseSchema: GenMessage<SendProviderFrameResponse> =
-  /*@__PURE__*/
+export const SendProviderFrameResponseSchema: GenMessage<SendProviderFrameResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 27);
 
 /**
@@ -858,8 +818,7 @@ export type InferReservedRequest = Message<"darkbloom.v1.InferReservedRequest"> 
  * Describes the message darkbloom.v1.InferReservedRequest.
  * Use `create(InferReservedRequestSchema)` to create a new message.
  */
-export const InferReservedRequestSchema: GenMessage<InferReservedRequest> =
-  /*@__PURE__*/
+export const InferReservedRequestSchema: GenMessage<InferReservedRequest> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 28);
 
 /**
@@ -876,8 +835,7 @@ export type InferReservedResponse = Message<"darkbloom.v1.InferReservedResponse"
  * Describes the message darkbloom.v1.InferReservedResponse.
  * Use `create(InferReservedResponseSchema)` to create a new message.
  */
-export const InferReservedResponseSchema: GenMessage<InferReservedResponse> =
-  /*@__PURE__*/
+export const InferReservedResponseSchema: GenMessage<InferReservedResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 29);
 
 /**
@@ -894,7 +852,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof ReserveRequestSchema;
     output: typeof ReserveResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.Infer
    */
@@ -902,7 +860,7 @@ export const RoutingService: GenService<{
     methodKind: "server_streaming";
     input: typeof InferRequestSchema;
     output: typeof InferResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.CancelInference
    */
@@ -910,7 +868,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof CancelInferenceRequestSchema;
     output: typeof CancelInferenceResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.ListModels
    */
@@ -918,7 +876,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof ListModelsRequestSchema;
     output: typeof ListModelsResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.ListProviders
    */
@@ -926,7 +884,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof ListProvidersRequestSchema;
     output: typeof ListProvidersResponseSchema;
-  };
+  },
   /**
    * Per model: providers, warm slots, queue depth and estimated wait (GET /v1/models/capacity).
    *
@@ -936,7 +894,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof GetModelCapacityRequestSchema;
     output: typeof GetModelCapacityResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.SetWarmPoolPolicy
    */
@@ -944,7 +902,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof SetWarmPoolPolicyRequestSchema;
     output: typeof SetWarmPoolPolicyResponseSchema;
-  };
+  },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.GetWarmPoolStatus
    */
@@ -952,7 +910,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof GetWarmPoolStatusRequestSchema;
     output: typeof GetWarmPoolStatusResponseSchema;
-  };
+  },
   /**
    * Between replicas only (peer secret, never a consumer's or admin's key): runs a request, still
    * sealed to the provider's key, on a provider whose socket this replica holds, and streams its
@@ -964,7 +922,7 @@ export const RoutingService: GenService<{
     methodKind: "server_streaming";
     input: typeof ForwardInferRequestSchema;
     output: typeof ForwardInferResponseSchema;
-  };
+  },
   /**
    * Between replicas only: sends a control frame (LoadModel, UnloadModel) to a provider whose
    * socket this replica holds.
@@ -975,7 +933,7 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof SendProviderFrameRequestSchema;
     output: typeof SendProviderFrameResponseSchema;
-  };
+  },
   /**
    * Between replicas only: runs Infer on a reservation this replica made (a sealed-mode reserve
    * here, submitted to a peer), streaming the events back to the peer, which bills.
@@ -986,5 +944,7 @@ export const RoutingService: GenService<{
     methodKind: "server_streaming";
     input: typeof InferReservedRequestSchema;
     output: typeof InferReservedResponseSchema;
-  };
-}> = /*@__PURE__*/ serviceDesc(file_darkbloom_v1_routing, 0);
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_darkbloom_v1_routing, 0);
+
