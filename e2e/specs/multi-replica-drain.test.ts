@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { FakeProvider } from "@darkbloom/testing";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
+import { BEHIND_LOAD_BALANCER_ENV, QUICK_DRAIN_ENV } from "../testbed/replicas.js";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { auditLedgerWhenSettled, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import { startLoadBalancer, type LoadBalancer } from "../testbed/load-balancer.js";
@@ -48,12 +49,8 @@ describe("multi-replica: drain on SIGTERM behind a load balancer", function () {
       coordinators: 2,
       users: 4,
       env: {
-        DARKBLOOM_DRAIN_DELAY_MS: "1500",
-        DARKBLOOM_GOAWAY_RECONNECT_DELAY_MS: "100",
-        DARKBLOOM_GOAWAY_JITTER_MS: "400",
-        DARKBLOOM_SHUTDOWN_GRACE_MS: "20000",
-        // every client connection comes from HAProxy's one address
-        DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
+        ...QUICK_DRAIN_ENV,
+        ...BEHIND_LOAD_BALANCER_ENV,
       },
     });
     lb = await startLoadBalancer(cluster.coordinators.map((c) => c.url));

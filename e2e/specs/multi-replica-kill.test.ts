@@ -6,7 +6,7 @@ import { providerSocketUrl } from "../testbed/fake-fleet.js";
 import { auditLedgerWhenSettled, CLEAN_LEDGER, ledgerHealth } from "../testbed/ledger-audit.js";
 import { startLoadBalancer, type LoadBalancer } from "../testbed/load-balancer.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
-import { startReplicas, type Replicas } from "../testbed/replicas.js";
+import { startReplicas, type Replicas, BEHIND_LOAD_BALANCER_ENV } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
   startProvider,
@@ -76,7 +76,7 @@ describe("multi-replica: kill -9 of one replica behind a load balancer", functio
     net = await startReplicas(3, {
       users: 2,
       env: {
-        DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
+        ...BEHIND_LOAD_BALANCER_ENV,
         // holds of a replica that died are released by a survivor's sweeper
         DARKBLOOM_HOLD_HEARTBEAT_INTERVAL_MS: "1000",
         DARKBLOOM_HOLD_SWEEP_AFTER_MS: "4000",

@@ -4,7 +4,13 @@ import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { auditLedgerWhenSettled, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import { startLoadBalancer, type LoadBalancer } from "../testbed/load-balancer.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
-import { restartReplica, startReplicas, type Replicas } from "../testbed/replicas.js";
+import {
+  restartReplica,
+  startReplicas,
+  type Replicas,
+  QUICK_DRAIN_ENV,
+  BEHIND_LOAD_BALANCER_ENV,
+} from "../testbed/replicas.js";
 import { startSteadyLoad } from "../testbed/steady-load.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
@@ -46,15 +52,11 @@ describe("multi-replica: rolling restart of every replica under load", function 
     net = await startReplicas(3, {
       users: 4,
       env: {
-        DARKBLOOM_DRAIN_DELAY_MS: "1500",
-        DARKBLOOM_GOAWAY_RECONNECT_DELAY_MS: "100",
-        DARKBLOOM_GOAWAY_JITTER_MS: "400",
-        DARKBLOOM_SHUTDOWN_GRACE_MS: "20000",
+        ...QUICK_DRAIN_ENV,
         LOG_LEVEL: "info",
         // fake providers send no heartbeats: only their answers keep them alive
         DARKBLOOM_PROVIDER_LIVENESS_TIMEOUT_MS: "600000",
-        // every client connection comes from HAProxy's one address
-        DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
+        ...BEHIND_LOAD_BALANCER_ENV,
       },
     });
     lb = await startLoadBalancer(net.coordinators.map((c) => c.url));

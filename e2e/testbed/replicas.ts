@@ -12,6 +12,22 @@ export function peerEnv(): Record<string, string> {
   };
 }
 
+/** Behind HAProxy every client connection comes from its one address: no per-address cap. */
+export const BEHIND_LOAD_BALANCER_ENV: Record<string, string> = {
+  DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
+};
+
+/**
+ * A drain short enough for a test: out of the load balancer's rotation for 1.5 s, providers told
+ * to move within 0.5 s, streams given 20 s to finish.
+ */
+export const QUICK_DRAIN_ENV: Record<string, string> = {
+  DARKBLOOM_DRAIN_DELAY_MS: "1500",
+  DARKBLOOM_GOAWAY_RECONNECT_DELAY_MS: "100",
+  DARKBLOOM_GOAWAY_JITTER_MS: "400",
+  DARKBLOOM_SHUTDOWN_GRACE_MS: "20000",
+};
+
 export interface Replicas extends Cluster {
   /** The environment the replicas share (its DARKBLOOM_PEER_SECRET authenticates peer calls). */
   env: Record<string, string>;
