@@ -3,7 +3,8 @@ import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { FakeProvider } from "@darkbloom/testing";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
-import { BEHIND_LOAD_BALANCER_ENV, QUICK_DRAIN_ENV } from "../testbed/replicas.js";
+import { BEHIND_LOAD_BALANCER_ENV, QUICK_DRAIN_ENV, providersOn } from "../testbed/replicas.js";
+import { waitUntil } from "../testbed/wait-until.js";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { auditLedgerWhenSettled, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import { startLoadBalancer, type LoadBalancer } from "../testbed/load-balancer.js";
@@ -15,20 +16,8 @@ import {
   type RunningProvider,
 } from "../testbed/testbed.js";
 
-/** Providers a coordinator holds now (its own metrics listener). */
-async function providersOn(c: RunningCoordinator): Promise<number> {
-  const text = await (await fetch(`${c.metricsUrl}/metrics`)).text();
-  const m = text.match(/^darkbloom_providers_connected (\d+)/m);
-  return Number(m?.[1] ?? "0");
-}
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, cond: () => Promise<boolean>, timeoutMs = 15_000) =>
+  waitUntil(what, cond, timeoutMs);
 
 /**
  * Two coordinators on one Postgres behind HAProxy; a real provider and a fake fleet connect

@@ -6,27 +6,19 @@ import { providerSocketUrl } from "../testbed/fake-fleet.js";
 import { auditLedgerWhenSettled, CLEAN_LEDGER, ledgerHealth } from "../testbed/ledger-audit.js";
 import { startLoadBalancer, type LoadBalancer } from "../testbed/load-balancer.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
-import { startReplicas, type Replicas, BEHIND_LOAD_BALANCER_ENV } from "../testbed/replicas.js";
+import {
+  startReplicas,
+  type Replicas,
+  BEHIND_LOAD_BALANCER_ENV,
+  providersOn,
+} from "../testbed/replicas.js";
+import { waitUntil } from "../testbed/wait-until.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
   startProvider,
   type RunningCoordinator,
   type RunningProvider,
 } from "../testbed/testbed.js";
-
-/** Providers a coordinator holds on its own sockets (its metrics listener). */
-async function providersOn(c: RunningCoordinator): Promise<number> {
-  const text = await (await fetch(`${c.metricsUrl}/metrics`)).text();
-  return Number(/^darkbloom_providers_connected (\d+)/m.exec(text)?.[1] ?? "0");
-}
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Reads a stream until it has `pieces` deltas; returns the iterator to read the rest. */
 async function startStream(client: OpenAI, model: string, requestId: string, pieces: number) {
@@ -102,7 +94,7 @@ describe("multi-replica: kill -9 of one replica behind a load balancer", functio
       new OpenAI({ baseURL: `${url}/v1`, apiKey: users[0] ?? "", maxRetries: 0, timeout: 60_000 });
 
     real = await startProvider(balancer.url);
-    await until("the real provider registered", async () => {
+    await waitUntil("the real provider registered", async () => {
       const counts = await Promise.all(replicas.coordinators.map(providersOn));
       return counts.reduce((a, b) => a + b, 0) === 1;
     });
@@ -126,7 +118,7 @@ describe("multi-replica: kill -9 of one replica behind a load balancer", functio
       const body = (await res.json()) as { data: { id: string; providers?: number }[] };
       return body.data.filter((m) => (m.providers ?? 0) > 0).map((m) => m.id);
     };
-    await until("both models listed on the survivor", async () => {
+    await waitUntil("both models listed on the survivor", async () => {
       const m = await models(survivor);
       return m.includes("model-on-victim") && m.includes(TEST_MODEL_ID);
     });
@@ -155,7 +147,7 @@ describe("multi-replica: kill -9 of one replica behind a load balancer", functio
     // the real provider reconnects through the load balancer and serves through a survivor
     await balancer.waitFor("DOWN", [balancer.names[v] ?? ""], 10_000);
     let served = "";
-    await until(
+    await waitUntil(
       "the real provider serves through the load balancer",
       async () => {
         try {
@@ -184,7 +176,7 @@ describe("multi-replica: kill -9 of one replica behind a load balancer", functio
     }
 
     // the dead replica's hold is swept by a survivor; everything else settled
-    await until(
+    await waitUntil(
       "no hold open",
       async () => (await ledgerHealth(replicas.postgres.pool)).openHolds.length === 0,
       30_000,

@@ -10,7 +10,9 @@ import {
   type Replicas,
   QUICK_DRAIN_ENV,
   BEHIND_LOAD_BALANCER_ENV,
+  providersOn,
 } from "../testbed/replicas.js";
+import { waitUntil } from "../testbed/wait-until.js";
 import { startSteadyLoad } from "../testbed/steady-load.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
@@ -18,20 +20,6 @@ import {
   type RunningCoordinator,
   type RunningProvider,
 } from "../testbed/testbed.js";
-
-/** Providers a coordinator holds on its own sockets (its metrics listener). */
-async function providersOn(c: RunningCoordinator): Promise<number> {
-  const text = await (await fetch(`${c.metricsUrl}/metrics`)).text();
-  return Number(/^darkbloom_providers_connected (\d+)/m.exec(text)?.[1] ?? "0");
-}
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Three replicas on one Postgres behind HAProxy (health checks on /readyz). A real MLX provider
@@ -85,7 +73,7 @@ describe("multi-replica: rolling restart of every replica under load", function 
       { followGoAway: true },
     );
     const total = 6;
-    await until("the providers spread over the replicas", async () => {
+    await waitUntil("the providers spread over the replicas", async () => {
       const counts = await connected();
       return counts.every((n) => n >= 1) && counts.reduce((a, b) => a + b, 0) === total;
     });
@@ -108,7 +96,7 @@ describe("multi-replica: rolling restart of every replica under load", function 
         await balancer.waitFor("DOWN", [name], 10_000);
         expect(await exited, `replica ${i} drained and exited 0`).to.equal(0);
         let counts: number[] = [];
-        await until(`replica ${i}'s providers moved`, async () => {
+        await waitUntil(`replica ${i}'s providers moved`, async () => {
           counts = await Promise.all(
             replicas.coordinators.filter((_, j) => j !== i).map(providersOn),
           );

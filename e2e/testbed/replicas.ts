@@ -12,6 +12,12 @@ export function peerEnv(): Record<string, string> {
   };
 }
 
+/** Providers a coordinator holds on its own sockets (read from its metrics listener). */
+export async function providersOn(c: RunningCoordinator): Promise<number> {
+  const text = await (await fetch(`${c.metricsUrl}/metrics`)).text();
+  return Number(/^darkbloom_providers_connected (\d+)/m.exec(text)?.[1] ?? "0");
+}
+
 /** Behind HAProxy every client connection comes from its one address: no per-address cap. */
 export const BEHIND_LOAD_BALANCER_ENV: Record<string, string> = {
   DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
