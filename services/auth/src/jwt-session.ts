@@ -5,7 +5,7 @@ import { errors, jwtVerify, type JWTHeaderParameters } from "jose";
 import type { DbConnection } from "@darkbloom/db";
 import { findAccount } from "./store.js";
 import { scopesOfRole } from "./scopes.js";
-import type { Principal } from "./service.js";
+import { sessionKeyId, type Principal } from "./service.js";
 
 export type JwtSessionOptions = {
   readonly issuer: string;
@@ -81,7 +81,7 @@ export function createSessionVerifier(
     // a signed-in person may do everything their account's role allows
     return {
       accountId: account.id,
-      keyId: `session:${tokenId ?? subject}`,
+      keyId: sessionKeyId(tokenId ?? subject),
       role: account.role,
       scopes: scopesOfRole(account.role),
     };

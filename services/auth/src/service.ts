@@ -34,6 +34,16 @@ export type Principal = {
 };
 export type BootstrapKey = CreatedApiKey & { readonly accountId: string };
 
+/** A session principal's keyId is `session:<id>` (JWT or console cookie); an API key's is its id. */
+export function sessionKeyId(sessionId: string): string {
+  return `session:${sessionId}`;
+}
+
+/** The API key a principal authenticated with, or null for a session. */
+export function apiKeyIdOf(principal: Pick<Principal, "keyId">): string | null {
+  return principal.keyId.startsWith("session:") ? null : principal.keyId;
+}
+
 export type AuthenticateOptions = {
   /** `last_used_at` is written at most once per this period per key. Default 60 s. */
   readonly lastUsedResolutionSeconds?: number;

@@ -3,7 +3,7 @@
 // sign-out. A state-changing call must also carry the session's CSRF token as `x-csrf-token`.
 import type { DbConnection } from "@darkbloom/db";
 import { scopesOfRole } from "../scopes.js";
-import type { Principal } from "../service.js";
+import { sessionKeyId, type Principal } from "../service.js";
 import type { Role } from "../store.js";
 import {
   loginCookieName,
@@ -131,7 +131,7 @@ function principalOf(accountId: string, role: Role, token: string): Principal {
   return {
     accountId,
     // never the secret: the first bytes of its hash name the session in logs
-    keyId: `session:${hashSessionToken(token).subarray(0, 6).toString("hex")}`,
+    keyId: sessionKeyId(hashSessionToken(token).subarray(0, 6).toString("hex")),
     role,
     // a signed-in person may do everything their account's role allows
     scopes: scopesOfRole(role),

@@ -1,5 +1,5 @@
 // GET /v1/me, GET /v1/usage (paged), GET /v1/usage/{request id or generation id}.
-import { findAccountById } from "@darkbloom/auth";
+import { apiKeyIdOf, findAccountById } from "@darkbloom/auth";
 import { findUsage, listUsage, readBalance, type UsageRecord } from "@darkbloom/ledger";
 import { EdgeError } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
@@ -18,8 +18,8 @@ export async function getMe(ctx: AccountRequest): Promise<void> {
     name: account.name,
     role: account.role,
     created: Math.floor(account.createdAtMs / 1000),
-    authenticated_with: principal.keyId.startsWith("session:") ? "session" : "api_key",
-    api_key_id: principal.keyId.startsWith("session:") ? null : principal.keyId,
+    authenticated_with: apiKeyIdOf(principal) === null ? "session" : "api_key",
+    api_key_id: apiKeyIdOf(principal),
     balance: {
       balance_micro_usd: n(balance.balanceMicroUsd),
       held_micro_usd: n(balance.heldMicroUsd),

@@ -20,6 +20,7 @@
 // generation is never swept; a request whose settlement fails keeps its hold until the sweeper
 // takes it, and auth drops the key reservation with it (services/auth/src/key-limits-housekeeping.ts).
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { apiKeyIdOf } from "@darkbloom/auth";
 import { KeyRateLimit, type KeyAdmission, type KeyLimitsService } from "@darkbloom/proto";
 import type { LedgerService } from "@darkbloom/proto";
 import type { Logger } from "@darkbloom/telemetry";
@@ -66,7 +67,7 @@ export async function hold(deps: MoneyDeps, order: MoneyOrder): Promise<OpenMone
       maxPromptTokens: order.maxPromptTokens,
       maxCompletionTokens: order.maxCompletionTokens,
       // The key is recorded on the hold so the account's usage can be summed by key.
-      apiKeyId: order.keyId.startsWith("session:") ? "" : order.keyId,
+      apiKeyId: apiKeyIdOf(order) ?? "",
       ...order.claim,
     })
     .catch((err: unknown) => {
