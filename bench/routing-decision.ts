@@ -16,6 +16,7 @@ import {
   ProviderGateway,
   ProviderRegistry,
   Reservations,
+  PREFIX_BLOCK_TOKENS,
   Router,
   Scheduler,
   resolveProfile,
@@ -87,6 +88,7 @@ for (const n of FLEETS) {
     maxTokens: 512,
     minTrust: TrustLevel.UNSPECIFIED,
     prefixHashes: Array.from({ length: 6 }, (_, k) => `sys3-b${k}`),
+    prefixBlockTokens: PREFIX_BLOCK_TOKENS,
     quantizations: [],
   };
   const decisions = Math.max(50, Math.min(20_000, Math.floor(2_000_000 / n)));

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { PREFIX_BLOCK_BYTES } from "@darkbloom/crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   RoutingMetadataSchema,
@@ -137,6 +138,8 @@ export class Router {
       maxTokens: metadata.maxTokens,
       minTrust,
       prefixHashes: metadata.prefixBlockHashes.map(hex),
+      // The edge's (and the SDK's) estimate counts one token per UTF-8 byte.
+      prefixBlockTokens: PREFIX_BLOCK_BYTES,
       quantizations: quantizations.map((q) => q.toLowerCase()),
     };
   }

@@ -95,6 +95,7 @@ export class ProviderSession implements ProviderHandle {
   private stateValue: SessionState = { kind: "awaiting_register", since: Date.now() };
   private readonly writer: TwoLaneWriter;
   private readonly inFlight = new Map<string, InFlight>();
+  private readonly endedSinceBeat = new Map<string, number>();
   private lastHeartbeatValue: Heartbeat | undefined;
   private lastFrameAt = Date.now();
   private lastHeartbeatAt = 0;
@@ -226,6 +227,13 @@ export class ProviderSession implements ProviderHandle {
     }
     return { requests, tokens };
   }
+  /**
+   * Requests of a model the last heartbeat counted (running or waiting) that have ended since: a
+   * quick answer often ends before the next heartbeat, which would otherwise leave it queued.
+   */
+  endedSinceHeartbeat(model: string): number {
+    return this.endedSinceBeat.get(model) ?? 0;
+  }
 
   /** Told to move (GoAway): it finishes what it holds here but takes no new request. */
   get moving(): boolean {
@@ -287,6 +295,7 @@ export class ProviderSession implements ProviderHandle {
     const entry = this.inFlight.get(requestId);
     if (!entry) return;
     this.inFlight.delete(requestId);
+    this.noteEnded(entry);
     this.changes++;
     entry.queue.end();
     if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
@@ -349,6 +358,7 @@ export class ProviderSession implements ProviderHandle {
         this.changes++;
         this.lastHeartbeatAt = Date.now();
         for (const f of this.inFlight.values()) if (f.accepted) f.reflected = true;
+        this.endedSinceBeat.clear();
         if (this.stateValue.kind === "registered") this.hooks.onCapacityChanged(this);
         return;
       case "inferenceAccepted": {
@@ -504,10 +514,16 @@ export class ProviderSession implements ProviderHandle {
     });
   }
 
+  private noteEnded(entry: InFlight): void {
+    if (entry.reflected)
+      this.endedSinceBeat.set(entry.model, (this.endedSinceBeat.get(entry.model) ?? 0) + 1);
+  }
+
   private finish(requestId: string, event: InferResponse): void {
     const entry = this.inFlight.get(requestId);
     if (!entry) return;
     this.inFlight.delete(requestId);
+    this.noteEnded(entry);
     this.changes++;
     entry.queue.push(event);
     entry.queue.end();

@@ -75,6 +75,32 @@ describe("RemoteProvider", () => {
     expect(remote.unreachable).to.equal(false);
   });
 
+  it("no longer counts a forwarded request the owner's row saw once it has ended, until a newer row", async () => {
+    let finish = (): void => undefined;
+    const remote = new RemoteProvider(
+      "p1",
+      state,
+      scriptedLink(async function* (req) {
+        await new Promise<void>((resolve) => (finish = resolve));
+        yield chunk(req.request?.requestId ?? "", 0);
+      }),
+      "a",
+      () => undefined,
+      log,
+    );
+    const events = remote.dispatch(request("r3"));
+    await new Promise((r) => setTimeout(r, 2));
+    // The owner's row, written after the request arrived there, counts it.
+    remote.update({ ...state, heartbeatAtMs: Date.now() });
+    expect(remote.endedSinceHeartbeat("m")).to.equal(0);
+    finish();
+    for await (const e of events) void e;
+    expect(remote.endedSinceHeartbeat("m")).to.equal(1);
+    await new Promise((r) => setTimeout(r, 2));
+    remote.update({ ...state, heartbeatAtMs: Date.now() });
+    expect(remote.endedSinceHeartbeat("m")).to.equal(0);
+  });
+
   it("cancel closes the forwarded stream (the owner cancels at the provider)", async () => {
     let aborted = false;
     const remote = new RemoteProvider(

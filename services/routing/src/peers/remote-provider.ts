@@ -45,6 +45,8 @@ export class RemoteProvider implements ProviderHandle {
   private stateValue: SessionState;
   private current: RemoteState;
   private readonly forwarded = new Map<string, Forwarded>();
+  /** Forwarded requests that ended: the owner's next row may still count them. */
+  private ended: { model: string; dispatchedAtMs: number; endedAtMs: number }[] = [];
   private changes = 0;
   private unreachableValue = false;
 
@@ -68,6 +70,7 @@ export class RemoteProvider implements ProviderHandle {
   /** A newer presence row: replaces the state (objects are reused by the caller when unchanged). */
   update(next: RemoteState): void {
     this.current = next;
+    this.ended = this.ended.filter((e) => e.endedAtMs >= next.heartbeatAtMs);
     if (this.stateValue.kind === "registered" && this.stateValue.register !== next.register)
       this.stateValue = {
         kind: "registered",
@@ -137,6 +140,15 @@ export class RemoteProvider implements ProviderHandle {
     return { requests, tokens };
   }
 
+  /** This replica's forwarded requests the owner's row counted that have ended since. */
+  endedSinceHeartbeat(model: string): number {
+    const beat = this.current.heartbeatAtMs;
+    let n = 0;
+    for (const e of this.ended)
+      if (e.model === model && e.dispatchedAtMs < beat && e.endedAtMs >= beat) n++;
+    return n;
+  }
+
   hasModel(model: string): boolean {
     const trust = this.current.trust;
     if (!trust.routable || trust.fencedModels.has(model)) return false;
@@ -179,6 +191,15 @@ export class RemoteProvider implements ProviderHandle {
     return queue;
   }
 
+  private noteEnded(entry: Forwarded): void {
+    if (entry.dispatchedAtMs < this.current.heartbeatAtMs)
+      this.ended.push({
+        model: entry.model,
+        dispatchedAtMs: entry.dispatchedAtMs,
+        endedAtMs: Date.now(),
+      });
+  }
+
   private async relay(
     requestId: string,
     queue: AsyncQueue<InferResponse>,
@@ -205,8 +226,10 @@ export class RemoteProvider implements ProviderHandle {
         queue.push(errorEvent(requestId, 502, "the provider's replica could not be reached"));
       }
     }
-    if (this.forwarded.get(requestId)?.queue === queue) {
+    const entry = this.forwarded.get(requestId);
+    if (entry?.queue === queue) {
       this.forwarded.delete(requestId);
+      this.noteEnded(entry);
       this.changes++;
       this.onCapacityChanged(this);
     }
@@ -217,6 +240,7 @@ export class RemoteProvider implements ProviderHandle {
     const entry = this.forwarded.get(requestId);
     if (!entry) return;
     this.forwarded.delete(requestId);
+    this.noteEnded(entry);
     this.changes++;
     entry.abort.abort(new Error(reason));
     entry.queue.end();

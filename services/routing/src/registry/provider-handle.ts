@@ -37,6 +37,8 @@ export interface ProviderHandle {
    */
   readonly unreachable?: boolean;
   unseenFor(model: string): { requests: number; tokens: number };
+  /** Requests of a model the last heartbeat counted that have ended since (see ProviderSession). */
+  endedSinceHeartbeat(model: string): number;
   hasModel(model: string): boolean;
   inFlightRequestIds(): string[];
   /** Sends a request to the provider; the returned queue carries its chunks and final event. */

@@ -74,7 +74,8 @@ function staticPart(session: ProviderHandle): StaticPart {
 export function sessionView(session: ProviderHandle, deps: ViewDeps): ProviderView {
   const register = session.register;
   const hb = session.heartbeat;
-  const { models, slots } = staticPart(session);
+  const { models, slots: reported } = staticPart(session);
+  const slots = withoutEnded(session, reported);
   const bench = (model: string) => register?.benchmarks.find((b) => b.modelId === model);
   const decodeTps = (model: string): number =>
     deps.stats.decodeTps(session.id, model) ??
@@ -105,4 +106,25 @@ export function sessionView(session: ProviderHandle, deps: ViewDeps): ProviderVi
     },
     reputation: deps.stats.reputation(session.id),
   };
+}
+
+/**
+ * The heartbeat's slots less the requests it counted that have ended since: the oldest end first,
+ * so each comes off `running` before `waiting`. Token figures stay as reported (over-counting
+ * committed KV for one heartbeat is the safe side).
+ */
+function withoutEnded(
+  session: ProviderHandle,
+  reported: ReadonlyMap<string, SlotView>,
+): ReadonlyMap<string, SlotView> {
+  let adjusted: Map<string, SlotView> | undefined;
+  for (const [model, slot] of reported) {
+    const ended = session.endedSinceHeartbeat(model);
+    if (ended === 0 || slot.running + slot.waiting === 0) continue;
+    const running = Math.max(0, slot.running - ended);
+    const waiting = Math.max(0, slot.waiting - (ended - (slot.running - running)));
+    adjusted ??= new Map(reported);
+    adjusted.set(model, { ...slot, running, waiting });
+  }
+  return adjusted ?? reported;
 }

@@ -96,7 +96,11 @@ export class Scheduler {
       if (this.tables.size >= MAX_TABLES) this.tables.clear();
       const { model, minTrust, quantizations } = req;
       const classReq = { model, minTrust, quantizations, promptTokens: 0, maxTokens: 0 };
-      table = new CandidateTable(this.profile, { ...classReq, prefixHashes: [] });
+      table = new CandidateTable(this.profile, {
+        ...classReq,
+        prefixHashes: [],
+        prefixBlockTokens: req.prefixBlockTokens,
+      });
       this.tables.set(key, table);
     }
     table.refresh(views);

@@ -8,6 +8,12 @@ export interface RouteRequest {
   minTrust: TrustLevel;
   /** Keyed hashes of the prompt's token-block prefixes, in order (hex). */
   prefixHashes: readonly string[];
+  /**
+   * How many of `promptTokens`' units one prefix block stands for. The edge's estimate counts a
+   * token per byte, so a 1,024-byte block is 1,024 of its tokens; a trace of real token counts
+   * says 256.
+   */
+  prefixBlockTokens: number;
   /** The consumer's quantization allow-list, lower case (empty = any). */
   quantizations: readonly string[];
   /**

@@ -2,6 +2,7 @@
 import { TrustLevel } from "@darkbloom/proto";
 import { DEFAULT_HEDGE, hedgeDelayMs, type HedgeOptions } from "../hedging/hedge-delay.js";
 import { expectedWaitMs } from "../queue/expected-wait.js";
+import { PREFIX_BLOCK_TOKENS } from "../scheduler/scorers/prefix-affinity.js";
 import { resolveProfile } from "../scheduler/profile.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { RouteRequest } from "../scheduler/types.js";
@@ -130,6 +131,7 @@ export function simulate(
         maxTokens: entry.maxTokens,
         minTrust: TrustLevel.UNSPECIFIED,
         prefixHashes: entry.prefix,
+        prefixBlockTokens: PREFIX_BLOCK_TOKENS,
         quantizations: [],
       };
       const rec: RequestRecord = {

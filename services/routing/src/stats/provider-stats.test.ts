@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ProviderStats } from "./provider-stats.js";
+import { MIN_DECODE_SAMPLE_TOKENS, ProviderStats } from "./provider-stats.js";
 
 describe("ProviderStats", () => {
   it("measures decode speed as an EWMA of tokens per second from chunk timing", () => {
@@ -8,6 +8,14 @@ describe("ProviderStats", () => {
     expect(s.decodeTps("p", "m")).to.equal(100);
     s.recordDecode("p", "m", 50, 1000);
     expect(s.decodeTps("p", "m")).to.be.closeTo(90, 1e-9);
+  });
+
+  it("ignores answers too short to time (a few tokens in a millisecond or two)", () => {
+    const s = new ProviderStats();
+    s.recordDecode("p", "m", 100, 1000);
+    s.recordDecode("p", "m", 3, 1);
+    s.recordDecode("p", "m", MIN_DECODE_SAMPLE_TOKENS - 1, 1000);
+    expect(s.decodeTps("p", "m")).to.equal(100);
   });
 
   it("gives a new provider a good but not perfect reputation", () => {
@@ -33,7 +41,7 @@ describe("ProviderStats", () => {
 
   it("forgets a provider completely", () => {
     const s = new ProviderStats();
-    s.recordDecode("p", "m", 10, 100);
+    s.recordDecode("p", "m", 20, 100);
     s.recordOutcome("p", "ok");
     s.forget("p");
     expect(s.providerCount).to.equal(0);

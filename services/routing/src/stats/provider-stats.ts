@@ -2,6 +2,11 @@ import { ewma } from "./ewma.js";
 
 /** Weight of the newest sample in every moving average here. */
 export const EWMA_ALPHA = 0.2;
+/**
+ * Fewer decoded tokens than this say more about millisecond clocks and chunk coalescing than about
+ * speed: a few one-word answers must not halve (or double) a provider's estimate.
+ */
+export const MIN_DECODE_SAMPLE_TOKENS = 16;
 /** Prior for reputation: a new provider counts as 9 successes in 10. */
 const PRIOR_OK = 9;
 const PRIOR_TOTAL = 10;
@@ -52,9 +57,9 @@ export class ProviderStats {
     this.bump(providerId);
   }
 
-  /** Tokens decoded after the first chunk over the time they took. */
+  /** Tokens decoded after the first chunk over the time they took (short answers are ignored). */
   recordDecode(providerId: string, model: string, tokens: number, elapsedMs: number): void {
-    if (tokens < 1 || elapsedMs <= 0) return;
+    if (tokens < MIN_DECODE_SAMPLE_TOKENS || elapsedMs <= 0) return;
     const r = this.record(providerId, model);
     r.decodeTps = ewma(r.decodeTps, (tokens * 1000) / elapsedMs, EWMA_ALPHA);
     this.bump(providerId);

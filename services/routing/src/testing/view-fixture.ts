@@ -1,4 +1,5 @@
 import { SlotState, ThermalState, TrustLevel } from "@darkbloom/proto";
+import { PREFIX_BLOCK_TOKENS } from "../scheduler/scorers/prefix-affinity.js";
 import type { ProviderView, RouteRequest, SlotView } from "../scheduler/types.js";
 
 /** Builds scheduler inputs for table tests: a provider serving `tiny` with a warm, empty slot. */
@@ -53,6 +54,7 @@ export function request(over: Partial<RouteRequest> = {}): RouteRequest {
     maxTokens: 100,
     minTrust: TrustLevel.UNSPECIFIED,
     prefixHashes: [],
+    prefixBlockTokens: PREFIX_BLOCK_TOKENS,
     quantizations: [],
     ...over,
   };

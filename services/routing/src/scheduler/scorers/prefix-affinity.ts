@@ -1,6 +1,6 @@
 import type { ProviderView, RouteRequest, Scorer } from "../types.js";
 
-/** Tokens per prefix block the edge hashes (the provider's KV cache reuses whole blocks). */
+/** Real tokens per prefix block the edge hashes (1,024 bytes at ~4 bytes per token). */
 export const PREFIX_BLOCK_TOKENS = 256;
 
 /** Leading blocks of the request's prefix that the provider reports holding in its KV cache. */
@@ -16,7 +16,7 @@ export function matchedPrefixBlocks(req: RouteRequest, p: ProviderView): number 
 export const prefixAffinity: Scorer = {
   name: "prefix-affinity",
   score(req, p) {
-    const saved = Math.min(req.promptTokens, matchedPrefixBlocks(req, p) * PREFIX_BLOCK_TOKENS);
+    const saved = Math.min(req.promptTokens, matchedPrefixBlocks(req, p) * req.prefixBlockTokens);
     return -(saved / p.prefillTps(req.model)) * 1000;
   },
   // Nothing is saved unless the provider holds the first block; at most the whole prompt is.

@@ -148,6 +148,13 @@ const rows: Row[] = [
     ms: 0,
   },
   {
+    rule: "a block saves as many of the prompt's units as it stands for (bytes, for the edge's estimate)",
+    scorer: prefixAffinity,
+    req: request({ promptTokens: 1380, prefixHashes: ["a"], prefixBlockTokens: 1024 }),
+    p: view({ slot: { prefixHashes: new Set(["a"]) } }),
+    ms: -1024,
+  },
+  {
     rule: "the saving never exceeds the prompt",
     scorer: prefixAffinity,
     req: request({ promptTokens: 300, prefixHashes: ["a", "b"] }),
