@@ -7,7 +7,7 @@ import type { EdgeError } from "./errors/edge-error.js";
 import type { RequestTiming } from "./timing/request-timing.js";
 import type { SealedDeps } from "./sealed-body/index.js";
 import type { AccountDeps } from "./account/account-deps.js";
-import type { ModelCatalog } from "./openai/model-catalog.js";
+import type { ModelCatalog } from "./models/model-catalog.js";
 import type { RequestClaim } from "./http/request-id.js";
 
 export interface Principal {

@@ -3,7 +3,7 @@ export { isInferenceRequest } from "./inference-request.js";
 export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
 export { EdgeError } from "./errors/edge-error.js";
-export type { CatalogModel, ModelCatalog } from "./openai/model-catalog.js";
+export type { CatalogModel, ModelCatalog } from "./models/model-catalog.js";
 export {
   createSealedDeps,
   sealedBodyMigrations,

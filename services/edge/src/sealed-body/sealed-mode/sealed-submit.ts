@@ -13,7 +13,7 @@ import { EdgeError, badRequest, openAiErrorBody } from "../../errors/edge-error.
 import { fromProviderStatus } from "../../errors/from-connect.js";
 import { SseWriter } from "../../sse/sse-writer.js";
 import { sealedModeOf } from "./sealed-mode-deps.js";
-import { hold } from "../../inference/request-money.js";
+import { hold } from "../../core/request-money.js";
 import { reservationExpired } from "../../errors/reservation-expired.js";
 
 const submitSchema = z.object({

@@ -1,0 +1,39 @@
+import type { EdgeError } from "../errors/edge-error.js";
+import type { InferenceEvent } from "./run-inference.js";
+
+export type DeltaEvent = Extract<InferenceEvent, { type: "delta" }>;
+export type DoneEvent = Extract<InferenceEvent, { type: "done" }>;
+
+/** One server-sent event: an optional `event:` name and a JSON `data:` payload. */
+export interface SseEvent {
+  event?: string;
+  data: unknown;
+}
+
+/**
+ * Turns inference events into one API's stream events. Implementations are pure state machines
+ * (no I/O), so each API's event sequence is unit-tested by feeding synthetic events.
+ */
+export interface StreamTranslator {
+  /** Events sent as soon as a provider accepted the request. */
+  start(): SseEvent[];
+  delta(ev: DeltaEvent): SseEvent[];
+  done(ev: DoneEvent): SseEvent[];
+  /** The final event(s) of a stream that failed after it started. */
+  error(err: EdgeError): SseEvent[];
+  /** Whether the stream ends with OpenAI's `data: [DONE]` sentinel. */
+  readonly doneSentinel: boolean;
+}
+
+/** Runs a whole event stream through a translator (tests and non-HTTP callers). */
+export function translateAll(
+  translator: StreamTranslator,
+  events: readonly InferenceEvent[],
+): SseEvent[] {
+  const out = translator.start();
+  for (const ev of events) {
+    if (ev.type === "delta") out.push(...translator.delta(ev));
+    else if (ev.type === "done") out.push(...translator.done(ev));
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import type { ToolCallDelta } from "@darkbloom/proto";
+import type { EdgeError } from "../../errors/edge-error.js";
+import type {
+  DeltaEvent,
+  DoneEvent,
+  SseEvent,
+  StreamTranslator,
+} from "../../core/stream-translator.js";
+import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
+import { openAiStreamError, openAiUsage, type ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+
+interface ChunkToolCall {
+  index: number;
+  id?: string;
+  type?: "function";
+  function: { name?: string; arguments: string };
+}
+
+/**
+ * `chat.completion.chunk` events: a role chunk, content and `tool_calls` deltas (id, type and
+ * name on a call's first delta only), a finish chunk, and usage — in a separate `choices: []`
+ * chunk when `include_usage` was asked for, otherwise on the finish chunk itself.
+ */
+export class ChatStreamTranslator implements StreamTranslator {
+  readonly doneSentinel = true;
+  readonly #seenCalls = new Set<number>();
+
+  constructor(
+    private readonly meta: ResponseMeta,
+    private readonly includeUsage: boolean,
+  ) {}
+
+  start(): SseEvent[] {
+    return [this.#chunk({ role: "assistant", content: "" }, null)];
+  }
+
+  delta(ev: DeltaEvent): SseEvent[] {
+    const delta: Record<string, unknown> = {};
+    if (ev.text) delta.content = ev.text;
+    if (ev.toolCalls.length > 0) delta.tool_calls = ev.toolCalls.map((d) => this.#toolCall(d));
+    return Object.keys(delta).length > 0 ? [this.#chunk(delta, null)] : [];
+  }
+
+  done(ev: DoneEvent): SseEvent[] {
+    const usage = openAiUsage(ev.promptTokens, ev.completionTokens, ev.costMicroUsd);
+    const finish = this.#chunk({}, openAiFinishReason(ev.finishReason));
+    if (!this.includeUsage) return [{ data: { ...(finish.data as object), usage } }];
+    return [finish, { data: { ...this.#base(), choices: [], usage } }];
+  }
+
+  error(err: EdgeError): SseEvent[] {
+    return openAiStreamError(err);
+  }
+
+  #toolCall(d: ToolCallDelta): ChunkToolCall {
+    if (this.#seenCalls.has(d.index))
+      return { index: d.index, function: { arguments: d.argumentsDelta } };
+    this.#seenCalls.add(d.index);
+    return {
+      index: d.index,
+      id: d.id,
+      type: "function",
+      function: { name: d.name, arguments: d.argumentsDelta },
+    };
+  }
+
+  #base() {
+    return {
+      id: this.meta.id,
+      object: "chat.completion.chunk" as const,
+      created: this.meta.createdUnix,
+      model: this.meta.model,
+      system_fingerprint: null,
+    };
+  }
+
+  #chunk(delta: Record<string, unknown>, finishReason: string | null): SseEvent {
+    return {
+      data: {
+        ...this.#base(),
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      },
+    };
+  }
+}
