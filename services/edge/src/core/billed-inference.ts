@@ -1,40 +1,24 @@
-import type { Client } from "@connectrpc/connect";
-import type { RoutingService } from "@darkbloom/proto";
-import { hold, type MoneyDeps } from "./request-money.js";
-import {
-  MidStreamError,
-  runInference,
-  type InferenceEvent,
-  type InferenceInput,
-} from "./run-inference.js";
-
-export interface BillingDeps extends MoneyDeps {
-  routing: Client<typeof RoutingService>;
-}
+import { hold, type MoneyDeps, type MoneyOrder } from "./request-money.js";
+import { MidStreamError, type InferenceEvent } from "./run-inference.js";
 
 /**
- * Compat-mode inference inside the money sequence (request-money.ts): hold and reserve the key's
- * worst case before anything is dispatched, settle the provider's usage on completion, and on any
- * failure (or the consumer going away) settle only the completion tokens that reached the
- * consumer plus the prompt the provider reported processing. Prompt figures are bounded by the
- * estimate the hold rests on; completion figures are the relay's count.
+ * Any inference inside the money sequence (request-money.ts): hold and reserve the key's worst
+ * case before anything is dispatched, then run `relay` (compat: run-inference.ts; sealed mode:
+ * relay-sealed.ts), settle the provider's usage on completion, and on any failure (or the
+ * consumer going away) settle only the completion tokens that reached the consumer plus the
+ * prompt the provider reported processing. Prompt figures are bounded by the estimate the hold
+ * rests on; completion figures are the relay's count.
  */
 export async function* billedInference(
-  deps: BillingDeps,
-  input: InferenceInput & { keyId: string },
+  deps: MoneyDeps,
+  order: MoneyOrder & { generationId?: string },
+  relay: () => AsyncIterable<InferenceEvent>,
 ): AsyncGenerator<InferenceEvent> {
-  const money = await hold(deps, {
-    requestId: input.requestId,
-    accountId: input.accountId,
-    keyId: input.keyId,
-    model: input.body.model,
-    maxPromptTokens: input.estimatedPromptTokens,
-    maxCompletionTokens: input.maxTokens,
-    ...(input.claim ? { claim: input.claim } : {}),
-  });
-  money.generationId = input.generationId ?? "";
+  const { generationId, ...moneyOrder } = order;
+  const money = await hold(deps, moneyOrder);
+  money.generationId = generationId ?? "";
   try {
-    for await (const ev of runInference(deps.routing, input)) {
+    for await (const ev of relay()) {
       if (ev.type === "started") {
         // Earnings go to the operator account of a provider logged in with a device-code
         // token, else to the provider itself (tokenless providers, local mode only).

@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import {
   NonceGuard,
@@ -12,7 +12,6 @@ import {
   ChunkPayloadSchema,
   FinishReason,
   InferenceBodySchema,
-  RoutingMetadataSchema,
   type InferenceBody,
   type RoutingService,
   type ToolCallDelta,
@@ -22,6 +21,7 @@ import { EdgeError } from "../errors/edge-error.js";
 import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
 import { reservationExpired } from "../errors/reservation-expired.js";
 import type { RequestClaim } from "../http/request-id.js";
+import { reserveProvider } from "./reserve-provider.js";
 
 export interface InferenceInput {
   /** The coordinator's own id of this attempt (never the client's x-request-id). */
@@ -66,6 +66,8 @@ export type InferenceEvent =
        * billedInference bounds it by the request's prompt estimate.
        */
       promptTokens: number;
+      /** Sealed mode: the chunk as the provider sealed it to the client (the edge cannot read it). */
+      sealed?: { sequence: number; payload: Uint8Array };
     }
   | {
       type: "done";
@@ -97,36 +99,18 @@ export async function* runInference(
   routing: Client<typeof RoutingService>,
   input: InferenceInput,
 ): AsyncGenerator<InferenceEvent> {
-  const reservation = await routing
-    .reserve({
-      requestId: input.requestId,
-      minTrust: input.minTrust,
-      quantizations: [...(input.quantizations ?? [])],
-      sort: input.sort ?? "",
-      metadata: create(RoutingMetadataSchema, {
-        model: input.body.model,
-        estimatedPromptTokens: input.estimatedPromptTokens,
-        maxTokens: input.maxTokens,
-        stream: input.stream,
-        accountId: input.body.accountId,
-        prefixBlockHashes: [...(input.prefixBlockHashes ?? [])],
-      }),
-    })
-    .catch((err: unknown) => {
-      const ce = ConnectError.from(err);
-      if (ce.code === Code.NotFound) {
-        throw new EdgeError(
-          404,
-          "invalid_request_error",
-          "model_not_found",
-          `The model '${input.body.model}' does not exist or has no provider online`,
-          "model",
-        );
-      }
-      if (ce.code === Code.FailedPrecondition)
-        throw new EdgeError(503, "server_error", "no_capacity", ce.rawMessage);
-      throw toEdgeError(err);
-    });
+  const reservation = await reserveProvider(routing, {
+    requestId: input.requestId,
+    model: input.body.model,
+    estimatedPromptTokens: input.estimatedPromptTokens,
+    maxTokens: input.maxTokens,
+    stream: input.stream,
+    accountId: input.body.accountId,
+    minTrust: input.minTrust,
+    ...(input.quantizations ? { quantizations: input.quantizations } : {}),
+    ...(input.sort === undefined ? {} : { sort: input.sort }),
+    ...(input.prefixBlockHashes ? { prefixBlockHashes: input.prefixBlockHashes } : {}),
+  });
 
   input.onReserved?.();
   const ephemeral = generateKeyPair();
@@ -236,26 +220,33 @@ export async function* runInference(
       delivered,
     );
   } catch (err) {
-    if (err instanceof EdgeError || err instanceof MidStreamError) throw err;
-    // Routing refuses a reservation that expired (or whose replica went away) before the start.
-    const expired = delivered === 0 && ConnectError.from(err).code === Code.FailedPrecondition;
-    const edge = expired
-      ? reservationExpired(false)
-      : err instanceof CryptoError
-        ? new EdgeError(
-            502,
-            "server_error",
-            "provider_error",
-            "a response chunk failed authentication",
-            null,
-            {},
-            { cause: err },
-          )
-        : toEdgeError(err);
-    if (delivered > 0) throw new MidStreamError(edge, delivered);
-    throw edge;
+    throw relayFailure(err, delivered, false);
   } finally {
     primaryKey.fill(0);
     for (const a of alternates) a.key.fill(0);
   }
+}
+
+/**
+ * A relay's failure as the consumer sees it: a reservation that expired (or whose replica went
+ * away) before the start, a chunk that failed authentication, or the routing error; once tokens
+ * were delivered, wrapped so the money sequence knows how many.
+ */
+export function relayFailure(err: unknown, delivered: number, sealedMode: boolean): Error {
+  if (err instanceof EdgeError || err instanceof MidStreamError) return err;
+  const expired = delivered === 0 && ConnectError.from(err).code === Code.FailedPrecondition;
+  const edge = expired
+    ? reservationExpired(sealedMode)
+    : err instanceof CryptoError
+      ? new EdgeError(
+          502,
+          "server_error",
+          "provider_error",
+          "a response chunk failed authentication",
+          null,
+          {},
+          { cause: err },
+        )
+      : toEdgeError(err);
+  return delivered > 0 ? new MidStreamError(edge, delivered) : edge;
 }

@@ -1,15 +1,23 @@
-import type { EdgeContext, EdgeRequest } from "../edge-context.js";
+import type { EdgeRequest } from "../edge-context.js";
 import type { EdgeError } from "../errors/edge-error.js";
-import { MidStreamError } from "./run-inference.js";
-import {
-  dispatch,
-  servedHeaders,
-  type InferencePlan,
-  type Served,
-} from "./dispatch.js";
-import { withKeepAlive } from "../timing/keep-alive.js";
 import { SseWriter } from "../sse/sse-writer.js";
+import { withKeepAlive } from "../timing/keep-alive.js";
+import type { Dispatched } from "./dispatch.js";
+import { MidStreamError } from "./run-inference.js";
+import { servedHeaders, type Served } from "./start-inference.js";
 import type { SseEvent, StreamTranslator } from "./stream-translator.js";
+
+export interface StreamOptions {
+  /** The requested model (names the translator of a stream that fails before a start). */
+  model: string;
+  /** The stream's headers, given what served it so far (default: servedHeaders). */
+  headers?: (served: Served | undefined) => Record<string, string>;
+  /**
+   * Whether waiting sends headers and `: keep-alive` comments (default true). Sealed mode opens
+   * its stream at the first output only, so a provider's refusal stays a plain 4xx.
+   */
+  keepAlive?: boolean;
+}
 
 /**
  * Streams one inference through an API's translator.
@@ -22,10 +30,10 @@ import type { SseEvent, StreamTranslator } from "./stream-translator.js";
  * response; after that it is the translator's final error event (never a truncated stream).
  */
 export async function streamInference(
-  ctx: EdgeContext,
   req: EdgeRequest,
-  plan: InferencePlan,
+  start: (onWaiting?: () => Promise<void>) => Promise<Dispatched>,
   translatorFor: (model: string) => StreamTranslator,
+  options: StreamOptions,
 ): Promise<void> {
   const sse = new SseWriter(req.res);
   let translator: StreamTranslator | undefined;
@@ -35,20 +43,30 @@ export async function streamInference(
   };
   const open = async (): Promise<void> => {
     if (sse.started) return;
-    sse.start(served ? servedHeaders(served, req.requestId) : { "x-request-id": req.requestId });
-    if (translator) await send(translator.start());
+    sse.start(headers(served));
+    if (translator) await send(translator.start(served));
   };
-  const keepAlive = async (): Promise<void> => {
-    await open();
-    await sse.comment("keep-alive");
-  };
+  const headers =
+    options.headers ??
+    ((s: Served | undefined) =>
+      s ? servedHeaders(s, req.requestId) : { "x-request-id": req.requestId });
+  const keepAlive =
+    options.keepAlive === false
+      ? undefined
+      : async (): Promise<void> => {
+          await open();
+          await sse.comment("keep-alive");
+        };
   try {
-    const dispatched = await dispatch(ctx, req, plan, keepAlive);
+    const dispatched = await start(keepAlive);
     served = dispatched.served;
     translator = translatorFor(dispatched.model);
     // Headers sent while queued carried no translator start events yet: send them now.
-    if (sse.started) await send(translator.start());
-    for await (const ev of withKeepAlive(dispatched.events, req.keepAliveIntervalMs, keepAlive)) {
+    if (sse.started) await send(translator.start(served));
+    const events = keepAlive
+      ? withKeepAlive(dispatched.events, req.keepAliveIntervalMs, keepAlive)
+      : dispatched.events;
+    for await (const ev of events) {
       if (ev.type === "started") {
         served = ev;
         continue;
@@ -65,7 +83,7 @@ export async function streamInference(
     if (!sse.started) throw err;
     const edge: EdgeError = err instanceof MidStreamError ? err.edge : req.toEdgeError(err);
     req.log.warn("stream failed after start", { status: edge.status, code: edge.code ?? "" });
-    await send((translator ?? translatorFor(plan.body.model)).error(edge));
+    await send((translator ?? translatorFor(options.model)).error(edge));
     await sse.comment(`x-timing ${req.timing.header()}`);
     sse.end();
   }

@@ -1,5 +1,6 @@
 import type { EdgeError } from "../errors/edge-error.js";
 import type { InferenceEvent } from "./run-inference.js";
+import type { Served } from "./start-inference.js";
 
 export type DeltaEvent = Extract<InferenceEvent, { type: "delta" }>;
 export type DoneEvent = Extract<InferenceEvent, { type: "done" }>;
@@ -15,8 +16,8 @@ export interface SseEvent {
  * (no I/O), so each API's event sequence is unit-tested by feeding synthetic events.
  */
 export interface StreamTranslator {
-  /** Events sent as soon as a provider accepted the request. */
-  start(): SseEvent[];
+  /** Events that open the stream (its headers are out); `served`: the provider known by then. */
+  start(served?: Served): SseEvent[];
   delta(ev: DeltaEvent): SseEvent[];
   done(ev: DoneEvent): SseEvent[];
   /** The final event(s) of a stream that failed after it started. */

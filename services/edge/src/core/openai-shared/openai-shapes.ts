@@ -1,13 +1,6 @@
 import { openAiErrorBody, type EdgeError } from "../../errors/edge-error.js";
 import type { SseEvent } from "../stream-translator.js";
 
-/** The identity fields every response object of one request repeats. */
-export interface ResponseMeta {
-  id: string;
-  createdUnix: number;
-  model: string;
-}
-
 export interface OpenAiUsage {
   prompt_tokens: number;
   completion_tokens: number;

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema } from "@darkbloom/proto";
 import { z } from "zod";
 import { estimatePromptTokens } from "../../core/prompt-estimate.js";
-import { DEFAULT_ROUTING, type InferencePlan } from "../../core/dispatch.js";
+import { DEFAULT_ROUTING, type InferencePlan } from "../../core/plan.js";
 import type { PlainMessage } from "../../core/plain-message.js";
 import { parseBody } from "../../core/parse-body.js";
 import { tokenCount } from "../../http/input-limits.js";

@@ -1,6 +1,6 @@
 import { FinishReason } from "@darkbloom/proto";
 import type { GeneratedOutput } from "../../core/collect-output.js";
-import type { ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
 
 export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use";
 

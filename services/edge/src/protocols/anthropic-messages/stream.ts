@@ -1,7 +1,7 @@
 import type { ToolCallDelta } from "@darkbloom/proto";
 import { anthropicErrorBody } from "../../errors/anthropic-error.js";
 import type { EdgeError } from "../../errors/edge-error.js";
-import type { ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
 import type {
   DeltaEvent,
   DoneEvent,

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { InferenceBodySchema, type InferenceBody } from "@darkbloom/proto";
 import { z } from "zod";
 import { estimatePromptTokens } from "../../core/prompt-estimate.js";
-import { DEFAULT_ROUTING, type InferencePlan } from "../../core/dispatch.js";
+import { DEFAULT_ROUTING, type InferencePlan } from "../../core/plan.js";
 import { parseBody, stopList } from "../../core/parse-body.js";
 import { logitBiasSchema, toLogitBias } from "../../core/openai-shared/logit-bias.js";
 import { responseFormatSchema } from "../../core/openai-shared/response-format.js";

@@ -1,6 +1,7 @@
 import type { GeneratedOutput } from "../../core/collect-output.js";
 import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
-import { openAiUsage, type ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+import { openAiUsage } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
 
 /** The non-streaming `chat.completion` object. */
 export function chatCompletionBody(meta: ResponseMeta, out: GeneratedOutput) {

@@ -7,7 +7,8 @@ import type {
   StreamTranslator,
 } from "../../core/stream-translator.js";
 import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
-import { openAiStreamError, openAiUsage, type ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+import { openAiStreamError, openAiUsage } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
 
 interface ChunkToolCall {
   index: number;

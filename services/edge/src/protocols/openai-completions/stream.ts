@@ -5,33 +5,10 @@ import type {
   SseEvent,
   StreamTranslator,
 } from "../../core/stream-translator.js";
-import type { GeneratedOutput } from "../../core/collect-output.js";
 import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
-import { openAiStreamError, openAiUsage, type ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
-
-const base = (meta: ResponseMeta) => ({
-  id: meta.id,
-  object: "text_completion" as const,
-  created: meta.createdUnix,
-  model: meta.model,
-  system_fingerprint: null,
-});
-
-const choice = (text: string, finishReason: string | null) => ({
-  text,
-  index: 0,
-  logprobs: null,
-  finish_reason: finishReason,
-});
-
-/** The non-streaming `text_completion` object. */
-export function textCompletionBody(meta: ResponseMeta, out: GeneratedOutput) {
-  return {
-    ...base(meta),
-    choices: [choice(out.text, openAiFinishReason(out.finishReason))],
-    usage: openAiUsage(out.promptTokens, out.completionTokens, out.costMicroUsd),
-  };
-}
+import { openAiStreamError, openAiUsage } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
+import { completionBase, completionChoice } from "./response.js";
 
 /**
  * `text_completion` stream chunks: one per text delta, a finish chunk, and usage — as a separate
@@ -50,17 +27,19 @@ export class CompletionStreamTranslator implements StreamTranslator {
   }
 
   delta(ev: DeltaEvent): SseEvent[] {
-    return ev.text ? [{ data: { ...base(this.meta), choices: [choice(ev.text, null)] } }] : [];
+    return ev.text
+      ? [{ data: { ...completionBase(this.meta), choices: [completionChoice(ev.text, null)] } }]
+      : [];
   }
 
   done(ev: DoneEvent): SseEvent[] {
     const usage = openAiUsage(ev.promptTokens, ev.completionTokens, ev.costMicroUsd);
     const finish = {
-      ...base(this.meta),
-      choices: [choice("", openAiFinishReason(ev.finishReason))],
+      ...completionBase(this.meta),
+      choices: [completionChoice("", openAiFinishReason(ev.finishReason))],
     };
     if (!this.includeUsage) return [{ data: { ...finish, usage } }];
-    return [{ data: finish }, { data: { ...base(this.meta), choices: [], usage } }];
+    return [{ data: finish }, { data: { ...completionBase(this.meta), choices: [], usage } }];
   }
 
   error(err: EdgeError): SseEvent[] {

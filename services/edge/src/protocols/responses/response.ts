@@ -1,6 +1,6 @@
 import { FinishReason } from "@darkbloom/proto";
 import type { GeneratedOutput } from "../../core/collect-output.js";
-import type { ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
 import type { ResponseRequest } from "./request.js";
 
 export type ItemStatus = "in_progress" | "completed" | "incomplete";

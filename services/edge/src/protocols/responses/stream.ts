@@ -2,7 +2,7 @@
 // (item added → part added → deltas → done events) is one protocol and reads best in one place.
 import type { ToolCallDelta } from "@darkbloom/proto";
 import { openAiErrorBody, type EdgeError } from "../../errors/edge-error.js";
-import type { ResponseMeta } from "../../core/openai-shared/openai-shapes.js";
+import type { ResponseMeta } from "../../core/response-meta.js";
 import type {
   DeltaEvent,
   DoneEvent,

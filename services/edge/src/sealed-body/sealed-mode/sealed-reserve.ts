@@ -1,11 +1,11 @@
-import { providerScope } from "../../prefix/provider-scope.js";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { keyFingerprint, toBase64 } from "@darkbloom/crypto";
 import { TrustLevel } from "@darkbloom/proto";
 import { z } from "zod";
+import { reserveProvider } from "../../core/reserve-provider.js";
 import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
 import { EdgeError, badRequest } from "../../errors/edge-error.js";
 import { sendJson } from "../../http/respond.js";
+import { providerScope } from "../../prefix/provider-scope.js";
 import { sealedModeOf, trustName, trustSchema } from "./sealed-mode-deps.js";
 import { tokenCount } from "../../http/input-limits.js";
 
@@ -31,32 +31,16 @@ export async function sealedReserve(ctx: EdgeContext, req: EdgeRequest): Promise
   const body = parsed.data;
   const maxTokens = body.max_tokens ?? ctx.options.defaultMaxTokens;
   const minTrust = body.min_trust ?? TrustLevel.UNSPECIFIED;
-  const reservation = await ctx.routing
-    .reserve({
-      requestId: req.claim.claimId,
-      minTrust,
-      metadata: {
-        model: body.model,
-        estimatedPromptTokens: body.estimated_prompt_tokens,
-        maxTokens,
-        stream: body.stream === true,
-        accountId: providerScope(ctx.options.prefixHashSecret, req.principal.accountId),
-      },
-    })
-    .catch((err: unknown) => {
-      const ce = ConnectError.from(err);
-      if (ce.code === Code.NotFound)
-        throw new EdgeError(
-          404,
-          "invalid_request_error",
-          "model_not_found",
-          `The model '${body.model}' does not exist or has no provider online`,
-          "model",
-        );
-      if (ce.code === Code.FailedPrecondition)
-        throw new EdgeError(503, "server_error", "no_capacity", ce.rawMessage);
-      throw req.toEdgeError(err);
-    });
+  // The same routing step as compat mode (core/reserve-provider.ts); the client seals to the key.
+  const reservation = await reserveProvider(ctx.routing, {
+    requestId: req.claim.claimId,
+    model: body.model,
+    estimatedPromptTokens: body.estimated_prompt_tokens,
+    maxTokens,
+    stream: body.stream === true,
+    accountId: providerScope(ctx.options.prefixHashSecret, req.principal.accountId),
+    minTrust,
+  });
   const fingerprint = keyFingerprint(reservation.providerPublicKey);
   const { keys } = await sealed.attestation.getProviderKeys({ model: body.model, minTrust });
   const attested = keys.some(

@@ -1,20 +1,18 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import {
   CryptoError,
   fromBase64,
   keyFromBase64,
   promptTokenBoundOfSealedBody,
-  toBase64,
 } from "@darkbloom/crypto";
-import { FinishReason } from "@darkbloom/proto";
 import { z } from "zod";
+import { relaySealed } from "../../core/relay-sealed.js";
+import { startInference } from "../../core/start-inference.js";
+import { streamInference } from "../../core/stream-inference.js";
 import type { EdgeContext, EdgeRequest } from "../../edge-context.js";
-import { EdgeError, badRequest, openAiErrorBody } from "../../errors/edge-error.js";
-import { fromProviderStatus } from "../../errors/from-connect.js";
-import { SseWriter } from "../../sse/sse-writer.js";
-import { sealedModeOf } from "./sealed-mode-deps.js";
-import { hold } from "../../core/request-money.js";
+import { EdgeError, badRequest } from "../../errors/edge-error.js";
 import { reservationExpired } from "../../errors/reservation-expired.js";
+import { sealedModeOf } from "./sealed-mode-deps.js";
+import { SealedStreamTranslator } from "./sealed-stream.js";
 
 const submitSchema = z.object({
   // a plain id, or a signed reservation token (replicas as one network)
@@ -69,9 +67,14 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
   }
   const reservation = taken.reservation;
 
-  // The money sequence (inference/request-money.ts): hold and key reservation before the relay;
-  // the prompt is bounded by the sealed body's size (the client's estimate is only a hint).
-  const money = await hold(ctx, {
+  // The core's sequence (core/start-inference.ts), as compat mode runs it: the money sequence's
+  // hold and key reservation before the relay, the prompt bounded by the sealed body's size (the
+  // client's estimate is only a hint), the relay of routing's reservation made at reserve
+  // (core/relay-sealed.ts), settlement on completion or of what was delivered. The stream (200)
+  // opens at the provider's first chunk or completion: a provider that refuses the body (it
+  // cannot open it, names another model) answers with its first event, and that refusal must stay
+  // a plain 4xx rather than an error event inside a 200 stream — hence no keep-alive.
+  const order = {
     requestId: reservation.requestId,
     accountId: reservation.accountId,
     keyId: req.principal.keyId,
@@ -79,92 +82,26 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
     maxPromptTokens: promptTokenBoundOfSealedBody(encryptedBody.length),
     maxCompletionTokens: reservation.maxTokens,
     claim: reservation.claim,
-  });
-  const events = ctx.routing.infer(
-    {
+  };
+  const relay = () =>
+    relaySealed(ctx.routing, {
       reservationId: reservation.reservationId,
       requestId: reservation.requestId,
       senderPublicKey,
       encryptedBody,
-    },
-    { signal: req.signal },
-  );
-  const sse = new SseWriter(req.res);
-  let started = false;
-  let servedBy = "";
-  // The stream (200) opens at the provider's first chunk or completion: a provider that refuses
-  // the body (it cannot open it, names another model) answers with its first event, and that
-  // refusal must stay a plain 4xx rather than an error event inside a 200 stream.
-  const startStream = async (): Promise<void> => {
-    if (started) return;
-    started = true;
-    sse.start({ "x-request-id": reservation.claim.clientRequestId, "x-darkbloom-sealed": "e2e" });
-    await sse.data({ type: "started", provider_id: servedBy });
-  };
-  try {
-    for await (const ev of events) {
-      switch (ev.kind.case) {
-        case "started":
-          servedBy = ev.kind.value.providerId;
-          // earnings go to the provider's operator account when it logged in with a token
-          money.providerAccountId = ev.kind.value.providerAccountId || ev.kind.value.providerId;
-          break;
-        case "chunk":
-          await startStream();
-          money.delivered += ev.kind.value.tokenCount;
-          await sse.data({
-            type: "chunk",
-            sequence: ev.kind.value.sequence,
-            tokens: ev.kind.value.tokenCount,
-            sealed: toBase64(ev.kind.value.encryptedPayload),
-          });
-          break;
-        case "complete": {
-          await startStream();
-          const usage = ev.kind.value.usage;
-          await money.settle({
-            promptTokens: usage?.promptTokens ?? 0,
-            completionTokens: usage?.completionTokens ?? money.delivered,
-          });
-          await sse.data({
-            type: "complete",
-            usage: {
-              prompt_tokens: usage?.promptTokens ?? 0,
-              completion_tokens: usage?.completionTokens ?? money.delivered,
-            },
-            finish_reason: FinishReason[ev.kind.value.finishReason]?.toLowerCase() ?? "stop",
-          });
-          await sse.done();
-          return;
-        }
-        case "error":
-          throw fromProviderStatus(ev.kind.value.statusCode, ev.kind.value.message);
-        case undefined:
-          break;
-      }
-    }
-    throw new EdgeError(
-      502,
-      "server_error",
-      "provider_error",
-      "the provider stream ended without completing",
-    );
-  } catch (err) {
-    await money.settleDelivered();
-    const edge = err instanceof EdgeError ? err : req.toEdgeError(err);
-    if (!started) {
-      if (ConnectError.from(err).code === Code.FailedPrecondition && !(err instanceof EdgeError))
-        throw reservationExpired(true);
-      throw edge;
-    }
-    req.log.warn("sealed stream failed after start", {
-      status: edge.status,
-      code: edge.code ?? "",
+      signal: req.signal,
     });
-    await sse.data({ type: "error", ...openAiErrorBody(edge) });
-    sse.end();
-  } finally {
-    // The consumer went away mid-stream: charge only the tokens relayed to it.
-    await money.settleDelivered();
-  }
+  await streamInference(
+    req,
+    async () => ({ ...(await startInference(ctx, req, order, relay)), model: reservation.model }),
+    () => new SealedStreamTranslator(),
+    {
+      model: reservation.model,
+      keepAlive: false,
+      headers: () => ({
+        "x-request-id": reservation.claim.clientRequestId,
+        "x-darkbloom-sealed": "e2e",
+      }),
+    },
+  );
 }

@@ -1,8 +1,8 @@
 import { FinishReason, TrustLevel } from "@darkbloom/proto";
 import { expect } from "chai";
-import { TOOL_CALL_RUN, done, text } from "./testing/synthetic-events.js";
-import { collectOutput } from "./collect-output.js";
-import { chatCompletionBody } from "../protocols/openai-chat/response.js";
+import { TOOL_CALL_RUN, done, text } from "../../core/testing/synthetic-events.js";
+import { collectOutput } from "../../core/collect-output.js";
+import { chatCompletionBody } from "./response.js";
 
 async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
   for (const item of items) yield await Promise.resolve(item);
