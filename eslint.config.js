@@ -91,7 +91,68 @@ const relativeWithinPackage = {
   },
 };
 
-const local = { rules: { "relative-within-package": relativeWithinPackage } };
+// Local rule: the edge's protocol folders (services/edge/src/protocols/<name>/) are siblings that
+// share only the protocol-neutral core (services/edge/src/core/); none imports another, and the
+// core imports none of them.
+
+const PROTOCOLS_DIR = "services/edge/src/protocols/";
+const CORE_DIR = "services/edge/src/core/";
+
+/** @param {string} absFile @returns {string | undefined} the protocol folder's name */
+function protocolOf(absFile) {
+  const rel = path.relative(root, absFile).split(path.sep).join("/");
+  if (!rel.startsWith(PROTOCOLS_DIR)) return undefined;
+  const name = rel.slice(PROTOCOLS_DIR.length).split("/")[0];
+  return name && rel.length > PROTOCOLS_DIR.length + name.length ? name : undefined;
+}
+
+const protocolsAreSiblings = {
+  meta: {
+    type: "problem",
+    docs: {
+      description: "An edge protocol folder never imports another one; the edge core imports none",
+    },
+    schema: [],
+    messages: {
+      sideways:
+        "'{{spec}}' reaches from protocols/{{own}}/ into protocols/{{target}}/; move what both need into services/edge/src/core/.",
+      upward:
+        "'{{spec}}' reaches from the protocol-neutral core into protocols/{{target}}/; a protocol passes the core what it needs.",
+    },
+  },
+  create(context) {
+    const own = protocolOf(context.filename);
+    const inCore = path
+      .relative(root, context.filename)
+      .split(path.sep)
+      .join("/")
+      .startsWith(CORE_DIR);
+    if (!own && !inCore) return {};
+    /** @param {import("estree").Node | null | undefined} source */
+    function check(source) {
+      if (!source || source.type !== "Literal" || typeof source.value !== "string") return;
+      const spec = source.value;
+      if (!spec.startsWith(".")) return;
+      const target = protocolOf(path.resolve(path.dirname(context.filename), spec));
+      if (target === undefined || target === own) return;
+      if (own) context.report({ node: source, messageId: "sideways", data: { spec, own, target } });
+      else context.report({ node: source, messageId: "upward", data: { spec, target } });
+    }
+    return {
+      ImportDeclaration: (n) => check(n.source),
+      ExportNamedDeclaration: (n) => check(n.source),
+      ExportAllDeclaration: (n) => check(n.source),
+      ImportExpression: (n) => check(n.source),
+    };
+  },
+};
+
+const local = {
+  rules: {
+    "relative-within-package": relativeWithinPackage,
+    "protocols-are-siblings": protocolsAreSiblings,
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // Import boundaries. ESLint keeps only the last matching setting of a rule, so every file group
@@ -245,6 +306,7 @@ export default tseslint.config(
       ],
       "no-restricted-syntax": ["error", ...envSelectors],
       "local/relative-within-package": "error",
+      "local/protocols-are-siblings": "error",
       "no-restricted-imports": restrictImports({
         patterns: [...noTestingOutsideTests, ...publicSurfaceOnly],
       }),

@@ -1,4 +1,4 @@
-// The money sequence (services/edge/src/inference/request-money.ts) through a real coordinator
+// The money sequence (services/edge/src/core/request-money.ts) through a real coordinator
 // process, real Postgres and a fake provider, seen by the `openai` client: a key that refuses
 // the request after the ledger's hold releases that hold (nothing charged, the ledger whole), and
 // a routing reservation that expires before the request starts is a 409 `reservation_expired`,

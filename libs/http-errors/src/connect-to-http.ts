@@ -1,7 +1,7 @@
 // The one table from internal (Connect) error codes to the HTTP status and the OpenAI error
 // fields, for every HTTP handler of the coordinator (edge, releases, device code, enrollment).
 // A failed precondition is never a billing error: only the ledger's refused hold is a 402, and
-// the money sequence (services/edge/src/inference/request-money.ts) says so explicitly.
+// the money sequence (services/edge/src/core/request-money.ts) says so explicitly.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { HttpError } from "./http-error.js";
 
