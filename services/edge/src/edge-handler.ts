@@ -8,7 +8,7 @@ import { parseJsonObject, readBody } from "./http/read-body.js";
 import { generationId, requestClaim, requestIdFrom } from "./http/request-id.js";
 import { requestFingerprinter, type Fingerprinter } from "./http/request-fingerprint.js";
 import { sendError, sendJson } from "./http/respond.js";
-import { MidStreamError } from "./core/run-inference.js";
+import { MidStreamError } from "./core/inference-events.js";
 import { chatCompletions } from "./protocols/openai-chat/handler.js";
 import { completions } from "./protocols/openai-completions/handler.js";
 import { createResponse } from "./protocols/responses/handler.js";

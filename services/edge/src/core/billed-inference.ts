@@ -1,5 +1,5 @@
 import { hold, type MoneyDeps, type MoneyOrder } from "./request-money.js";
-import { MidStreamError, type InferenceEvent } from "./run-inference.js";
+import { MidStreamError, type InferenceEvent } from "./inference-events.js";
 
 /**
  * Any inference inside the money sequence (request-money.ts): hold and reserve the key's worst

@@ -1,6 +1,6 @@
 import type { FinishReason, ToolCallDelta } from "@darkbloom/proto";
 import { EdgeError } from "../errors/edge-error.js";
-import type { InferenceEvent } from "./run-inference.js";
+import type { InferenceEvent } from "./inference-events.js";
 
 export interface GeneratedToolCall {
   index: number;

@@ -1,26 +1,22 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import type { Client } from "@connectrpc/connect";
 import {
   NonceGuard,
   boxBeforenm,
   generateKeyPair,
   openWithNonceGuard,
   sealWithSharedKey,
-  CryptoError,
 } from "@darkbloom/crypto";
 import {
   ChunkPayloadSchema,
-  FinishReason,
   InferenceBodySchema,
   type InferenceBody,
   type RoutingService,
-  type ToolCallDelta,
   type TrustLevel,
 } from "@darkbloom/proto";
-import { EdgeError } from "../errors/edge-error.js";
-import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
-import { reservationExpired } from "../errors/reservation-expired.js";
 import type { RequestClaim } from "../http/request-id.js";
+import type { InferenceEvent } from "./inference-events.js";
+import { relayFrames } from "./relay.js";
 import { reserveProvider } from "./reserve-provider.js";
 
 export interface InferenceInput {
@@ -45,50 +41,6 @@ export interface InferenceInput {
   prefixBlockHashes?: readonly Uint8Array[];
   /** The response's x-darkbloom-generation-id, recorded at settlement for usage lookups. */
   generationId?: string;
-}
-
-export type InferenceEvent =
-  | {
-      type: "started";
-      providerId: string;
-      trustLevel: TrustLevel;
-      keyFingerprint: string;
-      /** The operator account the provider earns for; empty for a tokenless provider. */
-      providerAccountId: string;
-    }
-  | {
-      type: "delta";
-      text: string;
-      tokens: number;
-      toolCalls: readonly ToolCallDelta[];
-      /**
-       * The prompt's token count, reported by the provider in its first chunk (0 otherwise);
-       * billedInference bounds it by the request's prompt estimate.
-       */
-      promptTokens: number;
-      /** Sealed mode: the chunk as the provider sealed it to the client (the edge cannot read it). */
-      sealed?: { sequence: number; payload: Uint8Array };
-    }
-  | {
-      type: "done";
-      promptTokens: number;
-      completionTokens: number;
-      finishReason: FinishReason;
-      /** The stop string that ended generation, when one did. */
-      stopSequence?: string;
-      /** What the consumer was charged, once settled (set by billedInference). */
-      costMicroUsd?: bigint;
-    };
-
-/** Failure after the provider started producing output: what was delivered is known. */
-export class MidStreamError extends Error {
-  constructor(
-    readonly edge: EdgeError,
-    readonly deliveredTokens: number,
-  ) {
-    super(edge.message, { cause: edge });
-    this.name = "MidStreamError";
-  }
 }
 
 /**
@@ -127,29 +79,28 @@ export async function* runInference(
   });
   let winner = { trustLevel: reservation.trustLevel, keyFingerprint: reservation.keyFingerprint };
   const guard = new NonceGuard();
-  let delivered = 0;
-  let stopSequence = "";
   try {
-    const plain = toBinary(InferenceBodySchema, input.body);
-    const sealed = sealWithSharedKey(sharedKey, plain);
-    const events = routing.infer(
-      {
-        reservationId: reservation.reservationId,
-        requestId: input.requestId,
-        senderPublicKey: ephemeral.publicKey,
-        encryptedBody: sealed,
-        alternates: alternates.map((a) => ({
-          providerId: a.candidate.providerId,
-          senderPublicKey: a.senderPublicKey,
-          encryptedBody: sealWithSharedKey(a.key, plain),
-        })),
+    yield* relayFrames(
+      () => {
+        const plain = toBinary(InferenceBodySchema, input.body);
+        return routing.infer(
+          {
+            reservationId: reservation.reservationId,
+            requestId: input.requestId,
+            senderPublicKey: ephemeral.publicKey,
+            encryptedBody: sealWithSharedKey(sharedKey, plain),
+            alternates: alternates.map((a) => ({
+              providerId: a.candidate.providerId,
+              senderPublicKey: a.senderPublicKey,
+              encryptedBody: sealWithSharedKey(a.key, plain),
+            })),
+          },
+          { signal: input.signal },
+        );
       },
-      { signal: input.signal },
-    );
-    for await (const ev of events) {
-      switch (ev.kind.case) {
-        case "started": {
-          const startedOn = ev.kind.value.providerId;
+      {
+        started(started) {
+          const startedOn = started.providerId;
           const alt = alternates.find((a) => a.candidate.providerId === startedOn);
           if (alt) {
             sharedKey = alt.key;
@@ -162,91 +113,40 @@ export async function* runInference(
               keyFingerprint: reservation.keyFingerprint,
             };
           }
-          yield {
+          return {
             type: "started",
-            providerId: ev.kind.value.providerId,
-            providerAccountId: ev.kind.value.providerAccountId,
+            providerId: started.providerId,
+            providerAccountId: started.providerAccountId,
             trustLevel: winner.trustLevel,
             keyFingerprint: winner.keyFingerprint,
           };
-          break;
-        }
-        case "chunk": {
+        },
+        chunk(chunk) {
           const payload = fromBinary(
             ChunkPayloadSchema,
-            openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
+            openWithNonceGuard(sharedKey, chunk.encryptedPayload, guard),
           );
           // Billing counts the frame's token count as the relay metered it, never the sealed
           // payload's own figure (the provider writes both; only the first is bounded).
-          const tokens = ev.kind.value.tokenCount;
-          delivered += tokens;
-          stopSequence = payload.stopSequence || stopSequence;
+          const tokens = chunk.tokenCount;
           const empty = !payload.text && tokens === 0 && !payload.toolCalls.length;
-          if (empty && !payload.promptTokens) break;
-          yield {
-            type: "delta",
-            text: payload.text,
-            tokens,
-            toolCalls: payload.toolCalls,
-            promptTokens: payload.promptTokens,
+          if (empty && !payload.promptTokens) return { stopSequence: payload.stopSequence };
+          return {
+            stopSequence: payload.stopSequence,
+            delta: {
+              type: "delta",
+              text: payload.text,
+              tokens,
+              toolCalls: payload.toolCalls,
+              promptTokens: payload.promptTokens,
+            },
           };
-          break;
-        }
-        case "complete":
-          yield {
-            type: "done",
-            promptTokens: ev.kind.value.usage?.promptTokens ?? 0,
-            completionTokens: ev.kind.value.usage?.completionTokens ?? delivered,
-            finishReason: ev.kind.value.finishReason,
-            ...(stopSequence ? { stopSequence } : {}),
-          };
-          return;
-        case "error": {
-          const edge = fromProviderStatus(ev.kind.value.statusCode, ev.kind.value.message);
-          if (delivered > 0) throw new MidStreamError(edge, delivered);
-          throw edge;
-        }
-        case undefined:
-          break;
-      }
-    }
-    throw new MidStreamError(
-      new EdgeError(
-        502,
-        "server_error",
-        "provider_error",
-        "the provider stream ended without completing",
-      ),
-      delivered,
+        },
+      },
+      false,
     );
-  } catch (err) {
-    throw relayFailure(err, delivered, false);
   } finally {
     primaryKey.fill(0);
     for (const a of alternates) a.key.fill(0);
   }
-}
-
-/**
- * A relay's failure as the consumer sees it: a reservation that expired (or whose replica went
- * away) before the start, a chunk that failed authentication, or the routing error; once tokens
- * were delivered, wrapped so the money sequence knows how many.
- */
-export function relayFailure(err: unknown, delivered: number, sealedMode: boolean): Error {
-  if (err instanceof EdgeError || err instanceof MidStreamError) return err;
-  const expired = delivered === 0 && ConnectError.from(err).code === Code.FailedPrecondition;
-  const edge = expired
-    ? reservationExpired(sealedMode)
-    : err instanceof CryptoError
-      ? new EdgeError(
-          502,
-          "server_error",
-          "provider_error",
-          "a response chunk failed authentication",
-          null,
-          {},
-          { cause: err },
-        )
-      : toEdgeError(err);
-  return delivered > 0 ? new MidStreamError(edge, delivered) : edge;
 }

@@ -5,7 +5,7 @@ import { awaitWithKeepAlive } from "../timing/keep-alive.js";
 import { timedEvents } from "../timing/timed-events.js";
 import { billedInference } from "./billed-inference.js";
 import type { MoneyOrder } from "./request-money.js";
-import type { InferenceEvent } from "./run-inference.js";
+import type { InferenceEvent } from "./inference-events.js";
 
 export interface Served {
   providerId: string;

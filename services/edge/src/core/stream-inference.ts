@@ -3,7 +3,7 @@ import type { EdgeError } from "../errors/edge-error.js";
 import { SseWriter } from "../sse/sse-writer.js";
 import { withKeepAlive } from "../timing/keep-alive.js";
 import type { Dispatched } from "./dispatch.js";
-import { MidStreamError } from "./run-inference.js";
+import { MidStreamError } from "./inference-events.js";
 import { servedHeaders, type Served } from "./start-inference.js";
 import type { SseEvent, StreamTranslator } from "./stream-translator.js";
 

@@ -1,5 +1,5 @@
 import type { EdgeError } from "../errors/edge-error.js";
-import type { InferenceEvent } from "./run-inference.js";
+import type { InferenceEvent } from "./inference-events.js";
 import type { Served } from "./start-inference.js";
 
 export type DeltaEvent = Extract<InferenceEvent, { type: "delta" }>;

@@ -1,5 +1,5 @@
 // Marks the inference phases on a request's stopwatch as its events pass by.
-import type { InferenceEvent } from "../core/run-inference.js";
+import type { InferenceEvent } from "../core/inference-events.js";
 import type { RequestTiming } from "./request-timing.js";
 
 export async function* timedEvents(

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { FinishReason, ToolCallDeltaSchema } from "@darkbloom/proto";
-import type { InferenceEvent } from "../run-inference.js";
+import type { InferenceEvent } from "../inference-events.js";
 import type { SseEvent } from "../stream-translator.js";
 
 /** Builders of synthetic inference events, for translator tests (no provider needed). */

@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { SCHEMA_CASES } from "@darkbloom/model-contract/testing";
 import { EdgeError } from "../../errors/edge-error.js";
-import { parseChatRequest } from "../../protocols/openai-chat/request.js";
-import { parseResponseRequest, responsePlan } from "../../protocols/responses/request.js";
-import { jsonSchemaProblem } from "./json-schema-check.js";
+import { jsonSchemaProblem } from "../../core/openai-shared/json-schema-check.js";
+import { parseChatRequest } from "./request.js";
 
 const chat = (response_format: unknown) => ({
   model: "m",
@@ -29,7 +28,7 @@ const nest = (levels: number): unknown => {
   return s;
 };
 
-describe("response_format validation", () => {
+describe("response_format validation (chat completions)", () => {
   it("accepts text, json_object and a json_schema in the supported subset", () => {
     const schema = {
       type: "object",
@@ -94,34 +93,5 @@ describe("response_format validation", () => {
     expect(
       jsonSchemaProblem({ $ref: "#/definitions/o", definitions: { o: { type: "object" } } }),
     ).to.equal(undefined);
-  });
-
-  it("the Responses API's text.format json_schema reaches the provider as a chat response_format", () => {
-    const schema = { type: "object", properties: { a: { type: "integer" } }, required: ["a"] };
-    const req = parseResponseRequest({
-      model: "m",
-      input: "hi",
-      text: { format: { type: "json_schema", name: "n", schema, strict: true } },
-    });
-    const body = responsePlan(req, 10, "acct").body;
-    expect(body.input.case).to.equal("chat");
-    const json = body.input.case === "chat" ? body.input.value.responseFormatJson : "";
-    expect(JSON.parse(json)).to.deep.equal({
-      type: "json_schema",
-      json_schema: { name: "n", schema, strict: true },
-    });
-    const bad = (() => {
-      try {
-        return parseResponseRequest({
-          model: "m",
-          input: "hi",
-          text: { format: { type: "json_schema", name: "n", schema: { type: "object", not: {} } } },
-        });
-      } catch (err) {
-        return err;
-      }
-    })();
-    expect(bad).to.be.instanceOf(EdgeError);
-    expect((bad as EdgeError).param).to.equal("text.format.schema");
   });
 });
