@@ -35,8 +35,9 @@ export async function* relayFrames(
           yield reader.started(ev.kind.value);
           break;
         case "chunk": {
-          delivered += ev.kind.value.tokenCount;
+          // Read (compat: opened and authenticated) before it counts as delivered.
           const read = reader.chunk(ev.kind.value);
+          delivered += ev.kind.value.tokenCount;
           stopSequence = read.stopSequence || stopSequence;
           if (read.delta) yield read.delta;
           break;
