@@ -46,7 +46,8 @@ const reader = (refuse = -1): FrameReader => ({
     keyFingerprint: "fp",
   }),
   chunk: (c) => {
-    if (c.sequence === refuse) throw new CryptoError("bad_mac", "chunk failed authentication");
+    if (c.sequence === refuse)
+      throw new CryptoError("authentication_failed", "chunk failed authentication");
     return {
       stopSequence: c.sequence === 1 ? "END" : "",
       delta: {
@@ -60,7 +61,7 @@ const reader = (refuse = -1): FrameReader => ({
   },
 });
 
-async function drain(gen: AsyncGenerator<InferenceEvent>): Promise<InferenceEvent[] | unknown> {
+async function drain(gen: AsyncGenerator<InferenceEvent>): Promise<unknown> {
   const out: InferenceEvent[] = [];
   try {
     for await (const ev of gen) out.push(ev);
