@@ -131,9 +131,9 @@ describe("console sessions", () => {
     const newCookie = cookieOf(after.setCookie);
     expect(after.token).not.to.equal(before.token);
     expect(after.csrfToken).not.to.equal(before.csrfToken);
-    expect((await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind).to.equal(
-      "invalid",
-    );
+    expect(
+      (await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind,
+    ).to.equal("invalid");
     const check = await s.check({ method: "GET", cookie: newCookie, csrfToken: undefined });
     expect(check.kind).to.equal("ok");
     if (check.kind === "ok") expect(check.principal.accountId).to.equal(a.id);
@@ -144,13 +144,13 @@ describe("console sessions", () => {
     const s = sessions();
     const before = await s.issue(pool(), a.id);
     const oldCookie = cookieOf(before.setCookie);
-    expect((await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind).to.equal(
-      "ok",
-    );
+    expect(
+      (await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind,
+    ).to.equal("ok");
     await pool().query(sql.unsafe`UPDATE accounts SET role = 'provider' WHERE id = ${a.id}`);
-    expect((await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind).to.equal(
-      "invalid",
-    );
+    expect(
+      (await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind,
+    ).to.equal("invalid");
     const after = await s.issue(pool(), a.id, oldCookie);
     expect(after.token).not.to.equal(before.token);
     const check = await s.check({

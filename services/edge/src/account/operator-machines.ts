@@ -13,7 +13,9 @@ export async function getMachines(ctx: AccountRequest): Promise<void> {
   const accountId = operatorOf(ctx);
   const online = ctx.deps.machinesOf?.(accountId) ?? [];
   const earned = await machineEarnings(ctx.deps.pool, accountId);
-  const ids = [...new Set([...online.map((m) => m.providerId), ...earned.map((e) => e.providerId)])];
+  const ids = [
+    ...new Set([...online.map((m) => m.providerId), ...earned.map((e) => e.providerId)]),
+  ];
   sendJson(ctx.res, 200, {
     object: "list",
     data: ids.map((id) =>
@@ -30,7 +32,8 @@ export async function getMachine(ctx: AccountRequest): Promise<void> {
   const accountId = operatorOf(ctx);
   const id = ctx.params[0] ?? "";
   const online = (ctx.deps.machinesOf?.(accountId) ?? []).find((m) => m.providerId === id);
-  const earned = id.length > 0 && id.length <= 200 ? await machineEarnings(ctx.deps.pool, accountId, id) : [];
+  const earned =
+    id.length > 0 && id.length <= 200 ? await machineEarnings(ctx.deps.pool, accountId, id) : [];
   // not linked to this account (another operator's, or unknown): the same answer either way
   if (online === undefined && earned.length === 0)
     throw new EdgeError(

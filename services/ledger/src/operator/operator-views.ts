@@ -3,11 +3,11 @@
 // query is of one account's ledger rows: an operator never sees another operator's figures.
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
-import { providerAccount } from "../ledger-accounts.js";
 import { requireId } from "../ledger-errors.js";
 import type { PayoutStatus } from "../stripe/payout-row.js";
 
-/** What one machine (provider id) earned its operator. */
+/** What one machine (provider id) earned its operator (ledger_settlements.provider_id is the
+ * account credited; machine_id the provider that served). */
 export interface MachineEarnings {
   readonly providerId: string;
   readonly requests: bigint;
@@ -28,29 +28,29 @@ const earningsRow = z.object({
 });
 
 /**
- * Earnings per machine of `accountId`: settlements whose provider credit went to the operator's
- * own earnings account (a machine linked to another operator, or a tokenless one, never shows).
- * `providerId` narrows to one machine.
+ * Earnings per machine of `accountId`: settlements credited to the operator's account, by the
+ * machine that served them (a machine linked to another operator never shows; settlements
+ * without a recorded machine are not attributed). `providerId` narrows to one machine.
  */
 export async function machineEarnings(
   connection: DbConnection,
   accountId: string,
   providerId?: string,
 ): Promise<MachineEarnings[]> {
-  const earnings = providerAccount(requireId(accountId, "account_id"));
-  const one = providerId === undefined ? sql.fragment`` : sql.fragment`AND s.provider_id = ${providerId}`;
+  const account = requireId(accountId, "account_id");
+  const one =
+    providerId === undefined ? sql.fragment`` : sql.fragment`AND machine_id = ${providerId}`;
   const rows = await connection.any(sql.type(earningsRow)`
-    SELECT s.provider_id,
+    SELECT machine_id AS provider_id,
            count(*)::int8 AS requests,
-           sum(s.prompt_tokens)::int8 AS prompt_tokens,
-           sum(s.completion_tokens)::int8 AS completion_tokens,
-           sum(e.amount_micro_usd)::int8 AS earned,
-           (extract(epoch FROM max(s.created_at)) * 1000)::int8 AS last_served_ms
-    FROM ledger_settlements s
-    JOIN ledger_entries e ON e.transaction_id = s.transaction_id AND e.account = ${earnings}
-    WHERE e.amount_micro_usd > 0 ${one}
-    GROUP BY s.provider_id
-    ORDER BY earned DESC, s.provider_id`);
+           sum(prompt_tokens)::int8 AS prompt_tokens,
+           sum(completion_tokens)::int8 AS completion_tokens,
+           sum(provider_credit_micro_usd)::int8 AS earned,
+           (extract(epoch FROM max(created_at)) * 1000)::int8 AS last_served_ms
+    FROM ledger_settlements
+    WHERE provider_id = ${account} AND machine_id IS NOT NULL ${one}
+    GROUP BY machine_id
+    ORDER BY earned DESC, machine_id`);
   return rows.map((r) => ({
     providerId: r.provider_id,
     requests: r.requests,

@@ -108,6 +108,7 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
           servedBy = ev.kind.value.providerId;
           // earnings go to the provider's operator account when it logged in with a token
           money.providerAccountId = ev.kind.value.providerAccountId || ev.kind.value.providerId;
+          money.machineId = ev.kind.value.providerId;
           break;
         case "chunk":
           await startStream();
