@@ -39,7 +39,12 @@ import { OperatorApi, TRUST_LABEL, type Machine } from "../operator/operator-api
           </div>
         </dl>
       }
-      <div class="table-wrap">
+      <div
+        class="table-wrap"
+        tabindex="0"
+        role="region"
+        aria-label="Your machines (scrolls sideways)"
+      >
         <table data-testid="machines-table">
           <caption class="visually-hidden">
             Your machines

@@ -107,7 +107,7 @@ const STATUS: Record<PayoutEntry["status"], string> = {
     }
 
     <h2>History</h2>
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="Payouts (scrolls sideways)">
       <table data-testid="payouts-history">
         <caption class="visually-hidden">
           Payouts
