@@ -20,7 +20,12 @@ import { CLEAN_LEDGER, auditLedgerWhenSettled } from "../testbed/ledger-audit.js
 import { startLinkedProvider, type LinkedProvider } from "../testbed/linked-provider.js";
 import { startSharedPostgres, type SharedPostgres } from "../testbed/shared-postgres.js";
 import { TEST_MODEL_ID, ensureTestModel, neverEnding } from "../testbed/test-model.js";
-import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
+import {
+  startCoordinator,
+  waitForAttestedKey,
+  waitForModel,
+  type RunningCoordinator,
+} from "../testbed/testbed.js";
 
 const WEBHOOK_SECRET = "whsec_console_provider_pages";
 
@@ -89,8 +94,23 @@ describe("console: provider-operator pages (my machines, payouts) against the ru
     stripe.checkoutWebhookUrl = `${coordinator.url}/v1/billing/stripe-webhook`;
     keys.operator = await newAccount("mac-operator", "provider");
     keys.consumer = await newAccount("just-a-consumer", "consumer");
+    const invite = await fetch(`${coordinator.url}/v1/admin/invites`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${coordinator.apiKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ credit_micro_usd: 5_000_000 }),
+    });
+    const redeemed = await fetch(`${coordinator.url}/v1/invites/redeem`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${keys.consumer}`, "content-type": "application/json" },
+      body: JSON.stringify({ code: ((await invite.json()) as { code: string }).code }),
+    });
+    expect(redeemed.status).to.equal(200);
     provider = await startLinkedProvider(coordinator.url, keys.operator, modelDir);
     await waitForModel(coordinator.url, coordinator.apiKey, TEST_MODEL_ID, 60_000);
+    await waitForAttestedKey(coordinator.url, coordinator.apiKey, TEST_MODEL_ID, 60_000);
     // the operator's machine earns over a dollar (so a payout is possible): a high price and a
     // few full-length requests, paid from the admin's starting credit
     const price = await fetch(`${coordinator.url}/v1/admin/prices/${TEST_MODEL_ID}`, {
@@ -200,6 +220,57 @@ describe("console: provider-operator pages (my machines, payouts) against the ru
     expect(dollars(balance) - dollars(after)).to.be.closeTo(1, 0.0001);
     await screenshot(tab, "operator-payouts-paid");
     expect(await seriousAxeViolations(tab)).to.deep.equal([]);
+  });
+
+  it("playground, sealed: the request is sealed in the browser to the attested key; the badge and the verified evidence show", async () => {
+    if (!browser) throw new Error("before hook did not run");
+    const context = await browser.browser.newContext();
+    try {
+      const tab = await context.newPage();
+      const sent: string[] = [];
+      tab.on("request", (r) => {
+        if (r.method() === "POST") sent.push(`${new URL(r.url()).pathname} ${r.postData() ?? ""}`);
+      });
+      await signIn(tab, keys.consumer, "/playground");
+      await tab
+        .locator("#chat-model option", { hasText: TEST_MODEL_ID })
+        .waitFor({ state: "attached" });
+      // keyboard: focus the switch and press Space
+      await tab.focus("#chat-sealed");
+      await tab.keyboard.press("Space");
+      expect(await tab.isChecked("#chat-sealed")).to.equal(true);
+      const secret = "the sealed secret is marmalade";
+      await tab.fill("#chat-prompt", secret);
+      await tab.fill("#chat-max", "12");
+      await tab.locator("#chat-max").dispatchEvent("change");
+      await tab.getByRole("button", { name: "Send" }).click();
+      await tab.getByRole("button", { name: "Send" }).waitFor({ timeout: 60_000 });
+      const log = tab.getByTestId("chat-log");
+      expect(await log.getByRole("alert").count(), (await log.textContent()) ?? "").to.equal(0);
+      const reply = await log.locator("li.assistant p").first().textContent();
+      expect(reply?.trim().length ?? 0).to.be.greaterThan(0);
+      const badge = (await tab.getByTestId("trust-badge").textContent())?.trim() ?? "";
+      expect(badge).to.equal("Sealed · Software attested");
+      await tab.getByText("Verified evidence").click();
+      const evidence = (await tab.getByTestId("trust-evidence").textContent()) ?? "";
+      const machines = (await (
+        await fetch(`${c().url}/v1/provider/machines`, {
+          headers: { authorization: `Bearer ${keys.operator}` },
+        })
+      ).json()) as { data: Array<{ provider_id: string }> };
+      expect(evidence).to.contain(machines.data[0]?.provider_id ?? "missing");
+      expect(await tab.getByTestId("verified-trust").textContent()).to.equal("Software attested");
+      // the prompt never left the browser in clear: only the sealed endpoints were used
+      expect(sent.some((s) => s.includes(secret))).to.equal(false);
+      expect(sent.some((s) => s.startsWith("/v1/sealed/completions "))).to.equal(true);
+      expect(sent.some((s) => s.startsWith("/v1/chat/completions"))).to.equal(false);
+      const meter = (await tab.getByTestId("chat-meter").textContent())?.replace(/\s+/g, " ");
+      expect(meter).to.match(/[1-9]\d* input · [1-9]\d* output tokens/);
+      await screenshot(tab, "playground-sealed");
+      expect(await seriousAxeViolations(tab)).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
   });
 
   it("keeps a consumer off the operator pages (client guard) and the server refuses the calls", async () => {
