@@ -12,6 +12,7 @@ import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js
 const USERS = [
   { id: "carol", password: "pw-carol", email: "carol@example.com", name: "Carol" },
   { id: "dave", password: "pw-dave", email: "dave@example.com", name: "Dave" },
+  { id: "erin", password: "pw-erin", email: "erin@example.com", name: "Erin" },
 ];
 type ErrorBody = { error: { type: string; code: string } };
 
@@ -263,5 +264,25 @@ describe("attack: console cookie sessions (forged cookie, missing CSRF, role, st
     ).to.equal(Code.Unauthenticated);
     // another person's session is untouched
     expect((await withCookie("/v1/me", carol.cookie)).status).to.equal(200);
+  });
+
+  it("a sign-in rotates the session: the id the browser came with (fixation) is dead after it", async () => {
+    const first = await signIn("erin", `?invite=${inviteCode}`);
+    expect((await withCookie("/v1/me", first.cookie)).status).to.equal(200);
+    // the same browser signs in again, still carrying the first session's cookie (an attacker
+    // who planted or saw it hopes to ride the new sign-in)
+    const again = await signInWithOidc(
+      `${c().url}/v1/auth/oidc/start`,
+      { username: "erin", password: "pw-erin" },
+      new Map([["darkbloom_session", first.cookie.split("=")[1] ?? ""]]),
+    );
+    const token = again.cookies.get("darkbloom_session") ?? "";
+    const second = `darkbloom_session=${token}`;
+    expect(token).to.match(/^dbs_/);
+    expect(second).not.to.equal(first.cookie);
+    const stale = await withCookie("/v1/me", first.cookie);
+    expect(stale.status).to.equal(401);
+    expect(((await stale.json()) as ErrorBody).error.code).to.equal("invalid_session");
+    expect((await withCookie("/v1/me", second)).status).to.equal(200);
   });
 });

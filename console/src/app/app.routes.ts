@@ -1,8 +1,8 @@
 // Every page is its own lazy chunk. Consumer pages (playground, keys, usage, billing) need a
 // sign-in; pages of later parts slot in behind the guards of core/auth.guard.ts: my machines and
-// payouts (requireRole("provider", "admin")); fleet, warm pools, traffic (requireRole("admin")).
+// payouts (requireRole("provider")); fleet, warm pools, traffic (requireRole("admin")).
 import type { Routes } from "@angular/router";
-import { requireSignIn } from "./core/auth.guard";
+import { requireRole, requireSignIn } from "./core/auth.guard";
 
 export const routes: Routes = [
   {
@@ -49,6 +49,19 @@ export const routes: Routes = [
     title: "Billing — Darkbloom",
     canMatch: [requireSignIn],
     loadComponent: () => import("./features/billing/billing.page"),
+  },
+  // provider operators (the coordinator also refuses every call of these pages to other roles)
+  {
+    path: "machines",
+    title: "My machines — Darkbloom",
+    canMatch: [requireRole("provider")],
+    loadComponent: () => import("./features/machines/machines.page"),
+  },
+  {
+    path: "payouts",
+    title: "Payouts — Darkbloom",
+    canMatch: [requireRole("provider")],
+    loadComponent: () => import("./features/payouts/payouts.page"),
   },
   { path: "**", redirectTo: "" },
 ];

@@ -26,6 +26,10 @@ import { SessionService } from "./core/session";
             <li><a routerLink="/usage" routerLinkActive="active">Usage</a></li>
             <li><a routerLink="/billing" routerLinkActive="active">Billing</a></li>
           }
+          @if (session.role() === "provider") {
+            <li><a routerLink="/machines" routerLinkActive="active">My machines</a></li>
+            <li><a routerLink="/payouts" routerLinkActive="active">Payouts</a></li>
+          }
           <li>
             @if (session.session(); as s) {
               <a routerLink="/sign-in" routerLinkActive="active">{{ s.name }}</a>

@@ -14,16 +14,38 @@ export interface X25519 {
   getSharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
 }
 
-type NodeCrypto = typeof import("node:crypto");
+// The part of node:crypto and node:buffer used here, typed structurally: this file is also
+// compiled where no Node types exist (the SDK bundled into the console for a browser).
+interface NodeKeyObject {
+  export(options: { format: "jwk" }): { x?: string };
+}
+type OkpJwk = { kty: "OKP"; crv: "X25519"; d?: string; x: string };
+interface NodeCrypto {
+  randomBytes(size: number): Uint8Array;
+  createPrivateKey(options: { key: OkpJwk; format: "jwk" }): NodeKeyObject;
+  createPublicKey(options: NodeKeyObject | { key: OkpJwk; format: "jwk" }): NodeKeyObject;
+  diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
+}
+interface NodeBuffer {
+  from(
+    data: ArrayBufferLike | string,
+    offsetOrEncoding?: number | "base64url",
+    length?: number,
+  ): Uint8Array & { toString(encoding: "base64url"): string };
+}
+interface NodeModules {
+  crypto: NodeCrypto;
+  Buffer: NodeBuffer;
+}
 
-// Keys go in and out as JWK: Node imports an OKP JWK straight from its raw bytes, where DER
-// goes through OpenSSL 3's decoder lookup (about 7× slower). Node reads only `d` of a private
-// OKP JWK (`x` must be a string; the RFC 7748 vectors in the tests would catch a change).
-const b64url = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64url");
+function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
+  // Keys go in and out as JWK: Node imports an OKP JWK straight from its raw bytes, where DER
+  // goes through OpenSSL 3's decoder lookup (about 7× slower). Node reads only `d` of a private
+  // OKP JWK (`x` must be a string; the RFC 7748 vectors in the tests would catch a change).
+  const b64url = (bytes: Uint8Array): string =>
+    buf.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64url");
 
-function nativeX25519(c: NodeCrypto): X25519 {
-  const privateKey = (secretKey: Uint8Array): import("node:crypto").KeyObject =>
+  const privateKey = (secretKey: Uint8Array): NodeKeyObject =>
     c.createPrivateKey({
       key: { kty: "OKP", crv: "X25519", d: b64url(secretKey), x: "" },
       format: "jwk",
@@ -32,7 +54,7 @@ function nativeX25519(c: NodeCrypto): X25519 {
     randomSecretKey: () => new Uint8Array(c.randomBytes(32)),
     getPublicKey: (secretKey) => {
       const jwk = c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" });
-      return new Uint8Array(Buffer.from(jwk.x ?? "", "base64url"));
+      return new Uint8Array(buf.from(jwk.x ?? "", "base64url"));
     },
     getSharedSecret: (secretKey, publicKey) => {
       const shared = c.diffieHellman({
@@ -55,13 +77,16 @@ const nobleBackend: X25519 = {
   getSharedSecret: (secretKey, publicKey) => nobleX25519.getSharedSecret(secretKey, publicKey),
 };
 
-function nodeCrypto(): NodeCrypto | undefined {
+function nodeModules(): NodeModules | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
-  return typeof mod?.diffieHellman === "function" ? mod : undefined;
+  const crypto = proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+  const buffer = proc?.getBuiltinModule?.("node:buffer") as { Buffer?: NodeBuffer } | undefined;
+  return typeof crypto?.diffieHellman === "function" && buffer?.Buffer
+    ? { crypto, Buffer: buffer.Buffer }
+    : undefined;
 }
 
-const node = nodeCrypto();
+const node = nodeModules();
 
 /** The X25519 in use: native when available. */
 export const x25519: X25519 = node ? nativeX25519(node) : nobleBackend;

@@ -88,6 +88,7 @@ import { refuseUpgrade, refuseUpgradeDraining } from "./connection-refusals.js";
 import { runDrain, type DrainHook } from "./drain.js";
 import { HealthProbes } from "./health-probes.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
+import { operatorMachines } from "./operator-machines.js";
 import { registryDirectory } from "./registry-directory.js";
 import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
 import { createPeerLinks } from "./peer-link.js";
@@ -354,6 +355,7 @@ export async function startCoordinator(
       stripe: stripeSettings(config.money),
       payoutMinimumMicroUsd: config.money.payoutMinimumMicroUsd,
       payoutMaxAttempts: config.money.payoutMaxAttempts,
+      machinesOf: operatorMachines(() => registry.all()),
     },
     catalog: {
       listPublished: async () =>

@@ -2,6 +2,7 @@ export { createEdgeHandler } from "./edge-handler.js";
 export { isInferenceRequest } from "./inference-request.js";
 export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
+export type { OperatorMachine } from "./account/account-deps.js";
 export { EdgeError } from "./errors/edge-error.js";
 export type { CatalogModel, ModelCatalog } from "./models/model-catalog.js";
 export {

@@ -44,3 +44,10 @@ export {
 export { retryPendingPayouts, type PayoutRetryOptions } from "./stripe/payout-transfer.js";
 export { onboardConnectAccount, type ConnectOnboarding } from "./stripe/connect.js";
 export { HoldHeartbeat, touchHolds, type HoldHeartbeatOptions } from "./hold-heartbeat.js";
+export {
+  connectStatus,
+  listPayouts,
+  machineEarnings,
+  type MachineEarnings,
+  type PayoutRecord,
+} from "./operator/operator-views.js";

@@ -55,6 +55,7 @@ export function createLedgerService(
         promptTokens: request.usage?.promptTokens ?? 0,
         completionTokens: request.usage?.completionTokens ?? 0,
         generationId: request.generationId,
+        machineId: request.providerMachineId,
       });
       return create(SettleResponseSchema, figures);
     },

@@ -33,6 +33,8 @@ export type SettleInput = {
   readonly completionTokens: number;
   /** The response's generation id (usage can be looked up by it); empty when unknown. */
   readonly generationId?: string;
+  /** The machine (provider id) that served it; empty when unknown. */
+  readonly machineId?: string;
   /** Set by the stuck-hold sweeper: the request never settled in time, nothing is charged. */
   readonly swept?: boolean;
 };
@@ -108,6 +110,7 @@ export function planSettlement(
       referrerId,
       referralMicroUsd: referral,
       generationId: input.generationId ?? "",
+      machineId: input.machineId ?? "",
       swept: input.swept ?? false,
     },
   };

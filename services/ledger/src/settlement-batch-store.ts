@@ -110,6 +110,7 @@ export async function insertSettlements(
     record.referralMicroUsd,
     record.generationId,
     record.swept,
+    record.machineId,
   ]);
   await connection.query(sql.unsafe`
     WITH tx AS (
@@ -128,10 +129,11 @@ export async function insertSettlements(
       request_id, provider_id, prompt_tokens, completion_tokens,
       input_micro_usd_per_million, output_micro_usd_per_million,
       charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd,
-      referrer_id, referral_micro_usd, transaction_id, generation_id, swept)
+      referrer_id, referral_micro_usd, transaction_id, generation_id, swept, machine_id)
     SELECT s.request_id, s.provider_id, s.prompt_tokens, s.completion_tokens,
            s.input_price, s.output_price, s.charged, s.provider_credit, s.platform_fee, s.released,
-           s.referrer_id, s.referral, tx.id, nullif(s.generation_id, ''), s.swept
+           s.referrer_id, s.referral, tx.id, nullif(s.generation_id, ''), s.swept,
+           nullif(s.machine_id, '')
     FROM ${sql.unnest(records, [
       "text",
       "text",
@@ -147,9 +149,10 @@ export async function insertSettlements(
       "int8",
       "text",
       "bool",
+      "text",
     ])} WITH ORDINALITY AS s(request_id, provider_id, prompt_tokens, completion_tokens,
         input_price, output_price, charged, provider_credit, platform_fee, released,
-        referrer_id, referral, generation_id, swept, n)
+        referrer_id, referral, generation_id, swept, machine_id, n)
     LEFT JOIN tx ON tx.reference = s.request_id
     ORDER BY s.n`);
 }

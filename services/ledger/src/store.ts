@@ -202,6 +202,7 @@ export type SettlementInsert = {
   readonly referralMicroUsd: bigint;
   readonly transactionId: bigint | null;
   readonly generationId: string;
+  readonly machineId: string;
   readonly swept: boolean;
 };
 
@@ -215,13 +216,14 @@ export async function insertSettlement(
       request_id, provider_id, prompt_tokens, completion_tokens,
       input_micro_usd_per_million, output_micro_usd_per_million,
       charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd,
-      referrer_id, referral_micro_usd, transaction_id, generation_id, swept)
+      referrer_id, referral_micro_usd, transaction_id, generation_id, swept, machine_id)
     VALUES (
       ${hold.request_id}, ${settlement.providerId}, ${usage.promptTokens}, ${usage.completionTokens},
       ${hold.input_micro_usd_per_million}, ${hold.output_micro_usd_per_million},
       ${figures.chargedMicroUsd}, ${figures.providerCreditMicroUsd}, ${figures.platformFeeMicroUsd},
       ${figures.releasedMicroUsd}, ${settlement.referrerId}, ${settlement.referralMicroUsd},
-      ${settlement.transactionId}, ${settlement.generationId || null}, ${settlement.swept})`);
+      ${settlement.transactionId}, ${settlement.generationId || null}, ${settlement.swept},
+      ${settlement.machineId || null})`);
 }
 
 export type CreditInsert = {

@@ -13,7 +13,10 @@ export type MdaCheck = { ok: true } | { ok: false; message: string };
 /** The certificates of a PEM bundle, in order. Throws on a block that is not a certificate. */
 export function certificatesOf(pem: string): Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return blocks.map((b) => Certificate.fromBER(fromBase64(b.replace(/-----[^-]+-----|\s+/g, ""))));
+  // a fresh ArrayBuffer-backed copy: pkijs takes a BufferSource (not a SharedArrayBuffer view)
+  return blocks.map((b) =>
+    Certificate.fromBER(new Uint8Array(fromBase64(b.replace(/-----[^-]+-----|\s+/g, "")))),
+  );
 }
 
 /**

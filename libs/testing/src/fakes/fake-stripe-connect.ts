@@ -67,3 +67,22 @@ export function newAccountLink(
     url: `http://127.0.0.1:${port}/setup/e/${account}/${randomBytes(8).toString("hex")}`,
   };
 }
+
+/** The hosted onboarding page of an Account Link (GET /setup/e/{account}/{token}). */
+export function onboardingPageHtml(account: StripeObject, path: string): string {
+  const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const done = account.payouts_enabled === true;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Fake Stripe Connect onboarding</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 28rem; margin: 2rem auto; padding: 1rem">
+<main>
+<h1>Fake Stripe Connect onboarding</h1>
+<p>Connected account <code data-testid="connect-account">${esc(account.id)}</code></p>
+${
+  done
+    ? "<p>This account is already onboarded.</p>"
+    : `<form method="post" action="${esc(path)}"><button type="submit">Agree and submit</button></form>`
+}
+</main></body></html>`;
+}

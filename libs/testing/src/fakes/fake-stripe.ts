@@ -13,6 +13,7 @@ import { checkoutPageHtml } from "./fake-stripe-checkout-page.js";
 import {
   newAccount,
   newAccountLink,
+  onboardingPageHtml,
   StripeApiError,
   type StripeObject,
 } from "./fake-stripe-connect.js";
@@ -41,6 +42,8 @@ export class FakeStripe {
   private readonly failures: { method: string; path: string; how: InjectedFailure }[] = [];
   private readonly failingDestinations = new Set<string>();
   private readonly idempotent = new Map<string, { status: number; body: string }>();
+  /** Account Links by their hosted page's path: where the page sends the operator back. */
+  private readonly links = new Map<string, { account: string; returnUrl: string }>();
   private state: "listening" | "closed" = "listening";
   /** Where the hosted Checkout page sends `checkout.session.completed` when Pay is pressed. */
   checkoutWebhookUrl = "";
@@ -191,6 +194,7 @@ export class FakeStripe {
     const path = new URL(req.url ?? "/", "http://stripe").pathname;
     const hosted = /^\/c\/pay\/([^/]+)$/.exec(path)?.[1];
     if (hosted !== undefined) return this.servePage(req, res, hosted, form);
+    if (path.startsWith("/setup/e/")) return this.serveOnboarding(req, res, path);
     const index = this.failures.findIndex((f) => f.method === req.method && f.path === path);
     const how = index >= 0 ? this.failures.splice(index, 1)[0]?.how : undefined;
     if (how !== undefined) {
@@ -210,6 +214,31 @@ export class FakeStripe {
       ...(replay === undefined ? {} : { "idempotent-replayed": "true" }),
     });
     res.end(answer.body);
+  }
+
+  /**
+   * The hosted Connect onboarding page: no API key (a browser opens it); submitting it completes
+   * onboarding (`account.updated` to `checkoutWebhookUrl`, the same webhook endpoint) and sends
+   * the operator back to the link's return URL, as Stripe does.
+   */
+  private async serveOnboarding(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ): Promise<void> {
+    const link = this.links.get(path);
+    const account = link === undefined ? undefined : this.accounts.get(link.account);
+    if (link === undefined || account === undefined)
+      return void res.writeHead(404).end("no such account link");
+    if (req.method === "GET") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return void res.end(onboardingPageHtml(account, path));
+    }
+    if (req.method !== "POST") return void res.writeHead(405).end();
+    if (this.checkoutWebhookUrl === "") throw new Error("set checkoutWebhookUrl first");
+    await this.completeOnboarding(account.id, this.checkoutWebhookUrl);
+    res.writeHead(303, { location: link.returnUrl });
+    res.end();
   }
 
   /** The hosted Checkout page: no API key (a browser opens it); Pay or Cancel redirect back. */
@@ -278,7 +307,12 @@ export class FakeStripe {
     if (method === "GET" && accountMatch?.[1] !== undefined)
       return this.found(this.accounts, accountMatch[1]);
     if (method === "POST" && path === "/v1/account_links") {
-      return newAccountLink(form, this.accounts, this.port);
+      const link = newAccountLink(form, this.accounts, this.port);
+      this.links.set(new URL(String(link.url)).pathname, {
+        account: formString(form, "account") ?? "",
+        returnUrl: formString(form, "return_url") ?? "",
+      });
+      return link;
     }
     throw new StripeApiError(
       404,

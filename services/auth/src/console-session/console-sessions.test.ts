@@ -120,4 +120,51 @@ describe("console sessions", () => {
       "invalid",
     );
   });
+
+  it("a sign-in rotates: a new session id, and the session the browser came with is revoked", async () => {
+    const a = await createAccount(pool(), "rotator", "consumer");
+    const s = sessions();
+    const before = await s.issue(pool(), a.id);
+    const oldCookie = cookieOf(before.setCookie);
+    // an attacker who planted (or saw) the old cookie keeps nothing after the sign-in
+    const after = await s.issue(pool(), a.id, `other=1; ${oldCookie}`);
+    const newCookie = cookieOf(after.setCookie);
+    expect(after.token).not.to.equal(before.token);
+    expect(after.csrfToken).not.to.equal(before.csrfToken);
+    expect(
+      (await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind,
+    ).to.equal("invalid");
+    const check = await s.check({ method: "GET", cookie: newCookie, csrfToken: undefined });
+    expect(check.kind).to.equal("ok");
+    if (check.kind === "ok") expect(check.principal.accountId).to.equal(a.id);
+  });
+
+  it("a privilege change ends the account's sessions: the old id is refused, a new sign-in works", async () => {
+    const a = await createAccount(pool(), "promoted", "consumer");
+    const s = sessions();
+    const before = await s.issue(pool(), a.id);
+    const oldCookie = cookieOf(before.setCookie);
+    expect(
+      (await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind,
+    ).to.equal("ok");
+    await pool().query(sql.unsafe`UPDATE accounts SET role = 'provider' WHERE id = ${a.id}`);
+    expect(
+      (await s.check({ method: "GET", cookie: oldCookie, csrfToken: undefined })).kind,
+    ).to.equal("invalid");
+    const after = await s.issue(pool(), a.id, oldCookie);
+    expect(after.token).not.to.equal(before.token);
+    const check = await s.check({
+      method: "GET",
+      cookie: cookieOf(after.setCookie),
+      csrfToken: undefined,
+    });
+    expect(check.kind).to.equal("ok");
+    if (check.kind === "ok") expect(check.principal.role).to.equal("provider");
+    // and a demotion ends it again
+    await pool().query(sql.unsafe`UPDATE accounts SET role = 'consumer' WHERE id = ${a.id}`);
+    expect(
+      (await s.check({ method: "GET", cookie: cookieOf(after.setCookie), csrfToken: undefined }))
+        .kind,
+    ).to.equal("invalid");
+  });
 });

@@ -57,7 +57,12 @@ export interface IssuedSession {
 
 export interface ConsoleSessions {
   readonly cookies: CookieSettings;
-  issue(connection: DbConnection, accountId: string): Promise<IssuedSession>;
+  /**
+   * A new session (a new secret, so a new id) for `accountId`. The session named by `replacing`
+   * (the browser's current cookie, if any) is revoked first: a sign-in never
+   * keeps a session id the browser held before it (no session fixation).
+   */
+  issue(connection: DbConnection, accountId: string, replacing?: string): Promise<IssuedSession>;
   check(request: SessionRequest): Promise<SessionCheck>;
   /** Revokes the request's session (sign-out); false when it was not live. */
   revoke(cookie: string | undefined): Promise<boolean>;
@@ -81,7 +86,10 @@ export function createConsoleSessions(
   return {
     cookies,
     tokenOf,
-    async issue(connection, accountId) {
+    async issue(connection, accountId, replacing) {
+      const previous = tokenOf(replacing);
+      if (previous !== undefined && isWellFormedSessionToken(previous))
+        await revokeSession(connection, hashSessionToken(previous));
       const token = newSessionToken();
       const expiresAtMs = await insertSession(
         connection,

@@ -17,14 +17,15 @@ export async function insertSession(
   ttlMs: number,
 ): Promise<number> {
   return connection.oneFirst(sql.type(z.object({ expires_at: z.number() }))`
-    INSERT INTO console_sessions (token_hash, account_id, expires_at)
-    VALUES (${sql.binary(tokenHash)}, ${sql.uuid(accountId)}, now() + make_interval(secs => ${ttlMs / 1000}))
+    INSERT INTO console_sessions (token_hash, account_id, role, expires_at)
+    SELECT ${sql.binary(tokenHash)}, a.id, a.role, now() + make_interval(secs => ${ttlMs / 1000})
+    FROM accounts a WHERE a.id = ${sql.uuid(accountId)}
     RETURNING expires_at`);
 }
 
 /**
  * The live (unexpired, unrevoked) session with this hash and its account; stamps last_seen_at
- * at most once a minute.
+ * at most once a minute. A session whose account's role changed since sign-in is not live.
  */
 export async function findLiveSession(
   connection: DbConnection,
@@ -35,6 +36,7 @@ export async function findLiveSession(
       SELECT s.token_hash, s.account_id, s.expires_at, s.last_seen_at, a.name, a.role
       FROM console_sessions s JOIN accounts a ON a.id = s.account_id
       WHERE s.token_hash = ${sql.binary(tokenHash)} AND s.revoked_at IS NULL AND s.expires_at > now()
+        AND s.role = a.role
     ), touched AS (
       UPDATE console_sessions SET last_seen_at = now()
       FROM found

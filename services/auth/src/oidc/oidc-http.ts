@@ -160,7 +160,8 @@ export function createAuthHttp(deps: AuthHttpDeps) {
       { inviteCode: login.inviteCode, referralCode: login.referralCode },
       { requireInvite: oidc.requireInvite, onSignUp: oidc.onSignUp },
     );
-    const session = await deps.sessions.issue(deps.pool, accountId);
+    // rotation: the session cookie this browser came with (if any) ends here
+    const session = await deps.sessions.issue(deps.pool, accountId, req.headers.cookie);
     toConsole(res, login.returnTo, [session.setCookie, clearLogin]);
   }
 

@@ -13,6 +13,25 @@ export interface AccountDeps {
   payoutMinimumMicroUsd: bigint;
   /** Transfer attempts before a pending payout is failed (default 5). */
   payoutMaxAttempts?: number;
+  /** The machines online now that are linked to an operator account (absent: none are listed). */
+  machinesOf?: (operatorAccountId: string) => OperatorMachine[];
+}
+
+/** A provider online now, as its own operator may see it (GET /v1/provider/machines). */
+export interface OperatorMachine {
+  providerId: string;
+  version: string;
+  chip: string;
+  memoryGb: number;
+  models: string[];
+  /** none | software | hardware | hardware_mda */
+  trust: string;
+  /** False when attestation fenced it (it serves nothing until it attests again). */
+  routable: boolean;
+  trustReason: string;
+  inFlight: number;
+  connectedAtMs: number;
+  lastHeartbeatMs: number;
 }
 
 /** One account-surface request after routing (and authentication, where the route needs it). */

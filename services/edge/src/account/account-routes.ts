@@ -3,6 +3,7 @@ import type { Scope } from "@darkbloom/auth";
 import type { AccountRequest } from "./account-deps.js";
 import { postAccount } from "./admin-accounts.js";
 import {
+  getPayoutHistory,
   getPayouts,
   postCheckout,
   postConnectOnboard,
@@ -18,6 +19,7 @@ import {
 } from "./invites-referrals.js";
 import { createKey, listKeys, revokeKey } from "./keys.js";
 import { getMe, getUsage, getUsageRecord } from "./me-usage.js";
+import { getMachine, getMachines } from "./operator-machines.js";
 import { getPricing, putPrice } from "./pricing.js";
 import { getBillingHistory, getUsageSummary } from "./usage-summary.js";
 
@@ -99,6 +101,24 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
     pattern: path("/v1/billing/payouts"),
     access: "account:read",
     handle: getPayouts,
+  },
+  {
+    method: "GET",
+    pattern: path("/v1/billing/payouts/history"),
+    access: "account:read",
+    handle: getPayoutHistory,
+  },
+  {
+    method: "GET",
+    pattern: path("/v1/provider/machines"),
+    access: "account:read",
+    handle: getMachines,
+  },
+  {
+    method: "GET",
+    pattern: path("/v1/provider/machines/{}"),
+    access: "account:read",
+    handle: getMachine,
   },
   {
     method: "POST",

@@ -3,7 +3,9 @@
 // PUT /v1/admin/payout-accounts/{account id}.
 import { findAccountById } from "@darkbloom/auth";
 import {
+  connectStatus,
   createCheckoutSession,
+  listPayouts,
   handleStripeWebhook,
   onboardConnectAccount,
   payoutBalance,
@@ -15,6 +17,7 @@ import { z } from "zod";
 import { EdgeError, badRequest } from "../errors/edge-error.js";
 import { sendJson } from "../http/respond.js";
 import { principalOf, type AccountRequest } from "./account-deps.js";
+import { operatorOf } from "./operator-role.js";
 import { n, parseBody } from "./json-body.js";
 import { microUsd } from "../http/input-limits.js";
 
@@ -80,7 +83,34 @@ export async function getPayouts(ctx: AccountRequest): Promise<void> {
     pending_micro_usd: n(balance.pendingMicroUsd),
     minimum_micro_usd: n(balance.minimumMicroUsd),
     withdrawable_micro_usd: n(balance.withdrawableMicroUsd),
+    connect: await connectJson(ctx),
   });
+}
+
+/** GET /v1/billing/payouts/history: the operator's own payouts, newest first. */
+export async function getPayoutHistory(ctx: AccountRequest): Promise<void> {
+  const limit = Number(ctx.query.get("limit") ?? "50");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw badRequest("limit must be an integer from 1 to 100", "limit");
+  const payouts = await listPayouts(ctx.deps.pool, providerOf(ctx), limit);
+  sendJson(ctx.res, 200, {
+    object: "list",
+    data: payouts.map((p) => ({
+      object: "payout",
+      id: p.id,
+      amount_micro_usd: n(p.amountMicroUsd),
+      status: p.status,
+      stripe_transfer_id: p.stripeTransferId,
+      created: Math.floor(p.createdAtMs / 1000),
+    })),
+  });
+}
+
+async function connectJson(ctx: AccountRequest): Promise<Record<string, unknown> | null> {
+  const linked = await connectStatus(ctx.deps.pool, principalOf(ctx).accountId);
+  return linked === null
+    ? null
+    : { stripe_account_id: linked.stripeAccountId, payouts_enabled: linked.payoutsEnabled };
 }
 
 export async function postPayout(ctx: AccountRequest): Promise<void> {
@@ -136,15 +166,4 @@ export async function putPayoutAccount(ctx: AccountRequest): Promise<void> {
 }
 
 /** Payouts are for provider operators; their earnings sit in provider:<account id>. */
-function providerOf(ctx: AccountRequest): string {
-  const principal = principalOf(ctx);
-  if (principal.role !== "provider") {
-    throw new EdgeError(
-      403,
-      "permission_error",
-      "permission_denied",
-      "payouts are for provider accounts",
-    );
-  }
-  return principal.accountId;
-}
+const providerOf = (ctx: AccountRequest): string => operatorOf(ctx, "payouts are");

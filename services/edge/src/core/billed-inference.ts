@@ -23,6 +23,7 @@ export async function* billedInference(
         // Earnings go to the operator account of a provider logged in with a device-code
         // token, else to the provider itself (tokenless providers, local mode only).
         money.providerAccountId = ev.providerAccountId || ev.providerId;
+        money.machineId = ev.providerId;
       } else if (ev.type === "delta") {
         money.delivered += ev.tokens;
         if (ev.promptTokens > 0) {

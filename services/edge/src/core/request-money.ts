@@ -116,6 +116,8 @@ const NOTHING: Usage = { promptTokens: 0, completionTokens: 0 };
 export class OpenMoney {
   /** The account the provider earns for (its operator's, else its own); set once it starts. */
   providerAccountId = "";
+  /** The machine (provider id) that serves it, for its operator's per-machine earnings. */
+  machineId = "";
   /** Completion tokens relayed to the consumer so far. */
   delivered = 0;
   /** The prompt tokens the provider reported, bounded by the hold's prompt bound. */
@@ -162,6 +164,7 @@ export class OpenMoney {
         providerAccountId: this.providerAccountId,
         usage: { promptTokens, completionTokens: usage.completionTokens },
         generationId: this.generationId,
+        providerMachineId: this.machineId,
       }));
     } catch (err) {
       log.error("settlement failed; the hold stays until it is swept", {

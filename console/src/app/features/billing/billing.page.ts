@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, inject, InjectionToken, signal } fr
 import { ActivatedRoute } from "@angular/router";
 import { apiErrorMessage } from "../../core/api-error";
 import { usd } from "../../shared/format";
+import { Pager, ShowMore } from "../../shared/pager";
 import { BillingApi, depositCents, type Balance, type BillingEntry } from "./billing-api";
 
 /** Leaves the console for Stripe's hosted Checkout page (replaced in unit tests). */
@@ -19,6 +20,7 @@ const STATUS: Record<BillingEntry["status"], string> = {
 @Component({
   selector: "app-billing-page",
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [ShowMore],
   template: `
     <h1>Billing</h1>
     @if (returned() === "success") {
@@ -82,7 +84,7 @@ const STATUS: Record<BillingEntry["status"], string> = {
           </tr>
         </thead>
         <tbody>
-          @for (e of entries(); track $index) {
+          @for (e of history.items(); track $index) {
             <tr>
               <td>{{ date(e.created) }}</td>
               <th scope="row">{{ e.description }}</th>
@@ -97,9 +99,7 @@ const STATUS: Record<BillingEntry["status"], string> = {
         </tbody>
       </table>
     </div>
-    @if (next(); as cursor) {
-      <button type="button" class="secondary" (click)="more(cursor)">Show more</button>
-    }
+    <app-show-more [pager]="history" />
   `,
 })
 export default class BillingPage {
@@ -111,11 +111,13 @@ export default class BillingPage {
     inject(ActivatedRoute).snapshot.queryParamMap.get("checkout"),
   );
   protected readonly balance = signal<Balance | null>(null);
-  protected readonly entries = signal<BillingEntry[]>([]);
-  protected readonly next = signal<string | null>(null);
   protected readonly busy = signal(false);
   protected readonly depositError = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
+  protected readonly history = new Pager<BillingEntry>(
+    (cursor) => this.api.history(cursor),
+    (err) => this.error.set(apiErrorMessage(err)),
+  );
 
   constructor() {
     void this.load();
@@ -125,19 +127,8 @@ export default class BillingPage {
     try {
       const [balance, history] = await Promise.all([this.api.balance(), this.api.history()]);
       this.balance.set(balance);
-      this.entries.set(history.data);
-      this.next.set(history.has_more ? history.next_cursor : null);
+      this.history.reset(history);
       this.error.set(null);
-    } catch (err) {
-      this.error.set(apiErrorMessage(err));
-    }
-  }
-
-  protected async more(cursor: string): Promise<void> {
-    try {
-      const page = await this.api.history(cursor);
-      this.entries.update((e) => [...e, ...page.data]);
-      this.next.set(page.has_more ? page.next_cursor : null);
     } catch (err) {
       this.error.set(apiErrorMessage(err));
     }

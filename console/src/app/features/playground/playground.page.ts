@@ -6,19 +6,25 @@ import { apiErrorMessage } from "../../core/api-error";
 import { PublicApi, priceOf, type ModelPrice } from "../../core/public-api";
 import { SessionService } from "../../core/session";
 import { preciseUsd } from "../../shared/format";
-import { CHAT_FETCH, streamChat, type ChatMessage } from "./chat-stream";
+import { CHAT_FETCH, streamChat, type ChatEvent, type ChatMessage } from "./chat-stream";
+import { SEALED_CHAT, type SealedEvent, type SealedEvidence } from "./sealed-chat";
+import { TrustBadge } from "./trust-badge";
 
 interface Turn extends ChatMessage {
   /** Still streaming. */
   live?: boolean;
   stopped?: boolean;
   error?: string;
+  /** A sealed reply: who answered, as verified in this browser. */
+  evidence?: SealedEvidence;
+  sealed?: boolean;
 }
 
 /** Streaming chat against the network: model picker, stop, tokens and cost of the conversation. */
 @Component({
   selector: "app-playground-page",
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [TrustBadge],
   template: `
     <h1>Chat playground</h1>
     <p class="hint">Requests are billed to your account like any API call, at the model's price.</p>
@@ -37,6 +43,22 @@ interface Turn extends ChatMessage {
     @if (modelsError(); as e) {
       <p class="error" role="alert">{{ e }}</p>
     }
+    <div class="sealed-switch">
+      <input
+        id="chat-sealed"
+        type="checkbox"
+        role="switch"
+        [checked]="sealed()"
+        [disabled]="streaming()"
+        (change)="sealed.set($any($event.target).checked)"
+        aria-describedby="chat-sealed-hint"
+      />
+      <label for="chat-sealed">Sealed</label>
+      <p id="chat-sealed-hint" class="hint">
+        Encrypted in this browser to the provider's attested key, after checking its signed evidence
+        here: the coordinator never sees the prompt or the reply.
+      </p>
+    </div>
 
     <ol class="chat" aria-label="Conversation" aria-live="polite" data-testid="chat-log">
       @for (t of turns(); track $index) {
@@ -50,6 +72,11 @@ interface Turn extends ChatMessage {
           </p>
           @if (t.stopped) {
             <span class="badge">Stopped</span>
+          }
+          @if (t.evidence; as ev) {
+            <app-trust-badge [evidence]="ev" />
+          } @else if (t.sealed && t.live) {
+            <span class="hint">Verifying the provider's evidence and sealing…</span>
           }
           @if (t.error) {
             <p class="error" role="alert">{{ t.error }}</p>
@@ -140,6 +167,24 @@ interface Turn extends ChatMessage {
     .meter {
       font-variant-numeric: tabular-nums;
     }
+    .sealed-switch {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0 0.5rem;
+      margin-top: 0.75rem;
+    }
+    .sealed-switch input {
+      width: 1.25rem;
+      height: 1.25rem;
+    }
+    .sealed-switch label {
+      margin: 0;
+    }
+    .sealed-switch .hint {
+      flex-basis: 100%;
+      margin: 0.25rem 0 0;
+    }
   `,
 })
 export default class PlaygroundPage {
@@ -147,6 +192,8 @@ export default class PlaygroundPage {
   private readonly base = inject(API_BASE);
   private readonly session = inject(SessionService);
   private readonly doFetch = inject(CHAT_FETCH);
+  private readonly sealedChat = inject(SEALED_CHAT);
+  protected readonly sealed = signal(false);
   private readonly prices = signal<ModelPrice[]>([]);
   protected readonly usd = preciseUsd;
   protected readonly models = signal<string[]>([]);
@@ -199,7 +246,8 @@ export default class PlaygroundPage {
         .map(({ role, content }) => ({ role, content })),
       { role: "user", content: text },
     ];
-    this.turns.set([...history, { role: "assistant", content: "", live: true }]);
+    const sealed = this.sealed();
+    this.turns.set([...history, { role: "assistant", content: "", live: true, sealed }]);
     this.streaming.set(true);
     this.controller = new AbortController();
     const price = priceOf(this.prices(), this.model());
@@ -207,14 +255,22 @@ export default class PlaygroundPage {
     let settled = false;
     const baseCompletion = this.completionTokens();
     try {
-      for await (const ev of streamChat(
-        this.doFetch,
-        `${this.base}/v1/chat/completions`,
-        this.session.authHeaders(),
-        { model: this.model(), messages: history, max_tokens: this.maxTokens() },
-        this.controller.signal,
-      )) {
-        if (ev.type === "delta") {
+      const signal = this.controller.signal;
+      const events = sealed
+        ? this.sealedEvents(history, price)
+        : streamChat(
+            this.doFetch,
+            `${this.base}/v1/chat/completions`,
+            this.session.authHeaders(),
+            { model: this.model(), messages: history, max_tokens: this.maxTokens() },
+            signal,
+          );
+      for await (const ev of events) {
+        if (signal.aborted) throw new DOMException("stopped", "AbortError");
+        if (ev.type === "served") {
+          const evidence = ev.evidence;
+          this.updateReply((t) => ({ ...t, evidence }));
+        } else if (ev.type === "delta") {
           outTokens++;
           this.updateReply((t) => ({ ...t, content: t.content + ev.text }));
           this.completionTokens.set(baseCompletion + outTokens);
@@ -232,8 +288,9 @@ export default class PlaygroundPage {
           this.updateReply((t) => ({ ...t, error: ev.message }));
         }
       }
-    } catch {
+    } catch (err) {
       if (this.controller.signal.aborted) this.updateReply((t) => ({ ...t, stopped: true }));
+      else if (sealed) this.updateReply((t) => ({ ...t, error: sealedErrorMessage(err) }));
       else this.updateReply((t) => ({ ...t, error: "The stream broke off. Try again." }));
     } finally {
       // Stopped or failed before the usage chunk: keep the estimate (the server bills what was
@@ -245,6 +302,35 @@ export default class PlaygroundPage {
       this.updateReply((t) => ({ ...t, live: false }));
       this.streaming.set(false);
       this.controller = null;
+    }
+  }
+
+  /**
+   * The SDK's sealed stream as the playground's events. The coordinator cannot put the settled
+   * cost in a reply it cannot read: the cost is the usage at the model's price (what the ledger
+   * charges; the usage page has the settled figure).
+   */
+  private async *sealedEvents(
+    messages: ChatMessage[],
+    price: ModelPrice | undefined,
+  ): AsyncGenerator<ChatEvent | Extract<SealedEvent, { type: "served" }>> {
+    const stream = this.sealedChat({
+      baseUrl: this.base || globalThis.location.origin,
+      headers: this.session.authHeaders(),
+      model: this.model(),
+      messages,
+      maxTokens: this.maxTokens(),
+    });
+    for await (const ev of stream) {
+      if (ev.type !== "usage") {
+        yield ev;
+        continue;
+      }
+      const cost =
+        (ev.promptTokens * (price?.input_micro_usd_per_million ?? 0) +
+          ev.completionTokens * (price?.output_micro_usd_per_million ?? 0)) /
+        1_000_000;
+      yield { ...ev, costUsd: price ? Math.ceil(cost) / 1_000_000 : null };
     }
   }
 
@@ -262,4 +348,10 @@ export default class PlaygroundPage {
       return last?.role === "assistant" ? [...turns.slice(0, -1), change(last)] : turns;
     });
   }
+}
+
+/** The SDK's refusal (DarkbloomError: no provider's evidence verified, …) in words. */
+function sealedErrorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : "";
+  return message ? `Sealed request refused: ${message}` : "The sealed stream broke off. Try again.";
 }

@@ -5,6 +5,7 @@ import { Injectable, inject } from "@angular/core";
 import { firstValueFrom } from "rxjs";
 import { API_BASE } from "../../core/api-base";
 import { SessionService } from "../../core/session";
+import { allPages } from "../../shared/pager";
 
 export interface UsageFigures {
   requests: number;
@@ -53,16 +54,8 @@ export class UsageApi {
   }
 
   /** Every group of the window (all pages), for the CSV export. */
-  async allGroups(sinceSeconds: number): Promise<UsageGroup[]> {
-    const groups: UsageGroup[] = [];
-    let after: string | null = null;
-    for (let page = 0; page < 100; page++) {
-      const r: UsageSummary = await this.summary(sinceSeconds, after);
-      groups.push(...r.data);
-      if (!r.has_more || r.next_cursor === null) break;
-      after = r.next_cursor;
-    }
-    return groups;
+  allGroups(sinceSeconds: number): Promise<UsageGroup[]> {
+    return allPages((after) => this.summary(sinceSeconds, after));
   }
 }
 

@@ -3,6 +3,7 @@ import { apiErrorMessage } from "../../core/api-error";
 import { compactNumber, preciseUsd } from "../../shared/format";
 import { UsageApi, keyLabel, usageCsv, type UsageGroup, type UsageSummary } from "./usage-api";
 import { UsageChart } from "./usage-chart";
+import { Pager, ShowMore } from "../../shared/pager";
 
 const WINDOWS = [
   { days: 7, label: "Last 7 days" },
@@ -14,7 +15,7 @@ const WINDOWS = [
 @Component({
   selector: "app-usage-page",
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [UsageChart],
+  imports: [UsageChart, ShowMore],
   template: `
     <h1>Usage</h1>
     <label for="usage-window">Period</label>
@@ -64,7 +65,7 @@ const WINDOWS = [
             </tr>
           </thead>
           <tbody>
-            @for (g of groups(); track g.api_key_id + "|" + g.model) {
+            @for (g of groups.items(); track g.api_key_id + "|" + g.model) {
               <tr>
                 <th scope="row">{{ keyLabel(g) }}</th>
                 <td>{{ g.model }}</td>
@@ -81,9 +82,7 @@ const WINDOWS = [
           </tbody>
         </table>
       </div>
-      @if (next(); as cursor) {
-        <button type="button" class="secondary" (click)="more(cursor)">Show more</button>
-      }
+      <app-show-more [pager]="groups" />
     } @else if (!error()) {
       <p role="status">Loading usage…</p>
     }
@@ -102,9 +101,11 @@ export default class UsagePage {
   protected readonly keyLabel = keyLabel;
   protected readonly days = signal(30);
   protected readonly summary = signal<UsageSummary | null>(null);
-  protected readonly groups = signal<UsageGroup[]>([]);
-  protected readonly next = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
+  protected readonly groups = new Pager<UsageGroup>(
+    (cursor) => this.api.summary(this.since, cursor),
+    (err) => this.error.set(apiErrorMessage(err)),
+  );
   protected readonly exporting = signal(false);
   private since = 0;
 
@@ -122,19 +123,8 @@ export default class UsagePage {
     try {
       const s = await this.api.summary(this.since);
       this.summary.set(s);
-      this.groups.set(s.data);
-      this.next.set(s.has_more ? s.next_cursor : null);
+      this.groups.reset(s);
       this.error.set(null);
-    } catch (err) {
-      this.error.set(apiErrorMessage(err));
-    }
-  }
-
-  protected async more(cursor: string): Promise<void> {
-    try {
-      const s = await this.api.summary(this.since, cursor);
-      this.groups.update((g) => [...g, ...s.data]);
-      this.next.set(s.has_more ? s.next_cursor : null);
     } catch (err) {
       this.error.set(apiErrorMessage(err));
     }
