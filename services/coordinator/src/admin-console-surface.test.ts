@@ -38,7 +38,7 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<
   throw new Error("condition not reached");
 }
 
-describe("admin console RPCs (fleet, warm-pool policy, traffic)", function () {
+describe("admin console APIs (fleet, warm pools, traffic, accounts, invites, ledger)", function () {
   this.timeout(60_000);
 
   let db: TestDatabase;
@@ -169,6 +169,69 @@ describe("admin console RPCs (fleet, warm-pool policy, traffic)", function () {
     expect(Math.max(...after.intervals.map((i) => i.ttftP50Ms))).to.be.greaterThan(0);
     const starts = after.intervals.map((i) => Number(i.startMs));
     expect(starts.every((s, k) => k === 0 || s - (starts[k - 1] ?? 0) === 10_000)).to.equal(true);
+  });
+
+  const get = async (path: string, key?: string) => {
+    const res = await fetch(`${coordinator.url}${path}`, {
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("lists accounts newest first with their balances, and by role", async function () {
+    const all = await get("/v1/admin/accounts", adminKey);
+    expect(all.status).to.equal(200);
+    const data = all.body["data"] as { name: string; role: string; available_micro_usd: number }[];
+    expect(data.map((a) => [a.name, a.role])).to.deep.include([
+      "admin-console consumer",
+      "consumer",
+    ]);
+    const admin = data.find((a) => a.role === "admin");
+    expect(admin?.available_micro_usd).to.be.greaterThan(0);
+    const consumers = await get("/v1/admin/accounts?role=consumer", adminKey);
+    expect((consumers.body["data"] as { role: string }[]).map((a) => a.role)).to.deep.equal([
+      "consumer",
+    ]);
+    expect((await get("/v1/admin/accounts?role=king", adminKey)).status).to.equal(400);
+  });
+
+  it("lists invite codes with their uses", async function () {
+    const created = await fetch(`${coordinator.url}/v1/admin/invites`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ code: "console-admin-1", credit_micro_usd: 5_000_000, max_uses: 3 }),
+    });
+    expect(created.status).to.equal(201);
+    await created.text();
+    const { body } = await get("/v1/admin/invites", adminKey);
+    expect(body["data"]).to.deep.include.members([
+      {
+        object: "invite",
+        code: "console-admin-1",
+        credit_micro_usd: 5_000_000,
+        max_uses: 3,
+        uses: 0,
+        created_by: (body["data"] as { created_by: string }[])[0]?.created_by,
+        created: (body["data"] as { created: number }[])[0]?.created,
+      },
+    ]);
+  });
+
+  it("summarises the ledger: balances by kind summing to zero, the last day's credits", async function () {
+    const { status, body } = await get("/v1/admin/ledger", adminKey);
+    expect(status).to.equal(200);
+    expect(body["net_micro_usd"]).to.equal(0);
+    const kinds = (body["balances"] as { kind: string }[]).map((b) => b.kind);
+    expect(kinds).to.include.members(["consumer", "platform:stripe_clearing"]);
+    const last = body["last_24h"] as { credited_micro_usd: number };
+    expect(last.credited_micro_usd).to.be.at.least(10_000_000); // the bootstrap credit
+  });
+
+  it("answers the admin HTTP views to an admin only", async function () {
+    for (const path of ["/v1/admin/accounts", "/v1/admin/invites", "/v1/admin/ledger"]) {
+      expect((await get(path)).status, path).to.equal(401);
+      expect((await get(path, consumerKey)).status, path).to.equal(403);
+    }
   });
 
   it("answers these calls to an admin only", async function () {
