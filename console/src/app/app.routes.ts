@@ -2,7 +2,7 @@
 // sign-in; pages of later parts slot in behind the guards of core/auth.guard.ts: my machines and
 // payouts (requireRole("provider", "admin")); fleet, warm pools, traffic (requireRole("admin")).
 import type { Routes } from "@angular/router";
-import { requireSignIn } from "./core/auth.guard";
+import { requireRole, requireSignIn } from "./core/auth.guard";
 
 export const routes: Routes = [
   {
@@ -49,6 +49,11 @@ export const routes: Routes = [
     title: "Billing — Darkbloom",
     canMatch: [requireSignIn],
     loadComponent: () => import("./features/billing/billing.page"),
+  },
+  {
+    path: "admin",
+    canMatch: [requireRole("admin")],
+    loadChildren: () => import("./features/admin/admin.routes"),
   },
   { path: "**", redirectTo: "" },
 ];

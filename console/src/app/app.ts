@@ -26,6 +26,9 @@ import { SessionService } from "./core/session";
             <li><a routerLink="/usage" routerLinkActive="active">Usage</a></li>
             <li><a routerLink="/billing" routerLinkActive="active">Billing</a></li>
           }
+          @if (session.role() === "admin") {
+            <li><a routerLink="/admin" routerLinkActive="active">Admin</a></li>
+          }
           <li>
             @if (session.session(); as s) {
               <a routerLink="/sign-in" routerLinkActive="active">{{ s.name }}</a>
