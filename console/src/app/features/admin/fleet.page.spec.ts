@@ -102,8 +102,7 @@ describe("FleetPage", () => {
     const root = el(fixture);
     const header = (label: string) =>
       [...root.querySelectorAll("th button")].find((b) => b.textContent?.includes(label)) as
-        | HTMLButtonElement
-        | undefined;
+        HTMLButtonElement | undefined;
     header("Memory")?.click();
     await settle(fixture);
     expect(cells(root, "fleet").map((r) => r[0]?.split(" ")[0])).toEqual(["p-bravo", "p-alpha"]);
