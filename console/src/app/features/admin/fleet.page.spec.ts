@@ -64,7 +64,7 @@ describe("FleetPage", () => {
       "p-alpha Apple M4 Max · qwen3-8b",
       "Hardware",
       "1.2.0",
-      "2 running · 1 waiting (1 loaded)",
+      "2 running · 1 waiting 1 loaded",
       "40.0",
       "20.0 / 128 GB",
       "Nominal",
@@ -73,7 +73,7 @@ describe("FleetPage", () => {
     expect(rows[1]?.slice(1)).toEqual([
       "Software",
       "1.10.0",
-      "0 running · 0 waiting (0 loaded)",
+      "0 running · 0 waiting 0 loaded",
       "12.5",
       "90.0 / 192 GB",
       "Serious",

@@ -89,7 +89,7 @@ const COLUMNS: ReadonlyArray<{ key: FleetSortKey; label: string }> = [
           @for (r of shown(); track r.id) {
             <tr>
               <th scope="row">
-                <a [routerLink]="['/admin/fleet', r.id]">{{ r.id }}</a>
+                <a class="pid" [routerLink]="['/admin/fleet', r.id]">{{ r.id }}</a>
                 <div class="hint">{{ r.chip }} · {{ r.models.join(", ") }}</div>
               </th>
               <td>
@@ -100,7 +100,9 @@ const COLUMNS: ReadonlyArray<{ key: FleetSortKey; label: string }> = [
                 {{ r.running }} running · {{ r.waiting }} waiting ({{ r.loadedSlots }} loaded)
               </td>
               <td>{{ r.decodeTps > 0 ? r.decodeTps.toFixed(1) : "—" }}</td>
-              <td>{{ r.memoryActiveGb.toFixed(1) }} / {{ r.memoryTotalGb.toFixed(0) }} GB</td>
+              <td class="nowrap">
+                {{ r.memoryActiveGb.toFixed(1) }} / {{ r.memoryTotalGb.toFixed(0) }} GB
+              </td>
               <td>{{ r.thermalLabel }}</td>
             </tr>
           } @empty {
@@ -122,6 +124,13 @@ const COLUMNS: ReadonlyArray<{ key: FleetSortKey; label: string }> = [
     }
     .filters > div {
       flex: 1 1 12rem;
+    }
+    .pid {
+      word-break: break-all;
+      font-family: monospace;
+    }
+    .nowrap {
+      white-space: nowrap;
     }
     th button.link {
       font-weight: bold;

@@ -69,7 +69,7 @@ const time = (ms: bigint | number): string =>
         <h2 id="hw-title">Machine</h2>
         <ul>
           <li>
-            {{ p.hardware?.chip || "Unknown chip" }}, {{ p.hardware?.memoryGb ?? 0 }} GB,
+            {{ p.hardware?.chip || "Unknown chip" }}, {{ fixed(p.hardware?.memoryGb) }} GB,
             {{ p.hardware?.gpuCores ?? 0 }} GPU cores
           </li>
           <li>{{ p.hardware?.os || "Unknown OS" }}</li>
@@ -140,6 +140,9 @@ const time = (ms: bigint | number): string =>
   styles: `
     ul {
       padding-left: 1.2rem;
+    }
+    h1 code {
+      word-break: break-all;
     }
   `,
 })

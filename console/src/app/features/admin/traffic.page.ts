@@ -32,7 +32,7 @@ export function recentRates(
     <h1>Traffic</h1>
     <p class="hint">
       Inference requests measured by this coordinator ({{ replica() }}), per {{ intervalS() }} s
-      interval, last {{ minutes() }} minutes. Updated every 10 s.
+      interval, over the last {{ minutes() }} min. Updated every 10 s.
     </p>
     @if (error(); as e) {
       <p class="error" role="alert">{{ e }}</p>
