@@ -97,7 +97,8 @@ const COLUMNS: ReadonlyArray<{ key: FleetSortKey; label: string }> = [
               </td>
               <td>{{ r.version }}</td>
               <td>
-                {{ r.running }} running · {{ r.waiting }} waiting ({{ r.loadedSlots }} loaded)
+                <span class="nowrap">{{ r.running }} running · {{ r.waiting }} waiting</span>
+                <div class="hint">{{ r.loadedSlots }} loaded</div>
               </td>
               <td>{{ r.decodeTps > 0 ? r.decodeTps.toFixed(1) : "—" }}</td>
               <td class="nowrap">
