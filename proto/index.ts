@@ -7,3 +7,4 @@ export * from "./gen/darkbloom/v1/auth_pb.js";
 export * from "./gen/darkbloom/v1/attestation_pb.js";
 export * from "./gen/darkbloom/v1/releases_pb.js";
 export * from "./gen/darkbloom/v1/inference_pb.js";
+export * from "./gen/darkbloom/v1/traffic_pb.js";

@@ -63,5 +63,10 @@ export const routes: Routes = [
     canMatch: [requireRole("provider")],
     loadComponent: () => import("./features/payouts/payouts.page"),
   },
+  {
+    path: "admin",
+    canMatch: [requireRole("admin")],
+    loadChildren: () => import("./features/admin/admin.routes"),
+  },
   { path: "**", redirectTo: "" },
 ];

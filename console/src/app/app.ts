@@ -30,6 +30,9 @@ import { SessionService } from "./core/session";
             <li><a routerLink="/machines" routerLinkActive="active">My machines</a></li>
             <li><a routerLink="/payouts" routerLinkActive="active">Payouts</a></li>
           }
+          @if (session.role() === "admin") {
+            <li><a routerLink="/admin" routerLinkActive="active">Admin</a></li>
+          }
           <li>
             @if (session.session(); as s) {
               <a routerLink="/sign-in" routerLinkActive="active">{{ s.name }}</a>

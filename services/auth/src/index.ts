@@ -37,7 +37,7 @@ export {
 } from "./jwt-session.js";
 export { createAuthenticator, type AuthenticatorOptions } from "./authenticator.js";
 export { ApiKeyVerifier, type ApiKeyVerifierOptions } from "./api-key-verifier.js";
-export { findAccountById } from "./accounts.js";
+export { findAccountById, listAccounts } from "./accounts.js";
 export {
   createDeviceAuthorization,
   createDeviceHttp,

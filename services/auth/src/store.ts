@@ -41,6 +41,17 @@ export async function findAccount(
     SELECT id, name, role, created_at FROM accounts WHERE id = ${sql.uuid(accountId)}`);
 }
 
+export async function listAccountRows(
+  connection: DbConnection,
+  role: AccountRow["role"] | undefined,
+  limit: number,
+): Promise<readonly AccountRow[]> {
+  const byRole = role === undefined ? sql.fragment`TRUE` : sql.fragment`role = ${role}`;
+  return connection.any(sql.type(accountRow)`
+    SELECT id, name, role, created_at FROM accounts WHERE ${byRole}
+    ORDER BY created_at DESC, id LIMIT ${limit}`);
+}
+
 export type ApiKeyInsert = {
   readonly accountId: string;
   readonly name: string;

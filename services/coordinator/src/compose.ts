@@ -36,6 +36,7 @@ import {
 } from "@darkbloom/attestation";
 import {
   createEdgeHandler,
+  TrafficRing,
   createSealedDeps,
   isInferenceRequest,
   sealedBodyMigrations,
@@ -48,6 +49,7 @@ import {
   LedgerService,
   ReleaseService,
   RoutingService,
+  TrafficService,
 } from "@darkbloom/proto";
 import {
   RELEASES_MIGRATIONS,
@@ -74,6 +76,7 @@ import {
   type UnexpectedErrors,
 } from "@darkbloom/telemetry";
 import { requireAdmin } from "./admin-interceptor.js";
+import { createTrafficService } from "./traffic-service.js";
 import { saveBootstrapKey } from "./bootstrap-key-file.js";
 import type { CoordinatorConfig } from "./config.js";
 import { openDatabase } from "./database.js";
@@ -270,7 +273,14 @@ export async function startCoordinator(
   );
   const releaseImpl = createReleaseService(db.pool);
   const keyLimitsImpl = createKeyLimitsService(db.pool);
+  // the inference routes' own figures per 10 s interval, for the admin console's traffic page
+  const traffic = new TrafficRing();
+  const trafficImpl = createTrafficService(
+    traffic,
+    config.peers.enabled ? config.peers.replicaId : "local",
+  );
   const routes = (router: ConnectRouter): void => {
+    router.service(TrafficService, trafficImpl);
     router.service(RoutingService, routingImpl);
     router.service(AttestationService, attestationImpl);
     router.service(ReleaseService, releaseImpl);
@@ -342,6 +352,7 @@ export async function startCoordinator(
     authenticate,
     sessions,
     onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
+    traffic,
     log: log.child({ component: "edge" }),
     options: {
       maxBodyBytes: config.maxBodyBytes,

@@ -5,6 +5,7 @@ import type { KeyLimitsService, LedgerService, RoutingService } from "@darkbloom
 import type { Logger } from "@darkbloom/telemetry";
 import type { EdgeError } from "./errors/edge-error.js";
 import type { RequestTiming } from "./timing/request-timing.js";
+import type { TrafficRecorder } from "./timing/traffic-ring.js";
 import type { SealedDeps } from "./sealed-body/index.js";
 import type { AccountDeps } from "./account/account-deps.js";
 import type { ModelCatalog } from "./models/model-catalog.js";
@@ -48,6 +49,8 @@ export interface EdgeDeps {
   account?: AccountDeps;
   /** The model registry's published catalog (display data for /v1/models); absent: none. */
   catalog?: ModelCatalog;
+  /** Told of every finished inference request (the admin traffic page's figures); absent: none. */
+  traffic?: TrafficRecorder;
 }
 
 export type EdgeContext = EdgeDeps;

@@ -101,6 +101,16 @@ async function serve(
 
   const route = ROUTES.find((r) => r.path === path);
   const timing = new RequestTiming();
+  // inference requests (the POST routes) count in the traffic figures, whatever their outcome
+  const countTraffic = (status: number): void => {
+    if (route?.method !== "POST" || !deps.traffic) return;
+    deps.traffic.record({
+      atMs: Date.now(),
+      status,
+      ttftMs: timing.sinceStart("ttft"),
+      latencyMs: timing.elapsed(),
+    });
+  };
   const genId = generationId(route?.idPrefix ?? "gen");
   res.setHeader("x-darkbloom-generation-id", genId);
   try {
@@ -164,8 +174,10 @@ async function serve(
       timing,
       keepAliveIntervalMs: deps.options.keepAliveIntervalMs ?? 10_000,
     });
+    countTraffic(res.statusCode);
   } catch (err) {
     const edge = err instanceof MidStreamError ? err.edge : toEdgeError(err);
+    countTraffic(edge.status);
     logServerFailure(log, "request failed", edge);
     res.setHeader("x-request-id", requestId);
     if (!res.headersSent) res.setHeader("x-timing", timing.header());

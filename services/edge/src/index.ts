@@ -1,4 +1,5 @@
 export { createEdgeHandler } from "./edge-handler.js";
+export { TrafficRing, type TrafficInterval, type TrafficSample } from "./timing/traffic-ring.js";
 export { isInferenceRequest } from "./inference-request.js";
 export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";

@@ -31,6 +31,12 @@ export {
   type BillingHistoryPage,
 } from "./billing-history.js";
 export { createInvite, redeemInvite, type Invite, type NewInvite } from "./invites.js";
+export {
+  ledgerOverview,
+  listInvites,
+  walletBalances,
+  type LedgerOverview,
+} from "./ledger-overview.js";
 export type { StripeSettings } from "./stripe/stripe-settings.js";
 export { createCheckoutSession, type CheckoutSession } from "./stripe/checkout.js";
 export { handleStripeWebhook, type WebhookOutcome } from "./stripe/webhook.js";

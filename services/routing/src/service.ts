@@ -101,6 +101,15 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
           inFlight: s.inFlightCount,
           connectedAtMs: BigInt(s.state.kind === "registered" ? s.state.registeredAt : 0),
           lastHeartbeatMs: BigInt(s.lastHeartbeatMs),
+          heartbeat: s.heartbeat,
+          benchmarks: s.register?.benchmarks ?? [],
+          measured: (s.register?.models ?? []).flatMap((m) => {
+            const decode = router.stats.decodeTps(s.id, m.id);
+            const ttft = router.stats.ttftMs(s.id, m.id);
+            if (decode === undefined && ttft === undefined) return [];
+            return [{ modelId: m.id, decodeTokensPerSecond: decode ?? 0, ttftMs: ttft ?? 0 }];
+          }),
+          ownerReplicaId: s.ownerReplicaId,
         })),
       };
     },
@@ -142,6 +151,18 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
     async *inferReserved(req, ctx) {
       if (!req.request) throw new ConnectError("request is required", Code.InvalidArgument);
       for await (const event of relay(deps, router, req.request, ctx)) yield { event };
+    },
+
+    async getWarmPoolPolicy() {
+      return {
+        targets: (await warmPool().storedPolicy()).map((t) => ({
+          model: t.model,
+          minWarmProviders: t.minWarm,
+          maxWarmProviders: t.maxWarm,
+          targetUtilizationPercent: t.targetUtilizationPercent,
+          maxLoadsPerMinute: t.maxLoadsPerMinute,
+        })),
+      };
     },
 
     async getWarmPoolStatus() {

@@ -82,6 +82,10 @@ export class SharedWarmPool implements WarmPool {
     return loadStatus(this.pool);
   }
 
+  storedPolicy(): Promise<WarmPoolTarget[]> {
+    return loadPolicy(this.pool);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);

@@ -2,6 +2,7 @@
 import type { Scope } from "@darkbloom/auth";
 import type { AccountRequest } from "./account-deps.js";
 import { postAccount } from "./admin-accounts.js";
+import { getAccounts, getInvites, getLedgerOverview } from "./admin-overview.js";
 import {
   getPayoutHistory,
   getPayouts,
@@ -54,6 +55,9 @@ export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
   { method: "PUT", pattern: path("/v1/admin/prices/{}"), access: "admin", handle: putPrice },
   { method: "POST", pattern: path("/v1/admin/accounts"), access: "admin", handle: postAccount },
   { method: "POST", pattern: path("/v1/admin/invites"), access: "admin", handle: postInvite },
+  { method: "GET", pattern: path("/v1/admin/accounts"), access: "admin", handle: getAccounts },
+  { method: "GET", pattern: path("/v1/admin/invites"), access: "admin", handle: getInvites },
+  { method: "GET", pattern: path("/v1/admin/ledger"), access: "admin", handle: getLedgerOverview },
   {
     method: "PUT",
     pattern: path("/v1/admin/payout-accounts/{}"),

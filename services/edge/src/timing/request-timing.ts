@@ -21,6 +21,17 @@ export class RequestTiming {
     this.#marks.set(phase, this.#now());
   }
 
+  /** Milliseconds from the request's arrival to the phase's mark (undefined: not reached). */
+  sinceStart(phase: Phase): number | undefined {
+    const at = this.#marks.get(phase);
+    return at === undefined ? undefined : at - this.#startMs;
+  }
+
+  /** Milliseconds since the request's arrival. */
+  elapsed(): number {
+    return this.#now() - this.#startMs;
+  }
+
   has(phase: Phase): boolean {
     return this.#marks.has(phase);
   }

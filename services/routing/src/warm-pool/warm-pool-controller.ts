@@ -31,6 +31,8 @@ export interface WarmPoolTarget {
 export interface WarmPool {
   setPolicy(targets: WarmPoolTarget[]): void | Promise<void>;
   status(): WarmPoolModelStatus[] | Promise<WarmPoolModelStatus[]>;
+  /** The policy as last set (every target, in model order). */
+  storedPolicy(): WarmPoolTarget[] | Promise<WarmPoolTarget[]>;
 }
 
 const MINUTE_MS = 60_000;
@@ -78,6 +80,10 @@ export class WarmPoolController implements WarmPool {
 
   get policy(): readonly WarmPoolTarget[] {
     return this.targets;
+  }
+
+  storedPolicy(): WarmPoolTarget[] {
+    return [...this.targets].sort((a, b) => a.model.localeCompare(b.model));
   }
 
   status(): WarmPoolModelStatus[] {
