@@ -21,7 +21,7 @@ import {
 import {
   ProviderTokenCache,
   createDeviceAuthorization,
-  createDeviceHttp,
+  createDeviceRoutes,
   deviceCodeMigrations,
 } from "@darkbloom/auth";
 import {
@@ -30,12 +30,15 @@ import {
   createAuthority,
   createIdentityStore,
   createDeviceStore,
-  createEnrollmentHttp,
+  createEnrollmentRoutes,
+  enrollmentProfileSettings,
   loadMdmIdentityRoots,
   loadProfileSigner,
 } from "@darkbloom/attestation";
 import {
-  createEdgeHandler,
+  bodyLimits,
+  createEdgeRoutes,
+  createFrontDoor,
   createSealedDeps,
   isInferenceRequest,
   sealedBodyMigrations,
@@ -54,7 +57,7 @@ import {
   createModelRegistry,
   createReleaseService,
 } from "@darkbloom/releases";
-import { createReleasesHttp } from "@darkbloom/releases";
+import { createReleasesRoutes } from "@darkbloom/releases";
 import {
   Presence,
   ProviderGateway,
@@ -95,7 +98,7 @@ import { requirePeerOrElse } from "./peer-secret.js";
 import { advertiseUrlOf } from "./advertise-url.js";
 import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
-import { createConsoleStatic } from "./console-static.js";
+import { createConsoleRoutes } from "./console-static.js";
 import { createConsoleAuth } from "./console-auth-wiring.js";
 import { createInProcessTransport } from "./in-process-transport.js";
 
@@ -333,7 +336,7 @@ export async function startCoordinator(
     },
     log.child({ component: "sealed-body" }),
   );
-  const edge = createEdgeHandler({
+  const edgeRoutes = createEdgeRoutes({
     routing: createClient(RoutingService, inProcess),
     ledger,
     keyLimits: createClient(KeyLimitsService, inProcess),
@@ -379,56 +382,53 @@ export async function startCoordinator(
   // The warm-pool lease is released first: another replica takes the controller over at once.
   const drainHooks: DrainHook[] = [{ name: "warm-pool lease", run: () => warmPool.close() }];
   if (presence) drainHooks.push({ name: "leave presence", run: () => presence.leavePresence() });
-  const providerHttp = [
-    consoleAuth.http,
-    createDeviceHttp({
-      device: createDeviceAuthorization(db.pool, {
-        ...config.deviceCode,
-        verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
-      }),
-      authenticate: withScope(authenticate, "account:write"),
-      session: (req) => consoleAuth.account(req, "account:write"),
-      // the operator's earnings (settlements credit provider:<account> for token-linked providers)
-      balanceMicroUsd: async (accountId) =>
-        (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,
-      onTokenMinted: () => void providerTokens.refresh().catch(() => undefined),
-    }),
-    createReleasesHttp({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
-    createEnrollmentHttp({
-      authenticate: withScope(authenticate, "account:write"),
-      signer: await loadProfileSigner(
-        config.attestation.profileSigningCertFile,
-        config.attestation.profileSigningKeyFile,
-      ),
-      profile: {
-        mdmServerUrl: config.attestation.mdmServerUrl,
-        checkInUrl: `${config.attestation.mdmServerUrl || "http://localhost"}/v1/mdm/checkin`,
-        topic: "com.apple.mgmt.External.darkbloom",
-        acmeDirectoryUrl: `${config.attestation.mdmServerUrl || "http://localhost"}/acme/directory`,
-        organization: "Darkbloom",
-      },
-      devices: mdmDevices,
-      mdmIdentityRoots: await loadMdmIdentityRoots(config.attestation.mdmIdentityRootsFile),
-      log: log.child({ component: "enrollment" }),
-    }),
-  ];
   const onHttpError = (err: unknown): void =>
     log.error("http route failed", { error: String(err) });
-  const consoleStatic = createConsoleStatic(config.consoleDir, onHttpError);
-  const h1 = (req: IncomingMessage, res: ServerResponse): void => {
-    if (probes.handle(req, res)) return;
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const own = providerHttp.find((h) => h.matches(path));
-    if (own) return own.handle(req, res, onHttpError);
-    if (consoleStatic.matches(path)) return consoleStatic.handle(req, res);
-    if (edge.matches(path)) {
+  // The one HTTP front door: every HTTP route of the coordinator in the edge's route table.
+  const frontDoor = createFrontDoor({
+    routes: [
+      ...edgeRoutes,
+      ...consoleAuth.routes,
+      ...createDeviceRoutes({
+        device: createDeviceAuthorization(db.pool, {
+          ...config.deviceCode,
+          verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
+        }),
+        authenticate: withScope(authenticate, "account:write"),
+        session: (req) => consoleAuth.account(req, "account:write"),
+        // the operator's earnings (settlements credit provider:<account> for token-linked providers)
+        balanceMicroUsd: async (accountId) =>
+          (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,
+        onTokenMinted: () => void providerTokens.refresh().catch(() => undefined),
+      }),
+      ...createReleasesRoutes({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
+      ...createEnrollmentRoutes({
+        authenticate: withScope(authenticate, "account:write"),
+        signer: await loadProfileSigner(
+          config.attestation.profileSigningCertFile,
+          config.attestation.profileSigningKeyFile,
+        ),
+        profile: enrollmentProfileSettings(config.attestation.mdmServerUrl),
+        devices: mdmDevices,
+        mdmIdentityRoots: await loadMdmIdentityRoots(config.attestation.mdmIdentityRootsFile),
+        log: log.child({ component: "enrollment" }),
+      }),
+      ...createConsoleRoutes(config.consoleDir),
+    ],
+    limits: bodyLimits(config.maxBodyBytes),
+    metrics,
+    onError: onHttpError,
+    onRoute(_route, req, res) {
       // Tracked so a shutdown lets consumer requests finish before provider sockets close.
       inFlight.add(res);
       res.once("close", () => inFlight.delete(res));
-      if (isInferenceRequest(req.method, path)) activeStreams.track(res);
-      return edge.handle(req, res);
-    }
-    connect(req, res);
+      if (isInferenceRequest(req.method, new URL(req.url ?? "/", "http://x").pathname))
+        activeStreams.track(res);
+    },
+  });
+  const h1 = (req: IncomingMessage, res: ServerResponse): void => {
+    if (probes.handle(req, res)) return;
+    if (!frontDoor.handle(req, res)) connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
     if (probes.handle(req, res)) return;

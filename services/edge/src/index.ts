@@ -1,6 +1,14 @@
-export { createEdgeHandler } from "./edge-handler.js";
+export { createEdgeRoutes } from "./edge-handler.js";
+export {
+  BODY_TOO_LARGE_METRIC,
+  createFrontDoor,
+  type BodyLimits,
+  type FrontDoor,
+  type FrontDoorOptions,
+} from "./front-door/front-door.js";
+export { bodyLimits } from "./front-door/body-limits.js";
+export { RouteTable, conflicts } from "./front-door/route-table.js";
 export { isInferenceRequest } from "./inference-request.js";
-export type { EdgeHandler } from "./edge-handler.js";
 export type { EdgeDeps, EdgeOptions, Principal } from "./edge-context.js";
 export { EdgeError } from "./errors/edge-error.js";
 export type { CatalogModel, ModelCatalog } from "./openai/model-catalog.js";
