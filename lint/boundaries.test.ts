@@ -8,7 +8,11 @@ import tseslint from "typescript-eslint";
 
 const root = path.resolve(import.meta.dirname, "..");
 const fixtures = path.join(import.meta.dirname, "fixtures");
-const BOUNDARY_RULES = ["no-restricted-imports", "local/relative-within-package"];
+const BOUNDARY_RULES = [
+  "no-restricted-imports",
+  "local/relative-within-package",
+  "local/no-http-server",
+];
 
 function header(text: string, key: string): string {
   const m = new RegExp(`^// ${key}: (.+)$`, "m").exec(text);
