@@ -18,3 +18,4 @@ export {
   type SealedDeps,
   type SealedOptions,
 } from "./sealed-body/index.js";
+export { sealedReservationTokenKey } from "./sealed-reservation-token-key.js";
