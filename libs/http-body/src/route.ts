@@ -21,7 +21,7 @@ export interface HttpCall {
   /** The `{}` segments of the route's path, percent-encoded as they came. */
   readonly params: readonly string[];
   /** The body, at most the route class's limit (else a 413 HttpError, counted). */
-  readBody(): Promise<Buffer>;
+  readonly readBody: () => Promise<Buffer>;
 }
 
 export interface HttpRoute {

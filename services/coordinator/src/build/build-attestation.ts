@@ -26,7 +26,7 @@ export interface AttestationSources {
   lookupModelHashes(
     modelId: string,
   ): ReturnType<Parameters<typeof createAuthority>[1]["lookupModelHashes"]>;
-  authenticate(key: string): Promise<Principal | null>;
+  readonly authenticate: (key: string) => Promise<Principal | null>;
 }
 
 export async function buildAttestation(

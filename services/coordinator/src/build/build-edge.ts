@@ -33,9 +33,9 @@ export interface EdgeSources {
   readonly pool: DatabasePool;
   readonly clients: EdgeClients;
   readonly openHolds: { add(requestId: string): void; remove(requestId: string): void };
-  authenticate(key: string): Promise<Principal | null>;
-  sessions(request: SessionRequest): Promise<SessionCheck>;
-  onAuthenticated(req: IncomingMessage): void;
+  readonly authenticate: (key: string) => Promise<Principal | null>;
+  readonly sessions: (request: SessionRequest) => Promise<SessionCheck>;
+  readonly onAuthenticated: (req: IncomingMessage) => void;
   readonly catalog: ModelCatalog;
 }
 

@@ -1,4 +1,5 @@
 import type { HttpRoute } from "@darkbloom/http-body";
+import type { Registry } from "@darkbloom/telemetry";
 import { expect } from "chai";
 import { serveRoutes } from "../testing/serve-routes.js";
 import { bodyLimits } from "./body-limits.js";
@@ -84,7 +85,7 @@ describe("the front door's route table", () => {
 
 describe("the front door over HTTP", () => {
   const limits = { ...bodyLimits(1024), "oauth-form": 16 };
-  const metricValue = async (registry: import("@darkbloom/telemetry").Registry, label: string) =>
+  const metricValue = async (registry: Registry, label: string) =>
     (await registry.getSingleMetric(BODY_TOO_LARGE_METRIC)?.get())?.values.find(
       (v) => v.labels["route_class"] === label,
     )?.value ?? 0;
@@ -110,7 +111,7 @@ describe("the front door over HTTP", () => {
               })
             : body,
           ...(chunked ? { duplex: "half" } : {}),
-        } as RequestInit);
+        });
       const ok = await post("/v1/device/code", "x".repeat(16));
       expect(await ok.json()).to.deep.include({ name: "form", bytes: 16 });
       for (const chunked of [false, true]) {
@@ -141,7 +142,7 @@ describe("the front door over HTTP", () => {
       const res = await fetch(`${served.base}/v1/keys`, { method: "PUT" });
       expect(res.status).to.equal(405);
       expect(res.headers.get("allow")).to.equal("GET, POST");
-      expect((await res.json()) as unknown).to.deep.include({
+      expect(await res.json()).to.deep.include({
         error: {
           message: "/v1/keys accepts GET, POST",
           type: "invalid_request_error",
