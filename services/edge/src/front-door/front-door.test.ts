@@ -1,4 +1,5 @@
 import type { HttpRoute } from "@darkbloom/http-body";
+import { HttpError } from "@darkbloom/http-errors";
 import type { Registry } from "@darkbloom/telemetry";
 import { expect } from "chai";
 import { serveRoutes } from "../testing/serve-routes.js";
@@ -162,9 +163,28 @@ describe("the front door over HTTP", () => {
       routeClass: "none",
       handle: () => Promise.reject(new Error("db password is hunter2")),
     };
+    const early: HttpRoute = {
+      methods: ["GET"],
+      path: "/early",
+      routeClass: "none",
+      // throws before it returns a promise: still a mapped answer, never an escaped error
+      handle: () => {
+        throw new HttpError(400, "invalid_request_error", "bad_host", "the Host header is bad");
+      },
+    };
     const errors: unknown[] = [];
-    const served = await serveRoutes([boom], undefined, (e) => errors.push(e));
+    const served = await serveRoutes([boom, early], undefined, (e) => errors.push(e));
     try {
+      const refused = await fetch(`${served.base}/early`);
+      expect(refused.status).to.equal(400);
+      expect(await refused.json()).to.deep.include({
+        error: {
+          message: "the Host header is bad",
+          type: "invalid_request_error",
+          param: null,
+          code: "bad_host",
+        },
+      });
       const res = await fetch(`${served.base}/boom`);
       expect(res.status).to.equal(500);
       expect(await res.json()).to.deep.equal({

@@ -51,7 +51,9 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   return {
     table,
     handle(req, res) {
-      const url = new URL(req.url ?? "/", "http://front-door");
+      const url = URL.parse(req.url ?? "/", "http://front-door");
+      // A target no URL parser accepts (`/\[x`) is no route's: the Connect adapter refuses it.
+      if (url === null) return false;
       const found = table.lookup(req.method ?? "GET", url.pathname);
       if (found === undefined) return false;
       if (found.kind === "method") {
@@ -76,9 +78,10 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       });
       options.onRoute?.(route, req, res);
       const limit = limitOf(route.routeClass);
-      route
-        .handle({ req, res, url, params, readBody: () => readBody(req, limit) })
-        .catch((err: unknown) => fail(res, err));
+      // A handler that throws before its promise exists fails the same way as one that rejects.
+      new Promise<void>((resolve) =>
+        resolve(route.handle({ req, res, url, params, readBody: () => readBody(req, limit) })),
+      ).catch((err: unknown) => fail(res, err));
       return true;
     },
   };
