@@ -147,10 +147,84 @@ const protocolsAreSiblings = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Local rule: one HTTP front door. An HTTP server (node:http/http2/https createServer) or a read
+// of a request body belongs to the edge (services/edge: the route table and its one body reader),
+// the coordinator's server bootstrap, the provider deployable and libs/http-body only; every
+// other service hands the edge typed routes (docs/architecture.md, "The HTTP front door").
+
+const HTTP_MODULES = /^(node:)?(http|http2|https)$/;
+const SERVER_FACTORIES = new Set(["createServer", "createSecureServer"]);
+const REQUEST_NAMES = new Set(["req", "request", "incoming"]);
+
+const noHttpServer = {
+  meta: {
+    type: "problem",
+    docs: { description: "HTTP servers and request-body reads only behind the edge's front door" },
+    schema: [],
+    messages: {
+      server:
+        "'{{name}}' starts an HTTP server outside the front door: export HttpRoute definitions (@darkbloom/http-body) for the edge's route table instead.",
+      body: "Reading a request body here bypasses the front door's one reader and its limits: use HttpCall.readBody() in a route handler.",
+    },
+  },
+  create(context) {
+    /** local names bound to an http module (namespace/default) */
+    const modules = new Set();
+    const isRequest = (node) => node?.type === "Identifier" && REQUEST_NAMES.has(node.name);
+    return {
+      ImportDeclaration(node) {
+        const source = String(node.source.value);
+        if (source === "@darkbloom/http-body")
+          for (const spec of node.specifiers)
+            if (spec.type === "ImportSpecifier" && spec.imported.name === "readBody")
+              context.report({ node: spec, messageId: "body" });
+        if (!HTTP_MODULES.test(source)) return;
+        for (const spec of node.specifiers) {
+          if (spec.type === "ImportSpecifier" && SERVER_FACTORIES.has(spec.imported.name))
+            context.report({ node: spec, messageId: "server", data: { name: spec.imported.name } });
+          else if (spec.type !== "ImportSpecifier") modules.add(spec.local.name);
+        }
+      },
+      CallExpression(node) {
+        const callee = node.callee;
+        if (callee.type !== "MemberExpression" || callee.property.type !== "Identifier") return;
+        const name = callee.property.name;
+        if (
+          SERVER_FACTORIES.has(name) &&
+          callee.object.type === "Identifier" &&
+          modules.has(callee.object.name)
+        )
+          context.report({ node, messageId: "server", data: { name } });
+        const first = node.arguments[0];
+        if (
+          ["on", "once", "addListener"].includes(name) &&
+          isRequest(callee.object) &&
+          first?.type === "Literal" &&
+          first.value === "data"
+        )
+          context.report({ node, messageId: "body" });
+      },
+      ForOfStatement(node) {
+        if (node.await && isRequest(node.right)) context.report({ node, messageId: "body" });
+      },
+    };
+  },
+};
+
+/** Where an HTTP server or a body read may stand (besides tests, fakes and fixtures). */
+const httpServerAllowed = [
+  "services/edge/**",
+  "services/coordinator/src/dual-protocol-server.ts",
+  "services/coordinator/src/metrics-server.ts",
+  "libs/http-body/**",
+];
+
 const local = {
   rules: {
     "relative-within-package": relativeWithinPackage,
     "protocols-are-siblings": protocolsAreSiblings,
+    "no-http-server": noHttpServer,
   },
 };
 
@@ -359,6 +433,13 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": restrictImports({ patterns: [...noTestingOutsideTests] }),
     },
+  },
+
+  // One HTTP front door: no HTTP server or body reader in services/ or libs/ outside it.
+  {
+    files: ["services/**/*.ts", "libs/**/*.ts"],
+    ignores: [...httpServerAllowed, ...testFiles],
+    rules: { "local/no-http-server": "error" },
   },
 
   // Tests, fakes, fixtures and e2e may use @darkbloom/testing; other boundaries still hold.

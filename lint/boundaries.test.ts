@@ -12,6 +12,7 @@ const BOUNDARY_RULES = [
   "no-restricted-imports",
   "local/relative-within-package",
   "local/protocols-are-siblings",
+  "local/no-http-server",
 ];
 
 function header(text: string, key: string): string {

@@ -17,7 +17,8 @@ export {
 } from "./attestation-config.js";
 export { createAuthority } from "./create-authority.js";
 export type { AttestationSettings, AuthoritySources } from "./create-authority.js";
-export { createEnrollmentHttp } from "./enrollment/enrollment-http.js";
+export { createEnrollmentRoutes } from "./enrollment/enrollment-http.js";
+export { enrollmentProfileSettings } from "./enrollment/enrollment-profile-settings.js";
 export type { EnrollmentHttpDeps } from "./enrollment/enrollment-http.js";
 export { createDeviceStore, type DeviceStore } from "./enrollment/device-store.js";
 export { mdmRootsFromPem } from "./enrollment/verify-mdm-signature.js";

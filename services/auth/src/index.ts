@@ -40,7 +40,7 @@ export { ApiKeyVerifier, type ApiKeyVerifierOptions } from "./api-key-verifier.j
 export { findAccountById, listAccounts } from "./accounts.js";
 export {
   createDeviceAuthorization,
-  createDeviceHttp,
+  createDeviceRoutes,
   deviceCodeMigrations,
   ProviderTokenCache,
   type TokenAdmission,
@@ -56,7 +56,7 @@ export {
   type SessionRequest,
 } from "./console-session/index.js";
 export {
-  createAuthHttp,
+  createAuthRoutes,
   csrfHeader,
   SignUpRefused,
   type OidcSettings,

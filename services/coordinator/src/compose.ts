@@ -1,89 +1,41 @@
-// Over 300 lines: the composition root wires every service of the coordinator in one place.
-import { createHmac, randomBytes } from "node:crypto";
+// The composition root: one named builder per service (build/), each given its configuration;
+// this file only orders them, starts the server and stops everything in one visible order.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import {
-  createClient,
-  createRouterTransport,
-  createServiceImplSpec,
-  type ConnectRouter,
-} from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import {
-  ApiKeyVerifier,
   authMigrations,
   consoleSessionMigrations,
-  createAuthenticator,
-  createKeyLimitsService,
-  type SessionRequest,
+  deviceCodeMigrations,
   ensureBootstrapKey,
 } from "@darkbloom/auth";
+import { attestationMigrations } from "@darkbloom/attestation";
+import { TrafficRing, sealedBodyMigrations } from "@darkbloom/edge";
+import type { HttpRoute } from "@darkbloom/http-body";
+import { ledgerMigrations } from "@darkbloom/ledger";
+import { RELEASES_MIGRATIONS } from "@darkbloom/releases";
+import { ProviderRegistry, routingMigrations, type Presence } from "@darkbloom/routing";
 import {
-  ProviderTokenCache,
-  createDeviceAuthorization,
-  createDeviceHttp,
-  deviceCodeMigrations,
-} from "@darkbloom/auth";
-import {
-  attestationMigrations,
-  createAttestationService,
-  createAuthority,
-  createIdentityStore,
-  createDeviceStore,
-  createEnrollmentHttp,
-  loadMdmIdentityRoots,
-  loadProfileSigner,
-} from "@darkbloom/attestation";
-import {
-  createEdgeHandler,
-  TrafficRing,
-  createSealedDeps,
-  isInferenceRequest,
-  sealedBodyMigrations,
-  type Principal,
-} from "@darkbloom/edge";
-import { createLedgerService, ledgerMigrations } from "@darkbloom/ledger";
-import {
-  AttestationService,
-  KeyLimitsService,
-  LedgerService,
-  ReleaseService,
-  RoutingService,
-  TrafficService,
-} from "@darkbloom/proto";
-import {
-  RELEASES_MIGRATIONS,
-  createModelRegistry,
-  createReleaseService,
-} from "@darkbloom/releases";
-import { createReleasesHttp } from "@darkbloom/releases";
-import {
-  Presence,
-  ProviderGateway,
-  ProviderRegistry,
-  Reservations,
-  routingMigrations,
-  DEFAULT_HEDGE,
-  WarmPoolController,
-  createRoutingMetrics,
-  createRoutingService,
-} from "@darkbloom/routing";
-import {
-  Gauge,
   createMetricsRegistry,
   createUnexpectedErrors,
   type Logger,
   type UnexpectedErrors,
 } from "@darkbloom/telemetry";
 import { requireAdmin } from "./admin-interceptor.js";
+import { operatorMachines } from "./operator-machines.js";
 import { createTrafficService } from "./traffic-service.js";
 import { saveBootstrapKey } from "./bootstrap-key-file.js";
+import { buildAttestation } from "./build/build-attestation.js";
+import { buildAuth } from "./build/build-auth.js";
+import { buildEdge } from "./build/build-edge.js";
+import { buildFrontDoor } from "./build/build-front-door.js";
+import { buildLedger } from "./build/build-ledger.js";
+import { buildReleases } from "./build/build-releases.js";
+import { buildRouting } from "./build/build-routing.js";
+import { buildRpc } from "./build/build-rpc.js";
 import type { CoordinatorConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { gateProviderTokens } from "./provider-token-gate.js";
-import { startHoldSweeper } from "./hold-sweeper-wiring.js";
 import { startMetricsServer } from "./metrics-server.js";
-import { withScope } from "./scoped-authenticate.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createConnectionMetrics } from "./connection-metrics.js";
 import { createActiveStreams } from "./active-streams.js";
@@ -91,19 +43,12 @@ import { refuseUpgrade, refuseUpgradeDraining } from "./connection-refusals.js";
 import { runDrain, type DrainHook } from "./drain.js";
 import { HealthProbes } from "./health-probes.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
-import { operatorMachines } from "./operator-machines.js";
-import { registryDirectory } from "./registry-directory.js";
-import { jwtSessionOptions, stripeSettings } from "./money-wiring.js";
-import { createPeerLinks } from "./peer-link.js";
 import { requirePeerOrElse } from "./peer-secret.js";
 import { advertiseUrlOf } from "./advertise-url.js";
-import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
-import { createConsoleStatic } from "./console-static.js";
-import { createConsoleAuth } from "./console-auth-wiring.js";
-import { createInProcessTransport } from "./in-process-transport.js";
+import { createConsoleRoutes } from "./console-static.js";
 
-export const PROVIDER_WS_PATH = "/v1/provider/connect";
+export { PROVIDER_WS_PATH } from "./build/build-routing.js";
 
 export interface Coordinator {
   url: string;
@@ -113,6 +58,8 @@ export interface Coordinator {
   /** The admin key created on this start (first start only). */
   bootstrapKey: string | undefined;
   registry: ProviderRegistry;
+  /** The front door's route table: every HTTP route of the coordinator. */
+  routes: readonly HttpRoute[];
   /** This replica in the network (DARKBLOOM_PEERS=true); drain calls `leavePresence()` first. */
   presence: Presence | undefined;
   /** `/readyz` state: "ready" once listening, "draining" from the first step of close(). */
@@ -127,9 +74,8 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-/** The composition root: the only place services are wired together. */
 /**
- * The composition root (over 80 lines on purpose: every service is created, started and stopped
+ * The composition root (over 80 lines on purpose: every service is built, started and stopped
  * here, in one visible order).
  */
 export async function startCoordinator(
@@ -154,167 +100,68 @@ export async function startCoordinator(
   );
   const bootstrap = await ensureBootstrapKey(db.pool);
   if (bootstrap && db.embedded) await saveBootstrapKey(config.dataDir, bootstrap.key);
+  /** This coordinator's URL: set once the server listens (default redirect and device URIs). */
+  let url = "";
 
   const metrics = createMetricsRegistry({ defaultMetrics: true });
   const unexpected = createUnexpectedErrors(metrics, log);
   const connectionMetrics = createConnectionMetrics(metrics);
-  const activeStreams = createActiveStreams(metrics);
   const unauthenticated = new UnauthenticatedConnections(
     config.connections.maxUnauthenticatedPerAddress,
     connectionMetrics.unauthenticated,
   );
   const registry = new ProviderRegistry();
-  // With peers, reservation ids name their replica (a sealed submit to a peer is run here).
-  const reservations = new Reservations(
-    config.reservationTtlMs,
-    config.peers.enabled ? `${config.peers.replicaId}~` : "",
-  );
-  // attestation: verifies registrations, challenges providers, sets each session's trust
-  const mdmDevices = createDeviceStore(db.pool);
-  const identities = createIdentityStore(db.pool);
-  const modelRegistry = createModelRegistry(db.pool);
-  const authority = await createAuthority(
+
+  const auth = await buildAuth(db, config, () => url, log);
+  const { impl: ledgerImpl, holdSweeper } = await buildLedger(db.pool, config.money, metrics, log);
+  const releases = buildReleases(db.pool, {
+    authenticate: auth.authenticate,
+    releaseToken: config.releaseToken,
+  });
+  const attestation = await buildAttestation(
     config.attestation,
+    db.pool,
     {
-      releases: () => createClient(ReleaseService, inProcess),
-      lookupModelHashes: (id) => modelRegistry.lookupModelHashes(id),
-      isEnrolled: (udid) => mdmDevices.isEnrolled(udid),
-      identities,
+      registry,
+      releases: releases.client,
+      lookupModelHashes: (id) => releases.modelRegistry.lookupModelHashes(id),
+      authenticate: auth.authenticate,
     },
     metrics,
-    log.child({ component: "attestation" }),
+    log,
   );
-  // provider tokens (device-code login): checked at registration before attestation
-  const providerTokens = new ProviderTokenCache(db.pool, 5_000, (err) =>
-    log.warn("provider token refresh failed", { error: String(err) }),
-  );
-  await providerTokens.start();
-  const gateway = new ProviderGateway(
-    registry,
+  const { authority } = attestation;
+  const routing = buildRouting(
+    config,
     {
-      path: PROVIDER_WS_PATH,
-      registerTimeoutMs: config.registerTimeoutMs,
-      probeTimeoutMs: config.probeTimeoutMs,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      livenessTimeoutMs: config.livenessTimeoutMs,
-      writeTimeoutMs: config.writeTimeoutMs,
-      maxFrameBytes: config.maxFrameBytes,
-      trust: gateProviderTokens(authority, providerTokens, config.requireProviderToken),
+      pool: db.pool,
+      databaseUrl: db.url,
+      registry,
+      trust: gateProviderTokens(authority, auth.providerTokens, config.requireProviderToken),
       unexpected,
     },
     metrics,
-    log.child({ component: "gateway" }),
-    (providerId) => reservations.dropProvider(providerId),
+    log,
   );
-
-  // many replicas as one network: peers' providers join the registry as remote handles
-  const peerLinks = config.peers.enabled ? createPeerLinks(config.peers.secret) : undefined;
-  const presence = peerLinks
-    ? new Presence(
-        {
-          pool: db.pool,
-          databaseUrl: db.url,
-          registry,
-          link: peerLinks,
-          log: log.child({ component: "presence" }),
-        },
-        { replicaId: config.peers.replicaId },
-      )
-    : undefined;
-  // One replica runs the controller (Postgres advisory-lock lease); the policy lives in Postgres.
-  const warmPoolLog = log.child({ component: "warm-pool" });
-  const warmPoolController = new WarmPoolController(registry, warmPoolLog);
-  const warmPoolLeader = new Gauge({
-    name: "darkbloom_warm_pool_controller",
-    help: "1 on the replica that holds the warm-pool controller lease, else 0",
-    registers: [metrics],
-  });
-  const warmPool = new SharedWarmPool(db.pool, warmPoolController, warmPoolLog, {
-    onLeadership: (leader) => warmPoolLeader.set(leader ? 1 : 0),
-  });
-  const routingImpl = createRoutingService({
-    registry,
-    reservations,
-    warmPool,
-    ...(presence && peerLinks
-      ? {
-          peers: {
-            replicaId: presence.replicaId,
-            link: peerLinks,
-            addressOf: (id: string) => presence.addressOf(id),
-          },
-        }
-      : {}),
-    metrics: createRoutingMetrics(metrics),
-    options: {
-      profile: config.routing.profile,
-      reconnectGraceMs: config.routing.reconnectGraceMs,
-      queue: {
-        timeoutMs: config.routing.queueTimeoutMs,
-        maxDepthPerModel: config.routing.queueMaxDepth,
-        recheckIntervalMs: 500,
-      },
-      hedge: {
-        ...DEFAULT_HEDGE,
-        enabled: config.routing.hedgeEnabled,
-        firstTokenTimeoutMs: config.routing.firstTokenTimeoutMs,
-      },
-    },
-  });
-  const ledgerImpl = createLedgerService(db.pool, {
-    referralSharePercent: config.money.referralSharePercent,
-  });
-  const holdSweeper = await startHoldSweeper(db.pool, config.money, metrics, log);
-  const attestationImpl = createAttestationService(
-    registryDirectory(registry),
-    authority,
-    authority,
-    identities,
-  );
-  const releaseImpl = createReleaseService(db.pool);
-  const keyLimitsImpl = createKeyLimitsService(db.pool);
+  const { gateway, presence, peerLinks, warmPool, warmPoolController } = routing;
   // the inference routes' own figures per 10 s interval, for the admin console's traffic page
   const traffic = new TrafficRing();
-  const trafficImpl = createTrafficService(
-    traffic,
-    config.peers.enabled ? config.peers.replicaId : "local",
-  );
-  const routes = (router: ConnectRouter): void => {
-    router.service(TrafficService, trafficImpl);
-    router.service(RoutingService, routingImpl);
-    router.service(AttestationService, attestationImpl);
-    router.service(ReleaseService, releaseImpl);
-    router.service(LedgerService, ledgerImpl);
-    router.service(KeyLimitsService, keyLimitsImpl);
-  };
-  const apiKeys = new ApiKeyVerifier(db.pool, {
-    databaseUrl: db.url,
-    onError: (err) =>
-      log.warn("api key change feed or last-used stamp failed", { error: String(err) }),
-  });
-  await apiKeys.start();
-  const authenticateToken = createAuthenticator(db.pool, {
-    jwt: jwtSessionOptions(config.jwt),
-    apiKeys,
-  });
-  const authenticate = async (key: string): Promise<Principal | null> => authenticateToken(key);
-  // console sign-in: cookie sessions (checked by the edge and the Connect interceptor), /v1/auth/*
-  const consoleAuth = createConsoleAuth(db.pool, config.consoleAuth, () => url, log);
-  const sessions = (r: SessionRequest) => consoleAuth.sessions.check(r);
-
-  // The edge calls these services without the wire (no protobuf encoding per call or chunk).
-  const inProcess = createInProcessTransport(
-    [
-      createServiceImplSpec<typeof RoutingService>(RoutingService, routingImpl),
-      createServiceImplSpec<typeof LedgerService>(LedgerService, ledgerImpl),
-      createServiceImplSpec<typeof AttestationService>(AttestationService, attestationImpl),
-      createServiceImplSpec<typeof ReleaseService>(ReleaseService, releaseImpl),
-      createServiceImplSpec<typeof KeyLimitsService>(KeyLimitsService, keyLimitsImpl),
-    ],
-    createRouterTransport(routes),
+  const rpc = buildRpc(
+    {
+      routing: routing.impl,
+      attestation: attestation.impl,
+      release: releases.impl,
+      ledger: ledgerImpl,
+      keyLimits: auth.keyLimitsImpl,
+      traffic: createTrafficService(
+        traffic,
+        config.peers.enabled ? config.peers.replicaId : "local",
+      ),
+    },
+    requirePeerOrElse(config.peers.secret, requireAdmin(auth.authenticate, auth.sessions)),
   );
   await authority.start();
-  const ledger = createClient(LedgerService, inProcess);
+  const ledger = rpc.clients.ledger;
   if (bootstrap && config.bootstrapCreditMicroUsd > 0) {
     await ledger.credit({
       accountId: bootstrap.accountId,
@@ -323,129 +170,50 @@ export async function startCoordinator(
       idempotencyKey: `bootstrap:${bootstrap.accountId}`,
     });
   }
-  const sealed = createSealedDeps(
-    db.pool,
-    createClient(AttestationService, inProcess),
-    metrics,
+  const edge = buildEdge(
+    config,
     {
-      keyRotationMs: config.encryptionKeyRotationMs,
-      keyGraceMs: config.encryptionKeyGraceMs,
-      atRestKey: config.keyEncryptionKey,
-      // a key of its own, derived from the peer secret (sealed reserve on one replica, submit on another)
-      ...(config.peers.enabled
-        ? {
-            reservationTokenKey: new Uint8Array(
-              createHmac("sha256", config.peers.secret)
-                .update("sealed reservation tokens")
-                .digest(),
-            ),
-          }
-        : {}),
-    },
-    log.child({ component: "sealed-body" }),
-  );
-  const edge = createEdgeHandler({
-    routing: createClient(RoutingService, inProcess),
-    ledger,
-    keyLimits: createClient(KeyLimitsService, inProcess),
-    openHolds: holdSweeper.heartbeat,
-    authenticate,
-    sessions,
-    onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
-    traffic,
-    log: log.child({ component: "edge" }),
-    options: {
-      maxBodyBytes: config.maxBodyBytes,
-      defaultMaxTokens: config.defaultMaxTokens,
-      keepAliveIntervalMs: config.sseKeepAliveMs,
-      prefixHashSecret: config.prefixHashSecret ?? new Uint8Array(randomBytes(32)),
-    },
-    sealed,
-    account: {
       pool: db.pool,
-      stripe: stripeSettings(config.money),
-      payoutMinimumMicroUsd: config.money.payoutMinimumMicroUsd,
-      payoutMaxAttempts: config.money.payoutMaxAttempts,
+      clients: rpc.clients,
+      openHolds: holdSweeper.heartbeat,
+      authenticate: auth.authenticate,
+      sessions: auth.sessions,
+      onAuthenticated: (req) => unauthenticated.authenticated(req.socket),
+      catalog: releases.catalog,
+      traffic,
       machinesOf: operatorMachines(() => registry.all()),
     },
-    catalog: {
-      listPublished: async () =>
-        (await modelRegistry.listPublished()).map(({ manifest: m }) => ({
-          id: m.id,
-          displayName: m.displayName,
-          description: m.description,
-          family: m.family,
-          quantization: m.quantization,
-          contextLength: m.contextLength,
-          sizeBytes: m.sizeBytes,
-        })),
-    },
-  });
-  const connect = connectNodeAdapter({
-    routes,
-    interceptors: [requirePeerOrElse(config.peers.secret, requireAdmin(authenticate, sessions))],
-  });
+    metrics,
+    log,
+  );
+  const { sealed } = edge;
 
   const inFlight = new Set<ServerResponse>();
+  const frontDoor = buildFrontDoor(
+    [
+      ...edge.routes,
+      ...auth.routes(ledger),
+      ...releases.routes,
+      ...attestation.routes,
+      ...createConsoleRoutes(config.consoleDir),
+    ],
+    config.maxBodyBytes,
+    { inFlight, activeStreams: createActiveStreams(metrics) },
+    metrics,
+    log,
+  );
   const probes = new HealthProbes();
   // Drain hooks run first on SIGTERM, after readiness turns 503 (presence leaves here).
   // The warm-pool lease is released first: another replica takes the controller over at once.
   const drainHooks: DrainHook[] = [{ name: "warm-pool lease", run: () => warmPool.close() }];
   if (presence) drainHooks.push({ name: "leave presence", run: () => presence.leavePresence() });
-  const providerHttp = [
-    consoleAuth.http,
-    createDeviceHttp({
-      device: createDeviceAuthorization(db.pool, {
-        ...config.deviceCode,
-        verificationUri: () => config.deviceCode.verificationUri || `${url}/device`,
-      }),
-      authenticate: withScope(authenticate, "account:write"),
-      session: (req) => consoleAuth.account(req, "account:write"),
-      // the operator's earnings (settlements credit provider:<account> for token-linked providers)
-      balanceMicroUsd: async (accountId) =>
-        (await ledger.getBalance({ accountId: `provider:${accountId}` })).balanceMicroUsd,
-      onTokenMinted: () => void providerTokens.refresh().catch(() => undefined),
-    }),
-    createReleasesHttp({ pool: db.pool, authenticate, releaseToken: config.releaseToken }),
-    createEnrollmentHttp({
-      authenticate: withScope(authenticate, "account:write"),
-      signer: await loadProfileSigner(
-        config.attestation.profileSigningCertFile,
-        config.attestation.profileSigningKeyFile,
-      ),
-      profile: {
-        mdmServerUrl: config.attestation.mdmServerUrl,
-        checkInUrl: `${config.attestation.mdmServerUrl || "http://localhost"}/v1/mdm/checkin`,
-        topic: "com.apple.mgmt.External.darkbloom",
-        acmeDirectoryUrl: `${config.attestation.mdmServerUrl || "http://localhost"}/acme/directory`,
-        organization: "Darkbloom",
-      },
-      devices: mdmDevices,
-      mdmIdentityRoots: await loadMdmIdentityRoots(config.attestation.mdmIdentityRootsFile),
-      log: log.child({ component: "enrollment" }),
-    }),
-  ];
-  const onHttpError = (err: unknown): void =>
-    log.error("http route failed", { error: String(err) });
-  const consoleStatic = createConsoleStatic(config.consoleDir, onHttpError);
   const h1 = (req: IncomingMessage, res: ServerResponse): void => {
     if (probes.handle(req, res)) return;
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const own = providerHttp.find((h) => h.matches(path));
-    if (own) return own.handle(req, res, onHttpError);
-    if (consoleStatic.matches(path)) return consoleStatic.handle(req, res);
-    if (edge.matches(path)) {
-      // Tracked so a shutdown lets consumer requests finish before provider sockets close.
-      inFlight.add(res);
-      res.once("close", () => inFlight.delete(res));
-      if (isInferenceRequest(req.method, path)) activeStreams.track(res);
-      return edge.handle(req, res);
-    }
-    connect(req, res);
+    if (!frontDoor.handle(req, res)) rpc.connect(req, res);
   };
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
     if (probes.handle(req, res)) return;
-    connect(req, res);
+    rpc.connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2, {
     limits: config.connections,
@@ -467,7 +235,7 @@ export async function startCoordinator(
     log,
   );
   const port = await server.listen(config.port, config.host);
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   warmPool.start();
   probes.ready();
   log.info("coordinator listening", { url });
@@ -486,6 +254,7 @@ export async function startCoordinator(
     metricsUrl: metricsServer.url,
     bootstrapKey: bootstrap?.key,
     registry,
+    routes: frontDoor.table.routes,
     presence,
     probes,
     onDrain: (hook) => void drainHooks.push(hook),
@@ -513,7 +282,7 @@ export async function startCoordinator(
         gateway.close();
         await warmPool.close();
         warmPoolController.close();
-        providerTokens.close();
+        auth.providerTokens.close();
         await holdSweeper.close();
         authority.close();
         await drained;
@@ -521,7 +290,7 @@ export async function startCoordinator(
         peerLinks?.close();
         await metricsServer.close();
         sealed.close();
-        await apiKeys.close();
+        await auth.apiKeys.close();
         await db.close();
         log.info("coordinator stopped");
       })();

@@ -7,7 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   SignUpRefused,
   allows,
-  createAuthHttp,
+  createAuthRoutes,
   csrfHeader,
   type Scope,
   createConsoleSessions,
@@ -15,6 +15,7 @@ import {
   type SignUpHook,
 } from "@darkbloom/auth";
 import type { DbConnection } from "@darkbloom/db";
+import type { HttpRoute } from "@darkbloom/http-body";
 import { applyReferralCode, redeemInvite } from "@darkbloom/ledger";
 import type { Logger } from "@darkbloom/telemetry";
 import type { CoordinatorConfig } from "./config.js";
@@ -22,7 +23,8 @@ import { CONSOLE_PATH } from "./console-static.js";
 
 export interface ConsoleAuth {
   readonly sessions: ConsoleSessions;
-  readonly http: ReturnType<typeof createAuthHttp>;
+  /** `/v1/auth/*`, for the front door's route table. */
+  readonly routes: HttpRoute[];
   /** The session of a request outside the edge (device approval), with `scope`. */
   account(req: IncomingMessage, scope: Scope): Promise<{ accountId: string } | "csrf" | null>;
 }
@@ -39,7 +41,7 @@ export function createConsoleAuth(
     ttlMs: config.sessionTtlMs,
   });
   const oidc = config.oidc;
-  const http = createAuthHttp({
+  const routes = createAuthRoutes({
     pool,
     sessions,
     consolePath: CONSOLE_PATH,
@@ -62,7 +64,7 @@ export function createConsoleAuth(
   });
   return {
     sessions,
-    http,
+    routes,
     async account(req, scope) {
       const check = await sessions.check({
         method: req.method ?? "POST",

@@ -1,26 +1,20 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { createConsoleStatic } from "./console-static.js";
+import { serveRoutes, type ServedRoutes } from "@darkbloom/edge/testing";
+import { createConsoleRoutes } from "./console-static.js";
 
 describe("the console's static files at /console", () => {
   let dir = "";
-  let server: http.Server | undefined;
+  let server: ServedRoutes | undefined;
   let base = "";
   const errors: unknown[] = [];
 
   async function serve(root: string): Promise<void> {
-    const files = createConsoleStatic(root, (err) => errors.push(err));
-    server = http.createServer((req, res) => {
-      const p = (req.url ?? "/").split("?")[0] ?? "/";
-      if (files.matches(p)) return files.handle(req, res);
-      res.writeHead(418).end();
-    });
-    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveRoutes(createConsoleRoutes(root), undefined, (err) => errors.push(err));
+    base = server.base;
   }
 
   beforeEach(async () => {
@@ -34,7 +28,7 @@ describe("the console's static files at /console", () => {
     await writeFile(path.join(tmpdir(), "console-static-secret.txt"), "secret");
   });
   afterEach(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await rm(dir, { recursive: true, force: true });
     await rm(path.join(tmpdir(), "console-static-secret.txt"), { force: true });
     expect(errors).to.deep.equal([]);

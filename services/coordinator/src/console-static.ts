@@ -4,6 +4,7 @@
 import { readFile, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
+import type { HttpRoute } from "@darkbloom/http-body";
 
 export const CONSOLE_PATH = "/console";
 
@@ -36,13 +37,8 @@ const SECURITY_HEADERS = {
   "referrer-policy": "same-origin",
 };
 
-export interface ConsoleStatic {
-  matches(path: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse): void;
-}
-
-/** Serves the console build in `dir` (the folder holding index.html). */
-export function createConsoleStatic(dir: string, onError: (err: unknown) => void): ConsoleStatic {
+/** The front door's routes serving the console build in `dir` (the folder holding index.html). */
+export function createConsoleRoutes(dir: string): HttpRoute[] {
   const root = path.resolve(dir);
 
   function send(
@@ -74,8 +70,6 @@ export function createConsoleStatic(dir: string, onError: (err: unknown) => void
     if (url.pathname === "/device") {
       return send(req, res, 302, "", { location: `${CONSOLE_PATH}/device${url.search}` });
     }
-    if (req.method !== "GET" && req.method !== "HEAD")
-      return send(req, res, 405, "use GET\n", { allow: "GET, HEAD", "content-type": "text/plain" });
     if (url.pathname === CONSOLE_PATH)
       return send(req, res, 301, "", { location: `${CONSOLE_PATH}/${url.search}` });
     // Dot segments are resolved by the URL parser: what is left must still be under /console/.
@@ -121,15 +115,11 @@ export function createConsoleStatic(dir: string, onError: (err: unknown) => void
     });
   }
 
-  return {
-    matches: (p) => p === "/device" || p === CONSOLE_PATH || p.startsWith(`${CONSOLE_PATH}/`),
-    handle(req, res) {
-      serve(req, res).catch((err: unknown) => {
-        onError(err);
-        if (!res.headersSent)
-          send(req, res, 500, "internal error\n", { "content-type": "text/plain" });
-        else res.end();
-      });
-    },
-  };
+  const route = (path: string): HttpRoute => ({
+    methods: ["GET", "HEAD"],
+    path,
+    routeClass: "none",
+    handle: ({ req, res }) => serve(req, res),
+  });
+  return [route("/device"), route(CONSOLE_PATH), route(`${CONSOLE_PATH}/*`)];
 }

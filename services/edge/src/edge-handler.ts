@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HttpCall, HttpRoute } from "@darkbloom/http-body";
 import { EdgeError } from "./errors/edge-error.js";
 import { toEdgeError } from "./errors/from-connect.js";
 import { describeCause, logServerFailure } from "./errors/log-failure.js";
 import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
 import { authenticateRequest } from "./http/authenticate-request.js";
-import { parseJsonObject, readBody } from "./http/read-body.js";
+import { parseJsonObject } from "./http/read-body.js";
 import { generationId, requestClaim, requestIdFrom } from "./http/request-id.js";
 import { requestFingerprinter, type Fingerprinter } from "./http/request-fingerprint.js";
 import { sendError, sendJson } from "./http/respond.js";
@@ -17,7 +17,8 @@ import { anthropicErrorBody } from "./errors/anthropic-error.js";
 import { listModels, modelCapacity } from "./models/models.js";
 import { serveOpenApi } from "./openapi/serve-openapi.js";
 import { admit } from "./core/request-money.js";
-import { isAccountPath, serveAccount } from "./account/serve-account.js";
+import { serveAccount } from "./account/serve-account.js";
+import { ACCOUNT_ROUTES } from "./account/account-routes.js";
 import { RequestTiming } from "./timing/request-timing.js";
 import { STATS_PATH, createStatsRoute } from "./stats/serve-stats.js";
 import { tokensServedToday } from "@darkbloom/ledger";
@@ -57,49 +58,86 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/sealed/completions", idPrefix: "sealed", handle: sealedSubmit },
 ];
 
-export type EdgeHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** The OpenAI-compatible HTTP surface. Returns false from `matches` for paths it does not own. */
-export function createEdgeHandler(deps: EdgeDeps): {
-  handle: EdgeHandler;
-  matches(path: string): boolean;
-} {
-  const matches = (path: string): boolean =>
-    path.startsWith("/v1/") || path === "/health" || path === "/openapi.json";
+/**
+ * The OpenAI-compatible HTTP surface as routes of the front door's table: inference, models,
+ * sealed bodies, the account and admin surface, stats, openapi and /health; any other `/v1/*`
+ * path is the edge's 404 (after the sealed-body gate, which owns the encryption-key path).
+ */
+export function createEdgeRoutes(deps: EdgeDeps): HttpRoute[] {
   const fingerprint = requestFingerprinter(deps.options.prefixHashSecret);
   const pool = deps.account?.pool;
   const stats = createStatsRoute({
     routing: deps.routing,
     tokensServedToday: pool ? () => tokensServedToday(pool) : undefined,
   });
-  const handle: EdgeHandler = (req, res) => {
-    serve(deps, fingerprint, stats, req, res).catch((err: unknown) => {
-      deps.log.error("edge handler crashed", { cause: describeCause(err) });
-      if (!res.headersSent)
-        sendError(res, new EdgeError(500, "server_error", "internal_error", "internal error"));
-      else res.end();
-    });
-  };
-  return { handle, matches };
+  const guarded =
+    (run: (call: HttpCall) => Promise<void>) =>
+    (call: HttpCall): Promise<void> =>
+      run(call).catch((err: unknown) => {
+        deps.log.error("edge handler crashed", { cause: describeCause(err) });
+        if (!call.res.headersSent)
+          sendError(
+            call.res,
+            new EdgeError(500, "server_error", "internal_error", "internal error"),
+          );
+        else call.res.end();
+      });
+  const inference = (route: Route | undefined): HttpRoute => ({
+    methods: route ? [route.method] : ["GET", "HEAD", "POST", "PUT", "DELETE"],
+    path: route?.path ?? "/v1/*",
+    routeClass: route?.method === "GET" ? "none" : "inference",
+    handle: guarded((call) => serve(deps, fingerprint, route, call)),
+  });
+  const account = deps.account;
+  return [
+    ...ROUTES.map(inference),
+    inference(undefined),
+    {
+      methods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+      path: "/health",
+      routeClass: "none",
+      handle: ({ res }) => Promise.resolve(sendJson(res, 200, { status: "ok" })),
+    },
+    {
+      methods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+      path: "/openapi.json",
+      routeClass: "none",
+      handle: ({ res }) => Promise.resolve(serveOpenApi(res)),
+    },
+    {
+      methods: ["GET", "HEAD"],
+      path: STATS_PATH,
+      routeClass: "none",
+      handle: guarded(({ req, res }) =>
+        stats(req, res, requestIdFrom(req.headers["x-request-id"])),
+      ),
+    },
+    ...(account
+      ? ACCOUNT_ROUTES.map((route): HttpRoute => ({
+          methods: [route.method],
+          path: route.path,
+          routeClass: route.method === "GET" ? "none" : "account",
+          handle: guarded((call) => {
+            const requestId = requestIdFrom(call.req.headers["x-request-id"]);
+            const log = deps.log.child({ requestId });
+            return serveAccount(deps, account, route, call, requestId, log);
+          }),
+        }))
+      : []),
+  ];
 }
 
+/** One inference-surface request; `route` undefined: a `/v1/*` path no route serves (404). */
 async function serve(
   deps: EdgeDeps,
   fingerprint: Fingerprinter,
-  stats: ReturnType<typeof createStatsRoute>,
-  req: IncomingMessage,
-  res: ServerResponse,
+  route: Route | undefined,
+  call: HttpCall,
 ): Promise<void> {
+  const { req, res } = call;
   const requestId = requestIdFrom(req.headers["x-request-id"]);
-  const path = new URL(req.url ?? "/", "http://edge").pathname;
+  const path = call.url.pathname;
   const log = deps.log.child({ requestId });
-  if (path === "/health") return sendJson(res, 200, { status: "ok" });
-  if (path === "/openapi.json") return serveOpenApi(res);
-  if (path === STATS_PATH) return stats(req, res, requestId);
-  if (deps.account && isAccountPath(path))
-    return serveAccount(deps, deps.account, req, res, requestId, log);
-
-  const route = ROUTES.find((r) => r.path === path);
   const timing = new RequestTiming();
   // inference requests (the POST routes) count in the traffic figures, whatever their outcome
   const countTraffic = (status: number): void => {
@@ -131,27 +169,15 @@ async function serve(
         "unknown_url",
         `Unknown request URL: ${req.method ?? ""} ${path}`,
       );
-    if (req.method !== route.method) {
-      throw new EdgeError(
-        405,
-        "invalid_request_error",
-        "method_not_allowed",
-        `${path} accepts ${route.method} only`,
-        null,
-        { allow: route.method },
-      );
-    }
     const principal = early ?? (await authenticateRequest(deps, req, "inference"));
     deps.onAuthenticated?.(req);
     timing.mark("auth");
-    // The money sequence's first step (inference/request-money.ts), before the body is read.
+    // The money sequence's first step (core/request-money.ts), before the body is read.
     if (route.method === "POST" && route.path !== "/v1/sealed/reserve")
       await admit(deps, principal.keyId);
     const json =
       route.method === "POST"
-        ? parseJsonObject(
-            gate.kind === "opened" ? gate.body : await readBody(req, deps.options.maxBodyBytes),
-          )
+        ? parseJsonObject(gate.kind === "opened" ? gate.body : await call.readBody())
         : {};
     const claim = requestClaim(requestId, fingerprint(path, json));
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 
 export { createReleaseService } from "./service.js";
-export { createReleasesHttp, type ReleasesHttpDeps } from "./http/releases-http.js";
+export { createReleasesRoutes, type ReleasesHttpDeps } from "./http/releases-http.js";
 export { createModelRegistry, type ModelRegistry } from "./models/model-registry.js";
 
 export const RELEASES_MIGRATIONS = {

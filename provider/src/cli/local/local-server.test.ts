@@ -9,11 +9,12 @@ describe("LocalServer (darkbloom local)", function () {
   let engine: MlxEngine | undefined;
   let server: LocalServer | undefined;
   let client: OpenAI;
+  let url = "";
 
   before(async () => {
     engine = await loadModel(testModelDir(), { modelId: "tiny-llama" });
     server = new LocalServer(new Map([["tiny-llama", engine]]), 16);
-    const url = await server.listen(0);
+    url = await server.listen(0);
     client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
   after(async () => {
@@ -55,5 +56,17 @@ describe("LocalServer (darkbloom local)", function () {
       .create({ ...request, model: "nope" })
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(OpenAI.NotFoundError);
+  });
+
+  it("refuses a body over 4 MiB with 413 request_too_large (the shared body reader)", async () => {
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...request, pad: "x".repeat(4 * 1024 * 1024) }),
+    });
+    expect(res.status).to.equal(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.equal(
+      "request_too_large",
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { readBody } from "@darkbloom/http-body";
+import { HttpError, openAiErrorBody } from "@darkbloom/http-errors";
 import { EngineError, type ModelEngine } from "../../engine/index.js";
 import { parseChatRequest } from "./chat-request.js";
 
@@ -22,16 +24,11 @@ function sendError(res: ServerResponse, status: number, message: string, code: s
   });
 }
 
+/** The body (the one reader of @darkbloom/http-body: over the limit, a 413) as JSON. */
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const parts: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength;
-    if (size > MAX_BODY_BYTES) throw new EngineError("invalid_input", "request body too large");
-    parts.push(chunk as Buffer);
-  }
+  const body = await readBody(req, MAX_BODY_BYTES);
   try {
-    return JSON.parse(Buffer.concat(parts).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch (cause) {
     throw new EngineError("invalid_input", "request body is not JSON", { cause });
   }
@@ -52,6 +49,7 @@ export class LocalServer {
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => {
         if (res.headersSent) return void res.end();
+        if (err instanceof HttpError) return sendJson(res, err.status, openAiErrorBody(err));
         if (err instanceof EngineError)
           return sendError(res, err.code === "closed" ? 503 : 400, err.message, err.code);
         sendError(res, 500, "generation failed", "internal_error");

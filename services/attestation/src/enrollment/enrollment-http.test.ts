@@ -1,4 +1,4 @@
-import http from "node:http";
+import { serveRoutes, type ServedRoutes } from "@darkbloom/edge/testing";
 import { createLogger } from "@darkbloom/telemetry";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
@@ -13,7 +13,7 @@ import {
   type TestCa,
 } from "../testing/test-ca.js";
 import { createDeviceStore, type DeviceStore } from "./device-store.js";
-import { createEnrollmentHttp } from "./enrollment-http.js";
+import { createEnrollmentRoutes } from "./enrollment-http.js";
 import { toPlistXml, type PlistValue } from "./plist.js";
 import { mdmRootsFromPem } from "./verify-mdm-signature.js";
 
@@ -25,13 +25,13 @@ describe("enrollment HTTP", function () {
   let devices: DeviceStore;
   let root: TestCa;
   let issuer: TestCa;
-  const servers: http.Server[] = [];
+  const servers: ServedRoutes[] = [];
   let base = "";
   const udid = "00008103-0001";
   let device: Identity;
 
   async function serve(mdmRootsPem: string[]): Promise<string> {
-    const handler = createEnrollmentHttp({
+    const routes = createEnrollmentRoutes({
       authenticate: (key) => Promise.resolve(key === "db-good" ? { accountId: "acct-1" } : null),
       signer: { ...createProfileSigner(), chainPem: [] },
       profile: {
@@ -45,10 +45,9 @@ describe("enrollment HTTP", function () {
       mdmIdentityRoots: mdmRootsFromPem(mdmRootsPem),
       log: createLogger({ level: "error" }),
     });
-    const server = http.createServer((req, res) => handler.handle(req, res));
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const served = await serveRoutes(routes);
+    servers.push(served);
+    return served.base;
   }
 
   const checkIn = async (
@@ -75,10 +74,7 @@ describe("enrollment HTTP", function () {
   });
 
   after(async () => {
-    for (const server of servers) {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    for (const server of servers) await server.close();
     await db?.stop();
   });
 

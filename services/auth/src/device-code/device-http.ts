@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { HttpRoute } from "@darkbloom/http-body";
 import { toHttpError } from "@darkbloom/http-errors";
 import type { DeviceAuthorization, TokenError } from "./device-authorization.js";
-import { bearer, readFields, sendJson } from "./http-body.js";
+import { bearer, parseFields, sendJson } from "./oauth-fields.js";
 
 export interface DeviceHttpDeps {
   device: DeviceAuthorization;
@@ -21,21 +22,17 @@ export interface DeviceHttpDeps {
   onTokenRevoked?(): void;
 }
 
-const PATHS = new Set([
-  "/v1/device/code",
-  "/v1/device/token",
-  "/v1/device/approve",
-  "/v1/device/revoke",
-  "/v1/provider/account",
-]);
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+type Fields = Record<string, string>;
 
 /**
  * `/v1/device/*` (RFC 8628), `/v1/device/revoke` (the provider token revokes itself, RFC 7009
- * style: sent as Bearer or as the `token` field) and `/v1/provider/account` over HTTP/1.1;
- * errors in OAuth's shape.
+ * style: sent as Bearer or as the `token` field) and `/v1/provider/account`, as routes of the
+ * front door; protocol errors in OAuth's shape, the rest (413, 5xx) through the front door's one
+ * error mapping.
  */
-export function createDeviceHttp(deps: DeviceHttpDeps) {
+export function createDeviceRoutes(deps: DeviceHttpDeps): HttpRoute[] {
   const oauthError = (
     res: ServerResponse,
     status: number,
@@ -43,107 +40,123 @@ export function createDeviceHttp(deps: DeviceHttpDeps) {
     description: string,
   ): void => sendJson(res, status, { error, error_description: description });
 
-  async function serve(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (path === "/v1/provider/account") {
-      if (req.method !== "GET") return oauthError(res, 405, "invalid_request", "use GET");
-      const accountId = await deps.device.authenticateProviderToken(bearer(req) ?? "");
-      if (!accountId)
-        return oauthError(res, 401, "invalid_token", "send the provider token as a Bearer token");
-      const balance = await deps.balanceMicroUsd(accountId);
-      return sendJson(res, 200, { accountId, balanceMicroUsd: balance.toString() });
+  /** A 4xx thrown below a handler answers in OAuth's shape; a server error goes to the front door. */
+  const oauthErrors = async (res: ServerResponse, run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (err) {
+      const e = toHttpError(err);
+      if (e.status >= 500 || res.headersSent) throw err;
+      oauthError(res, e.status, "invalid_request", e.message);
     }
-    if (req.method !== "POST") return oauthError(res, 405, "invalid_request", "use POST");
-    const fields = await readFields(req);
-    if (!fields)
-      return oauthError(
-        res,
-        400,
-        "invalid_request",
-        "body must be form-encoded or JSON, at most 16 KiB",
-      );
-    switch (path) {
-      case "/v1/device/code":
-        try {
-          const clientIp = req.socket.remoteAddress ?? "";
-          const grant = await deps.device.start(
-            fields["client_id"] || "darkbloom-provider",
-            clientIp,
-          );
-          return sendJson(res, 200, grant);
-        } catch (err) {
-          if (!(err instanceof ConnectError) || err.code !== Code.ResourceExhausted) throw err;
-          res.setHeader("retry-after", err.metadata.get("retry-after") ?? "60");
-          return oauthError(res, toHttpError(err).status, "slow_down", err.rawMessage);
-        }
-      case "/v1/device/revoke": {
-        const token = bearer(req) || fields["token"] || "";
-        if (!token) return oauthError(res, 400, "invalid_request", "send the token to revoke");
-        // RFC 7009: an unknown or already revoked token is not an error, the answer says which.
-        const revoked = await deps.device.revokeProviderToken(token);
-        if (revoked) (deps.onTokenRevoked ?? deps.onTokenMinted)();
-        return sendJson(res, 200, { revoked });
-      }
-      case "/v1/device/token": {
-        if (fields["grant_type"] !== GRANT)
-          return oauthError(res, 400, "unsupported_grant_type", `grant_type must be ${GRANT}`);
-        const deviceCode = fields["device_code"];
-        if (!deviceCode) return oauthError(res, 400, "invalid_request", "device_code is required");
-        const r = await deps.device.poll(deviceCode);
-        if (!r.ok) return oauthError(res, 400, r.error, TOKEN_ERRORS[r.error]);
-        deps.onTokenMinted();
-        return sendJson(res, 200, {
-          access_token: r.token,
-          token_type: "Bearer",
-          account_id: r.accountId,
-        });
-      }
-      default: {
-        const key = bearer(req);
-        const principal =
-          key || !deps.session ? await deps.authenticate(key ?? "") : await deps.session(req);
-        if (principal === "csrf")
-          return oauthError(res, 403, "csrf_token_invalid", "send the session's x-csrf-token");
-        if (!principal)
-          return oauthError(res, 401, "invalid_token", "approving needs an API key of the account");
-        const code = fields["user_code"] ?? "";
-        const approve = (fields["action"] ?? "approve") !== "deny";
-        if (!(await deps.device.decide(code, principal.accountId, approve))) {
-          // The console shows why: a typo, a code that ran out, or one already decided.
-          const state = await deps.device.codeState(code);
-          if (state === "expired")
-            return oauthError(
-              res,
-              410,
-              "expired_token",
-              "this code expired; run `darkbloom login` again",
-            );
-          if (state === "unknown" || state === "pending")
-            return oauthError(res, 404, "invalid_grant", "no pending code with this user_code");
-          return oauthError(
-            res,
-            409,
-            "already_decided",
-            `this code was already ${state === "denied" ? "denied" : "approved"}`,
-          );
-        }
-        return sendJson(res, 200, { user_code: code, status: approve ? "approved" : "denied" });
-      }
+  };
+
+  const form = (
+    path: string,
+    handle: (req: IncomingMessage, res: ServerResponse, fields: Fields) => Promise<void>,
+  ): HttpRoute => ({
+    methods: ["POST"],
+    path,
+    routeClass: "oauth-form",
+    async handle({ req, res, readBody }) {
+      const fields = parseFields(req.headers["content-type"], await readBody());
+      if (!fields)
+        return oauthError(res, 400, "invalid_request", "body must be form-encoded or JSON");
+      await oauthErrors(res, () => handle(req, res, fields));
+    },
+  });
+
+  async function code(req: IncomingMessage, res: ServerResponse, fields: Fields): Promise<void> {
+    try {
+      const clientIp = req.socket.remoteAddress ?? "";
+      const grant = await deps.device.start(fields["client_id"] || "darkbloom-provider", clientIp);
+      return sendJson(res, 200, grant);
+    } catch (err) {
+      if (!(err instanceof ConnectError) || err.code !== Code.ResourceExhausted) throw err;
+      res.setHeader("retry-after", err.metadata.get("retry-after") ?? "60");
+      return oauthError(res, toHttpError(err).status, "slow_down", err.rawMessage);
     }
   }
 
-  return {
-    matches: (path: string): boolean => PATHS.has(path),
-    handle(req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
-      const path = new URL(req.url ?? "/", "http://x").pathname;
-      serve(path, req, res).catch((err: unknown) => {
-        const e = toHttpError(err);
-        if (e.status >= 500) onError(err);
-        const error = e.status >= 500 ? "server_error" : "invalid_request";
-        if (!res.headersSent) oauthError(res, e.status, error, e.message);
-        else res.end();
-      });
+  async function revoke(req: IncomingMessage, res: ServerResponse, fields: Fields): Promise<void> {
+    const token = bearer(req) || fields["token"] || "";
+    if (!token) return oauthError(res, 400, "invalid_request", "send the token to revoke");
+    // RFC 7009: an unknown or already revoked token is not an error, the answer says which.
+    const revoked = await deps.device.revokeProviderToken(token);
+    if (revoked) (deps.onTokenRevoked ?? deps.onTokenMinted)();
+    return sendJson(res, 200, { revoked });
+  }
+
+  async function token(_req: IncomingMessage, res: ServerResponse, fields: Fields): Promise<void> {
+    if (fields["grant_type"] !== GRANT)
+      return oauthError(res, 400, "unsupported_grant_type", `grant_type must be ${GRANT}`);
+    const deviceCode = fields["device_code"];
+    if (!deviceCode) return oauthError(res, 400, "invalid_request", "device_code is required");
+    const r = await deps.device.poll(deviceCode);
+    if (!r.ok) return oauthError(res, 400, r.error, TOKEN_ERRORS[r.error]);
+    deps.onTokenMinted();
+    return sendJson(res, 200, {
+      access_token: r.token,
+      token_type: "Bearer",
+      account_id: r.accountId,
+    });
+  }
+
+  async function approve(req: IncomingMessage, res: ServerResponse, fields: Fields): Promise<void> {
+    const key = bearer(req);
+    const principal =
+      key || !deps.session ? await deps.authenticate(key ?? "") : await deps.session(req);
+    if (principal === "csrf")
+      return oauthError(res, 403, "csrf_token_invalid", "send the session's x-csrf-token");
+    if (!principal)
+      return oauthError(res, 401, "invalid_token", "approving needs an API key of the account");
+    const userCode = fields["user_code"] ?? "";
+    const approved = (fields["action"] ?? "approve") !== "deny";
+    if (await deps.device.decide(userCode, principal.accountId, approved))
+      return sendJson(res, 200, { user_code: userCode, status: approved ? "approved" : "denied" });
+    // The console shows why: a typo, a code that ran out, or one already decided.
+    const state = await deps.device.codeState(userCode);
+    if (state === "expired")
+      return oauthError(
+        res,
+        410,
+        "expired_token",
+        "this code expired; run `darkbloom login` again",
+      );
+    if (state === "unknown" || state === "pending")
+      return oauthError(res, 404, "invalid_grant", "no pending code with this user_code");
+    return oauthError(
+      res,
+      409,
+      "already_decided",
+      `this code was already ${state === "denied" ? "denied" : "approved"}`,
+    );
+  }
+
+  return [
+    {
+      methods: ["GET"],
+      path: "/v1/provider/account",
+      routeClass: "none",
+      handle: ({ req, res }) =>
+        oauthErrors(res, async () => {
+          const accountId = await deps.device.authenticateProviderToken(bearer(req) ?? "");
+          if (!accountId)
+            return oauthError(
+              res,
+              401,
+              "invalid_token",
+              "send the provider token as a Bearer token",
+            );
+          const balance = await deps.balanceMicroUsd(accountId);
+          sendJson(res, 200, { accountId, balanceMicroUsd: balance.toString() });
+        }),
     },
-  };
+    form("/v1/device/code", code),
+    form("/v1/device/token", token),
+    form("/v1/device/approve", approve),
+    form("/v1/device/revoke", revoke),
+  ];
 }
 
 const TOKEN_ERRORS: Record<TokenError, string> = {

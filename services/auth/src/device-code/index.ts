@@ -8,5 +8,5 @@ export {
   type DeviceCodeOptions,
   type TokenResult,
 } from "./device-authorization.js";
-export { createDeviceHttp, type DeviceHttpDeps } from "./device-http.js";
+export { createDeviceRoutes, type DeviceHttpDeps } from "./device-http.js";
 export { ProviderTokenCache, type TokenAdmission } from "./provider-token-cache.js";

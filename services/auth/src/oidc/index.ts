@@ -1,5 +1,5 @@
 // OpenID Connect sign-in and sign-up for the console (authorization code + PKCE).
-export { createAuthHttp, csrfHeader, type AuthHttpDeps, type OidcSettings } from "./oidc-http.js";
+export { createAuthRoutes, csrfHeader, type AuthHttpDeps, type OidcSettings } from "./oidc-http.js";
 export {
   verifyIdToken,
   IdTokenRefused,

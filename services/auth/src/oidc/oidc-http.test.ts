@@ -8,11 +8,14 @@ import {
   startTestDatabase,
   type TestDatabase,
 } from "@darkbloom/testing";
+import { createFrontDoor } from "@darkbloom/edge";
+import { DEFAULT_TEST_LIMITS } from "@darkbloom/edge/testing";
+import { createMetricsRegistry } from "@darkbloom/telemetry";
 import { z } from "zod";
 import { consoleSessionMigrations } from "../console-session/index.js";
 import { createConsoleSessions } from "../console-session/console-sessions.js";
 import { authMigrations } from "../migrations.js";
-import { createAuthHttp } from "./oidc-http.js";
+import { createAuthRoutes } from "./oidc-http.js";
 import { SignUpRefused, type SignUpCodes } from "./sign-up.js";
 
 const USERS = [
@@ -48,7 +51,7 @@ describe("console sign-in over OpenID Connect (a real OP: oidc-provider)", funct
       users: USERS,
     });
     const issuer = op.issuer;
-    const http = createAuthHttp({
+    const routes = createAuthRoutes({
       pool: pool(),
       sessions: createConsoleSessions(pool(), { secure: false, ttlMs: 3_600_000 }),
       consolePath: "/console",
@@ -70,7 +73,13 @@ describe("console sign-in over OpenID Connect (a real OP: oidc-provider)", funct
         },
       },
     });
-    server.on("request", (req, res) => http.handle(req, res, (e) => console.error(e)));
+    const door = createFrontDoor({
+      routes,
+      limits: DEFAULT_TEST_LIMITS,
+      metrics: createMetricsRegistry({ defaultMetrics: false }),
+      onError: (e) => console.error(e),
+    });
+    server.on("request", (req, res) => void door.handle(req, res));
   });
   after(async () => {
     server?.closeAllConnections();

@@ -6,6 +6,7 @@
 //   POST /v1/auth/sign-out        revokes the session (CSRF token required)
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DbConnection } from "@darkbloom/db";
+import type { HttpCall, HttpMethod, HttpRoute } from "@darkbloom/http-body";
 import {
   loginCookieName,
   parseCookies,
@@ -42,13 +43,6 @@ export interface AuthHttpDeps {
   onRefused(reason: string, error: unknown): void;
 }
 
-const PATHS = new Set([
-  "/v1/auth/config",
-  "/v1/auth/oidc/start",
-  "/v1/auth/oidc/callback",
-  "/v1/auth/session",
-  "/v1/auth/sign-out",
-]);
 const LOGIN_TTL_MS = 10 * 60_000;
 /** Logins in flight for everyone together (the start route is unauthenticated). */
 const MAX_PENDING_LOGINS = 10_000;
@@ -56,7 +50,8 @@ const CODE = /^[A-Za-z0-9_-]{4,64}$/;
 /** A path inside the console, never another origin (`//host`, `/\host`). */
 const RETURN_TO = /^\/(?![/\\])[^\s\\]{0,500}$/;
 
-export function createAuthHttp(deps: AuthHttpDeps) {
+/** The console sign-in routes above, for the front door's route table. */
+export function createAuthRoutes(deps: AuthHttpDeps): HttpRoute[] {
   // resolved on first use, only when OpenID Connect is configured
   const metadata = issuerMetadata(deps.oidc?.issuer ?? "");
   const loginCookie = loginCookieName(deps.sessions.cookies);
@@ -165,12 +160,9 @@ export function createAuthHttp(deps: AuthHttpDeps) {
     toConsole(res, login.returnTo, [session.setCookie, clearLogin]);
   }
 
-  async function serve(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://coordinator");
+  async function serve({ req, res, url }: HttpCall): Promise<void> {
+    const path = url.pathname;
     const method = req.method ?? "GET";
-    const expect = path === "/v1/auth/sign-out" ? "POST" : "GET";
-    if (method !== expect && !(expect === "GET" && method === "HEAD"))
-      return sendError(res, 405, "invalid_request_error", "method_not_allowed", `use ${expect}`);
     switch (path) {
       case "/v1/auth/config":
         return sendJson(res, 200, {
@@ -242,18 +234,19 @@ export function createAuthHttp(deps: AuthHttpDeps) {
     }
   }
 
-  return {
-    matches: (path: string): boolean => PATHS.has(path),
-    handle(req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
-      const path = (req.url ?? "/").split("?")[0] ?? "/";
-      serve(path, req, res).catch((err: unknown) => {
-        onError(err);
-        if (!res.headersSent)
-          sendError(res, 500, "server_error", "internal_error", "internal error");
-        else res.end();
-      });
-    },
-  };
+  const route = (path: string, methods: HttpMethod[]): HttpRoute => ({
+    methods,
+    path,
+    routeClass: "none",
+    handle: serve,
+  });
+  return [
+    route("/v1/auth/config", ["GET", "HEAD"]),
+    route("/v1/auth/oidc/start", ["GET", "HEAD"]),
+    route("/v1/auth/oidc/callback", ["GET", "HEAD"]),
+    route("/v1/auth/session", ["GET", "HEAD"]),
+    route("/v1/auth/sign-out", ["POST"]),
+  ];
 }
 
 export function csrfHeader(req: IncomingMessage): string | undefined {

@@ -28,111 +28,107 @@ import { getBillingHistory, getUsageSummary } from "./usage-summary.js";
 export type Access = "public" | Scope;
 export interface AccountRoute {
   method: "GET" | "POST" | "PUT" | "DELETE";
-  /** Anchored; capture groups become `params` (URL-decoded). */
-  pattern: RegExp;
+  /** A front-door path pattern: each `{}` segment becomes one of `params` (URL-decoded). */
+  path: string;
   access: Access;
   handle(ctx: AccountRequest): Promise<void>;
 }
 
-const SEGMENT = "([^/]+)";
-const path = (text: string): RegExp => new RegExp(`^${text.replaceAll("{}", SEGMENT)}$`);
-
 export const ACCOUNT_ROUTES: readonly AccountRoute[] = [
-  { method: "GET", pattern: path("/v1/me"), access: "account:read", handle: getMe },
-  { method: "GET", pattern: path("/v1/usage"), access: "account:read", handle: getUsage },
-  // Before /v1/usage/{id}: the first matching pattern wins.
+  { method: "GET", path: "/v1/me", access: "account:read", handle: getMe },
+  { method: "GET", path: "/v1/usage", access: "account:read", handle: getUsage },
   {
     method: "GET",
-    pattern: path("/v1/usage/summary"),
+    path: "/v1/usage/summary",
     access: "account:read",
     handle: getUsageSummary,
   },
-  { method: "GET", pattern: path("/v1/usage/{}"), access: "account:read", handle: getUsageRecord },
-  { method: "GET", pattern: path("/v1/keys"), access: "account:read", handle: listKeys },
-  { method: "POST", pattern: path("/v1/keys"), access: "account:write", handle: createKey },
-  { method: "DELETE", pattern: path("/v1/keys/{}"), access: "account:write", handle: revokeKey },
-  { method: "GET", pattern: path("/v1/pricing"), access: "public", handle: getPricing },
-  { method: "PUT", pattern: path("/v1/admin/prices/{}"), access: "admin", handle: putPrice },
-  { method: "POST", pattern: path("/v1/admin/accounts"), access: "admin", handle: postAccount },
-  { method: "POST", pattern: path("/v1/admin/invites"), access: "admin", handle: postInvite },
-  { method: "GET", pattern: path("/v1/admin/accounts"), access: "admin", handle: getAccounts },
-  { method: "GET", pattern: path("/v1/admin/invites"), access: "admin", handle: getInvites },
-  { method: "GET", pattern: path("/v1/admin/ledger"), access: "admin", handle: getLedgerOverview },
+  { method: "GET", path: "/v1/usage/{}", access: "account:read", handle: getUsageRecord },
+  { method: "GET", path: "/v1/keys", access: "account:read", handle: listKeys },
+  { method: "POST", path: "/v1/keys", access: "account:write", handle: createKey },
+  { method: "DELETE", path: "/v1/keys/{}", access: "account:write", handle: revokeKey },
+  { method: "GET", path: "/v1/pricing", access: "public", handle: getPricing },
+  { method: "PUT", path: "/v1/admin/prices/{}", access: "admin", handle: putPrice },
+  { method: "POST", path: "/v1/admin/accounts", access: "admin", handle: postAccount },
+  { method: "POST", path: "/v1/admin/invites", access: "admin", handle: postInvite },
+  { method: "GET", path: "/v1/admin/accounts", access: "admin", handle: getAccounts },
+  { method: "GET", path: "/v1/admin/invites", access: "admin", handle: getInvites },
+  { method: "GET", path: "/v1/admin/ledger", access: "admin", handle: getLedgerOverview },
   {
     method: "PUT",
-    pattern: path("/v1/admin/payout-accounts/{}"),
+    path: "/v1/admin/payout-accounts/{}",
     access: "admin",
     handle: putPayoutAccount,
   },
   {
     method: "POST",
-    pattern: path("/v1/invites/redeem"),
+    path: "/v1/invites/redeem",
     access: "account:write",
     handle: postRedeemInvite,
   },
   {
     method: "GET",
-    pattern: path("/v1/referral-code"),
+    path: "/v1/referral-code",
     access: "account:read",
     handle: getReferralCode,
   },
   {
     method: "POST",
-    pattern: path("/v1/referrals/apply"),
+    path: "/v1/referrals/apply",
     access: "account:write",
     handle: postApplyReferral,
   },
   {
     method: "POST",
-    pattern: path("/v1/billing/checkout"),
+    path: "/v1/billing/checkout",
     access: "account:write",
     handle: postCheckout,
   },
   {
     method: "POST",
-    pattern: path("/v1/billing/stripe-webhook"),
+    path: "/v1/billing/stripe-webhook",
     access: "public",
     handle: postStripeWebhook,
   },
   {
     method: "GET",
-    pattern: path("/v1/billing/history"),
+    path: "/v1/billing/history",
     access: "account:read",
     handle: getBillingHistory,
   },
   {
     method: "GET",
-    pattern: path("/v1/billing/payouts"),
+    path: "/v1/billing/payouts",
     access: "account:read",
     handle: getPayouts,
   },
   {
     method: "GET",
-    pattern: path("/v1/billing/payouts/history"),
+    path: "/v1/billing/payouts/history",
     access: "account:read",
     handle: getPayoutHistory,
   },
   {
     method: "GET",
-    pattern: path("/v1/provider/machines"),
+    path: "/v1/provider/machines",
     access: "account:read",
     handle: getMachines,
   },
   {
     method: "GET",
-    pattern: path("/v1/provider/machines/{}"),
+    path: "/v1/provider/machines/{}",
     access: "account:read",
     handle: getMachine,
   },
   {
     method: "POST",
-    pattern: path("/v1/billing/payouts"),
+    path: "/v1/billing/payouts",
     access: "account:write",
     handle: postPayout,
   },
   {
     method: "POST",
-    pattern: path("/v1/billing/connect/onboard"),
+    path: "/v1/billing/connect/onboard",
     access: "account:write",
     handle: postConnectOnboard,
   },

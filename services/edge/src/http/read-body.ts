@@ -1,36 +1,7 @@
-import type { IncomingMessage } from "node:http";
-import { EdgeError, badRequest } from "../errors/edge-error.js";
+import { badRequest } from "../errors/edge-error.js";
 
-const tooLarge = (maxBytes: number): EdgeError =>
-  new EdgeError(
-    413,
-    "invalid_request_error",
-    "request_too_large",
-    `request body exceeds ${maxBytes} bytes`,
-  );
-
-/**
- * Reads a request body, refusing it as soon as it is known to exceed maxBytes (from
- * Content-Length, or while streaming) instead of buffering it whole. A refused body is left to
- * the HTTP server, which discards the rest, so the client still reads the 413 instead of EPIPE.
- */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    const onData = (part: Buffer): void => {
-      size += part.byteLength;
-      if (size <= maxBytes) return void parts.push(part);
-      req.off("data", onData).off("end", onEnd).resume();
-      parts.length = 0;
-      reject(tooLarge(maxBytes));
-    };
-    const onEnd = (): void => resolve(Buffer.concat(parts));
-    req.on("data", onData).on("end", onEnd).once("error", reject);
-  });
-}
+/** The request-body reader is the one of @darkbloom/http-body (the front door's limits). */
+export { readBody } from "@darkbloom/http-body";
 
 /** Parses a JSON object body; anything else is a 400 with an OpenAI error. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {

@@ -1,20 +1,11 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { bodyTooLarge, openAiErrorBody, toHttpError } from "@darkbloom/http-errors";
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength;
-    if (size > MAX_BODY_BYTES) throw bodyTooLarge(MAX_BODY_BYTES);
-    parts.push(chunk as Buffer);
-  }
+/** A JSON body (read by the front door within the upload limit); not JSON: InvalidArgument. */
+export function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
+    return JSON.parse(body.toString("utf8")) as unknown;
   } catch (cause) {
     throw new ConnectError("body is not JSON", Code.InvalidArgument, undefined, undefined, cause);
   }
@@ -23,13 +14,6 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
-}
-
-/** Any error → the HTTP surface's one table (libs/http-errors) and an OpenAI-shaped body. */
-export function sendHttpError(res: ServerResponse, err: unknown): void {
-  const e = toHttpError(err);
-  for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
-  sendJson(res, e.status, openAiErrorBody(e));
 }
 
 export const bearer = (req: IncomingMessage): string =>

@@ -1,22 +1,21 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { serveRoutes, type ServedRoutes } from "@darkbloom/edge/testing";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
 import { RELEASES_MIGRATIONS } from "../index.js";
-import { createReleasesHttp } from "./releases-http.js";
+import { createReleasesRoutes } from "./releases-http.js";
 
 // The releases routes answer with the HTTP surface's one error table (libs/http-errors): the
 // same status for the same internal code as the OpenAI edge.
 describe("releases HTTP errors", () => {
   let db: TestDatabase;
-  let server: Server;
+  let served: ServedRoutes;
   let base: string;
   let authenticateError: ConnectError | null = null;
 
   before(async () => {
     db = await startTestDatabase({ migrations: [RELEASES_MIGRATIONS] });
-    const http = createReleasesHttp({
+    const routes = createReleasesRoutes({
       pool: db.pool,
       authenticate: () =>
         authenticateError
@@ -24,13 +23,11 @@ describe("releases HTTP errors", () => {
           : Promise.resolve({ role: "admin", scopes: ["admin"] }),
       releaseToken: "",
     });
-    server = createServer((req, res) => http.handle(req, res, () => undefined));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveRoutes(routes);
+    base = served.base;
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await served.close();
     await db.stop();
   });
 

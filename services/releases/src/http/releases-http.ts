@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
+import type { HttpCall, HttpRoute } from "@darkbloom/http-body";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { DatabasePool } from "@darkbloom/db";
 import { z } from "zod";
@@ -8,14 +9,7 @@ import { latestRelease } from "../latest-release.js";
 import { modelManifestSchema } from "@darkbloom/model-contract";
 import { findModel, listModels, retireModel, upsertModel } from "../models/model-store.js";
 import { registerRelease } from "../register-release.js";
-import {
-  bearer,
-  pathParam,
-  readJson,
-  secretMatches,
-  sendHttpError,
-  sendJson,
-} from "./json-http.js";
+import { bearer, parseJson, pathParam, secretMatches, sendJson } from "./json-http.js";
 
 export interface ReleasesHttpDeps {
   pool: DatabasePool;
@@ -47,11 +41,12 @@ const parse = <S extends z.ZodTypeAny>(schema: S, json: unknown): z.output<S> =>
 };
 
 /**
- * Release and model-registry HTTP routes: public `GET /install.sh`, `GET /v1/releases/latest` and
- * `GET /v1/models/{id}/manifest`; `POST /v1/releases` (CI token or admin key); admin
- * `GET|POST /v1/admin/models` and `DELETE /v1/admin/models/{id}`.
+ * Release and model-registry routes of the front door: public `GET /install.sh`,
+ * `GET /v1/releases/latest` and `GET /v1/models/{id}/manifest`; `POST /v1/releases` (CI token or
+ * admin key); admin `GET|POST /v1/admin/models` and `DELETE /v1/admin/models/{id}`. Errors go
+ * through the front door's one table (libs/http-errors).
  */
-export function createReleasesHttp(deps: ReleasesHttpDeps) {
+export function createReleasesRoutes(deps: ReleasesHttpDeps): HttpRoute[] {
   const requireAdmin = async (req: IncomingMessage, allowReleaseToken = false): Promise<void> => {
     const key = bearer(req);
     if (allowReleaseToken && secretMatches(key, deps.releaseToken)) return;
@@ -62,74 +57,54 @@ export function createReleasesHttp(deps: ReleasesHttpDeps) {
     if (!p.scopes.includes("admin"))
       throw new ConnectError("this API key lacks the 'admin' scope", Code.PermissionDenied);
   };
+  const route = (
+    methods: HttpRoute["methods"],
+    path: string,
+    handle: (call: HttpCall) => Promise<void>,
+  ): HttpRoute => ({ methods, path, routeClass: methods[0] === "GET" ? "none" : "upload", handle });
 
-  async function serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const path = url.pathname;
-    const method = req.method ?? "GET";
-    const manifestPath = /^\/v1\/models\/([^/]+)\/manifest$/.exec(path);
-    const adminModel = /^\/v1\/admin\/models\/([^/]+)$/.exec(path);
-    if (path === "/install.sh" && method === "GET") {
+  return [
+    route(["GET"], "/install.sh", ({ req, res }) => {
       const script = installScript(requestBaseUrl(req));
       res.writeHead(200, {
         "content-type": "text/x-shellscript; charset=utf-8",
         "cache-control": "no-cache",
       });
       res.end(script);
-      return;
-    }
-    if (path === "/v1/releases/latest" && method === "GET") {
+      return Promise.resolve();
+    }),
+    route(["GET"], "/v1/releases/latest", async ({ res, url }) => {
       const r = await latestRelease(deps.pool, url.searchParams.get("platform") ?? "");
       if (!r) throw new ConnectError("no release is registered", Code.NotFound);
-      return sendJson(res, 200, r);
-    }
-    if (path === "/v1/releases" && method === "POST") {
+      sendJson(res, 200, r);
+    }),
+    route(["POST"], "/v1/releases", async ({ req, res, readBody }) => {
       await requireAdmin(req, true);
-      return sendJson(
-        res,
-        201,
-        await registerRelease(deps.pool, parse(releaseBody, await readJson(req))),
-      );
-    }
-    if (manifestPath && method === "GET") {
-      const m = await findModel(deps.pool, pathParam(manifestPath[1] ?? ""));
+      const body = parse(releaseBody, parseJson(await readBody()));
+      sendJson(res, 201, await registerRelease(deps.pool, body));
+    }),
+    route(["GET"], "/v1/models/{}/manifest", async ({ res, params }) => {
+      const m = await findModel(deps.pool, pathParam(params[0] ?? ""));
       if (!m || m.retiredAtMs !== null)
         throw new ConnectError("model is not in the registry", Code.NotFound);
-      return sendJson(res, 200, m.manifest);
-    }
-    if (path === "/v1/admin/models" && method === "GET") {
+      sendJson(res, 200, m.manifest);
+    }),
+    route(["GET"], "/v1/admin/models", async ({ req, res }) => {
       await requireAdmin(req);
-      return sendJson(res, 200, { models: await listModels(deps.pool, true) });
-    }
-    if (path === "/v1/admin/models" && method === "POST") {
+      sendJson(res, 200, { models: await listModels(deps.pool, true) });
+    }),
+    route(["POST"], "/v1/admin/models", async ({ req, res, readBody }) => {
       await requireAdmin(req);
-      const body = parse(z.object({ manifest: modelManifestSchema }), await readJson(req));
+      const body = parse(z.object({ manifest: modelManifestSchema }), parseJson(await readBody()));
       await upsertModel(deps.pool, body.manifest);
-      return sendJson(res, 201, { id: body.manifest.id, published: true });
-    }
-    if (adminModel && method === "DELETE") {
+      sendJson(res, 201, { id: body.manifest.id, published: true });
+    }),
+    route(["DELETE"], "/v1/admin/models/{}", async ({ req, res, params }) => {
       await requireAdmin(req);
-      const id = pathParam(adminModel[1] ?? "");
+      const id = pathParam(params[0] ?? "");
       if (!(await retireModel(deps.pool, id)))
         throw new ConnectError(`model ${id} is not published`, Code.NotFound);
-      return sendJson(res, 200, { id, retired: true });
-    }
-    throw new ConnectError(`${method} ${path} is not a route`, Code.NotFound);
-  }
-
-  return {
-    matches: (path: string): boolean =>
-      path === "/install.sh" ||
-      path === "/v1/releases" ||
-      path === "/v1/releases/latest" ||
-      path.startsWith("/v1/admin/models") ||
-      /^\/v1\/models\/[^/]+\/manifest$/.test(path),
-    handle(req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
-      serve(req, res, new URL(req.url ?? "/", "http://x")).catch((err: unknown) => {
-        const ce = ConnectError.from(err);
-        if (ce.code === Code.Internal || ce.code === Code.Unknown) onError(err);
-        if (!res.headersSent) sendHttpError(res, err);
-        else res.end();
-      });
-    },
-  };
+      sendJson(res, 200, { id, retired: true });
+    }),
+  ];
 }
