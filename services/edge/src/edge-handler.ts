@@ -5,7 +5,12 @@ import { describeCause, logServerFailure } from "./errors/log-failure.js";
 import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
 import { authenticateRequest } from "./http/authenticate-request.js";
 import { parseJsonObject, readBody } from "./http/read-body.js";
-import { generationId, requestClaim, requestIdFrom } from "./http/request-id.js";
+import {
+  generationId,
+  requestClaim,
+  requestIdFrom,
+  requestIdGenerated,
+} from "./http/request-id.js";
 import { requestFingerprinter, type Fingerprinter } from "./http/request-fingerprint.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { MidStreamError } from "./inference/run-inference.js";
@@ -143,7 +148,11 @@ async function serve(
             gate.kind === "opened" ? gate.body : await readBody(req, deps.options.maxBodyBytes),
           )
         : {};
-    const claim = requestClaim(requestId, fingerprint(path, json));
+    const claim = requestClaim(
+      requestId,
+      fingerprint(path, json),
+      requestIdGenerated(req.headers["x-request-id"], requestId),
+    );
 
     const abort = new AbortController();
     res.once("close", () => {
