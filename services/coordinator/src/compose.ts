@@ -78,6 +78,7 @@ import { saveBootstrapKey } from "./bootstrap-key-file.js";
 import type { CoordinatorConfig } from "./config.js";
 import { openDatabase } from "./database.js";
 import { gateProviderTokens } from "./provider-token-gate.js";
+import { startCreditLeases } from "./credit-lease-wiring.js";
 import { startHoldSweeper } from "./hold-sweeper-wiring.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { withScope } from "./scoped-authenticate.js";
@@ -257,8 +258,16 @@ export async function startCoordinator(
       },
     },
   });
+  const leases = await startCreditLeases(
+    db.pool,
+    config.money,
+    config.peers.replicaId,
+    metrics,
+    log,
+  );
   const ledgerImpl = createLedgerService(db.pool, {
     referralSharePercent: config.money.referralSharePercent,
+    ...(leases ? { leases } : {}),
   });
   const holdSweeper = await startHoldSweeper(db.pool, config.money, metrics, log);
   const attestationImpl = createAttestationService(
@@ -504,6 +513,7 @@ export async function startCoordinator(
         await holdSweeper.close();
         authority.close();
         await drained;
+        await leases?.close();
         await presence?.close();
         peerLinks?.close();
         await metricsServer.close();

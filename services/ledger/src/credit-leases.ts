@@ -94,7 +94,10 @@ export class CreditLeases {
       const replay = this.byRequest.get(requestId)?.open.get(requestId);
       if (replay !== undefined) {
         if (replay.hold.consumerId !== consumerId)
-          throw new ConnectError(`request_id ${requestId} belongs to another hold`, Code.AlreadyExists);
+          throw new ConnectError(
+            `request_id ${requestId} belongs to another hold`,
+            Code.AlreadyExists,
+          );
         return replay.hold.heldMicroUsd;
       }
       const lease = this.leaseOf(consumerId);
@@ -179,7 +182,9 @@ export class CreditLeases {
     clearInterval(this.timer);
     await this.tick;
     const until = Date.now() + 5_000;
-    while ([...this.leases.values()].some((l) => l.settling > 0 || l.busy) && Date.now() < until)
+    const unsettled = (): boolean =>
+      [...this.leases.values()].some((l) => l.settling > 0 || l.busy !== undefined);
+    while (unsettled() && Date.now() < until)
       await new Promise((resolve) => setTimeout(resolve, 10));
     for (const lease of this.leases.values()) {
       if (lease.epoch === null) continue;

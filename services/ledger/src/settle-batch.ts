@@ -57,7 +57,11 @@ export async function settleHolds(
       return { ok: false, error: noHold(input.requestId) };
     }
     if (state.recorded !== null) {
-      return { ok: true, figures: { ...state.recorded, fromLeaseMicroUsd: 0n } };
+      const figures = state.recorded;
+      return {
+        ok: true,
+        figures: input.leased === undefined ? figures : { ...figures, fromLeaseMicroUsd: 0n },
+      };
     }
     if (input.leased !== undefined && !written.has(input.requestId)) {
       return { ok: false, error: noHold(input.requestId) };
@@ -69,7 +73,13 @@ export async function settleHolds(
       const plan = planSettlement(
         hold,
         leaseLost
-          ? { requestId: input.requestId, providerAccountId: "", promptTokens: 0, completionTokens: 0, swept: true }
+          ? {
+              requestId: input.requestId,
+              providerAccountId: "",
+              promptTokens: 0,
+              completionTokens: 0,
+              swept: true,
+            }
           : input,
         state.referrerId,
         options,
