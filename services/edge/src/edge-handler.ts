@@ -141,7 +141,7 @@ async function serve(
     timing.mark("auth");
     // The money sequence's first step (inference/request-money.ts), before the body is read.
     if (route.method === "POST" && route.path !== "/v1/sealed/reserve")
-      await admit(deps, principal.keyId);
+      await admit(deps, principal);
     const json =
       route.method === "POST"
         ? parseJsonObject(

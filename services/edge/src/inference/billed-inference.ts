@@ -21,12 +21,13 @@ export interface BillingDeps extends MoneyDeps {
  */
 export async function* billedInference(
   deps: BillingDeps,
-  input: InferenceInput & { keyId: string },
+  input: InferenceInput & { keyId: string; keyLimited?: boolean },
 ): AsyncGenerator<InferenceEvent> {
   const money = await hold(deps, {
     requestId: input.requestId,
     accountId: input.accountId,
     keyId: input.keyId,
+    ...(input.keyLimited === undefined ? {} : { keyLimited: input.keyLimited }),
     model: input.body.model,
     maxPromptTokens: input.estimatedPromptTokens,
     maxCompletionTokens: input.maxTokens,

@@ -105,6 +105,7 @@ async function dispatchModel(
     generationId: req.generationId,
     accountId: req.principal.accountId,
     keyId: req.principal.keyId,
+    ...(req.principal.limited === undefined ? {} : { keyLimited: req.principal.limited }),
     body: prefix.body,
     prefixBlockHashes: prefix.prefixBlockHashes,
     estimatedPromptTokens: plan.estimatedPromptTokens,
