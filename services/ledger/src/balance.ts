@@ -1,7 +1,7 @@
 import type { DbConnection } from "@darkbloom/db";
 import { balanceView } from "./ledger-accounts.js";
 import { requireId } from "./ledger-errors.js";
-import { leasedMicroUsd } from "./lease-store.js";
+import { consumerBalances } from "./lease-store.js";
 import { readBalances } from "./store.js";
 
 export type Balance = {
@@ -16,13 +16,17 @@ export type Balance = {
  */
 export async function readBalance(connection: DbConnection, accountId: string): Promise<Balance> {
   const view = balanceView(requireId(accountId, "account_id"));
-  const ids = view.held === undefined ? [view.available] : [view.available, view.held];
-  const balances = await readBalances(connection, ids);
-  const available = balances.get(view.available) ?? 0n;
-  const held =
-    view.held === undefined
-      ? 0n
-      : (balances.get(view.held) ?? 0n) +
-        (await leasedMicroUsd(connection, view.held.slice("hold:".length)));
-  return { balanceMicroUsd: available + held, heldMicroUsd: held, availableMicroUsd: available };
+  if (view.held !== undefined) {
+    const { wallet, held, leased } = await consumerBalances(
+      connection,
+      view.held.slice("hold:".length),
+    );
+    return {
+      balanceMicroUsd: wallet + held + leased,
+      heldMicroUsd: held + leased,
+      availableMicroUsd: wallet,
+    };
+  }
+  const available = (await readBalances(connection, [view.available])).get(view.available) ?? 0n;
+  return { balanceMicroUsd: available, heldMicroUsd: 0n, availableMicroUsd: available };
 }

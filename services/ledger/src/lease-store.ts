@@ -2,7 +2,7 @@
 // order, as a settlement batch takes them (holds, leases, accounts): no deadlock between them.
 import { sql, type DatabasePool, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
-import { consumerAccount, leaseAccount } from "./ledger-accounts.js";
+import { consumerAccount, holdAccount, leaseAccount } from "./ledger-accounts.js";
 import { lockAccounts, postTransaction } from "./store.js";
 
 const leaseRow = z.object({ id: z.string(), epoch: z.bigint(), active: z.boolean() });
@@ -141,13 +141,20 @@ export async function sweepExpiredLeases(pool: DatabasePool, max: number): Promi
   return swept;
 }
 
-/** Credit the consumer's live leases hold (part of its held balance). */
-export async function leasedMicroUsd(
+/**
+ * A consumer's wallet, hold account and the credit its leases hold, read in one statement (one
+ * snapshot: credit moving between the wallet and a lease is counted once).
+ */
+export async function consumerBalances(
   connection: DbConnection,
   consumerId: string,
-): Promise<bigint> {
-  return connection.oneFirst(sql.type(z.object({ leased: z.bigint() }))`
-    SELECT coalesce(sum(a.balance_micro_usd), 0)::bigint AS leased
-    FROM ledger_leases l JOIN ledger_accounts a ON a.id = 'lease:' || l.id
-    WHERE l.consumer_id = ${consumerId}`);
+): Promise<{ wallet: bigint; held: bigint; leased: bigint }> {
+  return connection.one(sql.type(
+    z.object({ wallet: z.bigint(), held: z.bigint(), leased: z.bigint() }),
+  )`
+    SELECT
+      coalesce((SELECT balance_micro_usd FROM ledger_accounts WHERE id = ${consumerAccount(consumerId)}), 0)::bigint AS wallet,
+      coalesce((SELECT balance_micro_usd FROM ledger_accounts WHERE id = ${holdAccount(consumerId)}), 0)::bigint AS held,
+      coalesce((SELECT sum(a.balance_micro_usd) FROM ledger_leases l
+        JOIN ledger_accounts a ON a.id = 'lease:' || l.id WHERE l.consumer_id = ${consumerId}), 0)::bigint AS leased`);
 }
