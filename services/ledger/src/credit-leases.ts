@@ -82,6 +82,7 @@ export class CreditLeases {
    * ledger's insufficient-balance refusal when the lease and the wallet together cannot cover it.
    */
   async hold(input: HoldInput): Promise<bigint> {
+    if (this.closed) throw new ConnectError("credit leases are closed", Code.Unavailable);
     const requestId = requireId(input.requestId, "request_id");
     const consumerId = requireId(input.accountId, "account_id");
     const price = await this.prices.get(input.model);
