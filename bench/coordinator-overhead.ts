@@ -3,6 +3,7 @@
 // --requests 200 --seconds 20 --providers 4 --no-relay --cpu-prof <dir>]. Instant fake providers
 // (real protocol, real sockets, real coordinator with Postgres). The older comparison against a
 // real engine (`darkbloom local` with the test model): add --engine [--levels 1,16,64].
+// --lease <micro-USD>: the coordinator holds against credit leases of that size (docs/money.md).
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { coordinatorOverhead } from "../e2e/bench/coordinator-overhead.js";
 import { fakeOverhead } from "../e2e/bench/fake-overhead.js";
@@ -18,6 +19,7 @@ if (args.has("engine")) {
   );
 } else {
   const profDir = args.str("cpu-prof");
+  const lease = args.str("lease");
   process.stdout.write(
     await fakeOverhead({
       levels: (args.str("levels") ?? "1,16,64,256").split(",").map(Number),
@@ -28,14 +30,15 @@ if (args.has("engine")) {
       relay: args.has("no-relay")
         ? undefined
         : { streams: 4, chunksPerRequest: 2000, chunkBytes: 64, rounds: 2 },
-      ...(profDir
-        ? {
-            coordinatorEnv: {
+      coordinatorEnv: {
+        ...(profDir
+          ? {
               NODE_OPTIONS: `--import=${new URL("../e2e/bench/cpu-profile-preload.mjs", import.meta.url).pathname}`,
               DARKBLOOM_BENCH_CPU_PROF_DIR: profDir,
-            },
-          }
-        : {}),
+            }
+          : {}),
+        ...(lease ? { DARKBLOOM_CREDIT_LEASE_MICRO_USD: lease } : {}),
+      },
     }),
   );
 }

@@ -6,10 +6,13 @@
 // and PostgreSQL (all its processes), and the rate those two would sustain on two idle cores
 // (2 / (node + postgres CPU seconds per settlement)).
 // Run: npx tsx bench/ledger-settle.ts [--settlements 3000 --settlers 1,16,64 --label after]
+// --lease: holds are placed against per-consumer credit leases (docs/money.md), so each settlement
+// also writes its hold row (and charges the lease) in the batch.
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { createPool, startEmbeddedPostgres } from "@darkbloom/db";
 import {
   applyReferralCode,
+  CreditLeases,
   createLedgerService,
   migrateLedger,
   referralCodeFor,
@@ -70,8 +73,22 @@ const server = await startEmbeddedPostgres();
 const pool = await createPool(server.url, { maximumPoolSize: 40 });
 try {
   await migrateLedger(pool);
+  const leases = args.has("lease")
+    ? new CreditLeases(pool, {
+        replicaId: "bench",
+        leaseMicroUsd: 10n ** 12n,
+        ttlMs: 600_000,
+        idleReturnMs: 600_000,
+        priceCacheMs: 600_000,
+        staleHoldMs: 3_600_000,
+        onError: (err) => console.error(err),
+      })
+    : undefined;
   const transport = createRouterTransport(({ service }) =>
-    service(LedgerService, createLedgerService(pool, { referralSharePercent: 10 })),
+    service(
+      LedgerService,
+      createLedgerService(pool, { referralSharePercent: 10, ...(leases ? { leases } : {}) }),
+    ),
   );
   const client = createClient(LedgerService, transport);
   for (let c = 0; c < CONSUMERS; c++) {
@@ -129,6 +146,7 @@ try {
   );
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const row of rows) console.log(row);
+  await leases?.close();
 } finally {
   await pool.end();
   await server.stop();

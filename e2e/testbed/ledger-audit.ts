@@ -11,6 +11,8 @@ export interface LedgerHealth {
   driftedAccounts: number;
   /** Holds that were never settled (stuck money), by the consumer's x-request-id (else the hold's). */
   openHolds: string[];
+  /** Credit lease accounts still holding credit (a live replica's, or one not swept yet). */
+  openLeases: string[];
 }
 
 const healthRow = z.object({
@@ -33,11 +35,14 @@ export async function ledgerHealth(db: DbConnection): Promise<LedgerHealth> {
     SELECT coalesce(h.client_request_id, h.request_id) AS request_id FROM ledger_holds h
     LEFT JOIN ledger_settlements s ON s.request_id = h.request_id
     WHERE s.request_id IS NULL ORDER BY 1`);
+  const leases = await db.any(sql.type(z.object({ id: z.string() }))`
+    SELECT id FROM ledger_accounts WHERE id LIKE 'lease:%' AND balance_micro_usd <> 0 ORDER BY id`);
   return {
     totalMicroUsd: row.total,
     unbalancedTransactions: Number(row.unbalanced),
     driftedAccounts: Number(row.drifted),
     openHolds: open.map((r) => r.request_id),
+    openLeases: leases.map((r) => r.id),
   };
 }
 
@@ -126,7 +131,13 @@ export async function auditLedger(db: DbConnection): Promise<LedgerAudit> {
 
 /** What `auditLedger` returns for a ledger that passes, but for the settlements themselves. */
 export const CLEAN_LEDGER = {
-  health: { totalMicroUsd: 0n, unbalancedTransactions: 0, driftedAccounts: 0, openHolds: [] },
+  health: {
+    totalMicroUsd: 0n,
+    unbalancedTransactions: 0,
+    driftedAccounts: 0,
+    openHolds: [],
+    openLeases: [],
+  },
   negativeAccounts: [],
   misPaidSettlements: [],
 } as const;

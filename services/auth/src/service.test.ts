@@ -66,6 +66,7 @@ describe("auth service", () => {
       keyId: created.id,
       role: "provider",
       scopes: ["inference", "account:read", "account:write"],
+      limited: false,
     });
     const stamped = await lastUsed(created.id);
     expect(stamped).to.be.a("number");

@@ -31,6 +31,12 @@ export type Principal = {
   readonly role: Role;
   /** What this key (or session) may do: docs/api.md, "Key scopes". */
   readonly scopes: readonly Scope[];
+  /**
+   * An API key: whether it has an RPM, TPM or budget limit when it was verified (a change to
+   * them reaches every replica's key cache like a revocation). false: the money sequence skips
+   * its admission and reservation. Absent: unknown (checked).
+   */
+  readonly limited?: boolean;
 };
 export type BootstrapKey = CreatedApiKey & { readonly accountId: string };
 
@@ -120,6 +126,7 @@ export async function verifyApiKeyHash(
     keyId: match.key_id,
     role: match.role,
     scopes: knownScopes(match.scopes),
+    limited: match.limited,
   };
 }
 

@@ -20,6 +20,7 @@ const keyMatchRow = z.object({
   hash: z.instanceof(Buffer),
   role: roleSchema,
   scopes: z.array(z.string()),
+  limited: z.boolean(),
 });
 export type KeyMatchRow = z.infer<typeof keyMatchRow>;
 
@@ -81,7 +82,8 @@ export async function matchApiKey(
 ): Promise<KeyMatchRow | null> {
   return connection.maybeOne(sql.type(keyMatchRow)`
     WITH found AS (
-      SELECT k.id, k.account_id, k.hash, k.last_used_at, k.scopes, a.role
+      SELECT k.id, k.account_id, k.hash, k.last_used_at, k.scopes, a.role,
+        (k.rpm_limit IS NOT NULL OR k.tpm_limit IS NOT NULL OR k.budget_micro_usd IS NOT NULL) AS limited
       FROM api_keys k JOIN accounts a ON a.id = k.account_id
       WHERE k.hash = ${sql.binary(hash)} AND k.revoked_at IS NULL
     ), touched AS (
@@ -92,7 +94,7 @@ export async function matchApiKey(
              OR found.last_used_at < now() - make_interval(secs => ${touchResolutionSeconds}))
       RETURNING api_keys.id
     )
-    SELECT id AS key_id, account_id, hash, role, scopes FROM found`);
+    SELECT id AS key_id, account_id, hash, role, scopes, limited FROM found`);
 }
 
 /** Stamps `last_used_at` unless it was stamped less than `touchResolutionSeconds` ago. */

@@ -113,7 +113,11 @@ export async function startCoordinator(
   const registry = new ProviderRegistry();
 
   const auth = await buildAuth(db, config, () => url, log);
-  const { impl: ledgerImpl, holdSweeper } = await buildLedger(db.pool, config.money, metrics, log);
+  const {
+    impl: ledgerImpl,
+    holdSweeper,
+    leases,
+  } = await buildLedger(db.pool, config.money, config.peers.replicaId, metrics, log);
   const releases = buildReleases(db.pool, {
     authenticate: auth.authenticate,
     releaseToken: config.releaseToken,
@@ -286,6 +290,7 @@ export async function startCoordinator(
         await holdSweeper.close();
         authority.close();
         await drained;
+        await leases?.close();
         await presence?.close();
         peerLinks?.close();
         await metricsServer.close();

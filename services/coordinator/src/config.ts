@@ -117,6 +117,14 @@ const schema = z
     DARKBLOOM_HOLD_HEARTBEAT_INTERVAL_MS: int(30_000),
     /** A request open longer than this stops being heartbeated (its hold becomes sweepable). */
     DARKBLOOM_MAX_REQUEST_MS: int(21_600_000),
+    /** Credit a replica leases from a consumer's wallet beyond a hold's need; 0 = no leases. */
+    DARKBLOOM_CREDIT_LEASE_MICRO_USD: int(0),
+    /** A lease not renewed for this long (its replica died) is returned by any replica. */
+    DARKBLOOM_CREDIT_LEASE_TTL_MS: positive(15_000),
+    /** A lease with no open hold for this long is returned to the wallet. */
+    DARKBLOOM_CREDIT_LEASE_IDLE_MS: positive(5_000),
+    /** Lease-backed holds read a model's price from Postgres at most this often. */
+    DARKBLOOM_PRICE_CACHE_MS: positive(1_000),
     /** A pending payout (indeterminate Transfer) is retried after this long, up to the attempts. */
     DARKBLOOM_PAYOUT_RETRY_AFTER_MS: int(120_000),
     DARKBLOOM_PAYOUT_MAX_ATTEMPTS: int(5),
@@ -256,6 +264,10 @@ const schema = z
       holdSweepIntervalMs: e.DARKBLOOM_HOLD_SWEEP_INTERVAL_MS,
       holdHeartbeatIntervalMs: e.DARKBLOOM_HOLD_HEARTBEAT_INTERVAL_MS,
       maxRequestMs: e.DARKBLOOM_MAX_REQUEST_MS,
+      creditLeaseMicroUsd: BigInt(e.DARKBLOOM_CREDIT_LEASE_MICRO_USD),
+      creditLeaseTtlMs: e.DARKBLOOM_CREDIT_LEASE_TTL_MS,
+      creditLeaseIdleMs: e.DARKBLOOM_CREDIT_LEASE_IDLE_MS,
+      priceCacheMs: e.DARKBLOOM_PRICE_CACHE_MS,
       payoutRetryAfterMs: e.DARKBLOOM_PAYOUT_RETRY_AFTER_MS,
       payoutMaxAttempts: e.DARKBLOOM_PAYOUT_MAX_ATTEMPTS,
       connectReturnUrl: e.DARKBLOOM_CONNECT_RETURN_URL,

@@ -17,6 +17,8 @@ export interface Principal {
   role: string;
   /** What the key may do (docs/api.md, "Key scopes"); checked per route. */
   scopes: readonly string[];
+  /** An API key without RPM, TPM or budget limits: false (request-money.ts skips them). */
+  limited?: boolean;
 }
 
 export interface EdgeOptions {

@@ -5,7 +5,12 @@ import { describeCause, logServerFailure } from "./errors/log-failure.js";
 import type { EdgeDeps, EdgeRequest } from "./edge-context.js";
 import { authenticateRequest } from "./http/authenticate-request.js";
 import { parseJsonObject } from "./http/read-body.js";
-import { generationId, requestClaim, requestIdFrom } from "./http/request-id.js";
+import {
+  generationId,
+  requestClaim,
+  requestIdFrom,
+  requestIdGenerated,
+} from "./http/request-id.js";
 import { requestFingerprinter, type Fingerprinter } from "./http/request-fingerprint.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { MidStreamError } from "./core/inference-events.js";
@@ -174,12 +179,16 @@ async function serve(
     timing.mark("auth");
     // The money sequence's first step (core/request-money.ts), before the body is read.
     if (route.method === "POST" && route.path !== "/v1/sealed/reserve")
-      await admit(deps, principal.keyId);
+      await admit(deps, principal);
     const json =
       route.method === "POST"
         ? parseJsonObject(gate.kind === "opened" ? gate.body : await call.readBody())
         : {};
-    const claim = requestClaim(requestId, fingerprint(path, json));
+    const claim = requestClaim(
+      requestId,
+      fingerprint(path, json),
+      requestIdGenerated(req.headers["x-request-id"], requestId),
+    );
 
     const abort = new AbortController();
     res.once("close", () => {

@@ -1,6 +1,7 @@
 import type { DbConnection } from "@darkbloom/db";
 import { balanceView } from "./ledger-accounts.js";
 import { requireId } from "./ledger-errors.js";
+import { consumerBalances } from "./lease-store.js";
 import { readBalances } from "./store.js";
 
 export type Balance = {
@@ -9,12 +10,23 @@ export type Balance = {
   readonly availableMicroUsd: bigint;
 };
 
-/** balance = available + held; an unknown account has all zeros. */
+/**
+ * balance = available + held; an unknown account has all zeros. A consumer's held amount
+ * includes the credit its replicas' leases hold (docs/money.md, credit leases).
+ */
 export async function readBalance(connection: DbConnection, accountId: string): Promise<Balance> {
   const view = balanceView(requireId(accountId, "account_id"));
-  const ids = view.held === undefined ? [view.available] : [view.available, view.held];
-  const balances = await readBalances(connection, ids);
-  const available = balances.get(view.available) ?? 0n;
-  const held = view.held === undefined ? 0n : (balances.get(view.held) ?? 0n);
-  return { balanceMicroUsd: available + held, heldMicroUsd: held, availableMicroUsd: available };
+  if (view.held !== undefined) {
+    const { wallet, held, leased } = await consumerBalances(
+      connection,
+      view.held.slice("hold:".length),
+    );
+    return {
+      balanceMicroUsd: wallet + held + leased,
+      heldMicroUsd: held + leased,
+      availableMicroUsd: wallet,
+    };
+  }
+  const available = (await readBalances(connection, [view.available])).get(view.available) ?? 0n;
+  return { balanceMicroUsd: available, heldMicroUsd: 0n, availableMicroUsd: available };
 }

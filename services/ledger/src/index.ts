@@ -49,6 +49,7 @@ export {
 } from "./stripe/payouts.js";
 export { retryPendingPayouts, type PayoutRetryOptions } from "./stripe/payout-transfer.js";
 export { onboardConnectAccount, type ConnectOnboarding } from "./stripe/connect.js";
+export { CreditLeases, type CreditLeaseOptions } from "./credit-leases.js";
 export { HoldHeartbeat, touchHolds, type HoldHeartbeatOptions } from "./hold-heartbeat.js";
 export {
   connectStatus,

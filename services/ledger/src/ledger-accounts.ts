@@ -5,6 +5,8 @@ export const STRIPE_CLEARING = "platform:stripe_clearing";
 
 export const consumerAccount = (accountId: string): string => `consumer:${accountId}`;
 export const providerAccount = (accountId: string): string => `provider:${accountId}`;
+/** A replica's lease of a consumer's credit (credit-leases.ts): its holds are placed against it. */
+export const leaseAccount = (leaseId: string): string => `lease:${leaseId}`;
 /** Where a consumer's in-flight worst-case amounts sit until settled. */
 export const holdAccount = (consumerId: string): string => `hold:${consumerId}`;
 

@@ -11,6 +11,7 @@ import {
 } from "@darkbloom/proto";
 import { readBalance } from "./balance.js";
 import { creditAccount } from "./credit.js";
+import type { CreditLeases } from "./credit-leases.js";
 import { placeHold } from "./hold.js";
 import { getPrice } from "./prices.js";
 import type { SettleOptions } from "./settle.js";
@@ -21,6 +22,11 @@ export type LedgerServiceOptions = SettleOptions & {
   readonly maxSettleBatch?: number;
   /** After each settlement batch, with its size (e.g. a metric). */
   readonly onSettleBatch?: (size: number) => void;
+  /**
+   * This replica's credit leases (credit-leases.ts): holds of requests whose x-request-id the
+   * coordinator generated are placed against them in memory. Absent: every hold in Postgres.
+   */
+  readonly leases?: CreditLeases;
 };
 
 /**
@@ -32,6 +38,7 @@ export function createLedgerService(
   pool: DatabasePool,
   options: LedgerServiceOptions = { referralSharePercent: 0 },
 ): ServiceImpl<typeof LedgerService> {
+  const leases = options.leases;
   const settlements = new SettlementQueue(pool, {
     referralSharePercent: options.referralSharePercent,
     maxBatch: options.maxSettleBatch ?? 128,
@@ -45,19 +52,37 @@ export function createLedgerService(
     getBalance: async (request) =>
       create(GetBalanceResponseSchema, await readBalance(pool, request.accountId)),
     hold: async (request) => {
-      const held = await inTransaction((tx) => placeHold(tx, request));
+      // A consumer's own x-request-id is claimed in Postgres before the request runs (any
+      // replica may see its reuse); otherwise the hold may be placed against a credit lease.
+      const held =
+        leases !== undefined && (request.clientRequestId === "" || request.requestIdGenerated)
+          ? await leases.hold(request)
+          : await inTransaction((tx) => placeHold(tx, request));
       return create(HoldResponseSchema, { heldMicroUsd: held });
     },
     settle: async (request) => {
-      const figures = await settlements.settle({
+      const leased = leases?.take(request.requestId);
+      const settling = settlements.settle({
         requestId: request.requestId,
         providerAccountId: request.providerAccountId,
         promptTokens: request.usage?.promptTokens ?? 0,
         completionTokens: request.usage?.completionTokens ?? 0,
         generationId: request.generationId,
         machineId: request.providerMachineId,
+        ...(leased === undefined ? {} : { leased }),
       });
-      return create(SettleResponseSchema, figures);
+      if (leased !== undefined)
+        settling.then(
+          (figures) => leases?.settled(leased, figures),
+          () => leases?.settled(leased, undefined),
+        );
+      const figures = await settling;
+      return create(SettleResponseSchema, {
+        chargedMicroUsd: figures.chargedMicroUsd,
+        providerCreditMicroUsd: figures.providerCreditMicroUsd,
+        platformFeeMicroUsd: figures.platformFeeMicroUsd,
+        releasedMicroUsd: figures.releasedMicroUsd,
+      });
     },
     credit: async (request) => {
       const balance = await inTransaction(async (tx) => {

@@ -3,12 +3,14 @@ import type { DbConnection } from "@darkbloom/db";
 import {
   consumerAccount,
   holdAccount,
+  leaseAccount,
   PLATFORM_REVENUE,
   providerAccount,
 } from "./ledger-accounts.js";
 import { invalidArgument, requireId } from "./ledger-errors.js";
-import { settlementFigures, type SettlementFigures } from "./money.js";
+import { settlementFigures, type Price, type SettlementFigures } from "./money.js";
 import { findReferrer, referralShareMicroUsd } from "./referrals.js";
+import { settleHolds, type SettledFigures } from "./settle-batch.js";
 import {
   findHold,
   findSettlement,
@@ -37,6 +39,29 @@ export type SettleInput = {
   readonly machineId?: string;
   /** Set by the stuck-hold sweeper: the request never settled in time, nothing is charged. */
   readonly swept?: boolean;
+  /** The hold was placed in memory against a credit lease (credit-leases.ts), not in Postgres. */
+  readonly leased?: LeasedHold;
+};
+
+/** A hold placed against a replica's credit lease; written to Postgres with its settlement. */
+export type LeasedHold = {
+  readonly requestId: string;
+  readonly consumerId: string;
+  readonly model: string;
+  readonly price: Price;
+  readonly heldMicroUsd: bigint;
+  readonly apiKeyId: string | null;
+  readonly leaseId: string;
+  readonly epoch: bigint;
+  /**
+   * The coordinator-generated request id the request was claimed under (the consumer sent
+   * none): recorded with the hold, and claimed, when it settles.
+   */
+  readonly claim?: {
+    readonly clientRequestId: string;
+    readonly claimId: string;
+    readonly fingerprint: Uint8Array;
+  };
 };
 
 /** What settling one hold writes: the accounts it touches, its ledger entries and its record. */
@@ -86,18 +111,24 @@ export function planSettlement(
       ? 0n
       : referralShareMicroUsd(figures.platformFeeMicroUsd, options.referralSharePercent);
   const referrer = referrerId === null ? "" : consumerAccount(referrerId);
+  // A leased hold is charged from its lease; what it does not charge stays in the lease.
+  const source: readonly Entry[] =
+    hold.lease_id === null
+      ? [
+          { account: holdAccount(hold.consumer_id), amountMicroUsd: -hold.held_micro_usd },
+          { account: consumerAccount(hold.consumer_id), amountMicroUsd: figures.releasedMicroUsd },
+        ]
+      : [{ account: leaseAccount(hold.lease_id), amountMicroUsd: -figures.chargedMicroUsd }];
   return {
     figures,
     accounts: [
-      consumerAccount(hold.consumer_id),
-      holdAccount(hold.consumer_id),
+      ...source.map((entry) => entry.account),
       PLATFORM_REVENUE,
       ...(figures.providerCreditMicroUsd > 0n ? [provider] : []),
       ...(referral > 0n ? [referrer] : []),
     ],
     entries: [
-      { account: holdAccount(hold.consumer_id), amountMicroUsd: -hold.held_micro_usd },
-      { account: consumerAccount(hold.consumer_id), amountMicroUsd: figures.releasedMicroUsd },
+      ...source,
       { account: provider, amountMicroUsd: figures.providerCreditMicroUsd },
       { account: PLATFORM_REVENUE, amountMicroUsd: figures.platformFeeMicroUsd - referral },
       { account: referrer, amountMicroUsd: referral },
@@ -126,8 +157,13 @@ export async function settleHold(
   connection: DbConnection,
   input: SettleInput,
   options: SettleOptions = { referralSharePercent: 0 },
-): Promise<SettlementFigures> {
+): Promise<SettledFigures> {
   const requestId = requireId(input.requestId, "request_id");
+  if (input.leased !== undefined) {
+    const [outcome] = await settleHolds(connection, [input], options);
+    if (outcome?.ok !== true) throw outcome?.error ?? noHold(requestId);
+    return outcome.figures;
+  }
   const hold = await findHold(connection, requestId, "for update");
   if (hold === null) throw noHold(requestId);
   const recorded = await findSettlement(connection, requestId);

@@ -3,6 +3,7 @@
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 import type { SettlementFigures } from "./money.js";
+import type { LeasedHold } from "./settle.js";
 import { holdRow, type Entry, type HoldRow, type SettlementInsert } from "./store.js";
 
 const settledRow = z.object({
@@ -23,10 +24,63 @@ export async function lockHolds(
   requestIds: readonly string[],
 ): Promise<Map<string, HoldRow>> {
   const rows = await connection.any(sql.type(holdRow)`
-    SELECT request_id, consumer_id, claim_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd
+    SELECT request_id, consumer_id, claim_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd, lease_id, lease_epoch
     FROM ledger_holds WHERE request_id = ANY(${sql.array(requestIds, "text")})
     ORDER BY request_id FOR UPDATE`);
   return new Map(rows.map((row) => [row.request_id, row]));
+}
+
+/**
+ * Writes the rows of holds placed against credit leases (they lived in memory until now).
+ * Returns the request ids written; one whose id is already taken is not (its earlier hold
+ * stands, and a settlement replays it).
+ */
+export async function insertLeasedHolds(
+  connection: DbConnection,
+  holds: readonly LeasedHold[],
+): Promise<Set<string>> {
+  if (holds.length === 0) return new Set();
+  const rows = holds.map((hold) => [
+    hold.requestId,
+    hold.consumerId,
+    hold.model,
+    hold.price.inputMicroUsdPerMillion,
+    hold.price.outputMicroUsdPerMillion,
+    hold.heldMicroUsd,
+    hold.apiKeyId,
+    hold.leaseId,
+    hold.epoch,
+    hold.claim?.claimId ?? null,
+    hold.claim?.clientRequestId ?? null,
+  ]);
+  const claims = holds.flatMap((hold) =>
+    hold.claim === undefined
+      ? []
+      : [
+          [
+            hold.consumerId,
+            hold.claim.clientRequestId,
+            hold.claim.claimId,
+            Buffer.from(hold.claim.fingerprint).toString("hex"),
+          ],
+        ],
+  );
+  if (claims.length > 0) {
+    await connection.query(sql.unsafe`
+      INSERT INTO ledger_request_claims (consumer_id, client_request_id, claim_id, request_fingerprint)
+      SELECT c.consumer_id, c.client_request_id, c.claim_id, decode(c.fingerprint, 'hex')
+      FROM ${sql.unnest(claims, ["text", "text", "text", "text"])}
+        AS c(consumer_id, client_request_id, claim_id, fingerprint)
+      ON CONFLICT (consumer_id, client_request_id) DO NOTHING`);
+  }
+  const written = await connection.any(sql.type(z.object({ request_id: z.string() }))`
+    INSERT INTO ledger_holds (request_id, consumer_id, model, input_micro_usd_per_million,
+      output_micro_usd_per_million, held_micro_usd, api_key_id, lease_id, lease_epoch,
+      claim_id, client_request_id)
+    SELECT * FROM ${sql.unnest(rows, ["text", "text", "text", "int8", "int8", "int8", "text", "text", "int8", "text", "text"])}
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING request_id`);
+  return new Set(written.map((row) => row.request_id));
 }
 
 export type HoldState = {

@@ -8,8 +8,7 @@ import {
   type DatabasePool,
 } from "@darkbloom/db";
 import { requireId } from "./ledger-errors.js";
-import type { SettlementFigures } from "./money.js";
-import { settleHolds } from "./settle-batch.js";
+import { settleHolds, type SettledFigures } from "./settle-batch.js";
 import { settleHold, type SettleInput, type SettleOptions } from "./settle.js";
 
 export type SettlementQueueOptions = SettleOptions & {
@@ -21,7 +20,7 @@ export type SettlementQueueOptions = SettleOptions & {
 
 type Pending = {
   readonly input: SettleInput;
-  readonly resolve: (figures: SettlementFigures) => void;
+  readonly resolve: (figures: SettledFigures) => void;
   readonly reject: (error: ConnectError) => void;
 };
 
@@ -48,7 +47,7 @@ export class SettlementQueue {
     private readonly options: SettlementQueueOptions,
   ) {}
 
-  settle(input: SettleInput): Promise<SettlementFigures> {
+  settle(input: SettleInput): Promise<SettledFigures> {
     return new Promise((resolve, reject) => {
       requireId(input.requestId, "request_id");
       this.queue.push({ input, resolve, reject });

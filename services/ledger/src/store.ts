@@ -5,7 +5,14 @@ import type { Price, SettlementFigures, TokenCounts } from "./money.js";
 
 export type Entry = { readonly account: string; readonly amountMicroUsd: bigint };
 export type TransactionKind =
-  "credit" | "hold" | "settle" | "payout" | "payout_paid" | "payout_reversal";
+  | "credit"
+  | "hold"
+  | "settle"
+  | "payout"
+  | "payout_paid"
+  | "payout_reversal"
+  | "lease"
+  | "lease_return";
 
 const balanceRow = z.object({ id: z.string(), balance_micro_usd: z.bigint() });
 const idRow = z.object({ id: z.bigint() });
@@ -21,6 +28,9 @@ export const holdRow = z.object({
   input_micro_usd_per_million: z.bigint(),
   output_micro_usd_per_million: z.bigint(),
   held_micro_usd: z.bigint(),
+  /** The lease the hold was placed against (credit-leases.ts) and its epoch; null: its own. */
+  lease_id: z.string().nullable(),
+  lease_epoch: z.bigint().nullable(),
 });
 export type HoldRow = z.infer<typeof holdRow>;
 const settlementRow = z.object({
@@ -172,7 +182,7 @@ export async function findHold(
 ): Promise<HoldRow | null> {
   const forUpdate = lock === "for update" ? sql.fragment`FOR UPDATE` : sql.fragment``;
   return connection.maybeOne(sql.type(holdRow)`
-    SELECT request_id, consumer_id, claim_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd
+    SELECT request_id, consumer_id, claim_id, input_micro_usd_per_million, output_micro_usd_per_million, held_micro_usd, lease_id, lease_epoch
     FROM ledger_holds WHERE request_id = ${requestId} ${forUpdate}`);
 }
 

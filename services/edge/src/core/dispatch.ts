@@ -90,6 +90,7 @@ async function dispatchModel(
     requestId: input.requestId,
     accountId: input.accountId,
     keyId: req.principal.keyId,
+    ...(req.principal.limited === undefined ? {} : { keyLimited: req.principal.limited }),
     model: input.body.model,
     maxPromptTokens: input.estimatedPromptTokens,
     maxCompletionTokens: input.maxTokens,

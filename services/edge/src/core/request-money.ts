@@ -37,10 +37,16 @@ export interface MoneyDeps {
   log: Logger;
 }
 
-/** 1. The key may start a request at all (before its body is read). */
-export async function admit(deps: MoneyDeps, keyId: string): Promise<void> {
-  if (deps.keyLimits === undefined) return;
-  const { admission } = await deps.keyLimits.admitKey({ keyId });
+/**
+ * 1. The key may start a request at all (before its body is read). A key verified as having no
+ * limits (`limited: false`, from the key cache that a limit change invalidates) is admitted here.
+ */
+export async function admit(
+  deps: MoneyDeps,
+  key: { keyId: string; limited?: boolean },
+): Promise<void> {
+  if (deps.keyLimits === undefined || key.limited === false) return;
+  const { admission } = await deps.keyLimits.admitKey({ keyId: key.keyId });
   refuseUnlessAdmitted(admission);
 }
 
@@ -49,6 +55,8 @@ export interface MoneyOrder {
   requestId: string;
   accountId: string;
   keyId: string;
+  /** The key has no limits (see {@link admit}): no reservation, its usage is still recorded (6). */
+  keyLimited?: boolean;
   model: string;
   /** The coordinator's own bound of the prompt; reported prompt tokens never exceed it. */
   maxPromptTokens: number;
@@ -81,7 +89,9 @@ export async function hold(deps: MoneyDeps, order: MoneyOrder): Promise<OpenMone
         : toEdgeError(err);
     });
   const money = new OpenMoney(deps, order);
-  if (deps.keyLimits !== undefined) {
+  if (deps.keyLimits !== undefined && order.keyLimited === false) {
+    money.keyReserved = true; // nothing to reserve; the settlement records the usage
+  } else if (deps.keyLimits !== undefined) {
     let admission: KeyAdmission | undefined;
     try {
       ({ admission } = await deps.keyLimits.reserveKey({
@@ -124,7 +134,7 @@ export class OpenMoney {
   promptTokens = 0;
   /** The response's x-darkbloom-generation-id, recorded with the settlement. */
   generationId = "";
-  /** The key's reservation was placed: the settlement replaces it (6). */
+  /** The key's reservation was placed (or it has none to place): the settlement records it (6). */
   keyReserved = false;
   private settlement: Promise<bigint | undefined> | undefined;
 

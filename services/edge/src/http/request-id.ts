@@ -31,10 +31,26 @@ export interface RequestClaim {
   claimId: string;
   /** Keyed hash of the route and canonical body (http/request-fingerprint.ts). */
   requestFingerprint: Uint8Array;
+  /** The consumer sent no (well-formed) x-request-id: `clientRequestId` is the coordinator's. */
+  requestIdGenerated?: boolean;
 }
 
-export function requestClaim(clientRequestId: string, fingerprint: Uint8Array): RequestClaim {
+/** Whether the request id is one {@link requestIdFrom} made (the consumer sent none usable). */
+export function requestIdGenerated(
+  header: string | string[] | undefined,
+  requestId: string,
+): boolean {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== requestId;
+}
+
+export function requestClaim(
+  clientRequestId: string,
+  fingerprint: Uint8Array,
+  generated = false,
+): RequestClaim {
   return {
+    requestIdGenerated: generated,
     clientRequestId,
     claimId: `req_${randomUUID().replaceAll("-", "")}`,
     requestFingerprint: fingerprint,

@@ -331,7 +331,7 @@ export const KeyRateLimitSchema: GenEnum<KeyRateLimit> = /*@__PURE__*/
 /**
  * Per-key limits (requests and tokens per minute, spend budget) around one inference request,
  * enforced in Postgres so every replica sees the same counters. The edge's money sequence
- * (services/edge/src/inference/request-money.ts) calls it; auth owns the tables behind it.
+ * (services/edge/src/core/request-money.ts) calls it; auth owns the tables behind it.
  *
  * @generated from service darkbloom.v1.KeyLimitsService
  */

@@ -78,6 +78,7 @@ export async function sealedSubmit(ctx: EdgeContext, req: EdgeRequest): Promise<
     requestId: reservation.requestId,
     accountId: reservation.accountId,
     keyId: req.principal.keyId,
+    ...(req.principal.limited === undefined ? {} : { keyLimited: req.principal.limited }),
     model: reservation.model,
     maxPromptTokens: promptTokenBoundOfSealedBody(encryptedBody.length),
     maxCompletionTokens: reservation.maxTokens,
