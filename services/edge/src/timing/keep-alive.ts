@@ -6,11 +6,38 @@ export async function* withKeepAlive<T>(
   intervalMs: number,
   ping: () => Promise<void>,
 ): AsyncGenerator<T> {
+  if (intervalMs <= 0) {
+    for await (const item of source) yield item;
+    return;
+  }
   const it = source[Symbol.asyncIterator]();
   let finished = false;
+  // One timer for the whole stream, restarted (refresh) at each wait rather than a new timer per
+  // item: a relayed chunk costs no timer and no extra promises unless the wait really is long.
+  let fired = false;
+  let fire: (tick: "tick") => void = () => undefined;
+  let tick = new Promise<"tick">((resolve) => (fire = resolve));
+  const timer = setTimeout(() => {
+    fired = true;
+    fire("tick");
+  }, intervalMs);
+  const rearm = (): void => {
+    if (fired) {
+      fired = false;
+      tick = new Promise<"tick">((resolve) => (fire = resolve));
+    }
+    timer.refresh();
+  };
   try {
     for (;;) {
-      const next = await awaitWithKeepAlive(it.next(), intervalMs, ping);
+      rearm();
+      const pending = it.next();
+      let next = await Promise.race([pending, tick]);
+      while (next === "tick") {
+        await ping();
+        rearm();
+        next = await Promise.race([pending, tick]);
+      }
       if (next.done) {
         finished = true;
         return;
@@ -18,6 +45,7 @@ export async function* withKeepAlive<T>(
       yield next.value;
     }
   } finally {
+    clearTimeout(timer);
     if (!finished) await it.return?.();
   }
 }
