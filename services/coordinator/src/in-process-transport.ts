@@ -1,8 +1,11 @@
-import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
+  createClient,
   createHandlerContext,
+  type CallOptions,
+  type Client,
   type ContextValues,
   type MethodImplSpec,
   type ServiceImplSpec,
@@ -108,13 +111,12 @@ async function* relay(
   ctx: ReturnType<typeof createHandlerContext>,
 ): AsyncGenerator<unknown> {
   let it: AsyncIterator<unknown> | undefined;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(ConnectError.from(ctx.signal.reason, Code.Canceled));
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener("abort", onAbort, { once: true });
-  });
-  aborted.catch(() => undefined);
+  // The wait for the next message is rejected by an abort. One fresh promise per wait: racing
+  // each message against one long-lived "aborted" promise would pile a reaction on it per message.
+  let interrupt: ((err: unknown) => void) | undefined;
+  const canceled = (): ConnectError => ConnectError.from(ctx.signal.reason, Code.Canceled);
+  const onAbort = (): void => interrupt?.(canceled());
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
   try {
     it = start()[Symbol.asyncIterator]();
     // One message of read-ahead, as a pipe's buffer gives: a caller that stops reading after the
@@ -122,8 +124,13 @@ async function* relay(
     // its end and its cleanup.
     let next = it.next();
     for (;;) {
-      if (ctx.signal.aborted) await aborted;
-      const r = await Promise.race([next, aborted]);
+      if (ctx.signal.aborted) throw canceled();
+      const pending = next;
+      const r = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
+        interrupt = reject;
+        pending.then(resolve, reject);
+      });
+      interrupt = undefined;
       if (r.done) return;
       next = it.next();
       next.catch(() => undefined);
@@ -132,9 +139,67 @@ async function* relay(
   } catch (err) {
     throw ConnectError.from(err, Code.Internal);
   } finally {
-    if (onAbort) ctx.signal.removeEventListener("abort", onAbort);
+    ctx.signal.removeEventListener("abort", onAbort);
     ctx.abort();
     // The implementation's own cleanup (e.g. cancelling the provider) runs when it is left early.
     void it?.return?.()?.catch(() => undefined);
   }
+}
+
+/**
+ * `createClient`, except that a server-streaming call hands back the transport's own message
+ * stream instead of Connect's wrapper around it (a downlevelled async generator costing several
+ * promises per message — per relayed chunk on the edge's Infer stream). As Connect's, the stream
+ * offers `next` only: the caller ends a call early through its signal.
+ */
+export function createInProcessClient<T extends DescService>(
+  service: T,
+  transport: Transport,
+): Client<T> {
+  const client = createClient(service, transport) as Record<string, unknown>;
+  for (const method of service.methods) {
+    if (method.methodKind !== "server_streaming") continue;
+    client[method.localName] = (input: unknown, options?: CallOptions) =>
+      messages(
+        transport.stream(
+          method as never,
+          options?.signal,
+          options?.timeoutMs,
+          options?.headers,
+          single(input),
+          options?.contextValues,
+        ),
+        options,
+      );
+  }
+  return client as Client<T>;
+}
+
+async function* single(input: unknown): AsyncIterable<never> {
+  yield input as never;
+}
+
+function messages(
+  response: Promise<StreamResponse<never, never>>,
+  options: CallOptions | undefined,
+): AsyncIterable<unknown> {
+  let it: AsyncIterator<unknown> | undefined;
+  let trailer: Headers | undefined;
+  const next = (): Promise<IteratorResult<unknown>> => {
+    if (!it) {
+      return response.then((r) => {
+        options?.onHeader?.(r.header);
+        trailer = r.trailer;
+        it = (r.message as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        return next();
+      });
+    }
+    const onTrailer = options?.onTrailer;
+    if (!onTrailer) return it.next();
+    return it.next().then((r) => {
+      if (r.done && trailer) onTrailer(trailer);
+      return r;
+    });
+  };
+  return { [Symbol.asyncIterator]: () => ({ next }) };
 }

@@ -12,32 +12,28 @@ export async function* withKeepAlive<T>(
   }
   const it = source[Symbol.asyncIterator]();
   let finished = false;
-  // One timer for the whole stream, restarted (refresh) at each wait rather than a new timer per
-  // item: a relayed chunk costs no timer and no extra promises unless the wait really is long.
-  let fired = false;
-  let fire: (tick: "tick") => void = () => undefined;
-  let tick = new Promise<"tick">((resolve) => (fire = resolve));
-  const timer = setTimeout(() => {
-    fired = true;
-    fire("tick");
-  }, intervalMs);
-  const rearm = (): void => {
-    if (fired) {
-      fired = false;
-      tick = new Promise<"tick">((resolve) => (fire = resolve));
-    }
+  // One timer for the whole stream, restarted (refresh) at each wait, instead of a timer and a
+  // Promise.race per item. (A race against one long-lived promise would also pile a reaction on
+  // it per item.) The timer wakes the wait only while there is one.
+  let wake: ((tick: "tick") => void) | undefined;
+  const timer = setTimeout(() => wake?.("tick"), intervalMs);
+  const wait = (pending: Promise<IteratorResult<T>>): Promise<IteratorResult<T> | "tick"> => {
     timer.refresh();
+    return new Promise((resolve, reject) => {
+      wake = resolve;
+      pending.then(resolve, reject);
+    });
   };
   try {
     for (;;) {
-      rearm();
       const pending = it.next();
-      let next = await Promise.race([pending, tick]);
+      let next = await wait(pending);
       while (next === "tick") {
+        wake = undefined;
         await ping();
-        rearm();
-        next = await Promise.race([pending, tick]);
+        next = await wait(pending);
       }
+      wake = undefined;
       if (next.done) {
         finished = true;
         return;
