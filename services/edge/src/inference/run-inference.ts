@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import {
   NonceGuard,
@@ -9,7 +9,6 @@ import {
   CryptoError,
 } from "@darkbloom/crypto";
 import {
-  ChunkPayloadSchema,
   FinishReason,
   InferenceBodySchema,
   RoutingMetadataSchema,
@@ -21,6 +20,7 @@ import {
 import { EdgeError } from "../errors/edge-error.js";
 import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
 import { reservationExpired } from "../errors/reservation-expired.js";
+import { decodeChunkPayload } from "./chunk-payload.js";
 import type { RequestClaim } from "../http/request-id.js";
 
 export interface InferenceInput {
@@ -188,8 +188,7 @@ export async function* runInference(
           break;
         }
         case "chunk": {
-          const payload = fromBinary(
-            ChunkPayloadSchema,
+          const payload = decodeChunkPayload(
             openWithNonceGuard(sharedKey, ev.kind.value.encryptedPayload, guard),
           );
           // Billing counts the frame's token count as the relay metered it, never the sealed
