@@ -67,12 +67,9 @@ export function openWithNonceGuard(
   return plaintext;
 }
 
-/** The nonce as a 12-code-unit string (two bytes per unit): a Set key without a spread. */
+/** The nonce's bytes as a latin1 string (one native call): the Set's key. */
 export function nonceKey(nonce: Uint8Array): string {
   if (nonce.length !== NONCE_BYTES)
     throw new CryptoError("truncated", `nonce must be ${NONCE_BYTES} bytes`);
-  let key = "";
-  for (let i = 0; i < NONCE_BYTES; i += 2)
-    key += String.fromCharCode((nonce[i] ?? 0) | ((nonce[i + 1] ?? 0) << 8));
-  return key;
+  return Buffer.from(nonce.buffer, nonce.byteOffset, NONCE_BYTES).toString("latin1");
 }
