@@ -97,7 +97,8 @@ import { SharedWarmPool } from "./warm-pool/shared-warm-pool.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 import { createConsoleStatic } from "./console-static.js";
 import { createConsoleAuth } from "./console-auth-wiring.js";
-import { createInProcessClient, createInProcessTransport } from "./in-process-transport.js";
+import { createInProcessTransport } from "./in-process-transport.js";
+import { createLeanClient } from "./lean-client.js";
 
 export const PROVIDER_WS_PATH = "/v1/provider/connect";
 
@@ -334,7 +335,7 @@ export async function startCoordinator(
     log.child({ component: "sealed-body" }),
   );
   const edge = createEdgeHandler({
-    routing: createInProcessClient(RoutingService, inProcess),
+    routing: createLeanClient(RoutingService, inProcess),
     ledger,
     keyLimits: createClient(KeyLimitsService, inProcess),
     openHolds: holdSweeper.heartbeat,

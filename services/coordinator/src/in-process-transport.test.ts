@@ -9,7 +9,8 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import { LedgerService, RoutingService, type InferResponse } from "@darkbloom/proto";
-import { createInProcessClient, createInProcessTransport } from "./in-process-transport.js";
+import { createInProcessTransport } from "./in-process-transport.js";
+import { createLeanClient } from "./lean-client.js";
 
 function transportFor(
   routing: Partial<ServiceImpl<typeof RoutingService>>,
@@ -27,7 +28,7 @@ function transportFor(
 // Every case through Connect's own client and through the one the coordinator gives the edge.
 for (const [clientName, makeClient] of [
   ["createClient", createClient],
-  ["createInProcessClient", createInProcessClient],
+  ["createLeanClient", createLeanClient],
 ] as const) {
   describe(`in-process transport (${clientName})`, () => {
     it("hands messages over without a copy and fills defaults of init shapes", async () => {

@@ -1,11 +1,8 @@
-import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
-  createClient,
   createHandlerContext,
-  type CallOptions,
-  type Client,
   type ContextValues,
   type MethodImplSpec,
   type ServiceImplSpec,
@@ -144,62 +141,4 @@ async function* relay(
     // The implementation's own cleanup (e.g. cancelling the provider) runs when it is left early.
     void it?.return?.()?.catch(() => undefined);
   }
-}
-
-/**
- * `createClient`, except that a server-streaming call hands back the transport's own message
- * stream instead of Connect's wrapper around it (a downlevelled async generator costing several
- * promises per message — per relayed chunk on the edge's Infer stream). As Connect's, the stream
- * offers `next` only: the caller ends a call early through its signal.
- */
-export function createInProcessClient<T extends DescService>(
-  service: T,
-  transport: Transport,
-): Client<T> {
-  const client = createClient(service, transport) as Record<string, unknown>;
-  for (const method of service.methods) {
-    if (method.methodKind !== "server_streaming") continue;
-    client[method.localName] = (input: unknown, options?: CallOptions) =>
-      messages(
-        transport.stream(
-          method as never,
-          options?.signal,
-          options?.timeoutMs,
-          options?.headers,
-          single(input),
-          options?.contextValues,
-        ),
-        options,
-      );
-  }
-  return client as Client<T>;
-}
-
-async function* single(input: unknown): AsyncIterable<never> {
-  yield input as never;
-}
-
-function messages(
-  response: Promise<StreamResponse<never, never>>,
-  options: CallOptions | undefined,
-): AsyncIterable<unknown> {
-  let it: AsyncIterator<unknown> | undefined;
-  let trailer: Headers | undefined;
-  const next = (): Promise<IteratorResult<unknown>> => {
-    if (!it) {
-      return response.then((r) => {
-        options?.onHeader?.(r.header);
-        trailer = r.trailer;
-        it = (r.message as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        return next();
-      });
-    }
-    const onTrailer = options?.onTrailer;
-    if (!onTrailer) return it.next();
-    return it.next().then((r) => {
-      if (r.done && trailer) onTrailer(trailer);
-      return r;
-    });
-  };
-  return { [Symbol.asyncIterator]: () => ({ next }) };
 }
