@@ -38,7 +38,7 @@ export async function* forwardInfer(
   try {
     // the message create() builds, without its reflection (once per forwarded chunk)
     for await (const event of events)
-      yield { $typeName: "darkbloom.v1.ForwardInferResponse", event } as ForwardInferResponse;
+      yield { $typeName: "darkbloom.v1.ForwardInferResponse", event };
     ended = true;
   } finally {
     signal.removeEventListener("abort", onAbort);
