@@ -6,7 +6,7 @@ describe("lazyStream", () => {
     let started = 0;
     const stream = lazyStream(async function* () {
       started++;
-      yield 1;
+      yield await Promise.resolve(1);
       yield 2;
     });
     expect(started).to.equal(0);
@@ -32,7 +32,7 @@ describe("lazyStream", () => {
       lazyStream(async function* () {
         started = true;
         try {
-          yield 1;
+          yield await Promise.resolve(1);
           yield 2;
         } finally {
           cleaned = true;

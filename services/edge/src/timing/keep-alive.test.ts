@@ -86,7 +86,7 @@ describe("withKeepAlive with a busy source", () => {
   it("passes many quickly arriving items through without pinging and leaves no timer behind", async () => {
     let pings = 0;
     async function* source(): AsyncGenerator<number> {
-      for (let i = 0; i < 1000; i++) yield i;
+      for (let i = 0; i < 1000; i++) yield await Promise.resolve(i);
     }
     const seen: number[] = [];
     for await (const n of withKeepAlive(source(), 60_000, () => {
