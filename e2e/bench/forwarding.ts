@@ -8,6 +8,7 @@ import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { startReplicas } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { markdownTable } from "../testbed/timing/markdown.js";
+import { cpuSeconds } from "./bench-args.js";
 
 export interface ForwardingOptions {
   concurrencies: number[];
@@ -68,22 +69,33 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       }
       throw new Error(`A never saw ${want} providers`);
     };
-    const measure = async (where: string): Promise<Map<number, number[]>> => {
+    // Both replicas' CPU seconds (from /proc): unlike latency on a shared machine, the CPU a
+    // forwarded request adds does not move with other processes' load.
+    const replicaCpu = async (): Promise<number> =>
+      (await cpuSeconds(a.process.child.pid ?? 0)) + (await cpuSeconds(b.process.child.pid ?? 0));
+    const cpuMs = new Map<string, number>();
+    const measure = async (where: string, path: string): Promise<Map<number, number[]>> => {
       fleet.push(...(await startFakeFleet(where, 8, [TEST_MODEL_ID])));
       await providersOnA(8);
       await ttfts(client, 4, 16); // warm-up (connections, JIT)
       const byLevel = new Map<number, number[]>();
-      for (const c of o.concurrencies)
-        byLevel.set(c, await ttfts(client, c, Math.max(o.minRequests, 4 * c)));
+      for (const c of o.concurrencies) {
+        const cpu0 = await replicaCpu();
+        const n = Math.max(o.minRequests, 4 * c);
+        byLevel.set(c, await ttfts(client, c, n));
+        cpuMs.set(`${path}:${c}`, (((await replicaCpu()) - cpu0) * 1000) / n);
+      }
       await Promise.all(fleet.splice(0).map((f) => f.close()));
       await providersOnA(0);
       return byLevel;
     };
-    const local = await measure(a.url);
-    const forwarded = await measure(b.url);
+    const local = await measure(a.url, "local");
+    const forwarded = await measure(b.url, "forwarded");
     const rows = o.concurrencies.map((c) => {
       const l = local.get(c) ?? [];
       const f = forwarded.get(c) ?? [];
+      const cl = cpuMs.get(`local:${c}`) ?? NaN;
+      const cf = cpuMs.get(`forwarded:${c}`) ?? NaN;
       return {
         streams: c,
         requests: f.length,
@@ -91,6 +103,8 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
         "added p50 ms": (pct(f, 50) - pct(l, 50)).toFixed(2),
         "TTFT p99 local / forwarded ms": `${pct(l, 99).toFixed(2)} / ${pct(f, 99).toFixed(2)}`,
         "added p99 ms": (pct(f, 99) - pct(l, 99)).toFixed(2),
+        "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
+        "added CPU ms/request": (cf - cl).toFixed(2),
       };
     });
     return `Forwarding: request on replica A, 8 instant fake providers on A (local) or on B (forwarded)\n\n${markdownTable(rows)}`;

@@ -23,12 +23,20 @@ export class NonceGuard {
   }
 
   has(nonce: Uint8Array): boolean {
-    return this.seen.has(nonceKey(nonce));
+    return this.hasKey(nonceKey(nonce));
   }
 
   /** Records a nonce; throws `replayed_nonce` if already recorded, `limit_exceeded` if full. */
   remember(nonce: Uint8Array): void {
-    const key = nonceKey(nonce);
+    this.rememberKey(nonceKey(nonce));
+  }
+
+  /** `has` for a nonce already turned into its key (nonceKey). */
+  hasKey(key: string): boolean {
+    return this.seen.has(key);
+  }
+
+  rememberKey(key: string): void {
     if (this.seen.has(key))
       throw new CryptoError("replayed_nonce", "nonce already used in this request");
     if (this.seen.size >= this.maxNonces) {
@@ -51,16 +59,17 @@ export function openWithNonceGuard(
   sealed: Uint8Array,
   guard: NonceGuard,
 ): Uint8Array {
-  const nonce = nonceOf(sealed);
-  if (guard.has(nonce))
+  const key = nonceKey(nonceOf(sealed));
+  if (guard.hasKey(key))
     throw new CryptoError("replayed_nonce", "nonce already used in this request");
   const plaintext = openWithSharedKey(sharedKey, sealed);
-  guard.remember(nonce);
+  guard.rememberKey(key);
   return plaintext;
 }
 
-function nonceKey(nonce: Uint8Array): string {
+/** The nonce's bytes as a latin1 string (one native call): the Set's key. */
+export function nonceKey(nonce: Uint8Array): string {
   if (nonce.length !== NONCE_BYTES)
     throw new CryptoError("truncated", `nonce must be ${NONCE_BYTES} bytes`);
-  return String.fromCharCode(...nonce);
+  return Buffer.from(nonce.buffer, nonce.byteOffset, NONCE_BYTES).toString("latin1");
 }

@@ -2,6 +2,7 @@ import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { randomBytes } from "@noble/ciphers/utils.js";
 import { assertSharedKey } from "./assert-key.js";
 import { CryptoError } from "./crypto-error.js";
+import { openSecretBoxFast } from "./secret-box-open.js";
 import { MAC_BYTES, NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
 
 /** Seal with a precomputed key: `nonce ‖ MAC ‖ ciphertext` with a fresh random 24-byte nonce. */
@@ -37,7 +38,10 @@ export function openWithSharedKey(sharedKey: Uint8Array, sealed: Uint8Array): Ui
       `sealed message is ${got} bytes, minimum ${SEAL_OVERHEAD_BYTES}`,
     );
   }
+  const fast = openSecretBoxFast(sharedKey, sealed);
+  if (fast) return fast;
   try {
+    // a forgery, or a big-endian host (the fast path is little-endian only): noble decides
     return xsalsa20poly1305(sharedKey, sealed.subarray(0, NONCE_BYTES)).decrypt(
       sealed.subarray(NONCE_BYTES),
     );

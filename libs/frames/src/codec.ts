@@ -1,5 +1,6 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ProviderFrameSchema, type ProviderFrame } from "@darkbloom/proto";
+import { decodeChunkFrame } from "./chunk-fast-path.js";
 
 /** Largest frame either side accepts; one byte more is refused before decoding. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -26,6 +27,8 @@ export function decodeFrame(
       message: `frame of ${data.byteLength} bytes exceeds ${maxBytes}`,
     };
   }
+  const chunk = decodeChunkFrame(data);
+  if (chunk) return { ok: true, frame: chunk, kind: "chunk" };
   let frame: ProviderFrame;
   try {
     frame = fromBinary(ProviderFrameSchema, data);

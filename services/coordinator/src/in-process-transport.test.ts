@@ -10,6 +10,7 @@ import {
 } from "@connectrpc/connect";
 import { LedgerService, RoutingService, type InferResponse } from "@darkbloom/proto";
 import { createInProcessTransport } from "./in-process-transport.js";
+import { createLeanClient } from "./lean-client.js";
 
 function transportFor(
   routing: Partial<ServiceImpl<typeof RoutingService>>,
@@ -24,134 +25,140 @@ function transportFor(
   );
 }
 
-describe("in-process transport", () => {
-  it("hands messages over without a copy and fills defaults of init shapes", async () => {
-    let seen: Uint8Array | undefined;
-    const payload = new Uint8Array([1, 2, 3]);
-    const routing = createClient(
-      RoutingService,
-      transportFor({
-        reserve: () => ({ reservationId: "r1", providerPublicKey: payload }),
-        async *infer(req) {
-          seen = await Promise.resolve(req.encryptedBody);
-          yield { kind: { case: "chunk", value: { encryptedPayload: payload, tokenCount: 1 } } };
-        },
-      }),
-    );
-    const reserved = await routing.reserve({ requestId: "x" });
-    expect(reserved.reservationId).to.equal("r1");
-    expect(reserved.providerId).to.equal("");
-    expect(reserved.providerPublicKey).to.equal(payload);
-    const body = new Uint8Array([9]);
-    const out: InferResponse[] = [];
-    for await (const ev of routing.infer({ encryptedBody: body })) out.push(ev);
-    expect(seen).to.equal(body);
-    expect(out).to.have.length(1);
-    expect(out[0]?.kind.case === "chunk" && out[0].kind.value.encryptedPayload).to.equal(payload);
-  });
-
-  it("errors reach the caller as ConnectError; a plain Error as Internal", async () => {
-    const routing = createClient(
-      RoutingService,
-      transportFor({
-        reserve: () => {
-          throw new ConnectError("no provider", Code.NotFound);
-        },
-        async *infer() {
-          await Promise.resolve();
-          throw new Error("boom");
-        },
-      }),
-    );
-    const err = await routing.reserve({}).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).to.be.instanceOf(ConnectError).with.property("code", Code.NotFound);
-    const streamErr = await (async () => {
-      for await (const _ of routing.infer({})) void _;
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(streamErr).to.be.instanceOf(ConnectError).with.property("code", Code.Internal);
-  });
-
-  it("a caller's abort ends the stream with Canceled and runs the implementation's cleanup", async () => {
-    let ctxSignal: AbortSignal | undefined;
-    let cleanedUp = false;
-    const routing = createClient(
-      RoutingService,
-      transportFor({
-        async *infer(_req, ctx: HandlerContext) {
-          ctxSignal = ctx.signal;
-          try {
-            yield { kind: { case: "started", value: { providerId: "p" } } };
-            if (!ctx.signal.aborted)
-              await new Promise<void>((resolve) =>
-                ctx.signal.addEventListener("abort", () => resolve()),
-              );
-          } finally {
-            cleanedUp = true;
-          }
-        },
-      }),
-    );
-    const abort = new AbortController();
-    const got: string[] = [];
-    const err = await (async () => {
-      for await (const ev of routing.infer({}, { signal: abort.signal })) {
-        got.push(ev.kind.case ?? "");
-        abort.abort();
-      }
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(got).to.deep.equal(["started"]);
-    expect(err).to.be.instanceOf(ConnectError).with.property("code", Code.Canceled);
-    expect(ctxSignal?.aborted).to.equal(true);
-    await new Promise((r) => setImmediate(r));
-    expect(cleanedUp).to.equal(true);
-  });
-
-  it("the handler's signal aborts once a unary call is answered", async () => {
-    let ctxSignal: AbortSignal | undefined;
-    const ledger = createClient(
-      LedgerService,
-      transportFor(
-        {},
-        {
-          getBalance: (_req, ctx) => {
-            ctxSignal = ctx.signal;
-            return { balanceMicroUsd: 5n };
+// Every case through Connect's own client and through the one the coordinator gives the edge.
+for (const [clientName, makeClient] of [
+  ["createClient", createClient],
+  ["createLeanClient", createLeanClient],
+] as const) {
+  describe(`in-process transport (${clientName})`, () => {
+    it("hands messages over without a copy and fills defaults of init shapes", async () => {
+      let seen: Uint8Array | undefined;
+      const payload = new Uint8Array([1, 2, 3]);
+      const routing = makeClient(
+        RoutingService,
+        transportFor({
+          reserve: () => ({ reservationId: "r1", providerPublicKey: payload }),
+          async *infer(req) {
+            seen = await Promise.resolve(req.encryptedBody);
+            yield { kind: { case: "chunk", value: { encryptedPayload: payload, tokenCount: 1 } } };
           },
-        },
-      ),
-    );
-    expect((await ledger.getBalance({ accountId: "a" })).balanceMicroUsd).to.equal(5n);
-    expect(ctxSignal?.aborted).to.equal(true);
-  });
-});
+        }),
+      );
+      const reserved = await routing.reserve({ requestId: "x" });
+      expect(reserved.reservationId).to.equal("r1");
+      expect(reserved.providerId).to.equal("");
+      expect(reserved.providerPublicKey).to.equal(payload);
+      const body = new Uint8Array([9]);
+      const out: InferResponse[] = [];
+      for await (const ev of routing.infer({ encryptedBody: body })) out.push(ev);
+      expect(seen).to.equal(body);
+      expect(out).to.have.length(1);
+      expect(out[0]?.kind.case === "chunk" && out[0].kind.value.encryptedPayload).to.equal(payload);
+    });
 
-describe("in-process transport, a caller that stops reading", () => {
-  it("the implementation still runs to its end after the last message the caller read", async () => {
-    let finished = false;
-    const routing = createClient(
-      RoutingService,
-      transportFor({
-        async *infer() {
-          try {
-            yield { kind: { case: "complete", value: {} } };
+    it("errors reach the caller as ConnectError; a plain Error as Internal", async () => {
+      const routing = makeClient(
+        RoutingService,
+        transportFor({
+          reserve: () => {
+            throw new ConnectError("no provider", Code.NotFound);
+          },
+          async *infer() {
             await Promise.resolve();
-          } finally {
-            finished = true;
-          }
-        },
-      }),
-    );
-    for await (const ev of routing.infer({})) if (ev.kind.case === "complete") break;
-    await new Promise((r) => setImmediate(r));
-    expect(finished).to.equal(true);
+            throw new Error("boom");
+          },
+        }),
+      );
+      const err = await routing.reserve({}).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ConnectError).with.property("code", Code.NotFound);
+      const streamErr = await (async () => {
+        for await (const _ of routing.infer({})) void _;
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(streamErr).to.be.instanceOf(ConnectError).with.property("code", Code.Internal);
+    });
+
+    it("a caller's abort ends the stream with Canceled and runs the implementation's cleanup", async () => {
+      let ctxSignal: AbortSignal | undefined;
+      let cleanedUp = false;
+      const routing = makeClient(
+        RoutingService,
+        transportFor({
+          async *infer(_req, ctx: HandlerContext) {
+            ctxSignal = ctx.signal;
+            try {
+              yield { kind: { case: "started", value: { providerId: "p" } } };
+              if (!ctx.signal.aborted)
+                await new Promise<void>((resolve) =>
+                  ctx.signal.addEventListener("abort", () => resolve()),
+                );
+            } finally {
+              cleanedUp = true;
+            }
+          },
+        }),
+      );
+      const abort = new AbortController();
+      const got: string[] = [];
+      const err = await (async () => {
+        for await (const ev of routing.infer({}, { signal: abort.signal })) {
+          got.push(ev.kind.case ?? "");
+          abort.abort();
+        }
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(got).to.deep.equal(["started"]);
+      expect(err).to.be.instanceOf(ConnectError).with.property("code", Code.Canceled);
+      expect(ctxSignal?.aborted).to.equal(true);
+      await new Promise((r) => setImmediate(r));
+      expect(cleanedUp).to.equal(true);
+    });
+
+    it("the handler's signal aborts once a unary call is answered", async () => {
+      let ctxSignal: AbortSignal | undefined;
+      const ledger = makeClient(
+        LedgerService,
+        transportFor(
+          {},
+          {
+            getBalance: (_req, ctx) => {
+              ctxSignal = ctx.signal;
+              return { balanceMicroUsd: 5n };
+            },
+          },
+        ),
+      );
+      expect((await ledger.getBalance({ accountId: "a" })).balanceMicroUsd).to.equal(5n);
+      expect(ctxSignal?.aborted).to.equal(true);
+    });
   });
-});
+
+  describe(`in-process transport, a caller that stops reading (${clientName})`, () => {
+    it("the implementation still runs to its end after the last message the caller read", async () => {
+      let finished = false;
+      const routing = makeClient(
+        RoutingService,
+        transportFor({
+          async *infer() {
+            try {
+              yield { kind: { case: "complete", value: {} } };
+              await Promise.resolve();
+            } finally {
+              finished = true;
+            }
+          },
+        }),
+      );
+      for await (const ev of routing.infer({})) if (ev.kind.case === "complete") break;
+      await new Promise((r) => setImmediate(r));
+      expect(finished).to.equal(true);
+    });
+  });
+}

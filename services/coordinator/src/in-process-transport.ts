@@ -108,13 +108,12 @@ async function* relay(
   ctx: ReturnType<typeof createHandlerContext>,
 ): AsyncGenerator<unknown> {
   let it: AsyncIterator<unknown> | undefined;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(ConnectError.from(ctx.signal.reason, Code.Canceled));
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener("abort", onAbort, { once: true });
-  });
-  aborted.catch(() => undefined);
+  // The wait for the next message is rejected by an abort. One fresh promise per wait: racing
+  // each message against one long-lived "aborted" promise would pile a reaction on it per message.
+  let interrupt: ((err: unknown) => void) | undefined;
+  const canceled = (): ConnectError => ConnectError.from(ctx.signal.reason, Code.Canceled);
+  const onAbort = (): void => interrupt?.(canceled());
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
   try {
     it = start()[Symbol.asyncIterator]();
     // One message of read-ahead, as a pipe's buffer gives: a caller that stops reading after the
@@ -122,8 +121,13 @@ async function* relay(
     // its end and its cleanup.
     let next = it.next();
     for (;;) {
-      if (ctx.signal.aborted) await aborted;
-      const r = await Promise.race([next, aborted]);
+      if (ctx.signal.aborted) throw canceled();
+      const pending = next;
+      const r = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
+        interrupt = reject;
+        pending.then(resolve, reject);
+      });
+      interrupt = undefined;
       if (r.done) return;
       next = it.next();
       next.catch(() => undefined);
@@ -132,7 +136,7 @@ async function* relay(
   } catch (err) {
     throw ConnectError.from(err, Code.Internal);
   } finally {
-    if (onAbort) ctx.signal.removeEventListener("abort", onAbort);
+    ctx.signal.removeEventListener("abort", onAbort);
     ctx.abort();
     // The implementation's own cleanup (e.g. cancelling the provider) runs when it is left early.
     void it?.return?.()?.catch(() => undefined);

@@ -1,7 +1,8 @@
-import { createClient, type Client } from "@connectrpc/connect";
+import type { Client } from "@connectrpc/connect";
 import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
 import { RoutingService } from "@darkbloom/proto";
 import type { PeerLink } from "@darkbloom/routing";
+import { createLeanClient } from "./lean-client.js";
 import { PEER_SECRET_HEADER } from "./peer-secret.js";
 
 export interface PeerLinks extends PeerLink {
@@ -31,7 +32,7 @@ export function createPeerLinks(secret: string): PeerLinks {
           },
         ],
       });
-      peers.set(url, (peer = { manager, client: createClient(RoutingService, transport) }));
+      peers.set(url, (peer = { manager, client: createLeanClient(RoutingService, transport) }));
     }
     return peer.client;
   };

@@ -5,10 +5,13 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private failWaiter: ((err: unknown) => void) | undefined;
   private ended = false;
   private failure: { err: Error } | undefined;
+  private sink: { item: (item: T) => void; end: (err?: Error) => void } | undefined;
 
   push(item: T): void {
     if (this.ended) return;
-    if (this.waiter) {
+    if (this.sink) {
+      this.sink.item(item);
+    } else if (this.waiter) {
       const w = this.waiter;
       this.clearWaiters();
       w({ value: item, done: false });
@@ -20,7 +23,9 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.waiter && this.items.length === 0) {
+    if (this.sink) {
+      this.sink.end();
+    } else if (this.waiter && this.items.length === 0) {
       const w = this.waiter;
       this.clearWaiters();
       w({ value: undefined, done: true });
@@ -31,11 +36,28 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (this.ended) return;
     this.failure = { err: err instanceof Error ? err : new Error(String(err)) };
     this.ended = true;
-    if (this.failWaiter && this.items.length === 0) {
+    if (this.sink) {
+      this.sink.end(this.failure.err);
+    } else if (this.failWaiter && this.items.length === 0) {
       const f = this.failWaiter;
       this.clearWaiters();
       f(err);
     }
+  }
+
+  /**
+   * Instead of a `for await` (one promise and microtask hop per item): hands what is queued and
+   * every later item to `item` synchronously as it is pushed, then calls `end` once (with the
+   * failure, if it failed). The queue is then no longer iterable.
+   */
+  drainTo(item: (item: T) => void, end: (err?: Error) => void): void {
+    if (this.sink || this.waiter) throw new Error("the queue already has a consumer");
+    for (const queued of this.items.splice(0)) item(queued);
+    if (this.ended) {
+      end(this.failure?.err);
+      return;
+    }
+    this.sink = { item, end };
   }
 
   get isEnded(): boolean {

@@ -8,7 +8,8 @@ import type {
 } from "@darkbloom/proto";
 import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
 import { forwardInfer, sendProviderFrame } from "./peers/forward-handler.js";
-import type { Peers } from "./peers/peer-link.js";
+import { lazyStream } from "./lazy-stream.js";
+import type { PeerAddress, Peers } from "./peers/peer-link.js";
 import { reservationOwner } from "./reservations.js";
 import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
@@ -181,35 +182,46 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
   };
 }
 
-/** Infer here, or at the peer replica whose reservation it is (a sealed reserve made there). */
-async function* inferAnywhere(
+/**
+ * Infer here, or at the peer replica whose reservation it is (a sealed reserve made there).
+ * Started at the first read (lazyStream), and the local relay is read directly, not re-yielded.
+ */
+function inferAnywhere(
   deps: RoutingDeps,
   router: Router,
   req: InferRequest,
   ctx: HandlerContext,
+): AsyncIterable<InferResponse> {
+  return lazyStream(() => {
+    const owner = reservationOwner(req.reservationId);
+    if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner)
+      return relay(deps, router, req, ctx);
+    const peer = deps.peers.addressOf(owner);
+    if (!peer)
+      throw new ConnectError(
+        "reservation is unknown or expired (its replica is gone)",
+        Code.FailedPrecondition,
+      );
+    return inferAtPeer(deps.peers, peer, req, ctx.signal);
+  });
+}
+
+async function* inferAtPeer(
+  peers: Peers,
+  peer: PeerAddress,
+  req: InferRequest,
+  signal: AbortSignal,
 ): AsyncGenerator<InferResponse> {
-  const owner = reservationOwner(req.reservationId);
-  if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner) {
-    yield* relay(deps, router, req, ctx);
-    return;
-  }
-  const peer = deps.peers.addressOf(owner);
-  if (!peer)
-    throw new ConnectError(
-      "reservation is unknown or expired (its replica is gone)",
-      Code.FailedPrecondition,
-    );
-  for await (const r of deps.peers.link.inferReserved(peer, req, ctx.signal))
-    if (r.event) yield r.event;
+  for await (const r of peers.link.inferReserved(peer, req, signal)) if (r.event) yield r.event;
 }
 
 /** Takes the reservation, lines up the sealed bodies (primary, then alternates) and relays. */
-async function* relay(
+function relay(
   deps: RoutingDeps,
   router: Router,
   req: InferRequest,
   ctx: HandlerContext,
-): AsyncGenerator<InferResponse> {
+): AsyncIterable<InferResponse> {
   const reservation = deps.reservations.take(req.reservationId);
   if (!reservation)
     throw new ConnectError("reservation is unknown or expired", Code.FailedPrecondition);
@@ -231,7 +243,7 @@ async function* relay(
         encryptedBody: sealed.encryptedBody,
       });
   }
-  yield* hedgedRelay(
+  return hedgedRelay(
     {
       registry: deps.registry,
       stats: router.stats,

@@ -18,6 +18,7 @@ import {
   TrafficService,
 } from "@darkbloom/proto";
 import { createInProcessTransport } from "../in-process-transport.js";
+import { createLeanClient } from "../lean-client.js";
 
 export interface ServiceImpls {
   readonly routing: Partial<ServiceImpl<typeof RoutingService>>;
@@ -50,7 +51,8 @@ export function buildRpc(impls: ServiceImpls, guard: Interceptor) {
   );
   return {
     clients: {
-      routing: createClient(RoutingService, inProcess),
+      // the relay's hot path: the transport's own stream, without Connect's client wrapper
+      routing: createLeanClient(RoutingService, inProcess),
       ledger: createClient(LedgerService, inProcess),
       keyLimits: createClient(KeyLimitsService, inProcess),
       attestation: createClient(AttestationService, inProcess),

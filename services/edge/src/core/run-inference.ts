@@ -1,4 +1,4 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import {
   NonceGuard,
@@ -8,13 +8,13 @@ import {
   sealWithSharedKey,
 } from "@darkbloom/crypto";
 import {
-  ChunkPayloadSchema,
   InferenceBodySchema,
   type InferenceBody,
   type RoutingService,
   type TrustLevel,
 } from "@darkbloom/proto";
 import type { RequestClaim } from "../http/request-id.js";
+import { decodeChunkPayload } from "./chunk-payload.js";
 import type { InferenceEvent } from "./inference-events.js";
 import { relayFrames } from "./relay.js";
 import { reserveProvider } from "./reserve-provider.js";
@@ -122,8 +122,7 @@ export async function* runInference(
           };
         },
         chunk(chunk) {
-          const payload = fromBinary(
-            ChunkPayloadSchema,
+          const payload = decodeChunkPayload(
             openWithNonceGuard(sharedKey, chunk.encryptedPayload, guard),
           );
           // Billing counts the frame's token count as the relay metered it, never the sealed

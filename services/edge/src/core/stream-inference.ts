@@ -38,8 +38,9 @@ export async function streamInference(
   const sse = new SseWriter(req.res);
   let translator: StreamTranslator | undefined;
   let served: Served | undefined;
+  // One socket write per batch of events; awaited only when the consumer's buffer is full.
   const send = async (out: readonly SseEvent[]): Promise<void> => {
-    for (const e of out) await sse.data(e.data, e.event);
+    await sse.events(out);
   };
   const open = async (): Promise<void> => {
     if (sse.started) return;
@@ -71,9 +72,9 @@ export async function streamInference(
         served = ev;
         continue;
       }
-      await open();
-      if (ev.type === "delta") await send(translator.delta(ev));
-      else await send(translator.done(ev));
+      if (!sse.started) await open();
+      const full = sse.events(ev.type === "delta" ? translator.delta(ev) : translator.done(ev));
+      if (full) await full;
     }
     await open();
     await sse.comment(`x-timing ${req.timing.header()}`);

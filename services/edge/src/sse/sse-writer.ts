@@ -41,9 +41,20 @@ export class SseWriter {
    * Anthropic streams use). Resolves once it is handed to the socket buffer, waiting for drain
    * when that is full.
    */
-  async data(payload: unknown, event?: string): Promise<void> {
-    const name = event ? `event: ${event}\n` : "";
-    await this.write(`${name}data: ${JSON.stringify(payload)}\n\n`);
+  data(payload: unknown, event?: string): Promise<void> {
+    return this.write(eventText(payload, event));
+  }
+
+  /**
+   * Writes several events in one socket write. Returns undefined when they were handed to the
+   * socket buffer at once (the common case: no promise per relayed chunk), else a promise as
+   * `data` does (drain, or 499 after the grace window).
+   */
+  events(list: readonly { data: unknown; event?: string }[]): Promise<void> | undefined {
+    if (list.length === 0) return undefined;
+    let text = "";
+    for (const e of list) text += eventText(e.data, e.event);
+    return this.writeNow(text);
   }
 
   async comment(text: string): Promise<void> {
@@ -75,9 +86,14 @@ export class SseWriter {
   }
 
   private write(text: string): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    return this.writeNow(text) ?? Promise.resolve();
+  }
+
+  /** Undefined when written (or the response is closed); a promise while the buffer is full. */
+  private writeNow(text: string): Promise<void> | undefined {
+    if (this.closed) return undefined;
     this.coalesce();
-    if (this.res.write(text)) return Promise.resolve();
+    if (this.res.write(text)) return undefined;
     // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
     // abort cancels the provider) — chunks are never dropped silently.
     return new Promise((resolve, reject) => {
@@ -104,4 +120,9 @@ export class SseWriter {
       this.res.on("close", finish);
     });
   }
+}
+
+function eventText(payload: unknown, event: string | undefined): string {
+  const name = event ? `event: ${event}\n` : "";
+  return `${name}data: ${JSON.stringify(payload)}\n\n`;
 }

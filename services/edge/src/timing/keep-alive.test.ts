@@ -81,3 +81,20 @@ describe("awaitWithKeepAlive", () => {
     expect(pings).to.equal(0);
   });
 });
+
+describe("withKeepAlive with a busy source", () => {
+  it("passes many quickly arriving items through without pinging and leaves no timer behind", async () => {
+    let pings = 0;
+    async function* source(): AsyncGenerator<number> {
+      for (let i = 0; i < 1000; i++) yield await Promise.resolve(i);
+    }
+    const seen: number[] = [];
+    for await (const n of withKeepAlive(source(), 60_000, () => {
+      pings++;
+      return Promise.resolve();
+    }))
+      seen.push(n);
+    expect(seen).to.have.length(1000);
+    expect(pings).to.equal(0);
+  });
+});

@@ -6,11 +6,34 @@ export async function* withKeepAlive<T>(
   intervalMs: number,
   ping: () => Promise<void>,
 ): AsyncGenerator<T> {
+  if (intervalMs <= 0) {
+    for await (const item of source) yield item;
+    return;
+  }
   const it = source[Symbol.asyncIterator]();
   let finished = false;
+  // One timer for the whole stream, restarted (refresh) at each wait, instead of a timer and a
+  // Promise.race per item. (A race against one long-lived promise would also pile a reaction on
+  // it per item.) The timer wakes the wait only while there is one.
+  let wake: ((tick: "tick") => void) | undefined;
+  const timer = setTimeout(() => wake?.("tick"), intervalMs);
+  const wait = (pending: Promise<IteratorResult<T>>): Promise<IteratorResult<T> | "tick"> => {
+    timer.refresh();
+    return new Promise((resolve, reject) => {
+      wake = resolve;
+      pending.then(resolve, reject);
+    });
+  };
   try {
     for (;;) {
-      const next = await awaitWithKeepAlive(it.next(), intervalMs, ping);
+      const pending = it.next();
+      let next = await wait(pending);
+      while (next === "tick") {
+        wake = undefined;
+        await ping();
+        next = await wait(pending);
+      }
+      wake = undefined;
       if (next.done) {
         finished = true;
         return;
@@ -18,6 +41,7 @@ export async function* withKeepAlive<T>(
       yield next.value;
     }
   } finally {
+    clearTimeout(timer);
     if (!finished) await it.return?.();
   }
 }

@@ -377,9 +377,11 @@ export class ProviderSession implements ProviderHandle {
           );
         }
         entry.chunks++;
-        entry.queue.push(
-          create(InferResponseSchema, { kind: { case: "chunk", value: kind.value } }),
-        );
+        // the message create() builds, without its reflection (once per relayed chunk)
+        entry.queue.push({
+          $typeName: "darkbloom.v1.InferResponse",
+          kind: { case: "chunk", value: kind.value },
+        });
         return;
       }
       case "complete":

@@ -144,10 +144,11 @@ export async function* hedgedRelay(
       timers.push(setTimeout(() => merged.push({ i, kind: "hedge" }), delay));
     }
     live.set(i, { session, startedAt: Date.now(), timers });
-    void (async () => {
-      for await (const event of events) merged.push({ i, kind: "event", event });
-      merged.push({ i, kind: "end" });
-    })();
+    // synchronously as the session pushes (no promise and microtask hop per relayed chunk)
+    events.drainTo(
+      (event) => merged.push({ i, kind: "event", event }),
+      () => merged.push({ i, kind: "end" }),
+    );
   };
   const start = (forHedge = false): boolean => {
     while (next < attempts.length && next < hedge.maxAttempts) {

@@ -1,7 +1,5 @@
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
-  ForwardInferResponseSchema,
   type ForwardInferRequest,
   type ForwardInferResponse,
   type SendProviderFrameRequest,
@@ -38,7 +36,9 @@ export async function* forwardInfer(
   };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    for await (const event of events) yield create(ForwardInferResponseSchema, { event });
+    // the message create() builds, without its reflection (once per forwarded chunk)
+    for await (const event of events)
+      yield { $typeName: "darkbloom.v1.ForwardInferResponse", event };
     ended = true;
   } finally {
     signal.removeEventListener("abort", onAbort);
