@@ -5,7 +5,6 @@
 // under the key's name, revoke it; a streamed chat in the playground; a deposit through Checkout
 // credited by the signed webhook, with the ledger audited after; every page at phone width.
 import { expect } from "chai";
-import { createServer } from "node:net";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { FakeStripe } from "@darkbloom/testing";
@@ -14,9 +13,11 @@ import {
   launchBrowser,
   screenshot,
   seriousAxeViolations,
+  signInWithKey,
   type RunningBrowser,
 } from "../testbed/browser.js";
 import { CLEAN_LEDGER, auditLedgerWhenSettled } from "../testbed/ledger-audit.js";
+import { freePort } from "../testbed/free-port.js";
 import { startSharedPostgres, type SharedPostgres } from "../testbed/shared-postgres.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import {
@@ -28,16 +29,6 @@ import {
 } from "../testbed/testbed.js";
 
 const WEBHOOK_SECRET = "whsec_console_pages";
-
-/** A port nothing listens on now: the Checkout return URL must name the coordinator's port. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 describe("console: consumer pages (keys, usage, playground, billing) against the running system", function () {
   this.timeout(300_000);
@@ -66,12 +57,8 @@ describe("console: consumer pages (keys, usage, playground, billing) against the
     expect(res.status, path).to.equal(201);
     return (await res.json()) as Record<string, unknown>;
   };
-  const signIn = async (tab: Page, next: string): Promise<void> => {
-    await tab.goto(`${c().url}/console/sign-in?next=${encodeURIComponent(next)}`);
-    await tab.fill("#api-key", consumerKey);
-    await tab.getByRole("button", { name: "Sign in" }).click();
-    await tab.waitForURL((u) => u.pathname === `/console${next}`);
-  };
+  const signIn = (tab: Page, next: string): Promise<void> =>
+    signInWithKey(tab, c().url, consumerKey, next);
 
   before(async () => {
     ensureConsoleBuilt();

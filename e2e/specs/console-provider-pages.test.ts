@@ -5,7 +5,6 @@
 // balance, onboards through the fake Stripe's hosted Connect page (keyboard only) and pays out;
 // the ledger stays clean; a consumer is kept off these pages; every page at phone width.
 import { expect } from "chai";
-import { createServer } from "node:net";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { FakeStripe } from "@darkbloom/testing";
@@ -14,10 +13,12 @@ import {
   launchBrowser,
   screenshot,
   seriousAxeViolations,
+  signInWithKey,
   type RunningBrowser,
 } from "../testbed/browser.js";
 import { CLEAN_LEDGER, auditLedgerWhenSettled } from "../testbed/ledger-audit.js";
 import { startLinkedProvider, type LinkedProvider } from "../testbed/linked-provider.js";
+import { freePort } from "../testbed/free-port.js";
 import { startSharedPostgres, type SharedPostgres } from "../testbed/shared-postgres.js";
 import { TEST_MODEL_ID, ensureTestModel, neverEnding } from "../testbed/test-model.js";
 import {
@@ -28,16 +29,6 @@ import {
 } from "../testbed/testbed.js";
 
 const WEBHOOK_SECRET = "whsec_console_provider_pages";
-
-/** A port nothing listens on now: the Connect return URL must name the coordinator's port. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 describe("console: provider-operator pages (my machines, payouts) against the running system", function () {
   this.timeout(300_000);
@@ -66,12 +57,8 @@ describe("console: provider-operator pages (my machines, payouts) against the ru
     expect(res.status).to.equal(201);
     return ((await res.json()) as { api_key: { key: string } }).api_key.key;
   };
-  const signIn = async (tab: Page, key: string, next: string): Promise<void> => {
-    await tab.goto(`${c().url}/console/sign-in?next=${encodeURIComponent(next)}`);
-    await tab.fill("#api-key", key);
-    await tab.getByRole("button", { name: "Sign in" }).click();
-    await tab.waitForURL((u) => u.pathname === `/console${next}` || u.pathname === "/console/");
-  };
+  const signIn = (tab: Page, key: string, next: string): Promise<void> =>
+    signInWithKey(tab, c().url, key, next, true);
 
   before(async () => {
     ensureConsoleBuilt();

@@ -92,3 +92,22 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
     (v) => v.impact === "serious" || v.impact === "critical",
   );
 }
+
+/**
+ * Signs in on the console's sign-in page with an API key and waits for the page `next` (a console
+ * path such as "/keys"); `orHome` also accepts landing on the console's home page.
+ */
+export async function signInWithKey(
+  page: Page,
+  coordinatorUrl: string,
+  key: string,
+  next: string,
+  orHome = false,
+): Promise<void> {
+  await page.goto(`${coordinatorUrl}/console/sign-in?next=${encodeURIComponent(next)}`);
+  await page.fill("#api-key", key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(
+    (u) => u.pathname === `/console${next}` || (orHome && u.pathname === "/console/"),
+  );
+}

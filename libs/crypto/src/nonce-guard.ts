@@ -67,9 +67,24 @@ export function openWithNonceGuard(
   return plaintext;
 }
 
-/** The nonce's bytes as a latin1 string (one native call): the Set's key. */
+/** Node's Buffer where there is one (typed structurally: this library also runs in browsers). */
+const nodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(
+        data: ArrayBufferLike,
+        offset: number,
+        length: number,
+      ): { toString(enc: "latin1"): string };
+    };
+  }
+).Buffer;
+
+/** The nonce's bytes as a latin1 string (one native call under Node): the Set's key. */
 export function nonceKey(nonce: Uint8Array): string {
   if (nonce.length !== NONCE_BYTES)
     throw new CryptoError("truncated", `nonce must be ${NONCE_BYTES} bytes`);
-  return Buffer.from(nonce.buffer, nonce.byteOffset, NONCE_BYTES).toString("latin1");
+  if (nodeBuffer)
+    return nodeBuffer.from(nonce.buffer, nonce.byteOffset, NONCE_BYTES).toString("latin1");
+  return String.fromCharCode(...nonce);
 }
