@@ -96,7 +96,9 @@ export class DualProtocolServer {
       { idleTimeoutMs: limits.http2IdleTimeoutMs, requestTimeoutMs: limits.requestTimeoutMs },
       options.metrics,
     );
+    // http.Server would set TCP_NODELAY on sockets it accepts itself, not on those handed over.
     this.tcp = net.createServer(
+      { noDelay: true },
       errors.guard(
         "connection",
         (socket: net.Socket) => this.route(socket),
