@@ -4,7 +4,8 @@
 // heartbeated while the request runs, and replaced by the actual usage when the request settles,
 // or dropped when its hold is refused or swept, or when its heartbeat stops (pruned).
 import { sql, type DatabasePool, type DbConnection } from "@darkbloom/db";
-import { lockKeyState, recordKeyUsage, tpmLimited, UUID, type Admission } from "./key-limits.js";
+import { lockKeyState, tpmLimited, UUID, type Admission } from "./key-limits.js";
+import { settleKeyUsages } from "./key-usage-batch.js";
 import { windowTokens } from "./rate-window.js";
 
 export type WorstCase = { readonly tokens: bigint; readonly costMicroUsd: bigint };
@@ -53,19 +54,16 @@ export async function reserveKeyBudget(
 }
 
 /**
- * The request settled: its reservation is replaced by the actual usage in one transaction, so
- * no admission ever sees both or neither.
+ * The request settled: its reservation is replaced by the actual usage in one statement, so no
+ * admission ever sees both or neither (the KeyLimitsService batches these: key-usage-queue.ts).
  */
 export async function settleKeyReservation(
-  pool: DatabasePool,
+  connection: DbConnection,
   keyId: string,
   requestId: string,
   usage: WorstCase,
 ): Promise<void> {
-  await pool.transaction(async (tx) => {
-    await releaseKeyReservation(tx, requestId);
-    await recordKeyUsage(tx, keyId, usage);
-  });
+  await settleKeyUsages(connection, [{ keyId, requestId, ...usage }]);
 }
 
 /** Drops a request's reservation (hold refused, or hold swept): nothing was charged. */

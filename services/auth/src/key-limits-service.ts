@@ -1,7 +1,8 @@
 // The KeyLimitsService over a pool: auth's per-key limit tables behind a generated client, so
 // the edge's money sequence never writes them itself (key-limits.ts, key-limits-reservations.ts).
+// SettleKey is group-committed (key-usage-queue.ts): it answers once its usage has committed.
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { DatabasePool } from "@darkbloom/db";
 import {
   AdmitKeyResponseSchema,
@@ -14,13 +15,14 @@ import {
   type KeyAdmission,
 } from "@darkbloom/proto";
 import { admitKeyRequest, type Admission } from "./key-limits.js";
-import {
-  releaseKeyReservation,
-  reserveKeyBudget,
-  settleKeyReservation,
-} from "./key-limits-reservations.js";
+import { releaseKeyReservation, reserveKeyBudget } from "./key-limits-reservations.js";
+import { KeyUsageQueue, type KeyUsageQueueOptions } from "./key-usage-queue.js";
 
-export function createKeyLimitsService(pool: DatabasePool): ServiceImpl<typeof KeyLimitsService> {
+export function createKeyLimitsService(
+  pool: DatabasePool,
+  options: Partial<KeyUsageQueueOptions> = {},
+): ServiceImpl<typeof KeyLimitsService> {
+  const usages = new KeyUsageQueue(pool, { maxBatch: 500, ...options });
   return {
     admitKey: async (request) =>
       create(AdmitKeyResponseSchema, {
@@ -36,7 +38,11 @@ export function createKeyLimitsService(pool: DatabasePool): ServiceImpl<typeof K
         ),
       }),
     settleKey: async (request) => {
-      await settleKeyReservation(pool, request.keyId, request.requestId, {
+      if (request.costMicroUsd < 0n)
+        throw new ConnectError("cost_micro_usd must not be negative", Code.InvalidArgument);
+      await usages.settle({
+        keyId: request.keyId,
+        requestId: request.requestId,
         tokens: request.tokens,
         costMicroUsd: request.costMicroUsd,
       });

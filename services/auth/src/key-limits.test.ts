@@ -2,7 +2,8 @@ import { createPool, type DatabasePool } from "@darkbloom/db";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
 import { listApiKeys } from "./api-keys.js";
-import { admitKeyRequest, recordKeyUsage, type Admission } from "./key-limits.js";
+import { admitKeyRequest, type Admission } from "./key-limits.js";
+import { settleKeyReservation } from "./key-limits-reservations.js";
 import { authMigrations } from "./migrations.js";
 import { createAccount, createApiKey } from "./service.js";
 
@@ -57,7 +58,7 @@ describe("per-key limits (Postgres-backed, shared by replicas)", () => {
     });
     const [a, b] = pools();
     expect(await admitKeyRequest(a, keyId)).to.deep.equal({ kind: "admitted" });
-    await recordKeyUsage(b, keyId, { tokens: 100n, costMicroUsd: 0n });
+    await settleKeyReservation(b, keyId, "finished-1", { tokens: 100n, costMicroUsd: 0n });
     expect(await admitKeyRequest(a, keyId)).to.include({ kind: "rate_limited", limit: "tpm" });
   });
 
@@ -69,9 +70,9 @@ describe("per-key limits (Postgres-backed, shared by replicas)", () => {
       budgetPeriod: "day",
     });
     const [a, b] = pools();
-    await recordKeyUsage(a, keyId, { tokens: 10n, costMicroUsd: 600n });
+    await settleKeyReservation(a, keyId, "finished-2", { tokens: 10n, costMicroUsd: 600n });
     expect(await admitKeyRequest(b, keyId)).to.deep.equal({ kind: "admitted" });
-    await recordKeyUsage(b, keyId, { tokens: 10n, costMicroUsd: 400n });
+    await settleKeyReservation(b, keyId, "finished-3", { tokens: 10n, costMicroUsd: 400n });
     expect(await admitKeyRequest(a, keyId)).to.deep.equal({
       kind: "budget_exceeded",
       spentMicroUsd: 1_000n,

@@ -142,17 +142,3 @@ export async function admitKeyRequest(connection: DbConnection, keyId: string): 
     return { kind: "admitted" };
   });
 }
-
-/** Adds a finished request's tokens to the current second and its cost to the period's spend. */
-export async function recordKeyUsage(
-  connection: DbConnection,
-  keyId: string,
-  usage: { readonly tokens: bigint; readonly costMicroUsd: bigint },
-): Promise<void> {
-  if (!UUID.test(keyId)) return;
-  await addToWindow(connection, keyId, { requests: 0, tokens: usage.tokens });
-  await connection.query(sql.unsafe`
-    INSERT INTO api_key_spend AS s (key_id, period_start, spent_micro_usd)
-    SELECT id, date_trunc(budget_period, now()), ${usage.costMicroUsd}::int8 FROM api_keys WHERE id = ${keyId}
-    ON CONFLICT (key_id, period_start) DO UPDATE SET spent_micro_usd = s.spent_micro_usd + EXCLUDED.spent_micro_usd`);
-}

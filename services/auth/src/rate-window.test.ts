@@ -2,8 +2,8 @@ import { createPool, sql, type DatabasePool } from "@darkbloom/db";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
 import { z } from "zod";
-import { admitKeyRequest, recordKeyUsage, type KeyLimits } from "./key-limits.js";
-import { reserveKeyBudget } from "./key-limits-reservations.js";
+import { admitKeyRequest, type KeyLimits } from "./key-limits.js";
+import { reserveKeyBudget, settleKeyReservation } from "./key-limits-reservations.js";
 import { migrateAuth } from "./migrations.js";
 import { pruneRateWindows, secondsUntilFreed } from "./rate-window.js";
 import { createAccount, createApiKey } from "./service.js";
@@ -83,7 +83,7 @@ describe("sliding 60-second rate window (per-second rows in Postgres, shared by 
       await recordedAgo(keyId, 61, 5n);
       await recordedAgo(keyId, 3_600, 5n);
     }
-    await recordKeyUsage(pools()[0], writer, { tokens: 7n, costMicroUsd: 0n });
+    await settleKeyReservation(pools()[0], writer, "finished-1", { tokens: 7n, costMicroUsd: 0n });
     expect(await rows(writer)).to.equal(1);
     expect(await rows(idle)).to.equal(2);
     expect(await pruneRateWindows(pools()[1])).to.be.at.least(2);

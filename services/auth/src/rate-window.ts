@@ -1,7 +1,8 @@
 // The sliding 60-second window behind RPM and TPM: one row per key and second
 // (`api_key_rate_seconds`), summed over the last 60 s. Every replica writes the same rows, so the
 // window is shared; rows older than the window are deleted on each write for the key and by
-// `pruneRateWindows` for every key.
+// `pruneRateWindows` for every key. Admission adds requests here; settled tokens are added in
+// batches by key-usage-batch.ts.
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 
@@ -52,21 +53,24 @@ export function secondsUntilFreed(
   return WINDOW_SECONDS;
 }
 
-/** Adds to the key's current second and drops the key's rows that left the window. */
+/**
+ * Adds to the key's current second and drops the key's rows that left the window, in one
+ * statement. The caller holds the key's row lock (admission), so the key exists.
+ */
 export async function addToWindow(
   connection: DbConnection,
   keyId: string,
   add: { readonly requests: number; readonly tokens: bigint },
 ): Promise<void> {
   await connection.query(sql.unsafe`
+    WITH pruned AS (
+      DELETE FROM api_key_rate_seconds
+      WHERE key_id = ${keyId} AND second_start <= now() - make_interval(secs => ${WINDOW_SECONDS})
+    )
     INSERT INTO api_key_rate_seconds AS w (key_id, second_start, requests, tokens)
-    SELECT id, date_trunc('second', now()), ${add.requests}, ${add.tokens}::int8
-    FROM api_keys WHERE id = ${keyId}
+    VALUES (${keyId}, date_trunc('second', now()), ${add.requests}, ${String(add.tokens)}::int8)
     ON CONFLICT (key_id, second_start)
       DO UPDATE SET requests = w.requests + EXCLUDED.requests, tokens = w.tokens + EXCLUDED.tokens`);
-  await connection.query(sql.unsafe`
-    DELETE FROM api_key_rate_seconds
-    WHERE key_id = ${keyId} AND second_start <= now() - make_interval(secs => ${WINDOW_SECONDS})`);
 }
 
 /** Drops every key's rows that left the window; returns how many. */
