@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { hash, randomInt } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const KEY_PREFIX = "db-";
@@ -23,8 +23,17 @@ export function isWellFormedApiKey(key: string): boolean {
   return KEY_PATTERN.test(key);
 }
 
+/** The key's SHA-256, the only form of it Postgres or the key cache keeps. */
 export function hashApiKey(key: string): Buffer {
-  return createHash("sha256").update(key, "utf8").digest();
+  return hash("sha256", key, "buffer");
+}
+
+/**
+ * {@link hashApiKey} as hex, the key cache's key: one-shot (no Hash object, no second encoding
+ * step), as a request's key is hashed on every request.
+ */
+export function hashApiKeyHex(key: string): string {
+  return hash("sha256", key, "hex");
 }
 
 export function displayPrefix(key: string): string {

@@ -3,7 +3,7 @@
 // While the change feed is down nothing is served from memory (fail closed).
 import type { DbConnection } from "@darkbloom/db";
 import { ApiKeyCache } from "./api-key-cache.js";
-import { hashApiKey, isWellFormedApiKey } from "./api-key-format.js";
+import { hashApiKeyHex, isWellFormedApiKey } from "./api-key-format.js";
 import { KeyChangeListener } from "./key-change-listener.js";
 import { verifyApiKeyHash, type AuthenticateOptions, type Principal } from "./service.js";
 import { touchApiKey } from "./store.js";
@@ -65,9 +65,8 @@ export class ApiKeyVerifier {
   /** The caller of a key, or null when the key is malformed, unknown or revoked. */
   async authenticate(key: string): Promise<Principal | null> {
     if (!isWellFormedApiKey(key)) return null;
-    const hash = hashApiKey(key);
-    if (!this.listener.listening) return verifyApiKeyHash(this.connection, hash, this.options);
-    const hex = hash.toString("hex");
+    const hex = hashApiKeyHex(key);
+    if (!this.listener.listening) return this.verify(hex);
     const now = Date.now();
     const hit = this.cache.get(hex, now);
     if (hit !== undefined) {
@@ -78,9 +77,14 @@ export class ApiKeyVerifier {
       return hit.principal;
     }
     const snapshot = this.cache.snapshot();
-    const principal = await verifyApiKeyHash(this.connection, hash, this.options);
+    const principal = await this.verify(hex);
     if (this.listener.listening) this.cache.set(hex, principal, Date.now(), snapshot);
     return principal;
+  }
+
+  /** Asks Postgres; verifyApiKeyHash compares the stored hash in constant time. */
+  private verify(hex: string): Promise<Principal | null> {
+    return verifyApiKeyHash(this.connection, Buffer.from(hex, "hex"), this.options);
   }
 
   /** `last_used_at` for a key answered from memory, at most once per resolution period. */
