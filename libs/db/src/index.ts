@@ -19,3 +19,9 @@ export {
   type DatabaseTransactionConnection,
 } from "slonik";
 export { listenChannel, type Listener, type ListenHooks } from "./listen.js";
+export {
+  GroupCommitQueue,
+  isDatabaseUnreachable,
+  type BatchOutcome,
+  type GroupCommitOptions,
+} from "./group-commit.js";

@@ -1,4 +1,10 @@
-import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+} from "@connectrpc/connect";
 import { sql } from "@darkbloom/db";
 import { KeyLimitsService, KeyRateLimit } from "@darkbloom/proto";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
@@ -101,5 +107,15 @@ describe("KeyLimitsService", function () {
     expect(third.admission?.outcome.case).to.equal("admitted");
     await client.releaseKey({ requestId: "r3" });
     expect(await reserved(keyId)).to.equal(0n);
+  });
+
+  it("refuses a negative charge to settle (InvalidArgument) and leaves the reservation", async () => {
+    const keyId = await keyWith({ budgetMicroUsd: 100n });
+    await client.reserveKey({ keyId, requestId: "neg", tokens: 1n, costMicroUsd: 50n });
+    const error: unknown = await client
+      .settleKey({ keyId, requestId: "neg", tokens: 1n, costMicroUsd: -40n })
+      .catch((e: unknown) => e);
+    expect(ConnectError.from(error).code).to.equal(Code.InvalidArgument);
+    expect(await reserved(keyId)).to.equal(50n);
   });
 });

@@ -16,13 +16,13 @@ import {
 } from "@darkbloom/proto";
 import { admitKeyRequest, type Admission } from "./key-limits.js";
 import { releaseKeyReservation, reserveKeyBudget } from "./key-limits-reservations.js";
-import { KeyUsageQueue, type KeyUsageQueueOptions } from "./key-usage-queue.js";
+import { keyUsageQueue, type KeyUsageQueueOptions } from "./key-usage-queue.js";
 
 export function createKeyLimitsService(
   pool: DatabasePool,
   options: Partial<KeyUsageQueueOptions> = {},
 ): ServiceImpl<typeof KeyLimitsService> {
-  const usages = new KeyUsageQueue(pool, { maxBatch: 500, ...options });
+  const usages = keyUsageQueue(pool, { maxBatch: 500, ...options });
   return {
     admitKey: async (request) =>
       create(AdmitKeyResponseSchema, {
@@ -40,7 +40,7 @@ export function createKeyLimitsService(
     settleKey: async (request) => {
       if (request.costMicroUsd < 0n)
         throw new ConnectError("cost_micro_usd must not be negative", Code.InvalidArgument);
-      await usages.settle({
+      await usages.write({
         keyId: request.keyId,
         requestId: request.requestId,
         tokens: request.tokens,

@@ -4,11 +4,11 @@ import { expect } from "chai";
 import { z } from "zod";
 import { NO_LIMITS } from "./api-keys.js";
 import { reserveKeyBudget } from "./key-limits-reservations.js";
-import { KeyUsageQueue } from "./key-usage-queue.js";
+import { keyUsageQueue } from "./key-usage-queue.js";
 import { authMigrations } from "./migrations.js";
 import { createAccount, createApiKey } from "./service.js";
 
-describe("KeyUsageQueue (group commit of settled key usage)", function () {
+describe("keyUsageQueue (group commit of settled key usage)", function () {
   this.timeout(60_000);
   let db: TestDatabase | undefined;
   let second: DatabasePool | undefined;
@@ -51,10 +51,10 @@ describe("KeyUsageQueue (group commit of settled key usage)", function () {
       expect(admission.kind).to.equal("admitted");
     }
     const batches: number[] = [];
-    const queue = new KeyUsageQueue(pool, { maxBatch: 100, onBatch: (n) => batches.push(n) });
+    const queue = keyUsageQueue(pool, { maxBatch: 100, onBatch: (n) => batches.push(n) });
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        queue.settle({ keyId, requestId: `grouped-${i}`, tokens: 10n, costMicroUsd: 100n }),
+        queue.write({ keyId, requestId: `grouped-${i}`, tokens: 10n, costMicroUsd: 100n }),
       ),
     );
     // The first starts a batch at once; the five queued meanwhile share the next one.
@@ -65,8 +65,8 @@ describe("KeyUsageQueue (group commit of settled key usage)", function () {
   it("acknowledges a usage only once it has committed: another connection sees it", async () => {
     const [pool] = pools();
     const keyId = await newKey();
-    const queue = new KeyUsageQueue(pool, { maxBatch: 100 });
-    await queue.settle({ keyId, requestId: "seen-1", tokens: 3n, costMicroUsd: 30n });
+    const queue = keyUsageQueue(pool, { maxBatch: 100 });
+    await queue.write({ keyId, requestId: "seen-1", tokens: 3n, costMicroUsd: 30n });
     expect(await totals(keyId)).to.deep.equal({ spent: 30n, tokens: 3n, reserved: 0n });
   });
 
@@ -74,14 +74,14 @@ describe("KeyUsageQueue (group commit of settled key usage)", function () {
     const [pool] = pools();
     const keyId = await newKey();
     const batches: number[] = [];
-    const queue = new KeyUsageQueue(pool, { maxBatch: 100, onBatch: (n) => batches.push(n) });
-    const first = queue.settle({ keyId, requestId: "ok-0", tokens: 1n, costMicroUsd: 10n });
+    const queue = keyUsageQueue(pool, { maxBatch: 100, onBatch: (n) => batches.push(n) });
+    const first = queue.write({ keyId, requestId: "ok-0", tokens: 1n, costMicroUsd: 10n });
     // Queued while the first is written: one batch, with a token count int8 cannot hold.
     const results = await Promise.allSettled([
-      queue.settle({ keyId, requestId: "ok-1", tokens: 1n, costMicroUsd: 10n }),
-      queue.settle({ keyId, requestId: "bad", tokens: 2n ** 64n - 1n, costMicroUsd: 10n }),
-      queue.settle({ keyId, requestId: "ok-2", tokens: 1n, costMicroUsd: 10n }),
-      queue.settle({ keyId, requestId: "ok-3", tokens: 1n, costMicroUsd: 10n }),
+      queue.write({ keyId, requestId: "ok-1", tokens: 1n, costMicroUsd: 10n }),
+      queue.write({ keyId, requestId: "bad", tokens: 2n ** 64n - 1n, costMicroUsd: 10n }),
+      queue.write({ keyId, requestId: "ok-2", tokens: 1n, costMicroUsd: 10n }),
+      queue.write({ keyId, requestId: "ok-3", tokens: 1n, costMicroUsd: 10n }),
     ]);
     await first;
     expect(results.map((r) => r.status)).to.deep.equal([
@@ -97,18 +97,17 @@ describe("KeyUsageQueue (group commit of settled key usage)", function () {
   it("records every usage exactly once when two replicas batch the same keys in any order", async () => {
     const [a, b] = pools();
     const keys = [await newKey(), await newKey(), await newKey()];
-    const queues = [new KeyUsageQueue(a, { maxBatch: 7 }), new KeyUsageQueue(b, { maxBatch: 7 })];
+    const queues = [keyUsageQueue(a, { maxBatch: 7 }), keyUsageQueue(b, { maxBatch: 7 })];
     const settled = Array.from({ length: 90 }, (_, i) => {
       const queue = queues[i % 2];
       // Each replica's batches hold the three keys in a different order.
       const keyId = keys[(i % 2 === 0 ? i : 89 - i) % 3];
       if (queue === undefined || keyId === undefined) throw new Error("no queue or key");
-      return queue.settle({ keyId, requestId: `race-${i}`, tokens: 1n, costMicroUsd: 7n });
+      return queue.write({ keyId, requestId: `race-${i}`, tokens: 1n, costMicroUsd: 7n });
     });
     await Promise.all(settled);
     for (const keyId of keys) {
       expect(await totals(keyId)).to.deep.equal({ spent: 210n, tokens: 30n, reserved: 0n });
     }
   });
-
 });
