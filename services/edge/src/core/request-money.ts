@@ -39,13 +39,14 @@ export interface MoneyDeps {
 
 /**
  * 1. The key may start a request at all (before its body is read). A key verified as having no
- * limits (`limited: false`, from the key cache that a limit change invalidates) is admitted here.
+ * limits (`limited: false`, from the key cache that a limit change invalidates), and a session
+ * (no API key: no limits, no usage to record), is admitted here.
  */
 export async function admit(
   deps: MoneyDeps,
   key: { keyId: string; limited?: boolean },
 ): Promise<void> {
-  if (deps.keyLimits === undefined || key.limited === false) return;
+  if (deps.keyLimits === undefined || key.limited === false || apiKeyIdOf(key) === null) return;
   const { admission } = await deps.keyLimits.admitKey({ keyId: key.keyId });
   refuseUnlessAdmitted(admission);
 }
@@ -89,9 +90,11 @@ export async function hold(deps: MoneyDeps, order: MoneyOrder): Promise<OpenMone
         : toEdgeError(err);
     });
   const money = new OpenMoney(deps, order);
-  if (deps.keyLimits !== undefined && order.keyLimited === false) {
+  if (deps.keyLimits === undefined || apiKeyIdOf(order) === null) {
+    // no key limits wired, or a session (not an API key): nothing to reserve or record
+  } else if (order.keyLimited === false) {
     money.keyReserved = true; // nothing to reserve; the settlement records the usage
-  } else if (deps.keyLimits !== undefined) {
+  } else {
     let admission: KeyAdmission | undefined;
     try {
       ({ admission } = await deps.keyLimits.reserveKey({
