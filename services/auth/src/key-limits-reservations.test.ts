@@ -1,4 +1,4 @@
-import { createPool, sql, type DatabasePool } from "@darkbloom/db";
+import { sql } from "@darkbloom/db";
 import {
   createLedgerService,
   ledgerMigrations,
@@ -6,7 +6,6 @@ import {
   sweepStuckHolds,
 } from "@darkbloom/ledger";
 import { LedgerService } from "@darkbloom/proto";
-import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { expect } from "chai";
 import { z } from "zod";
@@ -18,24 +17,11 @@ import {
 } from "./key-limits-reservations.js";
 import { authMigrations } from "./migrations.js";
 import { createAccount, createApiKey } from "./service.js";
+import { replicaPools } from "./testing/replica-pools.js";
 
 describe("per-key in-flight reservations (TPM and budget count open requests' worst cases)", function () {
   this.timeout(60_000);
-  let db: TestDatabase | undefined;
-  let second: DatabasePool | undefined;
-  const pools = (): [DatabasePool, DatabasePool] => {
-    if (db === undefined || second === undefined) throw new Error("before hook did not run");
-    return [db.pool, second];
-  };
-  before(async () => {
-    db = await startTestDatabase({ migrations: [authMigrations, ledgerMigrations] });
-    // A second pool stands for a second coordinator replica on the same database.
-    second = await createPool(db.url, { maximumPoolSize: 10 });
-  });
-  after(async () => {
-    await second?.end();
-    await db?.stop();
-  });
+  const pools = replicaPools(10, [authMigrations, ledgerMigrations]);
 
   const keyWith = async (limits: KeyLimits): Promise<string> => {
     const [pool] = pools();

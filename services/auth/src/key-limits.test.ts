@@ -1,28 +1,12 @@
-import { createPool, type DatabasePool } from "@darkbloom/db";
-import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
 import { listApiKeys } from "./api-keys.js";
 import { admitKeyRequest, type Admission } from "./key-limits.js";
 import { settleKeyReservation } from "./key-limits-reservations.js";
-import { authMigrations } from "./migrations.js";
 import { createAccount, createApiKey } from "./service.js";
+import { replicaPools } from "./testing/replica-pools.js";
 
 describe("per-key limits (Postgres-backed, shared by replicas)", () => {
-  let db: TestDatabase | undefined;
-  let second: DatabasePool | undefined;
-  const pools = (): [DatabasePool, DatabasePool] => {
-    if (db === undefined || second === undefined) throw new Error("before hook did not run");
-    return [db.pool, second];
-  };
-  before(async () => {
-    db = await startTestDatabase({ migrations: [authMigrations] });
-    // A second pool stands for a second coordinator replica on the same database.
-    second = await createPool(db.url, { maximumPoolSize: 10 });
-  });
-  after(async () => {
-    await second?.end();
-    await db?.stop();
-  });
+  const pools = replicaPools();
 
   const keyWith = async (limits: Parameters<typeof createApiKey>[4]): Promise<string> => {
     const [pool] = pools();

@@ -1,30 +1,15 @@
-import { createPool, sql, type DatabasePool } from "@darkbloom/db";
-import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
+import { sql } from "@darkbloom/db";
 import { expect } from "chai";
 import { z } from "zod";
 import { NO_LIMITS } from "./api-keys.js";
 import { reserveKeyBudget } from "./key-limits-reservations.js";
 import { keyUsageQueue } from "./key-usage-queue.js";
-import { authMigrations } from "./migrations.js";
 import { createAccount, createApiKey } from "./service.js";
+import { replicaPools } from "./testing/replica-pools.js";
 
 describe("keyUsageQueue (group commit of settled key usage)", function () {
   this.timeout(60_000);
-  let db: TestDatabase | undefined;
-  let second: DatabasePool | undefined;
-  const pools = (): [DatabasePool, DatabasePool] => {
-    if (db === undefined || second === undefined) throw new Error("before hook did not run");
-    return [db.pool, second];
-  };
-  before(async () => {
-    db = await startTestDatabase({ migrations: [authMigrations] });
-    // A second pool stands for a second coordinator replica on the same database.
-    second = await createPool(db.url, { maximumPoolSize: 5 });
-  });
-  after(async () => {
-    await second?.end();
-    await db?.stop();
-  });
+  const pools = replicaPools(5);
 
   const newKey = async (budgetMicroUsd: bigint | null = null): Promise<string> => {
     const [pool] = pools();

@@ -1,31 +1,15 @@
-import { createPool, sql, type DatabasePool } from "@darkbloom/db";
-import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
+import { sql } from "@darkbloom/db";
 import { expect } from "chai";
 import { z } from "zod";
 import { admitKeyRequest, type KeyLimits } from "./key-limits.js";
 import { reserveKeyBudget, settleKeyReservation } from "./key-limits-reservations.js";
-import { migrateAuth } from "./migrations.js";
 import { pruneRateWindows, secondsUntilFreed } from "./rate-window.js";
 import { createAccount, createApiKey } from "./service.js";
+import { replicaPools } from "./testing/replica-pools.js";
 
 describe("sliding 60-second rate window (per-second rows in Postgres, shared by replicas)", function () {
   this.timeout(60_000);
-  let db: TestDatabase | undefined;
-  let second: DatabasePool | undefined;
-  const pools = (): [DatabasePool, DatabasePool] => {
-    if (db === undefined || second === undefined) throw new Error("before hook did not run");
-    return [db.pool, second];
-  };
-  before(async () => {
-    db = await startTestDatabase({ migrations: [] });
-    await migrateAuth(db.pool);
-    // A second pool stands for a second coordinator replica on the same database.
-    second = await createPool(db.url, { maximumPoolSize: 5 });
-  });
-  after(async () => {
-    await second?.end();
-    await db?.stop();
-  });
+  const pools = replicaPools(5);
 
   const keyWith = async (limits: Partial<KeyLimits>): Promise<string> => {
     const [pool] = pools();
