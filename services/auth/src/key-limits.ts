@@ -6,8 +6,8 @@ import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 import {
   addToWindow,
-  readRateWindow,
   secondsUntilFreed,
+  WINDOW_SECONDS,
   windowRequests,
   windowTokens,
   type RateBucket,
@@ -50,6 +50,7 @@ export type KeyState = {
   readonly window: readonly RateBucket[];
 };
 
+/** The key's state, repeated on each of its window's buckets (one row with null bucket when none). */
 const stateRow = z.object({
   rpm_limit: z.number().nullable(),
   tpm_limit: z.bigint().nullable(),
@@ -57,6 +58,9 @@ const stateRow = z.object({
   spent_micro_usd: z.bigint(),
   reserved_tokens: z.bigint(),
   reserved_micro_usd: z.bigint(),
+  age_seconds: z.number().nullable(),
+  requests: z.number().nullable(),
+  tokens: z.bigint().nullable(),
 });
 const lockedRow = z.object({ id: z.string() });
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,23 +74,33 @@ export async function lockKeyState(
   keyId: string,
   exceptRequestId = "",
 ): Promise<KeyState | null> {
-  // The lock is its own statement: the reads below then take a snapshot that includes what
+  // The lock is its own statement: the read below then takes a snapshot that includes what
   // the previous lock holder committed (READ COMMITTED), which one statement would not.
   const locked = await tx.maybeOne(sql.type(lockedRow)`
     SELECT id::text FROM api_keys WHERE id = ${keyId}
       AND (rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL OR budget_micro_usd IS NOT NULL)
     FOR UPDATE`);
   if (locked === null) return null;
-  const s = await tx.maybeOne(sql.type(stateRow)`
-    SELECT k.rpm_limit, k.tpm_limit, k.budget_micro_usd,
-      coalesce((SELECT spent_micro_usd FROM api_key_spend
-        WHERE key_id = k.id AND period_start = date_trunc(k.budget_period, now())), 0)::int8 AS spent_micro_usd,
-      coalesce((SELECT sum(tokens) FROM api_key_reservations
-        WHERE key_id = k.id AND request_id <> ${exceptRequestId}), 0)::int8 AS reserved_tokens,
-      coalesce((SELECT sum(micro_usd) FROM api_key_reservations
-        WHERE key_id = k.id AND request_id <> ${exceptRequestId}), 0)::int8 AS reserved_micro_usd
-    FROM api_keys k WHERE k.id = ${keyId}`);
-  if (s === null) return null;
+  // The limits and counters, and the window's buckets oldest first, in one statement.
+  const rows = await tx.any(sql.type(stateRow)`
+    WITH s AS MATERIALIZED (
+      SELECT k.id, k.rpm_limit, k.tpm_limit, k.budget_micro_usd,
+        coalesce((SELECT spent_micro_usd FROM api_key_spend
+          WHERE key_id = k.id AND period_start = date_trunc(k.budget_period, now())), 0)::int8 AS spent_micro_usd,
+        coalesce((SELECT sum(tokens) FROM api_key_reservations
+          WHERE key_id = k.id AND request_id <> ${exceptRequestId}), 0)::int8 AS reserved_tokens,
+        coalesce((SELECT sum(micro_usd) FROM api_key_reservations
+          WHERE key_id = k.id AND request_id <> ${exceptRequestId}), 0)::int8 AS reserved_micro_usd
+      FROM api_keys k WHERE k.id = ${keyId}
+    )
+    SELECT s.rpm_limit, s.tpm_limit, s.budget_micro_usd, s.spent_micro_usd, s.reserved_tokens,
+      s.reserved_micro_usd, extract(epoch FROM now() - w.second_start)::float8 AS age_seconds,
+      w.requests, w.tokens
+    FROM s LEFT JOIN api_key_rate_seconds w ON w.key_id = s.id
+      AND w.second_start > now() - make_interval(secs => ${WINDOW_SECONDS})
+    ORDER BY w.second_start`);
+  const s = rows[0];
+  if (s === undefined) return null;
   return {
     rpmLimit: s.rpm_limit,
     tpmLimit: s.tpm_limit,
@@ -94,7 +108,11 @@ export async function lockKeyState(
     spentMicroUsd: s.spent_micro_usd,
     reservedTokens: s.reserved_tokens,
     reservedMicroUsd: s.reserved_micro_usd,
-    window: await readRateWindow(tx, keyId),
+    window: rows.flatMap((r) =>
+      r.age_seconds === null || r.requests === null || r.tokens === null
+        ? []
+        : [{ ageSeconds: r.age_seconds, requests: r.requests, tokens: r.tokens }],
+    ),
   };
 }
 

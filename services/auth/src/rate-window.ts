@@ -2,9 +2,8 @@
 // (`api_key_rate_seconds`), summed over the last 60 s. Every replica writes the same rows, so the
 // window is shared; rows older than the window are deleted on each write for the key and by
 // `pruneRateWindows` for every key. Admission adds requests here; settled tokens are added in
-// batches by key-usage-batch.ts.
+// batches by key-usage-batch.ts; the window is read with the key's state (key-limits.ts).
 import { sql, type DbConnection } from "@darkbloom/db";
-import { z } from "zod";
 
 export const WINDOW_SECONDS = 60;
 
@@ -14,21 +13,6 @@ export type RateBucket = {
   readonly requests: number;
   readonly tokens: bigint;
 };
-
-const bucketRow = z.object({ age_seconds: z.number(), requests: z.number(), tokens: z.bigint() });
-
-/** The key's buckets inside the window, oldest first. */
-export async function readRateWindow(
-  connection: DbConnection,
-  keyId: string,
-): Promise<readonly RateBucket[]> {
-  const rows = await connection.any(sql.type(bucketRow)`
-    SELECT extract(epoch FROM now() - second_start)::float8 AS age_seconds, requests, tokens
-    FROM api_key_rate_seconds
-    WHERE key_id = ${keyId} AND second_start > now() - make_interval(secs => ${WINDOW_SECONDS})
-    ORDER BY second_start`);
-  return rows.map((r) => ({ ageSeconds: r.age_seconds, requests: r.requests, tokens: r.tokens }));
-}
 
 export const windowRequests = (buckets: readonly RateBucket[]): number =>
   buckets.reduce((sum, b) => sum + b.requests, 0);
