@@ -16,19 +16,19 @@ export type PoolOptions = {
 };
 
 /**
- * What a connection back in the pool is reset with, instead of slonik's default DISCARD ALL: the
- * session's settings (RESET ALL: a SET that was not LOCAL) and advisory locks go, as with DISCARD
- * ALL; cached plans stay (Postgres invalidates them itself on a schema change), so the queries of
- * trigger functions and foreign-key checks are not planned again in every transaction (e.g. each
- * settlement batch: docs/money.md, group commit). Nothing here LISTENs, declares WITH HOLD
- * cursors or makes temporary tables on a pooled connection (listen.ts has its own connection).
+ * What a connection back in the pool is reset with, instead of slonik's default DISCARD ALL: its
+ * advisory locks go (as with DISCARD ALL); cached plans stay (Postgres invalidates them itself on
+ * a schema change), so the queries of trigger functions and foreign-key checks are not planned
+ * again in every transaction (e.g. each settlement batch: docs/money.md, group commit). One round
+ * trip, as before. Rule this relies on: code on a pooled connection changes settings only for its
+ * transaction (SET LOCAL, set_config(..., true)), and never LISTENs, declares WITH HOLD cursors
+ * or makes temporary tables (listen.ts has its own connection).
  */
 const resetSession = async ({
   query,
 }: {
   query: (sql: string) => Promise<unknown>;
 }): Promise<void> => {
-  await query("RESET ALL");
   await query("SELECT pg_advisory_unlock_all()");
 };
 
