@@ -10,8 +10,9 @@
 // Holds are placed against per-consumer credit leases (docs/money.md), so each settlement also
 // writes its hold row (and charges the lease) in the batch; --no-lease: every hold is placed in
 // Postgres first (as with DARKBLOOM_CREDIT_LEASE_MICRO_USD=0).
-// The embedded PostgreSQL of this bench runs in a temp folder, so fsync is off (libs/db): the
-// figures are CPU, not disk flushes; one commit per batch either way.
+// The embedded PostgreSQL of this bench runs in a temp folder, so fsync is off (libs/db) unless
+// --durable (fsync and synchronous_commit on, as a coordinator's data folder runs): one commit,
+// so one WAL flush, per batch either way.
 import {
   createClient,
   createRouterTransport,
@@ -78,7 +79,7 @@ const nodeCpuSeconds = (): number => {
   return (usage.user + usage.system) / 1e6;
 };
 
-const server = await startEmbeddedPostgres();
+const server = await startEmbeddedPostgres({ durable: args.has("durable") });
 const pool = await createPool(server.url, { maximumPoolSize: 40 });
 try {
   await migrateLedger(pool);

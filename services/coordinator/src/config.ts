@@ -119,7 +119,7 @@ const schema = z
     DARKBLOOM_MAX_REQUEST_MS: int(21_600_000),
     /**
      * Credit a replica leases from a consumer's wallet beyond a hold's need; 0 = no leases.
-     * $1: ~140 concurrent default worst-case holds per replica (docs/money.md, credit leases).
+     * $1: ~150 concurrent default worst-case holds per replica (docs/money.md, credit leases).
      */
     DARKBLOOM_CREDIT_LEASE_MICRO_USD: int(1_000_000),
     /** A lease not renewed for this long (its replica died) is returned by any replica. */
