@@ -13,11 +13,7 @@
 // The embedded PostgreSQL of this bench runs in a temp folder, so fsync is off (libs/db) unless
 // --durable (fsync and synchronous_commit on, as a coordinator's data folder runs): one commit,
 // so one WAL flush, per batch either way.
-import {
-  createClient,
-  createRouterTransport,
-  createServiceImplSpec,
-} from "@connectrpc/connect";
+import { createClient, createRouterTransport, createServiceImplSpec } from "@connectrpc/connect";
 import { createPool, startEmbeddedPostgres } from "@darkbloom/db";
 import {
   applyReferralCode,
