@@ -1,14 +1,19 @@
 // Settlements per second and settle latency (p50/p99) at 1, 16 and 64 concurrent settlers against
-// a throwaway embedded PostgreSQL, through the LedgerService as the coordinator wires it. The holds
+// a throwaway embedded PostgreSQL, through the LedgerService as the coordinator wires it (the
+// in-process transport the edge calls it through, credit leases on as by default). The holds
 // are placed first (untimed); then every settler settles one open hold after another. Half the
 // consumers are referred, so half the settlements also pay a referral share. The machine is
 // shared, so besides wall-clock rates the table gives the CPU each settlement cost this process
 // and PostgreSQL (all its processes), and the rate those two would sustain on two idle cores
 // (2 / (node + postgres CPU seconds per settlement)).
 // Run: npx tsx bench/ledger-settle.ts [--settlements 3000 --settlers 1,16,64 --label after]
-// --lease: holds are placed against per-consumer credit leases (docs/money.md), so each settlement
-// also writes its hold row (and charges the lease) in the batch.
-import { createClient, createRouterTransport } from "@connectrpc/connect";
+// Holds are placed against per-consumer credit leases (docs/money.md), so each settlement also
+// writes its hold row (and charges the lease) in the batch; --no-lease: every hold is placed in
+// Postgres first (as with DARKBLOOM_CREDIT_LEASE_MICRO_USD=0).
+// The embedded PostgreSQL of this bench runs in a temp folder, so fsync is off (libs/db) unless
+// --durable (fsync and synchronous_commit on, as a coordinator's data folder runs): one commit,
+// so one WAL flush, per batch either way.
+import { createClient, createRouterTransport, createServiceImplSpec } from "@connectrpc/connect";
 import { createPool, startEmbeddedPostgres } from "@darkbloom/db";
 import {
   applyReferralCode,
@@ -21,6 +26,7 @@ import { LedgerService } from "@darkbloom/proto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { benchArgs } from "../e2e/bench/bench-args.js";
+import { createInProcessTransport } from "../services/coordinator/src/in-process-transport.js";
 
 const CONSUMERS = 10;
 const PROVIDERS = 5;
@@ -69,11 +75,11 @@ const nodeCpuSeconds = (): number => {
   return (usage.user + usage.system) / 1e6;
 };
 
-const server = await startEmbeddedPostgres();
+const server = await startEmbeddedPostgres({ durable: args.has("durable") });
 const pool = await createPool(server.url, { maximumPoolSize: 40 });
 try {
   await migrateLedger(pool);
-  const leases = args.has("lease")
+  const leases = !args.has("no-lease")
     ? new CreditLeases(pool, {
         replicaId: "bench",
         leaseMicroUsd: 10n ** 12n,
@@ -84,11 +90,14 @@ try {
         onError: (err) => console.error(err),
       })
     : undefined;
-  const transport = createRouterTransport(({ service }) =>
-    service(
-      LedgerService,
-      createLedgerService(pool, { referralSharePercent: 10, ...(leases ? { leases } : {}) }),
-    ),
+  const transport = createInProcessTransport(
+    [
+      createServiceImplSpec<typeof LedgerService>(
+        LedgerService,
+        createLedgerService(pool, { referralSharePercent: 10, ...(leases ? { leases } : {}) }),
+      ),
+    ],
+    createRouterTransport(() => undefined),
   );
   const client = createClient(LedgerService, transport);
   for (let c = 0; c < CONSUMERS; c++) {

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import OpenAI from "openai";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
-import { auditLedger, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
+import { auditLedgerWhenSettled, CLEAN_LEDGER } from "../testbed/ledger-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
 
@@ -120,7 +120,7 @@ describe("attack: a provider's error text and status never reach the consumer", 
   });
 
   it("leaves the ledger whole: every refused request's hold released, nothing charged for errors", async () => {
-    const audit = await auditLedger(cluster?.postgres.pool ?? never());
+    const audit = await auditLedgerWhenSettled(cluster?.postgres.pool ?? never());
     expect(audit).to.deep.include(CLEAN_LEDGER);
   });
 });

@@ -13,7 +13,7 @@ import OpenAI, { APIError } from "openai";
 import { z } from "zod";
 import { expectedCharge } from "../load/accounting.js";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
-import { auditLedger, CLEAN_LEDGER, waitForSettled } from "../testbed/ledger-audit.js";
+import { auditLedgerWhenSettled, CLEAN_LEDGER, waitForSettled } from "../testbed/ledger-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { waitForAttestedKey } from "../testbed/testbed.js";
 import type { TestUser } from "../testbed/user-pool.js";
@@ -247,7 +247,7 @@ describe("attack: replaying x-request-id for free inference (real coordinator an
 
   it("leaves a clean ledger: zero-sum, no drift, no open holds, nobody negative, providers paid floor(95 %)", async () => {
     const db = c().postgres.pool;
-    const audit = await auditLedger(db);
+    const audit = await auditLedgerWhenSettled(db);
     expect(audit).to.deep.include(CLEAN_LEDGER);
     expect(audit.settlements.length).to.be.greaterThan(0);
     for (const row of audit.settlements) {

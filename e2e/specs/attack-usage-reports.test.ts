@@ -23,7 +23,7 @@ import { scrapeMetric } from "../chaos/metrics.js";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
 import { providerSocketUrl } from "../testbed/fake-fleet.js";
 import {
-  auditLedger,
+  auditLedgerWhenSettled,
   CLEAN_LEDGER,
   settlementsOf,
   waitForSettled,
@@ -288,7 +288,7 @@ describe("attack: provider-reported and client-estimated usage", function () {
   describe("after the attacks", () => {
     it("leaves the ledger whole: zero-sum, no drift, no open holds, nobody negative, providers paid floor(95 %)", async () => {
       const db = cluster?.postgres.pool ?? never();
-      const audit = await auditLedger(db);
+      const audit = await auditLedgerWhenSettled(db);
       expect(audit).to.deep.include(CLEAN_LEDGER);
       const ids = await db.any(sql.type(z.object({ request_id: z.string() }))`
       SELECT request_id FROM ledger_settlements`);

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { SignJWT } from "jose";
 import OpenAI, { APIError } from "openai";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
+import { waitForLeasesReturned } from "../testbed/ledger-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 
 const WEBHOOK_SECRET = "whsec_e2e_money";
@@ -204,6 +205,9 @@ describe("money and accounts over HTTP (two coordinators, one Postgres, fake Str
         1_000_000,
     );
     expect(rows[0]?.cost_micro_usd).to.equal(cost);
+    // The request's hold was placed against a credit lease: its unused credit is back in the
+    // wallet (available) once the replica returns the idle lease.
+    await waitForLeasesReturned(cluster?.postgres.pool ?? never());
     expect(await available(user.key)).to.equal(1_000_000 - cost);
     const one = await api(a, user.key, "GET", `/v1/usage/${requestId}`);
     expect(one.json).to.include({ request_id: requestId, cost_micro_usd: cost });
@@ -356,3 +360,7 @@ describe("money and accounts over HTTP (two coordinators, one Postgres, fake Str
     expect(await available(referrer.key)).to.equal(Math.floor((fee * 20) / 100));
   });
 });
+
+function never(): never {
+  throw new Error("the cluster did not start");
+}

@@ -3,7 +3,7 @@ import OpenAI from "openai";
 import { auditAccounting, auditContent } from "../load/accounting.js";
 import { runLoad, type LoadResult } from "../load/load-generator.js";
 import { startCluster, type Cluster } from "../testbed/cluster.js";
-import { balanceOf, settlementsOf } from "../testbed/ledger-audit.js";
+import { balanceOf, settlementsOf, waitForLeasesReturned } from "../testbed/ledger-audit.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { EventBus } from "../testbed/timing/event-bus.js";
@@ -79,6 +79,9 @@ describe("testbed: two coordinators on one Postgres, fake providers, a funded us
   it("deducts from each user's balance exactly the sum of their charges", async () => {
     const db = cluster?.postgres.pool;
     if (!db || !cluster) throw new Error("no cluster");
+    // Holds placed against credit leases: what a lease did not charge is back in the wallet once
+    // its replica returns it (idle).
+    await waitForLeasesReturned(db);
     const settled = await settlementsOf(
       db,
       load.records.map((r) => r.requestId),

@@ -53,6 +53,9 @@ export async function startCoordinator(
     DARKBLOOM_DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     DARKBLOOM_HEARTBEAT_INTERVAL_MS: "500",
+    // Credit leases (on by default) go back to the wallet soon after the last request, so a
+    // spec's ledger audit (ledger-audit.ts: no open lease) need not wait the production 5 s.
+    DARKBLOOM_CREDIT_LEASE_IDLE_MS: "300",
     ...env,
   });
   try {

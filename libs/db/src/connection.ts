@@ -15,6 +15,23 @@ export type PoolOptions = {
   readonly statementTimeoutMs?: number;
 };
 
+/**
+ * What a connection back in the pool is reset with, instead of slonik's default DISCARD ALL: its
+ * advisory locks go (as with DISCARD ALL); cached plans stay (Postgres invalidates them itself on
+ * a schema change), so the queries of trigger functions and foreign-key checks are not planned
+ * again in every transaction (e.g. each settlement batch: docs/money.md, group commit). One round
+ * trip, as before. Rule this relies on: code on a pooled connection changes settings only for its
+ * transaction (SET LOCAL, set_config(..., true)), and never LISTENs, declares WITH HOLD cursors
+ * or makes temporary tables (listen.ts has its own connection).
+ */
+const resetSession = async ({
+  query,
+}: {
+  query: (sql: string) => Promise<unknown>;
+}): Promise<void> => {
+  await query("SELECT pg_advisory_unlock_all()");
+};
+
 /** A slonik pool whose `sql.type(schema)` queries are validated by zod; int8 comes back as bigint. */
 export async function createPool(
   databaseUrl: string,
@@ -24,5 +41,6 @@ export async function createPool(
     maximumPoolSize: options.maximumPoolSize ?? 10,
     statementTimeout: options.statementTimeoutMs ?? 60_000,
     interceptors: [createResultParserInterceptor()],
+    resetConnection: resetSession,
   });
 }

@@ -117,8 +117,11 @@ const schema = z
     DARKBLOOM_HOLD_HEARTBEAT_INTERVAL_MS: int(30_000),
     /** A request open longer than this stops being heartbeated (its hold becomes sweepable). */
     DARKBLOOM_MAX_REQUEST_MS: int(21_600_000),
-    /** Credit a replica leases from a consumer's wallet beyond a hold's need; 0 = no leases. */
-    DARKBLOOM_CREDIT_LEASE_MICRO_USD: int(0),
+    /**
+     * Credit a replica leases from a consumer's wallet beyond a hold's need; 0 = no leases.
+     * $1: ~150 concurrent default worst-case holds per replica (docs/money.md, credit leases).
+     */
+    DARKBLOOM_CREDIT_LEASE_MICRO_USD: int(1_000_000),
     /** A lease not renewed for this long (its replica died) is returned by any replica. */
     DARKBLOOM_CREDIT_LEASE_TTL_MS: positive(15_000),
     /** A lease with no open hold for this long is returned to the wallet. */

@@ -92,7 +92,7 @@ describe("credit leases (holds against a replica's lease, in memory)", function 
 
   it("takes the lease in one ledger transaction and places many holds against it without writing", async () => {
     const a = replica("a", { leaseMicroUsd: 60_000n });
-    await credit(a.client, "many", 100_000n);
+    await credit(a.client, "many", 200_000n);
     const holds = await Promise.all(
       Array.from({ length: 50 }, (_, i) => hold(a.client, `many-${i}`, "many")),
     );
@@ -120,9 +120,9 @@ describe("credit leases (holds against a replica's lease, in memory)", function 
     expect(await accountBalance("provider:p")).to.equal(50n * 475n);
     expect(
       (await accountBalance("consumer:many")) + (await accountBalance("lease:many@a")),
-    ).to.equal(100_000n - 25_000n);
+    ).to.equal(200_000n - 25_000n);
     const balanceView = await a.client.getBalance({ accountId: "many" });
-    expect(balanceView.balanceMicroUsd, "GetBalance counts the leased credit").to.equal(75_000n);
+    expect(balanceView.balanceMicroUsd, "GetBalance counts the leased credit").to.equal(175_000n);
     const usage = await pool().oneFirst(sql.type(count)`
       SELECT count(*) AS n FROM ledger_holds h JOIN ledger_settlements s USING (request_id)
       WHERE h.consumer_id = 'many' AND h.lease_id = 'many@a'`);
@@ -130,7 +130,7 @@ describe("credit leases (holds against a replica's lease, in memory)", function 
 
     await a.leases.close();
     expect(await accountBalance("lease:many@a"), "closing returns the lease").to.equal(0n);
-    expect(await accountBalance("consumer:many")).to.equal(75_000n);
+    expect(await accountBalance("consumer:many")).to.equal(175_000n);
     await expectCleanLedger();
   });
 
@@ -208,6 +208,25 @@ describe("credit leases (holds against a replica's lease, in memory)", function 
     expect(charged > 0n).to.equal(true);
     await Promise.all([a.leases.close(), b.leases.close()]);
     expect(await accountBalance("consumer:shared")).to.equal(20_000n - charged);
+    await expectCleanLedger();
+  });
+
+  it("a replica leases at most half of a small wallet beyond its need: the consumer's other replica still holds", async () => {
+    const a = replica("a", { leaseMicroUsd: 1_000_000n });
+    const b = replica("b", { leaseMicroUsd: 1_000_000n });
+    await credit(a.client, "small", 10_000n);
+    await hold(a.client, "small-a", "small");
+    // the need (1,000) and half of the 9,000 beyond it; not the whole wallet
+    expect(await accountBalance("lease:small@a")).to.equal(5_500n);
+    expect((await hold(b.client, "small-b", "small")).heldMicroUsd).to.equal(1_000n);
+    expect(await accountBalance("lease:small@b")).to.equal(1_000n + 1_750n);
+    for (const [on, id] of [
+      [a, "small-a"],
+      [b, "small-b"],
+    ] as const)
+      await on.client.settle({ requestId: id, providerAccountId: "p3", usage: {} });
+    await Promise.all([a.leases.close(), b.leases.close()]);
+    expect(await accountBalance("consumer:small")).to.equal(10_000n);
     await expectCleanLedger();
   });
 

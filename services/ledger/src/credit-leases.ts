@@ -71,7 +71,9 @@ export class CreditLeases {
   /** Sweeps expired leases once, then renews, returns idle leases and sweeps periodically. */
   async start(): Promise<void> {
     if (this.timer !== undefined || this.closed) return;
-    this.timer = setInterval(() => void this.tickNow(), Math.max(50, this.options.ttlMs / 3));
+    // Renewals are due every third of the TTL; an idle lease is returned within its idle time.
+    const every = Math.min(this.options.ttlMs / 3, this.options.idleReturnMs);
+    this.timer = setInterval(() => void this.tickNow(), Math.max(50, every));
     this.timer.unref();
     await this.tickNow();
   }

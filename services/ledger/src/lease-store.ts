@@ -28,7 +28,10 @@ export type FundRequest = {
   readonly replicaId: string;
   /** The epoch this replica holds the lease at; null: it holds none (a new epoch starts). */
   readonly epoch: bigint | null;
-  /** The least that must move (else nothing moves), and the most that may. */
+  /**
+   * The least that must move (else nothing moves), and the most that may: of what the wallet
+   * has beyond the least, at most half moves (see {@link fundLease}).
+   */
   readonly atLeastMicroUsd: bigint;
   readonly atMostMicroUsd: bigint;
   readonly ttlMs: number;
@@ -42,8 +45,11 @@ export type Funded =
 
 /**
  * Moves credit from the consumer's wallet to the lease account in one ledger transaction (kind
- * `lease`): as much as the wallet has up to `atMostMicroUsd`, and nothing when it has less than
- * `atLeastMicroUsd`. Tops up the live lease of `epoch`, or starts the lease anew (next epoch) when
+ * `lease`): `atLeastMicroUsd` plus half of what the wallet has beyond it, at most
+ * `atMostMicroUsd`, and nothing when it has less than `atLeastMicroUsd`. The half leaves the
+ * other replicas of a consumer whose wallet is small next to the lease size something to hold
+ * against (a replica that took it all would refuse the consumer's requests elsewhere with 402
+ * until it returned its lease). Tops up the live lease of `epoch`, or starts the lease anew (next epoch) when
  * this replica holds none (returning first whatever a live one it lost track of still holds, e.g.
  * after a funding whose commit it never heard of). Run inside a transaction.
  */
@@ -62,7 +68,9 @@ export async function fundLease(connection: DbConnection, request: FundRequest):
   const balances = await lockAccounts(connection, [wallet, account]);
   const available = balances.get(wallet) ?? 0n;
   if (available < request.atLeastMicroUsd) return { kind: "short", walletMicroUsd: available };
-  const moved = available < request.atMostMicroUsd ? available : request.atMostMicroUsd;
+  const half = (available - request.atLeastMicroUsd) / 2n;
+  const extra = request.atMostMicroUsd - request.atLeastMicroUsd;
+  const moved = request.atLeastMicroUsd + (half < extra ? half : extra);
   const epoch = live && existing !== undefined ? existing.epoch : (existing?.epoch ?? 0n) + 1n;
   await connection.query(sql.unsafe`
     INSERT INTO ledger_leases (id, consumer_id, replica_id, epoch, active, expires_at)

@@ -3,7 +3,6 @@ import type { DbConnection } from "@darkbloom/db";
 import type { SettlementFigures } from "./money.js";
 import { noHold, planSettlement, type SettleInput, type SettleOptions } from "./settle.js";
 import { lockLeases } from "./lease-store.js";
-import { lockAccounts } from "./store.js";
 import {
   insertLeasedHolds,
   insertSettlements,
@@ -26,9 +25,10 @@ export type SettledFigures = SettlementFigures & {
 
 /**
  * Settles many holds in the caller's transaction, each exactly as {@link settleHold} would (same
- * plan, same ledger transaction per request, same idempotent replay), in five statements
- * whatever their number: lock the holds, read their settlements and referrers, lock the
- * accounts, write everything. Request ids must be distinct. A settlement that cannot be made
+ * plan, same ledger transaction per request, same idempotent replay), in at most five
+ * statements whatever their number: write the leased holds (and their request claims), lock
+ * the holds, lock their leases, read their settlements and referrers, write everything (the
+ * accounts are locked, in id order, by the entries' trigger). Request ids must be distinct. A settlement that cannot be made
  * (no hold, no provider for a charge) gets its error and writes nothing; the others go on. The
  * outcomes are only true once the caller's transaction has committed.
  *
@@ -95,9 +95,6 @@ export async function settleHolds(
       return { ok: false, error: ConnectError.from(error) };
     }
   });
-  if (writes.length > 0) {
-    await lockAccounts(connection, accounts);
-    await insertSettlements(connection, writes);
-  }
+  if (writes.length > 0) await insertSettlements(connection, writes, accounts);
   return outcomes;
 }

@@ -65,15 +65,18 @@ export async function insertLeasedHolds(
           ],
         ],
   );
-  if (claims.length > 0) {
-    await connection.query(sql.unsafe`
-      INSERT INTO ledger_request_claims (consumer_id, client_request_id, claim_id, request_fingerprint)
-      SELECT c.consumer_id, c.client_request_id, c.claim_id, decode(c.fingerprint, 'hex')
-      FROM ${sql.unnest(claims, ["text", "text", "text", "text"])}
-        AS c(consumer_id, client_request_id, claim_id, fingerprint)
-      ON CONFLICT (consumer_id, client_request_id) DO NOTHING`);
-  }
+  // The claims of generated request ids go in with the holds, in the same statement.
+  const claimed =
+    claims.length === 0
+      ? sql.fragment``
+      : sql.fragment`WITH claimed AS (
+          INSERT INTO ledger_request_claims (consumer_id, client_request_id, claim_id, request_fingerprint)
+          SELECT c.consumer_id, c.client_request_id, c.claim_id, decode(c.fingerprint, 'hex')
+          FROM ${sql.unnest(claims, ["text", "text", "text", "text"])}
+            AS c(consumer_id, client_request_id, claim_id, fingerprint)
+          ON CONFLICT (consumer_id, client_request_id) DO NOTHING)`;
   const written = await connection.any(sql.type(z.object({ request_id: z.string() }))`
+    ${claimed}
     INSERT INTO ledger_holds (request_id, consumer_id, model, input_micro_usd_per_million,
       output_micro_usd_per_million, held_micro_usd, api_key_id, lease_id, lease_epoch,
       claim_id, client_request_id)
@@ -131,13 +134,16 @@ export type BatchedSettlement = {
 };
 
 /**
- * Writes the settlements in one statement: per settlement, its own ledger transaction (kind
- * `settle`, reference = request id) with its non-zero entries, and its `ledger_settlements` row
- * pointing at it (no transaction when every amount is zero). The accounts must be locked.
+ * Writes the settlements in one statement: the accounts they post to that do not exist yet, per
+ * settlement its own ledger transaction (kind `settle`, reference = request id) with its
+ * non-zero entries, and its `ledger_settlements` row pointing at it (no transaction when every
+ * amount is zero). The entries' statement trigger (ledger migration 007) locks the accounts in
+ * id order, checks each transaction sums to zero and moves the balances.
  */
 export async function insertSettlements(
   connection: DbConnection,
   settlements: readonly BatchedSettlement[],
+  accounts: readonly string[],
 ): Promise<void> {
   const entries = settlements.flatMap(({ record, entries }) =>
     entries
@@ -167,7 +173,11 @@ export async function insertSettlements(
     record.machineId,
   ]);
   await connection.query(sql.unsafe`
-    WITH tx AS (
+    WITH created AS (
+      INSERT INTO ledger_accounts (id)
+      SELECT a.id FROM unnest(${sql.array([...new Set(accounts)].sort(), "text")}) AS a(id)
+      ON CONFLICT (id) DO NOTHING
+    ), tx AS (
       INSERT INTO ledger_transactions (kind, reference)
       SELECT 'settle', t.reference FROM unnest(${sql.array(posted, "text")}) WITH ORDINALITY AS t(reference, n)
       ORDER BY t.n

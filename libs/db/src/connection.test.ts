@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { z } from "zod";
+import { sql, type DatabasePool } from "slonik";
+import { createPool } from "./connection.js";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
+
+const pidRow = z.object({ pid: z.number() });
+const lockedRow = z.object({ locked: z.boolean() });
+const countRow = z.object({ n: z.bigint() });
+
+describe("createPool: a connection back in the pool", () => {
+  let server: EmbeddedPostgres | undefined;
+  let pool: DatabasePool | undefined;
+  let other: DatabasePool | undefined;
+
+  before(async () => {
+    server = await startEmbeddedPostgres();
+    // one connection: every call below reuses it
+    pool = await createPool(server.url, { maximumPoolSize: 1 });
+    other = await createPool(server.url, { maximumPoolSize: 1 });
+  });
+  after(async () => {
+    await pool?.end();
+    await other?.end();
+    await server?.stop();
+  });
+  const db = (p: DatabasePool | undefined): DatabasePool => {
+    if (p === undefined) throw new Error("before hook did not run");
+    return p;
+  };
+
+  it("has released the session's advisory locks, and is the same session (not reconnected)", async () => {
+    const first = await db(pool).connect(async (connection) => {
+      await connection.query(sql.unsafe`SELECT pg_advisory_lock(4242)`);
+      return connection.oneFirst(sql.type(pidRow)`SELECT pg_backend_pid() AS pid`);
+    });
+    const taken = await db(other).oneFirst(sql.type(lockedRow)`
+      SELECT pg_try_advisory_lock(4242) AS locked`);
+    expect(taken, "another session takes the lock the returned connection held").to.equal(true);
+    const again = await db(pool).oneFirst(sql.type(pidRow)`SELECT pg_backend_pid() AS pid`);
+    expect(again).to.equal(first);
+  });
+
+  it("keeps what the session prepared and planned (no DISCARD ALL between transactions)", async () => {
+    await db(pool).transaction(async (tx) => {
+      await tx.query(sql.unsafe`PREPARE kept_plan AS SELECT 1`);
+    });
+    const prepared = await db(pool).oneFirst(sql.type(countRow)`
+      SELECT count(*) AS n FROM pg_prepared_statements WHERE name = 'kept_plan'`);
+    expect(prepared).to.equal(1n);
+  });
+});
