@@ -1,6 +1,7 @@
 // Throughput of @darkbloom/crypto: npx tsx bench/crypto.ts — about one second per row.
 import {
   boxBeforenm,
+  ephemeralBoxKey,
   generateKeyPair,
   openWithSharedKey,
   sealWithSharedKey,
@@ -49,6 +50,13 @@ for (const size of [1024, 16 * 1024]) {
 rows.push(
   row("boxBeforenm (X25519 + HSalsa20)", 0, () => void boxBeforenm(bob.publicKey, alice.secretKey)),
 );
+rows.push(
+  row("per request: generateKeyPair + boxBeforenm", 0, () => {
+    const eph = generateKeyPair();
+    boxBeforenm(bob.publicKey, eph.secretKey);
+  }),
+);
+rows.push(row("per request: ephemeralBoxKey", 0, () => void ephemeralBoxKey(bob.publicKey)));
 
 const lines = [
   "| operation | payload | ops/s | MB/s |",
