@@ -3,7 +3,7 @@ import { randomBytes } from "@noble/ciphers/utils.js";
 import { assertSharedKey } from "./assert-key.js";
 import { CryptoError } from "./crypto-error.js";
 import { openSecretBoxFast, sealSecretBoxFast } from "./secret-box-open.js";
-import { MAC_BYTES, NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
+import { NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
 
 /** Seal with a precomputed key: `nonce ‖ MAC ‖ ciphertext` with a fresh random 24-byte nonce. */
 export function sealWithSharedKey(sharedKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
