@@ -168,8 +168,8 @@ export function xsalsa20Xor(
     } else {
       for (; j < 64 && i < length; j++, i++) output[i] = (input[i] as number) ^ byteOf(j);
     }
-    s[8] = ((s[8]) + 1) >>> 0;
-    if (s[8] === 0) s[9] = ((s[9]) + 1) >>> 0;
+    s[8] = (s[8] + 1) >>> 0;
+    if (s[8] === 0) s[9] = (s[9] + 1) >>> 0;
   }
   s.fill(0);
   b.fill(0);
