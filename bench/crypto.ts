@@ -1,6 +1,7 @@
 // Throughput of @darkbloom/crypto: npx tsx bench/crypto.ts — about one second per row.
 import {
   boxBeforenm,
+  ephemeralBoxKey,
   generateKeyPair,
   openWithSharedKey,
   sealWithSharedKey,
@@ -40,7 +41,7 @@ const bob = generateKeyPair();
 const sharedKey = boxBeforenm(bob.publicKey, alice.secretKey);
 const rows: Row[] = [];
 
-for (const size of [1024, 16 * 1024]) {
+for (const size of [64, 1024, 16 * 1024]) {
   const plaintext = new Uint8Array(size).fill(0x61);
   const sealed = sealWithSharedKey(sharedKey, plaintext);
   rows.push(row("seal (shared key)", size, () => void sealWithSharedKey(sharedKey, plaintext)));
@@ -49,12 +50,24 @@ for (const size of [1024, 16 * 1024]) {
 rows.push(
   row("boxBeforenm (X25519 + HSalsa20)", 0, () => void boxBeforenm(bob.publicKey, alice.secretKey)),
 );
+rows.push(
+  row("per request: generateKeyPair + boxBeforenm", 0, () => {
+    const eph = generateKeyPair();
+    boxBeforenm(bob.publicKey, eph.secretKey);
+  }),
+);
+rows.push(row("per request: ephemeralBoxKey", 0, () => void ephemeralBoxKey(bob.publicKey)));
 
 const lines = [
   "| operation | payload | ops/s | MB/s |",
   "|---|---:|---:|---:|",
   ...rows.map((r) => {
-    const payload = r.payloadBytes === 0 ? "—" : `${r.payloadBytes / 1024} KiB`;
+    const payload =
+      r.payloadBytes === 0
+        ? "—"
+        : r.payloadBytes < 1024
+          ? `${r.payloadBytes} B`
+          : `${r.payloadBytes / 1024} KiB`;
     const mbPerSecond =
       r.payloadBytes === 0 ? "—" : ((r.opsPerSecond * r.payloadBytes) / 1e6).toFixed(1);
     return `| ${r.operation} | ${payload} | ${Math.round(r.opsPerSecond).toLocaleString("en-US")} | ${mbPerSecond} |`;

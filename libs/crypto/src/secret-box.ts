@@ -2,8 +2,8 @@ import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { randomBytes } from "@noble/ciphers/utils.js";
 import { assertSharedKey } from "./assert-key.js";
 import { CryptoError } from "./crypto-error.js";
-import { openSecretBoxFast } from "./secret-box-open.js";
-import { MAC_BYTES, NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
+import { openSecretBoxFast, sealSecretBoxFast } from "./secret-box-open.js";
+import { NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
 
 /** Seal with a precomputed key: `nonce ‖ MAC ‖ ciphertext` with a fresh random 24-byte nonce. */
 export function sealWithSharedKey(sharedKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
@@ -20,11 +20,10 @@ export function sealWithNonce(
   plaintext: Uint8Array,
 ): Uint8Array {
   assertSharedKey(sharedKey);
+  if (nonce.length !== NONCE_BYTES) throw new RangeError(`nonce must be ${NONCE_BYTES} bytes`);
   const sealed = new Uint8Array(SEAL_OVERHEAD_BYTES + plaintext.length);
-  // noble writes MAC ‖ ciphertext at output[16..] of a (length + 32)-byte scratch buffer, so
-  // placing that buffer at sealed[8..] lands the box at sealed[24..] with no copy.
-  xsalsa20poly1305(sharedKey, nonce).encrypt(plaintext, sealed.subarray(NONCE_BYTES - MAC_BYTES));
   sealed.set(nonce, 0);
+  sealSecretBoxFast(sharedKey, plaintext, sealed);
   return sealed;
 }
 
@@ -41,7 +40,7 @@ export function openWithSharedKey(sharedKey: Uint8Array, sealed: Uint8Array): Ui
   const fast = openSecretBoxFast(sharedKey, sealed);
   if (fast) return fast;
   try {
-    // a forgery, or a big-endian host (the fast path is little-endian only): noble decides
+    // a forgery: noble decides (and throws)
     return xsalsa20poly1305(sharedKey, sealed.subarray(0, NONCE_BYTES)).decrypt(
       sealed.subarray(NONCE_BYTES),
     );

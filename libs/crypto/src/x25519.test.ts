@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { x25519, x25519Noble } from "./x25519.js";
-import { boxBeforenm } from "./box-key.js";
+import { PUBLIC_KEY_CACHE_ENTRIES, x25519, x25519Noble } from "./x25519.js";
+import { boxBeforenm, ephemeralBoxKey } from "./box-key.js";
 import { CryptoError } from "./crypto-error.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
@@ -38,6 +38,67 @@ describe("x25519 backends", () => {
   it("refuses a low-order public key with bad_key", () => {
     const sk = x25519.randomSecretKey();
     expect(() => boxBeforenm(new Uint8Array(32), sk))
+      .to.throw(CryptoError)
+      .with.property("code", "bad_key");
+  });
+
+  it("ephemeral shared secrets agree with noble on both backends", () => {
+    const peer = x25519Noble.randomSecretKey();
+    const peerPk = x25519Noble.getPublicKey(peer);
+    for (const b of [x25519, x25519Noble]) {
+      for (let i = 0; i < 5; i++) {
+        const eph = b.ephemeralSharedSecret(peerPk);
+        // what the peer derives from the ephemeral public key is the sender's secret
+        expect(eph.shared).to.deep.equal(x25519Noble.getSharedSecret(peer, eph.publicKey));
+      }
+    }
+    const a = x25519.ephemeralSharedSecret(peerPk);
+    const b = x25519.ephemeralSharedSecret(peerPk);
+    expect(a.publicKey).to.not.deep.equal(b.publicKey);
+  });
+
+  it("a cached peer key is never used for a different peer key", () => {
+    const sk = x25519.randomSecretKey();
+    const peers = Array.from({ length: 8 }, () => x25519Noble.randomSecretKey());
+    // each peer twice, interleaved: every use after the first is a cache hit
+    for (let round = 0; round < 2; round++) {
+      for (const p of peers) {
+        const pk = x25519Noble.getPublicKey(p);
+        expect(x25519.getSharedSecret(sk, pk)).to.deep.equal(x25519Noble.getSharedSecret(sk, pk));
+        const eph = x25519.ephemeralSharedSecret(pk);
+        expect(eph.shared).to.deep.equal(x25519Noble.getSharedSecret(p, eph.publicKey));
+      }
+    }
+    // keys differing in one bit (the last byte's top bit, which X25519 ignores, included)
+    const base = x25519Noble.getPublicKey(peers[0] as Uint8Array);
+    const flipped = base.slice();
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    expect(x25519.getSharedSecret(sk, flipped)).to.deep.equal(
+      x25519Noble.getSharedSecret(sk, flipped),
+    );
+    expect(x25519.getSharedSecret(sk, base)).to.deep.equal(x25519Noble.getSharedSecret(sk, base));
+  });
+
+  it("stays correct past the cache bound (old keys are imported again)", () => {
+    const sk = x25519.randomSecretKey();
+    const first = x25519Noble.getPublicKey(x25519Noble.randomSecretKey());
+    const expected = x25519Noble.getSharedSecret(sk, first);
+    expect(x25519.getSharedSecret(sk, first)).to.deep.equal(expected);
+    for (let i = 0; i <= PUBLIC_KEY_CACHE_ENTRIES; i++) {
+      const pk = new Uint8Array(32);
+      pk[0] = 9;
+      pk[1] = i & 0xff;
+      pk[2] = i >> 8;
+      x25519.getSharedSecret(sk, pk);
+    }
+    expect(x25519.getSharedSecret(sk, first)).to.deep.equal(expected);
+  });
+
+  it("ephemeralBoxKey gives the key boxBeforenm derives on the other side", () => {
+    const recipient = x25519Noble.randomSecretKey();
+    const eph = ephemeralBoxKey(x25519Noble.getPublicKey(recipient));
+    expect(eph.sharedKey).to.deep.equal(boxBeforenm(eph.publicKey, recipient));
+    expect(() => ephemeralBoxKey(new Uint8Array(32)))
       .to.throw(CryptoError)
       .with.property("code", "bad_key");
   });

@@ -12,12 +12,24 @@ export interface X25519 {
   getPublicKey(secretKey: Uint8Array): Uint8Array;
   /** Throws on a low-order public key (all-zero shared secret). */
   getSharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * A fresh key pair's public key and its shared secret with `publicKey`, the secret key never
+   * leaving the backend (natively it is never exported at all). Throws as `getSharedSecret`.
+   */
+  ephemeralSharedSecret(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array };
 }
+
+/** Peer public keys whose imported native key object is kept (least recently used dropped). */
+export const PUBLIC_KEY_CACHE_ENTRIES = 1024;
 
 // The part of node:crypto and node:buffer used here, typed structurally: this file is also
 // compiled where no Node types exist (the SDK bundled into the console for a browser).
 interface NodeKeyObject {
   export(options: { format: "jwk" }): { x?: string };
+}
+interface NodeKeyPair {
+  publicKey: NodeKeyObject;
+  privateKey: NodeKeyObject;
 }
 type OkpJwk = { kty: "OKP"; crv: "X25519"; d?: string; x: string };
 interface NodeCrypto {
@@ -25,6 +37,7 @@ interface NodeCrypto {
   createPrivateKey(options: { key: OkpJwk; format: "jwk" }): NodeKeyObject;
   createPublicKey(options: NodeKeyObject | { key: OkpJwk; format: "jwk" }): NodeKeyObject;
   diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
+  generateKeyPairSync(type: "x25519"): NodeKeyPair;
 }
 interface NodeBuffer {
   from(
@@ -44,29 +57,49 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
   // OKP JWK (`x` must be a string; the RFC 7748 vectors in the tests would catch a change).
   const b64url = (bytes: Uint8Array): string =>
     buf.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64url");
+  const fromB64url = (text: string | undefined): Uint8Array =>
+    new Uint8Array(buf.from(text ?? "", "base64url"));
 
   const privateKey = (secretKey: Uint8Array): NodeKeyObject =>
     c.createPrivateKey({
       key: { kty: "OKP", crv: "X25519", d: b64url(secretKey), x: "" },
       format: "jwk",
     });
+  // A coordinator seals every request to one of a few provider keys: each is imported once.
+  // Keyed by the key's full 32 bytes (base64url), so a hit is always the very same public key.
+  const publicKeys = new Map<string, NodeKeyObject>();
+  const publicKey = (bytes: Uint8Array): NodeKeyObject => {
+    const x = b64url(bytes);
+    const cached = publicKeys.get(x);
+    if (cached !== undefined) {
+      publicKeys.delete(x);
+      publicKeys.set(x, cached);
+      return cached;
+    }
+    const created = c.createPublicKey({ key: { kty: "OKP", crv: "X25519", x }, format: "jwk" });
+    publicKeys.set(x, created);
+    if (publicKeys.size > PUBLIC_KEY_CACHE_ENTRIES) {
+      const oldest = publicKeys.keys().next().value;
+      if (oldest !== undefined) publicKeys.delete(oldest);
+    }
+    return created;
+  };
+  const derive = (priv: NodeKeyObject, peer: Uint8Array): Uint8Array => {
+    const shared = c.diffieHellman({ privateKey: priv, publicKey: publicKey(peer) });
+    // OpenSSL refuses an all-zero result itself; checked again so both backends agree.
+    if (shared.every((b) => b === 0)) throw new Error("low-order public key");
+    return new Uint8Array(shared.buffer, shared.byteOffset, shared.length);
+  };
   return {
     randomSecretKey: () => new Uint8Array(c.randomBytes(32)),
-    getPublicKey: (secretKey) => {
-      const jwk = c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" });
-      return new Uint8Array(buf.from(jwk.x ?? "", "base64url"));
-    },
-    getSharedSecret: (secretKey, publicKey) => {
-      const shared = c.diffieHellman({
-        privateKey: privateKey(secretKey),
-        publicKey: c.createPublicKey({
-          key: { kty: "OKP", crv: "X25519", x: b64url(publicKey) },
-          format: "jwk",
-        }),
-      });
-      // OpenSSL refuses an all-zero result itself; checked again so both backends agree.
-      if (shared.every((b) => b === 0)) throw new Error("low-order public key");
-      return new Uint8Array(shared.buffer, shared.byteOffset, shared.length);
+    getPublicKey: (secretKey) =>
+      fromB64url(c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" }).x),
+    getSharedSecret: (secretKey, peer) => derive(privateKey(secretKey), peer),
+    ephemeralSharedSecret: (peer) => {
+      // generated as key objects: no import of the secret, no second scalar multiplication
+      const pair = c.generateKeyPairSync("x25519");
+      const shared = derive(pair.privateKey, peer);
+      return { publicKey: fromB64url(pair.publicKey.export({ format: "jwk" }).x), shared };
     },
   };
 }
@@ -75,6 +108,17 @@ const nobleBackend: X25519 = {
   randomSecretKey: () => nobleX25519.utils.randomSecretKey(),
   getPublicKey: (secretKey) => nobleX25519.getPublicKey(secretKey),
   getSharedSecret: (secretKey, publicKey) => nobleX25519.getSharedSecret(secretKey, publicKey),
+  ephemeralSharedSecret: (publicKey) => {
+    const secretKey = nobleX25519.utils.randomSecretKey();
+    try {
+      return {
+        publicKey: nobleX25519.getPublicKey(secretKey),
+        shared: nobleX25519.getSharedSecret(secretKey, publicKey),
+      };
+    } finally {
+      secretKey.fill(0);
+    }
+  },
 };
 
 function nodeModules(): NodeModules | undefined {

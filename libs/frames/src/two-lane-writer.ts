@@ -31,11 +31,17 @@ export interface TwoLaneWriterOptions {
 
 /**
  * Serialises writes to one socket: control frames strictly before data frames, FIFO within a lane,
- * one write in flight at a time, and a watchdog that terminates the socket when a write stalls.
+ * and a watchdog that terminates the socket when a write stalls. Frames queued while a batch is on
+ * its way leave together as the next batch, handed to the socket in one go (control lane first);
+ * one batch is in flight at a time, so a control frame still jumps every data frame not yet sent.
  */
 export class TwoLaneWriter {
   private readonly lanes: Record<Lane, Pending[]> = { control: [], data: [] };
-  private inFlight: Pending | undefined;
+  /** The batch handed to the socket; its frames before `written` are reported written. */
+  private inFlight: Pending[] = [];
+  private writtenCount = 0;
+  /** When the socket last made progress (a batch left, or a frame of it was written). */
+  private progressAt = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private stateValue: WriterState = "open";
 
@@ -49,7 +55,9 @@ export class TwoLaneWriter {
   }
 
   get queued(): number {
-    return this.lanes.control.length + this.lanes.data.length + (this.inFlight ? 1 : 0);
+    return (
+      this.lanes.control.length + this.lanes.data.length + this.inFlight.length - this.writtenCount
+    );
   }
 
   /** Resolves when the frame has been handed to the socket; rejects if the writer closes first. */
@@ -67,42 +75,77 @@ export class TwoLaneWriter {
     if (this.stateValue === "closed") return;
     this.stateValue = "closed";
     clearTimeout(this.watchdog);
+    this.watchdog = undefined;
     const err = new WriterClosedError(reason);
     const pending = [
-      ...(this.inFlight ? [this.inFlight] : []),
+      ...this.inFlight.slice(this.writtenCount),
       ...this.lanes.control,
       ...this.lanes.data,
     ];
-    this.inFlight = undefined;
+    this.inFlight = [];
+    this.writtenCount = 0;
     this.lanes.control.length = 0;
     this.lanes.data.length = 0;
     for (const p of pending) p.reject(err);
   }
 
   private pump(): void {
-    if (this.inFlight || this.stateValue === "closed") return;
-    const next = this.lanes.control.shift() ?? this.lanes.data.shift();
-    if (!next) return;
-    this.inFlight = next;
-    this.watchdog = setTimeout(() => this.stalled(), this.options.writeTimeoutMs);
-    try {
-      this.socket.send(next.bytes, { binary: true }, (err) => this.written(next, err));
-    } catch (err) {
-      this.written(next, err instanceof Error ? err : new Error(String(err)));
+    if (this.inFlight.length > 0 || this.stateValue === "closed") return;
+    const { control, data } = this.lanes;
+    if (control.length === 0 && data.length === 0) return;
+    const batch = control.length === 0 ? data.splice(0) : [...control.splice(0), ...data.splice(0)];
+    this.inFlight = batch;
+    this.writtenCount = 0;
+    this.progressAt = Date.now();
+    this.watch();
+    for (const p of batch) {
+      try {
+        this.socket.send(p.bytes, { binary: true }, (err) => this.written(p, err));
+      } catch (err) {
+        this.written(p, err instanceof Error ? err : new Error(String(err)));
+      }
+      if (this.inFlight !== batch) return; // closed by a failed send
     }
   }
 
+  /** One socket callback; `ws` reports a socket's writes in the order they were sent. */
   private written(p: Pending, err: Error | undefined): void {
-    if (this.inFlight !== p) return;
-    clearTimeout(this.watchdog);
-    this.inFlight = undefined;
+    if (this.inFlight[this.writtenCount] !== p) return; // closed meanwhile (or reported twice)
     if (err) {
+      this.writtenCount++;
       p.reject(new WriterClosedError("socket write failed", { cause: err }));
       this.close("socket write failed");
       return;
     }
+    this.writtenCount++;
+    this.progressAt = Date.now();
     p.resolve();
-    this.pump();
+    if (this.writtenCount === this.inFlight.length) {
+      this.inFlight = [];
+      this.writtenCount = 0;
+      this.pump();
+    }
+  }
+
+  /**
+   * One timer per writer rather than one per write: armed when a batch leaves, it checks on firing
+   * whether a batch is in flight and the socket made no progress for the timeout (a stall), and
+   * otherwise re-arms for the rest of the window while a batch is in flight.
+   * Unref'd: a socket with a write outstanding keeps the process alive by itself.
+   */
+  private watch(): void {
+    if (this.watchdog !== undefined) return;
+    this.watchdog = setTimeout(() => this.check(), this.options.writeTimeoutMs);
+    this.watchdog.unref();
+  }
+
+  private check(): void {
+    this.watchdog = undefined;
+    if (this.inFlight.length === 0 || this.stateValue === "closed") return;
+    const waited = Date.now() - this.progressAt;
+    if (waited >= this.options.writeTimeoutMs) return this.stalled();
+    this.watchdog = setTimeout(() => this.check(), this.options.writeTimeoutMs - waited);
+    this.watchdog.unref();
   }
 
   private stalled(): void {

@@ -2,8 +2,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import {
   NonceGuard,
-  boxBeforenm,
-  generateKeyPair,
+  ephemeralBoxKey,
   openWithNonceGuard,
   sealWithSharedKey,
 } from "@darkbloom/crypto";
@@ -65,17 +64,14 @@ export async function* runInference(
   });
 
   input.onReserved?.();
-  const ephemeral = generateKeyPair();
-  const primaryKey = boxBeforenm(reservation.providerPublicKey, ephemeral.secretKey);
+  const ephemeral = ephemeralBoxKey(reservation.providerPublicKey);
+  const primaryKey = ephemeral.sharedKey;
   let sharedKey = primaryKey;
-  ephemeral.secretKey.fill(0);
   // Hedging/failover: the body is also sealed to each alternate provider with its own ephemeral
   // key; `started` names the provider that won, whose key then opens the chunks.
   const alternates = reservation.alternates.map((c) => {
-    const eph = generateKeyPair();
-    const key = boxBeforenm(c.providerPublicKey, eph.secretKey);
-    eph.secretKey.fill(0);
-    return { candidate: c, senderPublicKey: eph.publicKey, key };
+    const eph = ephemeralBoxKey(c.providerPublicKey);
+    return { candidate: c, senderPublicKey: eph.publicKey, key: eph.sharedKey };
   });
   let winner = { trustLevel: reservation.trustLevel, keyFingerprint: reservation.keyFingerprint };
   const guard = new NonceGuard();

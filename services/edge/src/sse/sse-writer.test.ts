@@ -40,4 +40,42 @@ describe("SseWriter", () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
   });
+
+  it("sends the headers and the events written in the same tick in one socket write", async () => {
+    const writes: number[] = [];
+    const server = http.createServer((_req, res) => {
+      const socket = res.socket as net.Socket & {
+        _write: (...args: unknown[]) => void;
+        _writev: (...args: unknown[]) => void;
+      };
+      // net.Socket's Writable implementation: each call is one write to the kernel
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...args: unknown[]) => {
+        writes.push(1);
+        write(...args);
+      };
+      socket._writev = (...args: unknown[]) => {
+        writes.push(1);
+        writev(...args);
+      };
+      const sse = new SseWriter(res);
+      sse.start({ "x-test": "1" });
+      void sse.events([{ data: { a: 1 } }, { data: { b: 2 } }]);
+      setImmediate(() => void sse.done());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(res.headers.get("x-test")).to.equal("1");
+      const body = await res.text();
+      expect(body).to.equal('data: {"a":1}\n\ndata: {"b":2}\n\ndata: [DONE]\n\n');
+      // headers + both events in one write; [DONE] and the end of the body in another
+      expect(writes).to.have.length(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

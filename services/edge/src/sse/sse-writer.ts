@@ -23,9 +23,14 @@ export class SseWriter {
     return this.res.writableEnded || this.res.destroyed;
   }
 
+  /**
+   * Sends the status line and headers. They leave with the events written in the same tick (the
+   * first output, stream-inference.ts) in one socket write rather than a write of their own.
+   */
   start(headers: Record<string, string>): void {
     if (this.#started) return;
     this.#started = true;
+    this.coalesce();
     this.res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
@@ -61,9 +66,17 @@ export class SseWriter {
     await this.write(`: ${text}\n\n`);
   }
 
+  /**
+   * The final `[DONE]` event and the end of the body, in one socket write with anything still
+   * corked from this tick; a full buffer is waited on first, as `data` does.
+   */
   async done(): Promise<void> {
-    await this.write("data: [DONE]\n\n");
-    this.res.end();
+    if (this.closed || this.res.writableNeedDrain) {
+      await this.write("data: [DONE]\n\n");
+      this.res.end();
+      return;
+    }
+    this.res.end("data: [DONE]\n\n");
   }
 
   end(): void {
