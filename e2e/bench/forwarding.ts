@@ -78,16 +78,27 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       await cpuSeconds(b.process.child.pid ?? 0),
     ];
     const cpuMs = new Map<string, [number, number]>();
+    // Requests A's router queued (no provider had room in its view): forwarded requests see
+    // remote providers through presence, so a stale view shows up here as queueing.
+    const queuedOnA = async (): Promise<number> => {
+      const text = await (await fetch(`${a.metricsUrl}/metrics`)).text();
+      return Number(
+        /^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/m.exec(text)?.[1] ?? 0,
+      );
+    };
+    const queued = new Map<string, number>();
     const measure = async (where: string, path: string): Promise<Map<number, number[]>> => {
       fleet.push(...(await startFakeFleet(where, 8, [TEST_MODEL_ID])));
       await providersOnA(8);
       await ttfts(client, 4, 16); // warm-up (connections, JIT)
       const byLevel = new Map<number, number[]>();
       for (const c of o.concurrencies) {
+        const q0 = await queuedOnA();
         const [a0, b0] = await replicaCpu();
         const n = Math.max(o.minRequests, 4 * c);
         byLevel.set(c, await ttfts(client, c, n));
         const [a1, b1] = await replicaCpu();
+        queued.set(`${path}:${c}`, (await queuedOnA()) - q0);
         cpuMs.set(`${path}:${c}`, [((a1 - a0) * 1000) / n, ((b1 - b0) * 1000) / n]);
       }
       await Promise.all(fleet.splice(0).map((f) => f.close()));
@@ -113,6 +124,7 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
         "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
         "added CPU ms/request": (cf - cl).toFixed(2),
         "forwarded: A / B CPU ms/request": `${af.toFixed(2)} / ${bf.toFixed(2)}`,
+        "queued on A local / forwarded": `${queued.get(`local:${c}`)} / ${queued.get(`forwarded:${c}`)}`,
       };
     });
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));

@@ -1,12 +1,12 @@
 import http2 from "node:http2";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ForwardInferRequestSchema,
-  ForwardInferResponseSchema,
   type ForwardInferRequest,
   type ForwardInferResponse,
 } from "@darkbloom/proto";
+import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
 import {
   EnvelopeReader,
   FORWARD_INFER_PATH,
@@ -152,8 +152,7 @@ class ForwardCall
     stream.on("data", (chunk: Buffer) => {
       if (this.done) return;
       try {
-        for (const m of this.reader.push(chunk))
-          this.push(fromBinary(ForwardInferResponseSchema, m));
+        for (const m of this.reader.push(chunk)) this.push(decodeForwardInferResponse(m));
       } catch (err) {
         const e = err instanceof WireError ? err : new WireError(String(err), Code.Internal);
         this.fail(new ConnectError(`peer ${url}: ${e.message}`, e.code));
@@ -175,8 +174,7 @@ class ForwardCall
             Code.Unavailable,
           ),
         );
-      if (status.code !== 0)
-        return this.fail(new ConnectError(status.message, status.code));
+      if (status.code !== 0) return this.fail(new ConnectError(status.message, status.code));
       if (this.reader.partial > 0)
         return this.fail(new ConnectError(`peer ${url}: truncated message`, Code.DataLoss));
       this.finish();

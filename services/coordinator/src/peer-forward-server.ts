@@ -1,13 +1,13 @@
 import http2 from "node:http2";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import {
   ForwardInferRequestSchema,
-  InferResponseSchema,
   type ForwardInferRequest,
   type InferResponse,
 } from "@darkbloom/proto";
 import type { ForwardSink } from "@darkbloom/routing";
+import { encodeInferResponse } from "./peer-chunk-codec.js";
 import {
   EnvelopeReader,
   FORWARD_INFER_PATH,
@@ -111,7 +111,7 @@ function relay(
   const sink: ForwardSink = {
     event(event: InferResponse) {
       if (ended || stream.destroyed) return;
-      pending.push(envelopeField1(toBinary(InferResponseSchema, event)));
+      pending.push(envelopeField1(encodeInferResponse(event)));
       flushing ??= setImmediate(flush);
     },
     end() {
