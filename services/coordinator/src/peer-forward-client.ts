@@ -27,9 +27,13 @@ export interface PeerForwardClientOptions {
   maxMessageBytes: number;
 }
 
-/** Per stream and per connection receive windows: many streams' chunks never wait on a window. */
+/**
+ * Per stream and per connection receive windows: many streams' chunks never wait on a window
+ * update; the session may hold that much unread (nghttp2's default cap is 10 MB).
+ */
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
+const SESSION_MEMORY_MB = 2 * (SESSION_WINDOW >> 20);
 
 /**
  * ForwardInfer to a peer on the bare HTTP/2 client instead of Connect's transport (per-call header
@@ -83,6 +87,7 @@ export class PeerForwardClient {
     if (open && !open.closed && !open.destroyed) return open;
     const session = http2.connect(url, {
       settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+      maxSessionMemory: SESSION_MEMORY_MB,
     });
     this.sessions.set(url, session);
     const forget = (): void => {

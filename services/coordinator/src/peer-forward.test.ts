@@ -1,6 +1,6 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import {
@@ -12,8 +12,10 @@ import {
 } from "@darkbloom/proto";
 import type { ForwardSink } from "@darkbloom/routing";
 import { expect } from "chai";
+import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
 import { PeerForwardClient } from "./peer-forward-client.js";
 import { createPeerForwardServer } from "./peer-forward-server.js";
+import { EnvelopeReader, envelope } from "./peer-grpc-wire.js";
 import { PEER_SECRET_HEADER, peerSecretCheck } from "./peer-secret.js";
 
 const SECRET = "the-peer-secret-of-this-test";
@@ -242,6 +244,39 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
       expect(ConnectError.from(refused).code).to.equal(Code.Unauthenticated);
       expect(server.calls).to.have.length(1);
     } finally {
+      await server.close();
+    }
+  });
+
+  it("the lean server writes the events of one turn as one DATA frame, then the OK status", async () => {
+    const server = await startServer({ lean: true });
+    const session = http2.connect(server.url);
+    try {
+      server.setScript(instant); // two chunks and complete, pushed in one turn
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+        [PEER_SECRET_HEADER]: SECRET,
+      });
+      stream.end(envelope(toBinary(ForwardInferRequestSchema, request("r1"))));
+      const frames: Buffer[] = [];
+      stream.on("data", (d: Buffer) => frames.push(d));
+      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        stream.once("trailers", resolve),
+      );
+      await new Promise((resolve) => stream.once("close", resolve));
+      expect(trailers["grpc-status"]).to.equal("0");
+      expect(frames).to.have.length(1);
+      const messages = new EnvelopeReader(1 << 20).push(frames[0] ?? Buffer.alloc(0));
+      expect(messages.map((m) => decodeForwardInferResponse(m).event?.kind.case)).to.deep.equal([
+        "chunk",
+        "chunk",
+        "complete",
+      ]);
+    } finally {
+      session.destroy();
       await server.close();
     }
   });
