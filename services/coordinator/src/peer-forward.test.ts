@@ -177,7 +177,7 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
         let got: string[] | undefined;
         for (let i = 0; i < 50 && !got; i++)
           got = await collect(client.forward(server.url, request(`r4-${i}`), signal)).catch(
-            () => new Promise<undefined>((r) => setTimeout(r, 10)),
+            () => new Promise<undefined>((r) => setTimeout(() => r(undefined), 10)),
           );
         expect(got).to.have.length(3);
         expect(server.sessions()).to.equal(2);
