@@ -16,6 +16,8 @@ export interface ForwardingOptions {
   minRequests: number;
   /** Heartbeats measured for the propagation delay. */
   heartbeats: number;
+  /** Extra environment of both replicas (credit leases, a CPU-profile preload). */
+  replicaEnv?: Record<string, string>;
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -50,7 +52,7 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
   const net = await startReplicas(2, {
     users: 1,
     creditMicroUsd: 10_000_000_000n,
-    env: { LOG_LEVEL: "error" },
+    env: { LOG_LEVEL: "error", ...o.replicaEnv },
   });
   const fleet: FakeProvider[] = [];
   try {
@@ -71,19 +73,33 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     };
     // Both replicas' CPU seconds (from /proc): unlike latency on a shared machine, the CPU a
     // forwarded request adds does not move with other processes' load.
-    const replicaCpu = async (): Promise<number> =>
-      (await cpuSeconds(a.process.child.pid ?? 0)) + (await cpuSeconds(b.process.child.pid ?? 0));
-    const cpuMs = new Map<string, number>();
+    const replicaCpu = async (): Promise<[number, number]> => [
+      await cpuSeconds(a.process.child.pid ?? 0),
+      await cpuSeconds(b.process.child.pid ?? 0),
+    ];
+    const cpuMs = new Map<string, [number, number]>();
+    // Requests A's router queued (no provider had room in its view): forwarded requests see
+    // remote providers through presence, so a stale view shows up here as queueing.
+    const queuedOnA = async (): Promise<number> => {
+      const text = await (await fetch(`${a.metricsUrl}/metrics`)).text();
+      return Number(
+        /^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/m.exec(text)?.[1] ?? 0,
+      );
+    };
+    const queued = new Map<string, number>();
     const measure = async (where: string, path: string): Promise<Map<number, number[]>> => {
       fleet.push(...(await startFakeFleet(where, 8, [TEST_MODEL_ID])));
       await providersOnA(8);
       await ttfts(client, 4, 16); // warm-up (connections, JIT)
       const byLevel = new Map<number, number[]>();
       for (const c of o.concurrencies) {
-        const cpu0 = await replicaCpu();
+        const q0 = await queuedOnA();
+        const [a0, b0] = await replicaCpu();
         const n = Math.max(o.minRequests, 4 * c);
         byLevel.set(c, await ttfts(client, c, n));
-        cpuMs.set(`${path}:${c}`, (((await replicaCpu()) - cpu0) * 1000) / n);
+        const [a1, b1] = await replicaCpu();
+        queued.set(`${path}:${c}`, (await queuedOnA()) - q0);
+        cpuMs.set(`${path}:${c}`, [((a1 - a0) * 1000) / n, ((b1 - b0) * 1000) / n]);
       }
       await Promise.all(fleet.splice(0).map((f) => f.close()));
       await providersOnA(0);
@@ -94,8 +110,10 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     const rows = o.concurrencies.map((c) => {
       const l = local.get(c) ?? [];
       const f = forwarded.get(c) ?? [];
-      const cl = cpuMs.get(`local:${c}`) ?? NaN;
-      const cf = cpuMs.get(`forwarded:${c}`) ?? NaN;
+      const [al, bl] = cpuMs.get(`local:${c}`) ?? [NaN, NaN];
+      const [af, bf] = cpuMs.get(`forwarded:${c}`) ?? [NaN, NaN];
+      const cl = al + bl;
+      const cf = af + bf;
       return {
         streams: c,
         requests: f.length,
@@ -105,9 +123,14 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
         "added p99 ms": (pct(f, 99) - pct(l, 99)).toFixed(2),
         "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
         "added CPU ms/request": (cf - cl).toFixed(2),
+        "forwarded: A / B CPU ms/request": `${af.toFixed(2)} / ${bf.toFixed(2)}`,
+        "queued on A local / forwarded": `${queued.get(`local:${c}`)} / ${queued.get(`forwarded:${c}`)}`,
       };
     });
-    return `Forwarding: request on replica A, 8 instant fake providers on A (local) or on B (forwarded)\n\n${markdownTable(rows)}`;
+    const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
+    return `Forwarding: request on replica A, 8 instant fake providers on A (local) or on B (forwarded)${
+      env.length ? ` (${env.map((k) => `${k}=${o.replicaEnv?.[k]}`).join(", ")})` : ""
+    }; A pid ${a.process.child.pid}, B pid ${b.process.child.pid}\n\n${markdownTable(rows)}`;
   } finally {
     await Promise.all(fleet.map((f) => f.close()));
     await net.stop();
@@ -162,5 +185,6 @@ async function propagation(o: ForwardingOptions): Promise<string> {
 }
 
 export async function forwardingBench(o: ForwardingOptions): Promise<string> {
-  return `${await forwardedVsLocal(o)}\n${await propagation(o)}`;
+  const forwarding = await forwardedVsLocal(o);
+  return o.heartbeats > 0 ? `${forwarding}\n${await propagation(o)}` : forwarding;
 }

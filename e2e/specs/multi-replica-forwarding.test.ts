@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, ConnectError, Code } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { boxBeforenm, generateKeyPair, sealWithSharedKey, toBase64 } from "@darkbloom/crypto";
 import { InferenceBodySchema, RoutingService } from "@darkbloom/proto";
 import { FakeProvider } from "@darkbloom/testing";
@@ -299,10 +299,17 @@ describe("many replicas as one network: presence and forwarding", function () {
     }
   });
 
-  const forwardWith = async (headers: Record<string, string>): Promise<unknown> => {
+  // Connect over HTTP/1.1 reaches Connect's handler; gRPC over h2c (what replicas speak) reaches
+  // the bare-stream ForwardInfer handler (peer-forward-server.ts): both must refuse alike.
+  const forwardWith = async (
+    headers: Record<string, string>,
+    wire: "connect" | "grpc" = "connect",
+  ): Promise<unknown> => {
     const client = createClient(
       RoutingService,
-      createConnectTransport({ baseUrl: at(0).url, httpVersion: "1.1" }),
+      wire === "grpc"
+        ? createGrpcTransport({ baseUrl: at(0).url })
+        : createConnectTransport({ baseUrl: at(0).url, httpVersion: "1.1" }),
     );
     try {
       for await (const r of client.forwardInfer(
@@ -327,6 +334,21 @@ describe("many replicas as one network: presence and forwarding", function () {
       expect(ConnectError.from(err).code, name).to.equal(Code.Unauthenticated);
     // Past authentication: the provider is simply not connected to that replica.
     expect(ConnectError.from(peer).code).to.equal(Code.Unavailable);
+  });
+
+  it("the peer rpc over gRPC/h2c (the replicas' own wire) refuses the same callers alike", async () => {
+    const secret = replicas().env.DARKBLOOM_PEER_SECRET ?? "";
+    const refused = {
+      consumer: await forwardWith({ authorization: `Bearer ${apiKey()}` }, "grpc"),
+      admin: await forwardWith({ authorization: `Bearer ${replicas().adminKey}` }, "grpc"),
+      wrong: await forwardWith({ "darkbloom-peer-secret": "not-the-secret-at-all" }, "grpc"),
+      longer: await forwardWith({ "darkbloom-peer-secret": `${secret}x` }, "grpc"),
+    };
+    for (const [name, err] of Object.entries(refused))
+      expect(ConnectError.from(err).code, name).to.equal(Code.Unauthenticated);
+    const peer = await forwardWith({ "darkbloom-peer-secret": secret }, "grpc");
+    expect(ConnectError.from(peer).code).to.equal(Code.Unavailable);
+    expect(ConnectError.from(peer).rawMessage).to.equal("provider nobody is not connected here");
   });
 
   describe("sealed mode across replicas", () => {

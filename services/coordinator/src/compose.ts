@@ -13,7 +13,12 @@ import { TrafficRing, sealedBodyMigrations } from "@darkbloom/edge";
 import type { HttpRoute } from "@darkbloom/http-body";
 import { ledgerMigrations } from "@darkbloom/ledger";
 import { RELEASES_MIGRATIONS } from "@darkbloom/releases";
-import { ProviderRegistry, routingMigrations, type Presence } from "@darkbloom/routing";
+import {
+  ProviderRegistry,
+  forwardInferTo,
+  routingMigrations,
+  type Presence,
+} from "@darkbloom/routing";
 import {
   createMetricsRegistry,
   createUnexpectedErrors,
@@ -43,7 +48,8 @@ import { refuseUpgrade, refuseUpgradeDraining } from "./connection-refusals.js";
 import { runDrain, type DrainHook } from "./drain.js";
 import { HealthProbes } from "./health-probes.js";
 import { UnauthenticatedConnections } from "./unauthenticated-connections.js";
-import { requirePeerOrElse } from "./peer-secret.js";
+import { createPeerForwardServer } from "./peer-forward-server.js";
+import { peerSecretCheck, requirePeerOrElse } from "./peer-secret.js";
 import { advertiseUrlOf } from "./advertise-url.js";
 import { warmPoolMigrations } from "./warm-pool/warm-pool-store.js";
 import { createConsoleRoutes } from "./console-static.js";
@@ -215,8 +221,17 @@ export async function startCoordinator(
     if (probes.handle(req, res)) return;
     if (!frontDoor.handle(req, res)) rpc.connect(req, res);
   };
+  // ForwardInfer from a peer on the bare h2 stream (peer-forward-server.ts); only with peers on
+  const peerForward = config.peers.enabled
+    ? createPeerForwardServer({
+        secret: peerSecretCheck(config.peers.secret),
+        forward: (req, sink) => forwardInferTo(registry, req, sink),
+        maxRequestBytes: 2 * config.maxBodyBytes + (1 << 20),
+      })
+    : undefined;
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
     if (probes.handle(req, res)) return;
+    if (peerForward?.(req, res)) return;
     rpc.connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2, {

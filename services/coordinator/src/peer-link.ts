@@ -3,17 +3,29 @@ import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-no
 import { RoutingService } from "@darkbloom/proto";
 import type { PeerLink } from "@darkbloom/routing";
 import { createLeanClient } from "./lean-client.js";
+import { PeerForwardClient } from "./peer-forward-client.js";
 import { PEER_SECRET_HEADER } from "./peer-secret.js";
 
 export interface PeerLinks extends PeerLink {
   close(): void;
 }
 
+/** Largest forwarded event accepted from a peer (a chunk is a few hundred bytes). */
+const MAX_EVENT_BYTES = 16 << 20;
+
 /**
- * Reaches peer replicas' RoutingService over gRPC on h2c: one HTTP/2 connection per peer address,
- * kept open and shared by every forwarded stream, each call carrying the peer secret.
+ * Reaches peer replicas' RoutingService over gRPC on h2c, each call carrying the peer secret:
+ * ForwardInfer (once per forwarded request, a message per chunk) on the lean client of
+ * peer-forward-client.ts, the rare calls (InferReserved, SendProviderFrame) through Connect. Each
+ * keeps one HTTP/2 connection per peer address, shared by all its calls.
  */
 export function createPeerLinks(secret: string): PeerLinks {
+  const forwarder = new PeerForwardClient({
+    secret,
+    pingIntervalMs: 5_000,
+    pingTimeoutMs: 5_000,
+    maxMessageBytes: MAX_EVENT_BYTES,
+  });
   const peers = new Map<
     string,
     { manager: Http2SessionManager; client: Client<typeof RoutingService> }
@@ -37,13 +49,14 @@ export function createPeerLinks(secret: string): PeerLinks {
     return peer.client;
   };
   return {
-    forward: (peer, req, signal) => clientFor(peer.url).forwardInfer(req, { signal }),
+    forward: (peer, req, signal) => forwarder.forward(peer.url, req, signal),
     inferReserved: (peer, request, signal) =>
       clientFor(peer.url).inferReserved({ request }, { signal }),
     async sendFrame(peer, providerId, frame) {
       return (await clientFor(peer.url).sendProviderFrame({ providerId, frame })).sent;
     },
     close() {
+      forwarder.close();
       for (const { manager } of peers.values()) manager.abort();
       peers.clear();
     },

@@ -14,9 +14,22 @@ const PEER_METHODS: ReadonlySet<unknown> = new Set([
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
 
-/** Constant-time comparison (over digests, so unequal lengths leak nothing either). */
-export function peerSecretMatches(expected: string, given: string): boolean {
-  return expected.length > 0 && timingSafeEqual(digest(expected), digest(given));
+/**
+ * The peer secret's check: constant-time over SHA-256 digests (so unequal lengths leak nothing
+ * either), the secret's own digest computed once — one hash of the given value per call. An empty
+ * secret matches nothing.
+ */
+export interface PeerSecretCheck {
+  readonly enabled: boolean;
+  matches(given: string): boolean;
+}
+
+export function peerSecretCheck(secret: string): PeerSecretCheck {
+  const expected = digest(secret);
+  return {
+    enabled: secret.length > 0,
+    matches: (given) => secret.length > 0 && timingSafeEqual(expected, digest(given)),
+  };
 }
 
 /**
@@ -24,6 +37,7 @@ export function peerSecretMatches(expected: string, given: string): boolean {
  * through `others` (the admin check). A consumer's or admin's key never reaches a peer method.
  */
 export function requirePeerOrElse(secret: string, others: Interceptor): Interceptor {
+  const check = peerSecretCheck(secret);
   return (next) => {
     const guarded = others(next);
     return async (req) => {
@@ -33,7 +47,7 @@ export function requirePeerOrElse(secret: string, others: Interceptor): Intercep
           "peer calls are off on this replica (DARKBLOOM_PEERS)",
           Code.PermissionDenied,
         );
-      if (!peerSecretMatches(secret, req.header.get(PEER_SECRET_HEADER) ?? ""))
+      if (!check.matches(req.header.get(PEER_SECRET_HEADER) ?? ""))
         throw new ConnectError("this method answers only to a peer replica", Code.Unauthenticated);
       return next(req);
     };

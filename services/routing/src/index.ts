@@ -21,5 +21,6 @@ export type { ProviderView, RouteRequest, SlotView } from "./scheduler/types.js"
 export type { ProviderHandle } from "./registry/provider-handle.js";
 export type { PeerAddress, PeerLink } from "./peers/peer-link.js";
 export { RemoteProvider } from "./peers/remote-provider.js";
+export { forwardInferTo, type ForwardSink } from "./peers/forward-handler.js";
 export { Presence, type PresenceOptions } from "./presence/presence.js";
 export { routingMigrations } from "./presence/presence-migrations.js";

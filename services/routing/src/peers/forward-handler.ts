@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type ForwardInferRequest,
   type ForwardInferResponse,
+  type InferResponse,
   type SendProviderFrameRequest,
 } from "@darkbloom/proto";
 import type { ProviderHandle } from "../registry/provider-handle.js";
@@ -45,6 +46,46 @@ export async function* forwardInfer(
     // A stream closed early by the peer: the provider stops too.
     if (!ended) session.cancel(requestId, "the forwarding replica went away");
   }
+}
+
+/** Where `forwardInferTo` hands the owner session's events, synchronously as they arrive. */
+export interface ForwardSink {
+  event(event: InferResponse): void;
+  /** Once: the request finished (its last event was handed over) or was cancelled. */
+  end(): void;
+}
+
+/**
+ * `forwardInfer` without an async generator (no promise per relayed event): validates and
+ * dispatches the still-sealed request on the local session, then hands every event to `sink` as
+ * the session produces it. Throws a ConnectError before dispatching when this replica does not hold
+ * the provider or the request has no id. The returned `cancel` is for the peer closing the stream
+ * early: it cancels the request at the provider (nothing once the request has ended).
+ */
+export function forwardInferTo(
+  registry: ProviderRegistry,
+  req: ForwardInferRequest,
+  sink: ForwardSink,
+): () => void {
+  const session = ownedSession(registry, req.providerId);
+  if (!session)
+    throw new ConnectError(`provider ${req.providerId} is not connected here`, Code.Unavailable);
+  if (!req.request?.requestId)
+    throw new ConnectError("request.request_id is required", Code.InvalidArgument);
+  const requestId = req.request.requestId;
+  let ended = false;
+  session.dispatch(req.request).drainTo(
+    (event) => sink.event(event),
+    () => {
+      ended = true;
+      sink.end();
+    },
+  );
+  return () => {
+    if (ended) return;
+    ended = true;
+    session.cancel(requestId, "the forwarding replica went away");
+  };
 }
 
 /** LoadModel/UnloadModel from a peer's warm-pool controller to a provider this replica holds. */

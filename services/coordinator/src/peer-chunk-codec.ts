@@ -1,0 +1,142 @@
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  ForwardInferResponseSchema,
+  InferResponseSchema,
+  type Chunk,
+  type ForwardInferResponse,
+  type InferResponse,
+} from "@darkbloom/proto";
+
+// ForwardInferResponse.event is field 1, InferResponse.chunk field 2, Chunk's fields 1..4
+// (proto/darkbloom/v1/routing.proto, provider.proto).
+const EVENT_TAG = (1 << 3) | 2;
+const CHUNK_TAG = (2 << 3) | 2;
+const REQUEST_ID_TAG = (1 << 3) | 2;
+const SEQUENCE_TAG = 2 << 3;
+const PAYLOAD_TAG = (3 << 3) | 2;
+const TOKEN_COUNT_TAG = 4 << 3;
+
+const varintSize = (n: number): number =>
+  n < 2 ** 7 ? 1 : n < 2 ** 14 ? 2 : n < 2 ** 21 ? 3 : n < 2 ** 28 ? 4 : 5;
+
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
+}
+
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The bytes of an InferResponse, as `toBinary` writes them: a relayed chunk (almost every event of
+ * a forwarded stream) written directly, any other event — or a chunk with a non-ASCII request id —
+ * by the reflective encoder. Proto3 omits zero and empty fields; so does this.
+ */
+export function encodeInferResponse(event: InferResponse): Uint8Array {
+  if (event.kind.case !== "chunk") return toBinary(InferResponseSchema, event);
+  const { requestId, sequence, encryptedPayload, tokenCount } = event.kind.value;
+  if (!ASCII.test(requestId) || event.$unknown || event.kind.value.$unknown)
+    return toBinary(InferResponseSchema, event);
+  const id = requestId.length;
+  const payload = encryptedPayload.length;
+  const chunkLength =
+    (id ? 1 + varintSize(id) + id : 0) +
+    (sequence ? 1 + varintSize(sequence) : 0) +
+    (payload ? 1 + varintSize(payload) + payload : 0) +
+    (tokenCount ? 1 + varintSize(tokenCount) : 0);
+  const out = new Uint8Array(1 + varintSize(chunkLength) + chunkLength);
+  out[0] = CHUNK_TAG;
+  let at = writeVarint(out, 1, chunkLength);
+  if (id) {
+    out[at++] = REQUEST_ID_TAG;
+    at = writeVarint(out, at, id);
+    for (let i = 0; i < id; i++) out[at++] = requestId.charCodeAt(i);
+  }
+  if (sequence) {
+    out[at++] = SEQUENCE_TAG;
+    at = writeVarint(out, at, sequence);
+  }
+  if (payload) {
+    out[at++] = PAYLOAD_TAG;
+    at = writeVarint(out, at, payload);
+    out.set(encryptedPayload, at);
+    at += payload;
+  }
+  if (tokenCount) {
+    out[at++] = TOKEN_COUNT_TAG;
+    writeVarint(out, at, tokenCount);
+  }
+  return out;
+}
+
+/** A varint of at most 32 bits at `pos`: [value, next position], or undefined. */
+function readVarint(data: Uint8Array, pos: number): [number, number] | undefined {
+  let v = 0;
+  for (let shift = 0; shift <= 28; shift += 7) {
+    const b = data[pos++];
+    if (b === undefined) return undefined;
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return v > 0xffffffff ? undefined : [v, pos];
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a ForwardInferResponse as `fromBinary` would: one carrying a chunk without the
+ * reflective decoder (the payload a view of `data`, as there); anything unusual — another event,
+ * an unknown field, a non-ASCII request id, lengths that do not add up — by `fromBinary`.
+ */
+export function decodeForwardInferResponse(data: Uint8Array): ForwardInferResponse {
+  return decodeChunk(data) ?? fromBinary(ForwardInferResponseSchema, data);
+}
+
+function decodeChunk(data: Uint8Array): ForwardInferResponse | undefined {
+  if (data[0] !== EVENT_TAG) return undefined;
+  const event = readVarint(data, 1);
+  if (!event || event[1] + event[0] !== data.length || data[event[1]] !== CHUNK_TAG)
+    return undefined;
+  const chunkLength = readVarint(data, event[1] + 1);
+  if (!chunkLength || chunkLength[1] + chunkLength[0] !== data.length) return undefined;
+  let pos = chunkLength[1];
+  let requestId = "";
+  let sequence = 0;
+  let tokenCount = 0;
+  let encryptedPayload: Uint8Array = new Uint8Array(0);
+  while (pos < data.length) {
+    const tag = data[pos++];
+    const v = readVarint(data, pos);
+    if (!v) return undefined;
+    pos = v[1];
+    if (tag === SEQUENCE_TAG) sequence = v[0];
+    else if (tag === TOKEN_COUNT_TAG) tokenCount = v[0];
+    else if (tag === REQUEST_ID_TAG || tag === PAYLOAD_TAG) {
+      const end = pos + v[0];
+      if (end > data.length) return undefined;
+      if (tag === PAYLOAD_TAG) encryptedPayload = data.subarray(pos, end);
+      else {
+        let id = "";
+        for (let i = pos; i < end; i++) {
+          const c = data[i] ?? 0x80;
+          if (c >= 0x80) return undefined;
+          id += String.fromCharCode(c);
+        }
+        requestId = id;
+      }
+      pos = end;
+    } else return undefined;
+  }
+  const chunk: Chunk = {
+    $typeName: "darkbloom.v1.Chunk",
+    requestId,
+    sequence,
+    encryptedPayload,
+    tokenCount,
+  };
+  return {
+    $typeName: "darkbloom.v1.ForwardInferResponse",
+    event: { $typeName: "darkbloom.v1.InferResponse", kind: { case: "chunk", value: chunk } },
+  };
+}

@@ -1,0 +1,161 @@
+import http2 from "node:http2";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
+import {
+  ForwardInferRequestSchema,
+  type ForwardInferRequest,
+  type InferResponse,
+} from "@darkbloom/proto";
+import type { ForwardSink } from "@darkbloom/routing";
+import { encodeInferResponse } from "./peer-chunk-codec.js";
+import {
+  EnvelopeReader,
+  FORWARD_INFER_PATH,
+  GRPC_CONTENT_TYPE,
+  WireError,
+  encodeGrpcMessage,
+  envelopeField1,
+  isGrpcProto,
+} from "./peer-grpc-wire.js";
+import { PEER_SECRET_HEADER, type PeerSecretCheck } from "./peer-secret.js";
+
+const UNAUTHENTICATED = 16;
+const INVALID_ARGUMENT = 3;
+
+export interface PeerForwardServerOptions {
+  secret: PeerSecretCheck;
+  /** Dispatches the forwarded request here (routing's forwardInferTo); returns its cancel. */
+  forward(req: ForwardInferRequest, sink: ForwardSink): () => void;
+  maxRequestBytes: number;
+}
+
+/**
+ * The owner replica's side of RoutingService.ForwardInfer on the bare HTTP/2 stream instead of
+ * Connect's handler (whose per-call headers, signals, interceptors and per-message async
+ * iterables cost several ms of CPU per forwarded request): checks the peer secret, decodes the one
+ * request message, dispatches it and writes the session's events as they come — the events
+ * produced in one turn of the event loop in one write. Same gRPC wire as Connect's. Returns false
+ * for any other path or content type (Connect serves those).
+ */
+export function createPeerForwardServer(
+  options: PeerForwardServerOptions,
+): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => boolean {
+  return (req, res) => {
+    if (req.headers[":path"] !== FORWARD_INFER_PATH || req.method !== "POST") return false;
+    if (!isGrpcProto(req.headers["content-type"])) return false;
+    serve(options, req.headers, res);
+    return true;
+  };
+}
+
+function serve(
+  options: PeerForwardServerOptions,
+  headers: http2.IncomingHttpHeaders,
+  res: http2.Http2ServerResponse,
+): void {
+  const stream = res.stream;
+  // a peer's reset or a write after close: the stream's own close handling covers it
+  stream.on("error", () => undefined);
+  const given = headers[PEER_SECRET_HEADER];
+  if (!options.secret.matches(typeof given === "string" ? given : "")) {
+    stream.resume();
+    return trailersOnly(stream, UNAUTHENTICATED, "this method answers only to a peer replica");
+  }
+  const reader = new EnvelopeReader(options.maxRequestBytes);
+  const messages: Buffer[] = [];
+  let failed = false;
+  stream.on("data", (chunk: Buffer) => {
+    if (failed) return;
+    try {
+      messages.push(...reader.push(chunk));
+    } catch (err) {
+      failed = true;
+      const e = err as WireError;
+      trailersOnly(stream, e.code, e.message);
+    }
+  });
+  stream.once("end", () => {
+    if (failed) return;
+    if (messages.length !== 1 || reader.partial > 0)
+      return trailersOnly(stream, INVALID_ARGUMENT, "expected exactly one request message");
+    let req: ForwardInferRequest;
+    try {
+      req = fromBinary(ForwardInferRequestSchema, messages[0] ?? new Uint8Array());
+    } catch (err) {
+      return trailersOnly(stream, INVALID_ARGUMENT, `bad request message: ${String(err)}`);
+    }
+    relay(options, req, res);
+  });
+}
+
+function relay(
+  options: PeerForwardServerOptions,
+  req: ForwardInferRequest,
+  res: http2.Http2ServerResponse,
+): void {
+  const stream = res.stream;
+  let pending: Buffer[] = [];
+  let flushing: NodeJS.Immediate | undefined;
+  let ended = false;
+  const flush = (): void => {
+    flushing = undefined;
+    if (pending.length === 0 || stream.destroyed) return;
+    if (!stream.headersSent)
+      stream.respond(
+        { ":status": 200, "content-type": GRPC_CONTENT_TYPE },
+        { waitForTrailers: true },
+      );
+    stream.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+    pending = [];
+  };
+  const sink: ForwardSink = {
+    event(event: InferResponse) {
+      if (ended || stream.destroyed) return;
+      pending.push(envelopeField1(encodeInferResponse(event)));
+      flushing ??= setImmediate(flush);
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      if (flushing) clearImmediate(flushing);
+      flush();
+      if (stream.destroyed) return;
+      if (!stream.headersSent) return trailersOnly(stream, 0, "");
+      // the compatibility response sends its trailers when the stream wants them
+      res.addTrailers({ "grpc-status": "0" });
+      stream.end();
+    },
+  };
+  let cancel: () => void;
+  try {
+    cancel = options.forward(req, sink);
+  } catch (err) {
+    const e = ConnectError.from(err);
+    return trailersOnly(stream, e.code, e.rawMessage);
+  }
+  // The peer closed the stream first (its consumer left, another provider won, it died).
+  stream.once("close", () => {
+    if (!ended) {
+      ended = true;
+      if (flushing) clearImmediate(flushing);
+      cancel();
+    }
+  });
+}
+
+/** A response of headers only carrying the status (gRPC's "trailers-only"). */
+function trailersOnly(stream: http2.ServerHttp2Stream, code: number, message: string): void {
+  if (stream.destroyed || stream.headersSent) {
+    if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  stream.respond(
+    {
+      ":status": 200,
+      "content-type": GRPC_CONTENT_TYPE,
+      "grpc-status": String(code || 0),
+      ...(message ? { "grpc-message": encodeGrpcMessage(message) } : {}),
+    },
+    { endStream: true },
+  );
+}

@@ -1,0 +1,297 @@
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  ForwardInferRequestSchema,
+  InferResponseSchema,
+  RoutingService,
+  type ForwardInferRequest,
+  type InferResponse,
+} from "@darkbloom/proto";
+import type { ForwardSink } from "@darkbloom/routing";
+import { expect } from "chai";
+import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
+import { PeerForwardClient } from "./peer-forward-client.js";
+import { createPeerForwardServer } from "./peer-forward-server.js";
+import { EnvelopeReader, envelope } from "./peer-grpc-wire.js";
+import { PEER_SECRET_HEADER, peerSecretCheck } from "./peer-secret.js";
+
+const SECRET = "the-peer-secret-of-this-test";
+
+const chunk = (requestId: string, sequence: number): InferResponse =>
+  create(InferResponseSchema, {
+    kind: {
+      case: "chunk",
+      value: { requestId, sequence, tokenCount: 1, encryptedPayload: new Uint8Array([sequence]) },
+    },
+  });
+const complete = (requestId: string): InferResponse =>
+  create(InferResponseSchema, { kind: { case: "complete", value: { requestId } } });
+
+/** What the owner's session does with a forwarded request, scripted per test. */
+type Script = (req: ForwardInferRequest, sink: ForwardSink) => () => void;
+
+/**
+ * A real h2c server: ForwardInfer on the lean handler (`lean`), else Connect's RoutingService with
+ * the same script (the interop case), as compose.ts wires it.
+ */
+async function startServer(options: { lean: boolean }) {
+  let script: Script = () => () => undefined;
+  const calls: ForwardInferRequest[] = [];
+  let sessions = 0;
+  const lean = createPeerForwardServer({
+    secret: peerSecretCheck(SECRET),
+    forward: (req, sink) => {
+      calls.push(req);
+      return script(req, sink);
+    },
+    maxRequestBytes: 1 << 20,
+  });
+  const connect = connectNodeAdapter({
+    routes: (router) =>
+      router.service(RoutingService, {
+        async *forwardInfer(req, ctx) {
+          if (ctx.requestHeader.get(PEER_SECRET_HEADER) !== SECRET)
+            throw new ConnectError("peers only", Code.Unauthenticated);
+          calls.push(req);
+          const events: InferResponse[] = [];
+          let end = (): void => undefined;
+          const ended = new Promise<void>((resolve) => (end = resolve));
+          let wake = (): void => undefined;
+          const cancel = script(req, {
+            event: (e) => {
+              events.push(e);
+              wake();
+            },
+            end,
+          });
+          ctx.signal.addEventListener("abort", cancel);
+          let done = false;
+          void ended.then(() => {
+            done = true;
+            wake();
+          });
+          for (;;) {
+            const e = events.shift();
+            if (e) yield { event: e };
+            else if (done) return;
+            else await new Promise<void>((resolve) => (wake = resolve));
+          }
+        },
+      }),
+  });
+  const server = http2.createServer({}, (req, res) => {
+    if (!(options.lean && lean(req, res))) connect(req, res);
+  });
+  server.on("session", () => sessions++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const open = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => {
+    open.add(s);
+    s.once("close", () => open.delete(s));
+  });
+  return {
+    url,
+    calls,
+    sessions: () => sessions,
+    setScript: (s: Script) => (script = s),
+    /** Every session gets GOAWAY (as a draining replica's server does); resolves once closed. */
+    goAway: () =>
+      Promise.all([...open].map((s) => new Promise<void>((resolve) => s.close(() => resolve())))),
+    close: async () => {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const request = (requestId: string): ForwardInferRequest =>
+  create(ForwardInferRequestSchema, {
+    providerId: "p1",
+    originReplicaId: "a",
+    request: { requestId, metadata: { model: "m", maxTokens: 4 } },
+  });
+
+async function collect(events: AsyncIterable<{ event?: InferResponse }>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const r of events)
+    out.push(
+      r.event?.kind.case === "chunk"
+        ? `chunk ${r.event.kind.value.sequence}`
+        : String(r.event?.kind.case),
+    );
+  return out;
+}
+
+/** Answers the request at once: two chunks and complete in one turn, as a provider's frames. */
+const instant: Script = (req, sink) => {
+  const id = req.request?.requestId ?? "";
+  setImmediate(() => {
+    sink.event(chunk(id, 0));
+    sink.event(chunk(id, 1));
+    sink.event(complete(id));
+    sink.end();
+  });
+  return () => undefined;
+};
+
+const clientOptions = { pingIntervalMs: 60_000, pingTimeoutMs: 5_000, maxMessageBytes: 1 << 20 };
+
+describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
+  for (const lean of [true, false]) {
+    describe(lean ? "lean client, lean server" : "lean client, Connect's server", () => {
+      let server: Awaited<ReturnType<typeof startServer>>;
+      let client: PeerForwardClient;
+      beforeEach(async () => {
+        server = await startServer({ lean });
+        client = new PeerForwardClient({ secret: SECRET, ...clientOptions });
+      });
+      afterEach(async () => {
+        client.close();
+        await server.close();
+      });
+
+      it("relays the owner's events in order and decodes the request as sent", async () => {
+        server.setScript(instant);
+        const got = await collect(
+          client.forward(server.url, request("r1"), new AbortController().signal),
+        );
+        expect(got).to.deep.equal(["chunk 0", "chunk 1", "complete"]);
+        expect(server.calls[0]).to.include({ providerId: "p1", originReplicaId: "a" });
+        expect(server.calls[0]?.request?.requestId).to.equal("r1");
+        expect(server.calls[0]?.request?.metadata?.maxTokens).to.equal(4);
+      });
+
+      it("carries every forwarded stream on one connection per peer, and a new one after GOAWAY", async () => {
+        server.setScript(instant);
+        const signal = new AbortController().signal;
+        await Promise.all(
+          ["r1", "r2", "r3"].map((id) => collect(client.forward(server.url, request(id), signal))),
+        );
+        expect(server.sessions()).to.equal(1);
+        await server.goAway();
+        // a call racing the GOAWAY on its way may be refused; the next ones open a new connection
+        let got: string[] | undefined;
+        for (let i = 0; i < 50 && !got; i++)
+          got = await collect(client.forward(server.url, request(`r4-${i}`), signal)).catch(
+            () => new Promise<undefined>((r) => setTimeout(() => r(undefined), 10)),
+          );
+        expect(got).to.have.length(3);
+        expect(server.sessions()).to.equal(2);
+      });
+
+      it("ends with the owner's status: Unavailable when it does not hold the provider", async () => {
+        server.setScript(() => {
+          throw new ConnectError("provider p1 is not connected here", Code.Unavailable);
+        });
+        const err = await collect(
+          client.forward(server.url, request("r1"), new AbortController().signal),
+        ).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(ConnectError);
+        expect((err as ConnectError).code).to.equal(Code.Unavailable);
+        expect((err as ConnectError).rawMessage).to.equal("provider p1 is not connected here");
+      });
+
+      it("refuses a wrong peer secret before anything is dispatched", async () => {
+        server.setScript(instant);
+        const wrong = new PeerForwardClient({ secret: "not-the-secret", ...clientOptions });
+        try {
+          const err = await collect(
+            wrong.forward(server.url, request("r1"), new AbortController().signal),
+          ).catch((e: unknown) => e);
+          expect(ConnectError.from(err).code).to.equal(Code.Unauthenticated);
+          expect(server.calls).to.have.length(0);
+        } finally {
+          wrong.close();
+        }
+      });
+
+      it("aborting the call closes the stream, which cancels the request at the owner", async () => {
+        let cancelled = (): void => undefined;
+        const cancelledAtOwner = new Promise<void>((resolve) => (cancelled = resolve));
+        server.setScript((req, sink) => {
+          sink.event(chunk(req.request?.requestId ?? "", 0));
+          return cancelled;
+        });
+        const abort = new AbortController();
+        const got: string[] = [];
+        for await (const r of client.forward(server.url, request("r1"), abort.signal)) {
+          got.push(String(r.event?.kind.case));
+          abort.abort();
+        }
+        await cancelledAtOwner;
+        expect(got).to.deep.equal(["chunk"]);
+      });
+    });
+  }
+
+  it("the lean server answers Connect's own gRPC client (same wire)", async () => {
+    const server = await startServer({ lean: true });
+    const transport = createGrpcTransport({ baseUrl: server.url });
+    try {
+      server.setScript(instant);
+      const client = createClient(RoutingService, transport);
+      const got = await collect(
+        client.forwardInfer(request("r1"), { headers: { [PEER_SECRET_HEADER]: SECRET } }),
+      );
+      expect(got).to.deep.equal(["chunk 0", "chunk 1", "complete"]);
+      const refused = await collect(
+        client.forwardInfer(request("r2"), { headers: { [PEER_SECRET_HEADER]: "wrong" } }),
+      ).catch((e: unknown) => e);
+      expect(ConnectError.from(refused).code).to.equal(Code.Unauthenticated);
+      expect(server.calls).to.have.length(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("the lean server writes the events of one turn as one DATA frame, then the OK status", async () => {
+    const server = await startServer({ lean: true });
+    const session = http2.connect(server.url);
+    try {
+      server.setScript(instant); // two chunks and complete, pushed in one turn
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+        [PEER_SECRET_HEADER]: SECRET,
+      });
+      stream.end(envelope(toBinary(ForwardInferRequestSchema, request("r1"))));
+      const frames: Buffer[] = [];
+      stream.on("data", (d: Buffer) => frames.push(d));
+      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        stream.once("trailers", resolve),
+      );
+      await new Promise((resolve) => stream.once("close", resolve));
+      expect(trailers["grpc-status"]).to.equal("0");
+      expect(frames).to.have.length(1);
+      const messages = new EnvelopeReader(1 << 20).push(frames[0] ?? Buffer.alloc(0));
+      expect(messages.map((m) => decodeForwardInferResponse(m).event?.kind.case)).to.deep.equal([
+        "chunk",
+        "chunk",
+        "complete",
+      ]);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  it("a peer that cannot be reached ends the call with Unavailable", async () => {
+    const server = await startServer({ lean: true });
+    await server.close();
+    const client = new PeerForwardClient({ secret: SECRET, ...clientOptions });
+    try {
+      const err = await collect(
+        client.forward(server.url, request("r1"), new AbortController().signal),
+      ).catch((e: unknown) => e);
+      expect(ConnectError.from(err).code).to.equal(Code.Unavailable);
+    } finally {
+      client.close();
+    }
+  });
+});
