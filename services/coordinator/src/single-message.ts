@@ -1,0 +1,12 @@
+/**
+ * A request stream of exactly one message, as a server-streaming call sends it. Any transport
+ * can iterate it; the in-process transport takes `message` as is, without the iteration (an
+ * async generator's promises per call).
+ */
+export class SingleMessage<T> implements AsyncIterable<T> {
+  constructor(readonly message: T) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    yield this.message;
+  }
+}
