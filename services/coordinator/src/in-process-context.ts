@@ -7,6 +7,8 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 
+type HeaderInit = ConstructorParameters<typeof Headers>[0];
+
 /** The method a context belongs to, with its path computed once per method. */
 export interface MethodTarget {
   readonly service: DescService;
@@ -34,7 +36,7 @@ export class InProcessContext implements HandlerContext {
   readonly method: DescMethod;
   readonly url: string;
   readonly #callerSignal: AbortSignal | undefined;
-  readonly #header: HeadersInit | undefined;
+  readonly #header: HeaderInit | undefined;
   readonly #contextValues: ContextValues | undefined;
   readonly #deadlineAt: number | undefined;
   #controller: AbortController | undefined;
@@ -51,7 +53,7 @@ export class InProcessContext implements HandlerContext {
     target: MethodTarget,
     callerSignal: AbortSignal | undefined,
     timeoutMs: number | undefined,
-    header: HeadersInit | undefined,
+    header: HeaderInit | undefined,
     contextValues: ContextValues | undefined,
   ) {
     this.service = target.service;

@@ -97,6 +97,11 @@ function response(found: Found, ctx: InProcessContext, stream: boolean, message:
   };
 }
 
+interface Waiter {
+  resolve(r: IteratorResult<unknown>): void;
+  reject(err: ConnectError): void;
+}
+
 const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefined });
 const ignore = (): void => undefined;
 
@@ -113,9 +118,7 @@ class Relay implements AsyncIterableIterator<unknown> {
   #done = false;
   /** The read-ahead result that arrived before the caller asked for it. */
   #buffered: { ok: IteratorResult<unknown> } | { err: unknown } | undefined;
-  #waiter:
-    | { resolve(r: IteratorResult<unknown>): void; reject(err: ConnectError): void }
-    | undefined;
+  #waiter: Waiter | undefined;
 
   constructor(
     private readonly output: DescMessage,
@@ -176,7 +179,7 @@ class Relay implements AsyncIterableIterator<unknown> {
     try {
       out = this.#take(r);
     } catch (err) {
-      waiter.reject(err);
+      waiter.reject(err as ConnectError);
       return;
     }
     waiter.resolve(out);
@@ -194,7 +197,7 @@ class Relay implements AsyncIterableIterator<unknown> {
     this.#takeWaiter()?.reject(this.#failure(this.#canceled()));
   };
 
-  #takeWaiter(): typeof this.#waiter {
+  #takeWaiter(): Waiter | undefined {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     return waiter;
