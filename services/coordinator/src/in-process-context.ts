@@ -47,7 +47,7 @@ export class InProcessContext implements HandlerContext {
   #responseHeader: Headers | undefined;
   #responseTrailer: Headers | undefined;
   #values: ContextValues | undefined;
-  #onCallerAbort: (() => void) | undefined;
+  #listening = false;
 
   constructor(
     target: MethodTarget,
@@ -107,7 +107,7 @@ export class InProcessContext implements HandlerContext {
     clearTimeout(this.#timer);
     const controller = this.#controller;
     if (controller === undefined) return;
-    if (this.#onCallerAbort) this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+    if (this.#listening) this.#callerSignal?.removeEventListener("abort", this);
     if (!controller.signal.aborted) controller.abort(this.#ended);
   }
 
@@ -117,12 +117,17 @@ export class InProcessContext implements HandlerContext {
     if (caller?.aborted) controller.abort(reasonOf(caller));
     else if (this.#isEnded) controller.abort(this.#ended);
     else if (caller !== undefined) {
-      this.#onCallerAbort = () => {
-        if (!controller.signal.aborted) controller.abort(reasonOf(caller));
-      };
-      caller.addEventListener("abort", this.#onCallerAbort, { once: true });
+      this.#listening = true;
+      caller.addEventListener("abort", this, { once: true });
     }
     return controller;
+  }
+
+  /** The caller's signal aborted (this context is its listener: no closure per call). */
+  handleEvent(): void {
+    const controller = this.#controller;
+    if (controller && !controller.signal.aborted)
+      controller.abort(reasonOf(this.#callerSignal as AbortSignal));
   }
 }
 

@@ -1,4 +1,9 @@
-import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -48,10 +53,12 @@ export function createInProcessTransport(
       try {
         if (ctx.abortedAtStart()) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
         const out = await found.spec.impl(create(method.input, input), ctx);
-        return response(found, ctx, false, create(method.output, out as never)) as UnaryResponse<
-          never,
-          never
-        >;
+        return new InProcessResponse(
+          found,
+          ctx,
+          false,
+          create(method.output, out as never),
+        ) as unknown as UnaryResponse<never, never>;
       } catch (err) {
         throw ConnectError.from(err, Code.Internal);
       } finally {
@@ -66,12 +73,12 @@ export function createInProcessTransport(
       const impl = found.spec.impl;
       const request = input instanceof SingleMessage ? input.message : await firstOf(input);
       const ctx = new InProcessContext(found, signal, timeoutMs, header, contextValues);
-      return response(
+      return new InProcessResponse(
         found,
         ctx,
         true,
         new Relay(method.output, () => impl(create(method.input, request as never), ctx), ctx),
-      ) as StreamResponse<never, never>;
+      ) as unknown as StreamResponse<never, never>;
     },
   };
 }
@@ -82,19 +89,27 @@ async function firstOf(input: AsyncIterable<unknown>): Promise<unknown> {
 }
 
 /** The call's response; its headers are the context's, made only if the caller reads them. */
-function response(found: Found, ctx: InProcessContext, stream: boolean, message: unknown): unknown {
-  return {
-    stream,
-    service: found.service,
-    method: found.method,
-    message,
-    get header(): Headers {
-      return ctx.responseHeader;
-    },
-    get trailer(): Headers {
-      return ctx.responseTrailer;
-    },
-  };
+class InProcessResponse {
+  readonly service: DescService;
+  readonly method: DescMethod;
+
+  constructor(
+    found: Found,
+    private readonly ctx: InProcessContext,
+    readonly stream: boolean,
+    readonly message: unknown,
+  ) {
+    this.service = found.service;
+    this.method = found.method;
+  }
+
+  get header(): Headers {
+    return this.ctx.responseHeader;
+  }
+
+  get trailer(): Headers {
+    return this.ctx.responseTrailer;
+  }
 }
 
 interface Waiter {
@@ -119,6 +134,7 @@ class Relay implements AsyncIterableIterator<unknown> {
   /** The read-ahead result that arrived before the caller asked for it. */
   #buffered: { ok: IteratorResult<unknown> } | { err: unknown } | undefined;
   #waiter: Waiter | undefined;
+  #signal: AbortSignal | undefined;
 
   constructor(
     private readonly output: DescMessage,
@@ -134,11 +150,12 @@ class Relay implements AsyncIterableIterator<unknown> {
     if (this.#done) return Promise.resolve(DONE);
     try {
       if (this.#it === undefined) {
-        this.ctx.signal.addEventListener("abort", this.#onAbort, { once: true });
+        this.#signal = this.ctx.signal;
+        this.#signal.addEventListener("abort", this, { once: true });
         this.#it = this.start()[Symbol.asyncIterator]();
         this.#readAhead();
       }
-      if (this.ctx.signal.aborted) throw this.#canceled();
+      if ((this.#signal as AbortSignal).aborted) throw this.#canceled();
     } catch (err) {
       return Promise.reject(this.#failure(err));
     }
@@ -192,10 +209,11 @@ class Relay implements AsyncIterableIterator<unknown> {
     else waiter.reject(this.#failure(err));
   };
 
-  readonly #onAbort = (): void => {
+  /** The call's signal aborted (this relay is its listener). */
+  handleEvent(): void {
     if (this.#done) return;
     this.#takeWaiter()?.reject(this.#failure(this.#canceled()));
-  };
+  }
 
   #takeWaiter(): Waiter | undefined {
     const waiter = this.#waiter;
@@ -233,7 +251,7 @@ class Relay implements AsyncIterableIterator<unknown> {
     if (this.#done) return;
     this.#done = true;
     this.#buffered = undefined;
-    if (this.#it !== undefined) this.ctx.signal.removeEventListener("abort", this.#onAbort);
+    this.#signal?.removeEventListener("abort", this);
     this.ctx.abort();
     // The implementation's own cleanup (e.g. cancelling the provider) runs when it is left early.
     try {
