@@ -7,8 +7,6 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 
-type HeaderInit = ConstructorParameters<typeof Headers>[0];
-
 /** The method a context belongs to, with its path computed once per method. */
 export interface MethodTarget {
   readonly service: DescService;
@@ -36,7 +34,7 @@ export class InProcessContext implements HandlerContext {
   readonly method: DescMethod;
   readonly url: string;
   readonly #callerSignal: AbortSignal | undefined;
-  readonly #header: HeaderInit | undefined;
+  readonly #header: unknown;
   readonly #contextValues: ContextValues | undefined;
   readonly #deadlineAt: number | undefined;
   #controller: AbortController | undefined;
@@ -53,7 +51,7 @@ export class InProcessContext implements HandlerContext {
     target: MethodTarget,
     callerSignal: AbortSignal | undefined,
     timeoutMs: number | undefined,
-    header: HeaderInit | undefined,
+    header: unknown,
     contextValues: ContextValues | undefined,
   ) {
     this.service = target.service;
@@ -84,7 +82,7 @@ export class InProcessContext implements HandlerContext {
     this.#deadlineAt === undefined ? undefined : this.#deadlineAt - Date.now();
 
   get requestHeader(): Headers {
-    return (this.#requestHeader ??= new Headers(this.#header));
+    return (this.#requestHeader ??= new Headers(this.#header as never));
   }
 
   get responseHeader(): Headers {

@@ -229,7 +229,6 @@ describe("in-process transport, the handler context", () => {
 
   it("request headers reach the implementation; its response headers reach the caller", async () => {
     let seen: string | null = null;
-    let late: AbortSignal | undefined;
     let ctxRef: HandlerContext | undefined;
     const ledger = createClient(
       LedgerService,
@@ -258,7 +257,7 @@ describe("in-process transport, the handler context", () => {
     );
     expect([seen, header, trailer]).to.deep.equal(["yes", "42", "t"]);
     // a signal first read after the call ended is already aborted
-    late = ctxRef?.signal;
+    const late = ctxRef?.signal;
     expect(late?.aborted).to.equal(true);
   });
 });

@@ -1,9 +1,4 @@
-import {
-  create,
-  type DescMessage,
-  type DescMethod,
-  type DescService,
-} from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -71,7 +66,8 @@ export function createInProcessTransport(
       if (found?.spec.kind !== "server_streaming")
         return fallback.stream(method, signal, timeoutMs, header, input, contextValues);
       const impl = found.spec.impl;
-      const request = input instanceof SingleMessage ? input.message : await firstOf(input);
+      const request: unknown =
+        input instanceof SingleMessage ? input.message : await firstOf(input);
       const ctx = new InProcessContext(found, signal, timeoutMs, header, contextValues);
       return new InProcessResponse(
         found,
@@ -166,7 +162,7 @@ class Relay implements AsyncIterableIterator<unknown> {
       try {
         return Promise.resolve(this.#take(buffered.ok));
       } catch (err) {
-        return Promise.reject(err as Error);
+        return Promise.reject(ConnectError.from(err, Code.Internal));
       }
     }
     return new Promise((resolve, reject) => {

@@ -6,7 +6,16 @@
 export class SingleMessage<T> implements AsyncIterable<T> {
   constructor(readonly message: T) {}
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    yield this.message;
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    let sent = false;
+    return {
+      next: (): Promise<IteratorResult<T>> => {
+        const r: IteratorResult<T> = sent
+          ? { done: true, value: undefined }
+          : { done: false, value: this.message };
+        sent = true;
+        return Promise.resolve(r);
+      },
+    };
   }
 }

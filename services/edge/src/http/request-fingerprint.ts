@@ -18,7 +18,8 @@ export function requestFingerprinter(secret: Uint8Array | undefined): Fingerprin
 
 /** Deeper than this, a body is written by the iterative writer (no recursion to overflow). */
 const RECURSION_DEPTH = 200;
-const TOO_DEEP = Symbol("too deep");
+/** Thrown (one shared instance) to leave the recursive writer. */
+const TOO_DEEP = new Error("nested too deep to recurse");
 
 /**
  * JSON with object keys sorted at every depth: equal bodies hash equally whatever their order.

@@ -11,8 +11,8 @@ export function withKeepAlive<T>(
 }
 
 interface Waiter<T> {
-  resolve(r: IteratorResult<T>): void;
-  reject(err: unknown): void;
+  readonly resolve: (r: IteratorResult<T>) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
