@@ -12,7 +12,7 @@ import { serverOptions } from "./testing/server-options.js";
 function noDelayOf(socket: Socket): boolean {
   const symbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === "kSetNoDelay");
   if (symbol === undefined) throw new Error("this Node keeps no kSetNoDelay on its sockets");
-  return (socket as unknown as Record<symbol, boolean>)[symbol];
+  return (socket as unknown as Record<symbol, boolean | undefined>)[symbol] === true;
 }
 
 // Without TCP_NODELAY a streamed response's small writes waited for the client's delayed ACK:
