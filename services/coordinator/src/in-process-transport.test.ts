@@ -162,3 +162,102 @@ for (const [clientName, makeClient] of [
     });
   });
 }
+
+describe("in-process transport, the handler context", () => {
+  it("a deadline aborts the handler's signal with DeadlineExceeded", async () => {
+    const ledger = createClient(
+      LedgerService,
+      transportFor(
+        {},
+        {
+          getBalance: async (_req, ctx) => {
+            expect(ctx.timeoutMs()).to.be.a("number");
+            await new Promise<void>((resolve) =>
+              ctx.signal.addEventListener("abort", () => resolve(), { once: true }),
+            );
+            throw ctx.signal.reason;
+          },
+        },
+      ),
+    );
+    const err = await ledger.getBalance({}, { timeoutMs: 5 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConnectError).with.property("code", Code.DeadlineExceeded);
+  });
+
+  it("a caller already aborted is refused with Canceled before the implementation runs", async () => {
+    let ran = false;
+    const ledger = createClient(
+      LedgerService,
+      transportFor({}, { getBalance: () => ((ran = true), { balanceMicroUsd: 1n }) }),
+    );
+    const abort = new AbortController();
+    abort.abort();
+    const err = await ledger.getBalance({}, { signal: abort.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConnectError).with.property("code", Code.Canceled);
+    expect(ran).to.equal(false);
+  });
+
+  it("the caller's abort reaches a running unary implementation with its reason", async () => {
+    const abort = new AbortController();
+    const ledger = createClient(
+      LedgerService,
+      transportFor(
+        {},
+        {
+          getBalance: async (_req, ctx) => {
+            const reason = new Promise<unknown>((resolve) =>
+              ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason)),
+            );
+            abort.abort(new ConnectError("client left", Code.Canceled));
+            throw await reason;
+          },
+        },
+      ),
+    );
+    const err = await ledger.getBalance({}, { signal: abort.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConnectError).with.property("rawMessage", "client left");
+  });
+
+  it("request headers reach the implementation; its response headers reach the caller", async () => {
+    let seen: string | null = null;
+    let ctxRef: HandlerContext | undefined;
+    const ledger = createClient(
+      LedgerService,
+      transportFor(
+        {},
+        {
+          getBalance: (_req, ctx) => {
+            seen = ctx.requestHeader.get("x-test");
+            ctx.responseHeader.set("x-answer", "42");
+            ctx.responseTrailer.set("x-trailer", "t");
+            ctxRef = ctx;
+            return {};
+          },
+        },
+      ),
+    );
+    let header: string | null = null;
+    let trailer: string | null = null;
+    await ledger.getBalance(
+      {},
+      {
+        headers: { "x-test": "yes" },
+        onHeader: (h) => (header = h.get("x-answer")),
+        onTrailer: (t) => (trailer = t.get("x-trailer")),
+      },
+    );
+    expect([seen, header, trailer]).to.deep.equal(["yes", "42", "t"]);
+    // a signal first read after the call ended is already aborted
+    const late = ctxRef?.signal;
+    expect(late?.aborted).to.equal(true);
+  });
+});

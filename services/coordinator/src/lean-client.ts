@@ -6,7 +6,7 @@ import {
   type StreamResponse,
   type Transport,
 } from "@connectrpc/connect";
-import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import { SingleMessage } from "./single-message.js";
 
 /**
  * `createClient`, except that a server-streaming call hands back the transport's own message
@@ -29,7 +29,7 @@ export function createLeanClient<T extends DescService>(
           options?.signal,
           options?.timeoutMs,
           options?.headers,
-          createAsyncIterable([input as never]),
+          new SingleMessage(input as never),
           options?.contextValues,
         ),
         options,

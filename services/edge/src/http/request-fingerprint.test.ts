@@ -44,4 +44,15 @@ describe("request fingerprints (what tells a retry from another request under on
     const wide = Array.from({ length: 200_000 }, (_, i) => i);
     expect(canonicalJson(wide)).to.equal(JSON.stringify(wide));
   });
+
+  it("writes the same text on either side of the depth where it stops recursing", () => {
+    for (const depth of [1, 199, 200, 201, 400]) {
+      const text = `${'[{"a":'.repeat(depth)}1${"}]".repeat(depth)}`;
+      const reordered = `${'[{"b":null,"a":'.repeat(depth)}1${"}]".repeat(depth)}`;
+      expect(canonicalJson(JSON.parse(text))).to.equal(text);
+      expect(canonicalJson(JSON.parse(reordered))).to.equal(
+        `${'[{"a":'.repeat(depth)}1${',"b":null}]'.repeat(depth)}`,
+      );
+    }
+  });
 });

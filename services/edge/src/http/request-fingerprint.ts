@@ -16,11 +16,53 @@ export function requestFingerprinter(secret: Uint8Array | undefined): Fingerprin
     );
 }
 
+/** Deeper than this, a body is written by the iterative writer (no recursion to overflow). */
+const RECURSION_DEPTH = 200;
+/** Thrown (one shared instance) to leave the recursive writer. */
+const TOO_DEEP = new Error("nested too deep to recurse");
+
 /**
  * JSON with object keys sorted at every depth: equal bodies hash equally whatever their order.
- * Iterative, so a hostile body nested 50,000 deep is fingerprinted instead of overflowing the stack.
+ * An ordinary body is written recursively (no work item per value); one nested deeper than
+ * RECURSION_DEPTH iteratively, so a hostile body nested 50,000 deep is fingerprinted instead of
+ * overflowing the stack. Both write the same text.
  */
 export function canonicalJson(value: unknown): string {
+  try {
+    return canonicalRecursive(value, 0);
+  } catch (err) {
+    if (err !== TOO_DEEP) throw err;
+    return canonicalIterative(value);
+  }
+}
+
+function canonicalRecursive(v: unknown, depth: number): string {
+  if (Array.isArray(v)) {
+    if (depth >= RECURSION_DEPTH) throw TOO_DEEP;
+    let out = "[";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ",";
+      out += canonicalRecursive(v[i], depth + 1);
+    }
+    return `${out}]`;
+  }
+  if (v !== null && typeof v === "object") {
+    if (depth >= RECURSION_DEPTH) throw TOO_DEEP;
+    const record = v as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    let out = "{";
+    for (const key of keys) {
+      const field = record[key];
+      if (field === undefined) continue;
+      if (out.length > 1) out += ",";
+      out += `${JSON.stringify(key)}:${canonicalRecursive(field, depth + 1)}`;
+    }
+    return `${out}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+function canonicalIterative(value: unknown): string {
   const out: string[] = [];
   // Work items in reverse order of output: literal text, or a value still to write.
   const todo: Array<{ text: string } | { value: unknown }> = [{ value }];

@@ -12,8 +12,20 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 const UNDERSCORE_PREFIXES: ReadonlySet<string> = new Set(["resp", "msg"]);
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+const ID_RANDOM_BYTES = 24;
+/** Random bytes drawn once per 170 ids instead of a call to the CSPRNG per id; each used once. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
 export function generationId(prefix: string): string {
-  const random = [...randomBytes(24)].map((b) => ALPHANUMERIC[b % 62]).join("");
+  if (poolAt + ID_RANDOM_BYTES > pool.length) {
+    pool = randomBytes(ID_RANDOM_BYTES * 170);
+    poolAt = 0;
+  }
+  let random = "";
+  for (let i = poolAt; i < poolAt + ID_RANDOM_BYTES; i++)
+    random += ALPHANUMERIC[(pool[i] as number) % 62];
+  poolAt += ID_RANDOM_BYTES;
   return `${prefix}${UNDERSCORE_PREFIXES.has(prefix) ? "_" : "-"}${random}`;
 }
 

@@ -36,3 +36,18 @@ describe("withPrefixRouting", () => {
     expect(out.body.prefixKey).to.have.length(0);
   });
 });
+
+describe("withPrefixRouting, remembered per account", () => {
+  it("gives each account its own scope and key, the same on every request", () => {
+    const one = withPrefixRouting(secret, "acct-a", body);
+    const again = withPrefixRouting(secret, "acct-a", body);
+    const other = withPrefixRouting(secret, "acct-b", body);
+    const otherSecret = withPrefixRouting(new Uint8Array(32).fill(3), "acct-a", body);
+    expect(again.body.accountId).to.equal(one.body.accountId);
+    expect(again.body.prefixKey).to.deep.equal(accountPrefixKey(secret, "acct-a"));
+    expect(other.body.accountId).to.equal(providerScope(secret, "acct-b"));
+    expect(other.body.prefixKey).to.deep.equal(accountPrefixKey(secret, "acct-b"));
+    expect(otherSecret.body.accountId).to.not.equal(one.body.accountId);
+    expect(otherSecret.body.prefixKey).to.not.deep.equal(one.body.prefixKey);
+  });
+});

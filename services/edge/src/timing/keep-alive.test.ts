@@ -53,6 +53,57 @@ describe("withKeepAlive", () => {
   });
 });
 
+describe("withKeepAlive, pings that race the source", () => {
+  it("a failed ping ends the stream with its error and closes the source", async () => {
+    let closed = false;
+    async function* silent(): AsyncGenerator<number> {
+      try {
+        yield 1;
+        await new Promise<void>((resolve) => setTimeout(resolve, 40)); // silent past the ping
+        yield 2;
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const n of withKeepAlive(silent(), 5, () =>
+        Promise.reject(new Error("socket gone")),
+      ))
+        seen.push(n);
+    })().catch((e: unknown) => e);
+    expect(seen).to.deep.equal([1]);
+    expect(err).to.be.instanceOf(Error).with.property("message", "socket gone");
+    expect(closed).to.equal(true);
+  });
+
+  it("an item that arrives while a ping is written is passed on after the ping", async () => {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    let arrive: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    async function* source(): AsyncGenerator<string> {
+      await arrived;
+      yield "item";
+    }
+    let pings = 0;
+    const stream = withKeepAlive(source(), 5, () => {
+      if (++pings > 1) return Promise.resolve();
+      order.push("ping start");
+      arrive(); // the item lands while this ping is still being written
+      return new Promise<void>((resolve) => {
+        release = () => {
+          order.push("ping end");
+          resolve();
+        };
+        setTimeout(() => release(), 20);
+      });
+    });
+    for await (const item of stream) order.push(item);
+    expect(order).to.deep.equal(["ping start", "ping end", "item"]);
+  });
+});
+
 describe("awaitWithKeepAlive", () => {
   const later = <T>(ms: number, value: T): Promise<T> =>
     new Promise((resolve) => setTimeout(() => resolve(value), ms));

@@ -1,48 +1,136 @@
 // Passes a stream's items through, calling `ping` whenever none arrived for intervalMs, so an
 // SSE stream carries `: keep-alive` comments while the request waits for its first token.
 
-export async function* withKeepAlive<T>(
+export function withKeepAlive<T>(
   source: AsyncIterable<T>,
   intervalMs: number,
   ping: () => Promise<void>,
-): AsyncGenerator<T> {
-  if (intervalMs <= 0) {
-    for await (const item of source) yield item;
-    return;
+): AsyncIterable<T> {
+  if (intervalMs <= 0) return source;
+  return new KeepAliveStream(source[Symbol.asyncIterator](), intervalMs, ping);
+}
+
+interface Waiter<T> {
+  readonly resolve: (r: IteratorResult<T>) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * One timer for the whole stream, restarted (refresh) at each wait, instead of a timer and a
+ * Promise.race per item; the timer pings only while a wait is on. An item that arrives during a
+ * ping is passed on once the ping is written; a failed ping ends the stream with its error. An
+ * iterator rather than an async generator: a relayed item costs one promise and one reaction.
+ * When the stream ends early (failure, or the consumer stops) the source is closed first.
+ */
+class KeepAliveStream<T> implements AsyncIterableIterator<T> {
+  #timer: NodeJS.Timeout | undefined;
+  #waiter: Waiter<T> | undefined;
+  #pinging = false;
+  /** What the source answered while a ping was being written. */
+  #arrived: { ok: IteratorResult<T> } | { err: unknown } | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly it: AsyncIterator<T>,
+    private readonly intervalMs: number,
+    private readonly ping: () => Promise<void>,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
-  const it = source[Symbol.asyncIterator]();
-  let finished = false;
-  // One timer for the whole stream, restarted (refresh) at each wait, instead of a timer and a
-  // Promise.race per item. (A race against one long-lived promise would also pile a reaction on
-  // it per item.) The timer wakes the wait only while there is one.
-  let wake: ((tick: "tick") => void) | undefined;
-  const timer = setTimeout(() => wake?.("tick"), intervalMs);
-  const wait = (pending: Promise<IteratorResult<T>>): Promise<IteratorResult<T> | "tick"> => {
-    timer.refresh();
-    return new Promise((resolve, reject) => {
-      wake = resolve;
-      pending.then(resolve, reject);
-    });
-  };
-  try {
-    for (;;) {
-      const pending = it.next();
-      let next = await wait(pending);
-      while (next === "tick") {
-        wake = undefined;
-        await ping();
-        next = await wait(pending);
-      }
-      wake = undefined;
-      if (next.done) {
-        finished = true;
-        return;
-      }
-      yield next.value;
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#closed) return Promise.resolve(DONE);
+    if (this.#timer === undefined) this.#timer = setTimeout(this.#onTick, this.intervalMs);
+    else this.#timer.refresh();
+    let pending: Promise<IteratorResult<T>>;
+    try {
+      pending = this.it.next();
+    } catch (err) {
+      return new Promise((resolve, reject) => this.#fail(err, reject));
     }
-  } finally {
-    clearTimeout(timer);
-    if (!finished) await it.return?.();
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      pending.then(this.#onItem, this.#onError);
+    });
+  }
+
+  /** The consumer stops early: the source is closed. */
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    if (!this.#closed) {
+      this.#close();
+      await this.it.return?.();
+    }
+    return { done: true, value: value as T };
+  }
+
+  readonly #onTick = (): void => {
+    if (this.#waiter === undefined || this.#pinging || this.#closed) return;
+    this.#pinging = true;
+    this.ping().then(this.#onPinged, this.#onPingFailed);
+  };
+
+  readonly #onPinged = (): void => {
+    this.#pinging = false;
+    const arrived = this.#arrived;
+    this.#arrived = undefined;
+    if (arrived === undefined) this.#timer?.refresh();
+    else if ("ok" in arrived) this.#onItem(arrived.ok);
+    else this.#onError(arrived.err);
+  };
+
+  readonly #onPingFailed = (err: unknown): void => {
+    this.#pinging = false;
+    this.#arrived = undefined;
+    const waiter = this.#take();
+    if (waiter) this.#fail(err, waiter.reject);
+  };
+
+  readonly #onItem = (r: IteratorResult<T>): void => {
+    if (this.#pinging) {
+      this.#arrived = { ok: r };
+      return;
+    }
+    const waiter = this.#take();
+    if (waiter === undefined) return;
+    if (r.done) {
+      // finished: nothing to close
+      this.#closed = true;
+      clearTimeout(this.#timer);
+      waiter.resolve(DONE);
+    } else waiter.resolve(r);
+  };
+
+  readonly #onError = (err: unknown): void => {
+    if (this.#pinging) {
+      this.#arrived = { err };
+      return;
+    }
+    const waiter = this.#take();
+    if (waiter) this.#fail(err, waiter.reject);
+  };
+
+  #take(): Waiter<T> | undefined {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    return waiter;
+  }
+
+  /** Ends the stream with `err` once the source is closed (an error closing it wins). */
+  #fail(err: unknown, reject: (err: unknown) => void): void {
+    this.#close();
+    new Promise((resolve) => resolve(this.it.return?.())).then(
+      () => reject(err),
+      (closeErr: unknown) => reject(closeErr),
+    );
+  }
+
+  #close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
   }
 }
 

@@ -7,6 +7,7 @@ import { parseBody, stopList } from "../../core/parse-body.js";
 import { logitBiasSchema, toLogitBias } from "../../core/openai-shared/logit-bias.js";
 import { responseFormatSchema } from "../../core/openai-shared/response-format.js";
 import { seedSchema, tokenCount } from "../../http/input-limits.js";
+import { fastChatRequest } from "./fast-request.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart), z.null()]);
@@ -70,9 +71,16 @@ export const chatRequestSchema = z.object({
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
-/** Validates a parsed JSON body; the first problem becomes a 400 naming its field. */
+/**
+ * Validates a parsed JSON body; the first problem becomes a 400 naming its field. The common
+ * plain-text request is checked without zod (fast-request.ts), anything else by the schema.
+ */
 export function parseChatRequest(json: unknown): ChatRequest {
-  return parseBody(chatRequestSchema, json);
+  const fast =
+    typeof json === "object" && json !== null && !Array.isArray(json)
+      ? fastChatRequest(json as Record<string, unknown>)
+      : undefined;
+  return fast ?? parseBody(chatRequestSchema, json);
 }
 
 const flatten = (c: z.infer<typeof content> | undefined): string =>

@@ -75,10 +75,15 @@ export class ChatStreamTranslator implements StreamTranslator {
     };
   }
 
+  /** One chunk, written out rather than spread from #base (the same keys in the same order). */
   #chunk(delta: Record<string, unknown>, finishReason: string | null): SseEvent {
     return {
       data: {
-        ...this.#base(),
+        id: this.meta.id,
+        object: "chat.completion.chunk",
+        created: this.meta.createdUnix,
+        model: this.meta.model,
+        system_fingerprint: null,
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       },
     };
