@@ -161,6 +161,9 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
   const pieces = Array.from({ length: o.tokens }, (_, i) => `tok${i} `);
   const coordinator: RunningCoordinator = await startCoordinator({
     LOG_LEVEL: "error",
+    // One client address opens up to 256 connections at once: the per-address cap on
+    // unauthenticated connections (64) would refuse the excess with 429, as behind a proxy.
+    DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
     ...o.coordinatorEnv,
   });
   let fleet: FakeProvider[] = [];
@@ -205,7 +208,8 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
   }
   let out =
     `Coordinator overhead: ${o.tokens}-token streams, ${o.providers} instant fake providers; ` +
-    `direct = fake OpenAI upstream on loopback, same client (raw HTTP, keep-alive)\n\n` +
+    `direct = fake OpenAI upstream on loopback, same client (raw HTTP, keep-alive); the ` +
+    `coordinator's per-address cap on unauthenticated connections is off (one client address)\n\n` +
     markdownTable(rows);
   if (o.relay) {
     const relay = await coordinatorRelay(o.relay);
