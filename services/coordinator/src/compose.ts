@@ -123,7 +123,7 @@ export async function startCoordinator(
     impl: ledgerImpl,
     holdSweeper,
     leases,
-  } = await buildLedger(db.pool, config.money, config.peers.replicaId, metrics, log);
+  } = await buildLedger(db.pool, db.url, config.money, config.peers.replicaId, metrics, log);
   const releases = buildReleases(db.pool, {
     authenticate: auth.authenticate,
     releaseToken: config.releaseToken,

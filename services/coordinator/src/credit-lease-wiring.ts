@@ -11,6 +11,7 @@ import type { CoordinatorConfig } from "./config.js";
  */
 export async function startCreditLeases(
   pool: DatabasePool,
+  databaseUrl: string,
   settings: CoordinatorConfig["money"],
   replicaId: string,
   metrics: Registry,
@@ -33,6 +34,7 @@ export async function startCreditLeases(
     ttlMs: settings.creditLeaseTtlMs,
     idleReturnMs: settings.creditLeaseIdleMs,
     priceCacheMs: settings.priceCacheMs,
+    databaseUrl,
     staleHoldMs: settings.maxRequestMs + settings.holdSweepAfterMs,
     onError: (err) => {
       failures.inc();

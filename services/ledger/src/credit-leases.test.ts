@@ -230,6 +230,36 @@ describe("credit leases (holds against a replica's lease, in memory)", function 
     await expectCleanLedger();
   });
 
+  it("a price set through any replica reaches every replica's holds when it commits, not after the cache's 60 s", async () => {
+    if (db === undefined) throw new Error("before hook did not run");
+    const url = db.url;
+    const a = replica("price-a", { databaseUrl: url });
+    const b = replica("price-b", { databaseUrl: url });
+    await Promise.all([a.leases.start(), b.leases.start()]);
+    await credit(a.client, "pricey", 100_000n);
+    expect((await hold(b.client, "pricey-1", "pricey")).heldMicroUsd).to.equal(1_000n);
+    try {
+      // as an admin's SetPrice on replica a does (the trigger notifies whoever writes the row)
+      await setPrice(pool(), "lease-model", {
+        inputMicroUsdPerMillion: 1_000n,
+        outputMicroUsdPerMillion: 1_000n,
+      });
+      const until = Date.now() + 5_000;
+      while ((await b.leases.prices.get("lease-model")).inputMicroUsdPerMillion !== 1_000n) {
+        if (Date.now() > until) throw new Error("replica b still holds at the old price");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await hold(b.client, "pricey-2", "pricey")).heldMicroUsd).to.equal(2_000n);
+    } finally {
+      await setPrice(pool(), "lease-model", {
+        inputMicroUsdPerMillion: 500n,
+        outputMicroUsdPerMillion: 500n,
+      });
+    }
+    for (const id of ["pricey-1", "pricey-2"])
+      await b.client.settle({ requestId: id, usage: { promptTokens: 0, completionTokens: 0 } });
+  });
+
   it("a dead replica's expired lease is returned by another's sweep; its late settlement charges nothing", async () => {
     // a: never started (no renewal): it stands for a replica that died holding a lease
     const a = replica("a", { ttlMs: 200 });

@@ -27,6 +27,11 @@ export type CreditLeaseOptions = {
   readonly idleReturnMs: number;
   /** Prices are read from Postgres at most this often per model (price-cache.ts). */
   readonly priceCacheMs: number;
+  /**
+   * The database's URL for the price cache's LISTEN connection: a price change then reaches this
+   * replica's holds as soon as it commits. Absent: within `priceCacheMs`.
+   */
+  readonly databaseUrl?: string;
   /** A leased hold not settled within this long is dropped (nothing charged, credit freed). */
   readonly staleHoldMs: number;
   /** A renewal, return or sweep failed; the next tick retries. */
@@ -71,6 +76,7 @@ export class CreditLeases {
   /** Sweeps expired leases once, then renews, returns idle leases and sweeps periodically. */
   async start(): Promise<void> {
     if (this.timer !== undefined || this.closed) return;
+    if (this.options.databaseUrl !== undefined) await this.prices.watch(this.options.databaseUrl);
     // Renewals are due every third of the TTL; an idle lease is returned within its idle time.
     const every = Math.min(this.options.ttlMs / 3, this.options.idleReturnMs);
     this.timer = setInterval(() => void this.tickNow(), Math.max(50, every));
@@ -183,6 +189,7 @@ export class CreditLeases {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    await this.prices.close();
     await this.tick;
     const until = Date.now() + 5_000;
     const unsettled = (): boolean =>

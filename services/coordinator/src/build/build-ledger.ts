@@ -9,12 +9,13 @@ import { startHoldSweeper } from "../hold-sweeper-wiring.js";
 
 export async function buildLedger(
   pool: DatabasePool,
+  databaseUrl: string,
   money: CoordinatorConfig["money"],
   replicaId: string,
   metrics: Registry,
   log: Logger,
 ) {
-  const leases = await startCreditLeases(pool, money, replicaId, metrics, log);
+  const leases = await startCreditLeases(pool, databaseUrl, money, replicaId, metrics, log);
   const impl = createLedgerService(pool, {
     referralSharePercent: money.referralSharePercent,
     ...(leases ? { leases } : {}),

@@ -77,9 +77,12 @@ describe("BillingPage", () => {
     const fixture = setup();
     await flush(fixture);
     const root = fixture.nativeElement as HTMLElement;
-    expect(root.querySelector('[data-testid="balance-available"]')?.textContent?.trim()).toBe(
+    const figure = (id: string) => root.querySelector(`[data-testid="${id}"]`)?.textContent?.trim();
+    expect([figure("balance-total"), figure("balance-available"), figure("balance-held")]).toEqual([
+      "$7.50",
       "$7.00",
-    );
+      "$0.50",
+    ]);
     const rows = [...root.querySelectorAll("tbody tr")].map((r) =>
       [...r.querySelectorAll("th, td")].slice(1).map((c) => c.textContent?.trim()),
     );

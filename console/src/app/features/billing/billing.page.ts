@@ -34,14 +34,23 @@ const STATUS: Record<BillingEntry["status"], string> = {
     @if (balance(); as b) {
       <dl class="stats" aria-label="Balance">
         <div>
+          <dt>Balance</dt>
+          <dd data-testid="balance-total">{{ usd(b.balance_micro_usd) }}</dd>
+        </div>
+        <div>
           <dt>Available</dt>
           <dd data-testid="balance-available">{{ usd(b.available_micro_usd) }}</dd>
         </div>
         <div>
-          <dt>Held for running requests</dt>
-          <dd>{{ usd(b.held_micro_usd) }}</dd>
+          <dt>Held for requests</dt>
+          <dd data-testid="balance-held">{{ usd(b.held_micro_usd) }}</dd>
         </div>
       </dl>
+      <!-- a replica's credit lease counts as held until it goes back (docs/money.md) -->
+      <p class="hint">
+        Held covers running requests and credit set aside for your next ones; what is unused returns
+        to Available within seconds.
+      </p>
     }
 
     <form class="card" (submit)="deposit($event, amount.value)" aria-labelledby="deposit-title">
