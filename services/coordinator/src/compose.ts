@@ -256,7 +256,6 @@ export async function startCoordinator(
   const port = await server.listen(config.port, config.host);
   url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   warmPool.start();
-  probes.ready();
   log.info("coordinator listening", { url });
   if (presence) {
     await presence.start(advertiseUrlOf(config, port));
@@ -265,6 +264,9 @@ export async function startCoordinator(
       advertiseUrl: presence.advertiseUrl,
     });
   }
+  // Ready only once the network's providers are known: a load balancer that sent a request in
+  // before presence was loaded got 404 "no provider online" from a restarted replica.
+  probes.ready();
 
   let closing: Promise<void> | undefined;
   return {
