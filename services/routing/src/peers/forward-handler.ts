@@ -14,6 +14,17 @@ function ownedSession(registry: ProviderRegistry, providerId: string): ProviderH
   return s && s.ownerReplicaId === "local" && s.state.kind === "registered" ? s : undefined;
 }
 
+/** The session and request a forwarded call may dispatch, or the ConnectError that refuses it. */
+function forwardable(registry: ProviderRegistry, req: ForwardInferRequest) {
+  const session = ownedSession(registry, req.providerId);
+  if (!session)
+    throw new ConnectError(`provider ${req.providerId} is not connected here`, Code.Unavailable);
+  const request = req.request;
+  if (!request?.requestId)
+    throw new ConnectError("request.request_id is required", Code.InvalidArgument);
+  return { session, request, requestId: request.requestId };
+}
+
 /**
  * The owner replica's side of a forwarded request: dispatches it (still sealed) on the local
  * session and streams the session's events back. The peer closing the stream (its consumer went
@@ -24,13 +35,8 @@ export async function* forwardInfer(
   req: ForwardInferRequest,
   signal: AbortSignal,
 ): AsyncGenerator<ForwardInferResponse> {
-  const session = ownedSession(registry, req.providerId);
-  if (!session)
-    throw new ConnectError(`provider ${req.providerId} is not connected here`, Code.Unavailable);
-  if (!req.request?.requestId)
-    throw new ConnectError("request.request_id is required", Code.InvalidArgument);
-  const requestId = req.request.requestId;
-  const events = session.dispatch(req.request);
+  const { session, request, requestId } = forwardable(registry, req);
+  const events = session.dispatch(request);
   let ended = false;
   const onAbort = (): void => {
     if (!ended) session.cancel(requestId, "the forwarding replica went away");
@@ -67,14 +73,9 @@ export function forwardInferTo(
   req: ForwardInferRequest,
   sink: ForwardSink,
 ): () => void {
-  const session = ownedSession(registry, req.providerId);
-  if (!session)
-    throw new ConnectError(`provider ${req.providerId} is not connected here`, Code.Unavailable);
-  if (!req.request?.requestId)
-    throw new ConnectError("request.request_id is required", Code.InvalidArgument);
-  const requestId = req.request.requestId;
+  const { session, request, requestId } = forwardable(registry, req);
   let ended = false;
-  session.dispatch(req.request).drainTo(
+  session.dispatch(request).drainTo(
     (event) => sink.event(event),
     () => {
       ended = true;
