@@ -53,7 +53,14 @@ export async function listenChannel(
     if (closed) return void (await c.end());
     hooks.onListening?.();
   };
-  await open();
+  try {
+    await open();
+  } catch (err) {
+    // The caller gets no Listener to close: stop reconnecting on its behalf.
+    closed = true;
+    clearTimeout(retry);
+    throw err;
+  }
   return {
     async close() {
       closed = true;
