@@ -4,6 +4,8 @@
 // (real protocol, real sockets, real coordinator with Postgres). The older comparison against a
 // real engine (`darkbloom local` with the test model): add --engine [--levels 1,16,64].
 // --lease <micro-USD>: the coordinator holds against credit leases of that size (docs/money.md).
+// --pace <ms>: the fakes send a token every <ms> (both paths), so N streams are N answers in
+// progress at once rather than a closed loop of instant answers (which measures capacity).
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { coordinatorOverhead } from "../e2e/bench/coordinator-overhead.js";
 import { fakeOverhead } from "../e2e/bench/fake-overhead.js";
@@ -24,6 +26,7 @@ if (args.has("engine")) {
     await fakeOverhead({
       levels: (args.str("levels") ?? "1,16,64,256").split(",").map(Number),
       tokens: args.num("tokens", 16),
+      paceMs: args.num("pace", 0),
       minRequests: args.num("requests", 200),
       seconds: args.num("seconds", 20),
       providers: args.num("providers", 4),

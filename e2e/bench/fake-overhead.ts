@@ -12,6 +12,12 @@ export interface FakeOverheadOptions {
   levels: number[];
   /** Tokens (chunks) per answer. */
   tokens: number;
+  /**
+   * Milliseconds before each token at the fake providers and the direct upstream alike (0: the
+   * whole answer at once). Paced, N streams are N answers being generated at once, as on a real
+   * network, rather than N clients asking back to back as fast as the coordinator answers.
+   */
+  paceMs?: number;
   /** Requests per level and path: max(this, 6 × concurrency), cut at `seconds`. */
   minRequests: number;
   seconds: number;
@@ -167,11 +173,13 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
     ...o.coordinatorEnv,
   });
   let fleet: FakeProvider[] = [];
-  const direct = await startFakeOpenAiUpstream(pieces);
+  const paceMs = o.paceMs ?? 0;
+  const direct = await startFakeOpenAiUpstream(pieces, paceMs);
   const rows: Array<Record<string, string | number>> = [];
   try {
     fleet = await startFakeFleet(coordinator.url, o.providers, [TEST_MODEL_ID], () => ({
       pieces,
+      ...(paceMs > 0 ? { pieceDelayMs: paceMs } : {}),
     }));
     const pid = coordinator.process.child.pid ?? 0;
     const via = `${coordinator.url}/v1`;
@@ -207,7 +215,9 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
     await coordinator.stop();
   }
   let out =
-    `Coordinator overhead: ${o.tokens}-token streams, ${o.providers} instant fake providers; ` +
+    `Coordinator overhead: ${o.tokens}-token streams, ${o.providers} ` +
+    (paceMs > 0 ? `fake providers pacing a token every ${paceMs} ms` : "instant fake providers") +
+    "; " +
     `direct = fake OpenAI upstream on loopback, same client (raw HTTP, keep-alive); the ` +
     `coordinator's per-address cap on unauthenticated connections is off (one client address)\n\n` +
     markdownTable(rows);

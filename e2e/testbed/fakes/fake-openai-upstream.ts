@@ -15,8 +15,18 @@ export interface FakeOpenAiUpstream {
 
 export async function startFakeOpenAiUpstream(
   pieces: readonly string[],
+  /** Milliseconds before each piece (as a fake provider's `pieceDelayMs`); 0: all at once. */
+  pieceDelayMs = 0,
 ): Promise<FakeOpenAiUpstream> {
   let n = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (fn: () => void): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, pieceDelayMs);
+    timers.add(t);
+  };
   const server: Server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on("data", (b: Buffer) => parts.push(b));
@@ -39,16 +49,28 @@ export async function startFakeOpenAiUpstream(
         connection: "keep-alive",
       });
       res.write(chunk({ role: "assistant", content: "" }, null));
-      for (const p of pieces) res.write(chunk({ content: p }, null));
-      res.write(chunk({}, "stop"));
-      res.write(
-        chunk({}, null, {
-          prompt_tokens: 3,
-          completion_tokens: pieces.length,
-          total_tokens: 3 + pieces.length,
-        }),
-      );
-      res.end("data: [DONE]\n\n");
+      const finish = (): void => {
+        res.write(chunk({}, "stop"));
+        res.write(
+          chunk({}, null, {
+            prompt_tokens: 3,
+            completion_tokens: pieces.length,
+            total_tokens: 3 + pieces.length,
+          }),
+        );
+        res.end("data: [DONE]\n\n");
+      };
+      if (pieceDelayMs <= 0) {
+        for (const p of pieces) res.write(chunk({ content: p }, null));
+        return finish();
+      }
+      const next = (i: number): void => {
+        if (res.destroyed) return;
+        if (i === pieces.length) return finish();
+        res.write(chunk({ content: pieces[i] }, null));
+        later(() => next(i + 1));
+      };
+      later(() => next(0));
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -58,6 +80,8 @@ export async function startFakeOpenAiUpstream(
     url: `http://127.0.0.1:${port}/v1`,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
