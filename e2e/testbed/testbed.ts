@@ -1,8 +1,7 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REPO_ROOT, spawnTracked, spawnTs, type Spawned } from "./child-process.js";
-import { builtCoordinator } from "./config.js";
+import { REPO_ROOT, spawnTs, type Spawned } from "./child-process.js";
 import { ensureTestModel } from "./test-model.js";
 
 export interface RunningCoordinator {
@@ -46,7 +45,7 @@ export async function startCoordinator(
   const dataDir = await mkdtemp(path.join(tmpdir(), "darkbloom-e2e-"));
   // Embedded Postgres runs as the `postgres` user when we are root; it must be able to enter.
   await chmod(dataDir, 0o755);
-  const proc = spawnCoordinator({
+  const proc = spawnTs(path.join(REPO_ROOT, "services/coordinator/src/main.ts"), [], {
     DARKBLOOM_PORT: "0",
     DARKBLOOM_METRICS_PORT: "0",
     // The testbed's providers carry no provider token or attestation unless a spec asks for them.
@@ -90,14 +89,6 @@ export async function startCoordinator(
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** The coordinator's sources under tsx, or the built bundle when the testbed is told to run it. */
-function spawnCoordinator(env: Record<string, string>): Spawned {
-  const bundle = builtCoordinator();
-  if (!bundle) return spawnTs(path.join(REPO_ROOT, "services/coordinator/src/main.ts"), [], env);
-  const entry = path.resolve(REPO_ROOT, bundle);
-  return spawnTracked(process.execPath, ["--enable-source-maps", entry], env, entry);
 }
 
 export interface StartProviderOptions {
