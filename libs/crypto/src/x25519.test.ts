@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { PUBLIC_KEY_CACHE_ENTRIES, x25519, x25519Noble } from "./x25519.js";
 import { boxBeforenm, ephemeralBoxKey } from "./box-key.js";
 import { CryptoError } from "./crypto-error.js";
@@ -101,5 +103,33 @@ describe("x25519 backends", () => {
     expect(() => ephemeralBoxKey(new Uint8Array(32)))
       .to.throw(CryptoError)
       .with.property("code", "bad_key");
+  });
+});
+
+describe("x25519 native ephemeral keys under GC churn", function () {
+  // Bounds a run that froze (the old code deadlocked within ~5,000 rounds, 3 runs of 3); a
+  // healthy run takes ~8 s of CPU.
+  this.timeout(120_000);
+  let child: ChildProcess | undefined;
+
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child!.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+
+  it("20,000 ephemeral key pairs while the heap churns never freeze the process", async () => {
+    const script = fileURLToPath(new URL("./testing/ephemeral-key-churn.ts", import.meta.url));
+    child = spawn(process.execPath, ["--max-semi-space-size=1", "--import", "tsx", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child!.once("exit", resolve));
+    expect(code, output).to.equal(0);
+    expect(output).to.include("churn done");
   });
 });

@@ -19,6 +19,9 @@ export interface X25519 {
   ephemeralSharedSecret(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array };
 }
 
+/** An X25519 SubjectPublicKeyInfo is a fixed 12-byte DER header and the 32-byte key (RFC 8410). */
+const SPKI_PREFIX_BYTES = 12;
+
 /** Peer public keys whose imported native key object is kept (least recently used dropped). */
 export const PUBLIC_KEY_CACHE_ENTRIES = 1024;
 
@@ -26,6 +29,7 @@ export const PUBLIC_KEY_CACHE_ENTRIES = 1024;
 // compiled where no Node types exist (the SDK bundled into the console for a browser).
 interface NodeKeyObject {
   export(options: { format: "jwk" }): { x?: string };
+  export(options: { format: "der"; type: "spki" }): Uint8Array;
 }
 interface NodeKeyPair {
   publicKey: NodeKeyObject;
@@ -96,10 +100,15 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
       fromB64url(c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" }).x),
     getSharedSecret: (secretKey, peer) => derive(privateKey(secretKey), peer),
     ephemeralSharedSecret: (peer) => {
-      // generated as key objects: no import of the secret, no second scalar multiplication
+      // generated as key objects: no import of the secret, no second scalar multiplication.
+      // The public key leaves as DER, never as JWK: Node 20's JWK export of a just-generated key
+      // allocates while holding the key's mutex, and a GC there that collects the finished
+      // key-generation job locks that mutex again: the process froze for good (0% CPU, every
+      // socket unanswered; x25519.test.ts reproduces it in a child process).
       const pair = c.generateKeyPairSync("x25519");
       const shared = derive(pair.privateKey, peer);
-      return { publicKey: fromB64url(pair.publicKey.export({ format: "jwk" }).x), shared };
+      const spki = pair.publicKey.export({ format: "der", type: "spki" });
+      return { publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX_BYTES)), shared };
     },
   };
 }
