@@ -121,7 +121,8 @@ export type BatchedSettlement = {
 };
 
 /**
- * Writes the settlements in one statement: the accounts they post to that do not exist yet, per
+ * Writes the settlements in one statement (ledger migration 012, `ledger_settle_batch_write`,
+ * whose plan Postgres keeps for the session): the accounts they post to that do not exist yet, per
  * settlement its own ledger transaction (kind `settle`, reference = request id) with its
  * non-zero entries, and its `ledger_settlements` row pointing at it (no transaction when every
  * amount is zero). The entries' statement trigger (ledger migration 007) locks the accounts in
@@ -142,68 +143,31 @@ export async function insertSettlements(
       ]),
   );
   const posted = [...new Set(entries.map(([reference]) => reference))];
-  const records = settlements.map(({ record }) => [
-    record.hold.request_id,
-    record.providerId,
-    record.usage.promptTokens,
-    record.usage.completionTokens,
-    record.hold.input_micro_usd_per_million,
-    record.hold.output_micro_usd_per_million,
-    record.figures.chargedMicroUsd,
-    record.figures.providerCreditMicroUsd,
-    record.figures.platformFeeMicroUsd,
-    record.figures.releasedMicroUsd,
-    record.referrerId,
-    record.referralMicroUsd,
-    record.generationId,
-    record.swept,
-    record.machineId,
-  ]);
+  const records = settlements.map(({ record }) => record);
+  const texts = (values: readonly string[]) => sql.array([...values], "text");
+  const int8s = (values: readonly bigint[]) => sql.array([...values], "int8");
   await connection.query(sql.unsafe`
-    WITH created AS (
-      INSERT INTO ledger_accounts (id)
-      SELECT a.id FROM unnest(${sql.array([...new Set(accounts)].sort(), "text")}) AS a(id)
-      ON CONFLICT (id) DO NOTHING
-    ), tx AS (
-      INSERT INTO ledger_transactions (kind, reference)
-      SELECT 'settle', t.reference FROM unnest(${sql.array(posted, "text")}) WITH ORDINALITY AS t(reference, n)
-      ORDER BY t.n
-      RETURNING id, reference
-    ), entries AS (
-      INSERT INTO ledger_entries (transaction_id, account, amount_micro_usd)
-      SELECT tx.id, e.account, e.amount
-      FROM ${sql.unnest(entries, ["text", "text", "int8"])} AS e(reference, account, amount)
-      JOIN tx ON tx.reference = e.reference
-      ORDER BY tx.id, e.account
-    )
-    INSERT INTO ledger_settlements (
-      request_id, provider_id, prompt_tokens, completion_tokens,
-      input_micro_usd_per_million, output_micro_usd_per_million,
-      charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd,
-      referrer_id, referral_micro_usd, transaction_id, generation_id, swept, machine_id)
-    SELECT s.request_id, s.provider_id, s.prompt_tokens, s.completion_tokens,
-           s.input_price, s.output_price, s.charged, s.provider_credit, s.platform_fee, s.released,
-           s.referrer_id, s.referral, tx.id, nullif(s.generation_id, ''), s.swept,
-           nullif(s.machine_id, '')
-    FROM ${sql.unnest(records, [
-      "text",
-      "text",
-      "int8",
-      "int8",
-      "int8",
-      "int8",
-      "int8",
-      "int8",
-      "int8",
-      "int8",
-      "text",
-      "int8",
-      "text",
-      "bool",
-      "text",
-    ])} WITH ORDINALITY AS s(request_id, provider_id, prompt_tokens, completion_tokens,
-        input_price, output_price, charged, provider_credit, platform_fee, released,
-        referrer_id, referral, generation_id, swept, machine_id, n)
-    LEFT JOIN tx ON tx.reference = s.request_id
-    ORDER BY s.n`);
+    SELECT ledger_settle_batch_write(
+      ${texts([...new Set(accounts)].sort())}, ${texts(posted)},
+      ${texts(entries.map(([reference]) => reference))}, ${texts(entries.map(([, account]) => account))},
+      ${int8s(entries.map(([, , amount]) => amount))},
+      ${texts(records.map((r) => r.hold.request_id))}, ${texts(records.map((r) => r.providerId))},
+      ${int8s(records.map((r) => r.usage.promptTokens))},
+      ${int8s(records.map((r) => r.usage.completionTokens))},
+      ${int8s(records.map((r) => r.hold.input_micro_usd_per_million))},
+      ${int8s(records.map((r) => r.hold.output_micro_usd_per_million))},
+      ${int8s(records.map((r) => r.figures.chargedMicroUsd))},
+      ${int8s(records.map((r) => r.figures.providerCreditMicroUsd))},
+      ${int8s(records.map((r) => r.figures.platformFeeMicroUsd))},
+      ${int8s(records.map((r) => r.figures.releasedMicroUsd))},
+      ${sql.array(
+        records.map((r) => r.referrerId),
+        "text",
+      )},
+      ${int8s(records.map((r) => r.referralMicroUsd))},
+      ${texts(records.map((r) => r.generationId))}, ${sql.array(
+        records.map((r) => r.swept),
+        "bool",
+      )},
+      ${texts(records.map((r) => r.machineId))})`);
 }

@@ -1,4 +1,8 @@
--- The first round trip of a settlement batch (services/ledger/src/settle-batch.ts): what used to
+-- Settlement batches (services/ledger/src/settle-batch.ts) as two function calls, each one round
+-- trip whose statements Postgres plans once per session (a query sent as text is parsed and
+-- planned at every batch).
+--
+-- ledger_settle_batch_begin: the first round trip of a settlement batch: what used to
 -- be four statements, each its own round trip, in one call. In order, each statement with its own
 -- snapshot (a VOLATILE function under READ COMMITTED takes one per statement):
 --   1. writes the holds placed against credit leases, with the request claims of generated
@@ -83,4 +87,59 @@ BEGIN
            NULL, NULL, NULL, l.active
     FROM ledger_leases l
     WHERE cardinality(lease_ids) > 0 AND l.id = ANY(lease_ids);
+END $$;
+
+-- The second statement of a settlement batch: creates the accounts it posts to that do not exist
+-- yet, per settlement its ledger transaction (kind 'settle', reference = request id) with its
+-- non-zero entries, and its ledger_settlements row pointing at it (no transaction when every
+-- amount is zero); one INSERT of entries, so the entries' statement trigger (migration 007) locks
+-- the accounts in id order, checks each transaction sums to zero and moves the balances once.
+-- A function so that Postgres keeps the statement's plan for the session (a query sent as text is
+-- parsed and planned at every batch).
+CREATE FUNCTION ledger_settle_batch_write(
+  accounts text[],
+  -- the request ids that post a ledger transaction, in order
+  posted text[],
+  -- the entries: request id, account, amount
+  entry_references text[], entry_accounts text[], entry_amounts int8[],
+  -- the ledger_settlements rows, one array per column
+  s_request_ids text[], s_provider_ids text[], s_prompt_tokens int8[], s_completion_tokens int8[],
+  s_input_prices int8[], s_output_prices int8[], s_charged int8[], s_provider_credits int8[],
+  s_platform_fees int8[], s_released int8[], s_referrer_ids text[], s_referrals int8[],
+  s_generation_ids text[], s_swept boolean[], s_machine_ids text[]
+) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  WITH created AS (
+    INSERT INTO ledger_accounts (id)
+    SELECT a.id FROM unnest(accounts) AS a(id)
+    ON CONFLICT (id) DO NOTHING
+  ), tx AS (
+    INSERT INTO ledger_transactions (kind, reference)
+    SELECT 'settle', t.reference FROM unnest(posted) WITH ORDINALITY AS t(reference, n)
+    ORDER BY t.n
+    RETURNING id, reference
+  ), entries AS (
+    INSERT INTO ledger_entries (transaction_id, account, amount_micro_usd)
+    SELECT tx.id, e.account, e.amount
+    FROM unnest(entry_references, entry_accounts, entry_amounts) AS e(reference, account, amount)
+    JOIN tx ON tx.reference = e.reference
+    ORDER BY tx.id, e.account
+  )
+  INSERT INTO ledger_settlements (
+    request_id, provider_id, prompt_tokens, completion_tokens,
+    input_micro_usd_per_million, output_micro_usd_per_million,
+    charged_micro_usd, provider_credit_micro_usd, platform_fee_micro_usd, released_micro_usd,
+    referrer_id, referral_micro_usd, transaction_id, generation_id, swept, machine_id)
+  SELECT s.request_id, s.provider_id, s.prompt_tokens, s.completion_tokens,
+         s.input_price, s.output_price, s.charged, s.provider_credit, s.platform_fee, s.released,
+         s.referrer_id, s.referral, tx.id, nullif(s.generation_id, ''), s.swept,
+         nullif(s.machine_id, '')
+  FROM unnest(s_request_ids, s_provider_ids, s_prompt_tokens, s_completion_tokens,
+      s_input_prices, s_output_prices, s_charged, s_provider_credits, s_platform_fees, s_released,
+      s_referrer_ids, s_referrals, s_generation_ids, s_swept, s_machine_ids)
+    WITH ORDINALITY AS s(request_id, provider_id, prompt_tokens, completion_tokens,
+      input_price, output_price, charged, provider_credit, platform_fee, released,
+      referrer_id, referral, generation_id, swept, machine_id, n)
+  LEFT JOIN tx ON tx.reference = s.request_id
+  ORDER BY s.n;
 END $$;
