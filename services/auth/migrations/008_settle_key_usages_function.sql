@@ -31,3 +31,6 @@ BEGIN
   SELECT p.key_id, date_trunc(p.budget_period, now()), p.micro_usd FROM per_key p ORDER BY p.key_id
   ON CONFLICT (key_id, period_start) DO UPDATE SET spent_micro_usd = s.spent_micro_usd + EXCLUDED.spent_micro_usd;
 END $$;
+
+-- Planned once per session, the plan kept (not planned again per call for the arrays' lengths).
+ALTER FUNCTION auth_settle_key_usages SET plan_cache_mode = force_generic_plan;

@@ -329,3 +329,9 @@ BEGIN
       p.from_lease, CASE WHEN p.status = 'ok' AND p.lease_id IS NOT NULL THEN p.lease_lost END
     FROM unnest(plans) p ORDER BY p.n;
 END $$;
+
+-- The functions' statements are planned once per session and the plan kept (a custom plan per
+-- call would plan them again at every batch: their row estimates depend on the arrays' lengths).
+ALTER FUNCTION ledger_settle_batch_begin SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION ledger_settle_batch_write SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION ledger_settle_batch SET plan_cache_mode = force_generic_plan;
