@@ -8,10 +8,8 @@ import { placeHold } from "./hold.js";
 import { ledgerMigrations } from "./migrations.js";
 import type { SettlementFigures } from "./money.js";
 import { setPrice } from "./prices.js";
-import { applyReferralCode, findReferrer, referralCodeFor } from "./referrals.js";
-import { planSettlement, settleHold } from "./settle.js";
-import { settleHolds } from "./settle-batch.js";
-import { findHold } from "./store.js";
+import { applyReferralCode, referralCodeFor } from "./referrals.js";
+import { settleHold } from "./settle.js";
 import { SettlementQueue } from "./settlement-queue.js";
 
 const totalRow = z.object({ total: z.bigint() });
@@ -209,61 +207,6 @@ describe("SettlementQueue (group commit)", function () {
         db().pool.query(sql.unsafe`DELETE FROM ledger_transactions WHERE reference = 'twice'`),
       ),
     ).to.include("has entries");
-    await ledgerIsWhole();
-  });
-
-  it("plans a batch in Postgres exactly as planSettlement plans each settlement (figures and entries)", async () => {
-    // odd prices, a referred and an unreferred consumer, usage below, at and beyond the hold,
-    // none at all, and amounts that round (cost up, provider share and referral down)
-    await setPrice(db().pool, "odd-model", {
-      inputMicroUsdPerMillion: 333_333n,
-      outputMicroUsdPerMillion: 1_234_567n,
-    });
-    const options = { referralSharePercent: 37 };
-    const inputs = Array.from({ length: 48 }, (_, i) => ({
-      requestId: `odd-${i}`,
-      providerAccountId: `odd-p${i % 3}`,
-      promptTokens: (i * 7919) % 5_000,
-      completionTokens: i % 5 === 0 ? 0 : (i * 104_729) % 9_000,
-      generationId: i % 2 === 0 ? `gen-odd-${i}` : "",
-      machineId: i % 4 === 0 ? `machine-${i % 3}` : "",
-    }));
-    const plans = [];
-    for (const [i, input] of inputs.entries()) {
-      const consumer = i % 2 === 0 ? "queue-c1" : "queue-c2";
-      await db().pool.transaction((tx) =>
-        placeHold(tx, {
-          requestId: input.requestId,
-          accountId: consumer,
-          model: "odd-model",
-          maxPromptTokens: 3_000,
-          maxCompletionTokens: 1 + ((i * 31) % 8_000),
-        }),
-      );
-      const row = await findHold(db().pool, input.requestId, "no lock");
-      if (row === null) throw new Error("hold not placed");
-      plans.push(planSettlement(row, input, await findReferrer(db().pool, consumer), options));
-    }
-    const outcomes = await settleHolds(db().pool, inputs, options);
-    const entriesOf = (requestId: string) =>
-      db().pool.any(sql.type(z.object({ account: z.string(), amount_micro_usd: z.bigint() }))`
-        SELECT e.account, e.amount_micro_usd FROM ledger_entries e
-        JOIN ledger_transactions t ON t.id = e.transaction_id
-        WHERE t.kind = 'settle' AND t.reference = ${requestId} ORDER BY e.account`);
-    for (const [i, plan] of plans.entries()) {
-      const outcome = outcomes[i];
-      expect(outcome?.ok && outcome.figures, inputs[i]?.requestId).to.deep.equal(plan.figures);
-      const expected = plan.entries
-        .filter((entry) => entry.amountMicroUsd !== 0n)
-        .map((entry) => `${entry.account} ${entry.amountMicroUsd}`)
-        .sort();
-      const written = (await entriesOf(inputs[i]?.requestId ?? "")).map(
-        (row) => `${row.account} ${row.amount_micro_usd}`,
-      );
-      expect(written, inputs[i]?.requestId).to.deep.equal(expected);
-    }
-    expect(plans.some((plan) => plan.record.referralMicroUsd > 0n)).to.equal(true);
-    expect(plans.some((plan) => plan.figures.releasedMicroUsd === 0n)).to.equal(true);
     await ledgerIsWhole();
   });
 });
