@@ -1,10 +1,8 @@
-import type { ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import type { DbConnection } from "@darkbloom/db";
 import type { SettlementFigures } from "./money.js";
-import { invalidArgument } from "./ledger-errors.js";
-import { referralShareMicroUsd } from "./referrals.js";
-import { NO_PROVIDER, noHold, type SettleInput, type SettleOptions } from "./settle.js";
-import { settleBatch } from "./settlement-batch-store.js";
+import { noHold, planSettlement, type SettleInput, type SettleOptions } from "./settle.js";
+import { beginBatch, insertSettlements, type BatchedSettlement } from "./settlement-batch-store.js";
 
 export type SettleOutcome =
   | { readonly ok: true; readonly figures: SettledFigures }
@@ -19,13 +17,14 @@ export type SettledFigures = SettlementFigures & {
 };
 
 /**
- * Settles many holds, each exactly as {@link settleHold} would (same plan, same ledger
- * transaction per request, same idempotent replay), in one statement whatever their number, so
- * one round trip (`settleBatch`: ledger migration 012's `ledger_settle_batch`, which plans them
- * with the money rules of money.ts / planSettlement). The statement is its own transaction; given
- * an open transaction it is part of it. Request ids must be distinct. A settlement that cannot be
- * made (no hold, no provider for a charge) gets its error and writes nothing; the others go on.
- * The outcomes are only true once the statement (or the caller's transaction) has committed.
+ * Settles many holds in the caller's transaction, each exactly as {@link settleHold} would (same
+ * plan, same ledger transaction per request, same idempotent replay), in two statements
+ * whatever their number: one (ledger_settle_batch_begin) writes the leased holds (and their
+ * request claims), locks the holds, locks their leases and reads their settlements and
+ * referrers; the other writes everything (the accounts are locked, in id order, by the entries'
+ * trigger). Request ids must be distinct. A settlement that cannot be made
+ * (no hold, no provider for a charge) gets its error and writes nothing; the others go on. The
+ * outcomes are only true once the caller's transaction has committed.
  *
  * A hold placed against a credit lease (`input.leased`) is written here, with its settlement:
  * its row first, then it settles like the others but from its lease account, and only while
@@ -37,36 +36,56 @@ export async function settleHolds(
   inputs: readonly SettleInput[],
   options: SettleOptions,
 ): Promise<SettleOutcome[]> {
-  // the share is checked here (the statement trusts it), as planSettlement's referral share does
-  referralShareMicroUsd(0n, options.referralSharePercent);
-  const rows = new Map(
-    (await settleBatch(connection, inputs, options.referralSharePercent)).map((row) => [
-      row.request_id,
-      row,
-    ]),
-  );
-  return inputs.map((input): SettleOutcome => {
-    const row = rows.get(input.requestId);
-    if (row === undefined || row.status === "no_hold") {
+  const requestIds = inputs.map((input) => input.requestId);
+  const leased = inputs.flatMap((input) => (input.leased === undefined ? [] : [input.leased]));
+  const { holds, states, written, leases } = await beginBatch(connection, requestIds, leased);
+  const writes: BatchedSettlement[] = [];
+  const accounts: string[] = [];
+  const outcomes = inputs.map((input): SettleOutcome => {
+    const hold = holds.get(input.requestId);
+    const state = states.get(input.requestId);
+    if (hold === undefined || state === undefined) {
       return { ok: false, error: noHold(input.requestId) };
     }
-    if (row.status === "no_provider") {
-      return { ok: false, error: invalidArgument(NO_PROVIDER) };
+    if (state.recorded !== null) {
+      const figures = state.recorded;
+      return {
+        ok: true,
+        figures: input.leased === undefined ? figures : { ...figures, fromLeaseMicroUsd: 0n },
+      };
     }
-    const figures: SettlementFigures = {
-      chargedMicroUsd: row.charged_micro_usd ?? 0n,
-      providerCreditMicroUsd: row.provider_credit_micro_usd ?? 0n,
-      platformFeeMicroUsd: row.platform_fee_micro_usd ?? 0n,
-      releasedMicroUsd: row.released_micro_usd ?? 0n,
-    };
-    if (row.from_lease_micro_usd === null) return { ok: true, figures };
-    return {
-      ok: true,
-      figures: {
-        ...figures,
-        fromLeaseMicroUsd: row.from_lease_micro_usd,
-        ...(row.lease_lost === null ? {} : { leaseLost: row.lease_lost }),
-      },
-    };
+    if (input.leased !== undefined && !written.has(input.requestId)) {
+      return { ok: false, error: noHold(input.requestId) };
+    }
+    const lease = hold.lease_id === null ? undefined : leases.get(hold.lease_id);
+    const leaseLost =
+      hold.lease_id !== null && (lease?.active !== true || lease.epoch !== hold.lease_epoch);
+    try {
+      const plan = planSettlement(
+        hold,
+        leaseLost
+          ? {
+              requestId: input.requestId,
+              providerAccountId: "",
+              promptTokens: 0,
+              completionTokens: 0,
+              swept: true,
+            }
+          : input,
+        state.referrerId,
+        options,
+      );
+      writes.push(plan);
+      accounts.push(...plan.accounts);
+      if (hold.lease_id === null) return { ok: true, figures: plan.figures };
+      return {
+        ok: true,
+        figures: { ...plan.figures, fromLeaseMicroUsd: plan.figures.chargedMicroUsd, leaseLost },
+      };
+    } catch (error) {
+      return { ok: false, error: ConnectError.from(error) };
+    }
   });
+  if (writes.length > 0) await insertSettlements(connection, writes, accounts);
+  return outcomes;
 }

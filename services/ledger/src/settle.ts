@@ -75,8 +75,6 @@ export type SettlementPlan = {
   readonly record: Omit<SettlementInsert, "transactionId">;
 };
 
-export const NO_PROVIDER = "provider_account_id is required when usage is charged";
-
 export const noHold = (requestId: string): ConnectError =>
   new ConnectError(`no hold for request ${requestId}`, Code.NotFound);
 
@@ -105,7 +103,7 @@ export function planSettlement(
     usage,
   );
   if (figures.providerCreditMicroUsd > 0n && input.providerAccountId.length === 0) {
-    throw invalidArgument(NO_PROVIDER);
+    throw invalidArgument("provider_account_id is required when usage is charged");
   }
   const provider = providerAccount(input.providerAccountId);
   const referral =

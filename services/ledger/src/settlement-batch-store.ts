@@ -1,53 +1,71 @@
-// SQL of batched settlements (settle-batch.ts): one statement per batch, however many holds it
-// settles.
+// SQL of batched settlements (settle-batch.ts): two statements per batch, however many holds it
+// settles. Every function takes the caller's transaction.
 import { sql, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
-import type { SettleInput } from "./settle.js";
+import type { SettlementFigures } from "./money.js";
+import type { LeasedHold } from "./settle.js";
+import type { LeaseState } from "./lease-store.js";
+import type { Entry, HoldRow, SettlementInsert } from "./store.js";
 
-const settledRow = z.object({
-  request_id: z.string(),
-  status: z.enum(["ok", "replay", "no_hold", "no_provider"]),
+const beganRow = z.object({
+  kind: z.enum(["hold", "lease"]),
+  id: z.string(),
+  consumer_id: z.string().nullable(),
+  claim_id: z.string().nullable(),
+  input_micro_usd_per_million: z.bigint().nullable(),
+  output_micro_usd_per_million: z.bigint().nullable(),
+  held_micro_usd: z.bigint().nullable(),
+  lease_id: z.string().nullable(),
+  lease_epoch: z.bigint().nullable(),
+  written: z.boolean().nullable(),
+  referrer_id: z.string().nullable(),
   charged_micro_usd: z.bigint().nullable(),
   provider_credit_micro_usd: z.bigint().nullable(),
   platform_fee_micro_usd: z.bigint().nullable(),
   released_micro_usd: z.bigint().nullable(),
-  from_lease_micro_usd: z.bigint().nullable(),
-  lease_lost: z.boolean().nullable(),
+  active: z.boolean().nullable(),
 });
-export type SettledRow = z.infer<typeof settledRow>;
+
+export type HoldState = {
+  /** The recorded settlement's figures; null while the hold is open. */
+  readonly recorded: SettlementFigures | null;
+  /** Whoever referred the hold's consumer. */
+  readonly referrerId: string | null;
+};
+
+/** What {@link beginBatch} found, locked and wrote. */
+export type BatchStart = {
+  /** The existing holds of the batch's requests (locked). */
+  readonly holds: ReadonlyMap<string, HoldRow>;
+  /** Per existing hold: its settlement if one was recorded, and its consumer's referrer. */
+  readonly states: ReadonlyMap<string, HoldState>;
+  /** The request ids of the leased holds written now (one whose id was taken is not). */
+  readonly written: ReadonlySet<string>;
+  /** The existing leases of the leased holds (locked). */
+  readonly leases: ReadonlyMap<string, LeaseState>;
+};
 
 /**
- * Settles the batch in one statement, so one round trip and its own transaction (ledger
- * migration 012, `ledger_settle_batch`): writes the rows of holds placed against credit leases
- * (they lived in memory until now) with the claims of generated request ids, locks the holds of
- * these requests (FOR UPDATE, in request id order, so two batches, a batch and the sweeper or a
- * heartbeat cannot deadlock), then their leases (in id order), reads the holds' recorded
- * settlements (after the lock: it sees one committed by a transaction the lock waited for) and
- * referrers, plans each settlement as settle.ts's `planSettlement` does and writes them all:
- * missing accounts, per settlement its ledger transaction (kind `settle`, reference = request id)
- * with its non-zero entries and its `ledger_settlements` row (the entries' statement trigger,
- * migration 007, locks the accounts in id order, checks each transaction sums to zero and moves
- * the balances). One row per input, in order. Request ids must be distinct.
+ * A batch's first statement, one round trip (ledger migration 012, `ledger_settle_batch_begin`):
+ * writes the rows of holds placed against credit leases (they lived in memory until now) with
+ * the claims of generated request ids, locks the holds of these requests (FOR UPDATE, in request
+ * id order, so two batches, a batch and the sweeper or a heartbeat cannot deadlock), then their
+ * leases (in id order), and returns the holds with their recorded settlements (read after the
+ * lock: it includes any settlement committed by a transaction the lock waited for) and referrers.
+ * Run inside the batch's transaction.
  */
-export async function settleBatch(
+export async function beginBatch(
   connection: DbConnection,
-  inputs: readonly SettleInput[],
-  referralSharePercent: number,
-): Promise<SettledRow[]> {
-  const leased = inputs.flatMap((input) => (input.leased === undefined ? [] : [input.leased]));
+  requestIds: readonly string[],
+  leased: readonly LeasedHold[],
+): Promise<BatchStart> {
   const claims = leased.flatMap((hold) => (hold.claim === undefined ? [] : [hold]));
   const leaseIds = [...new Set(leased.map((hold) => hold.leaseId))].sort();
   const texts = (values: readonly (string | null)[]) => sql.array([...values], "text");
   const int8s = (values: readonly bigint[]) => sql.array([...values], "int8");
-  const bools = (values: readonly boolean[]) => sql.array([...values], "bool");
-  return [
-    ...(await connection.any(sql.type(settledRow)`
-    SELECT * FROM ledger_settle_batch(
-      ${texts(inputs.map((i) => i.requestId))}, ${texts(inputs.map((i) => i.providerAccountId))},
-      ${int8s(inputs.map((i) => BigInt(i.promptTokens)))},
-      ${int8s(inputs.map((i) => BigInt(i.completionTokens)))},
-      ${texts(inputs.map((i) => i.generationId ?? ""))}, ${texts(inputs.map((i) => i.machineId ?? ""))},
-      ${bools(inputs.map((i) => i.swept ?? false))}, ${bools(inputs.map((i) => i.leased !== undefined))},
+  const rows = await connection.any(sql.type(beganRow)`
+    SELECT * FROM ledger_settle_batch_begin(
+      ${texts(requestIds)},
       ${texts(leased.map((h) => h.requestId))}, ${texts(leased.map((h) => h.consumerId))},
       ${texts(leased.map((h) => h.model))},
       ${int8s(leased.map((h) => h.price.inputMicroUsdPerMillion))},
@@ -60,6 +78,96 @@ export async function settleBatch(
       ${texts(claims.map((h) => h.claim?.clientRequestId ?? ""))},
       ${texts(claims.map((h) => h.claim?.claimId ?? ""))},
       ${texts(claims.map((h) => Buffer.from(h.claim?.fingerprint ?? []).toString("hex")))},
-      ${texts(leaseIds)}, ${referralSharePercent})`)),
-  ];
+      ${texts(leaseIds)})`);
+  const holds = new Map<string, HoldRow>();
+  const states = new Map<string, HoldState>();
+  const written = new Set<string>();
+  const leases = new Map<string, LeaseState>();
+  for (const row of rows) {
+    if (row.kind === "lease") {
+      leases.set(row.id, { epoch: row.lease_epoch ?? 0n, active: row.active === true });
+      continue;
+    }
+    holds.set(row.id, {
+      request_id: row.id,
+      consumer_id: row.consumer_id ?? "",
+      claim_id: row.claim_id,
+      input_micro_usd_per_million: row.input_micro_usd_per_million ?? 0n,
+      output_micro_usd_per_million: row.output_micro_usd_per_million ?? 0n,
+      held_micro_usd: row.held_micro_usd ?? 0n,
+      lease_id: row.lease_id,
+      lease_epoch: row.lease_epoch,
+    });
+    if (row.written === true) written.add(row.id);
+    states.set(row.id, {
+      referrerId: row.referrer_id,
+      recorded:
+        row.charged_micro_usd === null
+          ? null
+          : {
+              chargedMicroUsd: row.charged_micro_usd,
+              providerCreditMicroUsd: row.provider_credit_micro_usd ?? 0n,
+              platformFeeMicroUsd: row.platform_fee_micro_usd ?? 0n,
+              releasedMicroUsd: row.released_micro_usd ?? 0n,
+            },
+    });
+  }
+  return { holds, states, written, leases };
+}
+
+export type BatchedSettlement = {
+  readonly entries: readonly Entry[];
+  readonly record: Omit<SettlementInsert, "transactionId">;
+};
+
+/**
+ * Writes the settlements in one statement (ledger migration 012, `ledger_settle_batch_write`,
+ * whose plan Postgres keeps for the session): the accounts they post to that do not exist yet, per
+ * settlement its own ledger transaction (kind `settle`, reference = request id) with its
+ * non-zero entries, and its `ledger_settlements` row pointing at it (no transaction when every
+ * amount is zero). The entries' statement trigger (ledger migration 007) locks the accounts in
+ * id order, checks each transaction sums to zero and moves the balances.
+ */
+export async function insertSettlements(
+  connection: DbConnection,
+  settlements: readonly BatchedSettlement[],
+  accounts: readonly string[],
+): Promise<void> {
+  const entries = settlements.flatMap(({ record, entries }) =>
+    entries
+      .filter((entry) => entry.amountMicroUsd !== 0n)
+      .map((entry): [string, string, bigint] => [
+        record.hold.request_id,
+        entry.account,
+        entry.amountMicroUsd,
+      ]),
+  );
+  const posted = [...new Set(entries.map(([reference]) => reference))];
+  const records = settlements.map(({ record }) => record);
+  const texts = (values: readonly string[]) => sql.array([...values], "text");
+  const int8s = (values: readonly bigint[]) => sql.array([...values], "int8");
+  await connection.query(sql.unsafe`
+    SELECT ledger_settle_batch_write(
+      ${texts([...new Set(accounts)].sort())}, ${texts(posted)},
+      ${texts(entries.map(([reference]) => reference))}, ${texts(entries.map(([, account]) => account))},
+      ${int8s(entries.map(([, , amount]) => amount))},
+      ${texts(records.map((r) => r.hold.request_id))}, ${texts(records.map((r) => r.providerId))},
+      ${int8s(records.map((r) => r.usage.promptTokens))},
+      ${int8s(records.map((r) => r.usage.completionTokens))},
+      ${int8s(records.map((r) => r.hold.input_micro_usd_per_million))},
+      ${int8s(records.map((r) => r.hold.output_micro_usd_per_million))},
+      ${int8s(records.map((r) => r.figures.chargedMicroUsd))},
+      ${int8s(records.map((r) => r.figures.providerCreditMicroUsd))},
+      ${int8s(records.map((r) => r.figures.platformFeeMicroUsd))},
+      ${int8s(records.map((r) => r.figures.releasedMicroUsd))},
+      ${sql.array(
+        records.map((r) => r.referrerId),
+        "text",
+      )},
+      ${int8s(records.map((r) => r.referralMicroUsd))},
+      ${texts(records.map((r) => r.generationId))}, ${sql.array(
+        records.map((r) => r.swept),
+        "bool",
+      )},
+      ${texts(records.map((r) => r.machineId))})`);
 }

@@ -1,6 +1,5 @@
 // Group commit for Settle: settlements that arrive while a batch is being written wait for the
-// next batch, which writes them all in one Postgres statement, its own transaction (libs/db's
-// GroupCommitQueue).
+// next batch, which writes them all in one Postgres transaction (libs/db's GroupCommitQueue).
 import { GroupCommitQueue, type DatabasePool } from "@darkbloom/db";
 import { requireId } from "./ledger-errors.js";
 import { settleHolds, type SettledFigures } from "./settle-batch.js";
@@ -30,9 +29,8 @@ export class SettlementQueue {
       maxBatch: options.maxBatch,
       key: (input) => input.requestId,
       onBatch: options.onBatch,
-      // one statement, its own transaction: no START TRANSACTION / COMMIT round trips
       writeBatch: async (inputs) =>
-        (await settleHolds(pool, inputs, options)).map((outcome) =>
+        (await pool.transaction((tx) => settleHolds(tx, inputs, options))).map((outcome) =>
           outcome.ok ? { ok: true, value: outcome.figures } : outcome,
         ),
       writeOne: (input) => pool.transaction((tx) => settleHold(tx, input, options)),
