@@ -16,21 +16,19 @@ export type PoolOptions = {
 };
 
 /**
- * What a connection back in the pool is reset with, instead of slonik's default DISCARD ALL: its
- * advisory locks go (as with DISCARD ALL); cached plans stay (Postgres invalidates them itself on
- * a schema change), so the queries of trigger functions and foreign-key checks are not planned
- * again in every transaction (e.g. each settlement batch: docs/money.md, group commit). One round
- * trip, as before. Rule this relies on: code on a pooled connection changes settings only for its
- * transaction (SET LOCAL, set_config(..., true)), and never LISTENs, declares WITH HOLD cursors
- * or makes temporary tables (listen.ts has its own connection).
+ * What a connection back in the pool is reset with, instead of slonik's default DISCARD ALL:
+ * nothing, so giving a connection back costs no round trip (slonik runs the reset on every
+ * release: each settlement batch, key-usage batch, lookup...). Cached plans stay (Postgres
+ * invalidates them itself on a schema change), so the queries of trigger functions and
+ * foreign-key checks are not planned again in every transaction (docs/money.md, group commit).
+ * Rules this relies on: code on a pooled connection changes settings only for its transaction
+ * (SET LOCAL, set_config(..., true)), locks with `pg_advisory_xact_lock` (released at commit) or
+ * takes session advisory locks only through `withSessionLocks` (session-locks.ts: released
+ * before the connection goes back, or the connection is destroyed), and never LISTENs, declares
+ * WITH HOLD cursors or makes temporary tables (listen.ts has its own connection). A connection
+ * whose handler threw is destroyed by slonik, not returned.
  */
-const resetSession = async ({
-  query,
-}: {
-  query: (sql: string) => Promise<unknown>;
-}): Promise<void> => {
-  await query("SELECT pg_advisory_unlock_all()");
-};
+const resetSession = async (): Promise<void> => {};
 
 /** A slonik pool whose `sql.type(schema)` queries are validated by zod; int8 comes back as bigint. */
 export async function createPool(

@@ -1,5 +1,6 @@
 // The whole public surface of @darkbloom/db.
 export { createPool, type DbConnection, type PoolOptions } from "./connection.js";
+export { withSessionLocks } from "./session-locks.js";
 export { runMigrations, type MigrationSource, type MigrationReport } from "./run-migrations.js";
 export { readMigrations, type Migration } from "./migration-files.js";
 export {

@@ -88,6 +88,26 @@ describe("runMigrations", () => {
     await rm(path.join(folder, "004_broken.sql"));
   });
 
+  it("leaves its session lock with no pooled connection, applied or failed", async () => {
+    const one = await createPool(server?.url ?? "", { maximumPoolSize: 1 });
+    const locksOfNextCheckout = (): Promise<bigint> =>
+      one.oneFirst(sql.type(z.object({ n: z.bigint() }))`
+        SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`);
+    try {
+      await writeFile(path.join(folder, "004_fine.sql"), "INSERT INTO runs VALUES (4);");
+      expect((await runMigrations(one, source())).applied).to.deep.equal(["004_fine"]);
+      expect(await locksOfNextCheckout(), "after applying").to.equal(0n);
+      await writeFile(path.join(folder, "005_broken.sql"), "SELECT no_such_function();");
+      let failure: unknown;
+      await runMigrations(one, source()).catch((error: unknown) => (failure = error));
+      expect(failure).to.be.instanceOf(Error);
+      expect(await locksOfNextCheckout(), "after a failing file").to.equal(0n);
+    } finally {
+      await rm(path.join(folder, "005_broken.sql"), { force: true });
+      await one.end();
+    }
+  });
+
   it("refuses a file renamed after it was applied", async () => {
     await rm(path.join(folder, "003_more.sql"));
     await writeFile(path.join(folder, "003_renamed.sql"), "SELECT 1;");

@@ -7,6 +7,7 @@ import {
 import { z } from "zod";
 import { ConnectError, Code } from "@connectrpc/connect";
 import { readMigrations, type Migration } from "./migration-files.js";
+import { withSessionLocks } from "./session-locks.js";
 
 export type MigrationSource = {
   /** Name recorded in `schema_migrations.service`, e.g. `auth`. */
@@ -35,13 +36,10 @@ export async function runMigrations(
   source: MigrationSource,
 ): Promise<MigrationReport> {
   const migrations = await readMigrations(source.directory);
-  return pool.connect(async (connection) => {
+  // withSessionLocks releases the lock when done (or, on an error, destroys the connection).
+  return withSessionLocks(pool, async (connection) => {
     await connection.query(sql.unsafe`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
-    try {
-      return await applyPending(connection, source.service, migrations);
-    } finally {
-      await connection.query(sql.unsafe`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
-    }
+    return applyPending(connection, source.service, migrations);
   });
 }
 

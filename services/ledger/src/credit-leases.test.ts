@@ -260,6 +260,27 @@ describe("credit leases (holds against a replica's lease, in memory)", function 
       await b.client.settle({ requestId: id, usage: { promptTokens: 0, completionTokens: 0 } });
   });
 
+  it("pushes a live lease's expiry out once a third of its TTL has passed, not at every tick", async () => {
+    const a = replica("a", { ttlMs: 3_000 });
+    await credit(a.client, "renewed", 50_000n);
+    await hold(a.client, "renewed-1", "renewed");
+    const expiresAt = () =>
+      pool().oneFirst(sql.type(z.object({ at: z.string() }))`
+        SELECT expires_at::text AS at FROM ledger_leases WHERE id = 'renewed@a'`);
+    const funded = await expiresAt();
+    await a.leases.tickNow();
+    expect(await expiresAt(), "just funded: not renewed yet").to.equal(funded);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await a.leases.tickNow();
+    const renewed = await expiresAt();
+    expect(renewed > funded, "renewed once a third of the TTL passed").to.equal(true);
+    await a.leases.tickNow();
+    expect(await expiresAt(), "and not again at the next tick").to.equal(renewed);
+    await a.client.settle({ requestId: "renewed-1", providerAccountId: "", usage: {} });
+    await a.leases.close();
+    await expectCleanLedger();
+  });
+
   it("a dead replica's expired lease is returned by another's sweep; its late settlement charges nothing", async () => {
     // a: never started (no renewal): it stands for a replica that died holding a lease
     const a = replica("a", { ttlMs: 200 });

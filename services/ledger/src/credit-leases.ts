@@ -53,6 +53,12 @@ type Lease = {
   /** Settlements taken from `open` and not yet answered. */
   settling: number;
   lastUsedAt: number;
+  /**
+   * When the lease's expiry was last pushed out (by its funding or a renewal; the time the write
+   * started, so never later than the database's `now()` it used). Renewed once a third of the TTL
+   * has passed, not at every tick (the tick also runs at the idle-return period).
+   */
+  renewedAt: number;
   /** Funding or returning in progress: holds wait for it, then look again. */
   busy: Promise<unknown> | undefined;
 };
@@ -230,6 +236,7 @@ export class CreditLeases {
         open: new Map(),
         settling: 0,
         lastUsedAt: Date.now(),
+        renewedAt: 0,
         busy: undefined,
       };
       this.leases.set(consumerId, lease);
@@ -245,6 +252,7 @@ export class CreditLeases {
   private async fund(lease: Lease, held: bigint): Promise<bigint | Error | undefined> {
     const epoch = lease.epoch;
     const need = epoch === null ? held : held - lease.free;
+    const startedAt = Date.now();
     try {
       const funded = await this.pool.transaction((tx) =>
         fundLease(tx, {
@@ -260,6 +268,7 @@ export class CreditLeases {
       switch (funded.kind) {
         case "funded":
           if (lease.epoch !== epoch) return undefined;
+          lease.renewedAt = startedAt;
           lease.free = epoch === null ? funded.movedMicroUsd : lease.free + funded.movedMicroUsd;
           lease.epoch = funded.epoch;
           return undefined;
@@ -287,7 +296,13 @@ export class CreditLeases {
         if (lease.epoch === open.hold.epoch) lease.free += open.hold.heldMicroUsd;
       }
     }
-    const held = [...this.leases.values()].filter((l) => l.epoch !== null);
+    // A lease's expiry is pushed out once a third of its TTL has passed since the last time: the
+    // tick runs at least that often, so a live replica's lease never comes within a third of the
+    // TTL of expiring (and a renewal is no round trip per tick when the idle period is short).
+    const due = this.options.ttlMs / 3;
+    const held = [...this.leases.values()].filter(
+      (l) => l.epoch !== null && now - l.renewedAt >= due,
+    );
     const epochs = new Map(held.map((l) => [l, l.epoch]));
     const live = await renewLeases(
       this.pool,
@@ -295,7 +310,8 @@ export class CreditLeases {
       this.options.ttlMs,
     );
     for (const [lease, epoch] of epochs) {
-      if (!live.has(lease.id) && lease.epoch === epoch && lease.busy === undefined) {
+      if (live.has(lease.id)) lease.renewedAt = Math.max(lease.renewedAt, now);
+      else if (lease.epoch === epoch && lease.busy === undefined) {
         lease.epoch = null;
         lease.free = 0n;
       }

@@ -2,14 +2,7 @@ import { ConnectError } from "@connectrpc/connect";
 import type { DbConnection } from "@darkbloom/db";
 import type { SettlementFigures } from "./money.js";
 import { noHold, planSettlement, type SettleInput, type SettleOptions } from "./settle.js";
-import { lockLeases } from "./lease-store.js";
-import {
-  insertLeasedHolds,
-  insertSettlements,
-  lockHolds,
-  readHoldStates,
-  type BatchedSettlement,
-} from "./settlement-batch-store.js";
+import { beginBatch, insertSettlements, type BatchedSettlement } from "./settlement-batch-store.js";
 
 export type SettleOutcome =
   | { readonly ok: true; readonly figures: SettledFigures }
@@ -25,10 +18,11 @@ export type SettledFigures = SettlementFigures & {
 
 /**
  * Settles many holds in the caller's transaction, each exactly as {@link settleHold} would (same
- * plan, same ledger transaction per request, same idempotent replay), in at most five
- * statements whatever their number: write the leased holds (and their request claims), lock
- * the holds, lock their leases, read their settlements and referrers, write everything (the
- * accounts are locked, in id order, by the entries' trigger). Request ids must be distinct. A settlement that cannot be made
+ * plan, same ledger transaction per request, same idempotent replay), in two statements
+ * whatever their number: one (ledger_settle_batch_begin) writes the leased holds (and their
+ * request claims), locks the holds, locks their leases and reads their settlements and
+ * referrers; the other writes everything (the accounts are locked, in id order, by the entries'
+ * trigger). Request ids must be distinct. A settlement that cannot be made
  * (no hold, no provider for a charge) gets its error and writes nothing; the others go on. The
  * outcomes are only true once the caller's transaction has committed.
  *
@@ -44,10 +38,7 @@ export async function settleHolds(
 ): Promise<SettleOutcome[]> {
   const requestIds = inputs.map((input) => input.requestId);
   const leased = inputs.flatMap((input) => (input.leased === undefined ? [] : [input.leased]));
-  const written = await insertLeasedHolds(connection, leased);
-  const holds = await lockHolds(connection, requestIds);
-  const leases = await lockLeases(connection, [...new Set(leased.map((hold) => hold.leaseId))]);
-  const states = await readHoldStates(connection, requestIds);
+  const { holds, states, written, leases } = await beginBatch(connection, requestIds, leased);
   const writes: BatchedSettlement[] = [];
   const accounts: string[] = [];
   const outcomes = inputs.map((input): SettleOutcome => {

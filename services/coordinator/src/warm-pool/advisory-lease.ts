@@ -1,4 +1,4 @@
-import { sql, type DatabasePool } from "@darkbloom/db";
+import { sql, withSessionLocks, type DatabasePool } from "@darkbloom/db";
 import type { Logger } from "@darkbloom/telemetry";
 import { z } from "zod";
 
@@ -43,7 +43,9 @@ export class AdvisoryLease {
   private async run(): Promise<void> {
     while (!this.closed) {
       try {
-        await this.pool.connect(async (conn) => {
+        // withSessionLocks frees the lock as the connection goes back to the pool (or destroys
+        // the connection when this throws): a later checkout never holds it.
+        await withSessionLocks(this.pool, async (conn) => {
           while (!this.closed) {
             if (!this.heldValue) {
               const locked = await conn.oneFirst(sql.type(z.object({ locked: z.boolean() }))`
@@ -54,12 +56,11 @@ export class AdvisoryLease {
             }
             await this.sleep();
           }
-          if (this.heldValue) await conn.query(sql.unsafe`SELECT pg_advisory_unlock(${this.key})`);
         });
       } catch (err) {
         if (!this.closed) this.log.warn("lease connection failed", { error: String(err) });
       }
-      // The connection went back to the pool (slonik resets it: DISCARD ALL drops any lock).
+      // The lock is gone with the connection's checkout.
       this.set(false);
       if (!this.closed) await this.sleep();
     }
