@@ -1,5 +1,5 @@
 // Added time to first token of a forwarded request vs a local one, and presence propagation delay:
-// npm run bench:forwarding [-- --levels 1,16,64 --min-requests 40 --heartbeats 50
+// npm run bench:forwarding [-- --levels 1,16,64 --min-requests 40 --rounds 6 --heartbeats 50
 // --lease 10000000 --cpu-prof <dir>]. --lease <micro-USD>: both replicas hold against credit
 // leases of that size (docs/money.md), so the per-request money path does not dominate the CPU
 // figures; --cpu-prof writes <dir>/<pid>.cpuprofile for each replica (the report names A's and
@@ -15,6 +15,7 @@ process.stdout.write(
   await forwardingBench({
     concurrencies: (args.str("levels") ?? "1,16,64").split(",").map(Number),
     minRequests: args.num("min-requests", 40),
+    rounds: args.num("rounds", 6),
     heartbeats: args.num("heartbeats", 50),
     replicaEnv: {
       ...(profDir
