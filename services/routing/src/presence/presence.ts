@@ -21,9 +21,8 @@ import {
   liveReplicas,
   loadLivePresence,
   notify,
-  removeProviders,
   sweepDeadReplicas,
-  upsertProviders,
+  writeProviders,
   type LivePresenceRow,
   type PresenceNotice,
   type PresenceRow,
@@ -225,10 +224,7 @@ export class Presence {
     this.dirty.clear();
     const gone = [...this.gone];
     this.gone.clear();
-    await this.deps.pool.transaction(async (tx) => {
-      await upsertProviders(tx, this.replicaId, rows);
-      await removeProviders(tx, this.replicaId, gone);
-    });
+    await writeProviders(this.deps.pool, this.replicaId, rows, gone);
   }
 
   private onTick(): void {
@@ -335,13 +331,32 @@ export class Presence {
   }
 }
 
+/**
+ * Encoded Register and Heartbeat messages by object: a provider's row is rewritten whenever its
+ * requests in flight change, its Register and last Heartbeat (replaced, never mutated) are not.
+ */
+const encodedRegisters = new WeakMap<Register, Uint8Array>();
+const encodedHeartbeats = new WeakMap<Heartbeat, Uint8Array>();
+
+function encodedOnce<T extends Register | Heartbeat>(
+  cache: WeakMap<T, Uint8Array>,
+  message: T,
+  encode: (m: T) => Uint8Array,
+): Uint8Array {
+  let bytes = cache.get(message);
+  if (!bytes) cache.set(message, (bytes = encode(message)));
+  return bytes;
+}
+
 function rowOf(h: ProviderHandle, register: Register): PresenceRow {
   const hb = h.heartbeat;
   return {
     providerId: h.id,
     replicaId: "",
-    register: toBinary(RegisterSchema, register),
-    heartbeat: hb ? toBinary(HeartbeatSchema, hb) : undefined,
+    register: encodedOnce(encodedRegisters, register, (m) => toBinary(RegisterSchema, m)),
+    heartbeat: hb
+      ? encodedOnce(encodedHeartbeats, hb, (m) => toBinary(HeartbeatSchema, m))
+      : undefined,
     heartbeatAtMs: h.lastHeartbeatMs,
     registeredAtMs: h.state.kind === "registered" ? h.state.registeredAt : 0,
     trustLevel: h.trust.level,
