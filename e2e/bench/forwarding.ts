@@ -14,9 +14,12 @@ import { streamOnce } from "./raw-stream.js";
 
 export interface ForwardingOptions {
   concurrencies: number[];
-  /** Streams per path per round = max(minRequests, 4 × concurrency). */
+  /** Streams per path per round = max(minRequests, 4 × concurrency); 1 at one stream. */
   minRequests: number;
-  /** Interleaved rounds per level: each runs a local and a forwarded batch (order alternating). */
+  /**
+   * Interleaved rounds per level: each runs a local and a forwarded batch (order alternating); at
+   * one stream rounds × max(minRequests, 4) rounds of one request each.
+   */
   rounds: number;
   /** Heartbeats measured for the propagation delay. */
   heartbeats: number;
@@ -91,10 +94,9 @@ interface Tally {
   cpuA: number;
   cpuB: number;
   requests: number;
-  queued: number;
 }
 
-const tally = (): Tally => ({ roundP50: [], all: [], cpuA: 0, cpuB: 0, requests: 0, queued: 0 });
+const tally = (): Tally => ({ roundP50: [], all: [], cpuA: 0, cpuB: 0, requests: 0 });
 
 async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
   const net = await startReplicas(2, {
@@ -141,11 +143,9 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     await providersOnA(REMOTE_MODEL, 8);
     await checkWithSdk(a.url, user.apiKey);
     const batch = async (path: Path, c: number, n: number, t: Tally): Promise<void> => {
-      const q0 = await queuedOnA();
       const [a0, b0] = await replicaCpu();
       const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n);
       const [a1, b1] = await replicaCpu();
-      t.queued += (await queuedOnA()) - q0;
       t.cpuA += a1 - a0;
       t.cpuB += b1 - b0;
       t.requests += n;
@@ -157,10 +157,14 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       await ttfts(agent, url, user.apiKey, modelOf(path), 4, 64);
     const rows = [];
     for (const c of o.concurrencies) {
-      const n = Math.max(o.minRequests, 4 * c);
+      // One stream: a round is one local and one forwarded request (adjacent requests see the
+      // same machine load); more streams: a batch of each per round.
+      const n = c === 1 ? 1 : Math.max(o.minRequests, 4 * c);
+      const rounds = c === 1 ? o.rounds * Math.max(o.minRequests, 4) : o.rounds;
       const local = tally();
       const forwarded = tally();
-      for (let r = 0; r < o.rounds; r++) {
+      const q0 = await queuedOnA();
+      for (let r = 0; r < rounds; r++) {
         // alternate which path goes first, so a drift in the machine's load hits both alike
         const order: [Path, Tally][] = [
           ["local", local],
@@ -169,22 +173,23 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
         if (r % 2 === 1) order.reverse();
         for (const [path, t] of order) await batch(path, c, n, t);
       }
+      const queued = (await queuedOnA()) - q0;
       const diffs = local.roundP50.map((l, i) => (forwarded.roundP50[i] ?? NaN) - l);
       const cpu = (t: Tally, x: number): number => (x * 1000) / t.requests;
       const cl = cpu(local, local.cpuA + local.cpuB);
       const cf = cpu(forwarded, forwarded.cpuA + forwarded.cpuB);
       rows.push({
         streams: c,
-        "rounds × requests": `${o.rounds} × ${n}`,
+        "rounds × requests per path": `${rounds} × ${n}`,
         "TTFT p50 local / forwarded ms": `${pct(local.all, 50).toFixed(2)} / ${pct(forwarded.all, 50).toFixed(2)}`,
         "added p50 ms (median of rounds)": pct(diffs, 50).toFixed(2),
-        "rounds' added p50 min … max": `${Math.min(...diffs).toFixed(2)} … ${Math.max(...diffs).toFixed(2)}`,
+        "rounds' added p25 … p75 ms": `${pct(diffs, 25).toFixed(2)} … ${pct(diffs, 75).toFixed(2)}`,
         "TTFT p99 local / forwarded ms": `${pct(local.all, 99).toFixed(2)} / ${pct(forwarded.all, 99).toFixed(2)}`,
         "added p99 ms": (pct(forwarded.all, 99) - pct(local.all, 99)).toFixed(2),
         "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
         "added CPU ms/request": (cf - cl).toFixed(2),
         "forwarded: A / B CPU ms/request": `${cpu(forwarded, forwarded.cpuA).toFixed(2)} / ${cpu(forwarded, forwarded.cpuB).toFixed(2)}`,
-        "queued on A local / forwarded": `${local.queued} / ${forwarded.queued}`,
+        "queued on A": queued,
       });
     }
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
