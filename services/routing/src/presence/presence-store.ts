@@ -4,9 +4,13 @@ import { z } from "zod";
 /** LISTEN/NOTIFY channel: a JSON `PresenceNotice` per write. */
 export const PRESENCE_CHANNEL = "darkbloom_presence";
 
-/** What one replica tells the others: these providers changed (or all of its rows: `all`). */
+/**
+ * What one replica tells the others: these providers changed (or all of its rows: `all`); for those
+ * also in `inFlight` only their count of requests in flight changed, to this value (a replica that
+ * does not know the field reads their rows again).
+ */
 export type PresenceNotice =
-  | { replicaId: string; providerIds: string[] }
+  | { replicaId: string; providerIds: string[]; inFlight?: [string, number][] }
   | { replicaId: string; all: true }
   | { replicaId: string; loadStatus: { providerId: string; status: string } };
 
@@ -102,8 +106,9 @@ const base64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 /**
- * Upserts `rows` (each provider now owned by `replicaId`), deletes the `gone` providers' rows this
- * replica still owns, and tells every replica — in one statement (one round trip, atomic without a
+ * Upserts `rows` (each provider now owned by `replicaId`), sets the requests in flight of the
+ * `counts` providers' rows it still owns (nothing else of theirs changed), deletes the `gone`
+ * providers' rows it still owns, and tells every replica — in one statement (one round trip, atomic without a
  * transaction of its own). Values travel as text columns of one unnest and are cast in SQL.
  */
 export async function writeProviders(
@@ -111,11 +116,12 @@ export async function writeProviders(
   replicaId: string,
   rows: readonly PresenceRow[],
   gone: readonly string[],
+  counts: readonly [string, number][] = [],
 ): Promise<void> {
   // a provider that came back since it left is written, not deleted
   const written = new Set(rows.map((r) => r.providerId));
   gone = gone.filter((id) => !written.has(id));
-  if (rows.length === 0 && gone.length === 0) return;
+  if (rows.length === 0 && gone.length === 0 && counts.length === 0) return;
   const tuples = rows.map((r) => [
     r.providerId,
     base64(r.register),
@@ -158,12 +164,23 @@ export async function writeProviders(
       DELETE FROM routing_provider_presence
       WHERE replica_id = ${replicaId} AND provider_id = ANY(${sql.array([...gone], "text")})`
     : sql.fragment`SELECT 1`;
+  const count = counts.length
+    ? sql.fragment`
+      UPDATE routing_provider_presence p SET in_flight = c.n::int4, updated_at = now()
+      FROM ${sql.unnest(
+        counts.map(([id, n]) => [id, String(n)]),
+        ["text", "text"],
+      )} AS c(provider_id, n)
+      WHERE p.provider_id = c.provider_id AND p.replica_id = ${replicaId}`
+    : sql.fragment`SELECT 1`;
+  const providerIds = [...rows.map((r) => r.providerId), ...gone, ...counts.map(([id]) => id)];
   await db.query(sql.unsafe`
-    WITH upserted AS (${upsert}), removed AS (${remove})
-    SELECT pg_notify(${PRESENCE_CHANNEL}, ${noticePayload({
-      replicaId,
-      providerIds: [...rows.map((r) => r.providerId), ...gone],
-    })})`);
+    WITH upserted AS (${upsert}), counted AS (${count}), removed AS (${remove})
+    SELECT pg_notify(${PRESENCE_CHANNEL}, ${noticePayload(
+      counts.length
+        ? { replicaId, providerIds, inFlight: [...counts] }
+        : { replicaId, providerIds },
+    )})`);
 }
 
 /** The replica leaves presence: its row and its providers' rows go at once. */
