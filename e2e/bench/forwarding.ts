@@ -83,7 +83,8 @@ async function checkWithSdk(baseUrl: string, apiKey: string): Promise<void> {
     });
     let text = "";
     for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
-    if (text !== "w0 w1 w2 w3 ") throw new Error(`${model}: unexpected answer ${JSON.stringify(text)}`);
+    if (text !== "w0 w1 w2 w3 ")
+      throw new Error(`${model}: unexpected answer ${JSON.stringify(text)}`);
   }
 }
 
