@@ -1,10 +1,12 @@
 // Added time to first token of a forwarded request vs a local one, and presence propagation delay:
-// npm run bench:forwarding [-- --levels 1,16,64 --min-requests 40 --heartbeats 50
+// npm run bench:forwarding [-- --levels 1,16,64 --min-requests 40 --rounds 6 --heartbeats 50
 // --lease 10000000 --cpu-prof <dir>]. --lease <micro-USD>: both replicas hold against credit
 // leases of that size (docs/money.md), so the per-request money path does not dominate the CPU
 // figures; --cpu-prof writes <dir>/<pid>.cpuprofile for each replica (the report names A's and
 // B's pid; read them with /work/wt/tools/attrib.mjs or any .cpuprofile viewer). --heartbeats 0
-// skips the propagation part.
+// skips the propagation part. Local and forwarded requests alternate (two models: one served
+// only on A, one only on B): --rounds interleaved batches per level, at one stream
+// rounds × min-requests single-request pairs; "added" is the median of the paired differences.
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { forwardingBench } from "../e2e/bench/forwarding.js";
 
@@ -15,6 +17,7 @@ process.stdout.write(
   await forwardingBench({
     concurrencies: (args.str("levels") ?? "1,16,64").split(",").map(Number),
     minRequests: args.num("min-requests", 40),
+    rounds: args.num("rounds", 6),
     heartbeats: args.num("heartbeats", 50),
     replicaEnv: {
       ...(profDir

@@ -1,4 +1,4 @@
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { readdir, readFile } from "node:fs/promises";
 import type { FakeProvider } from "@darkbloom/testing";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
@@ -6,6 +6,7 @@ import { startFakeOpenAiUpstream } from "../testbed/fakes/fake-openai-upstream.j
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
 import { markdownTable } from "../testbed/timing/markdown.js";
+import { streamOnce, type StreamSample } from "./raw-stream.js";
 import { coordinatorRelay, rawEcho, type RelayOptions } from "./relay-throughput.js";
 
 export interface FakeOverheadOptions {
@@ -27,53 +28,9 @@ export interface FakeOverheadOptions {
   coordinatorEnv?: Record<string, string>;
 }
 
-interface Sample {
-  ttftMs: number;
-  ok: boolean;
-}
-
 interface Run {
-  samples: Sample[];
+  samples: StreamSample[];
   wallS: number;
-}
-
-/** One streamed chat completion over raw HTTP: time to the first content piece (the marker). */
-function streamOnce(
-  agent: Agent,
-  url: URL,
-  key: string,
-  body: string,
-  marker: string,
-): Promise<Sample> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    let ttftMs = -1;
-    let seen = "";
-    const req = request(
-      url,
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.setEncoding("latin1");
-        res.on("data", (s: string) => {
-          if (ttftMs >= 0) return;
-          seen = seen.length > 64 ? seen.slice(-64) + s : seen + s;
-          if (seen.includes(marker)) ttftMs = performance.now() - t0;
-        });
-        res.on("end", () => resolve({ ttftMs, ok: res.statusCode === 200 && ttftMs >= 0 }));
-        res.on("error", () => resolve({ ttftMs, ok: false }));
-      },
-    );
-    req.on("error", () => resolve({ ttftMs, ok: false }));
-    req.end(body);
-  });
 }
 
 /** Closed loop: `concurrency` clients each sending the next request when the last one ended. */
@@ -93,7 +50,7 @@ async function closedLoop(
     max_tokens: tokens,
     stream: true,
   });
-  const samples: Sample[] = [];
+  const samples: StreamSample[] = [];
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   let issued = 0;

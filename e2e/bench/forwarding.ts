@@ -1,5 +1,6 @@
 // Forwarding cost between replicas: added time to first token of a request whose provider is on
 // another replica, and how long a heartbeat takes to reach another replica's registry.
+import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import { SlotState } from "@darkbloom/proto";
 import type { FakeProvider } from "@darkbloom/testing";
@@ -9,11 +10,17 @@ import { startReplicas } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { markdownTable } from "../testbed/timing/markdown.js";
 import { cpuSeconds } from "./bench-args.js";
+import { streamOnce } from "./raw-stream.js";
 
 export interface ForwardingOptions {
   concurrencies: number[];
-  /** Streams per concurrency level = max(minRequests, 4 × concurrency). */
+  /** Streams per path per round = max(minRequests, 4 × concurrency); 1 at one stream. */
   minRequests: number;
+  /**
+   * Interleaved rounds per level: each runs a local and a forwarded batch (order alternating); at
+   * one stream rounds × max(minRequests, 4) rounds of one request each.
+   */
+  rounds: number;
   /** Heartbeats measured for the propagation delay. */
   heartbeats: number;
   /** Extra environment of both replicas (credit leases, a CPU-profile preload). */
@@ -25,28 +32,72 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-/** Client-side time to first content of `n` streams, `concurrency` at a time. */
-async function ttfts(client: OpenAI, concurrency: number, n: number): Promise<number[]> {
+/** The model only A's providers serve (local) and the one only B's serve (forwarded). */
+const LOCAL_MODEL = TEST_MODEL_ID;
+const REMOTE_MODEL = `${TEST_MODEL_ID}-on-b`;
+type Path = "local" | "forwarded";
+const modelOf = (path: Path): string => (path === "local" ? LOCAL_MODEL : REMOTE_MODEL);
+
+/**
+ * Client-side time to first content of `n` streams, `concurrency` at a time, over raw HTTP with
+ * keep-alive (the SDK's per-request parsing would be on the clock and on this machine's CPU).
+ */
+async function ttfts(
+  agent: Agent,
+  url: URL,
+  key: string,
+  model: string,
+  concurrency: number,
+  n: number,
+): Promise<number[]> {
+  const body = JSON.stringify({
+    model,
+    messages: [{ role: "user", content: "hi" }],
+    max_tokens: 4,
+    stream: true,
+  });
   const out: number[] = [];
+  let failed = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next++ < n) {
-      const t0 = performance.now();
-      let first = 0;
-      const stream = await client.chat.completions.create({
-        model: TEST_MODEL_ID,
-        messages: [{ role: "user", content: "hi" }],
-        max_tokens: 4,
-        stream: true,
-      });
-      for await (const c of stream)
-        if (!first && c.choices[0]?.delta.content) first = performance.now();
-      out.push(first - t0);
+      const s = await streamOnce(agent, url, key, body, "w0 ");
+      if (s.ok) out.push(s.ttftMs);
+      else failed++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failed > 0) throw new Error(`${failed} of ${n} ${model} streams failed`);
   return out;
 }
+
+/** A real OpenAI SDK stream of each path's model: the answer arrives whole (correctness check). */
+async function checkWithSdk(baseUrl: string, apiKey: string): Promise<void> {
+  const client = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey, maxRetries: 0 });
+  for (const model of [LOCAL_MODEL, REMOTE_MODEL]) {
+    const stream = await client.chat.completions.create({
+      model,
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 4,
+      stream: true,
+    });
+    let text = "";
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+    if (text !== "w0 w1 w2 w3 ")
+      throw new Error(`${model}: unexpected answer ${JSON.stringify(text)}`);
+  }
+}
+
+interface Tally {
+  /** p50 TTFT of each round (same index = same round). */
+  roundP50: number[];
+  all: number[];
+  cpuA: number;
+  cpuB: number;
+  requests: number;
+}
+
+const tally = (): Tally => ({ roundP50: [], all: [], cpuA: 0, cpuB: 0, requests: 0 });
 
 async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
   const net = await startReplicas(2, {
@@ -55,21 +106,22 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     env: { LOG_LEVEL: "error", ...o.replicaEnv },
   });
   const fleet: FakeProvider[] = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
   try {
     const [a, b] = net.coordinators;
     const user = net.users[0];
     if (!a || !b || !user) throw new Error("replicas did not start");
-    const client = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: user.apiKey, maxRetries: 0 });
-    const providersOnA = async (want: number): Promise<void> => {
+    const url = new URL(`${a.url}/v1/chat/completions`);
+    const providersOnA = async (model: string, want: number): Promise<void> => {
       for (let i = 0; i < 400; i++) {
         const res = await fetch(`${a.url}/v1/models`, {
           headers: { authorization: `Bearer ${user.apiKey}` },
         });
         const body = (await res.json()) as { data: { id: string; providers?: number }[] };
-        if ((body.data.find((m) => m.id === TEST_MODEL_ID)?.providers ?? 0) === want) return;
+        if ((body.data.find((m) => m.id === model)?.providers ?? 0) === want) return;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`A never saw ${want} providers`);
+      throw new Error(`A never saw ${want} providers of ${model}`);
     };
     // Both replicas' CPU seconds (from /proc): unlike latency on a shared machine, the CPU a
     // forwarded request adds does not move with other processes' load.
@@ -77,7 +129,6 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       await cpuSeconds(a.process.child.pid ?? 0),
       await cpuSeconds(b.process.child.pid ?? 0),
     ];
-    const cpuMs = new Map<string, [number, number]>();
     // Requests A's router queued (no provider had room in its view): forwarded requests see
     // remote providers through presence, so a stale view shows up here as queueing.
     const queuedOnA = async (): Promise<number> => {
@@ -86,52 +137,68 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
         /^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/m.exec(text)?.[1] ?? 0,
       );
     };
-    const queued = new Map<string, number>();
-    const measure = async (where: string, path: string): Promise<Map<number, number[]>> => {
-      fleet.push(...(await startFakeFleet(where, 8, [TEST_MODEL_ID])));
-      await providersOnA(8);
-      await ttfts(client, 4, 16); // warm-up (connections, JIT)
-      const byLevel = new Map<number, number[]>();
-      for (const c of o.concurrencies) {
-        const q0 = await queuedOnA();
-        const [a0, b0] = await replicaCpu();
-        const n = Math.max(o.minRequests, 4 * c);
-        byLevel.set(c, await ttfts(client, c, n));
-        const [a1, b1] = await replicaCpu();
-        queued.set(`${path}:${c}`, (await queuedOnA()) - q0);
-        cpuMs.set(`${path}:${c}`, [((a1 - a0) * 1000) / n, ((b1 - b0) * 1000) / n]);
-      }
-      await Promise.all(fleet.splice(0).map((f) => f.close()));
-      await providersOnA(0);
-      return byLevel;
+    // Both fleets stay connected: a round alternates paths by model, nothing reconnects between.
+    fleet.push(...(await startFakeFleet(a.url, 8, [LOCAL_MODEL])));
+    fleet.push(...(await startFakeFleet(b.url, 8, [REMOTE_MODEL])));
+    await providersOnA(LOCAL_MODEL, 8);
+    await providersOnA(REMOTE_MODEL, 8);
+    await checkWithSdk(a.url, user.apiKey);
+    const batch = async (path: Path, c: number, n: number, t: Tally): Promise<void> => {
+      const [a0, b0] = await replicaCpu();
+      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n);
+      const [a1, b1] = await replicaCpu();
+      t.cpuA += a1 - a0;
+      t.cpuB += b1 - b0;
+      t.requests += n;
+      t.roundP50.push(pct(xs, 50));
+      t.all.push(...xs);
     };
-    const local = await measure(a.url, "local");
-    const forwarded = await measure(b.url, "forwarded");
-    const rows = o.concurrencies.map((c) => {
-      const l = local.get(c) ?? [];
-      const f = forwarded.get(c) ?? [];
-      const [al, bl] = cpuMs.get(`local:${c}`) ?? [NaN, NaN];
-      const [af, bf] = cpuMs.get(`forwarded:${c}`) ?? [NaN, NaN];
-      const cl = al + bl;
-      const cf = af + bf;
-      return {
+    // warm-up (connections, JIT) of both paths
+    for (const path of ["local", "forwarded"] as const)
+      await ttfts(agent, url, user.apiKey, modelOf(path), 4, 64);
+    const rows = [];
+    for (const c of o.concurrencies) {
+      // One stream: a round is one local and one forwarded request (adjacent requests see the
+      // same machine load); more streams: a batch of each per round.
+      const n = c === 1 ? 1 : Math.max(o.minRequests, 4 * c);
+      const rounds = c === 1 ? o.rounds * Math.max(o.minRequests, 4) : o.rounds;
+      const local = tally();
+      const forwarded = tally();
+      const q0 = await queuedOnA();
+      for (let r = 0; r < rounds; r++) {
+        // alternate which path goes first, so a drift in the machine's load hits both alike
+        const order: [Path, Tally][] = [
+          ["local", local],
+          ["forwarded", forwarded],
+        ];
+        if (r % 2 === 1) order.reverse();
+        for (const [path, t] of order) await batch(path, c, n, t);
+      }
+      const queued = (await queuedOnA()) - q0;
+      const diffs = local.roundP50.map((l, i) => (forwarded.roundP50[i] ?? NaN) - l);
+      const cpu = (t: Tally, x: number): number => (x * 1000) / t.requests;
+      const cl = cpu(local, local.cpuA + local.cpuB);
+      const cf = cpu(forwarded, forwarded.cpuA + forwarded.cpuB);
+      rows.push({
         streams: c,
-        requests: f.length,
-        "TTFT p50 local / forwarded ms": `${pct(l, 50).toFixed(2)} / ${pct(f, 50).toFixed(2)}`,
-        "added p50 ms": (pct(f, 50) - pct(l, 50)).toFixed(2),
-        "TTFT p99 local / forwarded ms": `${pct(l, 99).toFixed(2)} / ${pct(f, 99).toFixed(2)}`,
-        "added p99 ms": (pct(f, 99) - pct(l, 99)).toFixed(2),
+        "rounds × requests per path": `${rounds} × ${n}`,
+        "TTFT p50 local / forwarded ms": `${pct(local.all, 50).toFixed(2)} / ${pct(forwarded.all, 50).toFixed(2)}`,
+        "added p50 ms (median of rounds)": pct(diffs, 50).toFixed(2),
+        "rounds' added p25 … p75 ms": `${pct(diffs, 25).toFixed(2)} … ${pct(diffs, 75).toFixed(2)}`,
+        "TTFT p99 local / forwarded ms": `${pct(local.all, 99).toFixed(2)} / ${pct(forwarded.all, 99).toFixed(2)}`,
+        "added p99 ms": (pct(forwarded.all, 99) - pct(local.all, 99)).toFixed(2),
         "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
         "added CPU ms/request": (cf - cl).toFixed(2),
-        "forwarded: A / B CPU ms/request": `${af.toFixed(2)} / ${bf.toFixed(2)}`,
-        "queued on A local / forwarded": `${queued.get(`local:${c}`)} / ${queued.get(`forwarded:${c}`)}`,
-      };
-    });
+        "forwarded: A / B CPU ms/request": `${cpu(forwarded, forwarded.cpuA).toFixed(2)} / ${cpu(forwarded, forwarded.cpuB).toFixed(2)}`,
+        "queued on A": queued,
+      });
+    }
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
-    return `Forwarding: request on replica A, 8 instant fake providers on A (local) or on B (forwarded)${
+    return `Forwarding: requests on replica A (raw HTTP client), 8 instant fake providers of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
       env.length ? ` (${env.map((k) => `${k}=${o.replicaEnv?.[k]}`).join(", ")})` : ""
     }; A pid ${a.process.child.pid}, B pid ${b.process.child.pid}\n\n${markdownTable(rows)}`;
   } finally {
+    agent.destroy();
     await Promise.all(fleet.map((f) => f.close()));
     await net.stop();
   }

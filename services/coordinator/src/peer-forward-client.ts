@@ -6,6 +6,7 @@ import {
   type ForwardInferRequest,
   type ForwardInferResponse,
 } from "@darkbloom/proto";
+import { AsyncQueue } from "@darkbloom/routing";
 import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
 import {
   EnvelopeReader,
@@ -50,10 +51,10 @@ export class PeerForwardClient {
     url: string,
     req: ForwardInferRequest,
     signal: AbortSignal,
-  ): AsyncIterable<ForwardInferResponse> {
+  ): AsyncQueue<ForwardInferResponse> {
     const call = new ForwardCall(this.options.maxMessageBytes);
     if (signal.aborted) {
-      call.finish();
+      call.end();
       return call;
     }
     let stream: http2.ClientHttp2Stream;
@@ -114,19 +115,15 @@ export class PeerForwardClient {
   }
 }
 
-/** One forwarded call's response: the messages as an async iterable, status from the trailers. */
-class ForwardCall
-  implements AsyncIterable<ForwardInferResponse>, AsyncIterator<ForwardInferResponse>
-{
-  private readonly queued: ForwardInferResponse[] = [];
-  private waiting:
-    | { resolve: (r: IteratorResult<ForwardInferResponse>) => void; reject: (e: unknown) => void }
-    | undefined;
-  private done = false;
-  private error: Error | undefined;
+/**
+ * One forwarded call's response: the messages as a queue (routing drains it without a promise per
+ * message; tests iterate it), the status from the trailers ending it or failing it.
+ */
+class ForwardCall extends AsyncQueue<ForwardInferResponse> {
   private readonly reader: EnvelopeReader;
 
   constructor(maxMessageBytes: number) {
+    super();
     this.reader = new EnvelopeReader(maxMessageBytes);
   }
 
@@ -155,7 +152,7 @@ class ForwardCall
       statusOf(h); // trailers-only
     });
     stream.on("data", (chunk: Buffer) => {
-      if (this.done) return;
+      if (this.isEnded) return;
       try {
         for (const m of this.reader.push(chunk)) this.push(decodeForwardInferResponse(m));
       } catch (err) {
@@ -167,11 +164,11 @@ class ForwardCall
     stream.once("trailers", statusOf);
     stream.on("error", (err) => {
       // our own abort: the consumer of this call has gone, nothing to report
-      if (signal.aborted) return this.finish();
+      if (signal.aborted) return this.end();
       this.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
     });
     stream.once("close", () => {
-      if (signal.aborted || this.done) return this.finish();
+      if (signal.aborted || this.isEnded) return this.end();
       if (!status)
         return this.fail(
           new ConnectError(
@@ -182,44 +179,7 @@ class ForwardCall
       if (status.code !== 0) return this.fail(new ConnectError(status.message, status.code));
       if (this.reader.partial > 0)
         return this.fail(new ConnectError(`peer ${url}: truncated message`, Code.DataLoss));
-      this.finish();
+      this.end();
     });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<ForwardInferResponse> {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<ForwardInferResponse>> {
-    const value = this.queued.shift();
-    if (value) return Promise.resolve({ value, done: false });
-    if (this.error) return Promise.reject(this.error);
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
-  }
-
-  private push(value: ForwardInferResponse): void {
-    const w = this.waiting;
-    if (w) {
-      this.waiting = undefined;
-      w.resolve({ value, done: false });
-    } else this.queued.push(value);
-  }
-
-  finish(): void {
-    if (this.done) return;
-    this.done = true;
-    const w = this.waiting;
-    this.waiting = undefined;
-    w?.resolve({ value: undefined, done: true });
-  }
-
-  fail(err: Error): void {
-    if (this.done) return;
-    this.done = true;
-    this.error = err;
-    const w = this.waiting;
-    this.waiting = undefined;
-    w?.reject(err);
   }
 }

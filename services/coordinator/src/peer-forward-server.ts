@@ -95,10 +95,10 @@ function relay(
 ): void {
   const stream = res.stream;
   let pending: Buffer[] = [];
-  let flushing: NodeJS.Immediate | undefined;
+  let flushQueued = false;
   let ended = false;
   const flush = (): void => {
-    flushing = undefined;
+    flushQueued = false;
     if (pending.length === 0 || stream.destroyed) return;
     if (!stream.headersSent)
       stream.respond(
@@ -112,12 +112,16 @@ function relay(
     event(event: InferResponse) {
       if (ended || stream.destroyed) return;
       pending.push(envelopeField1(encodeInferResponse(event)));
-      flushing ??= setImmediate(flush);
+      // the events the provider's socket delivered in this turn go out in one write, before the
+      // event loop moves on (a microtask, not a later phase of the loop)
+      if (!flushQueued) {
+        flushQueued = true;
+        queueMicrotask(flush);
+      }
     },
     end() {
       if (ended) return;
       ended = true;
-      if (flushing) clearImmediate(flushing);
       flush();
       if (stream.destroyed) return;
       if (!stream.headersSent) return trailersOnly(stream, 0, "");
@@ -137,7 +141,7 @@ function relay(
   stream.once("close", () => {
     if (!ended) {
       ended = true;
-      if (flushing) clearImmediate(flushing);
+      pending = [];
       cancel();
     }
   });

@@ -24,3 +24,4 @@ export { RemoteProvider } from "./peers/remote-provider.js";
 export { forwardInferTo, type ForwardSink } from "./peers/forward-handler.js";
 export { Presence, type PresenceOptions } from "./presence/presence.js";
 export { routingMigrations } from "./presence/presence-migrations.js";
+export { AsyncQueue } from "./async-queue.js";

@@ -5,6 +5,7 @@ import type {
   InferReservedResponse,
   ProviderFrame,
 } from "@darkbloom/proto";
+import type { AsyncQueue } from "../async-queue.js";
 
 /** Where a peer replica is reached (its DARKBLOOM_ADVERTISE_URL, from presence). */
 export interface PeerAddress {
@@ -17,12 +18,15 @@ export interface PeerAddress {
  * the peer secret). Routing only needs these two calls.
  */
 export interface PeerLink {
-  /** Streams the owner's events for a forwarded request; aborting `signal` closes the stream. */
+  /**
+   * Streams the owner's events for a forwarded request; aborting `signal` closes the stream. An
+   * AsyncQueue (the coordinator's link returns one) is drained without a promise per event.
+   */
   forward(
     peer: PeerAddress,
     req: ForwardInferRequest,
     signal: AbortSignal,
-  ): AsyncIterable<ForwardInferResponse>;
+  ): AsyncIterable<ForwardInferResponse> | AsyncQueue<ForwardInferResponse>;
   /** Runs Infer at the peer that made the reservation; aborting `signal` cancels it there. */
   inferReserved(
     peer: PeerAddress,

@@ -10,6 +10,7 @@ import {
 import { createLogger } from "@darkbloom/telemetry";
 import { expect } from "chai";
 import { UNATTESTED } from "@darkbloom/session-trust";
+import { AsyncQueue } from "../async-queue.js";
 import type { PeerLink } from "./peer-link.js";
 import { RemoteProvider, type RemoteState } from "./remote-provider.js";
 
@@ -24,7 +25,10 @@ const chunk = (requestId: string, sequence: number): ForwardInferResponse =>
 
 /** A link whose forwarded stream is scripted by the test: `script` decides what the owner sends. */
 function scriptedLink(
-  script: (req: ForwardInferRequest, signal: AbortSignal) => AsyncIterable<ForwardInferResponse>,
+  script: (
+    req: ForwardInferRequest,
+    signal: AbortSignal,
+  ) => AsyncIterable<ForwardInferResponse> | AsyncQueue<ForwardInferResponse>,
 ): PeerLink {
   return {
     forward: (_peer, req, signal) => script(req, signal),
@@ -73,6 +77,36 @@ describe("RemoteProvider", () => {
     expect(seen[0]).to.include({ providerId: "p1", originReplicaId: "a" });
     expect(remote.inFlightCount).to.equal(0);
     expect(remote.unreachable).to.equal(false);
+  });
+
+  it("relays the events of a queue link as they are pushed (no promise per event) and stops reading after the final one", () => {
+    const owner = new AsyncQueue<ForwardInferResponse>();
+    let capacityChanges = 0;
+    const remote = new RemoteProvider(
+      "p1",
+      state,
+      scriptedLink(() => owner),
+      "a",
+      () => capacityChanges++,
+      log,
+    );
+    const seen: string[] = [];
+    remote.dispatch(request("r2")).drainTo(
+      (e) => seen.push(String(e.kind.case)),
+      () => seen.push("end"),
+    );
+    owner.push(chunk("r2", 0));
+    expect(seen).to.deep.equal(["chunk"]);
+    owner.push(
+      create(ForwardInferResponseSchema, {
+        event: { kind: { case: "complete", value: { requestId: "r2" } } },
+      }),
+    );
+    expect(seen).to.deep.equal(["chunk", "complete", "end"]);
+    expect(remote.inFlightCount).to.equal(0);
+    expect(capacityChanges).to.equal(1);
+    // the owner's call is done with: nothing it still delivers reaches the request
+    expect(owner.isEnded).to.equal(true);
   });
 
   it("no longer counts a forwarded request the owner's row saw once it has ended, until a newer row", async () => {

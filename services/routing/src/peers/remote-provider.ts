@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   ForwardInferRequestSchema,
+  type ForwardInferResponse,
   type Heartbeat,
   type InferResponse,
   type InferenceRequest,
@@ -182,7 +183,7 @@ export class RemoteProvider implements ProviderHandle {
       request,
       originReplicaId: this.originReplicaId,
     });
-    void this.relay(
+    this.relay(
       requestId,
       queue,
       this.link.forward(this.current.owner, req, abort.signal),
@@ -200,40 +201,53 @@ export class RemoteProvider implements ProviderHandle {
       });
   }
 
-  private async relay(
+  /**
+   * Hands the owner's events to the request's queue as they arrive (no promise per event). A stream
+   * that ends without a final event was cancelled at the owner (as a local cancel).
+   */
+  private relay(
     requestId: string,
     queue: AsyncQueue<InferResponse>,
-    stream: AsyncIterable<{ event?: InferResponse }>,
+    stream: AsyncIterable<ForwardInferResponse> | AsyncQueue<ForwardInferResponse>,
     signal: AbortSignal,
-  ): Promise<void> {
-    // A stream that ends without a final event was cancelled at the owner (as a local cancel).
-    try {
-      for await (const r of stream) {
-        if (!r.event) continue;
+  ): void {
+    const source = stream instanceof AsyncQueue ? stream : queueOf(stream);
+    let finished = false;
+    const finish = (): void => {
+      finished = true;
+      // after the final event nothing more is read (the owner closes the stream on its own)
+      source.end();
+      const entry = this.forwarded.get(requestId);
+      if (entry?.queue === queue) {
+        this.forwarded.delete(requestId);
+        this.noteEnded(entry);
+        this.changes++;
+        this.onCapacityChanged(this);
+      }
+      queue.end();
+    };
+    source.drainTo(
+      (r) => {
+        if (finished || !r.event) return;
         queue.push(r.event);
         const kind = r.event.kind.case;
-        if (kind === "complete" || kind === "error") break;
-      }
-    } catch (err) {
-      if (!signal.aborted) {
-        this.unreachableValue = true;
-        this.log.warn("forwarded request failed", {
-          providerId: this.id,
-          owner: this.ownerReplicaId,
-          requestId,
-          error: String(err),
-        });
-        queue.push(errorEvent(requestId, 502, "the provider's replica could not be reached"));
-      }
-    }
-    const entry = this.forwarded.get(requestId);
-    if (entry?.queue === queue) {
-      this.forwarded.delete(requestId);
-      this.noteEnded(entry);
-      this.changes++;
-      this.onCapacityChanged(this);
-    }
-    queue.end();
+        if (kind === "complete" || kind === "error") finish();
+      },
+      (err) => {
+        if (finished) return;
+        if (err && !signal.aborted) {
+          this.unreachableValue = true;
+          this.log.warn("forwarded request failed", {
+            providerId: this.id,
+            owner: this.ownerReplicaId,
+            requestId,
+            error: String(err),
+          });
+          queue.push(errorEvent(requestId, 502, "the provider's replica could not be reached"));
+        }
+        finish();
+      },
+    );
   }
 
   cancel(requestId: string, reason: string): void {
@@ -271,4 +285,21 @@ export class RemoteProvider implements ProviderHandle {
     this.stateValue = { kind: "closed", reason };
     this.changes++;
   }
+}
+
+/** A link's plain async iterable as a queue (test links; the coordinator's link returns a queue). */
+function queueOf<T>(items: AsyncIterable<T>): AsyncQueue<T> {
+  const queue = new AsyncQueue<T>();
+  void (async () => {
+    try {
+      for await (const item of items) {
+        if (queue.isEnded) break;
+        queue.push(item);
+      }
+      queue.end();
+    } catch (err) {
+      queue.fail(err);
+    }
+  })();
+  return queue;
 }

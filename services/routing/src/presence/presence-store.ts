@@ -4,9 +4,13 @@ import { z } from "zod";
 /** LISTEN/NOTIFY channel: a JSON `PresenceNotice` per write. */
 export const PRESENCE_CHANNEL = "darkbloom_presence";
 
-/** What one replica tells the others: these providers changed (or all of its rows: `all`). */
+/**
+ * What one replica tells the others: these providers changed (or all of its rows: `all`); for those
+ * also in `inFlight` only their count of requests in flight changed, to this value (a replica that
+ * does not know the field reads their rows again).
+ */
 export type PresenceNotice =
-  | { replicaId: string; providerIds: string[] }
+  | { replicaId: string; providerIds: string[]; inFlight?: [string, number][] }
   | { replicaId: string; all: true }
   | { replicaId: string; loadStatus: { providerId: string; status: string } };
 
@@ -86,27 +90,7 @@ export async function upsertProviders(
   replicaId: string,
   rows: readonly PresenceRow[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  for (const r of rows) {
-    await db.query(sql.unsafe`
-      INSERT INTO routing_provider_presence (provider_id, replica_id, register, heartbeat,
-        heartbeat_at_ms, registered_at_ms, trust_level, routable, trust_reason, fenced_models,
-        last_attested_at_ms, operator_account_id, in_flight, updated_at)
-      VALUES (${r.providerId}, ${replicaId}, ${sql.binary(Buffer.from(r.register))},
-        ${r.heartbeat ? sql.binary(Buffer.from(r.heartbeat)) : null}, ${r.heartbeatAtMs},
-        ${r.registeredAtMs}, ${r.trustLevel}, ${r.routable}, ${r.trustReason},
-        ${sql.array(r.fencedModels, "text")}, ${r.lastAttestedAtMs}, ${r.operatorAccountId},
-        ${r.inFlight}, now())
-      ON CONFLICT (provider_id) DO UPDATE SET
-        replica_id = EXCLUDED.replica_id, register = EXCLUDED.register,
-        heartbeat = EXCLUDED.heartbeat, heartbeat_at_ms = EXCLUDED.heartbeat_at_ms,
-        registered_at_ms = EXCLUDED.registered_at_ms, trust_level = EXCLUDED.trust_level,
-        routable = EXCLUDED.routable, trust_reason = EXCLUDED.trust_reason,
-        fenced_models = EXCLUDED.fenced_models, last_attested_at_ms = EXCLUDED.last_attested_at_ms,
-        operator_account_id = EXCLUDED.operator_account_id, in_flight = EXCLUDED.in_flight,
-        updated_at = now()`);
-  }
-  await notify(db, { replicaId, providerIds: rows.map((r) => r.providerId) });
+  await writeProviders(db, replicaId, rows, []);
 }
 
 /** Deletes the providers' rows if this replica still owns them (another may have taken one over). */
@@ -115,11 +99,88 @@ export async function removeProviders(
   replicaId: string,
   providerIds: readonly string[],
 ): Promise<void> {
-  if (providerIds.length === 0) return;
+  await writeProviders(db, replicaId, [], providerIds);
+}
+
+const base64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+
+/**
+ * Upserts `rows` (each provider now owned by `replicaId`), sets the requests in flight of the
+ * `counts` providers' rows it still owns (nothing else of theirs changed), deletes the `gone`
+ * providers' rows it still owns, and tells every replica — in one statement (one round trip, atomic without a
+ * transaction of its own). Values travel as text columns of one unnest and are cast in SQL.
+ */
+export async function writeProviders(
+  db: DbConnection,
+  replicaId: string,
+  rows: readonly PresenceRow[],
+  gone: readonly string[],
+  counts: readonly [string, number][] = [],
+): Promise<void> {
+  // a provider that came back since it left is written, not deleted
+  const written = new Set(rows.map((r) => r.providerId));
+  gone = gone.filter((id) => !written.has(id));
+  if (rows.length === 0 && gone.length === 0 && counts.length === 0) return;
+  const tuples = rows.map((r) => [
+    r.providerId,
+    base64(r.register),
+    r.heartbeat ? base64(r.heartbeat) : "",
+    String(r.heartbeatAtMs),
+    String(r.registeredAtMs),
+    String(r.trustLevel),
+    r.routable ? "t" : "f",
+    r.trustReason,
+    JSON.stringify(r.fencedModels),
+    String(r.lastAttestedAtMs),
+    r.operatorAccountId,
+    String(r.inFlight),
+  ]);
+  const upsert = rows.length
+    ? sql.fragment`
+      INSERT INTO routing_provider_presence (provider_id, replica_id, register, heartbeat,
+        heartbeat_at_ms, registered_at_ms, trust_level, routable, trust_reason, fenced_models,
+        last_attested_at_ms, operator_account_id, in_flight, updated_at)
+      SELECT r.provider_id, ${replicaId}, decode(r.register, 'base64'),
+        decode(NULLIF(r.heartbeat, ''), 'base64'), r.heartbeat_at_ms::int8,
+        r.registered_at_ms::int8, r.trust_level::int4, r.routable::bool, r.trust_reason,
+        ARRAY(SELECT jsonb_array_elements_text(r.fenced_models::jsonb)),
+        r.last_attested_at_ms::int8, r.operator_account_id, r.in_flight::int4, now()
+      FROM ${sql.unnest(tuples, Array<string>(12).fill("text"))}
+        AS r(provider_id, register, heartbeat, heartbeat_at_ms, registered_at_ms, trust_level,
+          routable, trust_reason, fenced_models, last_attested_at_ms, operator_account_id,
+          in_flight)
+      ON CONFLICT (provider_id) DO UPDATE SET
+        replica_id = EXCLUDED.replica_id, register = EXCLUDED.register,
+        heartbeat = EXCLUDED.heartbeat, heartbeat_at_ms = EXCLUDED.heartbeat_at_ms,
+        registered_at_ms = EXCLUDED.registered_at_ms, trust_level = EXCLUDED.trust_level,
+        routable = EXCLUDED.routable, trust_reason = EXCLUDED.trust_reason,
+        fenced_models = EXCLUDED.fenced_models, last_attested_at_ms = EXCLUDED.last_attested_at_ms,
+        operator_account_id = EXCLUDED.operator_account_id, in_flight = EXCLUDED.in_flight,
+        updated_at = now()`
+    : sql.fragment`SELECT 1`;
+  const remove = gone.length
+    ? sql.fragment`
+      DELETE FROM routing_provider_presence
+      WHERE replica_id = ${replicaId} AND provider_id = ANY(${sql.array([...gone], "text")})`
+    : sql.fragment`SELECT 1`;
+  const count = counts.length
+    ? sql.fragment`
+      UPDATE routing_provider_presence p SET in_flight = c.n::int4, updated_at = now()
+      FROM ${sql.unnest(
+        counts.map(([id, n]) => [id, String(n)]),
+        ["text", "text"],
+      )} AS c(provider_id, n)
+      WHERE p.provider_id = c.provider_id AND p.replica_id = ${replicaId}`
+    : sql.fragment`SELECT 1`;
+  const providerIds = [...rows.map((r) => r.providerId), ...gone, ...counts.map(([id]) => id)];
   await db.query(sql.unsafe`
-    DELETE FROM routing_provider_presence
-    WHERE replica_id = ${replicaId} AND provider_id = ANY(${sql.array([...providerIds], "text")})`);
-  await notify(db, { replicaId, providerIds: [...providerIds] });
+    WITH upserted AS (${upsert}), counted AS (${count}), removed AS (${remove})
+    SELECT pg_notify(${PRESENCE_CHANNEL}, ${noticePayload(
+      counts.length
+        ? { replicaId, providerIds, inFlight: [...counts] }
+        : { replicaId, providerIds },
+    )})`);
 }
 
 /** The replica leaves presence: its row and its providers' rows go at once. */
@@ -173,8 +234,13 @@ export async function liveReplicas(
 }
 
 export async function notify(db: DbConnection, notice: PresenceNotice): Promise<void> {
-  let payload = JSON.stringify(notice);
-  // NOTIFY payloads stop at 8000 bytes: a larger batch becomes "reload this replica's rows".
-  if (payload.length > 7_000) payload = JSON.stringify({ replicaId: notice.replicaId, all: true });
-  await db.query(sql.unsafe`SELECT pg_notify(${PRESENCE_CHANNEL}, ${payload})`);
+  await db.query(sql.unsafe`SELECT pg_notify(${PRESENCE_CHANNEL}, ${noticePayload(notice)})`);
+}
+
+/** NOTIFY payloads stop at 8000 bytes: a larger batch becomes "reload this replica's rows". */
+function noticePayload(notice: PresenceNotice): string {
+  const payload = JSON.stringify(notice);
+  return payload.length > 7_000
+    ? JSON.stringify({ replicaId: notice.replicaId, all: true })
+    : payload;
 }

@@ -1,6 +1,11 @@
 import { create } from "@bufbuild/protobuf";
-import { createPool, type DatabasePool } from "@darkbloom/db";
-import { ProviderFrameSchema, SlotState, type ForwardInferResponse } from "@darkbloom/proto";
+import { createPool, listenChannel, type DatabasePool } from "@darkbloom/db";
+import {
+  InferenceRequestSchema,
+  ProviderFrameSchema,
+  SlotState,
+  type ForwardInferResponse,
+} from "@darkbloom/proto";
 import { createLogger } from "@darkbloom/telemetry";
 import { startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { expect } from "chai";
@@ -11,10 +16,12 @@ import { MemorySessions } from "../testing/memory-sessions.js";
 import { Presence } from "./presence.js";
 import { routingMigrations } from "./presence-migrations.js";
 import {
+  PRESENCE_CHANNEL,
   heartbeatReplica,
   loadLivePresence,
   sweepDeadReplicas,
   upsertProviders,
+  type PresenceNotice,
 } from "./presence-store.js";
 
 const log = createLogger({ level: "error" });
@@ -105,6 +112,43 @@ describe("Presence (two replicas on one Postgres)", function () {
     );
     p.session.close("test over");
     await until("the provider gone from B", () => b.registry.get(p.session.id) === undefined);
+  });
+
+  it("carries a provider's requests in flight to B as counts in the notice, without re-reading its row", async () => {
+    if (!db) throw new Error("no db");
+    const notices: PresenceNotice[] = [];
+    const listener = await listenChannel(db.url, PRESENCE_CHANNEL, {
+      onNotify: (payload) => notices.push(JSON.parse(payload) as PresenceNotice),
+    });
+    try {
+      const a = await replica("a");
+      const b = await replica("b");
+      const p = sessions.connect({ models: [{ id: "m1", templateOk: true }] }, a.registry);
+      await until("the provider on B", () => b.registry.get(p.session.id) !== undefined);
+      const remote = b.registry.get(p.session.id);
+      const request = create(InferenceRequestSchema, {
+        requestId: "r1",
+        metadata: { model: "m1", maxTokens: 4 },
+      });
+      p.session.dispatch(request);
+      await until("one request in flight on B", () => remote?.inFlightCount === 1);
+      expect(notices).to.deep.include({
+        replicaId: "a",
+        providerIds: [p.session.id],
+        inFlight: [[p.session.id, 1]],
+      });
+      p.receive({
+        case: "complete",
+        value: { requestId: "r1", usage: { promptTokens: 1, completionTokens: 1 } },
+      });
+      await until("none in flight on B", () => remote?.inFlightCount === 0);
+      // the same handle, updated in place; its row says so too (a full re-read agrees)
+      expect(b.registry.get(p.session.id)).to.equal(remote);
+      const [row] = await loadLivePresence(db.pool, "b", [p.session.id]);
+      expect(row?.inFlight).to.equal(0);
+    } finally {
+      await listener.close();
+    }
   });
 
   it("sends LoadModel for a remote provider through the link to its owner", async () => {

@@ -21,9 +21,8 @@ import {
   liveReplicas,
   loadLivePresence,
   notify,
-  removeProviders,
   sweepDeadReplicas,
-  upsertProviders,
+  writeProviders,
   type LivePresenceRow,
   type PresenceNotice,
   type PresenceRow,
@@ -65,6 +64,8 @@ export class Presence {
   private readonly dirty = new Set<string>();
   private readonly gone = new Set<string>();
   private readonly published = new Map<string, number>();
+  /** The row last written of each provider (a change of only its requests in flight is lighter). */
+  private readonly written = new Map<string, PresenceRow>();
   private readonly remotes = new Map<
     string,
     { handle: RemoteProvider; rowKey: string; raw: LivePresenceRow }
@@ -125,6 +126,7 @@ export class Presence {
       providerGone: (id) => {
         if (!this.published.has(id)) return;
         this.published.delete(id);
+        this.written.delete(id);
         this.dirty.delete(id);
         this.gone.add(id);
         this.scheduleFlush();
@@ -216,19 +218,32 @@ export class Presence {
   private async flush(): Promise<void> {
     if (this.stateValue !== "running") return;
     const rows: PresenceRow[] = [];
+    const counts: [string, number][] = [];
     for (const id of this.dirty) {
       const h = this.deps.registry.get(id);
       if (!h || h.ownerReplicaId !== "local" || !h.register) continue;
-      rows.push(rowOf(h, h.register));
+      const row = rowOf(h, h.register);
+      const last = this.written.get(id);
+      // A request started or ended (most writes): only the count goes, the peers apply it as told.
+      if (last && sameButInFlight(last, row)) {
+        if (last.inFlight !== row.inFlight) counts.push([id, row.inFlight]);
+      } else rows.push(row);
+      this.written.set(id, row);
       this.published.set(id, h.changeCount);
     }
     this.dirty.clear();
     const gone = [...this.gone];
     this.gone.clear();
-    await this.deps.pool.transaction(async (tx) => {
-      await upsertProviders(tx, this.replicaId, rows);
-      await removeProviders(tx, this.replicaId, gone);
-    });
+    try {
+      await writeProviders(this.deps.pool, this.replicaId, rows, gone, counts);
+    } catch (err) {
+      // written again in full at the next heartbeat (the tick finds them not up to date)
+      for (const id of [...rows.map((r) => r.providerId), ...counts.map(([id]) => id)]) {
+        this.written.delete(id);
+        this.published.set(id, -1);
+      }
+      throw err;
+    }
   }
 
   private onTick(): void {
@@ -269,7 +284,28 @@ export class Presence {
       return;
     }
     const ids = "providerIds" in notice ? notice.providerIds : undefined;
-    void this.enqueue(() => (ids ? this.reload(ids) : this.reloadAll()));
+    const counts = "inFlight" in notice ? notice.inFlight : undefined;
+    if (!ids) return void this.enqueue(() => this.reloadAll());
+    void this.enqueue(() => this.reload(ids, notice.replicaId, counts));
+  }
+
+  /**
+   * Applies the owner's new counts of requests in flight to the rows this replica holds of it
+   * (read again when it holds no such row); reads the other providers' rows.
+   */
+  private applyCounts(owner: string, counts: [string, number][], reread: string[]): void {
+    for (const [id, inFlight] of counts) {
+      const entry = this.remotes.get(id);
+      if (!entry || entry.raw.replicaId !== owner || this.deps.registry.get(id) !== entry.handle) {
+        reread.push(id);
+        continue;
+      }
+      if (entry.raw.inFlight === inFlight) continue;
+      const row = { ...entry.raw, inFlight };
+      entry.handle.update(stateOf(row, entry.raw, entry.handle));
+      entry.raw = row;
+      this.deps.registry.capacityChanged(entry.handle);
+    }
   }
 
   private async reloadAll(): Promise<void> {
@@ -282,8 +318,19 @@ export class Presence {
     for (const row of rows) this.apply(row);
   }
 
-  private async reload(providerIds: string[]): Promise<void> {
+  private async reload(
+    providerIds: string[],
+    owner?: string,
+    counts?: [string, number][],
+  ): Promise<void> {
     if (!this.reading) return;
+    if (owner && counts?.length) {
+      const counted = new Set(counts.map(([id]) => id));
+      const reread = providerIds.filter((id) => !counted.has(id));
+      this.applyCounts(owner, counts, reread);
+      providerIds = reread;
+    }
+    if (providerIds.length === 0) return;
     const rows = await loadLivePresence(this.deps.pool, this.replicaId, providerIds);
     const seen = new Set(rows.map((r) => r.providerId));
     for (const id of providerIds) if (!seen.has(id)) this.drop(id);
@@ -335,13 +382,32 @@ export class Presence {
   }
 }
 
+/**
+ * Encoded Register and Heartbeat messages by object: a provider's row is rewritten whenever its
+ * requests in flight change, its Register and last Heartbeat (replaced, never mutated) are not.
+ */
+const encodedRegisters = new WeakMap<Register, Uint8Array>();
+const encodedHeartbeats = new WeakMap<Heartbeat, Uint8Array>();
+
+function encodedOnce<T extends Register | Heartbeat>(
+  cache: WeakMap<T, Uint8Array>,
+  message: T,
+  encode: (m: T) => Uint8Array,
+): Uint8Array {
+  let bytes = cache.get(message);
+  if (!bytes) cache.set(message, (bytes = encode(message)));
+  return bytes;
+}
+
 function rowOf(h: ProviderHandle, register: Register): PresenceRow {
   const hb = h.heartbeat;
   return {
     providerId: h.id,
     replicaId: "",
-    register: toBinary(RegisterSchema, register),
-    heartbeat: hb ? toBinary(HeartbeatSchema, hb) : undefined,
+    register: encodedOnce(encodedRegisters, register, (m) => toBinary(RegisterSchema, m)),
+    heartbeat: hb
+      ? encodedOnce(encodedHeartbeats, hb, (m) => toBinary(HeartbeatSchema, m))
+      : undefined,
     heartbeatAtMs: h.lastHeartbeatMs,
     registeredAtMs: h.state.kind === "registered" ? h.state.registeredAt : 0,
     trustLevel: h.trust.level,
@@ -352,6 +418,22 @@ function rowOf(h: ProviderHandle, register: Register): PresenceRow {
     operatorAccountId: h.operatorAccountId,
     inFlight: h.inFlightCount,
   };
+}
+
+/** Rows equal but for their requests in flight (encodings compared by identity: encoded once). */
+function sameButInFlight(a: PresenceRow, b: PresenceRow): boolean {
+  return (
+    a.register === b.register &&
+    a.heartbeat === b.heartbeat &&
+    a.heartbeatAtMs === b.heartbeatAtMs &&
+    a.registeredAtMs === b.registeredAtMs &&
+    a.trustLevel === b.trustLevel &&
+    a.routable === b.routable &&
+    a.trustReason === b.trustReason &&
+    a.fencedModels.join("\n") === b.fencedModels.join("\n") &&
+    a.lastAttestedAtMs === b.lastAttestedAtMs &&
+    a.operatorAccountId === b.operatorAccountId
+  );
 }
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
