@@ -9,6 +9,11 @@ export type DoneEvent = Extract<InferenceEvent, { type: "done" }>;
 export interface SseEvent {
   event?: string;
   data: unknown;
+  /**
+   * `data` already serialised, exactly as JSON.stringify(data) writes it (a translator's template
+   * for its per-chunk event); the writer then sends this text and leaves `data` alone.
+   */
+  json?: string;
 }
 
 /**

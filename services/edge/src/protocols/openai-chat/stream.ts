@@ -25,6 +25,8 @@ interface ChunkToolCall {
 export class ChatStreamTranslator implements StreamTranslator {
   readonly doneSentinel = true;
   readonly #seenCalls = new Set<number>();
+  /** A text delta's JSON around its JSON-encoded text (#chunk's keys, in its order). */
+  #textJson: { head: string; tail: string } | undefined;
 
   constructor(
     private readonly meta: ResponseMeta,
@@ -36,6 +38,14 @@ export class ChatStreamTranslator implements StreamTranslator {
   }
 
   delta(ev: DeltaEvent): SseEvent[] {
+    if (ev.toolCalls.length === 0) {
+      if (!ev.text) return [];
+      // The usual chunk: serialised from a template, only the text encoded per event.
+      const event = this.#chunk({ content: ev.text }, null);
+      const t = (this.#textJson ??= this.#textTemplate());
+      event.json = t.head + JSON.stringify(ev.text) + t.tail;
+      return [event];
+    }
     const delta: Record<string, unknown> = {};
     if (ev.text) delta.content = ev.text;
     if (ev.toolCalls.length > 0) delta.tool_calls = ev.toolCalls.map((d) => this.#toolCall(d));
@@ -51,6 +61,14 @@ export class ChatStreamTranslator implements StreamTranslator {
 
   error(err: EdgeError): SseEvent[] {
     return openAiStreamError(err);
+  }
+
+  /** JSON.stringify of a text chunk, cut at its text (the last field holding anything variable). */
+  #textTemplate(): { head: string; tail: string } {
+    const marker = "\u0000";
+    const json = JSON.stringify(this.#chunk({ content: marker }, null).data);
+    const at = json.lastIndexOf(JSON.stringify(marker));
+    return { head: json.slice(0, at), tail: json.slice(at + JSON.stringify(marker).length) };
   }
 
   #toolCall(d: ToolCallDelta): ChunkToolCall {
