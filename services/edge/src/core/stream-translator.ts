@@ -31,6 +31,16 @@ export interface StreamTranslator {
   readonly doneSentinel: boolean;
 }
 
+/** A batch of deltas' events, in order (one socket write for all of them). */
+export function translateDeltas(
+  translator: StreamTranslator,
+  deltas: readonly DeltaEvent[],
+): SseEvent[] {
+  const out: SseEvent[] = [];
+  for (const d of deltas) for (const e of translator.delta(d)) out.push(e);
+  return out;
+}
+
 /** Runs a whole event stream through a translator (tests and non-HTTP callers). */
 export function translateAll(
   translator: StreamTranslator,
@@ -39,6 +49,7 @@ export function translateAll(
   const out = translator.start();
   for (const ev of events) {
     if (ev.type === "delta") out.push(...translator.delta(ev));
+    else if (ev.type === "deltas") out.push(...translateDeltas(translator, ev.deltas));
     else if (ev.type === "done") out.push(...translator.done(ev));
   }
   return out;

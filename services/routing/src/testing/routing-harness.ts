@@ -9,6 +9,7 @@ import {
 } from "@darkbloom/crypto";
 import {
   ChunkPayloadSchema,
+  InferResponseSchema,
   InferenceBodySchema,
   RoutingService,
   TrustLevel,
@@ -139,13 +140,22 @@ export async function runRequest(
     },
     { signal: opts.signal },
   )) {
-    events.push(ev);
-    if (ev.kind.case === "started") key = keys.get(ev.kind.value.providerId) ?? key;
-    if (ev.kind.case === "chunk")
-      text += fromBinary(
-        ChunkPayloadSchema,
-        openWithSharedKey(key, ev.kind.value.encryptedPayload),
-      ).text;
+    // a batch of chunks reads as its chunks, one by one
+    const each: InferResponse[] =
+      ev.kind.case === "chunks"
+        ? ev.kind.value.chunks.map((value) =>
+            create(InferResponseSchema, { kind: { case: "chunk", value } }),
+          )
+        : [ev];
+    for (const one of each) {
+      events.push(one);
+      if (one.kind.case === "started") key = keys.get(one.kind.value.providerId) ?? key;
+      if (one.kind.case === "chunk")
+        text += fromBinary(
+          ChunkPayloadSchema,
+          openWithSharedKey(key, one.kind.value.encryptedPayload),
+        ).text;
+    }
   }
   return { text, events };
 }
