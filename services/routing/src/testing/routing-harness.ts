@@ -96,7 +96,7 @@ export async function runRequest(
   client: Client<typeof RoutingService>,
   model: string,
   opts: { promptTokens?: number; maxTokens?: number; signal?: AbortSignal } = {},
-): Promise<{ text: string; events: InferResponse[] }> {
+): Promise<{ text: string; events: InferResponse[]; received: InferResponse[] }> {
   const requestId = `r-${Math.random().toString(36).slice(2)}`;
   const r = await client.reserve({
     requestId,
@@ -130,6 +130,7 @@ export async function runRequest(
   let key = primary.key;
   let text = "";
   const events: InferResponse[] = [];
+  const received: InferResponse[] = [];
   for await (const ev of client.infer(
     {
       reservationId: r.reservationId,
@@ -140,6 +141,7 @@ export async function runRequest(
     },
     { signal: opts.signal },
   )) {
+    received.push(ev);
     // a batch of chunks reads as its chunks, one by one
     const each: InferResponse[] =
       ev.kind.case === "chunks"
@@ -157,5 +159,5 @@ export async function runRequest(
         ).text;
     }
   }
-  return { text, events };
+  return { text, events, received };
 }
