@@ -137,7 +137,7 @@ export async function relayThroughput(o: RelayOptions): Promise<string> {
   return (
     `Relay throughput: ${o.streams} streams × ${o.rounds} requests × ${o.chunksPerRequest} chunks of ${o.chunkBytes} B` +
     (o.warmupRounds
-      ? `, measured after ${o.warmupRounds} unmeasured request(s) per stream (JIT warm-up; --warmup 0: cold)`
+      ? `, measured after ${o.warmupRounds} unmeasured request(s) per stream (JIT warm-up)`
       : "") +
     "\n\n" +
     markdownTable(rows)
