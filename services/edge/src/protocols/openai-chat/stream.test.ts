@@ -86,8 +86,16 @@ describe("ChatStreamTranslator", () => {
           continue;
         }
         expect(events).to.have.length(1);
-        expect(events[0]?.json).to.equal(JSON.stringify(events[0]?.data));
-        expect(events[0]?.data).to.deep.include({ id: m.id, model: m.model });
+        const chunk = {
+          id: m.id,
+          object: "chat.completion.chunk",
+          created: m.createdUnix,
+          model: m.model,
+          system_fingerprint: null,
+          choices: [{ index: 0, delta: { content: t }, logprobs: null, finish_reason: null }],
+        };
+        expect(events[0]?.json).to.equal(JSON.stringify(chunk));
+        expect(events[0]?.data).to.deep.equal(chunk);
       }
       // a tool-call delta has no template: the writer serialises its data
       const [call] = translator.delta(toolDelta(0, "{}", "call_a", "f") as DeltaEvent);

@@ -10,6 +10,15 @@ import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
 import { openAiStreamError, openAiUsage } from "../../core/openai-shared/openai-shapes.js";
 import type { ResponseMeta } from "../../core/response-meta.js";
 
+/** A text chunk's event: its JSON as written; `data` is parsed back from it only when read. */
+class TextChunkEvent implements SseEvent {
+  constructor(readonly json: string) {}
+
+  get data(): unknown {
+    return JSON.parse(this.json);
+  }
+}
+
 interface ChunkToolCall {
   index: number;
   id?: string;
@@ -41,10 +50,8 @@ export class ChatStreamTranslator implements StreamTranslator {
     if (ev.toolCalls.length === 0) {
       if (!ev.text) return [];
       // The usual chunk: serialised from a template, only the text encoded per event.
-      const event = this.#chunk({ content: ev.text }, null);
       const t = (this.#textJson ??= this.#textTemplate());
-      event.json = t.head + JSON.stringify(ev.text) + t.tail;
-      return [event];
+      return [new TextChunkEvent(t.head + JSON.stringify(ev.text) + t.tail)];
     }
     const delta: Record<string, unknown> = {};
     if (ev.text) delta.content = ev.text;
