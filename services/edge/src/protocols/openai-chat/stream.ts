@@ -15,7 +15,7 @@ class TextChunkEvent implements SseEvent {
   constructor(readonly json: string) {}
 
   get data(): unknown {
-    return JSON.parse(this.json);
+    return JSON.parse(this.json) as unknown;
   }
 }
 
