@@ -1,5 +1,5 @@
 // Relay throughput of the coordinator vs a raw WebSocket echo: npm run bench:relay [-- --streams 4
-// --chunks 2000 --bytes 64 --rounds 2]. Loopback only; prints a markdown table.
+// --chunks 2000 --bytes 64 --rounds 2 --warmup 0]. Loopback only; prints a markdown table.
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { relayThroughput } from "../e2e/bench/relay-throughput.js";
 
@@ -10,5 +10,6 @@ process.stdout.write(
     chunksPerRequest: args.num("chunks", 2000),
     chunkBytes: args.num("bytes", 64),
     rounds: args.num("rounds", 2),
+    warmupRounds: args.num("warmup", 0),
   }),
 );

@@ -15,6 +15,11 @@ export interface RelayOptions {
   streams: number;
   /** Requests per stream. */
   rounds: number;
+  /**
+   * Unmeasured requests per stream first (and as many unmeasured echoes), so both paths are
+   * measured with their code compiled rather than while the JIT warms up; default 0.
+   */
+  warmupRounds?: number;
 }
 
 type Row = Record<string, string | number>;
@@ -34,29 +39,34 @@ export async function coordinatorRelay(o: RelayOptions): Promise<Row> {
       timeout: 120_000,
     });
     const pid = coordinator.process.child.pid ?? 0;
-    const cpu0 = await cpuSeconds(pid);
-    const t0 = performance.now();
     let chunks = 0;
     let bytes = 0;
-    await Promise.all(
-      Array.from({ length: o.streams }, async () => {
-        for (let r = 0; r < o.rounds; r++) {
-          const stream = await client.chat.completions.create({
-            model: TEST_MODEL_ID,
-            messages: [{ role: "user", content: "relay" }],
-            max_tokens: o.chunksPerRequest,
-            stream: true,
-          });
-          for await (const c of stream) {
-            const text = c.choices[0]?.delta.content ?? "";
-            if (text) {
-              chunks++;
-              bytes += Buffer.byteLength(text);
+    const requests = (rounds: number) =>
+      Promise.all(
+        Array.from({ length: o.streams }, async () => {
+          for (let r = 0; r < rounds; r++) {
+            const stream = await client.chat.completions.create({
+              model: TEST_MODEL_ID,
+              messages: [{ role: "user", content: "relay" }],
+              max_tokens: o.chunksPerRequest,
+              stream: true,
+            });
+            for await (const c of stream) {
+              const text = c.choices[0]?.delta.content ?? "";
+              if (text) {
+                chunks++;
+                bytes += Buffer.byteLength(text);
+              }
             }
           }
-        }
-      }),
-    );
+        }),
+      );
+    await requests(o.warmupRounds ?? 0);
+    chunks = 0;
+    bytes = 0;
+    const cpu0 = await cpuSeconds(pid);
+    const t0 = performance.now();
+    await requests(o.rounds);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = (await cpuSeconds(pid)) - cpu0;
     return {
@@ -80,30 +90,33 @@ export async function rawEcho(o: RelayOptions): Promise<Row> {
   await new Promise<void>((r) => server.once("listening", () => r()));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  const perSocket = o.chunksPerRequest * o.rounds;
   const payload = Buffer.alloc(o.chunkBytes, 120);
+  const echoes = (perSocket: number) =>
+    Promise.all(
+      Array.from({ length: o.streams }, async () => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+        await new Promise<void>((r, j) => {
+          ws.once("open", () => r());
+          ws.once("error", j);
+        });
+        await new Promise<void>((resolve) => {
+          let got = 0;
+          ws.on("message", () => {
+            if (++got === perSocket) resolve();
+          });
+          for (let i = 0; i < perSocket; i++) ws.send(payload);
+        });
+        await new Promise<void>((r) => {
+          ws.once("close", () => r());
+          ws.close();
+        });
+      }),
+    );
+  if (o.warmupRounds) await echoes(o.chunksPerRequest * o.warmupRounds);
+  const perSocket = o.chunksPerRequest * o.rounds;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: o.streams }, async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-      await new Promise<void>((r, j) => {
-        ws.once("open", () => r());
-        ws.once("error", j);
-      });
-      await new Promise<void>((resolve) => {
-        let got = 0;
-        ws.on("message", () => {
-          if (++got === perSocket) resolve();
-        });
-        for (let i = 0; i < perSocket; i++) ws.send(payload);
-      });
-      await new Promise<void>((r) => {
-        ws.once("close", () => r());
-        ws.close();
-      });
-    }),
-  );
+  await echoes(perSocket);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
@@ -122,7 +135,11 @@ export async function rawEcho(o: RelayOptions): Promise<Row> {
 export async function relayThroughput(o: RelayOptions): Promise<string> {
   const rows = [await coordinatorRelay(o), await rawEcho(o)];
   return (
-    `Relay throughput: ${o.streams} streams × ${o.rounds} requests × ${o.chunksPerRequest} chunks of ${o.chunkBytes} B\n\n` +
+    `Relay throughput: ${o.streams} streams × ${o.rounds} requests × ${o.chunksPerRequest} chunks of ${o.chunkBytes} B` +
+    (o.warmupRounds
+      ? `, measured after ${o.warmupRounds} unmeasured request(s) per stream (JIT warm-up)`
+      : "") +
+    "\n\n" +
     markdownTable(rows)
   );
 }

@@ -67,24 +67,22 @@ export function openWithNonceGuard(
   return plaintext;
 }
 
-/** Node's Buffer where there is one (typed structurally: this library also runs in browsers). */
-const nodeBuffer = (
+/**
+ * Node's native latin1 decoder, called on the nonce itself (no Buffer view made per nonce); absent
+ * in browsers (typed structurally: this library also runs there).
+ */
+const latin1Slice = (
   globalThis as {
     Buffer?: {
-      from(
-        data: ArrayBufferLike,
-        offset: number,
-        length: number,
-      ): { toString(enc: "latin1"): string };
+      prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string };
     };
   }
-).Buffer;
+).Buffer?.prototype.latin1Slice;
 
 /** The nonce's bytes as a latin1 string (one native call under Node): the Set's key. */
 export function nonceKey(nonce: Uint8Array): string {
   if (nonce.length !== NONCE_BYTES)
     throw new CryptoError("truncated", `nonce must be ${NONCE_BYTES} bytes`);
-  if (nodeBuffer)
-    return nodeBuffer.from(nonce.buffer, nonce.byteOffset, NONCE_BYTES).toString("latin1");
+  if (latin1Slice) return latin1Slice.call(nonce, 0, NONCE_BYTES);
   return String.fromCharCode(...nonce);
 }

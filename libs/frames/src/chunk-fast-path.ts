@@ -7,6 +7,15 @@ const SEQUENCE_TAG = 2 << 3;
 const PAYLOAD_TAG = (3 << 3) | 2;
 const TOKEN_COUNT_TAG = 4 << 3;
 
+/** Node's native latin1 decoder (one string, no per-character concatenation); absent elsewhere. */
+const latin1Slice = (
+  globalThis as {
+    Buffer?: {
+      prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string };
+    };
+  }
+).Buffer?.prototype.latin1Slice;
+
 /**
  * Decodes the frame a provider sends most (a Chunk: request id, sequence, sealed payload, token
  * count) without the reflective decoder, into the same message `fromBinary` would build (the
@@ -31,7 +40,7 @@ export function decodeChunkFrame(data: Uint8Array): ProviderFrame | undefined {
   let requestId = "";
   let sequence = 0;
   let tokenCount = 0;
-  let payload: Uint8Array = new Uint8Array(0);
+  let payload: Uint8Array | undefined;
   while (pos < end) {
     const tag = data[pos++];
     if (tag === SEQUENCE_TAG || tag === TOKEN_COUNT_TAG) {
@@ -60,13 +69,10 @@ export function decodeChunkFrame(data: Uint8Array): ProviderFrame | undefined {
       if (pos + n > end) return undefined;
       if (tag === PAYLOAD_TAG) payload = data.subarray(pos, pos + n);
       else {
-        let id = "";
-        for (let i = pos; i < pos + n; i++) {
-          const c = data[i] ?? 0x80;
-          if (c >= 0x80) return undefined;
-          id += String.fromCharCode(c);
-        }
-        requestId = id;
+        for (let i = pos; i < pos + n; i++) if ((data[i] ?? 0x80) >= 0x80) return undefined;
+        requestId = latin1Slice
+          ? latin1Slice.call(data, pos, pos + n)
+          : String.fromCharCode(...data.subarray(pos, pos + n));
       }
       pos += n;
     } else return undefined;
@@ -75,7 +81,7 @@ export function decodeChunkFrame(data: Uint8Array): ProviderFrame | undefined {
     $typeName: "darkbloom.v1.Chunk",
     requestId,
     sequence,
-    encryptedPayload: payload,
+    encryptedPayload: payload ?? new Uint8Array(0),
     tokenCount,
   };
   return { $typeName: "darkbloom.v1.ProviderFrame", kind: { case: "chunk", value: chunk } };

@@ -60,6 +60,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.sink = { item, end };
   }
 
+  /**
+   * The first queued item if `wanted` accepts it, taken off the queue (no promise): what a
+   * `for await` consumer reads next anyway, taken together with the item it is handling.
+   */
+  takeIf(wanted: (item: T) => boolean): T | undefined {
+    const item = this.items[0];
+    if (item === undefined || !wanted(item)) return undefined;
+    this.items.shift();
+    return item;
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }

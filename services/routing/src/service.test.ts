@@ -101,6 +101,29 @@ describe("RoutingService", function () {
     });
   });
 
+  describe("relaying chunks", () => {
+    it("passes the winner's chunks that arrive together as one chunks event, in order and metered", async () => {
+      h = await startRoutingHarness();
+      const pieces = Array.from({ length: 40 }, (_, i) => `p${i} `);
+      // the fake sends all its chunks at once: they reach the coordinator in a read or a few
+      const p = await h.provider({ models: ["m"], reply: () => ({ pieces }) });
+      heartbeat(p);
+      await until(() => h.registry.get(p.providerId)?.heartbeat !== undefined);
+      const { text, events, received } = await runRequest(h.client, "m", { maxTokens: 64 });
+      expect(text).to.equal(pieces.join(""));
+      const batches = received.filter((e) => e.kind.case === "chunks");
+      expect(batches.length).to.be.at.least(1);
+      expect(received.length).to.be.below(events.length);
+      const chunks = events.flatMap((e) => (e.kind.case === "chunk" ? [e.kind.value] : []));
+      expect(chunks.map((c) => c.sequence)).to.deep.equal(pieces.map((_, i) => i));
+      expect(chunks.every((c) => c.tokenCount === 1)).to.equal(true);
+      const last = events.at(-1);
+      expect(last?.kind.case === "complete" && last.kind.value.usage?.completionTokens).to.equal(
+        40,
+      );
+    });
+  });
+
   describe("hedging and provider loss", () => {
     const silent = { pieces: [], complete: false };
 

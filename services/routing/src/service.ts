@@ -151,7 +151,7 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
 
     async *inferReserved(req, ctx) {
       if (!req.request) throw new ConnectError("request is required", Code.InvalidArgument);
-      for await (const event of relay(deps, router, req.request, ctx)) yield { event };
+      for await (const event of relay(deps, router, req.request, ctx, false)) yield { event };
     },
 
     async getWarmPoolPolicy() {
@@ -195,7 +195,7 @@ function inferAnywhere(
   return lazyStream(() => {
     const owner = reservationOwner(req.reservationId);
     if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner)
-      return relay(deps, router, req, ctx);
+      return relay(deps, router, req, ctx, true);
     const peer = deps.peers.addressOf(owner);
     if (!peer)
       throw new ConnectError(
@@ -221,6 +221,8 @@ function relay(
   router: Router,
   req: InferRequest,
   ctx: HandlerContext,
+  /** Queued chunks as one `chunks` event (a caller in this process: Infer, not InferReserved). */
+  batchChunks: boolean,
 ): AsyncIterable<InferResponse> {
   const reservation = deps.reservations.take(req.reservationId);
   if (!reservation)
@@ -254,6 +256,7 @@ function relay(
       onHedge: () => deps.metrics?.hedges.inc(),
       onRedispatch: () => deps.metrics?.redispatches.inc(),
       onUsageDispute: (figure) => deps.metrics?.usageDisputes.inc({ figure }),
+      batchChunks,
     },
     req.requestId || reservation.requestId,
     reservation.metadata,

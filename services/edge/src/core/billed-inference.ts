@@ -30,6 +30,21 @@ export async function* billedInference(
           yield { ...ev, promptTokens: money.reportPrompt(ev.promptTokens) };
           continue;
         }
+      } else if (ev.type === "deltas") {
+        let prompt = false;
+        for (const d of ev.deltas) {
+          money.delivered += d.tokens;
+          if (d.promptTokens > 0) prompt = true;
+        }
+        if (prompt) {
+          yield {
+            type: "deltas",
+            deltas: ev.deltas.map((d) =>
+              d.promptTokens > 0 ? { ...d, promptTokens: money.reportPrompt(d.promptTokens) } : d,
+            ),
+          };
+          continue;
+        }
       } else if (ev.type === "done") {
         const promptTokens = money.reportPrompt(ev.promptTokens);
         const costMicroUsd = await money.settle({

@@ -58,6 +58,11 @@ export async function collectOutput(
     } else if (ev.type === "delta") {
       text += ev.text;
       mergeToolCalls(toolCalls, ev.toolCalls);
+    } else if (ev.type === "deltas") {
+      for (const d of ev.deltas) {
+        text += d.text;
+        mergeToolCalls(toolCalls, d.toolCalls);
+      }
     } else if (ev.type === "done") {
       return {
         text,

@@ -25,6 +25,14 @@ export type InferenceEvent =
       sealed?: { sequence: number; payload: Uint8Array };
     }
   | {
+      /**
+       * Several deltas that arrived together (one read of the provider's socket), in order: the
+       * same as each as its own `delta`, passed through every layer once for all of them.
+       */
+      type: "deltas";
+      deltas: readonly Extract<InferenceEvent, { type: "delta" }>[];
+    }
+  | {
       type: "done";
       promptTokens: number;
       completionTokens: number;

@@ -20,6 +20,13 @@ const chunk = (sequence: number, tokenCount: number): InferResponse =>
   create(InferResponseSchema, {
     kind: { case: "chunk", value: { sequence, tokenCount, encryptedPayload: Uint8Array.of(1) } },
   });
+const batch = (...items: InferResponse[]): InferResponse =>
+  create(InferResponseSchema, {
+    kind: {
+      case: "chunks",
+      value: { chunks: items.flatMap((i) => (i.kind.case === "chunk" ? [i.kind.value] : [])) },
+    },
+  });
 const complete = (): InferResponse =>
   create(InferResponseSchema, {
     kind: {
@@ -117,5 +124,41 @@ describe("relayFrames (the one relay of compat and sealed mode)", () => {
     expect(err).to.be.instanceOf(MidStreamError);
     expect((err as MidStreamError).deliveredTokens).to.equal(4);
     expect((err as MidStreamError).edge.status).to.equal(502);
+  });
+
+  it("passes a batch of chunks on as one deltas event, in order, counted like single chunks", async () => {
+    const out = (await drain(
+      relayFrames(
+        () => frames([started(), batch(chunk(0, 2), chunk(1, 1), chunk(2, 4)), complete()]),
+        reader(),
+        false,
+      ),
+    )) as InferenceEvent[];
+    expect(out.map((e) => e.type)).to.deep.equal(["started", "deltas", "done"]);
+    const deltas = out[1]?.type === "deltas" ? out[1].deltas : [];
+    expect(deltas.map((d) => [d.text, d.tokens])).to.deep.equal([
+      ["t0", 2],
+      ["t1", 1],
+      ["t2", 4],
+    ]);
+    expect(out[2]).to.include({ stopSequence: "END" });
+  });
+
+  it("hands over a batch's chunks read before one that fails authentication, and counts only them", async () => {
+    const out: InferenceEvent[] = [];
+    let failure: unknown;
+    try {
+      for await (const ev of relayFrames(
+        () => frames([started(), batch(chunk(0, 2), chunk(1, 3), chunk(2, 5))]),
+        reader(2),
+        false,
+      ))
+        out.push(ev);
+    } catch (err) {
+      failure = err;
+    }
+    expect(out.map((e) => e.type)).to.deep.equal(["started", "deltas"]);
+    expect(failure).to.be.instanceOf(MidStreamError);
+    expect((failure as MidStreamError).deliveredTokens).to.equal(5);
   });
 });

@@ -42,6 +42,23 @@ export async function* relayFrames(
           if (read.delta) yield read.delta;
           break;
         }
+        case "chunks": {
+          const deltas: DeltaEvent[] = [];
+          try {
+            for (const chunk of ev.kind.value.chunks) {
+              const read = reader.chunk(chunk);
+              delivered += chunk.tokenCount;
+              stopSequence = read.stopSequence || stopSequence;
+              if (read.delta) deltas.push(read.delta);
+            }
+          } catch (err) {
+            // the chunks read before the one that failed reach the consumer first, as one by one
+            if (deltas.length > 0) yield batchOf(deltas);
+            throw err;
+          }
+          if (deltas.length > 0) yield batchOf(deltas);
+          break;
+        }
         case "complete":
           yield {
             type: "done",
@@ -72,6 +89,11 @@ export async function* relayFrames(
   } catch (err) {
     throw relayFailure(err, delivered, sealedMode);
   }
+}
+
+/** One delta as itself, several as one `deltas` event. */
+function batchOf(deltas: DeltaEvent[]): InferenceEvent {
+  return deltas.length === 1 ? (deltas[0] as DeltaEvent) : { type: "deltas", deltas };
 }
 
 /**

@@ -5,7 +5,7 @@ import { withKeepAlive } from "../timing/keep-alive.js";
 import type { Dispatched } from "./dispatch.js";
 import { MidStreamError } from "./inference-events.js";
 import { servedHeaders, type Served } from "./start-inference.js";
-import type { SseEvent, StreamTranslator } from "./stream-translator.js";
+import { translateDeltas, type SseEvent, type StreamTranslator } from "./stream-translator.js";
 
 export interface StreamOptions {
   /** The requested model (names the translator of a stream that fails before a start). */
@@ -73,7 +73,13 @@ export async function streamInference(
         continue;
       }
       if (!sse.started) await open();
-      const full = sse.events(ev.type === "delta" ? translator.delta(ev) : translator.done(ev));
+      const full = sse.events(
+        ev.type === "delta"
+          ? translator.delta(ev)
+          : ev.type === "deltas"
+            ? translateDeltas(translator, ev.deltas)
+            : translator.done(ev),
+      );
       if (full) await full;
     }
     await open();

@@ -9,6 +9,11 @@ export type DoneEvent = Extract<InferenceEvent, { type: "done" }>;
 export interface SseEvent {
   event?: string;
   data: unknown;
+  /**
+   * `data` already serialised, exactly as JSON.stringify(data) writes it (a translator's template
+   * for its per-chunk event); the writer then sends this text and leaves `data` alone.
+   */
+  json?: string;
 }
 
 /**
@@ -26,6 +31,16 @@ export interface StreamTranslator {
   readonly doneSentinel: boolean;
 }
 
+/** A batch of deltas' events, in order (one socket write for all of them). */
+export function translateDeltas(
+  translator: StreamTranslator,
+  deltas: readonly DeltaEvent[],
+): SseEvent[] {
+  const out: SseEvent[] = [];
+  for (const d of deltas) for (const e of translator.delta(d)) out.push(e);
+  return out;
+}
+
 /** Runs a whole event stream through a translator (tests and non-HTTP callers). */
 export function translateAll(
   translator: StreamTranslator,
@@ -34,6 +49,7 @@ export function translateAll(
   const out = translator.start();
   for (const ev of events) {
     if (ev.type === "delta") out.push(...translator.delta(ev));
+    else if (ev.type === "deltas") out.push(...translateDeltas(translator, ev.deltas));
     else if (ev.type === "done") out.push(...translator.done(ev));
   }
   return out;

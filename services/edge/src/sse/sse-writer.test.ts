@@ -78,4 +78,41 @@ describe("SseWriter", () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
   });
+
+  it("hands the events of one tick to the response as one write (one HTTP chunk), pre-serialised ones as given", async () => {
+    const writes: string[] = [];
+    const server = http.createServer((_req, res) => {
+      const write = res.write.bind(res) as (chunk: string) => boolean;
+      res.write = ((chunk: string) => {
+        writes.push(chunk);
+        return write(chunk);
+      }) as typeof res.write;
+      const sse = new SseWriter(res);
+      sse.start({});
+      void sse.events([{ data: { a: 1 } }]);
+      void sse.events([
+        { data: { ignored: true }, json: '{"b":2}' },
+        { data: { c: 3 }, event: "e" },
+      ]);
+      setImmediate(() => {
+        void sse.events([{ data: { d: 4 } }]);
+        void sse.done();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      expect(body).to.equal(
+        'data: {"a":1}\n\ndata: {"b":2}\n\nevent: e\ndata: {"c":3}\n\ndata: {"d":4}\n\ndata: [DONE]\n\n',
+      );
+      // the first tick's three events in one write; the second tick's event leaves with [DONE]
+      expect(writes).to.deep.equal([
+        'data: {"a":1}\n\ndata: {"b":2}\n\nevent: e\ndata: {"c":3}\n\n',
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

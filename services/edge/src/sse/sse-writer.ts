@@ -4,10 +4,18 @@ import { EdgeError } from "../errors/edge-error.js";
 /** A consumer whose buffer stays full this long is cut off (DESIGN §3): 499, provider cancelled. */
 export const SLOW_CONSUMER_GRACE_MS = 250;
 
+/** Text gathered this long is written at once rather than at the end of the tick. */
+const FLUSH_CHARS = 16 * 1024;
+
 /** Writes a text/event-stream response: `data: <json>` events, comments, and the final [DONE]. */
 export class SseWriter {
   #started = false;
   #corked = false;
+  /**
+   * Events written this tick, not yet handed to the response: one `res.write` per tick (one HTTP
+   * chunk, whose size line and CRLFs are 3 more socket writes of their own) instead of one per event.
+   */
+  #pending = "";
 
   constructor(
     private readonly res: ServerResponse,
@@ -55,10 +63,13 @@ export class SseWriter {
    * socket buffer at once (the common case: no promise per relayed chunk), else a promise as
    * `data` does (drain, or 499 after the grace window).
    */
-  events(list: readonly { data: unknown; event?: string }[]): Promise<void> | undefined {
+  events(
+    list: readonly { data: unknown; event?: string; json?: string }[],
+  ): Promise<void> | undefined {
     if (list.length === 0) return undefined;
     let text = "";
-    for (const e of list) text += eventText(e.data, e.event);
+    for (const e of list)
+      text += e.json === undefined ? eventText(e.data, e.event) : jsonEventText(e.json, e.event);
     return this.writeNow(text);
   }
 
@@ -73,14 +84,18 @@ export class SseWriter {
   async done(): Promise<void> {
     if (this.closed || this.res.writableNeedDrain) {
       await this.write("data: [DONE]\n\n");
-      this.res.end();
+      this.end();
       return;
     }
-    this.res.end("data: [DONE]\n\n");
+    const text = this.#pending + "data: [DONE]\n\n";
+    this.#pending = "";
+    this.res.end(text);
   }
 
   end(): void {
-    if (!this.closed) this.res.end();
+    if (this.closed) return;
+    this.#flush();
+    this.res.end();
   }
 
   /**
@@ -94,8 +109,18 @@ export class SseWriter {
     socket.cork();
     process.nextTick(() => {
       this.#corked = false;
+      this.#flush();
       socket.uncork();
     });
+  }
+
+  /** Hands the text gathered this tick to the response; false: its buffer is now full. */
+  #flush(): boolean {
+    const text = this.#pending;
+    if (text === "") return true;
+    this.#pending = "";
+    if (this.closed) return true;
+    return this.res.write(text);
   }
 
   private write(text: string): Promise<void> {
@@ -106,7 +131,14 @@ export class SseWriter {
   private writeNow(text: string): Promise<void> | undefined {
     if (this.closed) return undefined;
     this.coalesce();
-    if (this.res.write(text)) return undefined;
+    this.#pending += text;
+    // Written at the end of the tick, or now once it is large (a writer that never yields to
+    // I/O still meets the full buffer); waited on while the buffer is full.
+    const room =
+      this.#pending.length >= FLUSH_CHARS || !this.#corked
+        ? this.#flush()
+        : !this.res.writableNeedDrain;
+    if (room) return undefined;
     // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
     // abort cancels the provider) — chunks are never dropped silently.
     return new Promise((resolve, reject) => {
@@ -136,6 +168,10 @@ export class SseWriter {
 }
 
 function eventText(payload: unknown, event: string | undefined): string {
+  return jsonEventText(JSON.stringify(payload), event);
+}
+
+function jsonEventText(json: string, event: string | undefined): string {
   const name = event ? `event: ${event}\n` : "";
-  return `${name}data: ${JSON.stringify(payload)}\n\n`;
+  return `${name}data: ${json}\n\n`;
 }

@@ -14,7 +14,7 @@ export function timedEvents(
     if (r.done) return r;
     const ev = r.value;
     if (ev.type === "started") timing.mark("dispatch");
-    else if (ev.type === "delta") {
+    else if (ev.type === "delta" || ev.type === "deltas") {
       if (!timing.has("ttft")) timing.mark("ttft");
     } else if (ev.type === "done") {
       if (!timing.has("ttft")) timing.mark("ttft");

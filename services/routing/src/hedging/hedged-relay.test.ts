@@ -18,16 +18,17 @@ import { hedgedRelay } from "./hedged-relay.js";
 
 const log = createLogger({ level: "error" });
 
-/** A peer link whose owner answers with one chunk and Complete, or cannot be reached. */
-function link(reachable: boolean): PeerLink {
+/** A peer link whose owner answers with `chunks` chunks and Complete, or cannot be reached. */
+function link(reachable: boolean, chunks = 1): PeerLink {
   return {
     async *forward(_peer, req): AsyncIterable<ForwardInferResponse> {
       await Promise.resolve();
       if (!reachable) throw new Error("connect ECONNREFUSED");
       const requestId = req.request?.requestId ?? "";
-      yield create(ForwardInferResponseSchema, {
-        event: { kind: { case: "chunk", value: { requestId, sequence: 0, tokenCount: 1 } } },
-      });
+      for (let sequence = 0; sequence < chunks; sequence++)
+        yield create(ForwardInferResponseSchema, {
+          event: { kind: { case: "chunk", value: { requestId, sequence, tokenCount: 1 } } },
+        });
       yield create(ForwardInferResponseSchema, {
         event: { kind: { case: "complete", value: { requestId, usage: { completionTokens: 1 } } } },
       });
@@ -50,7 +51,11 @@ const stateOn = (replicaId: string): RemoteState => ({
   inFlight: 0,
 });
 
-async function run(registry: ProviderRegistry, relocateWaitMs: number): Promise<InferResponse[]> {
+async function run(
+  registry: ProviderRegistry,
+  relocateWaitMs: number,
+  batchChunks = false,
+): Promise<InferResponse[]> {
   const events: InferResponse[] = [];
   const relay = hedgedRelay(
     {
@@ -59,9 +64,10 @@ async function run(registry: ProviderRegistry, relocateWaitMs: number): Promise<
       hedge: { ...DEFAULT_HEDGE, enabled: false },
       hasRoom: () => true,
       relocateWaitMs,
+      batchChunks,
     },
     "r1",
-    create(RoutingMetadataSchema, { model: "m", maxTokens: 4 }),
+    create(RoutingMetadataSchema, { model: "m", maxTokens: 64 }),
     [{ providerId: "p1", senderPublicKey: new Uint8Array(32), encryptedBody: new Uint8Array(64) }],
     new AbortController().signal,
   );
@@ -88,5 +94,30 @@ describe("hedgedRelay: a provider that moved to another replica", () => {
     const events = await run(registry, 200);
     const last = events.at(-1);
     expect(last?.kind.case === "error" && last.kind.value.statusCode).to.equal(502);
+  });
+});
+
+describe("hedgedRelay: chunks queued together", () => {
+  const sequences = (events: InferResponse[]): number[] =>
+    events.flatMap((e) =>
+      e.kind.case === "chunk"
+        ? [e.kind.value.sequence]
+        : e.kind.case === "chunks"
+          ? e.kind.value.chunks.map((c) => c.sequence)
+          : [],
+    );
+
+  it("sends them as one chunks event when asked, in order, else one chunk event each", async () => {
+    for (const batchChunks of [true, false]) {
+      const registry = new ProviderRegistry();
+      registry.add(
+        new RemoteProvider("p1", stateOn("b"), link(true, 20), "a", () => undefined, log),
+      );
+      const events = await run(registry, 1_000, batchChunks);
+      const kinds = new Set(events.map((e) => e.kind.case));
+      expect(kinds.has("chunks"), `batchChunks ${batchChunks}`).to.equal(batchChunks);
+      expect(sequences(events)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+      expect(events.at(-1)?.kind.case).to.equal("complete");
+    }
   });
 });

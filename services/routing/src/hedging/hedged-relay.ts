@@ -2,6 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { promptTokenBoundOfSealedBody } from "@darkbloom/crypto";
 import {
+  type Chunk,
   InferResponseSchema,
   InferenceRequestSchema,
   type InferResponse,
@@ -42,6 +43,12 @@ export interface RelayDeps {
   relocateWaitMs?: number;
   /** The winner reported more usage than it delivered (its reputation drops; the bound is billed). */
   onUsageDispute?: (figure: UsageDispute) => void;
+  /**
+   * The winner's chunks that are queued together (one socket read) go out as one `chunks` event
+   * (a caller in this process: one pass through each layer of async iteration per batch, not per
+   * chunk). Off: one `chunk` event each (InferReserved, read by replicas of other versions).
+   */
+  batchChunks?: boolean;
 }
 
 type Tagged =
@@ -97,6 +104,8 @@ export async function* hedgedRelay(
   let firstChunkAt = 0;
   let decodedTokens = 0;
   let announced = -1;
+  const winnerChunk = (t: Tagged): boolean =>
+    t.kind === "event" && t.i === winner && t.event.kind.case === "chunk";
   // Every attempt carries the same body, sealed to a different key: the same prompt bound.
   const meter = new UsageMeter(
     metadata.maxTokens,
@@ -296,6 +305,28 @@ export async function* hedgedRelay(
         chunk.tokenCount = meter.chunk(chunk.tokenCount, chunk.encryptedPayload.length);
         if (firstChunkAt === 0) firstChunkAt = Date.now();
         else decodedTokens += chunk.tokenCount;
+        let batch: Chunk[] | undefined;
+        for (
+          let more = deps.batchChunks ? merged.takeIf(winnerChunk) : undefined;
+          more?.kind === "event" && more.event.kind.case === "chunk";
+          more = merged.takeIf(winnerChunk)
+        ) {
+          const next = more.event.kind.value;
+          next.tokenCount = meter.chunk(next.tokenCount, next.encryptedPayload.length);
+          decodedTokens += next.tokenCount;
+          (batch ??= [chunk]).push(next);
+        }
+        if (batch) {
+          // the message create() builds, without its reflection
+          yield {
+            $typeName: "darkbloom.v1.InferResponse",
+            kind: {
+              case: "chunks",
+              value: { $typeName: "darkbloom.v1.ChunkBatch", chunks: batch },
+            },
+          };
+          continue;
+        }
       }
       if (kind === "complete" || kind === "error") {
         finished = true;

@@ -9,6 +9,7 @@ import {
 } from "@darkbloom/crypto";
 import {
   ChunkPayloadSchema,
+  InferResponseSchema,
   InferenceBodySchema,
   RoutingService,
   TrustLevel,
@@ -95,7 +96,7 @@ export async function runRequest(
   client: Client<typeof RoutingService>,
   model: string,
   opts: { promptTokens?: number; maxTokens?: number; signal?: AbortSignal } = {},
-): Promise<{ text: string; events: InferResponse[] }> {
+): Promise<{ text: string; events: InferResponse[]; received: InferResponse[] }> {
   const requestId = `r-${Math.random().toString(36).slice(2)}`;
   const r = await client.reserve({
     requestId,
@@ -129,6 +130,7 @@ export async function runRequest(
   let key = primary.key;
   let text = "";
   const events: InferResponse[] = [];
+  const received: InferResponse[] = [];
   for await (const ev of client.infer(
     {
       reservationId: r.reservationId,
@@ -139,13 +141,23 @@ export async function runRequest(
     },
     { signal: opts.signal },
   )) {
-    events.push(ev);
-    if (ev.kind.case === "started") key = keys.get(ev.kind.value.providerId) ?? key;
-    if (ev.kind.case === "chunk")
-      text += fromBinary(
-        ChunkPayloadSchema,
-        openWithSharedKey(key, ev.kind.value.encryptedPayload),
-      ).text;
+    received.push(ev);
+    // a batch of chunks reads as its chunks, one by one
+    const each: InferResponse[] =
+      ev.kind.case === "chunks"
+        ? ev.kind.value.chunks.map((value) =>
+            create(InferResponseSchema, { kind: { case: "chunk", value } }),
+          )
+        : [ev];
+    for (const one of each) {
+      events.push(one);
+      if (one.kind.case === "started") key = keys.get(one.kind.value.providerId) ?? key;
+      if (one.kind.case === "chunk")
+        text += fromBinary(
+          ChunkPayloadSchema,
+          openWithSharedKey(key, one.kind.value.encryptedPayload),
+        ).text;
+    }
   }
-  return { text, events };
+  return { text, events, received };
 }

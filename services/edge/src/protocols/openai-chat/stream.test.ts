@@ -2,7 +2,14 @@ import { FinishReason } from "@darkbloom/proto";
 import { expect } from "chai";
 import { ChatCompletionStream } from "openai/lib/ChatCompletionStream";
 import { translateAll } from "../../core/stream-translator.js";
-import { TOOL_CALL_RUN, done, replay, text } from "../../core/testing/synthetic-events.js";
+import type { DeltaEvent } from "../../core/stream-translator.js";
+import {
+  TOOL_CALL_RUN,
+  done,
+  replay,
+  text,
+  toolDelta,
+} from "../../core/testing/synthetic-events.js";
 import { ChatStreamTranslator } from "./stream.js";
 import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
 
@@ -58,6 +65,42 @@ describe("ChatStreamTranslator", () => {
       completion_tokens: 1,
       total_tokens: 5,
     });
+  });
+
+  it("writes a text chunk's JSON from its template exactly as JSON.stringify writes the chunk", () => {
+    const texts = [
+      "hi",
+      'quote " back\\slash',
+      "line\nbreak\t\u0000\u001f",
+      "é 你好 🎉",
+      "\ud800 lone",
+      "",
+    ];
+    const metas = [meta, { id: 'chat"\u0000id', createdUnix: 0, model: 'm\u0000"\u2028' }];
+    for (const m of metas) {
+      const translator = new ChatStreamTranslator(m, true);
+      for (const t of texts) {
+        const events = translator.delta(text(t) as DeltaEvent);
+        if (!t) {
+          expect(events).to.deep.equal([]);
+          continue;
+        }
+        expect(events).to.have.length(1);
+        const chunk = {
+          id: m.id,
+          object: "chat.completion.chunk",
+          created: m.createdUnix,
+          model: m.model,
+          system_fingerprint: null,
+          choices: [{ index: 0, delta: { content: t }, logprobs: null, finish_reason: null }],
+        };
+        expect(events[0]?.json).to.equal(JSON.stringify(chunk));
+        expect(events[0]?.data).to.deep.equal(chunk);
+      }
+      // a tool-call delta has no template: the writer serialises its data
+      const [call] = translator.delta(toolDelta(0, "{}", "call_a", "f") as DeltaEvent);
+      expect(call?.json).to.equal(undefined);
+    }
   });
 
   it("maps every finish reason to stop, length or tool_calls", () => {

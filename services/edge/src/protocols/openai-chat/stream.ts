@@ -10,6 +10,15 @@ import { openAiFinishReason } from "../../core/openai-shared/finish-reason.js";
 import { openAiStreamError, openAiUsage } from "../../core/openai-shared/openai-shapes.js";
 import type { ResponseMeta } from "../../core/response-meta.js";
 
+/** A text chunk's event: its JSON as written; `data` is parsed back from it only when read. */
+class TextChunkEvent implements SseEvent {
+  constructor(readonly json: string) {}
+
+  get data(): unknown {
+    return JSON.parse(this.json) as unknown;
+  }
+}
+
 interface ChunkToolCall {
   index: number;
   id?: string;
@@ -25,6 +34,8 @@ interface ChunkToolCall {
 export class ChatStreamTranslator implements StreamTranslator {
   readonly doneSentinel = true;
   readonly #seenCalls = new Set<number>();
+  /** A text delta's JSON around its JSON-encoded text (#chunk's keys, in its order). */
+  #textJson: { head: string; tail: string } | undefined;
 
   constructor(
     private readonly meta: ResponseMeta,
@@ -36,6 +47,12 @@ export class ChatStreamTranslator implements StreamTranslator {
   }
 
   delta(ev: DeltaEvent): SseEvent[] {
+    if (ev.toolCalls.length === 0) {
+      if (!ev.text) return [];
+      // The usual chunk: serialised from a template, only the text encoded per event.
+      const t = (this.#textJson ??= this.#textTemplate());
+      return [new TextChunkEvent(t.head + JSON.stringify(ev.text) + t.tail)];
+    }
     const delta: Record<string, unknown> = {};
     if (ev.text) delta.content = ev.text;
     if (ev.toolCalls.length > 0) delta.tool_calls = ev.toolCalls.map((d) => this.#toolCall(d));
@@ -51,6 +68,14 @@ export class ChatStreamTranslator implements StreamTranslator {
 
   error(err: EdgeError): SseEvent[] {
     return openAiStreamError(err);
+  }
+
+  /** JSON.stringify of a text chunk, cut at its text (the last field holding anything variable). */
+  #textTemplate(): { head: string; tail: string } {
+    const marker = "\u0000";
+    const json = JSON.stringify(this.#chunk({ content: marker }, null).data);
+    const at = json.lastIndexOf(JSON.stringify(marker));
+    return { head: json.slice(0, at), tail: json.slice(at + JSON.stringify(marker).length) };
   }
 
   #toolCall(d: ToolCallDelta): ChunkToolCall {
