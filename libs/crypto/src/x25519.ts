@@ -5,7 +5,7 @@ import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
  * OpenSSL, reached through `process.getBuiltinModule` so this library still loads in a browser)
  * and @noble/curves otherwise. Both clamp the scalar the same way and give identical bytes; the
  * native one is ~50× faster, which matters on the coordinator's hot path (an ephemeral key pair
- * and one shared key per request and per hedge alternate).
+ * per request and one shared key per candidate provider).
  */
 export interface X25519 {
   randomSecretKey(): Uint8Array;
@@ -13,10 +13,14 @@ export interface X25519 {
   /** Throws on a low-order public key (all-zero shared secret). */
   getSharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /**
-   * A fresh key pair's public key and its shared secret with `publicKey`, the secret key never
-   * leaving the backend (natively it is never exported at all). Throws as `getSharedSecret`.
+   * One fresh key pair's public key and its shared secret with each of `publicKeys` (one X25519
+   * agreement per recipient, one key generation in all), the secret key never handed out.
+   * Throws as `getSharedSecret` when any of them is unusable.
    */
-  ephemeralSharedSecret(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array };
+  ephemeralSharedSecrets(publicKeys: readonly Uint8Array[]): {
+    publicKey: Uint8Array;
+    shared: Uint8Array[];
+  };
 }
 
 /** Peer public keys whose imported native key object is kept (least recently used dropped). */
@@ -27,17 +31,12 @@ export const PUBLIC_KEY_CACHE_ENTRIES = 1024;
 interface NodeKeyObject {
   export(options: { format: "jwk" }): { x?: string };
 }
-interface NodeKeyPair {
-  publicKey: NodeKeyObject;
-  privateKey: NodeKeyObject;
-}
 type OkpJwk = { kty: "OKP"; crv: "X25519"; d?: string; x: string };
 interface NodeCrypto {
-  randomBytes(size: number): Uint8Array;
+  randomBytes(size: number): Uint8Array & { fill(value: number): unknown };
   createPrivateKey(options: { key: OkpJwk; format: "jwk" }): NodeKeyObject;
   createPublicKey(options: NodeKeyObject | { key: OkpJwk; format: "jwk" }): NodeKeyObject;
   diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
-  generateKeyPairSync(type: "x25519"): NodeKeyPair;
 }
 interface NodeBuffer {
   from(
@@ -95,11 +94,23 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
     getPublicKey: (secretKey) =>
       fromB64url(c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" }).x),
     getSharedSecret: (secretKey, peer) => derive(privateKey(secretKey), peer),
-    ephemeralSharedSecret: (peer) => {
-      // generated as key objects: no import of the secret, no second scalar multiplication
-      const pair = c.generateKeyPairSync("x25519");
-      const shared = derive(pair.privateKey, peer);
-      return { publicKey: fromB64url(pair.publicKey.export({ format: "jwk" }).x), shared };
+    ephemeralSharedSecrets: (peers) => {
+      // An imported random secret, never generateKeyPairSync: under Node 20 a generated pair's
+      // KeyGenJob, freed by a garbage collection that runs while an export or an agreement holds
+      // the pair's lock, takes that lock again and the process hangs for good (the x25519 tests
+      // reproduce it). The import computes the public key, which createPublicKey then reads.
+      const secret = c.randomBytes(32);
+      const priv = privateKey(secret);
+      secret.fill(0);
+      const publicKey = fromB64url(c.createPublicKey(priv).export({ format: "jwk" }).x);
+      const shared: Uint8Array[] = [];
+      try {
+        for (const peer of peers) shared.push(derive(priv, peer));
+      } catch (err) {
+        for (const s of shared) s.fill(0);
+        throw err;
+      }
+      return { publicKey, shared };
     },
   };
 }
@@ -108,12 +119,12 @@ const nobleBackend: X25519 = {
   randomSecretKey: () => nobleX25519.utils.randomSecretKey(),
   getPublicKey: (secretKey) => nobleX25519.getPublicKey(secretKey),
   getSharedSecret: (secretKey, publicKey) => nobleX25519.getSharedSecret(secretKey, publicKey),
-  ephemeralSharedSecret: (publicKey) => {
+  ephemeralSharedSecrets: (publicKeys) => {
     const secretKey = nobleX25519.utils.randomSecretKey();
     try {
       return {
         publicKey: nobleX25519.getPublicKey(secretKey),
-        shared: nobleX25519.getSharedSecret(secretKey, publicKey),
+        shared: publicKeys.map((pk) => nobleX25519.getSharedSecret(secretKey, pk)),
       };
     } finally {
       secretKey.fill(0);
