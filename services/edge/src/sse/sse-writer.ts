@@ -7,7 +7,12 @@ export const SLOW_CONSUMER_GRACE_MS = 250;
 /** Writes a text/event-stream response: `data: <json>` events, comments, and the final [DONE]. */
 export class SseWriter {
   #started = false;
-  #corked = false;
+  /** The socket corked this tick (the response may have let go of it by the tick's end). */
+  #corked: { uncork(): void } | undefined;
+  /** Bumped at each cork: a tick's uncork leaves alone a cork made after an early flush. */
+  #corkCount = 0;
+  /** The first output was written (and flushed at once with the headers). */
+  #firstWritten = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -24,8 +29,9 @@ export class SseWriter {
   }
 
   /**
-   * Sends the status line and headers. They leave with the events written in the same tick (the
-   * first output, stream-inference.ts) in one socket write rather than a write of their own.
+   * Sends the status line and headers. They leave with the first output written after them (the
+   * first token, or a `: keep-alive` comment while queued; stream-inference.ts) in one socket
+   * write rather than a write of their own.
    */
   start(headers: Record<string, string>): void {
     if (this.#started) return;
@@ -90,12 +96,19 @@ export class SseWriter {
   private coalesce(): void {
     const socket = this.res.socket;
     if (this.#corked || !socket) return;
-    this.#corked = true;
+    this.#corked = socket;
     socket.cork();
+    const count = ++this.#corkCount;
     process.nextTick(() => {
-      this.#corked = false;
-      socket.uncork();
+      if (count === this.#corkCount) this.flush();
     });
+  }
+
+  /** Hands what is corked to the kernel now. */
+  private flush(): void {
+    const socket = this.#corked;
+    this.#corked = undefined;
+    socket?.uncork();
   }
 
   private write(text: string): Promise<void> {
@@ -106,7 +119,15 @@ export class SseWriter {
   private writeNow(text: string): Promise<void> | undefined {
     if (this.closed) return undefined;
     this.coalesce();
-    if (this.res.write(text)) return undefined;
+    const written = this.res.write(text);
+    if (!this.#firstWritten) {
+      // The first output (with the headers) leaves at once, not after the rest of this tick:
+      // the first token of a burst read from the provider in one go would otherwise wait for
+      // every later chunk of the burst to be relayed. Later writes of the tick coalesce again.
+      this.#firstWritten = true;
+      this.flush();
+    }
+    if (written) return undefined;
     // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
     // abort cancels the provider) — chunks are never dropped silently.
     return new Promise((resolve, reject) => {
