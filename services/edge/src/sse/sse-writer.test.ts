@@ -41,7 +41,7 @@ describe("SseWriter", () => {
     }
   });
 
-  it("sends the headers with the first output in one socket write, and the rest of the tick in one more", async () => {
+  it("sends the headers and the events of a tick in one socket write, or two when flushed in between", async () => {
     const writes: number[] = [];
     const server = http.createServer((_req, res) => {
       const socket = res.socket as net.Socket & {
@@ -62,6 +62,7 @@ describe("SseWriter", () => {
       const sse = new SseWriter(res);
       sse.start({ "x-test": "1" });
       void sse.events([{ data: { a: 1 } }, { data: { b: 2 } }]);
+      sse.flush();
       void sse.events([{ data: { c: 3 } }]);
       void sse.events([{ data: { d: 4 } }]);
       setImmediate(() => void sse.done());
@@ -75,8 +76,8 @@ describe("SseWriter", () => {
       expect(body).to.equal(
         'data: {"a":1}\n\ndata: {"b":2}\n\ndata: {"c":3}\n\ndata: {"d":4}\n\ndata: [DONE]\n\n',
       );
-      // headers + the first output in one write, the rest of the tick in another; [DONE] and the
-      // end of the body in a third
+      // headers + the events before the flush in one write, the rest of the tick in another;
+      // [DONE] and the end of the body in a third
       expect(writes).to.have.length(3);
     } finally {
       server.closeAllConnections();
@@ -84,7 +85,7 @@ describe("SseWriter", () => {
     }
   });
 
-  it("sends the headers and the first output at once, before the rest of the tick runs", async () => {
+  it("flush hands the headers and the events so far to the socket at once, not at the tick's end", async () => {
     let writesAfterFirst = -1;
     let writesAfterSecond = -1;
     const server = http.createServer((_req, res) => {
@@ -106,6 +107,7 @@ describe("SseWriter", () => {
       const sse = new SseWriter(res);
       sse.start({});
       void sse.events([{ data: { first: true } }]);
+      sse.flush();
       writesAfterFirst = writes;
       void sse.events([{ data: { second: true } }]);
       writesAfterSecond = writes;

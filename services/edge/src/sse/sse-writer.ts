@@ -11,8 +11,6 @@ export class SseWriter {
   #corked: { uncork(): void } | undefined;
   /** Bumped at each cork: a tick's uncork leaves alone a cork made after an early flush. */
   #corkCount = 0;
-  /** The first output was written (and flushed at once with the headers). */
-  #firstWritten = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -29,9 +27,8 @@ export class SseWriter {
   }
 
   /**
-   * Sends the status line and headers. They leave with the first output written after them (the
-   * first token, or a `: keep-alive` comment while queued; stream-inference.ts) in one socket
-   * write rather than a write of their own.
+   * Sends the status line and headers. They leave with the events written in the same tick (the
+   * first output, stream-inference.ts) in one socket write rather than a write of their own.
    */
   start(headers: Record<string, string>): void {
     if (this.#started) return;
@@ -104,8 +101,12 @@ export class SseWriter {
     });
   }
 
-  /** Hands what is corked to the kernel now. */
-  private flush(): void {
+  /**
+   * Hands what this tick wrote so far to the socket now, rather than at the tick's end; later
+   * writes of the tick coalesce again. For the first token: read in one burst with the rest of
+   * the answer, it would otherwise wait for the whole burst to be relayed.
+   */
+  flush(): void {
     const socket = this.#corked;
     this.#corked = undefined;
     socket?.uncork();
@@ -119,15 +120,7 @@ export class SseWriter {
   private writeNow(text: string): Promise<void> | undefined {
     if (this.closed) return undefined;
     this.coalesce();
-    const written = this.res.write(text);
-    if (!this.#firstWritten) {
-      // The first output (with the headers) leaves at once, not after the rest of this tick:
-      // the first token of a burst read from the provider in one go would otherwise wait for
-      // every later chunk of the burst to be relayed. Later writes of the tick coalesce again.
-      this.#firstWritten = true;
-      this.flush();
-    }
-    if (written) return undefined;
+    if (this.res.write(text)) return undefined;
     // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
     // abort cancels the provider) — chunks are never dropped silently.
     return new Promise((resolve, reject) => {
