@@ -7,7 +7,7 @@
 // collection frees a pair's KeyGenJob while an export or agreement holds that pair's lock (a loop
 // exporting one generated key hung within seconds, the main thread waiting on the mutex in
 // ~KeyGenJob from the GC's weak callbacks: `--export-loop` does that; the per-request pattern's
-// window is smaller: `--generated` hung once after 38,000 requests, not in another run of 100,000).
+// window is smaller: `--generated` hung after 38,000 and 32,000 requests, not in a run of 100,000).
 import { createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto";
 import { spawn } from "node:child_process";
 import { ephemeralBoxKeys, generateKeyPair, sealWithSharedKey } from "@darkbloom/crypto";
