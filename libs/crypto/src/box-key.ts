@@ -27,21 +27,35 @@ export function boxBeforenm(publicKey: Uint8Array, secretKey: Uint8Array): Uint8
 /**
  * `crypto_box_keypair` then `crypto_box_beforenm(recipientPublicKey, secretKey)` in one step: the
  * ephemeral public key to send along and the shared key to seal with. The ephemeral secret key is
- * never handed out (natively it never leaves OpenSSL), so nothing is left to zero but the shared
- * key. Faster than the two calls: no import of the secret and no second scalar multiplication.
+ * never handed out, so nothing is left to zero but the shared key.
  */
 export function ephemeralBoxKey(recipientPublicKey: Uint8Array): {
   publicKey: Uint8Array;
   sharedKey: Uint8Array;
 } {
-  assertKey(recipientPublicKey, "public key");
-  let pair: { publicKey: Uint8Array; shared: Uint8Array };
+  const { publicKey, sharedKeys } = ephemeralBoxKeys([recipientPublicKey]);
+  return { publicKey, sharedKey: sharedKeys[0] as Uint8Array };
+}
+
+/**
+ * One ephemeral key pair for several recipients (the candidates a request may run on): its public
+ * key, and per recipient, in order, the shared key `crypto_box_beforenm` gives. As safe as a pair
+ * per recipient: each recipient's key gives a different shared key (a recipient can derive only
+ * its own), and each seal draws its own random nonce. One key generation
+ * instead of one per recipient. A recipient key that is not usable refuses them all (`bad_key`).
+ */
+export function ephemeralBoxKeys(recipientPublicKeys: readonly Uint8Array[]): {
+  publicKey: Uint8Array;
+  sharedKeys: Uint8Array[];
+} {
+  for (const key of recipientPublicKeys) assertKey(key, "public key");
+  let pair: { publicKey: Uint8Array; shared: Uint8Array[] };
   try {
-    pair = x25519.ephemeralSharedSecret(recipientPublicKey);
+    pair = x25519.ephemeralSharedSecrets(recipientPublicKeys);
   } catch (cause) {
     throw new CryptoError("bad_key", "public key is not usable for X25519", { cause });
   }
-  return { publicKey: pair.publicKey, sharedKey: sharedKeyOf(pair.shared) };
+  return { publicKey: pair.publicKey, sharedKeys: pair.shared.map(sharedKeyOf) };
 }
 
 /** HSalsa20(key = the X25519 shared secret, nonce = 16 zero bytes); zeroes the secret. */

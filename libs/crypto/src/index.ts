@@ -7,7 +7,7 @@ export {
   sealedPlaintextBytes,
 } from "./token-bounds.js";
 export { generateKeyPair, publicKeyFromSecret, type KeyPair } from "./key-pair.js";
-export { boxBeforenm, ephemeralBoxKey } from "./box-key.js";
+export { boxBeforenm, ephemeralBoxKey, ephemeralBoxKeys } from "./box-key.js";
 export { seal, open } from "./box.js";
 export { sealWithSharedKey, openWithSharedKey } from "./secret-box.js";
 export { NonceGuard, openWithNonceGuard, type NonceGuardOptions } from "./nonce-guard.js";

@@ -1,13 +1,13 @@
 import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
-import { randomBytes } from "@noble/ciphers/utils.js";
 import { assertSharedKey } from "./assert-key.js";
 import { CryptoError } from "./crypto-error.js";
 import { openSecretBoxFast, sealSecretBoxFast } from "./secret-box-open.js";
 import { NONCE_BYTES, SEAL_OVERHEAD_BYTES } from "./constants.js";
+import { randomNonce } from "./random-pool.js";
 
 /** Seal with a precomputed key: `nonce ‖ MAC ‖ ciphertext` with a fresh random 24-byte nonce. */
 export function sealWithSharedKey(sharedKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  return sealWithNonce(sharedKey, randomBytes(NONCE_BYTES), plaintext);
+  return sealWithNonce(sharedKey, randomNonce(), plaintext);
 }
 
 /**

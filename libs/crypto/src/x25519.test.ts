@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PUBLIC_KEY_CACHE_ENTRIES, x25519, x25519Noble } from "./x25519.js";
-import { boxBeforenm, ephemeralBoxKey } from "./box-key.js";
+import { boxBeforenm, ephemeralBoxKey, ephemeralBoxKeys } from "./box-key.js";
+import { openWithSharedKey, sealWithSharedKey } from "./secret-box.js";
 import { CryptoError } from "./crypto-error.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
@@ -49,13 +50,13 @@ describe("x25519 backends", () => {
     const peerPk = x25519Noble.getPublicKey(peer);
     for (const b of [x25519, x25519Noble]) {
       for (let i = 0; i < 5; i++) {
-        const eph = b.ephemeralSharedSecret(peerPk);
+        const eph = b.ephemeralSharedSecrets([peerPk]);
         // what the peer derives from the ephemeral public key is the sender's secret
-        expect(eph.shared).to.deep.equal(x25519Noble.getSharedSecret(peer, eph.publicKey));
+        expect(eph.shared).to.deep.equal([x25519Noble.getSharedSecret(peer, eph.publicKey)]);
       }
     }
-    const a = x25519.ephemeralSharedSecret(peerPk);
-    const b = x25519.ephemeralSharedSecret(peerPk);
+    const a = x25519.ephemeralSharedSecrets([peerPk]);
+    const b = x25519.ephemeralSharedSecrets([peerPk]);
     expect(a.publicKey).to.not.deep.equal(b.publicKey);
   });
 
@@ -67,8 +68,8 @@ describe("x25519 backends", () => {
       for (const p of peers) {
         const pk = x25519Noble.getPublicKey(p);
         expect(x25519.getSharedSecret(sk, pk)).to.deep.equal(x25519Noble.getSharedSecret(sk, pk));
-        const eph = x25519.ephemeralSharedSecret(pk);
-        expect(eph.shared).to.deep.equal(x25519Noble.getSharedSecret(p, eph.publicKey));
+        const eph = x25519.ephemeralSharedSecrets([pk]);
+        expect(eph.shared).to.deep.equal([x25519Noble.getSharedSecret(p, eph.publicKey)]);
       }
     }
     // keys differing in one bit (the last byte's top bit, which X25519 ignores, included)
@@ -101,6 +102,43 @@ describe("x25519 backends", () => {
     const eph = ephemeralBoxKey(x25519Noble.getPublicKey(recipient));
     expect(eph.sharedKey).to.deep.equal(boxBeforenm(eph.publicKey, recipient));
     expect(() => ephemeralBoxKey(new Uint8Array(32)))
+      .to.throw(CryptoError)
+      .with.property("code", "bad_key");
+  });
+
+  it("one ephemeral key pair serves several recipients, each with its own shared secret", () => {
+    const peers = Array.from({ length: 3 }, () => x25519Noble.randomSecretKey());
+    const peerPks = peers.map((p) => x25519Noble.getPublicKey(p));
+    for (const b of [x25519, x25519Noble]) {
+      const eph = b.ephemeralSharedSecrets(peerPks);
+      expect(eph.shared).to.have.length(3);
+      peers.forEach((p, i) =>
+        expect(eph.shared[i]).to.deep.equal(x25519Noble.getSharedSecret(p, eph.publicKey)),
+      );
+      expect(new Set(eph.shared.map((s) => Buffer.from(s).toString("hex")))).to.have.length(3);
+    }
+  });
+
+  it("ephemeralBoxKeys: a body sealed to each candidate opens only at that candidate", () => {
+    const recipients = Array.from({ length: 3 }, () => x25519Noble.randomSecretKey());
+    const eph = ephemeralBoxKeys(recipients.map((r) => x25519Noble.getPublicKey(r)));
+    const body = new TextEncoder().encode("the same prompt for every candidate");
+    const sealed = eph.sharedKeys.map((k) => sealWithSharedKey(k, body));
+    recipients.forEach((r, i) => {
+      // what the provider does: boxBeforenm(sender public key, its own secret key), then open
+      const theirs = boxBeforenm(eph.publicKey, r);
+      expect(openWithSharedKey(theirs, sealed[i] as Uint8Array)).to.deep.equal(body);
+      for (const [j, other] of sealed.entries())
+        if (j !== i)
+          expect(() => openWithSharedKey(theirs, other))
+            .to.throw(CryptoError)
+            .with.property("code", "authentication_failed");
+    });
+  });
+
+  it("ephemeralBoxKeys refuses the lot when any recipient key is low-order", () => {
+    const good = x25519Noble.getPublicKey(x25519Noble.randomSecretKey());
+    expect(() => ephemeralBoxKeys([good, new Uint8Array(32)]))
       .to.throw(CryptoError)
       .with.property("code", "bad_key");
   });

@@ -5,7 +5,7 @@ import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
  * OpenSSL, reached through `process.getBuiltinModule` so this library still loads in a browser)
  * and @noble/curves otherwise. Both clamp the scalar the same way and give identical bytes; the
  * native one is ~50× faster, which matters on the coordinator's hot path (an ephemeral key pair
- * and one shared key per request and per hedge alternate).
+ * per request and one shared key per candidate provider).
  */
 export interface X25519 {
   randomSecretKey(): Uint8Array;
@@ -13,10 +13,14 @@ export interface X25519 {
   /** Throws on a low-order public key (all-zero shared secret). */
   getSharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /**
-   * A fresh key pair's public key and its shared secret with `publicKey`, the secret key never
-   * leaving the backend (natively it is never exported at all). Throws as `getSharedSecret`.
+   * One fresh key pair's public key and its shared secret with each of `publicKeys` (one X25519
+   * agreement per recipient, one key generation in all), the secret key never handed out.
+   * Throws as `getSharedSecret` when any of them is unusable.
    */
-  ephemeralSharedSecret(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array };
+  ephemeralSharedSecrets(publicKeys: readonly Uint8Array[]): {
+    publicKey: Uint8Array;
+    shared: Uint8Array[];
+  };
 }
 
 /** An X25519 SubjectPublicKeyInfo is a fixed 12-byte DER header and the 32-byte key (RFC 8410). */
@@ -31,17 +35,12 @@ interface NodeKeyObject {
   export(options: { format: "jwk" }): { x?: string };
   export(options: { format: "der"; type: "spki" }): Uint8Array;
 }
-interface NodeKeyPair {
-  publicKey: NodeKeyObject;
-  privateKey: NodeKeyObject;
-}
 type OkpJwk = { kty: "OKP"; crv: "X25519"; d?: string; x: string };
 interface NodeCrypto {
-  randomBytes(size: number): Uint8Array;
+  randomBytes(size: number): Uint8Array & { fill(value: number): unknown };
   createPrivateKey(options: { key: OkpJwk; format: "jwk" }): NodeKeyObject;
   createPublicKey(options: NodeKeyObject | { key: OkpJwk; format: "jwk" }): NodeKeyObject;
   diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
-  generateKeyPairSync(type: "x25519"): NodeKeyPair;
 }
 interface NodeBuffer {
   from(
@@ -99,16 +98,25 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
     getPublicKey: (secretKey) =>
       fromB64url(c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" }).x),
     getSharedSecret: (secretKey, peer) => derive(privateKey(secretKey), peer),
-    ephemeralSharedSecret: (peer) => {
-      // generated as key objects: no import of the secret, no second scalar multiplication.
-      // The public key leaves as DER, never as JWK: Node 20's JWK export of a just-generated key
-      // allocates while holding the key's mutex, and a GC there that collects the finished
-      // key-generation job locks that mutex again: the process froze for good (0% CPU, every
-      // socket unanswered; x25519.test.ts reproduces it in a child process).
-      const pair = c.generateKeyPairSync("x25519");
-      const shared = derive(pair.privateKey, peer);
-      const spki = pair.publicKey.export({ format: "der", type: "spki" });
-      return { publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX_BYTES)), shared };
+    ephemeralSharedSecrets: (peers) => {
+      // An imported random secret, never generateKeyPairSync: under Node 20 a generated pair's
+      // KeyGenJob, freed by a garbage collection that runs while an export or an agreement holds
+      // the pair's lock, takes that lock again and the process hangs for good (the x25519 tests
+      // reproduce it). The import computes the public key, which createPublicKey then reads; it
+      // leaves as DER, not JWK (the JWK export allocates under the key's lock).
+      const secret = c.randomBytes(32);
+      const priv = privateKey(secret);
+      secret.fill(0);
+      const spki = c.createPublicKey(priv).export({ format: "der", type: "spki" });
+      const publicKey = new Uint8Array(spki.subarray(SPKI_PREFIX_BYTES));
+      const shared: Uint8Array[] = [];
+      try {
+        for (const peer of peers) shared.push(derive(priv, peer));
+      } catch (err) {
+        for (const s of shared) s.fill(0);
+        throw err;
+      }
+      return { publicKey, shared };
     },
   };
 }
@@ -117,12 +125,12 @@ const nobleBackend: X25519 = {
   randomSecretKey: () => nobleX25519.utils.randomSecretKey(),
   getPublicKey: (secretKey) => nobleX25519.getPublicKey(secretKey),
   getSharedSecret: (secretKey, publicKey) => nobleX25519.getSharedSecret(secretKey, publicKey),
-  ephemeralSharedSecret: (publicKey) => {
+  ephemeralSharedSecrets: (publicKeys) => {
     const secretKey = nobleX25519.utils.randomSecretKey();
     try {
       return {
         publicKey: nobleX25519.getPublicKey(secretKey),
-        shared: nobleX25519.getSharedSecret(secretKey, publicKey),
+        shared: publicKeys.map((pk) => nobleX25519.getSharedSecret(secretKey, pk)),
       };
     } finally {
       secretKey.fill(0);

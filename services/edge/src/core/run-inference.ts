@@ -2,7 +2,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import {
   NonceGuard,
-  ephemeralBoxKey,
+  ephemeralBoxKeys,
   openWithNonceGuard,
   sealWithSharedKey,
 } from "@darkbloom/crypto";
@@ -43,8 +43,8 @@ export interface InferenceInput {
 }
 
 /**
- * Compat-mode inference: reserve a provider, seal the body to its key with a fresh ephemeral key,
- * relay, and open each chunk. The shared key lives only for this call.
+ * Compat-mode inference: reserve a provider, seal the body to its key (and to each alternate's)
+ * with a fresh ephemeral key, relay, and open each chunk. The shared keys live only for this call.
  */
 export async function* runInference(
   routing: Client<typeof RoutingService>,
@@ -64,15 +64,19 @@ export async function* runInference(
   });
 
   input.onReserved?.();
-  const ephemeral = ephemeralBoxKey(reservation.providerPublicKey);
-  const primaryKey = ephemeral.sharedKey;
+  // One ephemeral key pair for the request, one shared key per candidate: the primary, then each
+  // alternate (hedging/failover), whose copy of the body is sealed to its own key; `started`
+  // names the provider that won, whose key then opens the chunks.
+  const ephemeral = ephemeralBoxKeys([
+    reservation.providerPublicKey,
+    ...reservation.alternates.map((c) => c.providerPublicKey),
+  ]);
+  const primaryKey = ephemeral.sharedKeys[0] as Uint8Array;
   let sharedKey = primaryKey;
-  // Hedging/failover: the body is also sealed to each alternate provider with its own ephemeral
-  // key; `started` names the provider that won, whose key then opens the chunks.
-  const alternates = reservation.alternates.map((c) => {
-    const eph = ephemeralBoxKey(c.providerPublicKey);
-    return { candidate: c, senderPublicKey: eph.publicKey, key: eph.sharedKey };
-  });
+  const alternates = reservation.alternates.map((c, i) => ({
+    candidate: c,
+    key: ephemeral.sharedKeys[i + 1] as Uint8Array,
+  }));
   let winner = { trustLevel: reservation.trustLevel, keyFingerprint: reservation.keyFingerprint };
   const guard = new NonceGuard();
   try {
@@ -87,7 +91,7 @@ export async function* runInference(
             encryptedBody: sealWithSharedKey(sharedKey, plain),
             alternates: alternates.map((a) => ({
               providerId: a.candidate.providerId,
-              senderPublicKey: a.senderPublicKey,
+              senderPublicKey: ephemeral.publicKey,
               encryptedBody: sealWithSharedKey(a.key, plain),
             })),
           },

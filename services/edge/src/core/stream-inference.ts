@@ -38,6 +38,7 @@ export async function streamInference(
   const sse = new SseWriter(req.res);
   let translator: StreamTranslator | undefined;
   let served: Served | undefined;
+  let flushed = false;
   // One socket write per batch of events; awaited only when the consumer's buffer is full.
   const send = async (out: readonly SseEvent[]): Promise<void> => {
     await sse.events(out);
@@ -80,6 +81,12 @@ export async function streamInference(
             ? translateDeltas(translator, ev.deltas)
             : translator.done(ev),
       );
+      if (!flushed) {
+        // the first output (with the headers and the translator's start when not sent yet)
+        // leaves now, not after the rest of a burst read from the provider in one go
+        flushed = true;
+        sse.flush();
+      }
       if (full) await full;
     }
     await open();

@@ -41,7 +41,7 @@ describe("SseWriter", () => {
     }
   });
 
-  it("sends the headers and the events written in the same tick in one socket write", async () => {
+  it("sends the headers and the events of a tick in one socket write, or two when flushed in between", async () => {
     const writes: number[] = [];
     const server = http.createServer((_req, res) => {
       const socket = res.socket as net.Socket & {
@@ -62,6 +62,9 @@ describe("SseWriter", () => {
       const sse = new SseWriter(res);
       sse.start({ "x-test": "1" });
       void sse.events([{ data: { a: 1 } }, { data: { b: 2 } }]);
+      sse.flush();
+      void sse.events([{ data: { c: 3 } }]);
+      void sse.events([{ data: { d: 4 } }]);
       setImmediate(() => void sse.done());
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -70,9 +73,56 @@ describe("SseWriter", () => {
       const res = await fetch(`http://127.0.0.1:${port}/`);
       expect(res.headers.get("x-test")).to.equal("1");
       const body = await res.text();
-      expect(body).to.equal('data: {"a":1}\n\ndata: {"b":2}\n\ndata: [DONE]\n\n');
-      // headers + both events in one write; [DONE] and the end of the body in another
-      expect(writes).to.have.length(2);
+      expect(body).to.equal(
+        'data: {"a":1}\n\ndata: {"b":2}\n\ndata: {"c":3}\n\ndata: {"d":4}\n\ndata: [DONE]\n\n',
+      );
+      // headers + the events before the flush in one write, the rest of the tick in another;
+      // [DONE] and the end of the body in a third
+      expect(writes).to.have.length(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it("flush hands the headers and the events so far to the socket at once, not at the tick's end", async () => {
+    let writesAfterFirst = -1;
+    let writesAfterSecond = -1;
+    const server = http.createServer((_req, res) => {
+      const socket = res.socket as net.Socket & {
+        _write: (...args: unknown[]) => void;
+        _writev: (...args: unknown[]) => void;
+      };
+      let writes = 0;
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...args: unknown[]) => {
+        writes++;
+        write(...args);
+      };
+      socket._writev = (...args: unknown[]) => {
+        writes++;
+        writev(...args);
+      };
+      const sse = new SseWriter(res);
+      sse.start({});
+      void sse.events([{ data: { first: true } }]);
+      sse.flush();
+      writesAfterFirst = writes;
+      void sse.events([{ data: { second: true } }]);
+      writesAfterSecond = writes;
+      setImmediate(() => void sse.done());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await res.text()).to.equal(
+        'data: {"first":true}\n\ndata: {"second":true}\n\ndata: [DONE]\n\n',
+      );
+      // the first event reached the kernel within the call; the second waits for the tick's end
+      expect(writesAfterFirst).to.equal(1);
+      expect(writesAfterSecond).to.equal(1);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -10,7 +10,10 @@ const FLUSH_CHARS = 16 * 1024;
 /** Writes a text/event-stream response: `data: <json>` events, comments, and the final [DONE]. */
 export class SseWriter {
   #started = false;
-  #corked = false;
+  /** The socket corked this tick (the response may have let go of it by the tick's end). */
+  #corked: { uncork(): void } | undefined;
+  /** Bumped at each cork: a tick's end leaves alone a cork made after an early flush. */
+  #corkCount = 0;
   /**
    * Events written this tick, not yet handed to the response: one `res.write` per tick (one HTTP
    * chunk, whose size line and CRLFs are 3 more socket writes of their own) instead of one per event.
@@ -94,7 +97,7 @@ export class SseWriter {
 
   end(): void {
     if (this.closed) return;
-    this.#flush();
+    this.#writePending();
     this.res.end();
   }
 
@@ -105,17 +108,28 @@ export class SseWriter {
   private coalesce(): void {
     const socket = this.res.socket;
     if (this.#corked || !socket) return;
-    this.#corked = true;
+    this.#corked = socket;
     socket.cork();
+    const count = ++this.#corkCount;
     process.nextTick(() => {
-      this.#corked = false;
-      this.#flush();
-      socket.uncork();
+      if (count === this.#corkCount) this.flush();
     });
   }
 
+  /**
+   * Hands what this tick wrote so far to the socket now, rather than at the tick's end; later
+   * writes of the tick coalesce again. For the first token: read in one burst with the rest of
+   * the answer, it would otherwise wait for the whole burst to be relayed.
+   */
+  flush(): void {
+    const socket = this.#corked;
+    this.#corked = undefined;
+    this.#writePending();
+    socket?.uncork();
+  }
+
   /** Hands the text gathered this tick to the response; false: its buffer is now full. */
-  #flush(): boolean {
+  #writePending(): boolean {
     const text = this.#pending;
     if (text === "") return true;
     this.#pending = "";
@@ -136,7 +150,7 @@ export class SseWriter {
     // I/O still meets the full buffer); waited on while the buffer is full.
     const room =
       this.#pending.length >= FLUSH_CHARS || !this.#corked
-        ? this.#flush()
+        ? this.#writePending()
         : !this.res.writableNeedDrain;
     if (room) return undefined;
     // Full buffer: one grace window to drain, then the request fails with 499 (the caller's
