@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { z } from "zod";
-import { sql, type DatabasePool } from "slonik";
-import { createPool } from "./connection.js";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
+import { sql } from "slonik";
+import { singleConnectionPools } from "./testing/single-connection-pools.js";
 import { withSessionLocks } from "./session-locks.js";
 
 const pidRow = z.object({ pid: z.number() });
@@ -10,35 +9,17 @@ const countRow = z.object({ n: z.bigint() });
 const lockedRow = z.object({ locked: z.boolean() });
 
 describe("withSessionLocks: a session advisory lock never outlives the checkout", () => {
-  let server: EmbeddedPostgres | undefined;
-  let pool: DatabasePool | undefined;
-  let other: DatabasePool | undefined;
-
-  before(async () => {
-    server = await startEmbeddedPostgres();
-    // one connection: the checkout after withSessionLocks gets the same one back (or a new one)
-    pool = await createPool(server.url, { maximumPoolSize: 1 });
-    other = await createPool(server.url, { maximumPoolSize: 1 });
-  });
-  after(async () => {
-    await pool?.end();
-    await other?.end();
-    await server?.stop();
-  });
-  const db = (p: DatabasePool | undefined): DatabasePool => {
-    if (p === undefined) throw new Error("before hook did not run");
-    return p;
-  };
+  const pools = singleConnectionPools();
   /** Advisory locks the session of the pool's next checkout holds, and its backend pid. */
   const nextCheckout = (): Promise<{ pid: number; locks: bigint }> =>
-    db(pool).connect(async (connection) => ({
+    pools.pool().connect(async (connection) => ({
       pid: await connection.oneFirst(sql.type(pidRow)`SELECT pg_backend_pid() AS pid`),
       locks: await connection.oneFirst(sql.type(countRow)`
         SELECT count(*) AS n FROM pg_locks
         WHERE locktype = 'advisory' AND pid = pg_backend_pid()`),
     }));
   const otherTakes = async (key: number): Promise<boolean> => {
-    const taken = await db(other).connect(async (connection) => {
+    const taken = await pools.other().connect(async (connection) => {
       const locked = await connection.oneFirst(sql.type(lockedRow)`
         SELECT pg_try_advisory_lock(${key}) AS locked`);
       if (locked) await connection.query(sql.unsafe`SELECT pg_advisory_unlock(${key})`);
@@ -48,7 +29,7 @@ describe("withSessionLocks: a session advisory lock never outlives the checkout"
   };
 
   it("releases a lock the handler left taken; the connection goes back (same session)", async () => {
-    const pid = await withSessionLocks(db(pool), async (connection) => {
+    const pid = await withSessionLocks(pools.pool(), async (connection) => {
       await connection.query(sql.unsafe`SELECT pg_advisory_lock(4242)`);
       await connection.query(sql.unsafe`SELECT pg_advisory_lock(4243)`);
       return connection.oneFirst(sql.type(pidRow)`SELECT pg_backend_pid() AS pid`);
@@ -61,7 +42,7 @@ describe("withSessionLocks: a session advisory lock never outlives the checkout"
 
   it("destroys the connection when the handler throws holding a lock", async () => {
     let pid = 0;
-    const failed = await withSessionLocks(db(pool), async (connection) => {
+    const failed = await withSessionLocks(pools.pool(), async (connection) => {
       await connection.query(sql.unsafe`SELECT pg_advisory_lock(4244)`);
       pid = await connection.oneFirst(sql.type(pidRow)`SELECT pg_backend_pid() AS pid`);
       throw new Error("handler failed");
