@@ -427,6 +427,23 @@ function sameButInFlight(a: PresenceRow, b: PresenceRow): boolean {
     a.heartbeat === b.heartbeat &&
     a.heartbeatAtMs === b.heartbeatAtMs &&
     a.registeredAtMs === b.registeredAtMs &&
+    sameStanding(a, b)
+  );
+}
+
+type Standing = Pick<
+  PresenceRow,
+  | "trustLevel"
+  | "routable"
+  | "trustReason"
+  | "fencedModels"
+  | "lastAttestedAtMs"
+  | "operatorAccountId"
+>;
+
+/** The same trust, routability, fencing and operator. */
+function sameStanding(a: Standing, b: Standing): boolean {
+  return (
     a.trustLevel === b.trustLevel &&
     a.routable === b.routable &&
     a.trustReason === b.trustReason &&
@@ -443,12 +460,7 @@ function sameRow(a: LivePresenceRow, b: LivePresenceRow): boolean {
   return (
     a.heartbeatAtMs === b.heartbeatAtMs &&
     a.inFlight === b.inFlight &&
-    a.trustLevel === b.trustLevel &&
-    a.routable === b.routable &&
-    a.trustReason === b.trustReason &&
-    a.fencedModels.join("\n") === b.fencedModels.join("\n") &&
-    a.lastAttestedAtMs === b.lastAttestedAtMs &&
-    a.operatorAccountId === b.operatorAccountId &&
+    sameStanding(a, b) &&
     sameBytes(a.heartbeat, b.heartbeat) &&
     sameBytes(a.register, b.register)
   );
