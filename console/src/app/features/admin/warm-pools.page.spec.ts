@@ -45,6 +45,31 @@ describe("WarmPoolsPage", () => {
     return { fixture, root: el(fixture), sets };
   }
 
+  it("shows the policy form only once the stored policy is in (a model added before would be lost)", async () => {
+    let answer!: (targets: Target[]) => void;
+    const policy = new Promise<{ targets: Target[] }>((resolve) => {
+      answer = (targets) => resolve({ targets });
+    });
+    adminTestBed(({ service }) =>
+      service(RoutingService, {
+        getWarmPoolPolicy: () => policy,
+        getWarmPoolStatus: () => ({ models: [] }),
+        listModels: () => ({ models: [{ id: "qwen3-8b" }] }),
+      }),
+    );
+    const fixture = TestBed.createComponent(WarmPoolsPage);
+    await settle(fixture);
+    const root = el(fixture);
+    expect(root.querySelector('[data-testid="policy-form"]')).toBeNull();
+    expect(root.querySelector('[data-testid="policy-loading"]')?.textContent).toContain(
+      "Loading the policy",
+    );
+    answer([{ model: "qwen3-8b", minWarmProviders: 2 }]);
+    await settle(fixture);
+    expect(root.querySelector('[data-testid="policy-loading"]')).toBeNull();
+    expect((root.querySelector("#model-0") as HTMLInputElement).value).toBe("qwen3-8b");
+  });
+
   it("shows the stored policy in the form and the controller's status", async () => {
     const { root } = await open();
     expect((root.querySelector("#model-0") as HTMLInputElement).value).toBe("qwen3-8b");

@@ -83,69 +83,73 @@ export function draftProblems(drafts: readonly TargetDraft[]): string | null {
       </table>
     </div>
 
-    <form
-      class="card"
-      (submit)="save($event)"
-      aria-labelledby="policy-title"
-      data-testid="policy-form"
-    >
-      <h2 id="policy-title">Policy</h2>
-      @for (d of drafts(); track $index; let i = $index) {
-        <fieldset [attr.data-testid]="'target-' + i">
-          <legend>{{ d.model || "New model" }}</legend>
-          <label [for]="'model-' + i">Model</label>
-          <input
-            [id]="'model-' + i"
-            [value]="d.model"
-            list="known-models"
-            required
-            (input)="edit(i, 'model', $event)"
-          />
-          <div class="fields">
-            @for (f of fields; track f.key) {
-              <div>
-                <label [for]="f.key + '-' + i">{{ f.label }}</label>
-                <input
-                  [id]="f.key + '-' + i"
-                  type="number"
-                  min="0"
-                  [max]="f.max"
-                  step="1"
-                  inputmode="numeric"
-                  [value]="d[f.key]"
-                  (input)="edit(i, f.key, $event)"
-                />
-              </div>
-            }
-          </div>
-          <button
-            type="button"
-            class="secondary"
-            (click)="remove(i)"
-            [attr.aria-label]="'Remove ' + (d.model || 'this target')"
-          >
-            Remove
-          </button>
-        </fieldset>
-      }
-      <datalist id="known-models">
-        @for (m of models(); track m) {
-          <option [value]="m"></option>
+    @if (loaded()) {
+      <form
+        class="card"
+        (submit)="save($event)"
+        aria-labelledby="policy-title"
+        data-testid="policy-form"
+      >
+        <h2 id="policy-title">Policy</h2>
+        @for (d of drafts(); track $index; let i = $index) {
+          <fieldset [attr.data-testid]="'target-' + i">
+            <legend>{{ d.model || "New model" }}</legend>
+            <label [for]="'model-' + i">Model</label>
+            <input
+              [id]="'model-' + i"
+              [value]="d.model"
+              list="known-models"
+              required
+              (input)="edit(i, 'model', $event)"
+            />
+            <div class="fields">
+              @for (f of fields; track f.key) {
+                <div>
+                  <label [for]="f.key + '-' + i">{{ f.label }}</label>
+                  <input
+                    [id]="f.key + '-' + i"
+                    type="number"
+                    min="0"
+                    [max]="f.max"
+                    step="1"
+                    inputmode="numeric"
+                    [value]="d[f.key]"
+                    (input)="edit(i, f.key, $event)"
+                  />
+                </div>
+              }
+            </div>
+            <button
+              type="button"
+              class="secondary"
+              (click)="remove(i)"
+              [attr.aria-label]="'Remove ' + (d.model || 'this target')"
+            >
+              Remove
+            </button>
+          </fieldset>
         }
-      </datalist>
-      <p>
-        <button type="button" class="secondary" (click)="add()">Add a model</button>
-      </p>
-      @if (formError(); as e) {
-        <p class="error" role="alert">{{ e }}</p>
-      }
-      @if (saved()) {
-        <p class="success" role="status">
-          Saved: the policy below is as the coordinator stored it.
+        <datalist id="known-models">
+          @for (m of models(); track m) {
+            <option [value]="m"></option>
+          }
+        </datalist>
+        <p>
+          <button type="button" class="secondary" (click)="add()">Add a model</button>
         </p>
-      }
-      <button type="submit" [disabled]="busy()">{{ busy() ? "Saving…" : "Save policy" }}</button>
-    </form>
+        @if (formError(); as e) {
+          <p class="error" role="alert">{{ e }}</p>
+        }
+        @if (saved()) {
+          <p class="success" role="status">
+            Saved: the policy below is as the coordinator stored it.
+          </p>
+        }
+        <button type="submit" [disabled]="busy()">{{ busy() ? "Saving…" : "Save policy" }}</button>
+      </form>
+    } @else {
+      <p class="card" role="status" data-testid="policy-loading">Loading the policy…</p>
+    }
   `,
   styles: `
     fieldset {
@@ -172,6 +176,8 @@ export default class WarmPoolsPage {
   protected readonly busy = signal(false);
   protected readonly saved = signal(false);
   protected readonly formError = signal<string | null>(null);
+  /** The form shows once the stored policy is in: a model added before would be overwritten. */
+  protected readonly loaded = signal(false);
 
   constructor() {
     void this.loadPolicy();
@@ -196,6 +202,8 @@ export default class WarmPoolsPage {
       this.models.set(models.map((m) => m.id));
     } catch (err) {
       this.formError.set(adminErrorMessage(err));
+    } finally {
+      this.loaded.set(true);
     }
   }
 
