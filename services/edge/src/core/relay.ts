@@ -28,6 +28,13 @@ export async function* relayFrames(
 ): AsyncGenerator<InferenceEvent> {
   let delivered = 0;
   let stopSequence = "";
+  // Read (compat: opened and authenticated) before it counts as delivered.
+  const read = (chunk: Chunk): DeltaEvent | undefined => {
+    const r = reader.chunk(chunk);
+    delivered += chunk.tokenCount;
+    stopSequence = r.stopSequence || stopSequence;
+    return r.delta;
+  };
   try {
     for await (const ev of open()) {
       switch (ev.kind.case) {
@@ -35,21 +42,16 @@ export async function* relayFrames(
           yield reader.started(ev.kind.value);
           break;
         case "chunk": {
-          // Read (compat: opened and authenticated) before it counts as delivered.
-          const read = reader.chunk(ev.kind.value);
-          delivered += ev.kind.value.tokenCount;
-          stopSequence = read.stopSequence || stopSequence;
-          if (read.delta) yield read.delta;
+          const delta = read(ev.kind.value);
+          if (delta) yield delta;
           break;
         }
         case "chunks": {
           const deltas: DeltaEvent[] = [];
           try {
             for (const chunk of ev.kind.value.chunks) {
-              const read = reader.chunk(chunk);
-              delivered += chunk.tokenCount;
-              stopSequence = read.stopSequence || stopSequence;
-              if (read.delta) deltas.push(read.delta);
+              const delta = read(chunk);
+              if (delta) deltas.push(delta);
             }
           } catch (err) {
             // the chunks read before the one that failed reach the consumer first, as one by one
