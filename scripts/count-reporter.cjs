@@ -8,6 +8,17 @@ const Mocha = require("mocha");
 const { Spec } = Mocha.reporters;
 const { EVENT_RUN_END, EVENT_TEST_FAIL } = Mocha.Runner.constants;
 
+/**
+ * The error's first line, and when the message goes on (a child process's output quoted in it),
+ * its last lines too: that is where a crashed child says why, and CI keeps only the log's tail.
+ */
+function summarize(message) {
+  const lines = message.split("\n").filter((line) => line.trim() !== "");
+  const head = lines[0] ?? "";
+  const tail = lines.slice(1).slice(-6);
+  return [head, ...tail.map((line) => `    | ${line.slice(0, 300)}`)].join("\n");
+}
+
 class CountReporter extends Spec {
   constructor(runner, options = {}) {
     super(runner, options);
@@ -16,8 +27,7 @@ class CountReporter extends Spec {
     if (typeof countFile !== "string" || countFile === "") return;
     const failed = [];
     runner.on(EVENT_TEST_FAIL, (test, err) => {
-      const message = String(err?.message ?? err).split("\n")[0];
-      failed.push(`${test.fullTitle()}: ${message}`);
+      failed.push(`${test.fullTitle()}: ${summarize(String(err?.message ?? err))}`);
     });
     runner.once(EVENT_RUN_END, () => {
       const stats = runner.stats ?? this.stats ?? {};

@@ -179,7 +179,11 @@ try {
 console.log("");
 if (failedTests.length > 0) {
   console.log("failed tests:");
-  for (const line of failedTests) console.log(`  ${line.slice(0, 400)}`);
+  for (const entry of failedTests) {
+    const [first = "", ...rest] = entry.split("\n");
+    console.log(`  ${first.slice(0, 400)}`);
+    for (const line of rest) console.log(`  ${line}`);
+  }
 }
 for (const line of report) console.log(line);
 console.log(`${passed} passed, ${failed} failed`);
