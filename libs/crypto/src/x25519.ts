@@ -23,9 +23,6 @@ export interface X25519 {
   };
 }
 
-/** An X25519 SubjectPublicKeyInfo is a fixed 12-byte DER header and the 32-byte key (RFC 8410). */
-const SPKI_PREFIX_BYTES = 12;
-
 /** Peer public keys whose imported native key object is kept (least recently used dropped). */
 export const PUBLIC_KEY_CACHE_ENTRIES = 1024;
 
@@ -33,7 +30,6 @@ export const PUBLIC_KEY_CACHE_ENTRIES = 1024;
 // compiled where no Node types exist (the SDK bundled into the console for a browser).
 interface NodeKeyObject {
   export(options: { format: "jwk" }): { x?: string };
-  export(options: { format: "der"; type: "spki" }): Uint8Array;
 }
 type OkpJwk = { kty: "OKP"; crv: "X25519"; d?: string; x: string };
 interface NodeCrypto {
@@ -87,6 +83,16 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
     }
     return created;
   };
+  // The curve's base point (u = 9), imported once: X25519(k, 9) is k's public key (RFC 7748 §6.1).
+  let base: NodeKeyObject | undefined;
+  const basePoint = (): NodeKeyObject => {
+    if (base === undefined) {
+      const u = new Uint8Array(32);
+      u[0] = 9;
+      base = c.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64url(u) }, format: "jwk" });
+    }
+    return base;
+  };
   const derive = (priv: NodeKeyObject, peer: Uint8Array): Uint8Array => {
     const shared = c.diffieHellman({ privateKey: priv, publicKey: publicKey(peer) });
     // OpenSSL refuses an all-zero result itself; checked again so both backends agree.
@@ -102,13 +108,16 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
       // An imported random secret, never generateKeyPairSync: under Node 20 a generated pair's
       // KeyGenJob, freed by a garbage collection that runs while an export or an agreement holds
       // the pair's lock, takes that lock again and the process hangs for good (the x25519 tests
-      // reproduce it). The import computes the public key, which createPublicKey then reads; it
-      // leaves as DER, not JWK (the JWK export allocates under the key's lock).
+      // reproduce it).
       const secret = c.randomBytes(32);
       const priv = privateKey(secret);
       secret.fill(0);
-      const spki = c.createPublicKey(priv).export({ format: "der", type: "spki" });
-      const publicKey = new Uint8Array(spki.subarray(SPKI_PREFIX_BYTES));
+      // The public key is X25519(secret, 9): an agreement with the base point, the very call made
+      // per candidate, instead of exporting the key (OpenSSL's DER encoder cost twice as much as
+      // an agreement; a JWK export allocates under the key's lock). Nothing is exported.
+      const publicKey = new Uint8Array(
+        c.diffieHellman({ privateKey: priv, publicKey: basePoint() }),
+      );
       const shared: Uint8Array[] = [];
       try {
         for (const peer of peers) shared.push(derive(priv, peer));

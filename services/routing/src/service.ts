@@ -33,6 +33,17 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       throw new ConnectError("the warm pool controller is not running here", Code.Unavailable);
     return deps.warmPool;
   };
+  // A provider's key is its registration's, fixed for its session: its fingerprint (a SHA-256)
+  // is computed once per key object, not per candidate of every reservation.
+  const fingerprints = new WeakMap<Uint8Array, string>();
+  const fingerprintOf = (publicKey: Uint8Array): string => {
+    let fingerprint = fingerprints.get(publicKey);
+    if (fingerprint === undefined) {
+      fingerprint = keyFingerprint(publicKey);
+      fingerprints.set(publicKey, fingerprint);
+    }
+    return fingerprint;
+  };
   const candidateOf = (providerId: string) => {
     const s = registry.get(providerId);
     const publicKey = s?.register?.encryptionPublicKey ?? new Uint8Array();
@@ -40,7 +51,7 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       providerId,
       providerPublicKey: publicKey,
       trustLevel: s?.trustLevel,
-      keyFingerprint: keyFingerprint(publicKey),
+      keyFingerprint: fingerprintOf(publicKey),
     };
   };
 
