@@ -83,16 +83,6 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
     }
     return created;
   };
-  // The curve's base point (u = 9), imported once: X25519(k, 9) is k's public key (RFC 7748 §6.1).
-  let base: NodeKeyObject | undefined;
-  const basePoint = (): NodeKeyObject => {
-    if (base === undefined) {
-      const u = new Uint8Array(32);
-      u[0] = 9;
-      base = c.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64url(u) }, format: "jwk" });
-    }
-    return base;
-  };
   const derive = (priv: NodeKeyObject, peer: Uint8Array): Uint8Array => {
     const shared = c.diffieHellman({ privateKey: priv, publicKey: publicKey(peer) });
     // OpenSSL refuses an all-zero result itself; checked again so both backends agree.
@@ -108,16 +98,15 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
       // An imported random secret, never generateKeyPairSync: under Node 20 a generated pair's
       // KeyGenJob, freed by a garbage collection that runs while an export or an agreement holds
       // the pair's lock, takes that lock again and the process hangs for good (the x25519 tests
-      // reproduce it).
+      // reproduce it). An imported key has no KeyGenJob: nothing a collection frees takes its
+      // lock (the key objects sharing it are all alive here), so its public half may leave as
+      // JWK. The import has computed the public key already; the JWK export only reads it (a
+      // DER export costs two agreements in OpenSSL's encoder, an agreement with the base point
+      // one). The secret never leaves: only the public key object is exported.
       const secret = c.randomBytes(32);
       const priv = privateKey(secret);
       secret.fill(0);
-      // The public key is X25519(secret, 9): an agreement with the base point, the very call made
-      // per candidate, instead of exporting the key (OpenSSL's DER encoder cost twice as much as
-      // an agreement; a JWK export allocates under the key's lock). Nothing is exported.
-      const publicKey = new Uint8Array(
-        c.diffieHellman({ privateKey: priv, publicKey: basePoint() }),
-      );
+      const publicKey = fromB64url(c.createPublicKey(priv).export({ format: "jwk" }).x);
       const shared: Uint8Array[] = [];
       try {
         for (const peer of peers) shared.push(derive(priv, peer));
