@@ -144,8 +144,15 @@ export class Router {
     };
   }
 
-  /** Reserve now, or queue FIFO until capacity frees, or refuse at once with a retry-after. */
-  async reserve(req: ReserveRequest, signal: AbortSignal): Promise<Reservation> {
+  /**
+   * Reserve now, or queue FIFO until capacity frees, or refuse at once with a retry-after.
+   * `signal` may be a getter: only a queued request needs it (a handler context's signal is an
+   * AbortController made when first read).
+   */
+  async reserve(
+    req: ReserveRequest,
+    signal: AbortSignal | (() => AbortSignal),
+  ): Promise<Reservation> {
     const metadata = req.metadata ?? create(RoutingMetadataSchema);
     const model = metadata.model;
     if (!model) throw new ConnectError("metadata.model is required", Code.InvalidArgument);
@@ -195,7 +202,7 @@ export class Router {
       model,
       tryAdmit,
       limitMs,
-      signal,
+      typeof signal === "function" ? signal() : signal,
       () => this.estimatedWaitMs(model) / 1000,
     );
     // Waiters ahead may have been admitted already; capacity may be free for this one too.

@@ -57,7 +57,7 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
 
   return {
     async reserve(req, ctx) {
-      const r = await router.reserve(req, ctx.signal);
+      const r = await router.reserve(req, () => ctx.signal);
       const primary = candidateOf(r.providerId);
       return {
         reservationId: r.id,

@@ -64,11 +64,20 @@ const prefsSchema = z.object({
     .optional(),
 });
 
+const defaults = (): RoutingPreferences => ({
+  ...DEFAULT_PREFERENCES,
+  maxPrice: { ...DEFAULT_PREFERENCES.maxPrice },
+  quantizations: [],
+  fallbackModels: [],
+});
+
 const microUsd = (usd: number | undefined): bigint | undefined =>
   usd === undefined ? undefined : BigInt(Math.round(usd * 1_000_000));
 
 /** Reads `provider` and `models` from a request body; everything else is left to the API's parser. */
 export function parseRoutingPreferences(json: Record<string, unknown>): RoutingPreferences {
+  // Most bodies carry neither: the defaults, without a validation pass.
+  if (json.provider == null && json.models == null) return defaults();
   const result = prefsSchema.safeParse({ provider: json.provider, models: json.models });
   if (!result.success) {
     const issue = result.error.issues[0];
