@@ -47,6 +47,9 @@ describe("the front door's route table", () => {
       ["GET", "/v1/models/m-1/manifest", "/v1/models/{}/manifest"],
       ["GET", "/v1/models/m-1/other", "/v1/*"],
       ["POST", "/v1/keys", "/v1/keys"],
+      // not a literal route's path (a trailing slash): the patterns decide
+      ["GET", "/v1/keys/", "/v1/*"],
+      ["GET", "/v1/usage/summary/", "/v1/*"],
       ["GET", "/v1/", "/v1/*"],
       ["GET", "/console/a/b.js", "/console/*"],
       ["GET", "/console", undefined],

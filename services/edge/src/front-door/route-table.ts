@@ -72,6 +72,12 @@ export function conflicts(routes: readonly HttpRoute[]): [HttpRoute, HttpRoute][
 
 export class RouteTable {
   private readonly compiled: readonly Compiled[];
+  /**
+   * Patterns of literal segments only, by path. One that matches a path is the most specific
+   * pattern matching it (a literal outranks `{}` and `*` at every segment), so its path answers
+   * without trying every route (an inference request's path is always one of these).
+   */
+  private readonly literal = new Map<string, Compiled[]>();
 
   constructor(readonly routes: readonly HttpRoute[]) {
     const clash = conflicts(routes)[0];
@@ -80,10 +86,22 @@ export class RouteTable {
         `two routes answer ${clash[0].methods.join("/")} ${clash[0].path} and ${clash[1].path}`,
       );
     this.compiled = routes.map(compile);
+    for (const c of this.compiled) {
+      if (!c.segments.every((s) => s.kind === "literal")) continue;
+      const same = this.literal.get(c.shape);
+      if (same) same.push(c);
+      else this.literal.set(c.shape, [c]);
+    }
   }
 
   /** The route for `method` + `path`; `method` when the path is served but not with this method. */
   lookup(method: string, path: string): Lookup {
+    const exact = this.literal.get(path);
+    if (exact !== undefined) {
+      const hit = exact.find((c) => c.route.methods.some((m) => m === method));
+      if (hit) return { kind: "route", route: hit.route, params: [] };
+      return { kind: "method", allow: [...new Set(exact.flatMap((c) => c.route.methods))] };
+    }
     const parts = path.slice(1).split("/");
     const hits = this.compiled
       .map((c) => ({ c, params: match(c.segments, parts) }))
