@@ -1,4 +1,3 @@
-import { toBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import {
   NonceGuard,
@@ -6,14 +5,10 @@ import {
   openWithNonceGuard,
   sealWithSharedKey,
 } from "@darkbloom/crypto";
-import {
-  InferenceBodySchema,
-  type InferenceBody,
-  type RoutingService,
-  type TrustLevel,
-} from "@darkbloom/proto";
+import { type InferenceBody, type RoutingService, type TrustLevel } from "@darkbloom/proto";
 import type { RequestClaim } from "../http/request-id.js";
 import { decodeChunkPayload } from "./chunk-payload.js";
+import { inferenceBodyBinary } from "./inference-body-binary.js";
 import type { InferenceEvent } from "./inference-events.js";
 import { relayFrames } from "./relay.js";
 import { reserveProvider } from "./reserve-provider.js";
@@ -82,7 +77,7 @@ export async function* runInference(
   try {
     yield* relayFrames(
       () => {
-        const plain = toBinary(InferenceBodySchema, input.body);
+        const plain = inferenceBodyBinary(input.body);
         return routing.infer(
           {
             reservationId: reservation.reservationId,
