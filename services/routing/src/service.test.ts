@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { keyFingerprint } from "@darkbloom/crypto";
 import { SlotState, ThermalState, TrustLevel } from "@darkbloom/proto";
 import type { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
@@ -98,6 +99,33 @@ describe("RoutingService", function () {
       await until(() => h.registry.get(p.providerId)?.heartbeat !== undefined);
       const m = (await h.client.getModelCapacity({})).models.find((x) => x.model === "m");
       expect(m).to.include({ providers: 1, warmSlots: 1, running: 2, queueDepth: 0 });
+    });
+  });
+
+  describe("reservations", () => {
+    beforeEach(async () => {
+      h = await startRoutingHarness();
+    });
+
+    it("names each candidate's key fingerprint, the SHA-256 of that candidate's own key, on every reservation", async () => {
+      const providers = [
+        await h.provider({ models: ["m"] }),
+        await h.provider({ models: ["m"] }),
+        await h.provider({ models: ["m"] }),
+      ];
+      for (const p of providers) heartbeat(p, { potential: 0 });
+      await until(() => providers.every((p) => h.registry.get(p.providerId)?.heartbeat));
+      for (let i = 0; i < 3; i++) {
+        const r = await h.client.reserve(reserveReq());
+        const candidates = [r, ...r.alternates];
+        expect(candidates).to.have.length(3);
+        // a provider's id is its key's fingerprint (provider-session.ts)
+        for (const c of candidates) {
+          expect(c.keyFingerprint).to.equal(keyFingerprint(c.providerPublicKey));
+          expect(c.keyFingerprint).to.equal(c.providerId);
+        }
+        expect(new Set(candidates.map((c) => c.keyFingerprint)).size).to.equal(3);
+      }
     });
   });
 
