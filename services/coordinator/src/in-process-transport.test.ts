@@ -227,37 +227,39 @@ describe("in-process transport, the handler context", () => {
     expect(err).to.be.instanceOf(ConnectError).with.property("rawMessage", "client left");
   });
 
-  it("request headers reach the implementation; its response headers reach the caller", async () => {
-    let seen: string | null = null;
-    let ctxRef: HandlerContext | undefined;
-    const ledger = createClient(
-      LedgerService,
-      transportFor(
+  it("request headers reach the implementation; its response headers reach the caller (both clients)", async () => {
+    for (const makeClient of [createClient, createLeanClient]) {
+      let seen: string | null = null;
+      let ctxRef: HandlerContext | undefined;
+      const ledger = makeClient(
+        LedgerService,
+        transportFor(
+          {},
+          {
+            getBalance: (_req, ctx) => {
+              seen = ctx.requestHeader.get("x-test");
+              ctx.responseHeader.set("x-answer", "42");
+              ctx.responseTrailer.set("x-trailer", "t");
+              ctxRef = ctx;
+              return {};
+            },
+          },
+        ),
+      );
+      let header: string | null = null;
+      let trailer: string | null = null;
+      await ledger.getBalance(
         {},
         {
-          getBalance: (_req, ctx) => {
-            seen = ctx.requestHeader.get("x-test");
-            ctx.responseHeader.set("x-answer", "42");
-            ctx.responseTrailer.set("x-trailer", "t");
-            ctxRef = ctx;
-            return {};
-          },
+          headers: { "x-test": "yes" },
+          onHeader: (h) => (header = h.get("x-answer")),
+          onTrailer: (t) => (trailer = t.get("x-trailer")),
         },
-      ),
-    );
-    let header: string | null = null;
-    let trailer: string | null = null;
-    await ledger.getBalance(
-      {},
-      {
-        headers: { "x-test": "yes" },
-        onHeader: (h) => (header = h.get("x-answer")),
-        onTrailer: (t) => (trailer = t.get("x-trailer")),
-      },
-    );
-    expect([seen, header, trailer]).to.deep.equal(["yes", "42", "t"]);
-    // a signal first read after the call ended is already aborted
-    const late = ctxRef?.signal;
-    expect(late?.aborted).to.equal(true);
+      );
+      expect([seen, header, trailer]).to.deep.equal(["yes", "42", "t"]);
+      // a signal first read after the call ended is already aborted
+      const late = ctxRef?.signal;
+      expect(late?.aborted).to.equal(true);
+    }
   });
 });

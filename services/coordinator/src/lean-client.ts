@@ -13,7 +13,9 @@ import { SingleMessage } from "./single-message.js";
  * stream instead of Connect's wrapper around it (a downlevelled async generator costing several
  * promises per message — per relayed chunk on the edge's Infer stream and on a peer's
  * ForwardInfer stream). As Connect's, the stream offers `next` only: the caller ends a call early
- * through its signal. Unary and other calls are Connect's own.
+ * through its signal. A unary call is the transport's promise and one reaction (Connect's is an
+ * async function around it: a request's hold, reserve and settlements each paid its promises).
+ * Client and bidi streams are Connect's own.
  */
 export function createLeanClient<T extends DescService>(
   service: T,
@@ -21,6 +23,24 @@ export function createLeanClient<T extends DescService>(
 ): Client<T> {
   const client = createClient(service, transport) as Record<string, unknown>;
   for (const method of service.methods) {
+    if (method.methodKind === "unary") {
+      client[method.localName] = (input: unknown, options?: CallOptions) =>
+        transport
+          .unary(
+            method as never,
+            options?.signal,
+            options?.timeoutMs,
+            options?.headers,
+            input as never,
+            options?.contextValues,
+          )
+          .then((r) => {
+            options?.onHeader?.(r.header);
+            options?.onTrailer?.(r.trailer);
+            return r.message;
+          });
+      continue;
+    }
     if (method.methodKind !== "server_streaming") continue;
     client[method.localName] = (input: unknown, options?: CallOptions) =>
       messages(

@@ -51,10 +51,11 @@ export function buildRpc(impls: ServiceImpls, guard: Interceptor) {
   );
   return {
     clients: {
-      // the relay's hot path: the transport's own stream, without Connect's client wrapper
+      // the request's hot path (reserve, the relay, hold, settlements): the transport's own
+      // stream and promises, without Connect's client wrappers
       routing: createLeanClient(RoutingService, inProcess),
-      ledger: createClient(LedgerService, inProcess),
-      keyLimits: createClient(KeyLimitsService, inProcess),
+      ledger: createLeanClient(LedgerService, inProcess),
+      keyLimits: createLeanClient(KeyLimitsService, inProcess),
       attestation: createClient(AttestationService, inProcess),
     },
     connect: connectNodeAdapter({ routes, interceptors: [guard] }),
