@@ -1,11 +1,6 @@
 import http2 from "node:http2";
-import { toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  ForwardInferRequestSchema,
-  type ForwardInferRequest,
-  type ForwardInferResponse,
-} from "@darkbloom/proto";
+import type { ForwardInferRequest, ForwardInferResponse } from "@darkbloom/proto";
 import { AsyncQueue } from "@darkbloom/routing";
 import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
 import {
@@ -17,6 +12,7 @@ import {
   envelope,
   isGrpcProto,
 } from "./peer-grpc-wire.js";
+import { encodeForwardInferRequest } from "./peer-request-codec.js";
 import { PEER_SECRET_HEADER } from "./peer-secret.js";
 
 export interface PeerForwardClientOptions {
@@ -74,7 +70,7 @@ export class PeerForwardClient {
       return call;
     }
     call.attach(stream, url, signal);
-    stream.end(envelope(toBinary(ForwardInferRequestSchema, req)));
+    stream.end(envelope(encodeForwardInferRequest(req)));
     return call;
   }
 

@@ -82,8 +82,12 @@ async function startServer(options: { lean: boolean }) {
         },
       }),
   });
-  const server = http2.createServer({}, (req, res) => {
-    if (!(options.lean && lean(req, res))) connect(req, res);
+  // as DualProtocolServer: the lean handler sees raw streams first, Connect gets the rest
+  const compat = http2.createServer({}, connect);
+  const server = http2.createServer();
+  server.on("stream", (stream, headers, flags, rawHeaders) => {
+    if (!(options.lean && lean(stream, headers)))
+      compat.emit("stream", stream, headers, flags, rawHeaders);
   });
   server.on("session", () => sessions++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
