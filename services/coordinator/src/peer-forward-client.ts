@@ -22,6 +22,12 @@ export interface PeerForwardClientOptions {
   pingTimeoutMs: number;
   /** Largest event message accepted from a peer. */
   maxMessageBytes: number;
+  /**
+   * A prepared stream (its headers sent, its request not yet) unused this long is closed; keep it
+   * well below the peer's DARKBLOOM_REQUEST_TIMEOUT_MS (which resets a stream whose request has
+   * not arrived in full). 0: no prepared streams.
+   */
+  preparedMaxAgeMs: number;
 }
 
 /**
@@ -32,14 +38,28 @@ const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
 const SESSION_MEMORY_MB = 2 * (SESSION_WINDOW >> 20);
 
+interface Prepared {
+  call: ForwardCall;
+  session: http2.ClientHttp2Session;
+  retire: NodeJS.Timeout;
+}
+
 /**
  * ForwardInfer to a peer on the bare HTTP/2 client instead of Connect's transport (per-call header
  * objects, abort signals and several async iterables per message): one h2c session per peer
  * address shared by every forwarded stream, replaced once it closes or receives GOAWAY. The
  * response is Connect's gRPC wire; a non-OK status ends the stream with a ConnectError.
+ *
+ * Opening a stream (Node's stream objects, the HEADERS frame, the owner's stream setup and secret
+ * check) is the larger part of the hop's cost, so after each call the next call's stream is opened
+ * ahead (off the path to this call's first token): a forwarded request then sends only its
+ * message. At most one prepared stream per peer; one unused for `preparedMaxAgeMs`, or one the
+ * peer answered or closed before it was used, is dropped.
  */
 export class PeerForwardClient {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly prepared = new Map<string, Prepared>();
+  private closed = false;
 
   constructor(private readonly options: PeerForwardClientOptions) {}
 
@@ -48,35 +68,97 @@ export class PeerForwardClient {
     req: ForwardInferRequest,
     signal: AbortSignal,
   ): AsyncQueue<ForwardInferResponse> {
-    const call = new ForwardCall(this.options.maxMessageBytes);
     if (signal.aborted) {
+      const call = new ForwardCall(this.options.maxMessageBytes);
       call.end();
       return call;
     }
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = this.session(url).request(
-        {
-          ":method": "POST",
-          ":path": FORWARD_INFER_PATH,
-          "content-type": GRPC_CONTENT_TYPE,
-          te: "trailers",
-          [PEER_SECRET_HEADER]: this.options.secret,
-        },
-        { signal },
-      );
-    } catch (err) {
-      call.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
-      return call;
+    let call = this.takePrepared(url);
+    if (!call) {
+      call = new ForwardCall(this.options.maxMessageBytes);
+      try {
+        call.attach(this.open(url), url);
+      } catch (err) {
+        call.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
+        return call;
+      }
     }
-    call.attach(stream, url, signal);
-    stream.end(envelope(encodeForwardInferRequest(req)));
+    call.start(signal, envelope(encodeForwardInferRequest(req)));
+    // Opened after this call's frames: the session writes them in the check phase, before any
+    // immediate queued from here runs.
+    if (this.options.preparedMaxAgeMs > 0) setImmediate(() => this.prepare(url));
     return call;
   }
 
   close(): void {
+    this.closed = true;
+    for (const p of this.prepared.values()) this.drop(p);
+    this.prepared.clear();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
+  }
+
+  private open(url: string): http2.ClientHttp2Stream {
+    return this.session(url).request({
+      ":method": "POST",
+      ":path": FORWARD_INFER_PATH,
+      "content-type": GRPC_CONTENT_TYPE,
+      te: "trailers",
+      [PEER_SECRET_HEADER]: this.options.secret,
+    });
+  }
+
+  /** The prepared call for `url`, if its stream is still open on the current session. */
+  private takePrepared(url: string): ForwardCall | undefined {
+    const p = this.prepared.get(url);
+    if (!p) return undefined;
+    this.prepared.delete(url);
+    clearTimeout(p.retire);
+    if (p.session !== this.sessions.get(url) || !p.call.usable) {
+      p.call.discard();
+      return undefined;
+    }
+    return p.call;
+  }
+
+  /** Opens the next call's stream to `url` ahead of it (one per peer). */
+  private prepare(url: string): void {
+    if (this.closed || this.prepared.has(url)) return;
+    const session = this.sessions.get(url);
+    if (!session || session.closed || session.destroyed) return;
+    const call = new ForwardCall(this.options.maxMessageBytes, () => {
+      // the peer answered, reset or closed it before it was used
+      if (this.prepared.get(url)?.call === call) {
+        const p = this.prepared.get(url);
+        this.prepared.delete(url);
+        if (p) this.drop(p);
+      }
+    });
+    try {
+      call.attach(this.open(url), url);
+    } catch {
+      return;
+    }
+    const retire = setTimeout(() => {
+      if (this.prepared.get(url)?.call !== call) return;
+      this.prepared.delete(url);
+      call.discard();
+    }, this.options.preparedMaxAgeMs);
+    retire.unref();
+    this.prepared.set(url, { call, session, retire });
+  }
+
+  private drop(p: Prepared): void {
+    clearTimeout(p.retire);
+    p.call.discard();
+  }
+
+  /** The session's prepared stream goes with it (a draining peer waits for open streams). */
+  private dropPreparedOf(url: string, session: http2.ClientHttp2Session): void {
+    const p = this.prepared.get(url);
+    if (p?.session !== session) return;
+    this.prepared.delete(url);
+    this.drop(p);
   }
 
   private session(url: string): http2.ClientHttp2Session {
@@ -89,6 +171,7 @@ export class PeerForwardClient {
     this.sessions.set(url, session);
     const forget = (): void => {
       if (this.sessions.get(url) === session) this.sessions.delete(url);
+      this.dropPreparedOf(url, session);
     };
     // Streams fail on their own; the session is replaced on the next call.
     session.on("error", forget);
@@ -113,17 +196,61 @@ export class PeerForwardClient {
 
 /**
  * One forwarded call's response: the messages as a queue (routing drains it without a promise per
- * message; tests iterate it), the status from the trailers ending it or failing it.
+ * message; tests iterate it), the status from the trailers ending it or failing it. A prepared
+ * call listens from the moment its stream opens; until `start` anything the stream reports means
+ * it is lost (`onLost`), and nothing reaches the queue.
  */
 class ForwardCall extends AsyncQueue<ForwardInferResponse> {
   private readonly reader: EnvelopeReader;
+  private stream: http2.ClientHttp2Stream | undefined;
+  private signal: AbortSignal | undefined;
+  private lost = false;
 
-  constructor(maxMessageBytes: number) {
+  constructor(
+    maxMessageBytes: number,
+    private readonly onLost?: () => void,
+  ) {
     super();
     this.reader = new EnvelopeReader(maxMessageBytes);
   }
 
-  attach(stream: http2.ClientHttp2Stream, url: string, signal: AbortSignal): void {
+  /** A prepared stream still open, not answered: it can carry a call. */
+  get usable(): boolean {
+    return !this.lost && this.stream !== undefined && !this.stream.closed && !this.stream.destroyed;
+  }
+
+  /** Closes a prepared stream that will carry no call. */
+  discard(): void {
+    this.lost = true;
+    const s = this.stream;
+    if (s && !s.closed && !s.destroyed) s.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  /** Sends the request message; aborting `signal` closes the stream (cancelled at the peer). */
+  start(signal: AbortSignal, message: Buffer): void {
+    const stream = this.stream;
+    if (!stream) return;
+    this.signal = signal;
+    const onAbort = (): void => {
+      if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    stream.once("close", () => signal.removeEventListener("abort", onAbort));
+    stream.end(message);
+  }
+
+  /** Before `start`: a prepared stream reported something; it is lost. */
+  private early(): boolean {
+    if (this.signal) return false;
+    if (!this.lost) {
+      this.lost = true;
+      this.onLost?.();
+    }
+    return true;
+  }
+
+  attach(stream: http2.ClientHttp2Stream, url: string): void {
+    this.stream = stream;
     let status: { code: number; message: string } | undefined;
     const statusOf = (h: http2.IncomingHttpHeaders): void => {
       const code = h["grpc-status"];
@@ -135,6 +262,7 @@ class ForwardCall extends AsyncQueue<ForwardInferResponse> {
       };
     };
     stream.once("response", (h) => {
+      if (this.early()) return;
       if (h[":status"] !== 200 || !isGrpcProto(h["content-type"])) {
         this.fail(
           new ConnectError(
@@ -148,7 +276,7 @@ class ForwardCall extends AsyncQueue<ForwardInferResponse> {
       statusOf(h); // trailers-only
     });
     stream.on("data", (chunk: Buffer) => {
-      if (this.isEnded) return;
+      if (this.early() || this.isEnded) return;
       try {
         for (const m of this.reader.push(chunk)) this.push(decodeForwardInferResponse(m));
       } catch (err) {
@@ -157,14 +285,18 @@ class ForwardCall extends AsyncQueue<ForwardInferResponse> {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }
     });
-    stream.once("trailers", statusOf);
+    stream.once("trailers", (h) => {
+      if (!this.early()) statusOf(h);
+    });
     stream.on("error", (err) => {
+      if (this.early()) return;
       // our own abort: the consumer of this call has gone, nothing to report
-      if (signal.aborted) return this.end();
+      if (this.signal?.aborted) return this.end();
       this.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
     });
     stream.once("close", () => {
-      if (signal.aborted || this.isEnded) return this.end();
+      if (this.early()) return;
+      if (this.signal?.aborted || this.isEnded) return this.end();
       if (!status)
         return this.fail(
           new ConnectError(

@@ -142,7 +142,12 @@ const instant: Script = (req, sink) => {
   return () => undefined;
 };
 
-const clientOptions = { pingIntervalMs: 60_000, pingTimeoutMs: 5_000, maxMessageBytes: 1 << 20 };
+const clientOptions = {
+  pingIntervalMs: 60_000,
+  pingTimeoutMs: 5_000,
+  maxMessageBytes: 1 << 20,
+  preparedMaxAgeMs: 5_000,
+};
 
 describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
   for (const lean of [true, false]) {
