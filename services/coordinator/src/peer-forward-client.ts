@@ -285,7 +285,7 @@ class ForwardCall extends AsyncQueue<ForwardInferResponse> {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }
     });
-    stream.once("trailers", (h) => {
+    stream.once("trailers", (h: http2.IncomingHttpHeaders) => {
       if (!this.early()) statusOf(h);
     });
     stream.on("error", (err) => {

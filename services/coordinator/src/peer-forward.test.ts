@@ -91,12 +91,20 @@ async function startServer(options: { lean: boolean }) {
   // as DualProtocolServer: the lean handler sees raw streams first, Connect gets the rest
   const compat = http2.createServer({}, connect);
   const server = http2.createServer();
-  server.on("stream", (stream, headers, flags, rawHeaders) => {
-    streams++;
-    stream.once("close", () => closedCodes.push(stream.rstCode));
-    if (!(options.lean && lean(stream, headers)))
-      compat.emit("stream", stream, headers, flags, rawHeaders);
-  });
+  server.on(
+    "stream",
+    (
+      stream: http2.ServerHttp2Stream,
+      headers: http2.IncomingHttpHeaders,
+      flags: number,
+      rawHeaders: string[],
+    ) => {
+      streams++;
+      stream.once("close", () => closedCodes.push(stream.rstCode));
+      if (!(options.lean && lean(stream, headers)))
+        compat.emit("stream", stream, headers, flags, rawHeaders);
+    },
+  );
   server.on("session", () => sessions++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
