@@ -51,9 +51,9 @@ interface Prepared {
  * response is Connect's gRPC wire; a non-OK status ends the stream with a ConnectError.
  *
  * Opening a stream (Node's stream objects, the HEADERS frame, the owner's stream setup and secret
- * check) is the larger part of the hop's cost, so after each call the next call's stream is opened
- * ahead (off the path to this call's first token): a forwarded request then sends only its
- * message. At most one prepared stream per peer; one unused for `preparedMaxAgeMs`, or one the
+ * check) is the larger part of the hop's cost, so once a call has its answer the next call's stream
+ * is opened ahead (off the path to either call's first token): a forwarded request then sends only
+ * its message. At most one prepared stream per peer; one unused for `preparedMaxAgeMs`, or one the
  * peer answered or closed before it was used, is dropped.
  */
 export class PeerForwardClient {
@@ -83,10 +83,11 @@ export class PeerForwardClient {
         return call;
       }
     }
-    call.start(signal, envelope(encodeForwardInferRequest(req)));
-    // Opened after this call's frames: the session writes them in the check phase, before any
-    // immediate queued from here runs.
-    if (this.options.preparedMaxAgeMs > 0) setImmediate(() => this.prepare(url));
+    // The next call's stream opens once this one has its answer (or ended): its cost (CPU on
+    // this replica and the owner) stays off this call's path to its first token.
+    const next =
+      this.options.preparedMaxAgeMs > 0 ? () => setImmediate(() => this.prepare(url)) : undefined;
+    call.start(signal, envelope(encodeForwardInferRequest(req)), next);
     return call;
   }
 
@@ -226,11 +227,24 @@ class ForwardCall extends AsyncQueue<ForwardInferResponse> {
     if (s && !s.closed && !s.destroyed) s.close(http2.constants.NGHTTP2_CANCEL);
   }
 
-  /** Sends the request message; aborting `signal` closes the stream (cancelled at the peer). */
-  start(signal: AbortSignal, message: Buffer): void {
+  /**
+   * Sends the request message; aborting `signal` closes the stream (cancelled at the peer).
+   * `answered` runs once, when the peer's response headers arrive or the stream closes.
+   */
+  start(signal: AbortSignal, message: Buffer, answered?: () => void): void {
     const stream = this.stream;
     if (!stream) return;
     this.signal = signal;
+    if (answered) {
+      let once = false;
+      const run = (): void => {
+        if (once) return;
+        once = true;
+        answered();
+      };
+      stream.once("response", run);
+      stream.once("close", run);
+    }
     const onAbort = (): void => {
       if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
     };
