@@ -12,7 +12,7 @@ import {
   envelope,
   isGrpcProto,
 } from "./peer-grpc-wire.js";
-import { encodeForwardInferRequest } from "./peer-request-codec.js";
+import { encodeForwardInferRequest } from "./peer-request-encode.js";
 import { PEER_SECRET_HEADER } from "./peer-secret.js";
 
 export interface PeerForwardClientOptions {

@@ -12,7 +12,7 @@ import {
   envelopeField1,
   isGrpcProto,
 } from "./peer-grpc-wire.js";
-import { decodeForwardInferRequest } from "./peer-request-codec.js";
+import { decodeForwardInferRequest } from "./peer-request-decode.js";
 import { PEER_SECRET_HEADER, type PeerSecretCheck } from "./peer-secret.js";
 
 const UNAUTHENTICATED = 16;

@@ -1,7 +1,8 @@
 import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ForwardInferRequestSchema, type ForwardInferRequest } from "@darkbloom/proto";
 import { expect } from "chai";
-import { decodeForwardInferRequest, encodeForwardInferRequest } from "./peer-request-codec.js";
+import { decodeForwardInferRequest } from "./peer-request-decode.js";
+import { encodeForwardInferRequest } from "./peer-request-encode.js";
 
 const bytes = (n: number, seed = 0): Uint8Array =>
   new Uint8Array(n).map((_, i) => (i * 31 + seed) % 256);
