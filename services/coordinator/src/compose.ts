@@ -231,7 +231,6 @@ export async function startCoordinator(
     : undefined;
   const h2 = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
     if (probes.handle(req, res)) return;
-    if (peerForward?.(req, res)) return;
     rpc.connect(req, res);
   };
   const server = new DualProtocolServer(h1, h2, {
@@ -239,6 +238,7 @@ export async function startCoordinator(
     metrics: connectionMetrics,
     errors: unexpected,
     unauthenticated,
+    claimHttp2Stream: peerForward,
   });
   server.onUpgrade((req, socket, head) => {
     // A draining replica takes no new provider: refused, it retries and lands on another one.

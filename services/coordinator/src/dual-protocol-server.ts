@@ -18,6 +18,11 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 export type Http1Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 export type Http2Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+/** Serves an HTTP/2 stream itself, without compatibility objects: true when it took the stream. */
+export type Http2StreamClaim = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+) => boolean;
 
 /** How long each phase of a connection before a complete request may take; docs/configuration.md. */
 export interface ConnectionLimits {
@@ -39,6 +44,8 @@ export interface DualProtocolOptions {
   errors: UnexpectedErrors;
   /** The per-address count of unauthenticated connections (told of authentications elsewhere). */
   unauthenticated: UnauthenticatedConnections;
+  /** Sees each HTTP/2 stream first; those it takes never reach `h2` (the peers' ForwardInfer). */
+  claimHttp2Stream?: Http2StreamClaim;
 }
 
 export type ServerState =
@@ -87,9 +94,31 @@ export class DualProtocolServer {
     this.http1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) =>
       this.onClientError(err, socket),
     );
-    this.http2 = http2.createServer(
+    // The listening server gets raw streams; the compatibility request and response objects of
+    // `h2` are made (by a server that never listens) only for streams nothing claimed.
+    this.http2 = http2.createServer();
+    const compat = http2.createServer(
       {},
       errors.guard("http_request", h2, (_req, res) => failRequest(res)),
+    );
+    const claim = options.claimHttp2Stream;
+    this.http2.on(
+      "stream",
+      errors.guard(
+        "http_request",
+        (
+          stream: http2.ServerHttp2Stream,
+          headers: http2.IncomingHttpHeaders,
+          flags: number,
+          rawHeaders: string[],
+        ) => {
+          if (claim?.(stream, headers)) return;
+          compat.emit("stream", stream, headers, flags, rawHeaders);
+        },
+        (stream) => {
+          if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        },
+      ),
     );
     limitHttp2(
       this.http2,

@@ -1,22 +1,10 @@
 import http2 from "node:http2";
-import { toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  ForwardInferRequestSchema,
-  type ForwardInferRequest,
-  type ForwardInferResponse,
-} from "@darkbloom/proto";
+import type { ForwardInferRequest, ForwardInferResponse } from "@darkbloom/proto";
 import { AsyncQueue } from "@darkbloom/routing";
-import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
-import {
-  EnvelopeReader,
-  FORWARD_INFER_PATH,
-  GRPC_CONTENT_TYPE,
-  WireError,
-  decodeGrpcMessage,
-  envelope,
-  isGrpcProto,
-} from "./peer-grpc-wire.js";
+import { ForwardCall } from "./peer-forward-call.js";
+import { FORWARD_INFER_PATH, GRPC_CONTENT_TYPE, envelope } from "./peer-grpc-wire.js";
+import { encodeForwardInferRequest } from "./peer-request-encode.js";
 import { PEER_SECRET_HEADER } from "./peer-secret.js";
 
 export interface PeerForwardClientOptions {
@@ -26,6 +14,12 @@ export interface PeerForwardClientOptions {
   pingTimeoutMs: number;
   /** Largest event message accepted from a peer. */
   maxMessageBytes: number;
+  /**
+   * A prepared stream (its headers sent, its request not yet) unused this long is closed; keep it
+   * well below the peer's DARKBLOOM_REQUEST_TIMEOUT_MS (which resets a stream whose request has
+   * not arrived in full). 0: no prepared streams.
+   */
+  preparedMaxAgeMs: number;
 }
 
 /**
@@ -36,14 +30,28 @@ const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
 const SESSION_MEMORY_MB = 2 * (SESSION_WINDOW >> 20);
 
+interface Prepared {
+  call: ForwardCall;
+  session: http2.ClientHttp2Session;
+  retire: NodeJS.Timeout;
+}
+
 /**
  * ForwardInfer to a peer on the bare HTTP/2 client instead of Connect's transport (per-call header
  * objects, abort signals and several async iterables per message): one h2c session per peer
  * address shared by every forwarded stream, replaced once it closes or receives GOAWAY. The
  * response is Connect's gRPC wire; a non-OK status ends the stream with a ConnectError.
+ *
+ * Opening a stream (Node's stream objects, the HEADERS frame, the owner's stream setup and secret
+ * check) is the larger part of the hop's cost, so once a call has its answer the next call's stream
+ * is opened ahead (off the path to either call's first token): a forwarded request then sends only
+ * its message. At most one prepared stream per peer; one unused for `preparedMaxAgeMs`, or one the
+ * peer answered or closed before it was used, is dropped.
  */
 export class PeerForwardClient {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly prepared = new Map<string, Prepared>();
+  private closed = false;
 
   constructor(private readonly options: PeerForwardClientOptions) {}
 
@@ -52,35 +60,98 @@ export class PeerForwardClient {
     req: ForwardInferRequest,
     signal: AbortSignal,
   ): AsyncQueue<ForwardInferResponse> {
-    const call = new ForwardCall(this.options.maxMessageBytes);
     if (signal.aborted) {
+      const call = new ForwardCall(this.options.maxMessageBytes);
       call.end();
       return call;
     }
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = this.session(url).request(
-        {
-          ":method": "POST",
-          ":path": FORWARD_INFER_PATH,
-          "content-type": GRPC_CONTENT_TYPE,
-          te: "trailers",
-          [PEER_SECRET_HEADER]: this.options.secret,
-        },
-        { signal },
-      );
-    } catch (err) {
-      call.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
-      return call;
+    let call = this.takePrepared(url);
+    if (!call) {
+      call = new ForwardCall(this.options.maxMessageBytes);
+      try {
+        call.attach(this.open(url), url);
+      } catch (err) {
+        call.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
+        return call;
+      }
     }
-    call.attach(stream, url, signal);
-    stream.end(envelope(toBinary(ForwardInferRequestSchema, req)));
+    // The next call's stream opens once this one has its answer (or ended): its cost (CPU on
+    // this replica and the owner) stays off this call's path to its first token.
+    const next =
+      this.options.preparedMaxAgeMs > 0 ? () => setImmediate(() => this.prepare(url)) : undefined;
+    call.start(signal, envelope(encodeForwardInferRequest(req)), next);
     return call;
   }
 
   close(): void {
+    this.closed = true;
+    for (const p of this.prepared.values()) this.drop(p);
+    this.prepared.clear();
     for (const session of this.sessions.values()) session.destroy();
     this.sessions.clear();
+  }
+
+  private open(url: string): http2.ClientHttp2Stream {
+    return this.session(url).request({
+      ":method": "POST",
+      ":path": FORWARD_INFER_PATH,
+      "content-type": GRPC_CONTENT_TYPE,
+      te: "trailers",
+      [PEER_SECRET_HEADER]: this.options.secret,
+    });
+  }
+
+  /** The prepared call for `url`, if its stream is still open on the current session. */
+  private takePrepared(url: string): ForwardCall | undefined {
+    const p = this.prepared.get(url);
+    if (!p) return undefined;
+    this.prepared.delete(url);
+    clearTimeout(p.retire);
+    if (p.session !== this.sessions.get(url) || !p.call.usable) {
+      p.call.discard();
+      return undefined;
+    }
+    return p.call;
+  }
+
+  /** Opens the next call's stream to `url` ahead of it (one per peer). */
+  private prepare(url: string): void {
+    if (this.closed || this.prepared.has(url)) return;
+    const session = this.sessions.get(url);
+    if (!session || session.closed || session.destroyed) return;
+    const call = new ForwardCall(this.options.maxMessageBytes, () => {
+      // the peer answered, reset or closed it before it was used
+      if (this.prepared.get(url)?.call === call) {
+        const p = this.prepared.get(url);
+        this.prepared.delete(url);
+        if (p) this.drop(p);
+      }
+    });
+    try {
+      call.attach(this.open(url), url);
+    } catch {
+      return;
+    }
+    const retire = setTimeout(() => {
+      if (this.prepared.get(url)?.call !== call) return;
+      this.prepared.delete(url);
+      call.discard();
+    }, this.options.preparedMaxAgeMs);
+    retire.unref();
+    this.prepared.set(url, { call, session, retire });
+  }
+
+  private drop(p: Prepared): void {
+    clearTimeout(p.retire);
+    p.call.discard();
+  }
+
+  /** The session's prepared stream goes with it (a draining peer waits for open streams). */
+  private dropPreparedOf(url: string, session: http2.ClientHttp2Session): void {
+    const p = this.prepared.get(url);
+    if (p?.session !== session) return;
+    this.prepared.delete(url);
+    this.drop(p);
   }
 
   private session(url: string): http2.ClientHttp2Session {
@@ -93,6 +164,7 @@ export class PeerForwardClient {
     this.sessions.set(url, session);
     const forget = (): void => {
       if (this.sessions.get(url) === session) this.sessions.delete(url);
+      this.dropPreparedOf(url, session);
     };
     // Streams fail on their own; the session is replaced on the next call.
     session.on("error", forget);
@@ -112,74 +184,5 @@ export class PeerForwardClient {
     }, pingIntervalMs);
     ping.unref();
     return session;
-  }
-}
-
-/**
- * One forwarded call's response: the messages as a queue (routing drains it without a promise per
- * message; tests iterate it), the status from the trailers ending it or failing it.
- */
-class ForwardCall extends AsyncQueue<ForwardInferResponse> {
-  private readonly reader: EnvelopeReader;
-
-  constructor(maxMessageBytes: number) {
-    super();
-    this.reader = new EnvelopeReader(maxMessageBytes);
-  }
-
-  attach(stream: http2.ClientHttp2Stream, url: string, signal: AbortSignal): void {
-    let status: { code: number; message: string } | undefined;
-    const statusOf = (h: http2.IncomingHttpHeaders): void => {
-      const code = h["grpc-status"];
-      if (typeof code !== "string") return;
-      const message = h["grpc-message"];
-      status = {
-        code: Number(code),
-        message: typeof message === "string" ? decodeGrpcMessage(message) : "",
-      };
-    };
-    stream.once("response", (h) => {
-      if (h[":status"] !== 200 || !isGrpcProto(h["content-type"])) {
-        this.fail(
-          new ConnectError(
-            `peer ${url} answered HTTP ${h[":status"]} ${String(h["content-type"])}`,
-            Code.Unavailable,
-          ),
-        );
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-        return;
-      }
-      statusOf(h); // trailers-only
-    });
-    stream.on("data", (chunk: Buffer) => {
-      if (this.isEnded) return;
-      try {
-        for (const m of this.reader.push(chunk)) this.push(decodeForwardInferResponse(m));
-      } catch (err) {
-        const e = err instanceof WireError ? err : new WireError(String(err), Code.Internal);
-        this.fail(new ConnectError(`peer ${url}: ${e.message}`, e.code));
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-      }
-    });
-    stream.once("trailers", statusOf);
-    stream.on("error", (err) => {
-      // our own abort: the consumer of this call has gone, nothing to report
-      if (signal.aborted) return this.end();
-      this.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
-    });
-    stream.once("close", () => {
-      if (signal.aborted || this.isEnded) return this.end();
-      if (!status)
-        return this.fail(
-          new ConnectError(
-            `peer ${url} closed the stream without a status (code ${stream.rstCode})`,
-            Code.Unavailable,
-          ),
-        );
-      if (status.code !== 0) return this.fail(new ConnectError(status.message, status.code));
-      if (this.reader.partial > 0)
-        return this.fail(new ConnectError(`peer ${url}: truncated message`, Code.DataLoss));
-      this.end();
-    });
   }
 }

@@ -1,11 +1,6 @@
 import http2 from "node:http2";
-import { fromBinary } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import {
-  ForwardInferRequestSchema,
-  type ForwardInferRequest,
-  type InferResponse,
-} from "@darkbloom/proto";
+import type { ForwardInferRequest, InferResponse } from "@darkbloom/proto";
 import type { ForwardSink } from "@darkbloom/routing";
 import { encodeInferResponse } from "./peer-chunk-codec.js";
 import {
@@ -17,10 +12,13 @@ import {
   envelopeField1,
   isGrpcProto,
 } from "./peer-grpc-wire.js";
+import { decodeForwardInferRequest } from "./peer-request-decode.js";
 import { PEER_SECRET_HEADER, type PeerSecretCheck } from "./peer-secret.js";
 
 const UNAUTHENTICATED = 16;
 const INVALID_ARGUMENT = 3;
+const RESPONSE_HEADERS = { ":status": 200, "content-type": GRPC_CONTENT_TYPE };
+const OK_TRAILERS = { "grpc-status": "0" };
 
 export interface PeerForwardServerOptions {
   secret: PeerSecretCheck;
@@ -30,20 +28,21 @@ export interface PeerForwardServerOptions {
 }
 
 /**
- * The owner replica's side of RoutingService.ForwardInfer on the bare HTTP/2 stream instead of
- * Connect's handler (whose per-call headers, signals, interceptors and per-message async
- * iterables cost several ms of CPU per forwarded request): checks the peer secret, decodes the one
+ * The owner replica's side of RoutingService.ForwardInfer on the bare HTTP/2 stream, ahead of
+ * Node's compatibility request and response objects and Connect's handler (whose per-call
+ * headers, signals, interceptors and per-message async iterables cost several ms of CPU per
+ * forwarded request): checks the peer secret as soon as the headers arrive, decodes the one
  * request message, dispatches it and writes the session's events as they come — the events
  * produced in one turn of the event loop in one write. Same gRPC wire as Connect's. Returns false
  * for any other path or content type (Connect serves those).
  */
 export function createPeerForwardServer(
   options: PeerForwardServerOptions,
-): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => boolean {
-  return (req, res) => {
-    if (req.headers[":path"] !== FORWARD_INFER_PATH || req.method !== "POST") return false;
-    if (!isGrpcProto(req.headers["content-type"])) return false;
-    serve(options, req.headers, res);
+): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
+  return (stream, headers) => {
+    if (headers[":path"] !== FORWARD_INFER_PATH || headers[":method"] !== "POST") return false;
+    if (!isGrpcProto(headers["content-type"])) return false;
+    serve(options, headers, stream);
     return true;
   };
 }
@@ -51,9 +50,8 @@ export function createPeerForwardServer(
 function serve(
   options: PeerForwardServerOptions,
   headers: http2.IncomingHttpHeaders,
-  res: http2.Http2ServerResponse,
+  stream: http2.ServerHttp2Stream,
 ): void {
-  const stream = res.stream;
   // a peer's reset or a write after close: the stream's own close handling covers it
   stream.on("error", () => undefined);
   const given = headers[PEER_SECRET_HEADER];
@@ -80,31 +78,30 @@ function serve(
       return trailersOnly(stream, INVALID_ARGUMENT, "expected exactly one request message");
     let req: ForwardInferRequest;
     try {
-      req = fromBinary(ForwardInferRequestSchema, messages[0] ?? new Uint8Array());
+      req = decodeForwardInferRequest(messages[0] ?? Buffer.alloc(0));
     } catch (err) {
       return trailersOnly(stream, INVALID_ARGUMENT, `bad request message: ${String(err)}`);
     }
-    relay(options, req, res);
+    relay(options, req, stream);
   });
 }
 
 function relay(
   options: PeerForwardServerOptions,
   req: ForwardInferRequest,
-  res: http2.Http2ServerResponse,
+  stream: http2.ServerHttp2Stream,
 ): void {
-  const stream = res.stream;
   let pending: Buffer[] = [];
   let flushQueued = false;
   let ended = false;
   const flush = (): void => {
     flushQueued = false;
     if (pending.length === 0 || stream.destroyed) return;
-    if (!stream.headersSent)
-      stream.respond(
-        { ":status": 200, "content-type": GRPC_CONTENT_TYPE },
-        { waitForTrailers: true },
-      );
+    if (!stream.headersSent) {
+      // a stream that sent its headers ends only through sink.end(), with the OK status
+      stream.once("wantTrailers", () => stream.sendTrailers(OK_TRAILERS));
+      stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    }
     stream.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
     pending = [];
   };
@@ -125,9 +122,7 @@ function relay(
       flush();
       if (stream.destroyed) return;
       if (!stream.headersSent) return trailersOnly(stream, 0, "");
-      // the compatibility response sends its trailers when the stream wants them
-      res.addTrailers({ "grpc-status": "0" });
-      stream.end();
+      stream.end(); // the trailers follow ('wantTrailers')
     },
   };
   let cancel: () => void;

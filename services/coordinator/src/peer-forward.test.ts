@@ -41,10 +41,16 @@ async function startServer(options: { lean: boolean }) {
   let script: Script = () => () => undefined;
   const calls: ForwardInferRequest[] = [];
   let sessions = 0;
+  /** Streams opened so far, and the count when each call was dispatched (lean server). */
+  let streams = 0;
+  const streamsAtCall: number[] = [];
+  /** The reset code of every stream that closed (0: ended normally). */
+  const closedCodes: number[] = [];
   const lean = createPeerForwardServer({
     secret: peerSecretCheck(SECRET),
     forward: (req, sink) => {
       calls.push(req);
+      streamsAtCall.push(streams);
       return script(req, sink);
     },
     maxRequestBytes: 1 << 20,
@@ -82,9 +88,23 @@ async function startServer(options: { lean: boolean }) {
         },
       }),
   });
-  const server = http2.createServer({}, (req, res) => {
-    if (!(options.lean && lean(req, res))) connect(req, res);
-  });
+  // as DualProtocolServer: the lean handler sees raw streams first, Connect gets the rest
+  const compat = http2.createServer({}, connect);
+  const server = http2.createServer();
+  server.on(
+    "stream",
+    (
+      stream: http2.ServerHttp2Stream,
+      headers: http2.IncomingHttpHeaders,
+      flags: number,
+      rawHeaders: string[],
+    ) => {
+      streams++;
+      stream.once("close", () => closedCodes.push(stream.rstCode));
+      if (!(options.lean && lean(stream, headers)))
+        compat.emit("stream", stream, headers, flags, rawHeaders);
+    },
+  );
   server.on("session", () => sessions++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -97,6 +117,9 @@ async function startServer(options: { lean: boolean }) {
     url,
     calls,
     sessions: () => sessions,
+    streams: () => streams,
+    streamsAtCall,
+    closedCodes,
     setScript: (s: Script) => (script = s),
     /** Every session gets GOAWAY (as a draining replica's server does); resolves once closed. */
     goAway: () =>
@@ -138,7 +161,21 @@ const instant: Script = (req, sink) => {
   return () => undefined;
 };
 
-const clientOptions = { pingIntervalMs: 60_000, pingTimeoutMs: 5_000, maxMessageBytes: 1 << 20 };
+/** Waits (polling) until `done` holds; fails after many tries rather than hanging. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+const clientOptions = {
+  pingIntervalMs: 60_000,
+  pingTimeoutMs: 5_000,
+  maxMessageBytes: 1 << 20,
+  preparedMaxAgeMs: 5_000,
+};
 
 describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
   for (const lean of [true, false]) {
@@ -199,10 +236,13 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
         server.setScript(instant);
         const wrong = new PeerForwardClient({ secret: "not-the-secret", ...clientOptions });
         try {
-          const err = await collect(
-            wrong.forward(server.url, request("r1"), new AbortController().signal),
-          ).catch((e: unknown) => e);
-          expect(ConnectError.from(err).code).to.equal(Code.Unauthenticated);
+          // the second call would go on a stream opened ahead, which the owner refused at once
+          for (const id of ["r1", "r2"]) {
+            const err = await collect(
+              wrong.forward(server.url, request(id), new AbortController().signal),
+            ).catch((e: unknown) => e);
+            expect(ConnectError.from(err).code).to.equal(Code.Unauthenticated);
+          }
           expect(server.calls).to.have.length(0);
         } finally {
           wrong.close();
@@ -210,20 +250,38 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
       });
 
       it("aborting the call closes the stream, which cancels the request at the owner", async () => {
-        let cancelled = (): void => undefined;
-        const cancelledAtOwner = new Promise<void>((resolve) => (cancelled = resolve));
-        server.setScript((req, sink) => {
-          sink.event(chunk(req.request?.requestId ?? "", 0));
-          return cancelled;
-        });
-        const abort = new AbortController();
-        const got: string[] = [];
-        for await (const r of client.forward(server.url, request("r1"), abort.signal)) {
-          got.push(String(r.event?.kind.case));
-          abort.abort();
+        // the first call on a stream of its own, the second on the one opened ahead of it
+        for (const id of ["r1", "r2"]) {
+          let cancelled = (): void => undefined;
+          const cancelledAtOwner = new Promise<void>((resolve) => (cancelled = resolve));
+          server.setScript((req, sink) => {
+            sink.event(chunk(req.request?.requestId ?? "", 0));
+            return cancelled;
+          });
+          const abort = new AbortController();
+          const got: string[] = [];
+          for await (const r of client.forward(server.url, request(id), abort.signal)) {
+            got.push(String(r.event?.kind.case));
+            abort.abort();
+          }
+          await cancelledAtOwner;
+          expect(got).to.deep.equal(["chunk"]);
         }
-        await cancelledAtOwner;
-        expect(got).to.deep.equal(["chunk"]);
+      });
+
+      it("opens the next call's stream ahead of it, and closes one left unused", async () => {
+        server.setScript(instant);
+        const signal = new AbortController().signal;
+        expect(await collect(client.forward(server.url, request("r1"), signal))).to.have.length(3);
+        await until(() => server.streams() === 2, "a stream opened ahead of the next call");
+        expect(await collect(client.forward(server.url, request("r2"), signal))).to.have.length(3);
+        await until(() => server.streams() === 3, "the next one opened ahead");
+        expect(server.calls.map((c) => c.request?.requestId)).to.deep.equal(["r1", "r2"]);
+        if (lean) expect(server.streamsAtCall).to.deep.equal([1, 2]); // r2 went on stream 2
+        client.close();
+        // closing the client closes the stream opened ahead; nothing was dispatched on it
+        await until(() => server.closedCodes.length === 3, "every stream closed");
+        expect(server.calls).to.have.length(2);
       });
     });
   }
@@ -277,6 +335,47 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
       ]);
     } finally {
       session.destroy();
+      await server.close();
+    }
+  });
+
+  it("a stream opened ahead and unused for preparedMaxAgeMs is closed, nothing dispatched on it", async () => {
+    const server = await startServer({ lean: true });
+    const client = new PeerForwardClient({
+      secret: SECRET,
+      ...clientOptions,
+      preparedMaxAgeMs: 20,
+    });
+    try {
+      server.setScript(instant);
+      const signal = new AbortController().signal;
+      expect(await collect(client.forward(server.url, request("r1"), signal))).to.have.length(3);
+      await until(
+        () => server.streams() === 2 && server.closedCodes.length === 2,
+        "the stream opened ahead was opened and closed",
+      );
+      expect(server.calls).to.have.length(1); // nothing dispatched on the closed one
+      // the next call opens a stream of its own
+      expect(await collect(client.forward(server.url, request("r2"), signal))).to.have.length(3);
+      expect(server.streamsAtCall).to.deep.equal([1, 3]);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it("preparedMaxAgeMs 0 opens no stream ahead", async () => {
+    const server = await startServer({ lean: true });
+    const client = new PeerForwardClient({ secret: SECRET, ...clientOptions, preparedMaxAgeMs: 0 });
+    try {
+      server.setScript(instant);
+      const signal = new AbortController().signal;
+      for (const id of ["r1", "r2"])
+        expect(await collect(client.forward(server.url, request(id), signal))).to.have.length(3);
+      expect(server.streamsAtCall).to.deep.equal([1, 2]);
+      expect(server.streams()).to.equal(2);
+    } finally {
+      client.close();
       await server.close();
     }
   });

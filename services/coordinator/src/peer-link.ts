@@ -14,17 +14,26 @@ export interface PeerLinks extends PeerLink {
 const MAX_EVENT_BYTES = 16 << 20;
 
 /**
+ * How long a ForwardInfer stream opened ahead of its call may wait for it: well within the peer's
+ * request timeout (DARKBLOOM_REQUEST_TIMEOUT_MS, the same on every replica of a cluster), after
+ * which the peer would reset a stream whose request has not arrived.
+ */
+const preparedMaxAgeMs = (requestTimeoutMs: number): number =>
+  Math.min(5_000, Math.floor(requestTimeoutMs / 4));
+
+/**
  * Reaches peer replicas' RoutingService over gRPC on h2c, each call carrying the peer secret:
  * ForwardInfer (once per forwarded request, a message per chunk) on the lean client of
  * peer-forward-client.ts, the rare calls (InferReserved, SendProviderFrame) through Connect. Each
  * keeps one HTTP/2 connection per peer address, shared by all its calls.
  */
-export function createPeerLinks(secret: string): PeerLinks {
+export function createPeerLinks(secret: string, requestTimeoutMs: number): PeerLinks {
   const forwarder = new PeerForwardClient({
     secret,
     pingIntervalMs: 5_000,
     pingTimeoutMs: 5_000,
     maxMessageBytes: MAX_EVENT_BYTES,
+    preparedMaxAgeMs: preparedMaxAgeMs(requestTimeoutMs),
   });
   const peers = new Map<
     string,

@@ -58,7 +58,9 @@ export function buildRouting(
     (providerId) => reservations.dropProvider(providerId),
   );
   // many replicas as one network: peers' providers join the registry as remote handles
-  const peerLinks = config.peers.enabled ? createPeerLinks(config.peers.secret) : undefined;
+  const peerLinks = config.peers.enabled
+    ? createPeerLinks(config.peers.secret, config.connections.requestTimeoutMs)
+    : undefined;
   const presence = peerLinks
     ? new Presence(
         {
