@@ -1,5 +1,10 @@
-import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { ForwardInferRequestSchema, type ForwardInferRequest } from "@darkbloom/proto";
+import { create, equals, fromBinary, toBinary, type DescMessage } from "@bufbuild/protobuf";
+import {
+  ForwardInferRequestSchema,
+  InferenceRequestSchema,
+  RoutingMetadataSchema,
+  type ForwardInferRequest,
+} from "@darkbloom/proto";
 import { expect } from "chai";
 import { decodeForwardInferRequest } from "./peer-request-decode.js";
 import { encodeForwardInferRequest } from "./peer-request-encode.js";
@@ -86,6 +91,30 @@ describe("peer request codec", () => {
     expect(decoded.$unknown).to.have.length(1);
     // and writes it back as it was
     expect(Buffer.from(encodeForwardInferRequest(decoded))).to.deep.equal(wire);
+  });
+
+  it("covers every field of the messages it writes (a field added to the proto fails here)", () => {
+    const fields = (schema: DescMessage): string[] =>
+      schema.fields.map((f) => `${f.number}:${f.name}`);
+    expect(fields(ForwardInferRequestSchema)).to.deep.equal([
+      "1:provider_id",
+      "2:request",
+      "3:origin_replica_id",
+    ]);
+    expect(fields(InferenceRequestSchema)).to.deep.equal([
+      "1:request_id",
+      "2:metadata",
+      "3:sender_public_key",
+      "4:encrypted_body",
+    ]);
+    expect(fields(RoutingMetadataSchema)).to.deep.equal([
+      "1:model",
+      "2:estimated_prompt_tokens",
+      "3:max_tokens",
+      "4:stream",
+      "5:account_id",
+      "6:prefix_block_hashes",
+    ]);
   });
 
   it("throws on a truncated message, as fromBinary does", () => {
