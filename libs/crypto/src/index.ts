@@ -11,6 +11,7 @@ export { boxBeforenm, ephemeralBoxKey, ephemeralBoxKeys } from "./box-key.js";
 export { seal, open } from "./box.js";
 export { sealWithSharedKey, openWithSharedKey } from "./secret-box.js";
 export { NonceGuard, openWithNonceGuard, type NonceGuardOptions } from "./nonce-guard.js";
+export { latin1String } from "./latin1.js";
 export {
   SessionKeyCache,
   RequestSession,

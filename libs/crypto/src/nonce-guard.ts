@@ -1,5 +1,6 @@
 import { CryptoError } from "./crypto-error.js";
 import { NONCE_BYTES } from "./constants.js";
+import { latin1String } from "./latin1.js";
 import { nonceOf, openWithSharedKey } from "./secret-box.js";
 
 export interface NonceGuardOptions {
@@ -67,22 +68,9 @@ export function openWithNonceGuard(
   return plaintext;
 }
 
-/**
- * Node's native latin1 decoder, called on the nonce itself (no Buffer view made per nonce); absent
- * in browsers (typed structurally: this library also runs there).
- */
-const latin1Slice = (
-  globalThis as {
-    Buffer?: {
-      prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string };
-    };
-  }
-).Buffer?.prototype.latin1Slice;
-
 /** The nonce's bytes as a latin1 string (one native call under Node): the Set's key. */
 export function nonceKey(nonce: Uint8Array): string {
   if (nonce.length !== NONCE_BYTES)
     throw new CryptoError("truncated", `nonce must be ${NONCE_BYTES} bytes`);
-  if (latin1Slice) return latin1Slice.call(nonce, 0, NONCE_BYTES);
-  return String.fromCharCode(...nonce);
+  return latin1String(nonce, 0, NONCE_BYTES);
 }

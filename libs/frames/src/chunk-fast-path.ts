@@ -1,3 +1,4 @@
+import { latin1String } from "@darkbloom/crypto";
 import type { Chunk, ProviderFrame } from "@darkbloom/proto";
 
 // ProviderFrame.chunk is field 4, Chunk's fields 1..4 (proto/darkbloom/v1/provider.proto).
@@ -6,15 +7,6 @@ const REQUEST_ID_TAG = (1 << 3) | 2;
 const SEQUENCE_TAG = 2 << 3;
 const PAYLOAD_TAG = (3 << 3) | 2;
 const TOKEN_COUNT_TAG = 4 << 3;
-
-/** Node's native latin1 decoder (one string, no per-character concatenation); absent elsewhere. */
-const latin1Slice = (
-  globalThis as {
-    Buffer?: {
-      prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string };
-    };
-  }
-).Buffer?.prototype.latin1Slice;
 
 /**
  * Decodes the frame a provider sends most (a Chunk: request id, sequence, sealed payload, token
@@ -70,9 +62,7 @@ export function decodeChunkFrame(data: Uint8Array): ProviderFrame | undefined {
       if (tag === PAYLOAD_TAG) payload = data.subarray(pos, pos + n);
       else {
         for (let i = pos; i < pos + n; i++) if ((data[i] ?? 0x80) >= 0x80) return undefined;
-        requestId = latin1Slice
-          ? latin1Slice.call(data, pos, pos + n)
-          : String.fromCharCode(...data.subarray(pos, pos + n));
+        requestId = latin1String(data, pos, pos + n);
       }
       pos += n;
     } else return undefined;

@@ -17,6 +17,17 @@ export interface FrameReader {
 }
 
 /**
+ * A mode's own steps around the relay (compat mode: reserve a provider and derive the keys; then
+ * wipe them), outside the relay's error mapping: what `prepare` throws reaches the consumer as it
+ * is, and `cleanup` runs once the relay ends however it ends (only if `prepare` succeeded). Run by
+ * the relay rather than by a generator around it: one async layer fewer per relayed chunk.
+ */
+export interface RelaySetup {
+  prepare(): Promise<void>;
+  cleanup(): void;
+}
+
+/**
  * Relays routing's Infer frames as inference events, the same for both modes: deltas with the
  * relay's metered token counts, one `done` with the provider's usage, or the provider's error;
  * `open` is called inside so that a failure to start is mapped like any other.
@@ -25,7 +36,9 @@ export async function* relayFrames(
   open: () => AsyncIterable<InferResponse>,
   reader: FrameReader,
   sealedMode: boolean,
+  setup?: RelaySetup,
 ): AsyncGenerator<InferenceEvent> {
+  await setup?.prepare();
   let delivered = 0;
   let stopSequence = "";
   // Read (compat: opened and authenticated) before it counts as delivered.
@@ -90,6 +103,8 @@ export async function* relayFrames(
     );
   } catch (err) {
     throw relayFailure(err, delivered, sealedMode);
+  } finally {
+    setup?.cleanup();
   }
 }
 

@@ -5,13 +5,24 @@ import {
   openWithNonceGuard,
   sealWithSharedKey,
 } from "@darkbloom/crypto";
-import { type InferenceBody, type RoutingService, type TrustLevel } from "@darkbloom/proto";
+import {
+  type Chunk,
+  type InferResponse,
+  type InferStarted,
+  type InferenceBody,
+  type ReserveResponse,
+  type RoutingService,
+  type TrustLevel,
+} from "@darkbloom/proto";
 import type { RequestClaim } from "../http/request-id.js";
 import { decodeChunkPayload } from "./chunk-payload.js";
 import { inferenceBodyBinary } from "./inference-body-binary.js";
 import type { InferenceEvent } from "./inference-events.js";
-import { relayFrames } from "./relay.js";
+import { relayFrames, type FrameReader, type RelaySetup } from "./relay.js";
 import { reserveProvider } from "./reserve-provider.js";
+
+type StartedEvent = Extract<InferenceEvent, { type: "started" }>;
+type DeltaEvent = Extract<InferenceEvent, { type: "delta" }>;
 
 export interface InferenceInput {
   /** The coordinator's own id of this attempt (never the client's x-request-id). */
@@ -40,107 +51,130 @@ export interface InferenceInput {
 /**
  * Compat-mode inference: reserve a provider, seal the body to its key (and to each alternate's)
  * with a fresh ephemeral key, relay, and open each chunk. The shared keys live only for this call.
+ * The relay itself (relayFrames) runs these steps around it: no generator of its own per chunk.
  */
-export async function* runInference(
+export function runInference(
   routing: Client<typeof RoutingService>,
   input: InferenceInput,
 ): AsyncGenerator<InferenceEvent> {
-  const reservation = await reserveProvider(routing, {
-    requestId: input.requestId,
-    model: input.body.model,
-    estimatedPromptTokens: input.estimatedPromptTokens,
-    maxTokens: input.maxTokens,
-    stream: input.stream,
-    accountId: input.body.accountId,
-    minTrust: input.minTrust,
-    ...(input.quantizations ? { quantizations: input.quantizations } : {}),
-    ...(input.sort === undefined ? {} : { sort: input.sort }),
-    ...(input.prefixBlockHashes ? { prefixBlockHashes: input.prefixBlockHashes } : {}),
-  });
+  const compat = new CompatRelay(routing, input);
+  return relayFrames(() => compat.open(), compat, false, compat);
+}
 
-  input.onReserved?.();
-  // One ephemeral key pair for the request, one shared key per candidate: the primary, then each
-  // alternate (hedging/failover), whose copy of the body is sealed to its own key; `started`
-  // names the provider that won, whose key then opens the chunks.
-  const ephemeral = ephemeralBoxKeys([
-    reservation.providerPublicKey,
-    ...reservation.alternates.map((c) => c.providerPublicKey),
-  ]);
-  const primaryKey = ephemeral.sharedKeys[0] as Uint8Array;
-  let sharedKey = primaryKey;
-  const alternates = reservation.alternates.map((c, i) => ({
-    candidate: c,
-    key: ephemeral.sharedKeys[i + 1] as Uint8Array,
-  }));
-  let winner = { trustLevel: reservation.trustLevel, keyFingerprint: reservation.keyFingerprint };
-  const guard = new NonceGuard();
-  try {
-    yield* relayFrames(
-      () => {
-        const plain = inferenceBodyBinary(input.body);
-        return routing.infer(
-          {
-            reservationId: reservation.reservationId,
-            requestId: input.requestId,
-            senderPublicKey: ephemeral.publicKey,
-            encryptedBody: sealWithSharedKey(sharedKey, plain),
-            alternates: alternates.map((a) => ({
-              providerId: a.candidate.providerId,
-              senderPublicKey: ephemeral.publicKey,
-              encryptedBody: sealWithSharedKey(a.key, plain),
-            })),
-          },
-          { signal: input.signal },
-        );
-      },
+type Winner = Pick<ReserveResponse, "trustLevel" | "keyFingerprint">;
+
+/** One compat-mode request's reservation and keys: its relay's setup and frame reader. */
+class CompatRelay implements FrameReader, RelaySetup {
+  #reservation: ReserveResponse | undefined;
+  #publicKey: Uint8Array = new Uint8Array(0);
+  #primaryKey: Uint8Array = new Uint8Array(0);
+  /** The key of the provider announced last (`started`): it opens the chunks. */
+  #sharedKey: Uint8Array = new Uint8Array(0);
+  #alternates: { candidate: ReserveResponse["alternates"][number]; key: Uint8Array }[] = [];
+  #winner: Winner = { trustLevel: 0, keyFingerprint: "" };
+  readonly #guard = new NonceGuard();
+
+  constructor(
+    private readonly routing: Client<typeof RoutingService>,
+    private readonly input: InferenceInput,
+  ) {}
+
+  async prepare(): Promise<void> {
+    const input = this.input;
+    const reservation = await reserveProvider(this.routing, {
+      requestId: input.requestId,
+      model: input.body.model,
+      estimatedPromptTokens: input.estimatedPromptTokens,
+      maxTokens: input.maxTokens,
+      stream: input.stream,
+      accountId: input.body.accountId,
+      minTrust: input.minTrust,
+      ...(input.quantizations ? { quantizations: input.quantizations } : {}),
+      ...(input.sort === undefined ? {} : { sort: input.sort }),
+      ...(input.prefixBlockHashes ? { prefixBlockHashes: input.prefixBlockHashes } : {}),
+    });
+    input.onReserved?.();
+    // One ephemeral key pair for the request, one shared key per candidate: the primary, then
+    // each alternate (hedging/failover), whose copy of the body is sealed to its own key;
+    // `started` names the provider that won, whose key then opens the chunks.
+    const ephemeral = ephemeralBoxKeys([
+      reservation.providerPublicKey,
+      ...reservation.alternates.map((c) => c.providerPublicKey),
+    ]);
+    this.#reservation = reservation;
+    this.#publicKey = ephemeral.publicKey;
+    this.#primaryKey = this.#sharedKey = ephemeral.sharedKeys[0] as Uint8Array;
+    this.#alternates = reservation.alternates.map((c, i) => ({
+      candidate: c,
+      key: ephemeral.sharedKeys[i + 1] as Uint8Array,
+    }));
+    this.#winner = reservation;
+  }
+
+  cleanup(): void {
+    this.#primaryKey.fill(0);
+    for (const a of this.#alternates) a.key.fill(0);
+  }
+
+  open(): AsyncIterable<InferResponse> {
+    const input = this.input;
+    const reservation = this.#reservation as ReserveResponse;
+    const plain = inferenceBodyBinary(input.body);
+    return this.routing.infer(
       {
-        started(started) {
-          const startedOn = started.providerId;
-          const alt = alternates.find((a) => a.candidate.providerId === startedOn);
-          if (alt) {
-            sharedKey = alt.key;
-            winner = alt.candidate;
-          } else if (startedOn === reservation.providerId) {
-            // the primary again (run anew at its new replica after an alternate was announced)
-            sharedKey = primaryKey;
-            winner = {
-              trustLevel: reservation.trustLevel,
-              keyFingerprint: reservation.keyFingerprint,
-            };
-          }
-          return {
-            type: "started",
-            providerId: started.providerId,
-            providerAccountId: started.providerAccountId,
-            trustLevel: winner.trustLevel,
-            keyFingerprint: winner.keyFingerprint,
-          };
-        },
-        chunk(chunk) {
-          const payload = decodeChunkPayload(
-            openWithNonceGuard(sharedKey, chunk.encryptedPayload, guard),
-          );
-          // Billing counts the frame's token count as the relay metered it, never the sealed
-          // payload's own figure (the provider writes both; only the first is bounded).
-          const tokens = chunk.tokenCount;
-          const empty = !payload.text && tokens === 0 && !payload.toolCalls.length;
-          if (empty && !payload.promptTokens) return { stopSequence: payload.stopSequence };
-          return {
-            stopSequence: payload.stopSequence,
-            delta: {
-              type: "delta",
-              text: payload.text,
-              tokens,
-              toolCalls: payload.toolCalls,
-              promptTokens: payload.promptTokens,
-            },
-          };
-        },
+        reservationId: reservation.reservationId,
+        requestId: input.requestId,
+        senderPublicKey: this.#publicKey,
+        encryptedBody: sealWithSharedKey(this.#primaryKey, plain),
+        alternates: this.#alternates.map((a) => ({
+          providerId: a.candidate.providerId,
+          senderPublicKey: this.#publicKey,
+          encryptedBody: sealWithSharedKey(a.key, plain),
+        })),
       },
-      false,
+      { signal: input.signal },
     );
-  } finally {
-    primaryKey.fill(0);
-    for (const a of alternates) a.key.fill(0);
+  }
+
+  started(started: InferStarted): StartedEvent {
+    const reservation = this.#reservation as ReserveResponse;
+    const startedOn = started.providerId;
+    const alt = this.#alternates.find((a) => a.candidate.providerId === startedOn);
+    if (alt) {
+      this.#sharedKey = alt.key;
+      this.#winner = alt.candidate;
+    } else if (startedOn === reservation.providerId) {
+      // the primary again (run anew at its new replica after an alternate was announced)
+      this.#sharedKey = this.#primaryKey;
+      this.#winner = reservation;
+    }
+    return {
+      type: "started",
+      providerId: started.providerId,
+      providerAccountId: started.providerAccountId,
+      trustLevel: this.#winner.trustLevel,
+      keyFingerprint: this.#winner.keyFingerprint,
+    };
+  }
+
+  chunk(chunk: Chunk): { delta?: DeltaEvent; stopSequence?: string } {
+    const payload = decodeChunkPayload(
+      openWithNonceGuard(this.#sharedKey, chunk.encryptedPayload, this.#guard),
+    );
+    // Billing counts the frame's token count as the relay metered it, never the sealed
+    // payload's own figure (the provider writes both; only the first is bounded).
+    const tokens = chunk.tokenCount;
+    const empty = !payload.text && tokens === 0 && !payload.toolCalls.length;
+    if (empty && !payload.promptTokens) return { stopSequence: payload.stopSequence };
+    return {
+      stopSequence: payload.stopSequence,
+      delta: {
+        type: "delta",
+        text: payload.text,
+        tokens,
+        toolCalls: payload.toolCalls,
+        promptTokens: payload.promptTokens,
+      },
+    };
   }
 }

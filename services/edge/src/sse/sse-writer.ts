@@ -12,8 +12,6 @@ export class SseWriter {
   #started = false;
   /** The socket corked this tick (the response may have let go of it by the tick's end). */
   #corked: { uncork(): void } | undefined;
-  /** Bumped at each cork: a tick's end leaves alone a cork made after an early flush. */
-  #corkCount = 0;
   /**
    * Events written this tick, not yet handed to the response: one `res.write` per tick (one HTTP
    * chunk, whose size line and CRLFs are 3 more socket writes of their own) instead of one per event.
@@ -103,18 +101,19 @@ export class SseWriter {
 
   /**
    * Events written in the same tick (a burst of chunks from one provider read) leave in one
-   * socket write: the socket is corked on the first and uncorked on the next tick.
+   * socket write: the socket is corked on the first and uncorked on the next tick. After an early
+   * `flush`, a cork made in the same tick is uncorked by the first tick's callback: consecutive
+   * next-tick callbacks run with nothing in between, so that is no earlier than its own would be.
    */
   private coalesce(): void {
     const socket = this.res.socket;
     if (this.#corked || !socket) return;
     this.#corked = socket;
     socket.cork();
-    const count = ++this.#corkCount;
-    process.nextTick(() => {
-      if (count === this.#corkCount) this.flush();
-    });
+    process.nextTick(this.#flushTick);
   }
+
+  readonly #flushTick = (): void => this.flush();
 
   /**
    * Hands what this tick wrote so far to the socket now, rather than at the tick's end; later

@@ -148,4 +148,24 @@ describe("withKeepAlive with a busy source", () => {
     expect(seen).to.have.length(1000);
     expect(pings).to.equal(0);
   });
+
+  it("measures each wait from its own start: items closer than the interval never ping", async () => {
+    // The stream outlives several intervals, each item arriving a fraction of one after the
+    // last: a timer counting from anything but the current wait's start would ping.
+    let pings = 0;
+    async function* source(): AsyncGenerator<number> {
+      for (let i = 0; i < 30; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        yield i;
+      }
+    }
+    const seen: number[] = [];
+    for await (const n of withKeepAlive(source(), 80, () => {
+      pings++;
+      return Promise.resolve();
+    }))
+      seen.push(n);
+    expect(seen).to.have.length(30);
+    expect(pings).to.equal(0);
+  });
 });

@@ -18,14 +18,18 @@ interface Waiter<T> {
 const DONE: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
 
 /**
- * One timer for the whole stream, restarted (refresh) at each wait, instead of a timer and a
- * Promise.race per item; the timer pings only while a wait is on. An item that arrives during a
+ * One timer for the whole stream instead of a timer and a Promise.race per item. A wait notes
+ * when it began (a clock read, not a re-arm of the timer per item); the timer, armed at most once
+ * per interval, pings once the wait it finds has lasted the interval and otherwise sleeps for
+ * the rest of it. An item that arrives during a
  * ping is passed on once the ping is written; a failed ping ends the stream with its error. An
  * iterator rather than an async generator: a relayed item costs one promise and one reaction.
  * When the stream ends early (failure, or the consumer stops) the source is closed first.
  */
 class KeepAliveStream<T> implements AsyncIterableIterator<T> {
   #timer: NodeJS.Timeout | undefined;
+  /** When the current wait began (Date.now()). */
+  #waitFrom = 0;
   #waiter: Waiter<T> | undefined;
   #pinging = false;
   /** What the source answered while a ping was being written. */
@@ -44,8 +48,8 @@ class KeepAliveStream<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.#closed) return Promise.resolve(DONE);
-    if (this.#timer === undefined) this.#timer = setTimeout(this.#onTick, this.intervalMs);
-    else this.#timer.refresh();
+    this.#waitFrom = Date.now();
+    this.#timer ??= setTimeout(this.#onTick, this.intervalMs);
     let pending: Promise<IteratorResult<T>>;
     try {
       pending = this.it.next();
@@ -68,7 +72,14 @@ class KeepAliveStream<T> implements AsyncIterableIterator<T> {
   }
 
   readonly #onTick = (): void => {
+    // not armed again while nothing waits: the next wait arms it
+    this.#timer = undefined;
     if (this.#waiter === undefined || this.#pinging || this.#closed) return;
+    const left = this.#waitFrom + this.intervalMs - Date.now();
+    if (left > 0) {
+      this.#timer = setTimeout(this.#onTick, left);
+      return;
+    }
     this.#pinging = true;
     this.ping().then(this.#onPinged, this.#onPingFailed);
   };
@@ -77,8 +88,12 @@ class KeepAliveStream<T> implements AsyncIterableIterator<T> {
     this.#pinging = false;
     const arrived = this.#arrived;
     this.#arrived = undefined;
-    if (arrived === undefined) this.#timer?.refresh();
-    else if ("ok" in arrived) this.#onItem(arrived.ok);
+    if (arrived === undefined) {
+      // still waiting: the next ping one interval after this one
+      if (this.#closed) return;
+      this.#waitFrom = Date.now();
+      this.#timer ??= setTimeout(this.#onTick, this.intervalMs);
+    } else if ("ok" in arrived) this.#onItem(arrived.ok);
     else this.#onError(arrived.err);
   };
 

@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from "@darkbloom/telemetry";
 
 export interface GatewayMetrics {
-  frames: Counter<"kind">;
+  frames: FrameTally;
   badFrames: Counter<"reason">;
   orphanFrames: Counter;
   providerErrors: Counter<"category">;
@@ -12,12 +12,7 @@ export interface GatewayMetrics {
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   return {
-    frames: new Counter({
-      name: "darkbloom_provider_frames_total",
-      help: "Frames received from providers",
-      labelNames: ["kind"],
-      registers: [registry],
-    }),
+    frames: new FrameTally(registry),
     badFrames: new Counter({
       name: "darkbloom_provider_bad_frames_total",
       help: "Provider frames refused (malformed, too large, wrong direction)",
@@ -51,4 +46,33 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * darkbloom_provider_frames_total, by kind. Every relayed token is a frame: a labelled `inc` per
+ * frame (a label hash, a validation and a result object each time) would be paid per token, so
+ * frames are tallied in plain numbers and added to the counter when the registry is read.
+ */
+export class FrameTally {
+  readonly #pending = new Map<string, number>();
+  readonly #counter: Counter<"kind">;
+
+  constructor(registry: Registry) {
+    this.#counter = new Counter({
+      name: "darkbloom_provider_frames_total",
+      help: "Frames received from providers",
+      labelNames: ["kind"],
+      registers: [registry],
+      collect: () => this.#flush(),
+    });
+  }
+
+  count(kind: string): void {
+    this.#pending.set(kind, (this.#pending.get(kind) ?? 0) + 1);
+  }
+
+  #flush(): void {
+    for (const [kind, n] of this.#pending) this.#counter.inc({ kind }, n);
+    this.#pending.clear();
+  }
 }

@@ -87,6 +87,21 @@ describe("ProviderGateway", function () {
     expect((await infer(h, "m1")).text).to.equal("fake reply");
   });
 
+  it("counts the frames it receives by kind, as the metrics read them", async () => {
+    await fake(["m1"], () => ({ pieces: ["a", "b", "c"] }));
+    const kinds = async (): Promise<Record<string, number>> => {
+      const values = (await h.metrics.getSingleMetric("darkbloom_provider_frames_total")?.get())
+        ?.values;
+      return Object.fromEntries((values ?? []).map((v) => [String(v.labels.kind), v.value]));
+    };
+    const before = await kinds();
+    expect((await infer(h, "m1")).text).to.equal("abc");
+    const after = await kinds();
+    expect((after.chunk ?? 0) - (before.chunk ?? 0)).to.equal(3);
+    expect((after.complete ?? 0) - (before.complete ?? 0)).to.equal(1);
+    expect(before.register).to.equal(1);
+  });
+
   it("fails only the request whose chunks arrive out of order", async () => {
     await fake(["m1"], (n) =>
       n === 0 ? { pieces: ["a", "b"], sequences: [0, 5] } : { pieces: ["ok"] },

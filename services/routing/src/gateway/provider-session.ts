@@ -344,7 +344,7 @@ export class ProviderSession implements ProviderHandle {
       );
       return;
     }
-    this.metrics.frames.inc({ kind: decoded.kind });
+    this.metrics.frames.count(decoded.kind);
     this.handle(decoded.frame);
   }
 

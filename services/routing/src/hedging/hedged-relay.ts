@@ -111,6 +111,13 @@ export async function* hedgedRelay(
     metadata.maxTokens,
     promptTokenBoundOfSealedBody(attempts[0]?.encryptedBody.length ?? 0),
   );
+  /** The winner's chunk, its token count replaced by what it may bill; the decode timing kept. */
+  const metered = (chunk: Chunk): Chunk => {
+    chunk.tokenCount = meter.chunk(chunk.tokenCount, chunk.encryptedPayload.length);
+    if (firstChunkAt === 0) firstChunkAt = Date.now();
+    else decodedTokens += chunk.tokenCount;
+    return chunk;
+  };
   const startedEvent = (i: number): InferResponse => {
     const l = live.get(i);
     announced = i;
@@ -301,21 +308,14 @@ export async function* hedgedRelay(
       } else if (t.i !== winner) continue;
       const l = live.get(winner);
       if (kind === "chunk") {
-        const chunk = ev.kind.value;
-        chunk.tokenCount = meter.chunk(chunk.tokenCount, chunk.encryptedPayload.length);
-        if (firstChunkAt === 0) firstChunkAt = Date.now();
-        else decodedTokens += chunk.tokenCount;
+        const chunk = metered(ev.kind.value);
         let batch: Chunk[] | undefined;
         for (
           let more = deps.batchChunks ? merged.takeIf(winnerChunk) : undefined;
           more?.kind === "event" && more.event.kind.case === "chunk";
           more = merged.takeIf(winnerChunk)
-        ) {
-          const next = more.event.kind.value;
-          next.tokenCount = meter.chunk(next.tokenCount, next.encryptedPayload.length);
-          decodedTokens += next.tokenCount;
-          (batch ??= [chunk]).push(next);
-        }
+        )
+          (batch ??= [chunk]).push(metered(more.event.kind.value));
         if (batch) {
           // the message create() builds, without its reflection
           yield {
