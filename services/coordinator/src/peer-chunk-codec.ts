@@ -6,6 +6,7 @@ import {
   type ForwardInferResponse,
   type InferResponse,
 } from "@darkbloom/proto";
+import { readVarint, varintSize, writeVarint } from "./protobuf-varint.js";
 
 // ForwardInferResponse.event is field 1, InferResponse.chunk field 2, Chunk's fields 1..4
 // (proto/darkbloom/v1/routing.proto, provider.proto).
@@ -15,18 +16,6 @@ const REQUEST_ID_TAG = (1 << 3) | 2;
 const SEQUENCE_TAG = 2 << 3;
 const PAYLOAD_TAG = (3 << 3) | 2;
 const TOKEN_COUNT_TAG = 4 << 3;
-
-const varintSize = (n: number): number =>
-  n < 2 ** 7 ? 1 : n < 2 ** 14 ? 2 : n < 2 ** 21 ? 3 : n < 2 ** 28 ? 4 : 5;
-
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[at++] = n;
-  return at;
-}
 
 const ASCII = /^[\x20-\x7e]*$/;
 
@@ -70,18 +59,6 @@ export function encodeInferResponse(event: InferResponse): Uint8Array {
     writeVarint(out, at, tokenCount);
   }
   return out;
-}
-
-/** A varint of at most 32 bits at `pos`: [value, next position], or undefined. */
-function readVarint(data: Uint8Array, pos: number): [number, number] | undefined {
-  let v = 0;
-  for (let shift = 0; shift <= 28; shift += 7) {
-    const b = data[pos++];
-    if (b === undefined) return undefined;
-    v += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return v > 0xffffffff ? undefined : [v, pos];
-  }
-  return undefined;
 }
 
 /**

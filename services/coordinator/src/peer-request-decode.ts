@@ -6,20 +6,9 @@ import {
   type RoutingMetadata,
 } from "@darkbloom/proto";
 import { LEN, VARINT, tag } from "./peer-request-encode.js";
+import { readVarint } from "./protobuf-varint.js";
 
 // The fields as peer-request-encode.ts lists them.
-
-/** A varint of at most 32 bits at `pos`: [value, next position], or undefined. */
-function readVarint(data: Uint8Array, pos: number): [number, number] | undefined {
-  let v = 0;
-  for (let shift = 0; shift <= 28; shift += 7) {
-    const b = data[pos++];
-    if (b === undefined) return undefined;
-    v += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return v > 0xffffffff ? undefined : [v, pos];
-  }
-  return undefined;
-}
 
 /** An ASCII string of data[from, to), or undefined (the reflective decoder reads anything else). */
 function ascii(data: Buffer, from: number, to: number): string | undefined {

@@ -4,6 +4,7 @@ import {
   type ForwardInferRequest,
   type RoutingMetadata,
 } from "@darkbloom/proto";
+import { varintSize } from "./protobuf-varint.js";
 
 // ForwardInferRequest (routing.proto): provider_id 1, request 2, origin_replica_id 3.
 // InferenceRequest (provider.proto): request_id 1, metadata 2, sender_public_key 3, encrypted_body 4.
@@ -12,9 +13,6 @@ import {
 export const LEN = 2;
 export const VARINT = 0;
 export const tag = (field: number, wire: number): number => (field << 3) | wire;
-
-const varintSize = (n: number): number =>
-  n < 2 ** 7 ? 1 : n < 2 ** 14 ? 2 : n < 2 ** 21 ? 3 : n < 2 ** 28 ? 4 : 5;
 
 /** Bytes of a length-delimited field (tag, length, body) of `n` body bytes. */
 const lenField = (n: number): number => 1 + varintSize(n) + n;
