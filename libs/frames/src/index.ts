@@ -4,3 +4,13 @@ export { laneOf } from "./lane.js";
 export type { Lane } from "./lane.js";
 export { TwoLaneWriter, WriterClosedError } from "./two-lane-writer.js";
 export type { FrameSocket, TwoLaneWriterOptions, WriterState } from "./two-lane-writer.js";
+export {
+  DELIMITED,
+  FIXED32,
+  ProtobufWriter,
+  VARINT,
+  readVarint,
+  tag,
+  varintSize,
+  writeVarint,
+} from "./protobuf-wire.js";

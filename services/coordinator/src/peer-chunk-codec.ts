@@ -6,7 +6,7 @@ import {
   type ForwardInferResponse,
   type InferResponse,
 } from "@darkbloom/proto";
-import { readVarint, varintSize, writeVarint } from "./protobuf-varint.js";
+import { readVarint, varintSize, writeVarint } from "@darkbloom/frames";
 
 // ForwardInferResponse.event is field 1, InferResponse.chunk field 2, Chunk's fields 1..4
 // (proto/darkbloom/v1/routing.proto, provider.proto).

@@ -5,8 +5,7 @@ import {
   type InferenceRequest,
   type RoutingMetadata,
 } from "@darkbloom/proto";
-import { LEN, VARINT, tag } from "./peer-request-encode.js";
-import { readVarint } from "./protobuf-varint.js";
+import { DELIMITED, VARINT, readVarint, tag } from "@darkbloom/frames";
 
 // The fields as peer-request-encode.ts lists them.
 
@@ -29,7 +28,7 @@ function walk(data: Buffer, from: number, to: number, field: Field): boolean {
     if (!t || t[0] > 0x7f) return false;
     const v = readVarint(data, t[1]);
     if (!v) return false;
-    if ((t[0] & 7) === LEN) {
+    if ((t[0] & 7) === DELIMITED) {
       const end = v[1] + v[0];
       if (end > to || !field(t[0], v[0], v[1], end)) return false;
       pos = end;
@@ -53,7 +52,7 @@ function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata
   };
   const ok = walk(data, from, to, (t, value, at, end) => {
     switch (t) {
-      case tag(1, LEN): {
+      case tag(1, DELIMITED): {
         const s = ascii(data, at, end);
         if (s === undefined) return false;
         m.model = s;
@@ -69,13 +68,13 @@ function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata
         if (value > 1) return false;
         m.stream = value === 1;
         return true;
-      case tag(5, LEN): {
+      case tag(5, DELIMITED): {
         const s = ascii(data, at, end);
         if (s === undefined) return false;
         m.accountId = s;
         return true;
       }
-      case tag(6, LEN):
+      case tag(6, DELIMITED):
         m.prefixBlockHashes.push(data.subarray(at, end));
         return true;
       default:
@@ -94,13 +93,13 @@ function decodeRequest(data: Buffer, from: number, to: number): InferenceRequest
   };
   const ok = walk(data, from, to, (t, _value, at, end) => {
     switch (t) {
-      case tag(1, LEN): {
+      case tag(1, DELIMITED): {
         const s = ascii(data, at, end);
         if (s === undefined) return false;
         r.requestId = s;
         return true;
       }
-      case tag(2, LEN):
+      case tag(2, DELIMITED):
         // a repeated occurrence of a message field is merged by the reflective decoder
         if (r.metadata) return false;
         {
@@ -108,10 +107,10 @@ function decodeRequest(data: Buffer, from: number, to: number): InferenceRequest
           if (m) r.metadata = m;
           return m !== undefined;
         }
-      case tag(3, LEN):
+      case tag(3, DELIMITED):
         r.senderPublicKey = data.subarray(at, end);
         return true;
-      case tag(4, LEN):
+      case tag(4, DELIMITED):
         r.encryptedBody = data.subarray(at, end);
         return true;
       default:
@@ -129,20 +128,20 @@ function decodeDirect(data: Buffer): ForwardInferRequest | undefined {
   };
   const ok = walk(data, 0, data.length, (t, _value, at, end) => {
     switch (t) {
-      case tag(1, LEN): {
+      case tag(1, DELIMITED): {
         const s = ascii(data, at, end);
         if (s === undefined) return false;
         r.providerId = s;
         return true;
       }
-      case tag(2, LEN):
+      case tag(2, DELIMITED):
         if (r.request) return false;
         {
           const request = decodeRequest(data, at, end);
           if (request) r.request = request;
           return request !== undefined;
         }
-      case tag(3, LEN): {
+      case tag(3, DELIMITED): {
         const s = ascii(data, at, end);
         if (s === undefined) return false;
         r.originReplicaId = s;

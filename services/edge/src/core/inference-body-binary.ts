@@ -6,6 +6,7 @@ import {
   type InferenceBody,
   type SamplingParams,
 } from "@darkbloom/proto";
+import { ProtobufWriter as Writer, VARINT } from "@darkbloom/frames";
 
 /**
  * `toBinary(InferenceBodySchema, body)`, the same bytes, written directly: protobuf-es's
@@ -19,11 +20,6 @@ export function inferenceBodyBinary(body: InferenceBody): Uint8Array {
   const w = new Writer();
   return writeBody(w, body) ? w.finish() : toBinary(InferenceBodySchema, body);
 }
-
-// Wire types.
-const VARINT = 0;
-const FIXED32 = 5;
-const DELIMITED = 2;
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 const UINT32_MAX = 0xffffffff;
@@ -112,8 +108,7 @@ function writeSampling(w: Writer, s: SamplingParams): boolean {
     const bias = s.logitBias[id];
     if (String(id) !== key || !isUint32(id) || bias === undefined || !isFloat32(bias)) return false;
     const at = w.open(7);
-    w.tag(1, VARINT);
-    w.varint(id);
+    w.varintField(1, id);
     w.floatField(2, bias);
     w.close(at);
   }
@@ -132,104 +127,4 @@ function isUint32(n: unknown): n is number {
 /** What protobuf-es writes as a float: a number; a finite one within float32's range. */
 function isFloat32(n: unknown): n is number {
   return typeof n === "number" && !(Number.isFinite(n) && (n > FLOAT32_MAX || n < -FLOAT32_MAX));
-}
-
-/** One growing buffer; a nested message's length is written in front of it once it is known. */
-class Writer {
-  private buf = Buffer.allocUnsafe(512);
-  private pos = 0;
-
-  finish(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
-  }
-
-  tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
-  }
-
-  varint(value: number): void {
-    this.room(5);
-    while (value > 0x7f) {
-      this.buf[this.pos++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    this.buf[this.pos++] = value;
-  }
-
-  varint64(value: bigint): void {
-    this.room(10);
-    while (value > 0x7fn) {
-      this.buf[this.pos++] = Number(value & 0x7fn) | 0x80;
-      value >>= 7n;
-    }
-    this.buf[this.pos++] = Number(value);
-  }
-
-  varintField(field: number, value: number): void {
-    this.tag(field, VARINT);
-    this.varint(value);
-  }
-
-  floatField(field: number, value: number): void {
-    this.tag(field, FIXED32);
-    this.room(4);
-    this.buf.writeFloatLE(value, this.pos);
-    this.pos += 4;
-  }
-
-  /** A proto3 string field: written only when not empty. */
-  string(field: number, value: string): void {
-    if (value.length > 0) this.stringAlways(field, value);
-  }
-
-  /** A string written even when empty (a oneof member, a list item). */
-  stringAlways(field: number, value: string): void {
-    this.tag(field, DELIMITED);
-    const bytes = Buffer.byteLength(value, "utf8");
-    this.varint(bytes);
-    this.room(bytes);
-    this.pos += this.buf.write(value, this.pos, "utf8");
-  }
-
-  bytes(field: number, value: Uint8Array): void {
-    if (value.length === 0) return;
-    this.tag(field, DELIMITED);
-    this.varint(value.length);
-    this.room(value.length);
-    this.buf.set(value, this.pos);
-    this.pos += value.length;
-  }
-
-  /** Starts a nested message: its tag and one byte kept for its length. */
-  open(field: number): number {
-    this.tag(field, DELIMITED);
-    this.room(1);
-    return this.pos++;
-  }
-
-  /** Ends the nested message opened at `at`: its length there, the body moved when it needs more. */
-  close(at: number): void {
-    const length = this.pos - at - 1;
-    let size = 1;
-    for (let v = length; v > 0x7f; v >>>= 7) size++;
-    if (size > 1) {
-      this.room(size - 1);
-      this.buf.copyWithin(at + size, at + 1, this.pos);
-      this.pos += size - 1;
-    }
-    let v = length;
-    let i = at;
-    while (v > 0x7f) {
-      this.buf[i++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[i] = v;
-  }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
-  }
 }
