@@ -119,39 +119,30 @@ export class PeerForwardClient {
     if (this.closed || this.prepared.has(url)) return;
     const session = this.sessions.get(url);
     if (!session || session.closed || session.destroyed) return;
-    const call = new ForwardCall(this.options.maxMessageBytes, () => {
-      // the peer answered, reset or closed it before it was used
-      if (this.prepared.get(url)?.call === call) {
-        const p = this.prepared.get(url);
-        this.prepared.delete(url);
-        if (p) this.drop(p);
-      }
-    });
+    const ours = (p: Prepared): boolean => p.call === call;
+    // the peer answered, reset or closed it before it was used
+    const call = new ForwardCall(this.options.maxMessageBytes, () => this.dropPrepared(url, ours));
     try {
       call.attach(this.open(url), url);
     } catch {
       return;
     }
-    const retire = setTimeout(() => {
-      if (this.prepared.get(url)?.call !== call) return;
-      this.prepared.delete(url);
-      call.discard();
-    }, this.options.preparedMaxAgeMs);
+    const retire = setTimeout(() => this.dropPrepared(url, ours), this.options.preparedMaxAgeMs);
     retire.unref();
     this.prepared.set(url, { call, session, retire });
+  }
+
+  /** Closes the prepared stream for `url` if `which` says it is the one meant. */
+  private dropPrepared(url: string, which: (p: Prepared) => boolean): void {
+    const p = this.prepared.get(url);
+    if (!p || !which(p)) return;
+    this.prepared.delete(url);
+    this.drop(p);
   }
 
   private drop(p: Prepared): void {
     clearTimeout(p.retire);
     p.call.discard();
-  }
-
-  /** The session's prepared stream goes with it (a draining peer waits for open streams). */
-  private dropPreparedOf(url: string, session: http2.ClientHttp2Session): void {
-    const p = this.prepared.get(url);
-    if (p?.session !== session) return;
-    this.prepared.delete(url);
-    this.drop(p);
   }
 
   private session(url: string): http2.ClientHttp2Session {
@@ -164,7 +155,8 @@ export class PeerForwardClient {
     this.sessions.set(url, session);
     const forget = (): void => {
       if (this.sessions.get(url) === session) this.sessions.delete(url);
-      this.dropPreparedOf(url, session);
+      // the session's prepared stream goes with it (a draining peer waits for open streams)
+      this.dropPrepared(url, (p) => p.session === session);
     };
     // Streams fail on their own; the session is replaced on the next call.
     session.on("error", forget);
