@@ -48,8 +48,7 @@ class KeepAliveStream<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.#closed) return Promise.resolve(DONE);
-    this.#waitFrom = Date.now();
-    this.#timer ??= setTimeout(this.#onTick, this.intervalMs);
+    this.#beginWait();
     let pending: Promise<IteratorResult<T>>;
     try {
       pending = this.it.next();
@@ -71,6 +70,12 @@ class KeepAliveStream<T> implements AsyncIterableIterator<T> {
     return { done: true, value: value as T };
   }
 
+  /** A wait starts now; the timer is armed unless it already is. */
+  #beginWait(): void {
+    this.#waitFrom = Date.now();
+    this.#timer ??= setTimeout(this.#onTick, this.intervalMs);
+  }
+
   readonly #onTick = (): void => {
     // not armed again while nothing waits: the next wait arms it
     this.#timer = undefined;
@@ -90,9 +95,7 @@ class KeepAliveStream<T> implements AsyncIterableIterator<T> {
     this.#arrived = undefined;
     if (arrived === undefined) {
       // still waiting: the next ping one interval after this one
-      if (this.#closed) return;
-      this.#waitFrom = Date.now();
-      this.#timer ??= setTimeout(this.#onTick, this.intervalMs);
+      if (!this.#closed) this.#beginWait();
     } else if ("ok" in arrived) this.#onItem(arrived.ok);
     else this.#onError(arrived.err);
   };
