@@ -97,6 +97,24 @@ describe("x25519 backends", () => {
     expect(x25519.getSharedSecret(sk, first)).to.deep.equal(expected);
   });
 
+  it("a secret key overwritten in place with another key agrees as the new key", () => {
+    const peer = x25519Noble.getPublicKey(x25519Noble.randomSecretKey());
+    const sk = x25519.randomSecretKey();
+    const first = sk.slice();
+    expect(x25519.getSharedSecret(sk, peer)).to.deep.equal(
+      x25519Noble.getSharedSecret(first, peer),
+    );
+    // the same array, now holding another key (one bit, then all of it)
+    sk[5] = (sk[5] ?? 0) ^ 0x10;
+    expect(x25519.getSharedSecret(sk, peer)).to.deep.equal(x25519Noble.getSharedSecret(sk, peer));
+    sk.set(x25519.randomSecretKey());
+    expect(x25519.getSharedSecret(sk, peer)).to.deep.equal(x25519Noble.getSharedSecret(sk, peer));
+    // a copy of the first key, in another array, still agrees as the first
+    expect(x25519.getSharedSecret(first, peer)).to.deep.equal(
+      x25519Noble.getSharedSecret(first, peer),
+    );
+  });
+
   it("ephemeralBoxKey gives the key boxBeforenm derives on the other side", () => {
     const recipient = x25519Noble.randomSecretKey();
     const eph = ephemeralBoxKey(x25519Noble.getPublicKey(recipient));

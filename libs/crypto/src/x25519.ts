@@ -59,11 +59,22 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
   const fromB64url = (text: string | undefined): Uint8Array =>
     new Uint8Array(buf.from(text ?? "", "base64url"));
 
-  const privateKey = (secretKey: Uint8Array): NodeKeyObject =>
-    c.createPrivateKey({
-      key: { kty: "OKP", crv: "X25519", d: b64url(secretKey), x: "" },
-      format: "jwk",
-    });
+  const importPrivate = (d: string): NodeKeyObject =>
+    c.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d, x: "" }, format: "jwk" });
+  const privateKey = (secretKey: Uint8Array): NodeKeyObject => importPrivate(b64url(secretKey));
+  // A long-lived secret key (a provider's, the coordinator's sealed-body key) agrees with a new
+  // ephemeral key on every request: its import (a scalar multiplication, as costly as the
+  // agreement) is kept with the very array it came from, and reused only while that array still
+  // holds the same bytes (an array overwritten in place with another key is imported again).
+  const imported = new WeakMap<Uint8Array, { d: string; key: NodeKeyObject }>();
+  const staticPrivateKey = (secretKey: Uint8Array): NodeKeyObject => {
+    const d = b64url(secretKey);
+    const hit = imported.get(secretKey);
+    if (hit?.d === d) return hit.key;
+    const key = importPrivate(d);
+    imported.set(secretKey, { d, key });
+    return key;
+  };
   // A coordinator seals every request to one of a few provider keys: each is imported once.
   // Keyed by the key's full 32 bytes (base64url), so a hit is always the very same public key.
   const publicKeys = new Map<string, NodeKeyObject>();
@@ -93,7 +104,7 @@ function nativeX25519({ crypto: c, Buffer: buf }: NodeModules): X25519 {
     randomSecretKey: () => new Uint8Array(c.randomBytes(32)),
     getPublicKey: (secretKey) =>
       fromB64url(c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" }).x),
-    getSharedSecret: (secretKey, peer) => derive(privateKey(secretKey), peer),
+    getSharedSecret: (secretKey, peer) => derive(staticPrivateKey(secretKey), peer),
     ephemeralSharedSecrets: (peers) => {
       // An imported random secret, never generateKeyPairSync: under Node 20 a generated pair's
       // KeyGenJob, freed by a garbage collection that runs while an export or an agreement holds

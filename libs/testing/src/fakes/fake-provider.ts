@@ -19,6 +19,8 @@ import {
   type ProviderFrame,
   type Register,
 } from "@darkbloom/proto";
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import WebSocket from "ws";
 
 /** What the fake answers to one request: text pieces sent as chunks, then complete (or not). */
@@ -84,6 +86,10 @@ export class FakeProvider {
   /** Requests still being answered, per socket (a GoAway'd socket closes when none is left). */
   private readonly running = new Map<WebSocket, number>();
   private readonly retiring = new Set<WebSocket>();
+  /** The TCP socket under each WebSocket: an instant answer's frames leave in one write. */
+  private readonly tcp = new WeakMap<WebSocket, Socket>();
+  /** Sealed-payload plaintext per piece (the same scripted pieces answer request after request). */
+  private readonly payloads = new Map<string, Uint8Array>();
 
   constructor(private readonly options: FakeProviderOptions) {
     this.keys = options.encryptionKeys ?? generateKeyPair();
@@ -96,6 +102,7 @@ export class FakeProvider {
   async connect(): Promise<string> {
     const socket = new WebSocket(this.options.url);
     this.socket = socket;
+    socket.once("upgrade", (response: IncomingMessage) => this.tcp.set(socket, response.socket));
     const from = this.received.length;
     socket.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (!isBinary) return;
@@ -166,6 +173,15 @@ export class FakeProvider {
   ): void {
     if (socket.readyState !== WebSocket.OPEN) return;
     socket.send(encodeFrame(create(ProviderFrameSchema, { kind })), { binary: true });
+  }
+
+  private payload(text: string): Uint8Array {
+    let bytes = this.payloads.get(text);
+    if (bytes === undefined) {
+      bytes = payloadBytes(text, 0);
+      if (this.payloads.size < 1024) this.payloads.set(text, bytes);
+    }
+    return bytes;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -276,14 +292,8 @@ export class FakeProvider {
     const send = (kind: MessageInitShape<typeof ProviderFrameSchema>["kind"]): void =>
       this.sendOn(socket, kind);
     const chunk = (text: string, i: number): void => {
-      const payload = toBinary(
-        ChunkPayloadSchema,
-        create(ChunkPayloadSchema, {
-          text,
-          tokenCount: 1,
-          promptTokens: i === 0 ? (reply.firstChunkPromptTokens ?? 0) : 0,
-        }),
-      );
+      const promptTokens = i === 0 ? (reply.firstChunkPromptTokens ?? 0) : 0;
+      const payload = promptTokens === 0 ? this.payload(text) : payloadBytes(text, promptTokens);
       send({
         case: "chunk",
         value: {
@@ -311,8 +321,13 @@ export class FakeProvider {
     };
     send({ case: "inferenceAccepted", value: { requestId: request.requestId } });
     if (!reply.pieceDelayMs) {
+      // as an engine's burst: the frames of one answer in one TCP write
+      const tcp = this.tcp.get(socket);
+      tcp?.cork();
       reply.pieces.forEach(chunk);
-      return end();
+      end();
+      tcp?.uncork();
+      return;
     }
     const delay = reply.pieceDelayMs;
     this.running.set(socket, (this.running.get(socket) ?? 0) + 1);
@@ -328,3 +343,6 @@ export class FakeProvider {
     })();
   }
 }
+
+const payloadBytes = (text: string, promptTokens: number): Uint8Array =>
+  toBinary(ChunkPayloadSchema, create(ChunkPayloadSchema, { text, tokenCount: 1, promptTokens }));
