@@ -91,8 +91,9 @@ export class ProtobufWriter {
     this.buf = Buffer.allocUnsafe(sizeHint);
   }
 
+  /** The bytes written: a view of the writer's buffer (no copy), so the writer is done with. */
   finish(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
   }
 
   tag(field: number, wire: number): void {
