@@ -9,7 +9,10 @@ const INFERENCE_REQUEST = 21;
 
 const isUint32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 
-/** True when `writeInferenceRequest` writes `r` as `toBinary` would: no unknown fields, uint32 counts. */
+/**
+ * Whether `writeInferenceRequest` writes `r` as `toBinary` does: no unknown fields, counts
+ * within uint32.
+ */
 export function inferenceRequestWritable(r: InferenceRequest): boolean {
   const m = r.metadata;
   return (

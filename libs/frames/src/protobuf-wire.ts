@@ -1,7 +1,7 @@
 // Protobuf wire primitives for the few messages written and read without protobuf-es's
 // reflection on the hot path (the edge's inference body, the peers' ForwardInfer request and
-// chunks, the provider socket's InferenceRequest, Chunk and reply frames). Each such codec is pinned by tests to toBinary/fromBinary's bytes and to its schema's
-// fields. Node only (Buffer).
+// chunks, the provider socket's InferenceRequest, Chunk and reply frames). Each such codec is
+// pinned by tests to toBinary/fromBinary's bytes and to its schema's fields. Node only (Buffer).
 import { latin1String } from "@darkbloom/crypto";
 
 /** Wire types. */
@@ -50,7 +50,7 @@ export function readAscii(data: Uint8Array, from: number, to: number): string | 
   return latin1String(data, from, to);
 }
 
-/** One field for `readFields`: a varint's value, or a delimited field's length with its body at [at, end). */
+/** A field for `readFields`: a varint's value, or a delimited field's length and body [at, end). */
 export type FieldReader = (tag: number, value: number, at: number, end: number) => boolean;
 
 /**

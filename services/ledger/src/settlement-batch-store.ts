@@ -145,9 +145,11 @@ export async function insertSettlements(
   await connection.query(sql.unsafe`
     SELECT ledger_settle_batch_write(
       ${textArray([...new Set(accounts)].sort())}, ${textArray(posted)},
-      ${textArray(entries.map(([reference]) => reference))}, ${textArray(entries.map(([, account]) => account))},
+      ${textArray(entries.map(([reference]) => reference))},
+      ${textArray(entries.map(([, account]) => account))},
       ${int8Array(entries.map(([, , amount]) => amount))},
-      ${textArray(records.map((r) => r.hold.request_id))}, ${textArray(records.map((r) => r.providerId))},
+      ${textArray(records.map((r) => r.hold.request_id))},
+      ${textArray(records.map((r) => r.providerId))},
       ${int8Array(records.map((r) => r.usage.promptTokens))},
       ${int8Array(records.map((r) => r.usage.completionTokens))},
       ${int8Array(records.map((r) => r.hold.input_micro_usd_per_million))},
