@@ -56,17 +56,19 @@ describe("decodeChunkFrame", () => {
     const unknown = Uint8Array.from([0x22, inner.length + 2, ...inner, 15 << 3, 1]);
     const trailing = Uint8Array.from([...plain, 0xa0, 0x06, 0x01]); // unknown field 100 after it
     const truncated = plain.subarray(0, plain.length - 1);
+    // the sequence (2) written in two bytes rather than one
+    const padded = Uint8Array.from([0x22, 6, 0x0a, 1, 0x61, 0x10, 0x82, 0x00]);
     const otherKind = toBinary(
       ProviderFrameSchema,
       create(ProviderFrameSchema, {
         kind: { case: "inferenceAccepted", value: { requestId: "r1" } },
       }),
     );
-    for (const bytes of [nonAscii, unknown, trailing, truncated, otherKind])
+    for (const bytes of [nonAscii, unknown, trailing, truncated, otherKind, padded])
       expect(decodeChunkFrame(bytes)).to.equal(undefined);
     expect(decodeChunkFrame(plain)).to.not.equal(undefined);
     // decodeFrame still decodes the unusual ones exactly as before
-    for (const bytes of [nonAscii, unknown, trailing]) {
+    for (const bytes of [nonAscii, unknown, trailing, padded]) {
       const decoded = decodeFrame(bytes);
       expect(decoded.ok && decoded.frame).to.deep.equal(fromBinary(ProviderFrameSchema, bytes));
     }

@@ -1,6 +1,8 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ProviderFrameSchema, type ProviderFrame } from "@darkbloom/proto";
 import { decodeChunkFrame } from "./chunk-fast-path.js";
+import { encodeInferenceRequestFrame } from "./inference-request-frame.js";
+import { decodeReplyFrame } from "./reply-fast-path.js";
 
 /** Largest frame either side accepts; one byte more is refused before decoding. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -11,8 +13,9 @@ export type DecodeResult =
   | { ok: true; frame: ProviderFrame; kind: FrameKind }
   | { ok: false; reason: "too_large" | "malformed" | "empty"; message: string };
 
+/** A frame's bytes: the per-request InferenceRequest written directly, any other by `toBinary`. */
 export function encodeFrame(frame: ProviderFrame): Uint8Array {
-  return toBinary(ProviderFrameSchema, frame);
+  return encodeInferenceRequestFrame(frame) ?? toBinary(ProviderFrameSchema, frame);
 }
 
 /** Decodes one WebSocket message into a frame, never throwing. */
@@ -27,8 +30,9 @@ export function decodeFrame(
       message: `frame of ${data.byteLength} bytes exceeds ${maxBytes}`,
     };
   }
-  const chunk = decodeChunkFrame(data);
-  if (chunk) return { ok: true, frame: chunk, kind: "chunk" };
+  // the frames every request brings (chunks, accepted, complete, error) skip the reflective decoder
+  const fast = decodeChunkFrame(data) ?? decodeReplyFrame(data);
+  if (fast?.kind.case) return { ok: true, frame: fast, kind: fast.kind.case };
   let frame: ProviderFrame;
   try {
     frame = fromBinary(ProviderFrameSchema, data);

@@ -1,5 +1,7 @@
 export { encodeFrame, decodeFrame, toBytes, DEFAULT_MAX_FRAME_BYTES } from "./codec.js";
 export type { DecodeResult, FrameKind } from "./codec.js";
+export { readChunk } from "./chunk-fast-path.js";
+export { inferenceRequestWritable, writeInferenceRequest } from "./inference-request-frame.js";
 export { laneOf } from "./lane.js";
 export type { Lane } from "./lane.js";
 export { TwoLaneWriter, WriterClosedError } from "./two-lane-writer.js";
@@ -9,8 +11,11 @@ export {
   FIXED32,
   ProtobufWriter,
   VARINT,
+  readAscii,
+  readFields,
   readVarint,
   tag,
   varintSize,
   writeVarint,
 } from "./protobuf-wire.js";
+export type { FieldReader } from "./protobuf-wire.js";

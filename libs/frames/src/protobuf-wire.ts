@@ -1,7 +1,8 @@
 // Protobuf wire primitives for the few messages written and read without protobuf-es's
 // reflection on the hot path (the edge's inference body, the peers' ForwardInfer request and
-// chunks). Each such codec is pinned by tests to toBinary/fromBinary's bytes and to its schema's
-// fields. Node only (Buffer).
+// chunks, the provider socket's InferenceRequest, Chunk and reply frames). Each such codec is
+// pinned by tests to toBinary/fromBinary's bytes and to its schema's fields. Node only (Buffer).
+import { latin1String } from "@darkbloom/crypto";
 
 /** Wire types. */
 export const VARINT = 0;
@@ -25,16 +26,57 @@ export function writeVarint(out: Uint8Array, at: number, n: number): number {
   return at;
 }
 
-/** A varint of at most 32 bits at `pos`: [value, next position], or undefined. */
-export function readVarint(data: Uint8Array, pos: number): [number, number] | undefined {
-  let v = 0;
-  for (let shift = 0; shift <= 28; shift += 7) {
-    const b = data[pos++];
-    if (b === undefined) return undefined;
+/**
+ * The varint at `pos` in its shortest form, of at most 32 bits; it takes `varintSize(value)` bytes.
+ * -1 when it is truncated, longer than 32 bits or padded (the full decoder reads those).
+ */
+export function readVarint(data: Uint8Array, pos: number): number {
+  const first = data[pos];
+  if (first === undefined) return -1;
+  if (first < 0x80) return first;
+  let v = first & 0x7f;
+  for (let shift = 7; shift <= 28; shift += 7) {
+    const b = data[++pos];
+    if (b === undefined) return -1;
     v += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return v > 0xffffffff ? undefined : [v, pos];
+    if (b < 0x80) return b === 0 || v > 0xffffffff ? -1 : v;
   }
-  return undefined;
+  return -1;
+}
+
+/** data[from, to) as a string when it is ASCII (where UTF-8 and latin1 agree), else undefined. */
+export function readAscii(data: Uint8Array, from: number, to: number): string | undefined {
+  for (let i = from; i < to; i++) if ((data[i] ?? 0x80) >= 0x80) return undefined;
+  return latin1String(data, from, to);
+}
+
+/** A field for `readFields`: a varint's value, or a delimited field's length and body [at, end). */
+export type FieldReader = (tag: number, value: number, at: number, end: number) => boolean;
+
+/**
+ * Hands each field of data[from, to) to `field`; false when one is malformed, of a wire type other
+ * than varint or delimited, numbered above 15, or refused by `field` (the full decoder decides).
+ */
+export function readFields(
+  data: Uint8Array,
+  from: number,
+  to: number,
+  field: FieldReader,
+): boolean {
+  let pos = from;
+  while (pos < to) {
+    const t = data[pos++] ?? 0x80;
+    if (t >= 0x80) return false;
+    const v = readVarint(data, pos);
+    if (v < 0) return false;
+    pos += varintSize(v);
+    if ((t & 7) === DELIMITED) {
+      const end = pos + v;
+      if (end > to || !field(t, v, pos, end)) return false;
+      pos = end;
+    } else if ((t & 7) !== VARINT || !field(t, v, pos, pos)) return false;
+  }
+  return pos === to;
 }
 
 /**
@@ -49,8 +91,9 @@ export class ProtobufWriter {
     this.buf = Buffer.allocUnsafe(sizeHint);
   }
 
+  /** The bytes written: a view of the writer's buffer (no copy), so the writer is done with. */
   finish(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
   }
 
   tag(field: number, wire: number): void {

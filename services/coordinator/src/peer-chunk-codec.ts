@@ -2,11 +2,10 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   ForwardInferResponseSchema,
   InferResponseSchema,
-  type Chunk,
   type ForwardInferResponse,
   type InferResponse,
 } from "@darkbloom/proto";
-import { readVarint, varintSize, writeVarint } from "@darkbloom/frames";
+import { readChunk, readVarint, varintSize, writeVarint } from "@darkbloom/frames";
 
 // ForwardInferResponse.event is field 1, InferResponse.chunk field 2, Chunk's fields 1..4
 // (proto/darkbloom/v1/routing.proto, provider.proto).
@@ -72,48 +71,15 @@ export function decodeForwardInferResponse(data: Uint8Array): ForwardInferRespon
 
 function decodeChunk(data: Uint8Array): ForwardInferResponse | undefined {
   if (data[0] !== EVENT_TAG) return undefined;
-  const event = readVarint(data, 1);
-  if (!event || event[1] + event[0] !== data.length || data[event[1]] !== CHUNK_TAG)
+  const eventLength = readVarint(data, 1);
+  const at = 1 + varintSize(eventLength);
+  if (eventLength < 0 || at + eventLength !== data.length || data[at] !== CHUNK_TAG)
     return undefined;
-  const chunkLength = readVarint(data, event[1] + 1);
-  if (!chunkLength || chunkLength[1] + chunkLength[0] !== data.length) return undefined;
-  let pos = chunkLength[1];
-  let requestId = "";
-  let sequence = 0;
-  let tokenCount = 0;
-  let encryptedPayload: Uint8Array = new Uint8Array(0);
-  while (pos < data.length) {
-    const tag = data[pos++];
-    const v = readVarint(data, pos);
-    if (!v) return undefined;
-    pos = v[1];
-    if (tag === SEQUENCE_TAG) sequence = v[0];
-    else if (tag === TOKEN_COUNT_TAG) tokenCount = v[0];
-    else if (tag === REQUEST_ID_TAG || tag === PAYLOAD_TAG) {
-      const end = pos + v[0];
-      if (end > data.length) return undefined;
-      if (tag === PAYLOAD_TAG) encryptedPayload = data.subarray(pos, end);
-      else {
-        let id = "";
-        for (let i = pos; i < end; i++) {
-          const c = data[i] ?? 0x80;
-          if (c >= 0x80) return undefined;
-          id += String.fromCharCode(c);
-        }
-        requestId = id;
-      }
-      pos = end;
-    } else return undefined;
-  }
-  const chunk: Chunk = {
-    $typeName: "darkbloom.v1.Chunk",
-    requestId,
-    sequence,
-    encryptedPayload,
-    tokenCount,
-  };
-  return {
-    $typeName: "darkbloom.v1.ForwardInferResponse",
-    event: { $typeName: "darkbloom.v1.InferResponse", kind: { case: "chunk", value: chunk } },
-  };
+  const chunk = readChunk(data, at + 1);
+  return (
+    chunk && {
+      $typeName: "darkbloom.v1.ForwardInferResponse",
+      event: { $typeName: "darkbloom.v1.InferResponse", kind: { case: "chunk", value: chunk } },
+    }
+  );
 }

@@ -5,40 +5,9 @@ import {
   type InferenceRequest,
   type RoutingMetadata,
 } from "@darkbloom/proto";
-import { DELIMITED, VARINT, readVarint, tag } from "@darkbloom/frames";
+import { DELIMITED, VARINT, readAscii, readFields, tag } from "@darkbloom/frames";
 
 // The fields as peer-request-encode.ts lists them.
-
-/** An ASCII string of data[from, to), or undefined (the reflective decoder reads anything else). */
-function ascii(data: Buffer, from: number, to: number): string | undefined {
-  for (let i = from; i < to; i++) if ((data[i] ?? 0x80) >= 0x80) return undefined;
-  return data.toString("latin1", from, to);
-}
-
-type Field = (tag: number, value: number, at: number, end: number) => boolean;
-
-/**
- * Walks the fields of data[from, to), handing each to `field` (for a length-delimited one `value`
- * is its length and [at, end) its body); false when a field is malformed or `field` refuses it.
- */
-function walk(data: Buffer, from: number, to: number, field: Field): boolean {
-  let pos = from;
-  while (pos < to) {
-    const t = readVarint(data, pos);
-    if (!t || t[0] > 0x7f) return false;
-    const v = readVarint(data, t[1]);
-    if (!v) return false;
-    if ((t[0] & 7) === DELIMITED) {
-      const end = v[1] + v[0];
-      if (end > to || !field(t[0], v[0], v[1], end)) return false;
-      pos = end;
-    } else if ((t[0] & 7) === VARINT) {
-      if (!field(t[0], v[0], v[1], v[1])) return false;
-      pos = v[1];
-    } else return false;
-  }
-  return pos === to;
-}
 
 function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata | undefined {
   const m: RoutingMetadata = {
@@ -50,10 +19,10 @@ function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata
     accountId: "",
     prefixBlockHashes: [],
   };
-  const ok = walk(data, from, to, (t, value, at, end) => {
+  const ok = readFields(data, from, to, (t, value, at, end) => {
     switch (t) {
       case tag(1, DELIMITED): {
-        const s = ascii(data, at, end);
+        const s = readAscii(data, at, end);
         if (s === undefined) return false;
         m.model = s;
         return true;
@@ -69,7 +38,7 @@ function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata
         m.stream = value === 1;
         return true;
       case tag(5, DELIMITED): {
-        const s = ascii(data, at, end);
+        const s = readAscii(data, at, end);
         if (s === undefined) return false;
         m.accountId = s;
         return true;
@@ -91,10 +60,10 @@ function decodeRequest(data: Buffer, from: number, to: number): InferenceRequest
     senderPublicKey: new Uint8Array(0),
     encryptedBody: new Uint8Array(0),
   };
-  const ok = walk(data, from, to, (t, _value, at, end) => {
+  const ok = readFields(data, from, to, (t, _value, at, end) => {
     switch (t) {
       case tag(1, DELIMITED): {
-        const s = ascii(data, at, end);
+        const s = readAscii(data, at, end);
         if (s === undefined) return false;
         r.requestId = s;
         return true;
@@ -126,10 +95,10 @@ function decodeDirect(data: Buffer): ForwardInferRequest | undefined {
     providerId: "",
     originReplicaId: "",
   };
-  const ok = walk(data, 0, data.length, (t, _value, at, end) => {
+  const ok = readFields(data, 0, data.length, (t, _value, at, end) => {
     switch (t) {
       case tag(1, DELIMITED): {
-        const s = ascii(data, at, end);
+        const s = readAscii(data, at, end);
         if (s === undefined) return false;
         r.providerId = s;
         return true;
@@ -142,7 +111,7 @@ function decodeDirect(data: Buffer): ForwardInferRequest | undefined {
           return request !== undefined;
         }
       case tag(3, DELIMITED): {
-        const s = ascii(data, at, end);
+        const s = readAscii(data, at, end);
         if (s === undefined) return false;
         r.originReplicaId = s;
         return true;

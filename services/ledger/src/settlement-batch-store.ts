@@ -1,6 +1,6 @@
 // SQL of batched settlements (settle-batch.ts): two statements per batch, however many holds it
 // settles. Every function takes the caller's transaction.
-import { sql, type DbConnection } from "@darkbloom/db";
+import { boolArray, int8Array, sql, textArray, type DbConnection } from "@darkbloom/db";
 import { z } from "zod";
 import type { SettlementFigures } from "./money.js";
 import type { LeasedHold } from "./settle.js";
@@ -61,24 +61,22 @@ export async function beginBatch(
 ): Promise<BatchStart> {
   const claims = leased.flatMap((hold) => (hold.claim === undefined ? [] : [hold]));
   const leaseIds = [...new Set(leased.map((hold) => hold.leaseId))].sort();
-  const texts = (values: readonly (string | null)[]) => sql.array([...values], "text");
-  const int8s = (values: readonly bigint[]) => sql.array([...values], "int8");
   const rows = await connection.any(sql.type(beganRow)`
     SELECT * FROM ledger_settle_batch_begin(
-      ${texts(requestIds)},
-      ${texts(leased.map((h) => h.requestId))}, ${texts(leased.map((h) => h.consumerId))},
-      ${texts(leased.map((h) => h.model))},
-      ${int8s(leased.map((h) => h.price.inputMicroUsdPerMillion))},
-      ${int8s(leased.map((h) => h.price.outputMicroUsdPerMillion))},
-      ${int8s(leased.map((h) => h.heldMicroUsd))}, ${texts(leased.map((h) => h.apiKeyId))},
-      ${texts(leased.map((h) => h.leaseId))}, ${int8s(leased.map((h) => h.epoch))},
-      ${texts(leased.map((h) => h.claim?.claimId ?? null))},
-      ${texts(leased.map((h) => h.claim?.clientRequestId ?? null))},
-      ${texts(claims.map((h) => h.consumerId))},
-      ${texts(claims.map((h) => h.claim?.clientRequestId ?? ""))},
-      ${texts(claims.map((h) => h.claim?.claimId ?? ""))},
-      ${texts(claims.map((h) => Buffer.from(h.claim?.fingerprint ?? []).toString("hex")))},
-      ${texts(leaseIds)})`);
+      ${textArray(requestIds)},
+      ${textArray(leased.map((h) => h.requestId))}, ${textArray(leased.map((h) => h.consumerId))},
+      ${textArray(leased.map((h) => h.model))},
+      ${int8Array(leased.map((h) => h.price.inputMicroUsdPerMillion))},
+      ${int8Array(leased.map((h) => h.price.outputMicroUsdPerMillion))},
+      ${int8Array(leased.map((h) => h.heldMicroUsd))}, ${textArray(leased.map((h) => h.apiKeyId))},
+      ${textArray(leased.map((h) => h.leaseId))}, ${int8Array(leased.map((h) => h.epoch))},
+      ${textArray(leased.map((h) => h.claim?.claimId ?? null))},
+      ${textArray(leased.map((h) => h.claim?.clientRequestId ?? null))},
+      ${textArray(claims.map((h) => h.consumerId))},
+      ${textArray(claims.map((h) => h.claim?.clientRequestId ?? ""))},
+      ${textArray(claims.map((h) => h.claim?.claimId ?? ""))},
+      ${textArray(claims.map((h) => Buffer.from(h.claim?.fingerprint ?? []).toString("hex")))},
+      ${textArray(leaseIds)})`);
   const holds = new Map<string, HoldRow>();
   const states = new Map<string, HoldState>();
   const written = new Set<string>();
@@ -144,30 +142,24 @@ export async function insertSettlements(
   );
   const posted = [...new Set(entries.map(([reference]) => reference))];
   const records = settlements.map(({ record }) => record);
-  const texts = (values: readonly string[]) => sql.array([...values], "text");
-  const int8s = (values: readonly bigint[]) => sql.array([...values], "int8");
   await connection.query(sql.unsafe`
     SELECT ledger_settle_batch_write(
-      ${texts([...new Set(accounts)].sort())}, ${texts(posted)},
-      ${texts(entries.map(([reference]) => reference))}, ${texts(entries.map(([, account]) => account))},
-      ${int8s(entries.map(([, , amount]) => amount))},
-      ${texts(records.map((r) => r.hold.request_id))}, ${texts(records.map((r) => r.providerId))},
-      ${int8s(records.map((r) => r.usage.promptTokens))},
-      ${int8s(records.map((r) => r.usage.completionTokens))},
-      ${int8s(records.map((r) => r.hold.input_micro_usd_per_million))},
-      ${int8s(records.map((r) => r.hold.output_micro_usd_per_million))},
-      ${int8s(records.map((r) => r.figures.chargedMicroUsd))},
-      ${int8s(records.map((r) => r.figures.providerCreditMicroUsd))},
-      ${int8s(records.map((r) => r.figures.platformFeeMicroUsd))},
-      ${int8s(records.map((r) => r.figures.releasedMicroUsd))},
-      ${sql.array(
-        records.map((r) => r.referrerId),
-        "text",
-      )},
-      ${int8s(records.map((r) => r.referralMicroUsd))},
-      ${texts(records.map((r) => r.generationId))}, ${sql.array(
-        records.map((r) => r.swept),
-        "bool",
-      )},
-      ${texts(records.map((r) => r.machineId))})`);
+      ${textArray([...new Set(accounts)].sort())}, ${textArray(posted)},
+      ${textArray(entries.map(([reference]) => reference))},
+      ${textArray(entries.map(([, account]) => account))},
+      ${int8Array(entries.map(([, , amount]) => amount))},
+      ${textArray(records.map((r) => r.hold.request_id))},
+      ${textArray(records.map((r) => r.providerId))},
+      ${int8Array(records.map((r) => r.usage.promptTokens))},
+      ${int8Array(records.map((r) => r.usage.completionTokens))},
+      ${int8Array(records.map((r) => r.hold.input_micro_usd_per_million))},
+      ${int8Array(records.map((r) => r.hold.output_micro_usd_per_million))},
+      ${int8Array(records.map((r) => r.figures.chargedMicroUsd))},
+      ${int8Array(records.map((r) => r.figures.providerCreditMicroUsd))},
+      ${int8Array(records.map((r) => r.figures.platformFeeMicroUsd))},
+      ${int8Array(records.map((r) => r.figures.releasedMicroUsd))},
+      ${textArray(records.map((r) => r.referrerId))},
+      ${int8Array(records.map((r) => r.referralMicroUsd))},
+      ${textArray(records.map((r) => r.generationId))}, ${boolArray(records.map((r) => r.swept))},
+      ${textArray(records.map((r) => r.machineId))})`);
 }
