@@ -5,6 +5,7 @@ export interface RoutingMetrics {
   decisions: Counter<"outcome">;
   hedges: Counter;
   redispatches: Counter;
+  alternateSupplyMisses: Counter;
   usageDisputes: Counter<"figure">;
   pluginTimer: PluginTimer;
 }
@@ -32,6 +33,11 @@ export function createRoutingMetrics(registry: Registry): RoutingMetrics {
     redispatches: new Counter({
       name: "darkbloom_routing_redispatches_total",
       help: "Requests moved to another provider before their first token",
+      registers: [registry],
+    }),
+    alternateSupplyMisses: new Counter({
+      name: "darkbloom_routing_alternate_supply_missed_total",
+      help: "Alternates skipped because their caller did not supply the body sealed to them in time",
       registers: [registry],
     }),
     usageDisputes: new Counter({

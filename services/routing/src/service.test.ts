@@ -1,36 +1,19 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { keyFingerprint } from "@darkbloom/crypto";
-import { SlotState, ThermalState, TrustLevel } from "@darkbloom/proto";
-import type { FakeProvider } from "@darkbloom/testing";
+import { ThermalState, TrustLevel } from "@darkbloom/proto";
 import { expect } from "chai";
 import type { ProviderSession } from "./gateway/provider-session.js";
 import { DEFAULT_HEDGE } from "./hedging/hedge-delay.js";
 import { DEFAULT_ROUTER_OPTIONS } from "./router.js";
-import { runRequest, startRoutingHarness, type RoutingHarness } from "./testing/routing-harness.js";
+import {
+  heartbeat,
+  runRequest,
+  startRoutingHarness,
+  until,
+  type RoutingHarness,
+} from "./testing/routing-harness.js";
 
 const GiB = 1024 ** 3;
-const heartbeat = (
-  p: FakeProvider,
-  slot: { potential?: number; running?: number; thermal?: ThermalState } = {},
-) =>
-  p.send({
-    case: "heartbeat",
-    value: {
-      thermal: slot.thermal ?? ThermalState.NOMINAL,
-      slots: [
-        {
-          modelId: "m",
-          state: SlotState.IDLE,
-          running: slot.running ?? 0,
-          kvCapacityTokens: 100n,
-          maxTokensPotential: BigInt(slot.potential ?? 0),
-        },
-      ],
-    },
-  });
-const until = async (check: () => Promise<boolean> | boolean): Promise<void> => {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 5));
-};
 const reserveReq = (maxQueueWaitMs = 0) => ({
   requestId: `q-${Math.random()}`,
   metadata: { model: "m", estimatedPromptTokens: 10, maxTokens: 8 },

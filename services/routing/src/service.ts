@@ -1,11 +1,12 @@
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { keyFingerprint } from "@darkbloom/crypto";
+import { KEY_BYTES, keyFingerprint } from "@darkbloom/crypto";
 import type {
   InferRequest,
   InferResponse,
   ModelAvailability,
   RoutingService,
 } from "@darkbloom/proto";
+import { AlternateSupplies } from "./hedging/alternate-supplies.js";
 import { hedgedRelay, type Attempt } from "./hedging/hedged-relay.js";
 import { forwardInfer, sendProviderFrame } from "./peers/forward-handler.js";
 import { lazyStream } from "./lazy-stream.js";
@@ -15,6 +16,7 @@ import type { ProviderRegistry } from "./registry/provider-registry.js";
 import type { Reservations } from "./reservations.js";
 import { Router, type RouterDeps } from "./router.js";
 import type { WarmPool } from "./warm-pool/warm-pool-controller.js";
+import type { Logger } from "@darkbloom/telemetry";
 
 export interface RoutingDeps extends RouterDeps {
   registry: ProviderRegistry;
@@ -23,11 +25,13 @@ export interface RoutingDeps extends RouterDeps {
   warmPool?: WarmPool;
   /** Replicas as one network: Infer on a peer's reservation runs at that peer. */
   peers?: Peers;
+  log?: Logger;
 }
 
 export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof RoutingService> {
   const { registry } = deps;
   const router = new Router(deps);
+  const supplies = new AlternateSupplies();
   const warmPool = (): WarmPool => {
     if (!deps.warmPool)
       throw new ConnectError("the warm pool controller is not running here", Code.Unavailable);
@@ -70,7 +74,23 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
       };
     },
 
-    infer: (req, ctx) => inferAnywhere(deps, router, req, ctx),
+    infer: (req, ctx) => inferAnywhere(deps, router, supplies, req, ctx),
+
+    supplyAlternate(req) {
+      const copy = req.alternate;
+      if (!req.requestId || !copy?.providerId || !copy.encryptedBody.length)
+        throw new ConnectError(
+          "request_id, alternate.provider_id and alternate.encrypted_body are required",
+          Code.InvalidArgument,
+        );
+      if (copy.senderPublicKey.length !== KEY_BYTES)
+        throw new ConnectError(
+          `alternate.sender_public_key must be ${KEY_BYTES} bytes`,
+          Code.InvalidArgument,
+        );
+      supplies.supply(req.requestId, copy.providerId, copy);
+      return {};
+    },
 
     cancelInference(req) {
       let cancelled = false;
@@ -162,7 +182,13 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
 
     async *inferReserved(req, ctx) {
       if (!req.request) throw new ConnectError("request is required", Code.InvalidArgument);
-      for await (const event of relay(deps, router, req.request, ctx, false)) yield { event };
+      if (req.request.alternatesOnDemand)
+        throw new ConnectError(
+          "alternates on demand are supplied only to the replica the caller streams Infer from",
+          Code.InvalidArgument,
+        );
+      for await (const event of relay(deps, router, supplies, req.request, ctx, false))
+        yield { event };
     },
 
     async getWarmPoolPolicy() {
@@ -200,13 +226,14 @@ export function createRoutingService(deps: RoutingDeps): ServiceImpl<typeof Rout
 function inferAnywhere(
   deps: RoutingDeps,
   router: Router,
+  supplies: AlternateSupplies,
   req: InferRequest,
   ctx: HandlerContext,
 ): AsyncIterable<InferResponse> {
   return lazyStream(() => {
     const owner = reservationOwner(req.reservationId);
     if (!deps.peers || deps.reservations.ownsId(req.reservationId) || !owner)
-      return relay(deps, router, req, ctx, true);
+      return relay(deps, router, supplies, req, ctx, true);
     const peer = deps.peers.addressOf(owner);
     if (!peer)
       throw new ConnectError(
@@ -226,10 +253,14 @@ async function* inferAtPeer(
   for await (const r of peers.link.inferReserved(peer, req, signal)) if (r.event) yield r.event;
 }
 
-/** Takes the reservation, lines up the sealed bodies (primary, then alternates) and relays. */
+/**
+ * Takes the reservation, lines up the sealed bodies (primary, then alternates: as sealed, or
+ * without a body when the caller seals them on demand) and relays.
+ */
 function relay(
   deps: RoutingDeps,
   router: Router,
+  supplies: AlternateSupplies,
   req: InferRequest,
   ctx: HandlerContext,
   /** Queued chunks as one `chunks` event (a caller in this process: Infer, not InferReserved). */
@@ -238,29 +269,26 @@ function relay(
   const reservation = deps.reservations.take(req.reservationId);
   if (!reservation)
     throw new ConnectError("reservation is unknown or expired", Code.FailedPrecondition);
-  if (!deps.registry.get(reservation.providerId) && req.alternates.length === 0)
-    throw new ConnectError("the reserved provider disconnected", Code.Unavailable);
+  const onDemand = req.alternatesOnDemand;
   const attempts: Attempt[] = [
     {
       providerId: reservation.providerId,
-      senderPublicKey: req.senderPublicKey,
-      encryptedBody: req.encryptedBody,
+      copy: { senderPublicKey: req.senderPublicKey, encryptedBody: req.encryptedBody },
     },
   ];
   for (const id of reservation.alternates) {
-    const sealed = req.alternates.find((a) => a.providerId === id);
-    if (sealed)
-      attempts.push({
-        providerId: id,
-        senderPublicKey: sealed.senderPublicKey,
-        encryptedBody: sealed.encryptedBody,
-      });
+    const sealed = onDemand ? undefined : req.alternates.find((a) => a.providerId === id);
+    if (sealed || onDemand) attempts.push({ providerId: id, copy: sealed });
   }
+  if (!deps.registry.get(reservation.providerId) && attempts.length === 1)
+    throw new ConnectError("the reserved provider disconnected", Code.Unavailable);
+  const requestId = req.requestId || reservation.requestId;
+  const hedge = router.options.hedge;
   return hedgedRelay(
     {
       registry: deps.registry,
       stats: router.stats,
-      hedge: router.options.hedge,
+      hedge,
       hasRoom: (providerId) => router.hasRoomFor(providerId, reservation.metadata),
       // as long as the router waits for a model's providers to come back
       relocateWaitMs: router.options.reconnectGraceMs,
@@ -268,8 +296,22 @@ function relay(
       onRedispatch: () => deps.metrics?.redispatches.inc(),
       onUsageDispute: (figure) => deps.metrics?.usageDisputes.inc({ figure }),
       batchChunks,
+      ...(onDemand
+        ? {
+            supplies: () =>
+              supplies.begin(requestId, hedge.alternateSupplyTimeoutMs, req.encryptedBody.length),
+            onSupplyMissed: (providerId: string) => {
+              deps.metrics?.alternateSupplyMisses.inc();
+              deps.log?.warn("alternate body not supplied in time; alternate skipped", {
+                requestId,
+                providerId,
+                waitedMs: hedge.alternateSupplyTimeoutMs,
+              });
+            },
+          }
+        : {}),
     },
-    req.requestId || reservation.requestId,
+    requestId,
     reservation.metadata,
     attempts,
     ctx.signal,

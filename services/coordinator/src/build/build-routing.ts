@@ -88,6 +88,7 @@ export function buildRouting(
     registry,
     reservations,
     warmPool,
+    log: log.child({ component: "routing" }),
     ...(presence && peerLinks
       ? {
           peers: {

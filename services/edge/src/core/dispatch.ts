@@ -85,6 +85,7 @@ async function dispatchModel(
     sort: attempt.sort,
     onReserved: () => req.timing.mark("reserve"),
     signal: req.signal,
+    log: ctx.log,
   };
   const order = {
     requestId: input.requestId,

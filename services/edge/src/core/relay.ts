@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CryptoError } from "@darkbloom/crypto";
-import type { Chunk, InferResponse, InferStarted } from "@darkbloom/proto";
+import type { AlternateWanted, Chunk, InferResponse, InferStarted } from "@darkbloom/proto";
 import { EdgeError } from "../errors/edge-error.js";
 import { fromProviderStatus, toEdgeError } from "../errors/from-connect.js";
 import { reservationExpired } from "../errors/reservation-expired.js";
@@ -14,6 +14,8 @@ export interface FrameReader {
   started(frame: InferStarted): StartedEvent;
   /** The chunk as a delta (none: nothing worth passing on) and the stop string it names. */
   chunk(frame: Chunk): { delta?: DeltaEvent; stopSequence?: string };
+  /** Routing asks for the body sealed to an alternate (compat mode only: sealed mode cannot seal). */
+  alternateWanted?(frame: AlternateWanted): void;
 }
 
 /**
@@ -74,6 +76,9 @@ export async function* relayFrames(
           if (deltas.length > 0) yield batchOf(deltas);
           break;
         }
+        case "alternateWanted":
+          reader.alternateWanted?.(ev.kind.value);
+          break;
         case "complete":
           yield {
             type: "done",

@@ -1,11 +1,12 @@
-import type { Client } from "@connectrpc/connect";
+import { ConnectError, type Client } from "@connectrpc/connect";
 import {
   NonceGuard,
-  ephemeralBoxKeys,
+  ephemeralBoxKey,
   openWithNonceGuard,
   sealWithSharedKey,
 } from "@darkbloom/crypto";
 import {
+  type AlternateWanted,
   type Chunk,
   type InferResponse,
   type InferStarted,
@@ -14,6 +15,7 @@ import {
   type RoutingService,
   type TrustLevel,
 } from "@darkbloom/proto";
+import type { Logger } from "@darkbloom/telemetry";
 import type { RequestClaim } from "../http/request-id.js";
 import { decodeChunkPayload } from "./chunk-payload.js";
 import { inferenceBodyBinary } from "./inference-body-binary.js";
@@ -46,12 +48,16 @@ export interface InferenceInput {
   prefixBlockHashes?: readonly Uint8Array[];
   /** The response's x-darkbloom-generation-id, recorded at settlement for usage lookups. */
   generationId?: string;
+  /** Where a refused alternate supply is noted (routing counts the alternate it then skips). */
+  log?: Logger;
 }
 
 /**
- * Compat-mode inference: reserve a provider, seal the body to its key (and to each alternate's)
- * with a fresh ephemeral key, relay, and open each chunk. The shared keys live only for this call.
- * The relay itself (relayFrames) runs these steps around it: no generator of its own per chunk.
+ * Compat-mode inference: reserve a provider, seal the body to its key with a fresh ephemeral key,
+ * relay, and open each chunk. The alternates (hedging, failover) are sealed to only when routing
+ * asks for one (`alternate_wanted`, answered by SupplyAlternate): most requests never need them.
+ * The shared keys live only for this call. The relay itself (relayFrames) runs these steps around
+ * it: no generator of its own per chunk.
  */
 export function runInference(
   routing: Client<typeof RoutingService>,
@@ -70,6 +76,7 @@ class CompatRelay implements FrameReader, RelaySetup {
   #primaryKey: Uint8Array = new Uint8Array(0);
   /** The key of the provider announced last (`started`): it opens the chunks. */
   #sharedKey: Uint8Array = new Uint8Array(0);
+  /** The alternates routing asked for, each with the key its copy was sealed with. */
   #alternates: { candidate: ReserveResponse["alternates"][number]; key: Uint8Array }[] = [];
   #winner: Winner = { trustLevel: 0, keyFingerprint: "" };
   readonly #guard = new NonceGuard();
@@ -94,20 +101,12 @@ class CompatRelay implements FrameReader, RelaySetup {
       ...(input.prefixBlockHashes ? { prefixBlockHashes: input.prefixBlockHashes } : {}),
     });
     input.onReserved?.();
-    // One ephemeral key pair for the request, one shared key per candidate: the primary, then
-    // each alternate (hedging/failover), whose copy of the body is sealed to its own key;
-    // `started` names the provider that won, whose key then opens the chunks.
-    const ephemeral = ephemeralBoxKeys([
-      reservation.providerPublicKey,
-      ...reservation.alternates.map((c) => c.providerPublicKey),
-    ]);
+    // An ephemeral key pair for the primary only (one agreement); `started` names the provider
+    // that won, whose key then opens the chunks.
+    const ephemeral = ephemeralBoxKey(reservation.providerPublicKey);
     this.#reservation = reservation;
     this.#publicKey = ephemeral.publicKey;
-    this.#primaryKey = this.#sharedKey = ephemeral.sharedKeys[0] as Uint8Array;
-    this.#alternates = reservation.alternates.map((c, i) => ({
-      candidate: c,
-      key: ephemeral.sharedKeys[i + 1] as Uint8Array,
-    }));
+    this.#primaryKey = this.#sharedKey = ephemeral.sharedKey;
     this.#winner = reservation;
   }
 
@@ -126,14 +125,58 @@ class CompatRelay implements FrameReader, RelaySetup {
         requestId: input.requestId,
         senderPublicKey: this.#publicKey,
         encryptedBody: sealWithSharedKey(this.#primaryKey, plain),
-        alternates: this.#alternates.map((a) => ({
-          providerId: a.candidate.providerId,
-          senderPublicKey: this.#publicKey,
-          encryptedBody: sealWithSharedKey(a.key, plain),
-        })),
+        alternatesOnDemand: true,
       },
       { signal: input.signal },
     );
+  }
+
+  /**
+   * Routing runs the request on an alternate (a hedge, or failover before the first token): seal
+   * the body to it and supply it. A fresh ephemeral key pair per alternate rather than the
+   * request's: the ephemeral secret is never kept past its one agreement (ephemeralBoxKey does
+   * not hand it out), only the shared keys, which cleanup() wipes. A refused supply (the request
+   * ended or no longer needs it) changes nothing here: routing skips the alternate and counts it.
+   */
+  alternateWanted(want: AlternateWanted): void {
+    const reservation = this.#reservation as ReserveResponse;
+    const candidate = reservation.alternates.find((c) => c.providerId === want.providerId);
+    if (!candidate) {
+      this.input.log?.warn("routing asked for a body for a provider the reservation did not name", {
+        requestId: this.input.requestId,
+        providerId: want.providerId,
+      });
+      return;
+    }
+    const ephemeral = ephemeralBoxKey(candidate.providerPublicKey);
+    // Asked again (its first copy never ran): the new copy's key replaces the old one.
+    const asked = this.#alternates.find((a) => a.candidate === candidate);
+    if (asked) {
+      asked.key.fill(0);
+      asked.key = ephemeral.sharedKey;
+    } else this.#alternates.push({ candidate, key: ephemeral.sharedKey });
+    this.routing
+      .supplyAlternate(
+        {
+          requestId: this.input.requestId,
+          alternate: {
+            providerId: candidate.providerId,
+            senderPublicKey: ephemeral.publicKey,
+            encryptedBody: sealWithSharedKey(
+              ephemeral.sharedKey,
+              inferenceBodyBinary(this.input.body),
+            ),
+          },
+        },
+        { signal: this.input.signal },
+      )
+      .catch((err: unknown) =>
+        this.input.log?.warn("alternate body refused by routing", {
+          requestId: this.input.requestId,
+          providerId: candidate.providerId,
+          code: ConnectError.from(err).code,
+        }),
+      );
   }
 
   started(started: InferStarted): StartedEvent {

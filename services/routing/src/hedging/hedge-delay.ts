@@ -10,6 +10,11 @@ export interface HedgeOptions {
   firstTokenTimeoutMs: number;
   /** Providers tried at most per request (hedges and re-dispatches included). */
   maxAttempts: number;
+  /**
+   * How long a request with alternates on demand waits for its caller to supply an alternate's
+   * body (SupplyAlternate) before that alternate is skipped as if unavailable.
+   */
+  alternateSupplyTimeoutMs: number;
 }
 
 export const DEFAULT_HEDGE: HedgeOptions = {
@@ -19,6 +24,8 @@ export const DEFAULT_HEDGE: HedgeOptions = {
   unknownDelayMs: 10_000,
   firstTokenTimeoutMs: 60_000,
   maxAttempts: 3,
+  // the caller is the edge in this process: a seal and a call, well under a millisecond
+  alternateSupplyTimeoutMs: 2000,
 };
 
 /** When to send the second copy: late against the provider's own record. */

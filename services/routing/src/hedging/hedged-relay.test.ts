@@ -68,7 +68,12 @@ async function run(
     },
     "r1",
     create(RoutingMetadataSchema, { model: "m", maxTokens: 64 }),
-    [{ providerId: "p1", senderPublicKey: new Uint8Array(32), encryptedBody: new Uint8Array(64) }],
+    [
+      {
+        providerId: "p1",
+        copy: { senderPublicKey: new Uint8Array(32), encryptedBody: new Uint8Array(64) },
+      },
+    ],
     new AbortController().signal,
   );
   for await (const e of relay) events.push(e);

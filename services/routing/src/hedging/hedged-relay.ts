@@ -15,13 +15,14 @@ import type { ProviderHandle } from "../registry/provider-handle.js";
 import type { ProviderRegistry } from "../registry/provider-registry.js";
 import { UsageMeter, type UsageDispute } from "../metering/usage-meter.js";
 import type { ProviderStats } from "../stats/provider-stats.js";
+import type { RequestSupplies, SealedCopy } from "./alternate-supplies.js";
 import { hedgeDelayMs, type HedgeOptions } from "./hedge-delay.js";
 
 /** One provider the request may run on, with the body sealed to that provider's key. */
 export interface Attempt {
   providerId: string;
-  senderPublicKey: Uint8Array;
-  encryptedBody: Uint8Array;
+  /** Undefined: sealed on demand, asked of the caller when the attempt is run (RelayDeps.supplies). */
+  copy: SealedCopy | undefined;
 }
 
 export interface RelayDeps {
@@ -49,6 +50,14 @@ export interface RelayDeps {
    * chunk). Off: one `chunk` event each (InferReserved, read by replicas of other versions).
    */
   batchChunks?: boolean;
+  /**
+   * Opened when the relay starts, ended when it ends: where an attempt without a body gets one.
+   * The relay sends `alternate_wanted` and runs the attempt once its copy is supplied; one not
+   * supplied in time (or without `supplies`) is skipped as if its provider were unavailable.
+   */
+  supplies?: () => RequestSupplies;
+  /** An alternate's body was asked for and did not come in time: the attempt was skipped. */
+  onSupplyMissed?: (providerId: string) => void;
 }
 
 type Tagged =
@@ -56,6 +65,8 @@ type Tagged =
   | { i: number; kind: "relocated"; session: ProviderHandle | undefined }
   | { i: number; kind: "hedge" }
   | { i: number; kind: "timeout" }
+  | { i: number; kind: "want" }
+  | { i: number; kind: "supplied"; copy: SealedCopy | undefined }
   | { i: number; kind: "end" };
 
 interface Live {
@@ -75,7 +86,8 @@ const RELOCATE_POLL_MS = 50;
  * (disconnect, stall, 5xx), moves on to the next. The first attempt to produce output wins and
  * the others are cancelled; `started` names the winner (so only it is billed). The winner's usage is
  * metered here (UsageMeter): each relayed chunk carries the tokens it may bill, and the final
- * event's usage is replaced by the metered figures.
+ * event's usage is replaced by the metered figures. An attempt without a body (sealed on demand)
+ * is asked of the caller first and counts as under way until its copy comes or the wait ends.
  */
 export async function* hedgedRelay(
   deps: RelayDeps,
@@ -96,6 +108,11 @@ export async function* hedgedRelay(
    */
   const moved = new Map<number, ProviderHandle | undefined>();
   const pollTimers = new Set<NodeJS.Timeout>();
+  /** Attempts waiting for their body from the caller: true for a hedge copy. */
+  const awaiting = new Map<number, boolean>();
+  const supplies = deps.supplies?.();
+  /** No attempt is running or about to. */
+  const idle = (): boolean => live.size === 0 && awaiting.size === 0;
   let next = 0;
   let winner = -1;
   let hedged = false;
@@ -109,7 +126,7 @@ export async function* hedgedRelay(
   // Every attempt carries the same body, sealed to a different key: the same prompt bound.
   const meter = new UsageMeter(
     metadata.maxTokens,
-    promptTokenBoundOfSealedBody(attempts[0]?.encryptedBody.length ?? 0),
+    promptTokenBoundOfSealedBody(attempts[0]?.copy?.encryptedBody.length ?? 0),
   );
   /** The winner's chunk, its token count replaced by what it may bill; the decode timing kept. */
   const metered = (chunk: Chunk): Chunk => {
@@ -142,14 +159,18 @@ export async function* hedgedRelay(
     for (const t of l.timers) clearTimeout(t);
     l.session.cancel(requestId, reason);
   };
-  const launch = (i: number, session: ProviderHandle): void => {
-    const a = list[i] as Attempt;
+  const launch = (i: number, session: ProviderHandle, forHedge: boolean): void => {
+    const copy = (list[i] as Attempt).copy as SealedCopy;
+    if (forHedge) {
+      hedged = true;
+      deps.onHedge?.();
+    }
     const events = session.dispatch(
       create(InferenceRequestSchema, {
         requestId,
         metadata,
-        senderPublicKey: a.senderPublicKey,
-        encryptedBody: a.encryptedBody,
+        senderPublicKey: copy.senderPublicKey,
+        encryptedBody: copy.encryptedBody,
       }),
     );
     const timers = [
@@ -166,6 +187,12 @@ export async function* hedgedRelay(
       () => merged.push({ i, kind: "end" }),
     );
   };
+  /** Runs attempt i on the session, or first asks the caller for its body. */
+  const runOrAsk = (i: number, session: ProviderHandle, forHedge: boolean): void => {
+    if ((list[i] as Attempt).copy) return launch(i, session, forHedge);
+    awaiting.set(i, forHedge);
+    merged.push({ i, kind: "want" });
+  };
   const start = (forHedge = false): boolean => {
     while (next < attempts.length && next < hedge.maxAttempts) {
       // A hedge waits for room on the next provider; a failover takes it regardless.
@@ -176,7 +203,8 @@ export async function* hedgedRelay(
         moved.set(i, session);
         continue;
       }
-      launch(i, session);
+      if (!(attempts[i] as Attempt).copy && !supplies) continue;
+      runOrAsk(i, session, forHedge);
       return true;
     }
     return false;
@@ -208,7 +236,7 @@ export async function* hedgedRelay(
   const relaunch = (found: { i: number; session: ProviderHandle }): void => {
     moved.delete(found.i);
     list.push(list[found.i] as Attempt);
-    launch(list.length - 1, found.session);
+    runOrAsk(list.length - 1, found.session, false);
     deps.onRedispatch?.();
   };
   /** Nothing left to try: wait for a moved provider in the background (false: none moved). */
@@ -238,19 +266,51 @@ export async function* hedgedRelay(
     }
     // Announced at once (the edge sends response headers on it); a different winner is announced
     // again before its first chunk, so keys and settlement follow the provider that answered.
-    yield startedEvent(Math.max(...live.keys()));
+    // An attempt waiting for its body is announced when it runs.
+    if (live.size > 0) yield startedEvent(Math.max(...live.keys()));
     for await (const t of merged) {
+      if (t.kind === "want") {
+        const providerId = (list[t.i] as Attempt).providerId;
+        if (winner >= 0 || !supplies) {
+          awaiting.delete(t.i);
+          continue;
+        }
+        void supplies
+          .want(providerId)
+          .then((copy) => merged.push({ i: t.i, kind: "supplied", copy }));
+        yield create(InferResponseSchema, {
+          kind: { case: "alternateWanted", value: { providerId } },
+        });
+        continue;
+      }
+      if (t.kind === "supplied") {
+        const forHedge = awaiting.get(t.i);
+        if (forHedge === undefined) continue;
+        awaiting.delete(t.i);
+        if (winner >= 0 || signal.aborted) continue;
+        const a = list[t.i] as Attempt;
+        const session = registry.get(a.providerId);
+        if (t.copy && session?.state.kind === "registered") {
+          list[t.i] = { ...a, copy: t.copy };
+          launch(t.i, session, forHedge);
+          if (announced < 0) yield startedEvent(t.i);
+          continue;
+        }
+        // Skipped as if unavailable: not supplied in time, or its provider left meanwhile.
+        if (t.copy) moved.set(t.i, session);
+        else deps.onSupplyMissed?.(a.providerId);
+        if (idle() && !start() && !awaitRelocation()) break;
+        continue;
+      }
       if (t.kind === "relocated") {
-        if (winner >= 0 || live.size > 0) continue;
+        if (winner >= 0 || !idle()) continue;
         if (!t.session) break;
         relaunch({ i: t.i, session: t.session });
         continue;
       }
       if (t.kind === "hedge") {
-        if (winner < 0 && live.has(t.i) && start(true)) {
-          hedged = true;
-          deps.onHedge?.();
-        }
+        // counted (onHedge, `hedged`) when the copy is dispatched
+        if (winner < 0 && live.has(t.i)) start(true);
         continue;
       }
       if (t.kind === "timeout") {
@@ -258,7 +318,7 @@ export async function* hedgedRelay(
         stats.recordOutcome(live.get(t.i)?.session.id ?? "", "timeout");
         stop(t.i, "no first token in time");
         lastError = errorEvent(requestId, 504, "the provider produced no first token in time");
-        if (live.size === 0 && !start()) break;
+        if (idle() && !start()) break;
         deps.onRedispatch?.();
         continue;
       }
@@ -267,7 +327,7 @@ export async function* hedgedRelay(
         if (t.i === winner && !finished) break;
         if (winner < 0 && live.has(t.i)) {
           stop(t.i, "ended");
-          if (live.size === 0 && !start()) break;
+          if (idle() && !start()) break;
         }
         continue;
       }
@@ -285,7 +345,7 @@ export async function* hedgedRelay(
           // Unreachable where it was (its replica drains or died, or it was told to move): the
           // provider may be listed at a new place soon. A provider's own error is not waited on.
           if (l.session.unreachable === true || l.session.moving) moved.set(t.i, l.session);
-          if (live.size > 0) continue;
+          if (!idle()) continue;
           if (start()) {
             deps.onRedispatch?.();
             continue;
@@ -349,6 +409,7 @@ export async function* hedgedRelay(
     if (winner < 0 && !signal.aborted)
       yield lastError ?? errorEvent(requestId, 502, "no provider could run the request");
   } finally {
+    supplies?.end();
     signal.removeEventListener("abort", onAbort);
     for (const t of pollTimers) clearTimeout(t);
     pollTimers.clear();

@@ -12,6 +12,8 @@ import {
   InferResponseSchema,
   InferenceBodySchema,
   RoutingService,
+  SlotState,
+  ThermalState,
   TrustLevel,
   type InferResponse,
 } from "@darkbloom/proto";
@@ -21,6 +23,7 @@ import { ProviderGateway } from "../gateway/gateway.js";
 import { ProviderRegistry } from "../registry/provider-registry.js";
 import { Reservations } from "../reservations.js";
 import type { RouterOptions } from "../router.js";
+import { createRoutingMetrics } from "../routing-metrics.js";
 import { createRoutingService } from "../service.js";
 import { WarmPoolController } from "../warm-pool/warm-pool-controller.js";
 
@@ -66,7 +69,17 @@ export async function startRoutingHarness(
   const client = createClient(
     RoutingService,
     createRouterTransport(({ service }) =>
-      service(RoutingService, createRoutingService({ registry, reservations, options, warmPool })),
+      service(
+        RoutingService,
+        createRoutingService({
+          registry,
+          reservations,
+          options,
+          warmPool,
+          metrics: createRoutingMetrics(metrics),
+          log,
+        }),
+      ),
     ),
   );
   const fakes: FakeProvider[] = [];
@@ -91,12 +104,56 @@ export async function startRoutingHarness(
   };
 }
 
-/** Reserves and runs one request the way the edge does, sealing to every candidate. */
+/** A heartbeat of one slot of model "m" (thermal SERIOUS ranks a provider last). */
+export const heartbeat = (
+  p: FakeProvider,
+  slot: { potential?: number; running?: number; thermal?: ThermalState } = {},
+): void =>
+  p.send({
+    case: "heartbeat",
+    value: {
+      thermal: slot.thermal ?? ThermalState.NOMINAL,
+      slots: [
+        {
+          modelId: "m",
+          state: SlotState.IDLE,
+          running: slot.running ?? 0,
+          kvCapacityTokens: 100n,
+          maxTokensPotential: BigInt(slot.potential ?? 0),
+        },
+      ],
+    },
+  });
+
+export const until = async (check: () => Promise<boolean> | boolean): Promise<void> => {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 5));
+};
+
+export interface RunOptions {
+  promptTokens?: number;
+  maxTokens?: number;
+  signal?: AbortSignal;
+  /**
+   * How the alternates get their body: sealed up front (as sealed mode's clients do), on demand
+   * (as the compat edge does: sealed when `alternate_wanted` names one), or asked for and never
+   * supplied.
+   */
+  alternates?: "sealed" | "on-demand" | "never-supplied";
+}
+
+/** Reserves and runs one request the way a caller does, sealing to the candidates it needs. */
 export async function runRequest(
   client: Client<typeof RoutingService>,
   model: string,
-  opts: { promptTokens?: number; maxTokens?: number; signal?: AbortSignal } = {},
-): Promise<{ text: string; events: InferResponse[]; received: InferResponse[] }> {
+  opts: RunOptions = {},
+): Promise<{
+  text: string;
+  events: InferResponse[];
+  received: InferResponse[];
+  requestId: string;
+  /** The alternates routing asked the body of (on demand), in order. */
+  wanted: string[];
+}> {
   const requestId = `r-${Math.random().toString(36).slice(2)}`;
   const r = await client.reserve({
     requestId,
@@ -118,7 +175,7 @@ export async function runRequest(
   };
   const primary = seal(r.providerPublicKey);
   const keys = new Map([[r.providerId, primary.key]]);
-  const alternates = r.alternates.map((c) => {
+  const sealAlternate = (c: (typeof r.alternates)[number]) => {
     const s = seal(c.providerPublicKey);
     keys.set(c.providerId, s.key);
     return {
@@ -126,7 +183,10 @@ export async function runRequest(
       senderPublicKey: s.senderPublicKey,
       encryptedBody: s.encryptedBody,
     };
-  });
+  };
+  const mode = opts.alternates ?? "sealed";
+  const alternates = mode === "sealed" ? r.alternates.map(sealAlternate) : [];
+  const wanted: string[] = [];
   let key = primary.key;
   let text = "";
   const events: InferResponse[] = [];
@@ -138,10 +198,19 @@ export async function runRequest(
       senderPublicKey: primary.senderPublicKey,
       encryptedBody: primary.encryptedBody,
       alternates,
+      alternatesOnDemand: mode !== "sealed",
     },
     { signal: opts.signal },
   )) {
     received.push(ev);
+    if (ev.kind.case === "alternateWanted") {
+      const id = ev.kind.value.providerId;
+      wanted.push(id);
+      const candidate = r.alternates.find((c) => c.providerId === id);
+      if (mode === "on-demand" && candidate)
+        await client.supplyAlternate({ requestId, alternate: sealAlternate(candidate) });
+      continue;
+    }
     // a batch of chunks reads as its chunks, one by one
     const each: InferResponse[] =
       ev.kind.case === "chunks"
@@ -159,5 +228,5 @@ export async function runRequest(
         ).text;
     }
   }
-  return { text, events, received };
+  return { text, events, received, requestId, wanted };
 }

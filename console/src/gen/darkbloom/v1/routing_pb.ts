@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darkbloom/v1/routing.proto.
  */
 export const file_darkbloom_v1_routing: GenFile = /*@__PURE__*/
-  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIsIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJEgwKBHNvcnQYBiABKAkijAEKEFJlc2VydmVDYW5kaWRhdGUSEwoLcHJvdmlkZXJfaWQYASABKAkSGwoTcHJvdmlkZXJfcHVibGljX2tleRgCIAEoDBItCgt0cnVzdF9sZXZlbBgDIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhcKD2tleV9maW5nZXJwcmludBgEIAEoCSLuAQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAxIyCgphbHRlcm5hdGVzGAcgAygLMh4uZGFya2Jsb29tLnYxLlJlc2VydmVDYW5kaWRhdGUiVAoKU2VhbGVkQm9keRITCgtwcm92aWRlcl9pZBgBIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgCIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgDIAEoDCKbAQoMSW5mZXJSZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwSLAoKYWx0ZXJuYXRlcxgFIAMoCzIYLmRhcmtibG9vbS52MS5TZWFsZWRCb2R5IvMBCg1JbmZlclJlc3BvbnNlEi0KB3N0YXJ0ZWQYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJTdGFydGVkSAASJAoFY2h1bmsYAiABKAsyEy5kYXJrYmxvb20udjEuQ2h1bmtIABIqCghjb21wbGV0ZRgDIAEoCzIWLmRhcmtibG9vbS52MS5Db21wbGV0ZUgAEi0KBWVycm9yGAQgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySAASKgoGY2h1bmtzGAUgASgLMhguZGFya2Jsb29tLnYxLkNodW5rQmF0Y2hIAEIGCgRraW5kIjEKCkNodW5rQmF0Y2gSIwoGY2h1bmtzGAEgAygLMhMuZGFya2Jsb29tLnYxLkNodW5rInsKDEluZmVyU3RhcnRlZBITCgtwcm92aWRlcl9pZBgBIAEoCRIYChBkaXNwYXRjaGVkX2F0X21zGAIgASgDEg8KB2F0dGVtcHQYAyABKA0SDgoGaGVkZ2VkGAQgASgIEhsKE3Byb3ZpZGVyX2FjY291bnRfaWQYBSABKAkiPAoWQ2FuY2VsSW5mZXJlbmNlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIsChdDYW5jZWxJbmZlcmVuY2VSZXNwb25zZRIRCgljYW5jZWxsZWQYASABKAgiEwoRTGlzdE1vZGVsc1JlcXVlc3QiYAoRTW9kZWxBdmFpbGFiaWxpdHkSCgoCaWQYASABKAkSEQoJcHJvdmlkZXJzGAIgASgNEhYKDmNvbnRleHRfbGVuZ3RoGAMgASgNEhQKDHF1YW50aXphdGlvbhgEIAEoCSJFChJMaXN0TW9kZWxzUmVzcG9uc2USLwoGbW9kZWxzGAEgAygLMh8uZGFya2Jsb29tLnYxLk1vZGVsQXZhaWxhYmlsaXR5IhYKFExpc3RQcm92aWRlcnNSZXF1ZXN0IowDCg9Qcm92aWRlclN1bW1hcnkSEwoLcHJvdmlkZXJfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIoCghoYXJkd2FyZRgDIAEoCzIWLmRhcmtibG9vbS52MS5IYXJkd2FyZRIRCgltb2RlbF9pZHMYBCADKAkSLQoLdHJ1c3RfbGV2ZWwYBSABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIRCglpbl9mbGlnaHQYBiABKA0SFwoPY29ubmVjdGVkX2F0X21zGAcgASgDEhkKEWxhc3RfaGVhcnRiZWF0X21zGAggASgDEioKCWhlYXJ0YmVhdBgJIAEoCzIXLmRhcmtibG9vbS52MS5IZWFydGJlYXQSKwoKYmVuY2htYXJrcxgKIAMoCzIXLmRhcmtibG9vbS52MS5CZW5jaG1hcmsSLQoIbWVhc3VyZWQYCyADKAsyGy5kYXJrYmxvb20udjEuTWVhc3VyZWRTcGVlZBIYChBvd25lcl9yZXBsaWNhX2lkGAwgASgJIlQKDU1lYXN1cmVkU3BlZWQSEAoIbW9kZWxfaWQYASABKAkSIAoYZGVjb2RlX3Rva2Vuc19wZXJfc2Vjb25kGAIgASgBEg8KB3R0ZnRfbXMYAyABKAEiSQoVTGlzdFByb3ZpZGVyc1Jlc3BvbnNlEjAKCXByb3ZpZGVycxgBIAMoCzIdLmRhcmtibG9vbS52MS5Qcm92aWRlclN1bW1hcnkiGQoXR2V0TW9kZWxDYXBhY2l0eVJlcXVlc3QilwEKDU1vZGVsQ2FwYWNpdHkSDQoFbW9kZWwYASABKAkSEQoJcHJvdmlkZXJzGAIgASgNEhIKCndhcm1fc2xvdHMYAyABKA0SEwoLcXVldWVfZGVwdGgYBCABKA0SGQoRZXN0aW1hdGVkX3dhaXRfbXMYBSABKA0SDwoHcnVubmluZxgGIAEoDRIPCgd3YWl0aW5nGAcgASgNIkcKGEdldE1vZGVsQ2FwYWNpdHlSZXNwb25zZRIrCgZtb2RlbHMYASADKAsyGy5kYXJrYmxvb20udjEuTW9kZWxDYXBhY2l0eSKZAQoOV2FybVBvb2xUYXJnZXQSDQoFbW9kZWwYASABKAkSGgoSbWluX3dhcm1fcHJvdmlkZXJzGAIgASgNEhoKEm1heF93YXJtX3Byb3ZpZGVycxgDIAEoDRIiChp0YXJnZXRfdXRpbGl6YXRpb25fcGVyY2VudBgEIAEoDRIcChRtYXhfbG9hZHNfcGVyX21pbnV0ZRgFIAEoDSJJChhTZXRXYXJtUG9vbFBvbGljeVJlcXVlc3QSLQoHdGFyZ2V0cxgBIAMoCzIcLmRhcmtibG9vbS52MS5XYXJtUG9vbFRhcmdldCIbChlTZXRXYXJtUG9vbFBvbGljeVJlc3BvbnNlIhoKGEdldFdhcm1Qb29sU3RhdHVzUmVxdWVzdCKiAQoTV2FybVBvb2xNb2RlbFN0YXR1cxINCgVtb2RlbBgBIAEoCRIOCgZ0YXJnZXQYAiABKA0SDAoEd2FybRgDIAEoDRIPCgdsb2FkaW5nGAQgASgNEhkKEXdhcm1fcHJvdmlkZXJfaWRzGAUgAygJEhwKFGxvYWRpbmdfcHJvdmlkZXJfaWRzGAYgAygJEhQKDGZhaWxlZF9sb2FkcxgHIAEoDSJOChlHZXRXYXJtUG9vbFN0YXR1c1Jlc3BvbnNlEjEKBm1vZGVscxgBIAMoCzIhLmRhcmtibG9vbS52MS5XYXJtUG9vbE1vZGVsU3RhdHVzIhoKGEdldFdhcm1Qb29sUG9saWN5UmVxdWVzdCJKChlHZXRXYXJtUG9vbFBvbGljeVJlc3BvbnNlEi0KB3RhcmdldHMYASADKAsyHC5kYXJrYmxvb20udjEuV2FybVBvb2xUYXJnZXQidgoTRm9yd2FyZEluZmVyUmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCRIvCgdyZXF1ZXN0GAIgASgLMh4uZGFya2Jsb29tLnYxLkluZmVyZW5jZVJlcXVlc3QSGQoRb3JpZ2luX3JlcGxpY2FfaWQYAyABKAkiQgoURm9yd2FyZEluZmVyUmVzcG9uc2USKgoFZXZlbnQYASABKAsyGy5kYXJrYmxvb20udjEuSW5mZXJSZXNwb25zZSJbChhTZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkSKgoFZnJhbWUYAiABKAsyGy5kYXJrYmxvb20udjEuUHJvdmlkZXJGcmFtZSIpChlTZW5kUHJvdmlkZXJGcmFtZVJlc3BvbnNlEgwKBHNlbnQYASABKAgiQwoUSW5mZXJSZXNlcnZlZFJlcXVlc3QSKwoHcmVxdWVzdBgBIAEoCzIaLmRhcmtibG9vbS52MS5JbmZlclJlcXVlc3QiQwoVSW5mZXJSZXNlcnZlZFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuZGFya2Jsb29tLnYxLkluZmVyUmVzcG9uc2Uy1wgKDlJvdXRpbmdTZXJ2aWNlEkYKB1Jlc2VydmUSHC5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlcXVlc3QaHS5kYXJrYmxvb20udjEuUmVzZXJ2ZVJlc3BvbnNlEkIKBUluZmVyEhouZGFya2Jsb29tLnYxLkluZmVyUmVxdWVzdBobLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMAESXgoPQ2FuY2VsSW5mZXJlbmNlEiQuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlcXVlc3QaJS5kYXJrYmxvb20udjEuQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USTwoKTGlzdE1vZGVscxIfLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVxdWVzdBogLmRhcmtibG9vbS52MS5MaXN0TW9kZWxzUmVzcG9uc2USWAoNTGlzdFByb3ZpZGVycxIiLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBojLmRhcmtibG9vbS52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USYQoQR2V0TW9kZWxDYXBhY2l0eRIlLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVxdWVzdBomLmRhcmtibG9vbS52MS5HZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USZAoRU2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USZAoRR2V0V2FybVBvb2xTdGF0dXMSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xTdGF0dXNSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVzcG9uc2USZAoRR2V0V2FybVBvb2xQb2xpY3kSJi5kYXJrYmxvb20udjEuR2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0GicuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sUG9saWN5UmVzcG9uc2USVwoMRm9yd2FyZEluZmVyEiEuZGFya2Jsb29tLnYxLkZvcndhcmRJbmZlclJlcXVlc3QaIi5kYXJrYmxvb20udjEuRm9yd2FyZEluZmVyUmVzcG9uc2UwARJkChFTZW5kUHJvdmlkZXJGcmFtZRImLmRhcmtibG9vbS52MS5TZW5kUHJvdmlkZXJGcmFtZVJlcXVlc3QaJy5kYXJrYmxvb20udjEuU2VuZFByb3ZpZGVyRnJhbWVSZXNwb25zZRJaCg1JbmZlclJlc2VydmVkEiIuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXF1ZXN0GiMuZGFya2Jsb29tLnYxLkluZmVyUmVzZXJ2ZWRSZXNwb25zZTABYgZwcm90bzM", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
+  fileDesc("ChpkYXJrYmxvb20vdjEvcm91dGluZy5wcm90bxIMZGFya2Jsb29tLnYxIsIBCg5SZXNlcnZlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEi8KCG1ldGFkYXRhGAIgASgLMh0uZGFya2Jsb29tLnYxLlJvdXRpbmdNZXRhZGF0YRIrCgltaW5fdHJ1c3QYAyABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIZChFtYXhfcXVldWVfd2FpdF9tcxgEIAEoDRIVCg1xdWFudGl6YXRpb25zGAUgAygJEgwKBHNvcnQYBiABKAkijAEKEFJlc2VydmVDYW5kaWRhdGUSEwoLcHJvdmlkZXJfaWQYASABKAkSGwoTcHJvdmlkZXJfcHVibGljX2tleRgCIAEoDBItCgt0cnVzdF9sZXZlbBgDIAEoDjIYLmRhcmtibG9vbS52MS5UcnVzdExldmVsEhcKD2tleV9maW5nZXJwcmludBgEIAEoCSLuAQoPUmVzZXJ2ZVJlc3BvbnNlEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhMKC3Byb3ZpZGVyX2lkGAIgASgJEhsKE3Byb3ZpZGVyX3B1YmxpY19rZXkYAyABKAwSLQoLdHJ1c3RfbGV2ZWwYBCABKA4yGC5kYXJrYmxvb20udjEuVHJ1c3RMZXZlbBIXCg9rZXlfZmluZ2VycHJpbnQYBSABKAkSFQoNZXhwaXJlc19hdF9tcxgGIAEoAxIyCgphbHRlcm5hdGVzGAcgAygLMh4uZGFya2Jsb29tLnYxLlJlc2VydmVDYW5kaWRhdGUiVAoKU2VhbGVkQm9keRITCgtwcm92aWRlcl9pZBgBIAEoCRIZChFzZW5kZXJfcHVibGljX2tleRgCIAEoDBIWCg5lbmNyeXB0ZWRfYm9keRgDIAEoDCK5AQoMSW5mZXJSZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSGQoRc2VuZGVyX3B1YmxpY19rZXkYAyABKAwSFgoOZW5jcnlwdGVkX2JvZHkYBCABKAwSLAoKYWx0ZXJuYXRlcxgFIAMoCzIYLmRhcmtibG9vbS52MS5TZWFsZWRCb2R5EhwKFGFsdGVybmF0ZXNfb25fZGVtYW5kGAYgASgIIq4CCg1JbmZlclJlc3BvbnNlEi0KB3N0YXJ0ZWQYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJTdGFydGVkSAASJAoFY2h1bmsYAiABKAsyEy5kYXJrYmxvb20udjEuQ2h1bmtIABIqCghjb21wbGV0ZRgDIAEoCzIWLmRhcmtibG9vbS52MS5Db21wbGV0ZUgAEi0KBWVycm9yGAQgASgLMhwuZGFya2Jsb29tLnYxLkluZmVyZW5jZUVycm9ySAASKgoGY2h1bmtzGAUgASgLMhguZGFya2Jsb29tLnYxLkNodW5rQmF0Y2hIABI5ChBhbHRlcm5hdGVfd2FudGVkGAYgASgLMh0uZGFya2Jsb29tLnYxLkFsdGVybmF0ZVdhbnRlZEgAQgYKBGtpbmQiJgoPQWx0ZXJuYXRlV2FudGVkEhMKC3Byb3ZpZGVyX2lkGAEgASgJIlkKFlN1cHBseUFsdGVybmF0ZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIrCglhbHRlcm5hdGUYAiABKAsyGC5kYXJrYmxvb20udjEuU2VhbGVkQm9keSIZChdTdXBwbHlBbHRlcm5hdGVSZXNwb25zZSIxCgpDaHVua0JhdGNoEiMKBmNodW5rcxgBIAMoCzITLmRhcmtibG9vbS52MS5DaHVuayJ7CgxJbmZlclN0YXJ0ZWQSEwoLcHJvdmlkZXJfaWQYASABKAkSGAoQZGlzcGF0Y2hlZF9hdF9tcxgCIAEoAxIPCgdhdHRlbXB0GAMgASgNEg4KBmhlZGdlZBgEIAEoCBIbChNwcm92aWRlcl9hY2NvdW50X2lkGAUgASgJIjwKFkNhbmNlbEluZmVyZW5jZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiLAoXQ2FuY2VsSW5mZXJlbmNlUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgIIhMKEUxpc3RNb2RlbHNSZXF1ZXN0ImAKEU1vZGVsQXZhaWxhYmlsaXR5EgoKAmlkGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRIWCg5jb250ZXh0X2xlbmd0aBgDIAEoDRIUCgxxdWFudGl6YXRpb24YBCABKAkiRQoSTGlzdE1vZGVsc1Jlc3BvbnNlEi8KBm1vZGVscxgBIAMoCzIfLmRhcmtibG9vbS52MS5Nb2RlbEF2YWlsYWJpbGl0eSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCKMAwoPUHJvdmlkZXJTdW1tYXJ5EhMKC3Byb3ZpZGVyX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSKAoIaGFyZHdhcmUYAyABKAsyFi5kYXJrYmxvb20udjEuSGFyZHdhcmUSEQoJbW9kZWxfaWRzGAQgAygJEi0KC3RydXN0X2xldmVsGAUgASgOMhguZGFya2Jsb29tLnYxLlRydXN0TGV2ZWwSEQoJaW5fZmxpZ2h0GAYgASgNEhcKD2Nvbm5lY3RlZF9hdF9tcxgHIAEoAxIZChFsYXN0X2hlYXJ0YmVhdF9tcxgIIAEoAxIqCgloZWFydGJlYXQYCSABKAsyFy5kYXJrYmxvb20udjEuSGVhcnRiZWF0EisKCmJlbmNobWFya3MYCiADKAsyFy5kYXJrYmxvb20udjEuQmVuY2htYXJrEi0KCG1lYXN1cmVkGAsgAygLMhsuZGFya2Jsb29tLnYxLk1lYXN1cmVkU3BlZWQSGAoQb3duZXJfcmVwbGljYV9pZBgMIAEoCSJUCg1NZWFzdXJlZFNwZWVkEhAKCG1vZGVsX2lkGAEgASgJEiAKGGRlY29kZV90b2tlbnNfcGVyX3NlY29uZBgCIAEoARIPCgd0dGZ0X21zGAMgASgBIkkKFUxpc3RQcm92aWRlcnNSZXNwb25zZRIwCglwcm92aWRlcnMYASADKAsyHS5kYXJrYmxvb20udjEuUHJvdmlkZXJTdW1tYXJ5IhkKF0dldE1vZGVsQ2FwYWNpdHlSZXF1ZXN0IpcBCg1Nb2RlbENhcGFjaXR5Eg0KBW1vZGVsGAEgASgJEhEKCXByb3ZpZGVycxgCIAEoDRISCgp3YXJtX3Nsb3RzGAMgASgNEhMKC3F1ZXVlX2RlcHRoGAQgASgNEhkKEWVzdGltYXRlZF93YWl0X21zGAUgASgNEg8KB3J1bm5pbmcYBiABKA0SDwoHd2FpdGluZxgHIAEoDSJHChhHZXRNb2RlbENhcGFjaXR5UmVzcG9uc2USKwoGbW9kZWxzGAEgAygLMhsuZGFya2Jsb29tLnYxLk1vZGVsQ2FwYWNpdHkimQEKDldhcm1Qb29sVGFyZ2V0Eg0KBW1vZGVsGAEgASgJEhoKEm1pbl93YXJtX3Byb3ZpZGVycxgCIAEoDRIaChJtYXhfd2FybV9wcm92aWRlcnMYAyABKA0SIgoadGFyZ2V0X3V0aWxpemF0aW9uX3BlcmNlbnQYBCABKA0SHAoUbWF4X2xvYWRzX3Blcl9taW51dGUYBSABKA0iSQoYU2V0V2FybVBvb2xQb2xpY3lSZXF1ZXN0Ei0KB3RhcmdldHMYASADKAsyHC5kYXJrYmxvb20udjEuV2FybVBvb2xUYXJnZXQiGwoZU2V0V2FybVBvb2xQb2xpY3lSZXNwb25zZSIaChhHZXRXYXJtUG9vbFN0YXR1c1JlcXVlc3QiogEKE1dhcm1Qb29sTW9kZWxTdGF0dXMSDQoFbW9kZWwYASABKAkSDgoGdGFyZ2V0GAIgASgNEgwKBHdhcm0YAyABKA0SDwoHbG9hZGluZxgEIAEoDRIZChF3YXJtX3Byb3ZpZGVyX2lkcxgFIAMoCRIcChRsb2FkaW5nX3Byb3ZpZGVyX2lkcxgGIAMoCRIUCgxmYWlsZWRfbG9hZHMYByABKA0iTgoZR2V0V2FybVBvb2xTdGF0dXNSZXNwb25zZRIxCgZtb2RlbHMYASADKAsyIS5kYXJrYmxvb20udjEuV2FybVBvb2xNb2RlbFN0YXR1cyIaChhHZXRXYXJtUG9vbFBvbGljeVJlcXVlc3QiSgoZR2V0V2FybVBvb2xQb2xpY3lSZXNwb25zZRItCgd0YXJnZXRzGAEgAygLMhwuZGFya2Jsb29tLnYxLldhcm1Qb29sVGFyZ2V0InYKE0ZvcndhcmRJbmZlclJlcXVlc3QSEwoLcHJvdmlkZXJfaWQYASABKAkSLwoHcmVxdWVzdBgCIAEoCzIeLmRhcmtibG9vbS52MS5JbmZlcmVuY2VSZXF1ZXN0EhkKEW9yaWdpbl9yZXBsaWNhX2lkGAMgASgJIkIKFEZvcndhcmRJbmZlclJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuZGFya2Jsb29tLnYxLkluZmVyUmVzcG9uc2UiWwoYU2VuZFByb3ZpZGVyRnJhbWVSZXF1ZXN0EhMKC3Byb3ZpZGVyX2lkGAEgASgJEioKBWZyYW1lGAIgASgLMhsuZGFya2Jsb29tLnYxLlByb3ZpZGVyRnJhbWUiKQoZU2VuZFByb3ZpZGVyRnJhbWVSZXNwb25zZRIMCgRzZW50GAEgASgIIkMKFEluZmVyUmVzZXJ2ZWRSZXF1ZXN0EisKB3JlcXVlc3QYASABKAsyGi5kYXJrYmxvb20udjEuSW5mZXJSZXF1ZXN0IkMKFUluZmVyUmVzZXJ2ZWRSZXNwb25zZRIqCgVldmVudBgBIAEoCzIbLmRhcmtibG9vbS52MS5JbmZlclJlc3BvbnNlMrcJCg5Sb3V0aW5nU2VydmljZRJGCgdSZXNlcnZlEhwuZGFya2Jsb29tLnYxLlJlc2VydmVSZXF1ZXN0Gh0uZGFya2Jsb29tLnYxLlJlc2VydmVSZXNwb25zZRJCCgVJbmZlchIaLmRhcmtibG9vbS52MS5JbmZlclJlcXVlc3QaGy5kYXJrYmxvb20udjEuSW5mZXJSZXNwb25zZTABEl4KD0NhbmNlbEluZmVyZW5jZRIkLmRhcmtibG9vbS52MS5DYW5jZWxJbmZlcmVuY2VSZXF1ZXN0GiUuZGFya2Jsb29tLnYxLkNhbmNlbEluZmVyZW5jZVJlc3BvbnNlEl4KD1N1cHBseUFsdGVybmF0ZRIkLmRhcmtibG9vbS52MS5TdXBwbHlBbHRlcm5hdGVSZXF1ZXN0GiUuZGFya2Jsb29tLnYxLlN1cHBseUFsdGVybmF0ZVJlc3BvbnNlEk8KCkxpc3RNb2RlbHMSHy5kYXJrYmxvb20udjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5kYXJrYmxvb20udjEuTGlzdE1vZGVsc1Jlc3BvbnNlElgKDUxpc3RQcm92aWRlcnMSIi5kYXJrYmxvb20udjEuTGlzdFByb3ZpZGVyc1JlcXVlc3QaIy5kYXJrYmxvb20udjEuTGlzdFByb3ZpZGVyc1Jlc3BvbnNlEmEKEEdldE1vZGVsQ2FwYWNpdHkSJS5kYXJrYmxvb20udjEuR2V0TW9kZWxDYXBhY2l0eVJlcXVlc3QaJi5kYXJrYmxvb20udjEuR2V0TW9kZWxDYXBhY2l0eVJlc3BvbnNlEmQKEVNldFdhcm1Qb29sUG9saWN5EiYuZGFya2Jsb29tLnYxLlNldFdhcm1Qb29sUG9saWN5UmVxdWVzdBonLmRhcmtibG9vbS52MS5TZXRXYXJtUG9vbFBvbGljeVJlc3BvbnNlEmQKEUdldFdhcm1Qb29sU3RhdHVzEiYuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sU3RhdHVzUmVxdWVzdBonLmRhcmtibG9vbS52MS5HZXRXYXJtUG9vbFN0YXR1c1Jlc3BvbnNlEmQKEUdldFdhcm1Qb29sUG9saWN5EiYuZGFya2Jsb29tLnYxLkdldFdhcm1Qb29sUG9saWN5UmVxdWVzdBonLmRhcmtibG9vbS52MS5HZXRXYXJtUG9vbFBvbGljeVJlc3BvbnNlElcKDEZvcndhcmRJbmZlchIhLmRhcmtibG9vbS52MS5Gb3J3YXJkSW5mZXJSZXF1ZXN0GiIuZGFya2Jsb29tLnYxLkZvcndhcmRJbmZlclJlc3BvbnNlMAESZAoRU2VuZFByb3ZpZGVyRnJhbWUSJi5kYXJrYmxvb20udjEuU2VuZFByb3ZpZGVyRnJhbWVSZXF1ZXN0GicuZGFya2Jsb29tLnYxLlNlbmRQcm92aWRlckZyYW1lUmVzcG9uc2USWgoNSW5mZXJSZXNlcnZlZBIiLmRhcmtibG9vbS52MS5JbmZlclJlc2VydmVkUmVxdWVzdBojLmRhcmtibG9vbS52MS5JbmZlclJlc2VydmVkUmVzcG9uc2UwAWIGcHJvdG8z", [file_darkbloom_v1_common, file_darkbloom_v1_provider]);
 
 /**
  * @generated from message darkbloom.v1.ReserveRequest
@@ -137,7 +137,8 @@ export type ReserveResponse = Message<"darkbloom.v1.ReserveResponse"> & {
   expiresAtMs: bigint;
 
   /**
-   * Next-best providers, best first: seal the body to each and pass them in InferRequest.alternates.
+   * Next-best providers, best first: seal the body to each and pass them in InferRequest.alternates,
+   * or set InferRequest.alternates_on_demand and seal to one only when routing asks for it.
    *
    * @generated from field: repeated darkbloom.v1.ReserveCandidate alternates = 7;
    */
@@ -208,6 +209,18 @@ export type InferRequest = Message<"darkbloom.v1.InferRequest"> & {
    * @generated from field: repeated darkbloom.v1.SealedBody alternates = 5;
    */
   alternates: SealedBody[];
+
+  /**
+   * The reservation's alternates are candidates without a body: when routing decides to run the
+   * request on one (a hedge, or failover before the first token), it sends `alternate_wanted`
+   * naming it on this stream and waits, bounded, for SupplyAlternate with that provider's body;
+   * one not supplied in time is skipped as if it were unavailable. Only for a caller that keeps
+   * reading the stream and can seal (compat mode); `alternates` is ignored when set. Infer only:
+   * InferReserved refuses it (the supply would reach the wrong replica).
+   *
+   * @generated from field: bool alternates_on_demand = 6;
+   */
+  alternatesOnDemand: boolean;
 };
 
 /**
@@ -258,6 +271,15 @@ export type InferResponse = Message<"darkbloom.v1.InferResponse"> & {
      */
     value: ChunkBatch;
     case: "chunks";
+  } | {
+    /**
+     * Only to a request with alternates_on_demand, before its first token: seal the body to this
+     * alternate and send it with SupplyAlternate. Not a provider's event: the stream goes on.
+     *
+     * @generated from field: darkbloom.v1.AlternateWanted alternate_wanted = 6;
+     */
+    value: AlternateWanted;
+    case: "alternateWanted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -267,6 +289,64 @@ export type InferResponse = Message<"darkbloom.v1.InferResponse"> & {
  */
 export const InferResponseSchema: GenMessage<InferResponse> = /*@__PURE__*/
   messageDesc(file_darkbloom_v1_routing, 5);
+
+/**
+ * @generated from message darkbloom.v1.AlternateWanted
+ */
+export type AlternateWanted = Message<"darkbloom.v1.AlternateWanted"> & {
+  /**
+   * One of the reservation's alternates (ReserveResponse.alternates).
+   *
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+};
+
+/**
+ * Describes the message darkbloom.v1.AlternateWanted.
+ * Use `create(AlternateWantedSchema)` to create a new message.
+ */
+export const AlternateWantedSchema: GenMessage<AlternateWanted> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 6);
+
+/**
+ * @generated from message darkbloom.v1.SupplyAlternateRequest
+ */
+export type SupplyAlternateRequest = Message<"darkbloom.v1.SupplyAlternateRequest"> & {
+  /**
+   * The Infer request's request_id (or its reservation's, when the request left it empty).
+   *
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The body sealed to the wanted alternate's key, as an entry of InferRequest.alternates would be.
+   *
+   * @generated from field: darkbloom.v1.SealedBody alternate = 2;
+   */
+  alternate?: SealedBody | undefined;
+};
+
+/**
+ * Describes the message darkbloom.v1.SupplyAlternateRequest.
+ * Use `create(SupplyAlternateRequestSchema)` to create a new message.
+ */
+export const SupplyAlternateRequestSchema: GenMessage<SupplyAlternateRequest> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 7);
+
+/**
+ * @generated from message darkbloom.v1.SupplyAlternateResponse
+ */
+export type SupplyAlternateResponse = Message<"darkbloom.v1.SupplyAlternateResponse"> & {
+};
+
+/**
+ * Describes the message darkbloom.v1.SupplyAlternateResponse.
+ * Use `create(SupplyAlternateResponseSchema)` to create a new message.
+ */
+export const SupplyAlternateResponseSchema: GenMessage<SupplyAlternateResponse> = /*@__PURE__*/
+  messageDesc(file_darkbloom_v1_routing, 8);
 
 /**
  * @generated from message darkbloom.v1.ChunkBatch
@@ -283,7 +363,7 @@ export type ChunkBatch = Message<"darkbloom.v1.ChunkBatch"> & {
  * Use `create(ChunkBatchSchema)` to create a new message.
  */
 export const ChunkBatchSchema: GenMessage<ChunkBatch> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 6);
+  messageDesc(file_darkbloom_v1_routing, 9);
 
 /**
  * @generated from message darkbloom.v1.InferStarted
@@ -325,7 +405,7 @@ export type InferStarted = Message<"darkbloom.v1.InferStarted"> & {
  * Use `create(InferStartedSchema)` to create a new message.
  */
 export const InferStartedSchema: GenMessage<InferStarted> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 7);
+  messageDesc(file_darkbloom_v1_routing, 10);
 
 /**
  * @generated from message darkbloom.v1.CancelInferenceRequest
@@ -347,7 +427,7 @@ export type CancelInferenceRequest = Message<"darkbloom.v1.CancelInferenceReques
  * Use `create(CancelInferenceRequestSchema)` to create a new message.
  */
 export const CancelInferenceRequestSchema: GenMessage<CancelInferenceRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 8);
+  messageDesc(file_darkbloom_v1_routing, 11);
 
 /**
  * @generated from message darkbloom.v1.CancelInferenceResponse
@@ -364,7 +444,7 @@ export type CancelInferenceResponse = Message<"darkbloom.v1.CancelInferenceRespo
  * Use `create(CancelInferenceResponseSchema)` to create a new message.
  */
 export const CancelInferenceResponseSchema: GenMessage<CancelInferenceResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 9);
+  messageDesc(file_darkbloom_v1_routing, 12);
 
 /**
  * @generated from message darkbloom.v1.ListModelsRequest
@@ -377,7 +457,7 @@ export type ListModelsRequest = Message<"darkbloom.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 10);
+  messageDesc(file_darkbloom_v1_routing, 13);
 
 /**
  * @generated from message darkbloom.v1.ModelAvailability
@@ -409,7 +489,7 @@ export type ModelAvailability = Message<"darkbloom.v1.ModelAvailability"> & {
  * Use `create(ModelAvailabilitySchema)` to create a new message.
  */
 export const ModelAvailabilitySchema: GenMessage<ModelAvailability> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 11);
+  messageDesc(file_darkbloom_v1_routing, 14);
 
 /**
  * @generated from message darkbloom.v1.ListModelsResponse
@@ -426,7 +506,7 @@ export type ListModelsResponse = Message<"darkbloom.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 12);
+  messageDesc(file_darkbloom_v1_routing, 15);
 
 /**
  * @generated from message darkbloom.v1.ListProvidersRequest
@@ -439,7 +519,7 @@ export type ListProvidersRequest = Message<"darkbloom.v1.ListProvidersRequest"> 
  * Use `create(ListProvidersRequestSchema)` to create a new message.
  */
 export const ListProvidersRequestSchema: GenMessage<ListProvidersRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 13);
+  messageDesc(file_darkbloom_v1_routing, 16);
 
 /**
  * @generated from message darkbloom.v1.ProviderSummary
@@ -519,7 +599,7 @@ export type ProviderSummary = Message<"darkbloom.v1.ProviderSummary"> & {
  * Use `create(ProviderSummarySchema)` to create a new message.
  */
 export const ProviderSummarySchema: GenMessage<ProviderSummary> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 14);
+  messageDesc(file_darkbloom_v1_routing, 17);
 
 /**
  * @generated from message darkbloom.v1.MeasuredSpeed
@@ -546,7 +626,7 @@ export type MeasuredSpeed = Message<"darkbloom.v1.MeasuredSpeed"> & {
  * Use `create(MeasuredSpeedSchema)` to create a new message.
  */
 export const MeasuredSpeedSchema: GenMessage<MeasuredSpeed> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 15);
+  messageDesc(file_darkbloom_v1_routing, 18);
 
 /**
  * @generated from message darkbloom.v1.ListProvidersResponse
@@ -563,7 +643,7 @@ export type ListProvidersResponse = Message<"darkbloom.v1.ListProvidersResponse"
  * Use `create(ListProvidersResponseSchema)` to create a new message.
  */
 export const ListProvidersResponseSchema: GenMessage<ListProvidersResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 16);
+  messageDesc(file_darkbloom_v1_routing, 19);
 
 /**
  * @generated from message darkbloom.v1.GetModelCapacityRequest
@@ -576,7 +656,7 @@ export type GetModelCapacityRequest = Message<"darkbloom.v1.GetModelCapacityRequ
  * Use `create(GetModelCapacityRequestSchema)` to create a new message.
  */
 export const GetModelCapacityRequestSchema: GenMessage<GetModelCapacityRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 17);
+  messageDesc(file_darkbloom_v1_routing, 20);
 
 /**
  * @generated from message darkbloom.v1.ModelCapacity
@@ -625,7 +705,7 @@ export type ModelCapacity = Message<"darkbloom.v1.ModelCapacity"> & {
  * Use `create(ModelCapacitySchema)` to create a new message.
  */
 export const ModelCapacitySchema: GenMessage<ModelCapacity> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 18);
+  messageDesc(file_darkbloom_v1_routing, 21);
 
 /**
  * @generated from message darkbloom.v1.GetModelCapacityResponse
@@ -642,7 +722,7 @@ export type GetModelCapacityResponse = Message<"darkbloom.v1.GetModelCapacityRes
  * Use `create(GetModelCapacityResponseSchema)` to create a new message.
  */
 export const GetModelCapacityResponseSchema: GenMessage<GetModelCapacityResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 19);
+  messageDesc(file_darkbloom_v1_routing, 22);
 
 /**
  * @generated from message darkbloom.v1.WarmPoolTarget
@@ -688,7 +768,7 @@ export type WarmPoolTarget = Message<"darkbloom.v1.WarmPoolTarget"> & {
  * Use `create(WarmPoolTargetSchema)` to create a new message.
  */
 export const WarmPoolTargetSchema: GenMessage<WarmPoolTarget> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 20);
+  messageDesc(file_darkbloom_v1_routing, 23);
 
 /**
  * @generated from message darkbloom.v1.SetWarmPoolPolicyRequest
@@ -705,7 +785,7 @@ export type SetWarmPoolPolicyRequest = Message<"darkbloom.v1.SetWarmPoolPolicyRe
  * Use `create(SetWarmPoolPolicyRequestSchema)` to create a new message.
  */
 export const SetWarmPoolPolicyRequestSchema: GenMessage<SetWarmPoolPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 21);
+  messageDesc(file_darkbloom_v1_routing, 24);
 
 /**
  * @generated from message darkbloom.v1.SetWarmPoolPolicyResponse
@@ -718,7 +798,7 @@ export type SetWarmPoolPolicyResponse = Message<"darkbloom.v1.SetWarmPoolPolicyR
  * Use `create(SetWarmPoolPolicyResponseSchema)` to create a new message.
  */
 export const SetWarmPoolPolicyResponseSchema: GenMessage<SetWarmPoolPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 22);
+  messageDesc(file_darkbloom_v1_routing, 25);
 
 /**
  * @generated from message darkbloom.v1.GetWarmPoolStatusRequest
@@ -731,7 +811,7 @@ export type GetWarmPoolStatusRequest = Message<"darkbloom.v1.GetWarmPoolStatusRe
  * Use `create(GetWarmPoolStatusRequestSchema)` to create a new message.
  */
 export const GetWarmPoolStatusRequestSchema: GenMessage<GetWarmPoolStatusRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 23);
+  messageDesc(file_darkbloom_v1_routing, 26);
 
 /**
  * @generated from message darkbloom.v1.WarmPoolModelStatus
@@ -778,7 +858,7 @@ export type WarmPoolModelStatus = Message<"darkbloom.v1.WarmPoolModelStatus"> & 
  * Use `create(WarmPoolModelStatusSchema)` to create a new message.
  */
 export const WarmPoolModelStatusSchema: GenMessage<WarmPoolModelStatus> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 24);
+  messageDesc(file_darkbloom_v1_routing, 27);
 
 /**
  * @generated from message darkbloom.v1.GetWarmPoolStatusResponse
@@ -795,7 +875,7 @@ export type GetWarmPoolStatusResponse = Message<"darkbloom.v1.GetWarmPoolStatusR
  * Use `create(GetWarmPoolStatusResponseSchema)` to create a new message.
  */
 export const GetWarmPoolStatusResponseSchema: GenMessage<GetWarmPoolStatusResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 25);
+  messageDesc(file_darkbloom_v1_routing, 28);
 
 /**
  * @generated from message darkbloom.v1.GetWarmPoolPolicyRequest
@@ -808,7 +888,7 @@ export type GetWarmPoolPolicyRequest = Message<"darkbloom.v1.GetWarmPoolPolicyRe
  * Use `create(GetWarmPoolPolicyRequestSchema)` to create a new message.
  */
 export const GetWarmPoolPolicyRequestSchema: GenMessage<GetWarmPoolPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 26);
+  messageDesc(file_darkbloom_v1_routing, 29);
 
 /**
  * @generated from message darkbloom.v1.GetWarmPoolPolicyResponse
@@ -825,7 +905,7 @@ export type GetWarmPoolPolicyResponse = Message<"darkbloom.v1.GetWarmPoolPolicyR
  * Use `create(GetWarmPoolPolicyResponseSchema)` to create a new message.
  */
 export const GetWarmPoolPolicyResponseSchema: GenMessage<GetWarmPoolPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 27);
+  messageDesc(file_darkbloom_v1_routing, 30);
 
 /**
  * @generated from message darkbloom.v1.ForwardInferRequest
@@ -854,7 +934,7 @@ export type ForwardInferRequest = Message<"darkbloom.v1.ForwardInferRequest"> & 
  * Use `create(ForwardInferRequestSchema)` to create a new message.
  */
 export const ForwardInferRequestSchema: GenMessage<ForwardInferRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 28);
+  messageDesc(file_darkbloom_v1_routing, 31);
 
 /**
  * One event of the forwarded request, as the owner replica's session produced it.
@@ -873,7 +953,7 @@ export type ForwardInferResponse = Message<"darkbloom.v1.ForwardInferResponse"> 
  * Use `create(ForwardInferResponseSchema)` to create a new message.
  */
 export const ForwardInferResponseSchema: GenMessage<ForwardInferResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 29);
+  messageDesc(file_darkbloom_v1_routing, 32);
 
 /**
  * @generated from message darkbloom.v1.SendProviderFrameRequest
@@ -895,7 +975,7 @@ export type SendProviderFrameRequest = Message<"darkbloom.v1.SendProviderFrameRe
  * Use `create(SendProviderFrameRequestSchema)` to create a new message.
  */
 export const SendProviderFrameRequestSchema: GenMessage<SendProviderFrameRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 30);
+  messageDesc(file_darkbloom_v1_routing, 33);
 
 /**
  * @generated from message darkbloom.v1.SendProviderFrameResponse
@@ -914,7 +994,7 @@ export type SendProviderFrameResponse = Message<"darkbloom.v1.SendProviderFrameR
  * Use `create(SendProviderFrameResponseSchema)` to create a new message.
  */
 export const SendProviderFrameResponseSchema: GenMessage<SendProviderFrameResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 31);
+  messageDesc(file_darkbloom_v1_routing, 34);
 
 /**
  * @generated from message darkbloom.v1.InferReservedRequest
@@ -931,7 +1011,7 @@ export type InferReservedRequest = Message<"darkbloom.v1.InferReservedRequest"> 
  * Use `create(InferReservedRequestSchema)` to create a new message.
  */
 export const InferReservedRequestSchema: GenMessage<InferReservedRequest> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 32);
+  messageDesc(file_darkbloom_v1_routing, 35);
 
 /**
  * @generated from message darkbloom.v1.InferReservedResponse
@@ -948,7 +1028,7 @@ export type InferReservedResponse = Message<"darkbloom.v1.InferReservedResponse"
  * Use `create(InferReservedResponseSchema)` to create a new message.
  */
 export const InferReservedResponseSchema: GenMessage<InferReservedResponse> = /*@__PURE__*/
-  messageDesc(file_darkbloom_v1_routing, 33);
+  messageDesc(file_darkbloom_v1_routing, 36);
 
 /**
  * Admits, routes and relays inference. Callers reserve a provider first (learning the key to seal
@@ -980,6 +1060,19 @@ export const RoutingService: GenService<{
     methodKind: "unary";
     input: typeof CancelInferenceRequestSchema;
     output: typeof CancelInferenceResponseSchema;
+  },
+  /**
+   * Answers an Infer stream's `alternate_wanted` event: the body sealed to that alternate, for an
+   * Infer whose request set alternates_on_demand. NotFound when no Infer of that request id is
+   * running here (unknown or finished); FailedPrecondition when it awaits no body from that
+   * provider (never asked, already supplied, or given up on). Changes nothing when refused.
+   *
+   * @generated from rpc darkbloom.v1.RoutingService.SupplyAlternate
+   */
+  supplyAlternate: {
+    methodKind: "unary";
+    input: typeof SupplyAlternateRequestSchema;
+    output: typeof SupplyAlternateResponseSchema;
   },
   /**
    * @generated from rpc darkbloom.v1.RoutingService.ListModels
