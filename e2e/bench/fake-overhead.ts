@@ -141,8 +141,8 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
     const pid = coordinator.process.child.pid ?? 0;
     const via = `${coordinator.url}/v1`;
     // Warm-up (JIT, pools, caches) on both paths; not measured.
-    await closedLoop(direct.url, "direct", 8, 200, 20, o.tokens);
-    await closedLoop(via, coordinator.apiKey, 8, 200, 20, o.tokens);
+    await closedLoop(direct.url, "direct", 16, 2000, 20, o.tokens);
+    await closedLoop(via, coordinator.apiKey, 16, 2000, 20, o.tokens);
     for (const c of o.levels) {
       const n = Math.max(o.minRequests, 6 * c);
       const d = await closedLoop(direct.url, "direct", c, n, o.seconds, o.tokens);
