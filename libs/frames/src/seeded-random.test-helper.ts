@@ -1,15 +1,7 @@
-/** A deterministic generator (xorshift32) in [0, 1): the same varied messages on every run. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
+import { mulberry32 } from "@darkbloom/random";
+
+/** A deterministic generator in [0, 1): the same varied messages on every run. */
+export const seededRandom = mulberry32;
 
 /** Helpers drawing from one generator. */
 export function draws(random: () => number): {

@@ -8,21 +8,9 @@ import {
   ToolSchema,
   type InferenceBody,
 } from "@darkbloom/proto";
+import { mulberry32 } from "@darkbloom/random";
 import { expect } from "chai";
 import { inferenceBodyBinary } from "./inference-body-binary.js";
-
-/** A deterministic generator (xorshift32): the same bodies on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const PIECES = ["", "a", "hello", "é", "日本語", "🙂", "\u0000", "\ud800", "x".repeat(130)];
 
@@ -80,7 +68,7 @@ function body(random: () => number): InferenceBody {
 
 describe("inferenceBodyBinary", () => {
   it("writes exactly toBinary's bytes for 2,000 varied bodies (unicode, long texts, every field)", () => {
-    const random = rng(15);
+    const random = mulberry32(15);
     for (let i = 0; i < 2000; i++) {
       const b = body(random);
       const ours = inferenceBodyBinary(b);
