@@ -12,6 +12,7 @@ export {
   ProtobufWriter,
   VARINT,
   readAscii,
+  readAsciiInto,
   readFields,
   readVarint,
   tag,

@@ -50,6 +50,19 @@ export function readAscii(data: Uint8Array, from: number, to: number): string | 
   return latin1String(data, from, to);
 }
 
+/** `readAscii` handed to `set`; false (the full decoder decides) when the text is not ASCII. */
+export function readAsciiInto(
+  data: Uint8Array,
+  from: number,
+  to: number,
+  set: (text: string) => void,
+): boolean {
+  const s = readAscii(data, from, to);
+  if (s === undefined) return false;
+  set(s);
+  return true;
+}
+
 /** A field for `readFields`: a varint's value, or a delimited field's length and body [at, end). */
 export type FieldReader = (tag: number, value: number, at: number, end: number) => boolean;
 

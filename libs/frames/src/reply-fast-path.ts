@@ -8,7 +8,7 @@ import type {
 import {
   DELIMITED,
   VARINT,
-  readAscii,
+  readAsciiInto,
   readFields,
   readVarint,
   tag,
@@ -22,6 +22,8 @@ import {
 const ACCEPTED_TAG = tag(3, DELIMITED);
 const COMPLETE_TAG = tag(5, DELIMITED);
 const ERROR_TAG = tag(6, DELIMITED);
+
+type Kind = ProviderFrame["kind"];
 
 /**
  * Decodes the frames a provider sends once per request besides its chunks (InferenceAccepted,
@@ -38,37 +40,25 @@ export function decodeReplyFrame(data: Uint8Array): ProviderFrame | undefined {
   const from = 1 + varintSize(len);
   if (len < 0 || from + len !== data.length) return undefined;
   const to = data.length;
-  if (kind === COMPLETE_TAG) {
-    const value = readComplete(data, from, to);
-    return value && { $typeName: "darkbloom.v1.ProviderFrame", kind: { case: "complete", value } };
-  }
-  if (kind === ACCEPTED_TAG) {
-    const value = readAccepted(data, from, to);
-    return (
-      value && {
-        $typeName: "darkbloom.v1.ProviderFrame",
-        kind: { case: "inferenceAccepted", value },
-      }
-    );
-  }
-  const value = readError(data, from, to);
-  return (
-    value && { $typeName: "darkbloom.v1.ProviderFrame", kind: { case: "inferenceError", value } }
-  );
+  const value =
+    kind === COMPLETE_TAG
+      ? readComplete(data, from, to)
+      : kind === ACCEPTED_TAG
+        ? readAccepted(data, from, to)
+        : readError(data, from, to);
+  return value && { $typeName: "darkbloom.v1.ProviderFrame", kind: value };
 }
 
-function readAccepted(data: Uint8Array, from: number, to: number): InferenceAccepted | undefined {
+function readAccepted(data: Uint8Array, from: number, to: number): Kind | undefined {
   const m: InferenceAccepted = { $typeName: "darkbloom.v1.InferenceAccepted", requestId: "" };
   const ok = readFields(data, from, to, (t, _v, at, end) => {
     if (t !== tag(1, DELIMITED)) return false;
-    const s = readAscii(data, at, end);
-    if (s !== undefined) m.requestId = s;
-    return s !== undefined;
+    return readAsciiInto(data, at, end, (s) => (m.requestId = s));
   });
-  return ok ? m : undefined;
+  return ok ? { case: "inferenceAccepted", value: m } : undefined;
 }
 
-function readComplete(data: Uint8Array, from: number, to: number): Complete | undefined {
+function readComplete(data: Uint8Array, from: number, to: number): Kind | undefined {
   const m: Complete = {
     $typeName: "darkbloom.v1.Complete",
     requestId: "",
@@ -78,17 +68,10 @@ function readComplete(data: Uint8Array, from: number, to: number): Complete | un
   };
   const ok = readFields(data, from, to, (t, v, at, end) => {
     switch (t) {
-      case tag(1, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s !== undefined) m.requestId = s;
-        return s !== undefined;
-      }
-      case tag(2, DELIMITED): {
-        // a repeated message field is merged by the full decoder
-        const usage = m.usage ? undefined : readUsage(data, at, end);
-        if (usage) m.usage = usage;
-        return usage !== undefined;
-      }
+      case tag(1, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (m.requestId = s));
+      case tag(2, DELIMITED):
+        return readUsageInto(m, data, at, end);
       case tag(3, VARINT):
         // an int32 enum: larger values are negative numbers there
         m.finishReason = v;
@@ -103,10 +86,10 @@ function readComplete(data: Uint8Array, from: number, to: number): Complete | un
         return false;
     }
   });
-  return ok ? m : undefined;
+  return ok ? { case: "complete", value: m } : undefined;
 }
 
-function readError(data: Uint8Array, from: number, to: number): InferenceError | undefined {
+function readError(data: Uint8Array, from: number, to: number): Kind | undefined {
   const m: InferenceError = {
     $typeName: "darkbloom.v1.InferenceError",
     requestId: "",
@@ -115,29 +98,27 @@ function readError(data: Uint8Array, from: number, to: number): InferenceError |
   };
   const ok = readFields(data, from, to, (t, v, at, end) => {
     switch (t) {
-      case tag(1, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s !== undefined) m.requestId = s;
-        return s !== undefined;
-      }
+      case tag(1, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (m.requestId = s));
       case tag(2, VARINT):
         m.statusCode = v;
         return true;
-      case tag(3, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s !== undefined) m.message = s;
-        return s !== undefined;
-      }
-      case tag(4, DELIMITED): {
-        const usage = m.usage ? undefined : readUsage(data, at, end);
-        if (usage) m.usage = usage;
-        return usage !== undefined;
-      }
+      case tag(3, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (m.message = s));
+      case tag(4, DELIMITED):
+        return readUsageInto(m, data, at, end);
       default:
         return false;
     }
   });
-  return ok ? m : undefined;
+  return ok ? { case: "inferenceError", value: m } : undefined;
+}
+
+/** A Usage field into `m`; a second one (merged by the full decoder) or a malformed one: false. */
+function readUsageInto(m: { usage?: Usage }, data: Uint8Array, at: number, end: number): boolean {
+  const usage = m.usage ? undefined : readUsage(data, at, end);
+  if (usage) m.usage = usage;
+  return usage !== undefined;
 }
 
 function readUsage(data: Uint8Array, from: number, to: number): Usage | undefined {

@@ -5,7 +5,7 @@ import {
   type InferenceRequest,
   type RoutingMetadata,
 } from "@darkbloom/proto";
-import { DELIMITED, VARINT, readAscii, readFields, tag } from "@darkbloom/frames";
+import { DELIMITED, VARINT, readAsciiInto, readFields, tag } from "@darkbloom/frames";
 
 // The fields as peer-request-encode.ts lists them.
 
@@ -21,12 +21,8 @@ function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata
   };
   const ok = readFields(data, from, to, (t, value, at, end) => {
     switch (t) {
-      case tag(1, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s === undefined) return false;
-        m.model = s;
-        return true;
-      }
+      case tag(1, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (m.model = s));
       case tag(2, VARINT):
         m.estimatedPromptTokens = value;
         return true;
@@ -37,12 +33,8 @@ function decodeMetadata(data: Buffer, from: number, to: number): RoutingMetadata
         if (value > 1) return false;
         m.stream = value === 1;
         return true;
-      case tag(5, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s === undefined) return false;
-        m.accountId = s;
-        return true;
-      }
+      case tag(5, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (m.accountId = s));
       case tag(6, DELIMITED):
         m.prefixBlockHashes.push(data.subarray(at, end));
         return true;
@@ -62,12 +54,8 @@ function decodeRequest(data: Buffer, from: number, to: number): InferenceRequest
   };
   const ok = readFields(data, from, to, (t, _value, at, end) => {
     switch (t) {
-      case tag(1, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s === undefined) return false;
-        r.requestId = s;
-        return true;
-      }
+      case tag(1, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (r.requestId = s));
       case tag(2, DELIMITED):
         // a repeated occurrence of a message field is merged by the reflective decoder
         if (r.metadata) return false;
@@ -97,12 +85,8 @@ function decodeDirect(data: Buffer): ForwardInferRequest | undefined {
   };
   const ok = readFields(data, 0, data.length, (t, _value, at, end) => {
     switch (t) {
-      case tag(1, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s === undefined) return false;
-        r.providerId = s;
-        return true;
-      }
+      case tag(1, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (r.providerId = s));
       case tag(2, DELIMITED):
         if (r.request) return false;
         {
@@ -110,12 +94,8 @@ function decodeDirect(data: Buffer): ForwardInferRequest | undefined {
           if (request) r.request = request;
           return request !== undefined;
         }
-      case tag(3, DELIMITED): {
-        const s = readAscii(data, at, end);
-        if (s === undefined) return false;
-        r.originReplicaId = s;
-        return true;
-      }
+      case tag(3, DELIMITED):
+        return readAsciiInto(data, at, end, (s) => (r.originReplicaId = s));
       default:
         return false;
     }
