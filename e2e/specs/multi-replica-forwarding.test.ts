@@ -351,6 +351,40 @@ describe("many replicas as one network: presence and forwarding", function () {
     expect(ConnectError.from(peer).rawMessage).to.equal("provider nobody is not connected here");
   });
 
+  it("SupplyAlternate answers no caller on the wire: not a consumer, not the admin, not a peer", async () => {
+    const supplyWith = async (headers: Record<string, string>): Promise<unknown> => {
+      const client = createClient(
+        RoutingService,
+        createConnectTransport({ baseUrl: at(0).url, httpVersion: "1.1" }),
+      );
+      try {
+        await client.supplyAlternate(
+          {
+            requestId: randomUUID(),
+            alternate: {
+              providerId: "anyone",
+              senderPublicKey: new Uint8Array(32),
+              encryptedBody: new Uint8Array(64),
+            },
+          },
+          { headers },
+        );
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    };
+    const refused = {
+      consumer: await supplyWith({ authorization: `Bearer ${apiKey()}` }),
+      admin: await supplyWith({ authorization: `Bearer ${replicas().adminKey}` }),
+      peer: await supplyWith({
+        "darkbloom-peer-secret": replicas().env.DARKBLOOM_PEER_SECRET ?? "",
+      }),
+    };
+    for (const [name, err] of Object.entries(refused))
+      expect(ConnectError.from(err).code, name).to.equal(Code.PermissionDenied);
+  });
+
   describe("sealed mode across replicas", () => {
     const post = (c: RunningCoordinator, key: string, path: string, body: unknown) =>
       fetch(`${c.url}${path}`, {

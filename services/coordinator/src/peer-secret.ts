@@ -12,6 +12,13 @@ const PEER_METHODS: ReadonlySet<unknown> = new Set([
   RoutingService.method.inferReserved,
 ]);
 
+/**
+ * RoutingService methods no caller on the wire may use: SupplyAlternate hands routing the body of
+ * a request the edge in this process is running; from outside it would let a caller (an admin, a
+ * peer) put another body into a stranger's request.
+ */
+const IN_PROCESS_METHODS: ReadonlySet<unknown> = new Set([RoutingService.method.supplyAlternate]);
+
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
 
 /**
@@ -33,14 +40,20 @@ export function peerSecretCheck(secret: string): PeerSecretCheck {
 }
 
 /**
- * Peer methods answer only to the peer secret (and are off without one); every other method goes
- * through `others` (the admin check). A consumer's or admin's key never reaches a peer method.
+ * Peer methods answer only to the peer secret (and are off without one); in-process methods to no
+ * one on the wire; every other method goes through `others` (the admin check). A consumer's or
+ * admin's key never reaches a peer method.
  */
 export function requirePeerOrElse(secret: string, others: Interceptor): Interceptor {
   const check = peerSecretCheck(secret);
   return (next) => {
     const guarded = others(next);
     return async (req) => {
+      if (IN_PROCESS_METHODS.has(req.method))
+        throw new ConnectError(
+          `${req.method.name} answers only the edge in this process`,
+          Code.PermissionDenied,
+        );
       if (!PEER_METHODS.has(req.method)) return guarded(req);
       if (!secret)
         throw new ConnectError(
