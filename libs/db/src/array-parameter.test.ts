@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { sql } from "slonik";
 import { z } from "zod";
-import { boolArray, int8Array, textArray, textArrayLiteral, uuidArray } from "./array-parameter.js";
+import { boolArrayLiteral, int8ArrayLiteral, textArrayLiteral } from "./array-parameter.js";
 import { singleConnectionPools } from "./testing/single-connection-pools.js";
 
 const HOSTILE = [
@@ -33,7 +33,9 @@ describe("array parameters", () => {
 
   it("carries every text through Postgres unchanged: quotes, backslashes, commas, braces, NULL", async () => {
     const values = [...HOSTILE, null, ...HOSTILE.map((s) => `x${s}y`)];
-    const v = await pools.pool().oneFirst(sql.type(texts)`SELECT ${textArray(values)} AS v`);
+    const v = await pools
+      .pool()
+      .oneFirst(sql.type(texts)`SELECT ${textArrayLiteral(values)}::text[] AS v`);
     expect(v).to.deep.equal(values);
   });
 
@@ -41,7 +43,7 @@ describe("array parameters", () => {
     const row = z.object({ n: z.number(), nulls: z.number() });
     const counted = await pools.pool().one(sql.type(row)`
       SELECT cardinality(a) AS n, (SELECT count(*)::int FROM unnest(a) e WHERE e IS NULL) AS nulls
-      FROM (SELECT ${textArray([...HOSTILE, null])} AS a) t`);
+      FROM (SELECT ${textArrayLiteral([...HOSTILE, null])}::text[] AS a) t`);
     expect(counted).to.deep.equal({ n: HOSTILE.length + 1, nulls: 1 });
   });
 
@@ -51,18 +53,18 @@ describe("array parameters", () => {
     const bools = [true, false, true];
     const row = z.object({ same: z.boolean() });
     const same = await pools.pool().oneFirst(sql.type(row)`
-      SELECT ${textArray(HOSTILE)} = ${sql.array(HOSTILE, "text")}
-        AND ${uuidArray(uuids)} = ${sql.array(uuids, "uuid")}
-        AND ${int8Array(int8s)} = ${sql.array(int8s, "int8")}
-        AND ${boolArray(bools)} = ${sql.array(bools, "bool")}
-        AND ${textArray([])} = '{}'::text[] AS same`);
+      SELECT ${textArrayLiteral(HOSTILE)}::text[] = ${sql.array(HOSTILE, "text")}
+        AND ${textArrayLiteral(uuids)}::uuid[] = ${sql.array(uuids, "uuid")}
+        AND ${int8ArrayLiteral(int8s)}::int8[] = ${sql.array(int8s, "int8")}
+        AND ${boolArrayLiteral(bools)}::bool[] = ${sql.array(bools, "bool")}
+        AND ${textArrayLiteral([])}::text[] = '{}'::text[] AS same`);
     expect(same).to.equal(true);
   });
 
   it("refuses a uuid that is not one, as sql.array does", async () => {
     const refused = await pools
       .pool()
-      .query(sql.unsafe`SELECT ${uuidArray(["not-a-uuid"])}`)
+      .query(sql.unsafe`SELECT ${textArrayLiteral(["not-a-uuid"])}::uuid[]`)
       .then(
         () => "accepted",
         (error: unknown) => String(error instanceof Error && error.cause ? error.cause : error),

@@ -1,7 +1,7 @@
 // The whole public surface of @darkbloom/db.
 export { createPool, type DbConnection, type PoolOptions } from "./connection.js";
 export { withSessionLocks } from "./session-locks.js";
-export { boolArray, int8Array, textArray, uuidArray } from "./array-parameter.js";
+export { boolArrayLiteral, int8ArrayLiteral, textArrayLiteral } from "./array-parameter.js";
 export { runMigrations, type MigrationSource, type MigrationReport } from "./run-migrations.js";
 export { readMigrations, type Migration } from "./migration-files.js";
 export {

@@ -2,7 +2,7 @@
 // request's key reservation is dropped and its tokens and charge are added to its key's rate
 // window (current second) and period spend, summed per key. Being one statement, it commits as a
 // whole: no admission ever sees a reservation dropped without its usage counted, or both.
-import { int8Array, sql, textArray, uuidArray, type DbConnection } from "@darkbloom/db";
+import { int8ArrayLiteral, sql, textArrayLiteral, type DbConnection } from "@darkbloom/db";
 import { UUID } from "./key-limits.js";
 import { WINDOW_SECONDS } from "./rate-window.js";
 
@@ -29,9 +29,9 @@ export async function settleKeyUsages(
   if (keyed.length === 0) return;
   await connection.query(sql.unsafe`
     SELECT auth_settle_key_usages(
-      ${uuidArray(keyed.map((u) => u.keyId))},
-      ${textArray(keyed.map((u) => u.requestId))},
-      ${int8Array(keyed.map((u) => u.tokens))},
-      ${int8Array(keyed.map((u) => u.costMicroUsd))},
+      ${textArrayLiteral(keyed.map((u) => u.keyId))}::uuid[],
+      ${textArrayLiteral(keyed.map((u) => u.requestId))}::text[],
+      ${int8ArrayLiteral(keyed.map((u) => u.tokens))}::int8[],
+      ${int8ArrayLiteral(keyed.map((u) => u.costMicroUsd))}::int8[],
       ${WINDOW_SECONDS})`);
 }

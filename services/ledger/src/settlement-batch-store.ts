@@ -1,6 +1,12 @@
 // SQL of batched settlements (settle-batch.ts): two statements per batch, however many holds it
 // settles. Every function takes the caller's transaction.
-import { boolArray, int8Array, sql, textArray, type DbConnection } from "@darkbloom/db";
+import {
+  boolArrayLiteral,
+  int8ArrayLiteral,
+  sql,
+  textArrayLiteral,
+  type DbConnection,
+} from "@darkbloom/db";
 import { z } from "zod";
 import type { SettlementFigures } from "./money.js";
 import type { LeasedHold } from "./settle.js";
@@ -63,20 +69,20 @@ export async function beginBatch(
   const leaseIds = [...new Set(leased.map((hold) => hold.leaseId))].sort();
   const rows = await connection.any(sql.type(beganRow)`
     SELECT * FROM ledger_settle_batch_begin(
-      ${textArray(requestIds)},
-      ${textArray(leased.map((h) => h.requestId))}, ${textArray(leased.map((h) => h.consumerId))},
-      ${textArray(leased.map((h) => h.model))},
-      ${int8Array(leased.map((h) => h.price.inputMicroUsdPerMillion))},
-      ${int8Array(leased.map((h) => h.price.outputMicroUsdPerMillion))},
-      ${int8Array(leased.map((h) => h.heldMicroUsd))}, ${textArray(leased.map((h) => h.apiKeyId))},
-      ${textArray(leased.map((h) => h.leaseId))}, ${int8Array(leased.map((h) => h.epoch))},
-      ${textArray(leased.map((h) => h.claim?.claimId ?? null))},
-      ${textArray(leased.map((h) => h.claim?.clientRequestId ?? null))},
-      ${textArray(claims.map((h) => h.consumerId))},
-      ${textArray(claims.map((h) => h.claim?.clientRequestId ?? ""))},
-      ${textArray(claims.map((h) => h.claim?.claimId ?? ""))},
-      ${textArray(claims.map((h) => Buffer.from(h.claim?.fingerprint ?? []).toString("hex")))},
-      ${textArray(leaseIds)})`);
+      ${textArrayLiteral(requestIds)}::text[],
+      ${textArrayLiteral(leased.map((h) => h.requestId))}::text[], ${textArrayLiteral(leased.map((h) => h.consumerId))}::text[],
+      ${textArrayLiteral(leased.map((h) => h.model))}::text[],
+      ${int8ArrayLiteral(leased.map((h) => h.price.inputMicroUsdPerMillion))}::int8[],
+      ${int8ArrayLiteral(leased.map((h) => h.price.outputMicroUsdPerMillion))}::int8[],
+      ${int8ArrayLiteral(leased.map((h) => h.heldMicroUsd))}::int8[], ${textArrayLiteral(leased.map((h) => h.apiKeyId))}::text[],
+      ${textArrayLiteral(leased.map((h) => h.leaseId))}::text[], ${int8ArrayLiteral(leased.map((h) => h.epoch))}::int8[],
+      ${textArrayLiteral(leased.map((h) => h.claim?.claimId ?? null))}::text[],
+      ${textArrayLiteral(leased.map((h) => h.claim?.clientRequestId ?? null))}::text[],
+      ${textArrayLiteral(claims.map((h) => h.consumerId))}::text[],
+      ${textArrayLiteral(claims.map((h) => h.claim?.clientRequestId ?? ""))}::text[],
+      ${textArrayLiteral(claims.map((h) => h.claim?.claimId ?? ""))}::text[],
+      ${textArrayLiteral(claims.map((h) => Buffer.from(h.claim?.fingerprint ?? []).toString("hex")))}::text[],
+      ${textArrayLiteral(leaseIds)}::text[])`);
   const holds = new Map<string, HoldRow>();
   const states = new Map<string, HoldState>();
   const written = new Set<string>();
@@ -144,22 +150,22 @@ export async function insertSettlements(
   const records = settlements.map(({ record }) => record);
   await connection.query(sql.unsafe`
     SELECT ledger_settle_batch_write(
-      ${textArray([...new Set(accounts)].sort())}, ${textArray(posted)},
-      ${textArray(entries.map(([reference]) => reference))},
-      ${textArray(entries.map(([, account]) => account))},
-      ${int8Array(entries.map(([, , amount]) => amount))},
-      ${textArray(records.map((r) => r.hold.request_id))},
-      ${textArray(records.map((r) => r.providerId))},
-      ${int8Array(records.map((r) => r.usage.promptTokens))},
-      ${int8Array(records.map((r) => r.usage.completionTokens))},
-      ${int8Array(records.map((r) => r.hold.input_micro_usd_per_million))},
-      ${int8Array(records.map((r) => r.hold.output_micro_usd_per_million))},
-      ${int8Array(records.map((r) => r.figures.chargedMicroUsd))},
-      ${int8Array(records.map((r) => r.figures.providerCreditMicroUsd))},
-      ${int8Array(records.map((r) => r.figures.platformFeeMicroUsd))},
-      ${int8Array(records.map((r) => r.figures.releasedMicroUsd))},
-      ${textArray(records.map((r) => r.referrerId))},
-      ${int8Array(records.map((r) => r.referralMicroUsd))},
-      ${textArray(records.map((r) => r.generationId))}, ${boolArray(records.map((r) => r.swept))},
-      ${textArray(records.map((r) => r.machineId))})`);
+      ${textArrayLiteral([...new Set(accounts)].sort())}::text[], ${textArrayLiteral(posted)}::text[],
+      ${textArrayLiteral(entries.map(([reference]) => reference))}::text[],
+      ${textArrayLiteral(entries.map(([, account]) => account))}::text[],
+      ${int8ArrayLiteral(entries.map(([, , amount]) => amount))}::int8[],
+      ${textArrayLiteral(records.map((r) => r.hold.request_id))}::text[],
+      ${textArrayLiteral(records.map((r) => r.providerId))}::text[],
+      ${int8ArrayLiteral(records.map((r) => r.usage.promptTokens))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.usage.completionTokens))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.hold.input_micro_usd_per_million))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.hold.output_micro_usd_per_million))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.figures.chargedMicroUsd))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.figures.providerCreditMicroUsd))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.figures.platformFeeMicroUsd))}::int8[],
+      ${int8ArrayLiteral(records.map((r) => r.figures.releasedMicroUsd))}::int8[],
+      ${textArrayLiteral(records.map((r) => r.referrerId))}::text[],
+      ${int8ArrayLiteral(records.map((r) => r.referralMicroUsd))}::int8[],
+      ${textArrayLiteral(records.map((r) => r.generationId))}::text[], ${boolArrayLiteral(records.map((r) => r.swept))}::bool[],
+      ${textArrayLiteral(records.map((r) => r.machineId))}::text[])`);
 }
