@@ -6,6 +6,8 @@
 // --lease <micro-USD>: the coordinator holds against credit leases of that size (docs/money.md).
 // --pace <ms>: the fakes send a token every <ms> (both paths), so N streams are N answers in
 // progress at once rather than a closed loop of instant answers (which measures capacity).
+// --floor: also through a bare Node.js proxy process in front of the direct upstream (what any
+// Node gateway adds on this machine before doing any work of its own).
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { coordinatorOverhead } from "../e2e/bench/coordinator-overhead.js";
 import { fakeOverhead } from "../e2e/bench/fake-overhead.js";
@@ -30,6 +32,7 @@ if (args.has("engine")) {
       minRequests: args.num("requests", 200),
       seconds: args.num("seconds", 20),
       providers: args.num("providers", 4),
+      floor: args.has("floor"),
       relay: args.has("no-relay")
         ? undefined
         : { streams: 4, chunksPerRequest: 2000, chunkBytes: 64, rounds: 2 },

@@ -1,6 +1,8 @@
 import { Agent } from "node:http";
 import { readdir, readFile } from "node:fs/promises";
 import type { FakeProvider } from "@darkbloom/testing";
+import path from "node:path";
+import { REPO_ROOT, spawnTs, type Spawned } from "../testbed/child-process.js";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { startFakeOpenAiUpstream } from "../testbed/fakes/fake-openai-upstream.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
@@ -26,6 +28,11 @@ export interface FakeOverheadOptions {
   relay: RelayOptions | undefined;
   /** Extra coordinator environment (e.g. NODE_OPTIONS=--cpu-prof). */
   coordinatorEnv?: Record<string, string>;
+  /**
+   * Also measure the floor: the same requests through a bare Node.js proxy process in front of
+   * the direct upstream (bare-proxy-main.ts), i.e. what any Node gateway adds on this machine.
+   */
+  floor?: boolean;
 }
 
 interface Run {
@@ -51,6 +58,11 @@ async function closedLoop(
     stream: true,
   });
   const samples: StreamSample[] = [];
+  // Each client's connection is opened first, unmeasured: a burst of new connections stalls some
+  // of them (the baseline's p99 alone reached ~250 ms), and keep-alive is the steady state.
+  await Promise.all(
+    Array.from({ length: concurrency }, () => streamOnce(agent, url, key, body, "tok0")),
+  );
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   let issued = 0;
@@ -80,9 +92,14 @@ const ttfts = (r: Run): number[] =>
     .map((s) => s.ttftMs)
     .sort((a, b) => a - b);
 
-/** CPU seconds of a process (user + system) and, separately, of its descendants (Postgres). */
-async function treeCpu(rootPid: number): Promise<{ self: number; children: number }> {
-  const stats = new Map<number, { ppid: number; cpu: number }>();
+/**
+ * CPU seconds of a process (user + system; `selfSystem`: the kernel's part) and, separately, of
+ * its descendants (Postgres).
+ */
+async function treeCpu(
+  rootPid: number,
+): Promise<{ self: number; selfSystem: number; children: number }> {
+  const stats = new Map<number, { ppid: number; cpu: number; system: number }>();
   for (const name of await readdir("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -90,12 +107,17 @@ async function treeCpu(rootPid: number): Promise<{ self: number; children: numbe
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       // after the command: state ppid ... utime(11) stime(12) cutime(13) cstime(14)
       const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      stats.set(Number(name), { ppid: Number(f[1]), cpu: ticks / 100 });
+      stats.set(Number(name), {
+        ppid: Number(f[1]),
+        cpu: ticks / 100,
+        system: (Number(f[12]) + Number(f[14])) / 100,
+      });
     } catch {
       // exited meanwhile
     }
   }
   const self = stats.get(rootPid)?.cpu ?? 0;
+  const selfSystem = stats.get(rootPid)?.system ?? 0;
   let children = 0;
   const tree = new Set([rootPid]);
   let grew = true;
@@ -109,7 +131,7 @@ async function treeCpu(rootPid: number): Promise<{ self: number; children: numbe
       }
     }
   }
-  return { self, children };
+  return { self, selfSystem, children };
 }
 
 const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "–");
@@ -133,7 +155,18 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
   const paceMs = o.paceMs ?? 0;
   const direct = await startFakeOpenAiUpstream(pieces, paceMs);
   const rows: Array<Record<string, string | number>> = [];
+  let proxy: Spawned | undefined;
   try {
+    let proxyUrl = "";
+    if (o.floor) {
+      proxy = spawnTs(path.join(REPO_ROOT, "e2e/bench/bare-proxy-main.ts"), [direct.url], {});
+      const [, url] = (await proxy.waitFor(/listening on (http:\/\/\S+)/, 30_000)) as unknown as [
+        string,
+        string,
+      ];
+      proxyUrl = `${url}/v1`;
+      await closedLoop(proxyUrl, "direct", 16, 2000, 20, o.tokens);
+    }
     fleet = await startFakeFleet(coordinator.url, o.providers, [TEST_MODEL_ID], () => ({
       pieces,
       ...(paceMs > 0 ? { pieceDelayMs: paceMs } : {}),
@@ -146,11 +179,15 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
     for (const c of o.levels) {
       const n = Math.max(o.minRequests, 6 * c);
       const d = await closedLoop(direct.url, "direct", c, n, o.seconds, o.tokens);
+      const floor = proxy
+        ? await closedLoop(proxyUrl, "direct", c, n, o.seconds, o.tokens)
+        : undefined;
       const cpu0 = await treeCpu(pid);
       const v = await closedLoop(via, coordinator.apiKey, c, n, o.seconds, o.tokens);
       const cpu1 = await treeCpu(pid);
       const cpu = cpu1.self - cpu0.self;
       const pg = cpu1.children - cpu0.children;
+      const kernel = cpu1.selfSystem - cpu0.selfSystem;
       const dt = ttfts(d);
       const vt = ttfts(v);
       const ok = vt.length;
@@ -160,14 +197,21 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
         "TTFT p50 direct / coord ms": `${f1(percentile(dt, 50))} / ${f1(percentile(vt, 50))}`,
         "added TTFT p50 ms": f1(percentile(vt, 50) - percentile(dt, 50)),
         "added TTFT p99 ms": f1(percentile(vt, 99) - percentile(dt, 99)),
+        ...(floor
+          ? {
+              "floor: bare Node proxy added p50 / p99 ms": `${f1(percentile(ttfts(floor), 50) - percentile(dt, 50))} / ${f1(percentile(ttfts(floor), 99) - percentile(dt, 99))}`,
+            }
+          : {}),
         "req/s direct / coord": `${Math.round(dt.length / d.wallS)} / ${Math.round(ok / v.wallS)}`,
         "coord CPU s (+ Postgres)": `${cpu.toFixed(2)} (+${pg.toFixed(2)})`,
+        "coord CPU in kernel": `${Math.round((100 * kernel) / Math.max(cpu, 0.01))}%`,
         "req/s per coord core": Math.round(ok / Math.max(cpu, 0.01)),
         "req/s per core incl. Postgres": Math.round(ok / Math.max(cpu + pg, 0.01)),
       });
     }
   } finally {
     await Promise.all(fleet.map((p) => p.close()));
+    await proxy?.stop();
     await direct.close();
     await coordinator.stop();
   }
