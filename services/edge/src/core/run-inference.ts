@@ -1,10 +1,5 @@
 import { ConnectError, type Client } from "@connectrpc/connect";
-import {
-  NonceGuard,
-  ephemeralBoxKey,
-  openWithNonceGuard,
-  sealWithSharedKey,
-} from "@darkbloom/crypto";
+import { NonceGuard, openWithNonceGuard, sealWithSharedKey } from "@darkbloom/crypto";
 import {
   type AlternateWanted,
   type Chunk,
@@ -18,6 +13,7 @@ import {
 import type { Logger } from "@darkbloom/telemetry";
 import type { RequestClaim } from "../http/request-id.js";
 import { decodeChunkPayload } from "./chunk-payload.js";
+import { EphemeralBoxKeys } from "./ephemeral-box-keys.js";
 import { inferenceBodyBinary } from "./inference-body-binary.js";
 import type { InferenceEvent } from "./inference-events.js";
 import { relayFrames, type FrameReader, type RelaySetup } from "./relay.js";
@@ -69,6 +65,9 @@ export function runInference(
 
 type Winner = Pick<ReserveResponse, "trustLevel" | "keyFingerprint">;
 
+/** The process's sender keys, made ahead for the providers it seals to. */
+const boxKeys = new EphemeralBoxKeys();
+
 /** One compat-mode request's reservation and keys: its relay's setup and frame reader. */
 class CompatRelay implements FrameReader, RelaySetup {
   #reservation: ReserveResponse | undefined;
@@ -101,9 +100,10 @@ class CompatRelay implements FrameReader, RelaySetup {
       ...(input.prefixBlockHashes ? { prefixBlockHashes: input.prefixBlockHashes } : {}),
     });
     input.onReserved?.();
-    // An ephemeral key pair for the primary only (one agreement); `started` names the provider
-    // that won, whose key then opens the chunks.
-    const ephemeral = ephemeralBoxKey(reservation.providerPublicKey);
+    // An ephemeral key pair for the primary only (one agreement, most often made ahead:
+    // ephemeral-box-keys.ts); `started` names the provider that won, whose key then opens the
+    // chunks.
+    const ephemeral = boxKeys.take(reservation.providerPublicKey);
     this.#reservation = reservation;
     this.#publicKey = ephemeral.publicKey;
     this.#primaryKey = this.#sharedKey = ephemeral.sharedKey;
@@ -134,8 +134,8 @@ class CompatRelay implements FrameReader, RelaySetup {
   /**
    * Routing runs the request on an alternate (a hedge, or failover before the first token): seal
    * the body to it and supply it. A fresh ephemeral key pair per alternate rather than the
-   * request's: the ephemeral secret is never kept past its one agreement (ephemeralBoxKey does
-   * not hand it out), only the shared keys, which cleanup() wipes. A refused supply (the request
+   * request's: the ephemeral secret is never kept past its one agreement (EphemeralBoxKeys
+   * never holds it), only the shared keys, which cleanup() wipes. A refused supply (the request
    * ended or no longer needs it) changes nothing here: routing skips the alternate and counts it.
    */
   alternateWanted(want: AlternateWanted): void {
@@ -148,7 +148,7 @@ class CompatRelay implements FrameReader, RelaySetup {
       });
       return;
     }
-    const ephemeral = ephemeralBoxKey(candidate.providerPublicKey);
+    const ephemeral = boxKeys.take(candidate.providerPublicKey);
     // Asked again (its first copy never ran): the new copy's key replaces the old one.
     const asked = this.#alternates.find((a) => a.candidate === candidate);
     if (asked) {
