@@ -36,6 +36,7 @@ describe("EphemeralBoxKeys", () => {
     const provider = generateKeyPair();
     const { pool, runQueued } = manualPool();
     const inline = pool.take(provider.publicKey);
+    pool.take(provider.publicKey); // sealed to twice: keys are made ahead from now on
     runQueued();
     expect(pool.waiting).to.equal(2);
     const ahead = pool.take(provider.publicKey);
@@ -59,18 +60,40 @@ describe("EphemeralBoxKeys", () => {
     expect(seen.size).to.equal(40);
   });
 
+  it("makes no key for a provider sealed to once, or not again within maxAgeMs", () => {
+    const made: string[] = [];
+    const { pool, clock, runQueued } = manualPool({
+      maxAgeMs: 10_000,
+      make: (recipient) => {
+        made.push(hex(recipient));
+        return ephemeralBoxKey(recipient);
+      },
+    });
+    // a large fleet: each provider sealed to once
+    const fleet = Array.from({ length: 20 }, () => generateKeyPair());
+    for (const p of fleet) pool.take(p.publicKey);
+    runQueued();
+    expect([made.length, pool.waiting]).to.deep.equal([20, 0]);
+    // the first again, but only after maxAgeMs: still nothing made ahead
+    clock.now += 10_001;
+    pool.take((fleet[0] as (typeof fleet)[number]).publicKey);
+    runQueued();
+    expect([made.length, pool.waiting]).to.deep.equal([21, 0]);
+  });
+
   it("makes keys only for recipients taken within maxAgeMs, and wipes the ones left too long", () => {
     const used = generateKeyPair();
     const idle = generateKeyPair();
     const { pool, clock, runQueued } = manualPool({ maxAgeMs: 10_000 });
-    const first = pool.take(idle.publicKey);
+    pool.take(idle.publicKey);
+    pool.take(idle.publicKey);
     runQueued();
     expect(pool.waiting).to.equal(2);
-    expect(hex(first.sharedKey)).to.not.match(/^0+$/);
 
     clock.now += 10_001;
     pool.take(used.publicKey);
-    // the idle recipient's two keys were wiped at this take; only the used one gets new keys
+    pool.take(used.publicKey);
+    // the idle recipient's two keys were wiped at these takes; only the used one gets new keys
     expect(pool.waiting).to.equal(0);
     runQueued();
     expect(pool.waiting).to.equal(2);
@@ -97,15 +120,18 @@ describe("EphemeralBoxKeys", () => {
         .length;
 
     pool.take(a.publicKey);
+    pool.take(a.publicKey);
     runQueued();
     expect([pool.waiting, zeroed(a.publicKey)]).to.deep.equal([2, 0]);
     pool.take(b.publicKey); // a is dropped: one recipient kept
     expect(zeroed(a.publicKey)).to.equal(2);
+    pool.take(b.publicKey);
     runQueued();
     clock.now += 10_001;
     const late = pool.take(b.publicKey); // b's two keys are too old: wiped, this one made now
     expect(zeroed(b.publicKey)).to.equal(2);
     expect(hex(boxBeforenm(late.publicKey, b.secretKey))).to.equal(hex(late.sharedKey));
+    pool.take(b.publicKey);
     runQueued();
     pool.clear();
     expect(pool.waiting).to.equal(0);
@@ -115,7 +141,7 @@ describe("EphemeralBoxKeys", () => {
   it("refuses a low-order provider key every time and makes nothing for it", () => {
     const { pool, runQueued } = manualPool();
     const lowOrder = new Uint8Array(32); // the all-zero point
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       expect(() => pool.take(lowOrder))
         .to.throw(CryptoError)
         .with.property("code", "bad_key");
@@ -127,6 +153,7 @@ describe("EphemeralBoxKeys", () => {
   it("makes its keys on later turns of the event loop by default, without keeping it alive", async () => {
     const provider = generateKeyPair();
     const pool = new EphemeralBoxKeys();
+    pool.take(provider.publicKey);
     pool.take(provider.publicKey);
     expect(pool.waiting).to.equal(0);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,4 +1,4 @@
-import { ephemeralBoxKey } from "@darkbloom/crypto";
+import { ephemeralBoxKey, latin1String } from "@darkbloom/crypto";
 
 /** An ephemeral sender key's public half and the shared key it gives with one recipient. */
 export interface BoxKey {
@@ -27,19 +27,22 @@ interface Made extends BoxKey {
 interface Recipient {
   recipient: Uint8Array;
   keys: Made[];
-  /** When a request last took a key for it: only recipients in use get keys made ahead. */
+  /** When a request last took a key for it. */
   takenAt: number;
+  /** When a request took one within `maxAgeMs` of the one before: keys are made ahead after that. */
+  reusedAt: number | undefined;
 }
 
 /**
  * Sealing to a provider needs a fresh ephemeral key pair and its agreement with the provider's
  * key: two X25519 scalar multiplications, ~0.15 ms, the largest piece of the edge's work before
- * the dispatch. Neither depends on the request, so once a provider was sealed to, a few keys for
- * it are made ahead, one per later turn of the event loop (after the I/O at hand: an idle
- * coordinator makes them while it waits; a busy one makes each once, as it would have inline).
- * Every key is still used for one request only — `take` removes it — and its ephemeral secret is
- * gone as soon as it is made (ephemeralBoxKey never hands it out). Keys are made ahead only for a
- * recipient a request took one for within `maxAgeMs`; a key older than that is wiped at the next
+ * the dispatch. Neither depends on the request, so for a provider sealed to twice within
+ * `maxAgeMs` a few keys are made ahead, one per later turn of the event loop (after the I/O at hand:
+ * an idle coordinator makes them while it waits; a busy one makes each once, as it would have
+ * inline). A provider sealed to once, or not again for `maxAgeMs`, gets none: in a large fleet
+ * where each provider is rarely used, no key is made to go unused. Every key is still used for one
+ * request only — `take` removes it — and its ephemeral secret is gone as soon as it is made
+ * (ephemeralBoxKey never hands it out). A key waiting longer than `maxAgeMs` is wiped at the next
  * `take` (of any recipient), as are the keys of a recipient that is dropped and all on `clear`.
  */
 export class EphemeralBoxKeys {
@@ -66,16 +69,22 @@ export class EphemeralBoxKeys {
   take(recipient: Uint8Array): BoxKey {
     const now = this.#now();
     this.#dropStale(now);
-    const id = idOf(recipient);
+    const id = latin1String(recipient, 0, recipient.length);
     const entry = this.#made.get(id);
     let key: BoxKey | undefined;
     if (entry) {
       this.#made.delete(id);
       this.#made.set(id, entry);
+      if (now - entry.takenAt <= this.#maxAgeMs) entry.reusedAt = now;
       entry.takenAt = now;
       key = entry.keys.shift();
     } else {
-      this.#made.set(id, { recipient: Uint8Array.from(recipient), keys: [], takenAt: now });
+      this.#made.set(id, {
+        recipient: Uint8Array.from(recipient),
+        keys: [],
+        takenAt: now,
+        reusedAt: undefined,
+      });
       this.#evict();
     }
     this.#queue();
@@ -109,7 +118,11 @@ export class EphemeralBoxKeys {
     const now = this.#now();
     let short: [string, Recipient] | undefined;
     for (const [id, entry] of this.#made)
-      if (entry.keys.length < this.#depth && now - entry.takenAt <= this.#maxAgeMs)
+      if (
+        entry.keys.length < this.#depth &&
+        entry.reusedAt !== undefined &&
+        now - entry.reusedAt <= this.#maxAgeMs
+      )
         short = [id, entry];
     if (short === undefined) return;
     const [id, entry] = short;
@@ -140,10 +153,4 @@ export class EphemeralBoxKeys {
 
 function wipe(keys: readonly Made[]): void {
   for (const k of keys) k.sharedKey.fill(0);
-}
-
-function idOf(key: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i] as number);
-  return s;
 }
