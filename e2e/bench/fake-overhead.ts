@@ -180,7 +180,7 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
       const n = Math.max(o.minRequests, 6 * c);
       const d = await closedLoop(direct.url, "direct", c, n, o.seconds, o.tokens);
       const floor = proxy
-        ? await closedLoop(proxyUrl, "direct", c, n, o.seconds, o.tokens)
+        ? ttfts(await closedLoop(proxyUrl, "direct", c, n, o.seconds, o.tokens))
         : undefined;
       const cpu0 = await treeCpu(pid);
       const v = await closedLoop(via, coordinator.apiKey, c, n, o.seconds, o.tokens);
@@ -199,7 +199,7 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
         "added TTFT p99 ms": f1(percentile(vt, 99) - percentile(dt, 99)),
         ...(floor
           ? {
-              "floor: bare Node proxy added p50 / p99 ms": `${f1(percentile(ttfts(floor), 50) - percentile(dt, 50))} / ${f1(percentile(ttfts(floor), 99) - percentile(dt, 99))}`,
+              "floor: bare Node proxy added p50 / p99 ms": `${f1(percentile(floor, 50) - percentile(dt, 50))} / ${f1(percentile(floor, 99) - percentile(dt, 99))}`,
             }
           : {}),
         "req/s direct / coord": `${Math.round(dt.length / d.wallS)} / ${Math.round(ok / v.wallS)}`,

@@ -20,6 +20,9 @@ export interface EphemeralBoxKeysOptions {
   make?: (recipient: Uint8Array) => BoxKey;
 }
 
+/** How often a `take` looks at every recipient's keys for ones left too long. */
+const SWEEP_INTERVAL_MS = 1000;
+
 interface Made extends BoxKey {
   at: number;
 }
@@ -43,7 +46,9 @@ interface Recipient {
  * where each provider is rarely used, no key is made to go unused. Every key is still used for one
  * request only — `take` removes it — and its ephemeral secret is gone as soon as it is made
  * (ephemeralBoxKey never hands it out). A key waiting longer than `maxAgeMs` is wiped at the next
- * `take` (of any recipient), as are the keys of a recipient that is dropped and all on `clear`.
+ * `take` for its recipient, or at the first `take` of any recipient once a second has passed since
+ * the last sweep (a request does not walk every recipient); so are the keys of a recipient that is
+ * dropped, and all of them on `clear`.
  */
 export class EphemeralBoxKeys {
   readonly #depth: number;
@@ -55,6 +60,7 @@ export class EphemeralBoxKeys {
   /** Per recipient (its public key as latin1), oldest first; Map order = least recently used. */
   readonly #made = new Map<string, Recipient>();
   #queued = false;
+  #sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: EphemeralBoxKeysOptions = {}) {
     this.#depth = options.depth ?? 2;
@@ -68,7 +74,10 @@ export class EphemeralBoxKeys {
   /** A key for one request to `recipient`: one made ahead when there is one, else made now. */
   take(recipient: Uint8Array): BoxKey {
     const now = this.#now();
-    this.#dropStale(now);
+    if (now - this.#sweptAt >= SWEEP_INTERVAL_MS) {
+      this.#sweptAt = now;
+      for (const { keys } of this.#made.values()) this.#dropStale(keys, now);
+    }
     const id = latin1String(recipient, 0, recipient.length);
     const entry = this.#made.get(id);
     let key: BoxKey | undefined;
@@ -77,6 +86,7 @@ export class EphemeralBoxKeys {
       this.#made.set(id, entry);
       if (now - entry.takenAt <= this.#maxAgeMs) entry.reusedAt = now;
       entry.takenAt = now;
+      this.#dropStale(entry.keys, now);
       key = entry.keys.shift();
     } else {
       this.#made.set(id, {
@@ -136,10 +146,9 @@ export class EphemeralBoxKeys {
     this.#queue();
   }
 
-  #dropStale(now: number): void {
-    for (const { keys } of this.#made.values())
-      while (keys.length > 0 && now - (keys[0] as Made).at > this.#maxAgeMs)
-        wipe(keys.splice(0, 1));
+  /** Wipes the keys (oldest first) that waited longer than `maxAgeMs`. */
+  #dropStale(keys: Made[], now: number): void {
+    while (keys.length > 0 && now - (keys[0] as Made).at > this.#maxAgeMs) wipe(keys.splice(0, 1));
   }
 
   #evict(): void {
