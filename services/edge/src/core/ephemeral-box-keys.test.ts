@@ -150,7 +150,7 @@ describe("EphemeralBoxKeys", () => {
     }
   });
 
-  it("makes its keys on later turns of the event loop by default, without keeping it alive", async () => {
+  it("makes its keys on later turns of the event loop by default, also while the loop is idle", async () => {
     const provider = generateKeyPair();
     const pool = new EphemeralBoxKeys();
     pool.take(provider.publicKey);

@@ -13,7 +13,11 @@ export interface EphemeralBoxKeysOptions {
   maxRecipients?: number;
   /** A key made ahead is wiped unused after this long (default 30 s). */
   maxAgeMs?: number;
-  /** Runs the work made ahead later, once the current I/O is handled (default: setImmediate). */
+  /**
+   * Runs the work made ahead later, once the current I/O is handled (default: setImmediate, kept
+   * referenced: an unref'd immediate on an otherwise idle loop waits for the next I/O, which is
+   * when the key is wanted; the work ends once every recipient in use has `depth` keys).
+   */
   later?: (work: () => void) => void;
   now?: () => number;
   /** Makes one key (default ephemeralBoxKey; throws CryptoError bad_key for an unusable key). */
@@ -66,7 +70,7 @@ export class EphemeralBoxKeys {
     this.#depth = options.depth ?? 2;
     this.#maxRecipients = options.maxRecipients ?? 256;
     this.#maxAgeMs = options.maxAgeMs ?? 30_000;
-    this.#later = options.later ?? ((work) => setImmediate(work).unref());
+    this.#later = options.later ?? setImmediate;
     this.#now = options.now ?? Date.now;
     this.#make = options.make ?? ephemeralBoxKey;
   }
