@@ -15,6 +15,11 @@ export interface SessionTrust {
   reason: string;
   /** Models whose weight hash is not trusted: never routed to this provider. */
   fencedModels: ReadonlySet<string>;
+  /**
+   * Fenced models whose check has not finished yet (the model registry lookup of a replica that
+   * just started): requests for them wait for the verdict instead of failing. Absent: none.
+   */
+  pendingModels?: ReadonlySet<string>;
   lastAttestedAtMs: number;
 }
 

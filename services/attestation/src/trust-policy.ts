@@ -58,6 +58,9 @@ export function trustLevelOf(evidence: ProviderEvidence): TrustLevel {
   return TrustLevel.SOFTWARE;
 }
 
+/** The one model refusal that only lasts until a lookup in progress answers. */
+const REGISTRY_CHECK_PENDING = "model registry check pending";
+
 /** Pure: the trust a provider has right now under the policy. */
 export function evaluateTrust(
   evidence: ProviderEvidence,
@@ -73,9 +76,13 @@ export function evaluateTrust(
     versionRefusal(status.version, policy) ||
     binaryRefusal(status, policy) ||
     (status.security.inspectorAttached ? "an inspector/debugger is attached to the provider" : "");
-  const fencedModels = new Set(
-    status.models.filter((m) => modelRefusal(m, policy) !== "").map((m) => m.id),
-  );
+  const fencedModels = new Set<string>();
+  const pendingModels = new Set<string>();
+  for (const m of status.models) {
+    const refusal = modelRefusal(m, policy);
+    if (refusal !== "") fencedModels.add(m.id);
+    if (refusal === REGISTRY_CHECK_PENDING) pendingModels.add(m.id);
+  }
   return {
     level: trustLevelOf(evidence),
     routable: fenceReason === "",
@@ -83,6 +90,7 @@ export function evaluateTrust(
       fenceReason ||
       (fencedModels.size > 0 ? `untrusted weights: ${[...fencedModels].join(",")}` : ""),
     fencedModels,
+    pendingModels,
     lastAttestedAtMs: evidence.lastGoodAtMs,
   };
 }
@@ -92,7 +100,7 @@ export function modelRefusal(m: { id: string; weightHash: string }, policy: Trus
   const allowed = policy.modelHashes.get(m.id);
   if (allowed) return allowed.has(m.weightHash) ? "" : "weight hash not in the allow-list";
   const registry = policy.registryWeightHashes.get(m.id);
-  if (registry === undefined && policy.registryEnabled) return "model registry check pending";
+  if (registry === undefined && policy.registryEnabled) return REGISTRY_CHECK_PENDING;
   if (registry !== undefined && registry !== null)
     return registry === m.weightHash ? "" : "weight hash differs from the registry";
   return policy.modelHashes.size > 0 ? "model neither allow-listed nor in the registry" : "";

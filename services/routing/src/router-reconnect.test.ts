@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ReserveRequestSchema, SlotState, TrustLevel } from "@darkbloom/proto";
+import { UNATTESTED, type SessionTrust } from "@darkbloom/session-trust";
 import { expect } from "chai";
 import { ProviderRegistry } from "./registry/provider-registry.js";
 import { Reservations } from "./reservations.js";
@@ -29,10 +30,11 @@ describe("Router: a provider that drops out and reconnects", () => {
     sessions.closeAll();
   });
 
-  const connect = (): MemorySession => {
+  const connect = (trust?: SessionTrust): MemorySession => {
     const p = sessions.connect(
       { models: [{ id: "m", templateOk: true, contextLength: 4096 }] },
       registry,
+      trust,
     );
     p.receive({
       case: "heartbeat",
@@ -67,6 +69,63 @@ describe("Router: a provider that drops out and reconnects", () => {
     expect((err as ConnectError).code).to.equal(Code.NotFound);
     const unknown = await reserve("never-served").catch((e: unknown) => ConnectError.from(e));
     expect((unknown as ConnectError).code).to.equal(Code.NotFound);
+  });
+
+  /** The trust a freshly started replica's attestation gives while it looks the weights up. */
+  const checking: SessionTrust = {
+    ...UNATTESTED,
+    fencedModels: new Set(["m"]),
+    pendingModels: new Set(["m"]),
+    reason: "untrusted weights: m",
+  };
+  const refused: SessionTrust = { ...UNATTESTED, fencedModels: new Set(["m"]) };
+  /** No periodic recheck: only an event (a registration, a trust change) admits a queued request. */
+  const eventsOnly = (): void => {
+    router.queue.close();
+    router = new Router({
+      registry,
+      reservations: new Reservations(60_000),
+      options: {
+        reconnectGraceMs: 300,
+        queue: { timeoutMs: 5_000, maxDepthPerModel: 8, recheckIntervalMs: 60_000 },
+      },
+    });
+  };
+
+  it("waits while the only provider here is fenced by a registry check in progress, and serves it once the check passes", async () => {
+    eventsOnly();
+    connect().session.close("moved to another replica");
+    const back = connect(checking);
+    const pending = reserve();
+    await new Promise((r) => setTimeout(r, 50));
+    back.session.setTrust(UNATTESTED);
+    expect((await pending).providerId).to.equal(back.id);
+  });
+
+  it("waits for the first provider of a model while its registry check runs (nothing seen before)", async () => {
+    eventsOnly();
+    const first = connect(checking);
+    const pending = reserve();
+    await new Promise((r) => setTimeout(r, 50));
+    first.session.setTrust(UNATTESTED);
+    expect((await pending).providerId).to.equal(first.id);
+  });
+
+  it("answers NotFound at once when the only provider's weights are refused and none served the model", async () => {
+    eventsOnly();
+    connect(refused);
+    const err = await reserve().catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).to.equal(Code.NotFound);
+  });
+
+  it("waits within the grace when the provider that served the model left and only a fenced one is here", async () => {
+    eventsOnly();
+    connect(refused);
+    connect().session.close("network blip");
+    const pending = reserve();
+    await new Promise((r) => setTimeout(r, 50));
+    const back = connect();
+    expect((await pending).providerId).to.equal(back.id);
   });
 
   it("refuses at once when providers are here but none qualifies (no waiting for a reconnect)", async () => {

@@ -254,21 +254,25 @@ export class Router {
   }
 
   /**
-   * A model whose providers all left moments ago, or are moving to another replica, waits for one
-   * to come back rather than failing; providers that are here but do not qualify (trust,
-   * quantization) are refused at once.
+   * A model whose providers all left moments ago, are moving to another replica, or are still
+   * being checked (a replica that just started looks its weights up) waits for one rather than
+   * failing; providers that are here and serve it but not this request (trust, quantization) are
+   * refused at once.
    */
   private awaitingReconnect(model: string): boolean {
     const registered = this.deps.registry.registeredFor(model);
-    // Told to move (a draining replica's GoAway): they come back on another replica shortly.
-    if (registered.some((s) => s.moving)) return true;
-    if (registered.length > 0) return false;
+    // Told to move (a draining replica's GoAway) they come back on another replica shortly; a
+    // registry check in progress answers within a round trip.
+    if (registered.some((s) => s.moving || checkPending(s, model))) return true;
+    if (registered.some((s) => s.hasModel(model))) return false;
     return Date.now() - (this.lastSeenMs.get(model) ?? -Infinity) < this.options.reconnectGraceMs;
   }
 
+  /** Records the models the session can serve now (a fenced one is not "seen"). */
   private sawModels(session: ProviderHandle): void {
     const now = Date.now();
-    for (const m of session.register?.models ?? []) this.lastSeenMs.set(m.id, now);
+    for (const m of session.register?.models ?? [])
+      if (session.hasModel(m.id)) this.lastSeenMs.set(m.id, now);
     // Bounded by the models ever served; drop the long-gone ones when it grows.
     if (this.lastSeenMs.size > 1_000)
       for (const [m, at] of this.lastSeenMs)
@@ -284,4 +288,9 @@ export class Router {
         )
       : new ConnectError(`no provider serves model ${model}`, Code.NotFound);
   }
+}
+
+/** The provider's only bar to the model is a check still running (see SessionTrust.pendingModels). */
+function checkPending(session: ProviderHandle, model: string): boolean {
+  return session.trust.routable && session.trust.pendingModels?.has(model) === true;
 }

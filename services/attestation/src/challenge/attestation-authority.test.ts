@@ -2,10 +2,16 @@ import http from "node:http";
 import { create } from "@bufbuild/protobuf";
 import { challengePayload, generateKeyPair, toBase64 } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame, toBytes } from "@darkbloom/frames";
-import { ProviderFrameSchema, TrustLevel, type ProviderFrame } from "@darkbloom/proto";
+import {
+  ProviderFrameSchema,
+  ReserveRequestSchema,
+  TrustLevel,
+  type ProviderFrame,
+} from "@darkbloom/proto";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { p256 } from "@noble/curves/nist.js";
 import WebSocket from "ws";
-import { ProviderGateway, ProviderRegistry } from "@darkbloom/routing";
+import { ProviderGateway, ProviderRegistry, Reservations, Router } from "@darkbloom/routing";
 import { createLogger, createMetricsRegistry, type Registry } from "@darkbloom/telemetry";
 import { FakeProvider } from "@darkbloom/testing";
 import { expect } from "chai";
@@ -343,6 +349,55 @@ describe("AttestationAuthority", () => {
       expect(serving("n")).to.equal(0);
       expect(h.registry.all()[0]?.trust.reason).to.contain("untrusted weights: n");
       expect(lookups).to.include.members(["m", "n", "unlisted"]);
+    });
+
+    describe("a request while the registry check runs (a replica that just started)", () => {
+      let router: Router | undefined;
+      afterEach(() => router?.queue.close());
+      /** The registry answers only when told to; only events (no periodic recheck) wake requests. */
+      const startHeld = async (hash: string) => {
+        let answer: () => void = () => undefined;
+        const answered = new Promise<void>((r) => (answer = r));
+        h = await startHarness({}, { registryWeightHash: () => answered.then(() => hash) });
+        router = new Router({
+          registry: h.registry,
+          reservations: new Reservations(60_000),
+          options: { queue: { timeoutMs: 10_000, maxDepthPerModel: 8, recheckIntervalMs: 60_000 } },
+        });
+        const p = provider({ models: [{ id: "m", weightHash: published }] });
+        await p.connect();
+        await p.until(() => h.registry.size === 1, "registered");
+        const trust = h.registry.all()[0]?.trust;
+        expect([...(trust?.pendingModels ?? [])]).to.deep.equal(["m"]);
+        expect(serving("m")).to.equal(0);
+        let settled = false;
+        const reserved = router
+          .reserve(
+            create(ReserveRequestSchema, {
+              requestId: "r-pending",
+              metadata: { model: "m", estimatedPromptTokens: 10, maxTokens: 10 },
+            }),
+            new AbortController().signal,
+          )
+          .finally(() => (settled = true));
+        reserved.catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(settled, "the request waits for the check").to.equal(false);
+        answer();
+        return { reserved };
+      };
+
+      it("waits for the verdict and is routed to the provider once its weights match", async () => {
+        const { reserved } = await startHeld(published);
+        expect((await reserved).providerId).to.equal(h.registry.all()[0]?.id);
+      });
+
+      it("answers NotFound once the registry says the weights differ", async () => {
+        const { reserved } = await startHeld(other);
+        const err = await reserved.catch((e: unknown) => ConnectError.from(e));
+        expect((err as ConnectError).code).to.equal(Code.NotFound);
+        expect(h.registry.all()[0]?.trust.reason).to.contain("untrusted weights: m");
+      });
     });
 
     it("lets the allow-list override the registry for the models it lists", async () => {

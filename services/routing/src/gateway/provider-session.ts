@@ -186,11 +186,22 @@ export class ProviderSession implements ProviderHandle {
     return this.trustValue;
   }
 
-  /** Called by attestation; tells the provider (RuntimeStatus) when level, fence or reason change. */
+  /**
+   * Called by attestation; tells the provider (RuntimeStatus) when level, fence or reason change.
+   * What it may serve changing wakes the requests queued for it (a model's registry check ended).
+   */
   setTrust(trust: SessionTrust): void {
     const before = this.trustValue;
     this.trustValue = trust;
     this.changes++;
+    if (
+      this.stateValue.kind === "registered" &&
+      (before.routable !== trust.routable ||
+        before.level !== trust.level ||
+        !sameMembers(before.fencedModels, trust.fencedModels) ||
+        !sameMembers(before.pendingModels ?? NONE, trust.pendingModels ?? NONE))
+    )
+      this.hooks.onCapacityChanged(this);
     if (
       before.level === trust.level &&
       before.routable === trust.routable &&
@@ -571,4 +582,12 @@ export function errorEvent(requestId: string, statusCode: number, message: strin
   return create(InferResponseSchema, {
     kind: { case: "error", value: { requestId, statusCode, message } },
   });
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }

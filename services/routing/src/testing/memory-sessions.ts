@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { answerKeyProof, generateKeyPair } from "@darkbloom/crypto";
 import { decodeFrame, encodeFrame } from "@darkbloom/frames";
 import { ProviderFrameSchema, type RegisterSchema } from "@darkbloom/proto";
+import type { SessionTrust } from "@darkbloom/session-trust";
 import { createLogger, createMetricsRegistry } from "@darkbloom/telemetry";
 import { createGatewayMetrics } from "../gateway/gateway-metrics.js";
 import { ProviderSession } from "../gateway/provider-session.js";
@@ -46,9 +47,11 @@ export class MemorySessions {
   private readonly log = createLogger({ level: "error" });
   private readonly metrics = createGatewayMetrics(createMetricsRegistry({ defaultMetrics: false }));
 
+  /** `trust`: what attestation decides as the session registers (before the registry sees it). */
   connect(
     register: MessageInitShape<typeof RegisterSchema>,
     registry?: ProviderRegistry,
+    trust?: SessionTrust,
   ): MemorySession {
     const socket = new FakeSocket();
     this.sockets.push(socket);
@@ -62,6 +65,12 @@ export class MemorySessions {
         livenessTimeoutMs: 60_000,
         writeTimeoutMs: 60_000,
         maxFrameBytes: 1 << 20,
+        trust: trust && {
+          admit: () => ({ ok: true }),
+          attach: (attested) => attested.setTrust(trust),
+          onResponse: noop,
+          detach: noop,
+        },
       },
       registry
         ? {
