@@ -3,6 +3,7 @@ import {
   type DatabasePool,
   type DatabaseTransactionConnection,
 } from "slonik";
+import { withPlainTransactions } from "./plain-transactions.js";
 import { createResultParserInterceptor } from "./result-parser.js";
 
 /** What store functions take: the caller decides whether it is a pool or an open transaction. */
@@ -30,15 +31,19 @@ export type PoolOptions = {
  */
 const resetSession = async (): Promise<void> => {};
 
-/** A slonik pool whose `sql.type(schema)` queries are validated by zod; int8 comes back as bigint. */
+/**
+ * A slonik pool whose `sql.type(schema)` queries are validated by zod; int8 comes back as bigint;
+ * transactions are plain statements (plain-transactions.ts).
+ */
 export async function createPool(
   databaseUrl: string,
   options: PoolOptions = {},
 ): Promise<DatabasePool> {
-  return createSlonikPool(databaseUrl, {
+  const pool = await createSlonikPool(databaseUrl, {
     maximumPoolSize: options.maximumPoolSize ?? 10,
     statementTimeout: options.statementTimeoutMs ?? 60_000,
     interceptors: [createResultParserInterceptor()],
     resetConnection: resetSession,
   });
+  return withPlainTransactions(pool);
 }
