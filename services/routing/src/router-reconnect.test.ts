@@ -14,16 +14,20 @@ describe("Router: a provider that drops out and reconnects", () => {
   let router: Router;
   const signal = new AbortController().signal;
 
-  beforeEach(() => {
-    registry = new ProviderRegistry();
-    router = new Router({
+  /** A router on the suite's registry; the queue is rechecked every `recheckIntervalMs`. */
+  const makeRouter = (
+    reconnectGraceMs: number,
+    queue: { timeoutMs: number; recheckIntervalMs: number },
+  ): Router =>
+    new Router({
       registry,
       reservations: new Reservations(60_000),
-      options: {
-        reconnectGraceMs: 300,
-        queue: { timeoutMs: 5_000, maxDepthPerModel: 8, recheckIntervalMs: 20 },
-      },
+      options: { reconnectGraceMs, queue: { ...queue, maxDepthPerModel: 8 } },
     });
+
+  beforeEach(() => {
+    registry = new ProviderRegistry();
+    router = makeRouter(300, { timeoutMs: 5_000, recheckIntervalMs: 20 });
   });
   afterEach(() => {
     router.queue.close();
@@ -82,14 +86,7 @@ describe("Router: a provider that drops out and reconnects", () => {
   /** No periodic recheck: only an event (a registration, a trust change) admits a queued request. */
   const eventsOnly = (): void => {
     router.queue.close();
-    router = new Router({
-      registry,
-      reservations: new Reservations(60_000),
-      options: {
-        reconnectGraceMs: 300,
-        queue: { timeoutMs: 5_000, maxDepthPerModel: 8, recheckIntervalMs: 60_000 },
-      },
-    });
+    router = makeRouter(300, { timeoutMs: 5_000, recheckIntervalMs: 60_000 });
   };
 
   it("waits while the only provider here is fenced by a registry check in progress, and serves it once the check passes", async () => {
@@ -132,14 +129,7 @@ describe("Router: a provider that drops out and reconnects", () => {
     // A grace far longer than the queue timeout: waiting for a reconnect would end in a queue
     // timeout (ResourceExhausted), not in the trust refusal.
     router.queue.close();
-    router = new Router({
-      registry,
-      reservations: new Reservations(60_000),
-      options: {
-        reconnectGraceMs: 60_000,
-        queue: { timeoutMs: 1_000, maxDepthPerModel: 8, recheckIntervalMs: 20 },
-      },
-    });
+    router = makeRouter(60_000, { timeoutMs: 1_000, recheckIntervalMs: 20 });
     connect();
     const err = await router
       .reserve(
