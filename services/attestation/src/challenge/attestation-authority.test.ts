@@ -392,6 +392,23 @@ describe("AttestationAuthority", () => {
         expect((await reserved).providerId).to.equal(h.registry.all()[0]?.id);
       });
 
+      it("checks a model once per replica: a provider that reconnects is not pending again", async () => {
+        const { reserved } = await startHeld(published);
+        const first = (await reserved).providerId;
+        // what routing sees of the second provider the moment it enters the registry
+        const atRegistration: boolean[] = [];
+        h.registry.listen({
+          capacityChanged: (s) => {
+            if (s.id !== first && atRegistration.length === 0) atRegistration.push(s.hasModel("m"));
+          },
+        });
+        const again = provider({ models: [{ id: "m", weightHash: published }] });
+        await again.connect();
+        await again.until(() => h.registry.size === 2, "second provider registered");
+        expect(atRegistration, "servable as it registers").to.deep.equal([true]);
+        expect(serving("m")).to.equal(2);
+      });
+
       it("answers NotFound once the registry says the weights differ", async () => {
         const { reserved } = await startHeld(other);
         const err = await reserved.catch((e: unknown) => ConnectError.from(e));
