@@ -167,10 +167,15 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
       proxyUrl = `${url}/v1`;
       await closedLoop(proxyUrl, "direct", 16, 2000, 20, o.tokens);
     }
-    fleet = await startFakeFleet(coordinator.url, o.providers, [TEST_MODEL_ID], () => ({
-      pieces,
-      ...(paceMs > 0 ? { pieceDelayMs: paceMs } : {}),
-    }));
+    // Heartbeating: the coordinator sits idle while the baseline and the floor run (a minute
+    // and more when paced), longer than it waits for a silent provider.
+    fleet = await startFakeFleet(
+      coordinator.url,
+      o.providers,
+      [TEST_MODEL_ID],
+      () => ({ pieces, ...(paceMs > 0 ? { pieceDelayMs: paceMs } : {}) }),
+      { heartbeats: true },
+    );
     const pid = coordinator.process.child.pid ?? 0;
     const via = `${coordinator.url}/v1`;
     // Warm-up (JIT, pools, caches) on both paths; not measured.

@@ -14,6 +14,7 @@ import {
   LoadState,
   InferenceBodySchema,
   ProviderFrameSchema,
+  SlotState,
   type InferenceBody,
   type InferenceRequest,
   type ProviderFrame,
@@ -67,6 +68,13 @@ export interface FakeProviderOptions {
    * URL and register, finish running requests on the old socket, then close it. Default: ignore.
    */
   followGoAway?: boolean;
+  /**
+   * Heartbeat as the real daemon does, at the interval RegisterAck names: each model's slot
+   * RUNNING with the requests it is answering, or IDLE. Without them (the default) the coordinator
+   * drops the fake as silent after its liveness timeout (30 s): enough for a test, not for a
+   * benchmark that leaves the fleet idle between runs.
+   */
+  heartbeats?: boolean;
 }
 
 /**
@@ -90,6 +98,9 @@ export class FakeProvider {
   private readonly tcp = new WeakMap<WebSocket, Socket>();
   /** Sealed-payload plaintext per piece (the same scripted pieces answer request after request). */
   private readonly payloads = new Map<string, Uint8Array>();
+  /** Requests being answered per model (the heartbeat's running figure). */
+  private readonly answering = new Map<string, number>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FakeProviderOptions) {
     this.keys = options.encryptionKeys ?? generateKeyPair();
@@ -155,6 +166,7 @@ export class FakeProvider {
         throw new Error(`refused: ${answer.kind.value.code}`);
       if (answer?.kind.case === "registerAck") {
         this.providerId = answer.kind.value.providerId;
+        if (this.options.heartbeats) this.startHeartbeats(answer.kind.value.heartbeatIntervalMs);
         return this.providerId;
       }
       if (Date.now() > until)
@@ -173,6 +185,23 @@ export class FakeProvider {
   ): void {
     if (socket.readyState !== WebSocket.OPEN) return;
     socket.send(encodeFrame(create(ProviderFrameSchema, { kind })), { binary: true });
+  }
+
+  private startHeartbeats(intervalMs: number): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), Math.max(10, intervalMs));
+  }
+
+  private heartbeat(): void {
+    this.send({
+      case: "heartbeat",
+      value: {
+        slots: this.options.models.map((modelId) => {
+          const running = this.answering.get(modelId) ?? 0;
+          return { modelId, state: running > 0 ? SlotState.RUNNING : SlotState.IDLE, running };
+        }),
+      },
+    });
   }
 
   private payload(text: string): Uint8Array {
@@ -258,6 +287,7 @@ export class FakeProvider {
 
   close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeatTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const s of this.retiring) s.terminate();
@@ -330,7 +360,9 @@ export class FakeProvider {
       return;
     }
     const delay = reply.pieceDelayMs;
+    const model = request.metadata?.model ?? "";
     this.running.set(socket, (this.running.get(socket) ?? 0) + 1);
+    this.answering.set(model, (this.answering.get(model) ?? 0) + 1);
     void (async () => {
       for (const [i, text] of reply.pieces.entries()) {
         await this.sleep(delay);
@@ -338,6 +370,7 @@ export class FakeProvider {
         chunk(text, i);
       }
       if (!this.closed) end();
+      this.answering.set(model, (this.answering.get(model) ?? 1) - 1);
       this.running.set(socket, (this.running.get(socket) ?? 1) - 1);
       this.closeIfIdle(socket);
     })();

@@ -39,6 +39,8 @@ export interface RoutingHarness {
 
 export async function startRoutingHarness(
   options: Partial<RouterOptions> = {},
+  /** Gateway timings over the defaults (e.g. a short liveness timeout). */
+  gatewayOptions: { heartbeatIntervalMs?: number; livenessTimeoutMs?: number } = {},
 ): Promise<RoutingHarness> {
   const registry = new ProviderRegistry();
   const reservations = new Reservations(5000);
@@ -55,6 +57,7 @@ export async function startRoutingHarness(
       livenessTimeoutMs: 10_000,
       writeTimeoutMs: 2000,
       maxFrameBytes: 64 * 1024,
+      ...gatewayOptions,
     },
     metrics,
     log,
