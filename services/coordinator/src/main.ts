@@ -1,9 +1,10 @@
-import { createLogger, errorMessage, guardProcess } from "@darkbloom/telemetry";
+import { createLogger, errorMessage, guardProcess, ignoreOutputErrors } from "@darkbloom/telemetry";
 import { readBootstrapKey } from "./bootstrap-key-file.js";
 import { startCoordinator } from "./compose.js";
 import { loadConfig } from "./config.js";
 import { describeSecurityPosture, embeddedPostgresRefusal } from "./security-posture.js";
 
+ignoreOutputErrors([process.stdout, process.stderr]);
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, base: { service: "coordinator" } });
 
