@@ -1,6 +1,10 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { expect } from "chai";
-import { processLeakCheck } from "../testbed/process-audit.js";
+import { REPO_ROOT, spawnTs } from "../testbed/child-process.js";
+import { descendants, processLeakCheck } from "../testbed/process-audit.js";
+import { waitUntil } from "../testbed/wait-until.js";
 import { diffToMarkdown, profileToMarkdown } from "../testbed/timing/markdown.js";
 import { percentile } from "../testbed/timing/percentiles.js";
 import { parseTimingHeader } from "../testbed/timing/server-timing.js";
@@ -98,5 +102,39 @@ describe("testbed teardown: processLeakCheck", function () {
       await exited;
     }
     await leaks.assertNoneLeft();
+  });
+});
+
+/** Whether `pid` is a live process (not gone, not a zombie left for a parent to reap). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+}
+
+describe("testbed teardown: a run that crashes", function () {
+  this.timeout(120_000);
+
+  it("stops the coordinators it started, and their embedded Postgres", async () => {
+    const run = spawnTs(
+      path.join(REPO_ROOT, "e2e/testbed/fixtures/crash-with-coordinator.ts"),
+      [],
+      {},
+    );
+    try {
+      const [, pid] = (await run.waitFor(/coordinator pid (\d+)/, 90_000)) as unknown as [
+        string,
+        string,
+      ];
+      const postgres = (await descendants(Number(pid))).filter((p) => p.command === "postgres");
+      expect(postgres, "the coordinator's embedded Postgres").to.not.be.empty;
+      await waitUntil("the run to crash", () => Promise.resolve(run.child.exitCode !== null));
+      expect(run.output()).to.include("the run crashed");
+      const pids = [Number(pid), ...postgres.map((p) => p.pid)];
+      await waitUntil("the coordinator and its Postgres to stop", async () =>
+        (await Promise.all(pids.map(running))).every((r) => !r),
+      );
+    } finally {
+      await run.kill();
+    }
   });
 });

@@ -5,6 +5,12 @@ import { inheritedEnv } from "./config.js";
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const live = new Set<ChildProcess>();
+// A run that ends with children still running (a crash, an aborted run, a stop() never reached)
+// asks each to stop. SIGTERM rather than SIGKILL: a coordinator then stops its embedded Postgres,
+// which a killed one would leave running.
+process.once("exit", () => {
+  for (const c of live) c.kill("SIGTERM");
+});
 
 export interface Spawned {
   child: ChildProcess;
@@ -106,9 +112,4 @@ export function spawnTracked(
     await exited;
   };
   return { child, output: () => text, waitFor, stop, kill };
-}
-
-/** Last-resort cleanup for an aborted run. */
-export function killAllChildren(): void {
-  for (const c of live) c.kill("SIGKILL");
 }
