@@ -27,8 +27,17 @@ export function spawnTs(
   entry: string,
   args: readonly string[],
   env: Record<string, string>,
+  options: SpawnOptions = {},
 ): Spawned {
-  return spawnTracked(process.execPath, ["--import", "tsx", entry, ...args], env, entry);
+  return spawnTracked(process.execPath, ["--import", "tsx", entry, ...args], env, entry, options);
+}
+
+export interface SpawnOptions {
+  /**
+   * Lead a process group of its own, as a shell runs a foreground job: `process.kill(-pid, sig)`
+   * then signals it and everything it spawned in its group, as a Ctrl-C in its terminal does.
+   */
+  processGroup?: boolean;
 }
 
 /** Spawns any program (e.g. haproxy), tracked like spawnTs; `entry` names it in errors. */
@@ -37,11 +46,13 @@ export function spawnTracked(
   args: readonly string[],
   env: Record<string, string>,
   entry: string = command,
+  options: SpawnOptions = {},
 ): Spawned {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...inheritedEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.processGroup === true,
   });
   live.add(child);
   let text = "";

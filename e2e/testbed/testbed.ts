@@ -32,6 +32,8 @@ export interface StartCoordinatorOptions {
   securityMode?: "development" | "unset";
   /** How long to wait for the listening line (default 60 s; a loaded machine may need more). */
   listenTimeoutMs?: number;
+  /** Run it as a shell runs a foreground job: leading its own process group (child-process.ts). */
+  processGroup?: boolean;
 }
 
 /**
@@ -45,19 +47,24 @@ export async function startCoordinator(
   const dataDir = await mkdtemp(path.join(tmpdir(), "darkbloom-e2e-"));
   // Embedded Postgres runs as the `postgres` user when we are root; it must be able to enter.
   await chmod(dataDir, 0o755);
-  const proc = spawnTs(path.join(REPO_ROOT, "services/coordinator/src/main.ts"), [], {
-    DARKBLOOM_PORT: "0",
-    DARKBLOOM_METRICS_PORT: "0",
-    // The testbed's providers carry no provider token or attestation unless a spec asks for them.
-    ...(options.securityMode === "unset" ? {} : { DARKBLOOM_SECURITY_MODE: "development" }),
-    DARKBLOOM_DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
-    DARKBLOOM_HEARTBEAT_INTERVAL_MS: "500",
-    // Credit leases (on by default) go back to the wallet soon after the last request, so a
-    // spec's ledger audit (ledger-audit.ts: no open lease) need not wait the production 5 s.
-    DARKBLOOM_CREDIT_LEASE_IDLE_MS: "300",
-    ...env,
-  });
+  const proc = spawnTs(
+    path.join(REPO_ROOT, "services/coordinator/src/main.ts"),
+    [],
+    {
+      DARKBLOOM_PORT: "0",
+      DARKBLOOM_METRICS_PORT: "0",
+      // The testbed's providers carry no provider token or attestation unless a spec asks for them.
+      ...(options.securityMode === "unset" ? {} : { DARKBLOOM_SECURITY_MODE: "development" }),
+      DARKBLOOM_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      DARKBLOOM_HEARTBEAT_INTERVAL_MS: "500",
+      // Credit leases (on by default) go back to the wallet soon after the last request, so a
+      // spec's ledger audit (ledger-audit.ts: no open lease) need not wait the production 5 s.
+      DARKBLOOM_CREDIT_LEASE_IDLE_MS: "300",
+      ...env,
+    },
+    { processGroup: options.processGroup },
+  );
   try {
     const [, url] = (await proc.waitFor(
       /listening on (http:\/\/\S+)/,

@@ -49,7 +49,10 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
         ? []
         : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ],
-    { ...options.runAs, stdio: ["ignore", "pipe", "pipe"] },
+    // Its own process group: a Ctrl-C in the coordinator's terminal (SIGINT to the foreground
+    // group) or the terminal closing would otherwise stop the server at once, while the
+    // coordinator is still settling the requests it drains. The coordinator stops it last.
+    { ...options.runAs, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const tail: string[] = [];
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

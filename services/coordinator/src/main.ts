@@ -43,6 +43,8 @@ try {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // The terminal it runs in closed: drain and stop as for SIGTERM, rather than die on the spot.
+  process.on("SIGHUP", () => stop("SIGHUP"));
 } catch (err) {
   log.error("coordinator failed to start", { error: errorMessage(err) });
   process.exit(1);
