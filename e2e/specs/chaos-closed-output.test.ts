@@ -1,15 +1,6 @@
 import { expect } from "chai";
-import { descendants } from "../testbed/process-audit.js";
+import { descendants, isRunning } from "../testbed/process-audit.js";
 import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("a coordinator whose stdout and stderr readers go away", function () {
   this.timeout(120_000);
@@ -46,6 +37,6 @@ describe("a coordinator whose stdout and stderr readers go away", function () {
     ]).finally(() => clearTimeout(timer));
     expect(outcome, "exit code after SIGTERM").to.equal(0);
     for (const p of postgres)
-      expect(alive(p.pid), `postgres ${p.pid} still running`).to.equal(false);
+      expect(await isRunning(p.pid), `postgres ${p.pid} still running`).to.equal(false);
   });
 });

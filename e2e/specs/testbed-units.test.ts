@@ -1,9 +1,8 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
 import { REPO_ROOT, spawnTs } from "../testbed/child-process.js";
-import { descendants, processLeakCheck } from "../testbed/process-audit.js";
+import { descendants, isRunning, processLeakCheck } from "../testbed/process-audit.js";
 import { waitUntil } from "../testbed/wait-until.js";
 import { diffToMarkdown, profileToMarkdown } from "../testbed/timing/markdown.js";
 import { percentile } from "../testbed/timing/percentiles.js";
@@ -105,12 +104,6 @@ describe("testbed teardown: processLeakCheck", function () {
   });
 });
 
-/** Whether `pid` is a live process (not gone, not a zombie left for a parent to reap). */
-async function running(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-}
-
 describe("testbed teardown: a run that crashes", function () {
   this.timeout(120_000);
 
@@ -131,7 +124,7 @@ describe("testbed teardown: a run that crashes", function () {
       expect(run.output()).to.include("the run crashed");
       const pids = [Number(pid), ...postgres.map((p) => p.pid)];
       await waitUntil("the coordinator and its Postgres to stop", async () =>
-        (await Promise.all(pids.map(running))).every((r) => !r),
+        (await Promise.all(pids.map(isRunning))).every((r) => !r),
       );
     } finally {
       await run.kill();

@@ -23,6 +23,13 @@ async function readProcess(pid: number): Promise<ProcessInfo | undefined> {
   }
 }
 
+/** Whether `pid` is a live process (not gone, not a zombie left for a parent to reap). */
+export async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return stat !== "" && state !== "Z";
+}
+
 /** Every live descendant of `rootPid` (default: this process), from /proc. */
 export async function descendants(rootPid = process.pid): Promise<ProcessInfo[]> {
   const pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n)).map(Number);
