@@ -79,6 +79,52 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
     }
   });
 
+  it("the terminal closing (SIGHUP, its output gone) lets the request in flight finish, then it exits 0", async () => {
+    const home = path.join(work, "hangup");
+    // as a shell runs a foreground job: the hangup goes to its whole process group
+    const proc = spawnTs(
+      CLI,
+      ["start", "--coordinator", url(), "--model", modelDir],
+      { DARKBLOOM_HOME: home, LOG_LEVEL: "info" },
+      { processGroup: true },
+    );
+    try {
+      await proc.waitFor(/provider serving/, 60_000);
+      await waitForModel(url(), coordinator?.apiKey ?? "", TEST_MODEL_ID);
+      const client = new OpenAI({
+        baseURL: `${url()}/v1`,
+        apiKey: coordinator?.apiKey ?? "",
+        maxRetries: 0,
+      });
+      const stream = await client.chat.completions.create({
+        model: TEST_MODEL_ID,
+        messages: [{ role: "user", content: "Count upwards forever." }],
+        max_tokens: 200,
+        temperature: 0,
+        stream: true,
+      });
+      const exited = new Promise<number | string>((r) =>
+        proc.child.once("exit", (code, signal) => r(code ?? `killed by ${signal ?? "?"}`)),
+      );
+      let chunks = 0;
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content && ++chunks === 1) {
+          // the terminal is gone: nothing reads its output any more
+          proc.child.stdout?.destroy();
+          proc.child.stderr?.destroy();
+          process.kill(-(proc.child.pid ?? 0), "SIGHUP");
+        }
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(chunks).to.be.greaterThan(1);
+      expect(finish).to.be.oneOf(["length", "stop"]);
+      expect(await exited).to.equal(0);
+    } finally {
+      await proc.kill();
+    }
+  });
+
   it("serves the good model and reports a corrupt one and a throwing template, without crashing", async () => {
     const home = path.join(work, "broken");
     const corrupt = path.join(work, "corrupt-llama");

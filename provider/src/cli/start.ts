@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { ignoreOutputErrors } from "@darkbloom/telemetry";
 import { createAttestor } from "../attestation/create-attestor.js";
 import { loadOrCreateEncryptionKey } from "../daemon/identity-keys.js";
 import { DEFAULT_GATE } from "../daemon/memory-gate.js";
@@ -31,6 +32,8 @@ export async function startCommand(ctx: CliContext): Promise<number> {
     return EXIT.failure;
   }
   if (flag(args, "daemon") === "true") return detachDaemon(ctx);
+  // Serving in the foreground: a terminal or pipe that goes away must not end the requests it runs.
+  ignoreOutputErrors([process.stdout, process.stderr]);
 
   const coordinatorUrl = flag(args, "coordinator") ?? config.coordinatorUrl;
   const dirs = flags(args, "model");
@@ -120,15 +123,15 @@ export async function startCommand(ctx: CliContext): Promise<number> {
       .join(", ")} via ${coordinatorUrl}`,
   );
   await new Promise<void>((resolve) => {
+    // SIGHUP: the terminal it serves from closed (an SSH session dropped); drain all the same.
+    const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
     const stop = (): void => {
-      process.off("SIGTERM", stop);
-      process.off("SIGINT", stop);
+      for (const signal of signals) process.off(signal, stop);
       log.info("draining", { inFlight: daemon.snapshot().inFlight });
       void writeStatus();
       daemon.stop(config.drainTimeoutMs).then(resolve, resolve);
     };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
+    for (const signal of signals) process.on(signal, stop);
   });
   clearInterval(statusTimer);
   await writeStatus();
