@@ -12,6 +12,7 @@ import {
   ensureConsoleBuilt,
   launchBrowser,
   screenshot,
+  sendAndAwaitReply,
   seriousAxeViolations,
   signInWithKey,
   type RunningBrowser,
@@ -169,9 +170,7 @@ describe("console: consumer pages (keys, usage, playground, billing) against the
     await tab.fill("#chat-prompt", "Write a short poem about private inference.");
     await tab.fill("#chat-max", "24");
     await tab.locator("#chat-max").dispatchEvent("change");
-    await tab.getByRole("button", { name: "Send" }).click();
-    // the Send button comes back when the stream ended
-    await tab.getByRole("button", { name: "Send" }).waitFor({ timeout: 60_000 });
+    await sendAndAwaitReply(tab);
     const log = tab.getByTestId("chat-log");
     const reply = await log.locator("li.assistant p").first().textContent();
     expect(reply?.trim().length ?? 0).to.be.greaterThan(0);

@@ -12,6 +12,7 @@ import {
   ensureConsoleBuilt,
   launchBrowser,
   screenshot,
+  sendAndAwaitReply,
   seriousAxeViolations,
   signInWithKey,
   type RunningBrowser,
@@ -230,8 +231,7 @@ describe("console: provider-operator pages (my machines, payouts) against the ru
       await tab.fill("#chat-prompt", secret);
       await tab.fill("#chat-max", "12");
       await tab.locator("#chat-max").dispatchEvent("change");
-      await tab.getByRole("button", { name: "Send" }).click();
-      await tab.getByRole("button", { name: "Send" }).waitFor({ timeout: 60_000 });
+      await sendAndAwaitReply(tab);
       const log = tab.getByTestId("chat-log");
       expect(await log.getByRole("alert").count(), (await log.textContent()) ?? "").to.equal(0);
       const reply = await log.locator("li.assistant p").first().textContent();

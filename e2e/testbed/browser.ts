@@ -111,3 +111,20 @@ export async function signInWithKey(
     (u) => u.pathname === `/console${next}` || (orHome && u.pathname === "/console/"),
   );
 }
+
+/**
+ * Sends the playground's prompt and waits until the reply has ended. The Send button alone is no
+ * signal: it is still on the page right after the click, until the page re-renders with Stop. The
+ * assistant turn is drawn with its live cursor in the same render that shows Stop; the cursor goes
+ * once the stream has ended and its usage is counted.
+ */
+export async function sendAndAwaitReply(page: Page, timeoutMs = 60_000): Promise<void> {
+  const replies = page.getByTestId("chat-log").locator("li.assistant");
+  const before = await replies.count();
+  await page.getByRole("button", { name: "Send" }).click();
+  const reply = replies.nth(before);
+  await reply.waitFor({ timeout: timeoutMs });
+  await reply
+    .locator("p > span[aria-hidden='true']")
+    .waitFor({ state: "detached", timeout: timeoutMs });
+}
