@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readFile, readlink, rm, truncate, writeFile } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
-import { REPO_ROOT, spawnTs } from "../testbed/child-process.js";
+import { REPO_ROOT, spawnTs, type SpawnOptions, type Spawned } from "../testbed/child-process.js";
 import { TEST_MODEL_ID, ensureTestModel } from "../testbed/test-model.js";
 import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
 import { FakeFileHost } from "@darkbloom/testing";
@@ -43,50 +43,21 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
     await rm(work, { recursive: true, force: true });
   });
 
-  it("SIGTERM lets the request in flight finish, then the provider exits 0", async () => {
-    const home = path.join(work, "drain");
-    const proc = spawnTs(CLI, ["start", "--coordinator", url(), "--model", modelDir], {
-      DARKBLOOM_HOME: home,
-      LOG_LEVEL: "warn",
-    });
-    try {
-      await proc.waitFor(/provider serving/, 60_000);
-      await waitForModel(url(), coordinator?.apiKey ?? "", TEST_MODEL_ID);
-      const client = new OpenAI({
-        baseURL: `${url()}/v1`,
-        apiKey: coordinator?.apiKey ?? "",
-        maxRetries: 0,
-      });
-      const stream = await client.chat.completions.create({
-        model: TEST_MODEL_ID,
-        messages: [{ role: "user", content: "Count upwards forever." }],
-        max_tokens: 200,
-        temperature: 0,
-        stream: true,
-      });
-      const exited = new Promise<number | null>((r) => proc.child.once("exit", (c) => r(c)));
-      let chunks = 0;
-      let finish: string | null | undefined;
-      for await (const chunk of stream) {
-        if (chunk.choices[0]?.delta.content && ++chunks === 1) proc.child.kill("SIGTERM");
-        finish = chunk.choices[0]?.finish_reason ?? finish;
-      }
-      expect(chunks).to.be.greaterThan(1);
-      expect(finish).to.be.oneOf(["length", "stop"]);
-      expect(await exited).to.equal(0);
-    } finally {
-      await proc.kill();
-    }
-  });
-
-  it("the terminal closing (SIGHUP, its output gone) lets the request in flight finish, then it exits 0", async () => {
-    const home = path.join(work, "hangup");
-    // as a shell runs a foreground job: the hangup goes to its whole process group
+  /**
+   * Starts a foreground provider (`logLevel` info: it logs as it drains), streams a long answer
+   * and calls `stopIt` at the first token; the answer must finish and the provider exit 0.
+   */
+  async function drainsOn(
+    name: string,
+    stopIt: (proc: Spawned) => void,
+    logLevel = "warn",
+    options: SpawnOptions = {},
+  ): Promise<void> {
     const proc = spawnTs(
       CLI,
       ["start", "--coordinator", url(), "--model", modelDir],
-      { DARKBLOOM_HOME: home, LOG_LEVEL: "info" },
-      { processGroup: true },
+      { DARKBLOOM_HOME: path.join(work, name), LOG_LEVEL: logLevel },
+      options,
     );
     try {
       await proc.waitFor(/provider serving/, 60_000);
@@ -109,12 +80,7 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
       let chunks = 0;
       let finish: string | null | undefined;
       for await (const chunk of stream) {
-        if (chunk.choices[0]?.delta.content && ++chunks === 1) {
-          // the terminal is gone: nothing reads its output any more
-          proc.child.stdout?.destroy();
-          proc.child.stderr?.destroy();
-          process.kill(-(proc.child.pid ?? 0), "SIGHUP");
-        }
+        if (chunk.choices[0]?.delta.content && ++chunks === 1) stopIt(proc);
         finish = chunk.choices[0]?.finish_reason ?? finish;
       }
       expect(chunks).to.be.greaterThan(1);
@@ -123,7 +89,24 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
     } finally {
       await proc.kill();
     }
-  });
+  }
+
+  it("SIGTERM lets the request in flight finish, then the provider exits 0", () =>
+    drainsOn("drain", (proc) => proc.child.kill("SIGTERM")));
+
+  it("the terminal closing (SIGHUP, its output gone) lets the request in flight finish, then it exits 0", () =>
+    drainsOn(
+      "hangup",
+      (proc) => {
+        // the terminal is gone: nothing reads its output any more, and the hangup goes to its
+        // whole process group (it runs as a shell runs a foreground job)
+        proc.child.stdout?.destroy();
+        proc.child.stderr?.destroy();
+        process.kill(-(proc.child.pid ?? 0), "SIGHUP");
+      },
+      "info",
+      { processGroup: true },
+    ));
 
   it("serves the good model and reports a corrupt one and a throwing template, without crashing", async () => {
     const home = path.join(work, "broken");
