@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { exitOutcome } from "../testbed/child-process.js";
 import { descendants, isRunning } from "../testbed/process-audit.js";
 import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
 
@@ -26,16 +27,8 @@ describe("a coordinator whose stdout and stderr readers go away", function () {
       });
       expect(res.status).to.equal(key === c.apiKey ? 200 : 401);
     }
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      exited,
-      new Promise<string>((r) => {
-        timer = setTimeout(() => r("still running 30 s after SIGTERM"), 30_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    expect(outcome, "exit code after SIGTERM").to.equal(0);
+    expect(await exitOutcome(child), "exit code after SIGTERM").to.equal(0);
     for (const p of postgres)
       expect(await isRunning(p.pid), `postgres ${p.pid} still running`).to.equal(false);
   });

@@ -1,21 +1,10 @@
 import { expect } from "chai";
 import type { FakeProvider } from "@darkbloom/testing";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
+import { exitOutcome } from "../testbed/child-process.js";
 import { descendants, isRunning } from "../testbed/process-audit.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
-
-/** The exit code, or a text saying it did not exit within 30 s (or died of a signal). */
-function exitOf(c: RunningCoordinator): Promise<number | string> {
-  const child = c.process.child;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve("still running 30 s later"), 30_000);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? `killed by ${signal ?? "?"}`);
-    });
-  });
-}
 
 // The coordinator runs as a shell runs a foreground job (leading its own process group), and the
 // signal goes to the whole group, as a Ctrl-C or a closing terminal sends it.
@@ -70,7 +59,7 @@ describe("a coordinator with embedded Postgres stopped from its terminal", funct
     expect(JSON.parse(usage ?? "{}"), "the final usage carries the settled cost").to.have.property(
       "cost",
     );
-    expect(await exitOf(c)).to.equal(0);
+    expect(await exitOutcome(c.process.child)).to.equal(0);
     expect(c.process.output()).to.not.include("settlement failed");
     for (const p of postgres) expect(await isRunning(p.pid), `postgres ${p.pid}`).to.equal(false);
   });
@@ -82,7 +71,7 @@ describe("a coordinator with embedded Postgres stopped from its terminal", funct
     );
     expect(postgres, "its embedded Postgres").to.not.be.empty;
     process.kill(-(c.process.child.pid ?? 0), "SIGHUP");
-    expect(await exitOf(c)).to.equal(0);
+    expect(await exitOutcome(c.process.child)).to.equal(0);
     expect(c.process.output()).to.include('"signal":"SIGHUP"');
     for (const p of postgres) expect(await isRunning(p.pid), `postgres ${p.pid}`).to.equal(false);
   });

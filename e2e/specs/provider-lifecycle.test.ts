@@ -5,7 +5,13 @@ import { cp, mkdir, mkdtemp, readFile, readlink, rm, truncate, writeFile } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
-import { REPO_ROOT, spawnTs, type SpawnOptions, type Spawned } from "../testbed/child-process.js";
+import {
+  REPO_ROOT,
+  exitOutcome,
+  spawnTs,
+  type SpawnOptions,
+  type Spawned,
+} from "../testbed/child-process.js";
 import { TEST_MODEL_ID, ensureTestModel } from "../testbed/test-model.js";
 import { startCoordinator, waitForModel, type RunningCoordinator } from "../testbed/testbed.js";
 import { FakeFileHost } from "@darkbloom/testing";
@@ -74,9 +80,6 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
         temperature: 0,
         stream: true,
       });
-      const exited = new Promise<number | string>((r) =>
-        proc.child.once("exit", (code, signal) => r(code ?? `killed by ${signal ?? "?"}`)),
-      );
       let chunks = 0;
       let finish: string | null | undefined;
       for await (const chunk of stream) {
@@ -85,7 +88,7 @@ describe("provider lifecycle: drain, broken models, registry downloads, releases
       }
       expect(chunks).to.be.greaterThan(1);
       expect(finish).to.be.oneOf(["length", "stop"]);
-      expect(await exited).to.equal(0);
+      expect(await exitOutcome(proc.child, 120_000)).to.equal(0);
     } finally {
       await proc.kill();
     }

@@ -124,3 +124,21 @@ export function spawnTracked(
   };
   return { child, output: () => text, waitFor, stop, kill };
 }
+
+/**
+ * The child's exit code once it has exited (at once when it already has), `killed by SIG…` when a
+ * signal ended it, or a text saying it was still running after `timeoutMs`.
+ */
+export function exitOutcome(child: ChildProcess, timeoutMs = 30_000): Promise<number | string> {
+  const outcome = (code: number | null, signal: NodeJS.Signals | null): number | string =>
+    code ?? `killed by ${signal ?? "?"}`;
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(outcome(child.exitCode, child.signalCode));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(`still running ${timeoutMs} ms later`), timeoutMs);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve(outcome(code, signal));
+    });
+  });
+}
