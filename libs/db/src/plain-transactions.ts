@@ -28,9 +28,9 @@ type Handler<T> = (tx: DatabaseTransactionConnection) => Promise<T>;
  * START TRANSACTION … COMMIT statements, nested ones as savepoints, retried on class 40 errors as
  * slonik does. slonik's own runs every transaction inside an AsyncLocalStorage, only to catch a
  * query sent through another connection from within a transaction; under Node 20 the first such
- * run turns async hooks on for every promise the process makes from then on, which cost the
- * coordinator ~25% more CPU per request at 64 streams (bench:overhead). That check is gone:
- * a transaction's handler must use the connection it is given (docs/money.md).
+ * run turns async hooks on for every promise the process makes from then on: with them the
+ * coordinator served ~15% fewer requests per core at 64 streams (bench:overhead). That check is
+ * gone: a transaction's handler must use the connection it is given (docs/money.md).
  */
 export function withPlainTransactions(pool: DatabasePool): DatabasePool {
   const plain: DatabasePool = {
