@@ -32,8 +32,10 @@ const modelDir = path.join(root, "provider/test-model/out/tiny-llama");
 run(process.execPath, ["--import", "tsx", "provider/test-model/generate.ts", modelDir]);
 
 const children = [];
-const start = (entry, args, env) => {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+// The coordinator runs under its own TypeScript loader, as in production (libs/ts-loader); the
+// provider under tsx.
+const start = (entry, args, env, loader = "tsx") => {
+  const child = spawn(process.execPath, ["--import", loader, entry, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -66,9 +68,12 @@ process.on("SIGTERM", () => stop(0));
 
 // The local network: providers on this machine join without a provider token or attestation.
 // The coordinator says so in a banner; a real deployment sets DARKBLOOM_SECURITY_MODE=production.
-const coordinator = start("services/coordinator/src/main.ts", [], {
-  DARKBLOOM_SECURITY_MODE: process.env.DARKBLOOM_SECURITY_MODE || "development",
-});
+const coordinator = start(
+  "services/coordinator/src/main.ts",
+  [],
+  { DARKBLOOM_SECURITY_MODE: process.env.DARKBLOOM_SECURITY_MODE || "development" },
+  "./libs/ts-loader/src/register.mjs",
+);
 let out = "";
 coordinator.stdout.on("data", (buf) => {
   process.stdout.write(buf);

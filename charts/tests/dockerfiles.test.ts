@@ -22,15 +22,24 @@ const load = (file: string): Stage[] => stages(parseDockerfile(read(file)));
 const finalStage = (s: Stage[]): Stage => s[s.length - 1]!;
 const isStage = (all: Stage[], base: string) => all.some((s) => s.name === base);
 
-/** Node deployables of the workspace: Dockerfile, package name, entry file from its ENTRYPOINT. */
+/**
+ * Node deployables of the workspace: Dockerfile, package name, entry file from its ENTRYPOINT, and
+ * what runs its TypeScript (the coordinator's own loader, for its hot path; tsx for the operator).
+ */
 const NODE_IMAGES = [
   {
     dockerfile: "services/coordinator/Dockerfile",
     name: "@darkbloom/coordinator",
     entry: "services/coordinator/src/main.ts",
+    loader: "ts-loader",
   },
-  { dockerfile: "operator/Dockerfile", name: "@darkbloom/operator", entry: "operator/src/main.ts" },
-];
+  {
+    dockerfile: "operator/Dockerfile",
+    name: "@darkbloom/operator",
+    entry: "operator/src/main.ts",
+    loader: "tsx",
+  },
+] as const;
 const ALL = [...NODE_IMAGES.map((i) => i.dockerfile), "console/Dockerfile"];
 
 /** Workspace folders the final stage copies from the build context. */
@@ -89,27 +98,42 @@ describe("Dockerfiles", () => {
       const final = finalStage(all);
       const entrypoint = execForm(final.instructions.find((i) => i.keyword === "ENTRYPOINT"));
 
-      it("starts node in exec form on its TypeScript entry point through tsx, at the lockfile's tsx version", () => {
+      it("starts node in exec form on its TypeScript entry point", () => {
         expect(entrypoint, "ENTRYPOINT in exec form (node is PID 1 and gets SIGTERM)").to.be.an(
           "array",
         );
         expect(entrypoint![0]).to.equal("node");
         expect(entrypoint).to.include(image.entry);
-        const loader = entrypoint![entrypoint!.indexOf("--import") + 1]!;
-        expect(loader).to.equal("/opt/tsx/node_modules/tsx/dist/loader.mjs");
-        const tsxInstall = all
-          .flatMap((s) => s.instructions)
-          .find((i) => /npm install .*tsx@/.test(i.args));
-        expect(tsxInstall?.args).to.include(`tsx@${lockedVersion("tsx")}`);
       });
 
-      it("turns off tsx's disk cache (the root filesystem is read-only in Kubernetes)", () => {
-        const env = final.instructions
-          .filter((i) => i.keyword === "ENV")
-          .map((i) => i.args)
-          .join(" ");
-        expect(env).to.match(/\bTSX_DISABLE_CACHE=1\b/);
-      });
+      const loader = entrypoint?.[entrypoint.indexOf("--import") + 1];
+      const env = final.instructions
+        .filter((i) => i.keyword === "ENV")
+        .map((i) => i.args)
+        .join(" ");
+      if (image.loader === "tsx") {
+        it("runs it through tsx at the lockfile's tsx version, its disk cache off (the root filesystem is read-only in Kubernetes)", () => {
+          expect(loader).to.equal("/opt/tsx/node_modules/tsx/dist/loader.mjs");
+          const tsxInstall = all
+            .flatMap((s) => s.instructions)
+            .find((i) => /npm install .*tsx@/.test(i.args));
+          expect(tsxInstall?.args).to.include(`tsx@${lockedVersion("tsx")}`);
+          expect(env).to.match(/\bTSX_DISABLE_CACHE=1\b/);
+        });
+      } else {
+        it("runs it through libs/ts-loader, copied with the tsconfig.json it reads; esbuild comes with the workspace's dependencies", () => {
+          expect(loader).to.equal("/app/libs/ts-loader/src/register.mjs");
+          const copies = contextCopies(final);
+          expect(copies).to.include("libs/ts-loader/");
+          expect(copies).to.include("tsconfig.json");
+          const pkg = JSON.parse(read(`${workspaces().get(image.name)}/package.json`)) as {
+            dependencies: Record<string, string>;
+          };
+          expect(pkg.dependencies).to.have.property("@darkbloom/ts-loader");
+          const tsx = all.flatMap((s) => s.instructions).filter((i) => /tsx/.test(i.args));
+          expect(tsx, "no tsx in the image").to.deep.equal([]);
+        });
+      }
 
       it("uses the Node major the repository runs on", () => {
         const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines

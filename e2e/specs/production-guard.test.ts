@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { REPO_ROOT, spawnTs } from "../testbed/child-process.js";
+import { COORDINATOR_LOADER, REPO_ROOT, spawnTs } from "../testbed/child-process.js";
 import { processLeakCheck } from "../testbed/process-audit.js";
 
 const MAIN = path.join(REPO_ROOT, "services/coordinator/src/main.ts");
@@ -36,7 +36,7 @@ describe("production guard: embedded Postgres on a public address", function () 
   });
 
   it("refuses to start, with a message naming the fix, and exits 1", async () => {
-    const proc = spawnTs(MAIN, [], env({}));
+    const proc = spawnTs(MAIN, [], env({}), { loader: COORDINATOR_LOADER });
     try {
       const exit = new Promise<number | null>((r) => proc.child.once("exit", (c) => r(c)));
       await proc.waitFor(/Refusing to start: DARKBLOOM_HOST=0\.0\.0\.0 is not a loopback/, 30_000);
@@ -50,7 +50,9 @@ describe("production guard: embedded Postgres on a public address", function () 
   });
 
   it("starts with DARKBLOOM_ALLOW_EMBEDDED_POSTGRES=true", async () => {
-    const proc = spawnTs(MAIN, [], env({ DARKBLOOM_ALLOW_EMBEDDED_POSTGRES: "true" }));
+    const proc = spawnTs(MAIN, [], env({ DARKBLOOM_ALLOW_EMBEDDED_POSTGRES: "true" }), {
+      loader: COORDINATOR_LOADER,
+    });
     try {
       const [, url] = (await proc.waitFor(/listening on (http:\/\/\S+)/, 90_000)) as unknown as [
         string,

@@ -22,14 +22,26 @@ export interface Spawned {
   kill(): Promise<void>;
 }
 
-/** Spawns a TypeScript entry point under tsx; every child is tracked so none outlives the run. */
+/**
+ * The loader the coordinator runs under in production (libs/ts-loader: esbuild's transform
+ * without tsx's keepNames); pass it as `loader` when spawning services/coordinator/src/main.ts.
+ */
+export const COORDINATOR_LOADER = fileURLToPath(
+  new URL("../../libs/ts-loader/src/register.mjs", import.meta.url),
+);
+
+/**
+ * Spawns a TypeScript entry point under tsx (or `options.loader`); every child is tracked so none
+ * outlives the run.
+ */
 export function spawnTs(
   entry: string,
   args: readonly string[],
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Spawned {
-  return spawnTracked(process.execPath, ["--import", "tsx", entry, ...args], env, entry, options);
+  const loader = options.loader ?? "tsx";
+  return spawnTracked(process.execPath, ["--import", loader, entry, ...args], env, entry, options);
 }
 
 export interface SpawnOptions {
@@ -38,6 +50,8 @@ export interface SpawnOptions {
    * then signals it and everything it spawned in its group, as a Ctrl-C in its terminal does.
    */
   processGroup?: boolean;
+  /** The module `--import`ed to run TypeScript (default tsx). */
+  loader?: string;
 }
 
 /** Spawns any program (e.g. haproxy), tracked like spawnTs; `entry` names it in errors. */

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REPO_ROOT, spawnTs, type Spawned } from "./child-process.js";
+import { COORDINATOR_LOADER, REPO_ROOT, spawnTs, type Spawned } from "./child-process.js";
 import { ensureTestModel } from "./test-model.js";
 
 export interface RunningCoordinator {
@@ -63,7 +63,7 @@ export async function startCoordinator(
       DARKBLOOM_CREDIT_LEASE_IDLE_MS: "300",
       ...env,
     },
-    { processGroup: options.processGroup },
+    { processGroup: options.processGroup, loader: COORDINATOR_LOADER },
   );
   try {
     const [, url] = (await proc.waitFor(

@@ -11,7 +11,8 @@ const kubelet = FakeKubelet.start({
   server,
   command: () => ({
     cmd: process.execPath,
-    args: ["--import", "tsx", "services/coordinator/src/main.ts"],
+    // As the image's entry point runs it (services/coordinator/Dockerfile).
+    args: ["--import", "./libs/ts-loader/src/register.mjs", "services/coordinator/src/main.ts"],
     cwd: root,
   }),
   baseEnv: { PATH: inheritedEnv().PATH, LOG_LEVEL: "warn" },
