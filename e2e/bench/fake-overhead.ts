@@ -187,6 +187,11 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
       const floor = proxy
         ? ttfts(await closedLoop(proxyUrl, "direct", c, n, o.seconds, o.tokens))
         : undefined;
+      // Unmeasured, at this level's concurrency: after the 16-stream warm-up the JIT was still
+      // compiling through the first seconds at 64 streams (~15% of the coordinator's CPU in a
+      // perf profile of that window, ~1-3% once settled), which a long-running coordinator pays
+      // once; the same number of requests again measured up to 25% more per core.
+      await closedLoop(via, coordinator.apiKey, c, Math.max(1000, 4 * c), o.seconds, o.tokens);
       const cpu0 = await treeCpu(pid);
       const v = await closedLoop(via, coordinator.apiKey, c, n, o.seconds, o.tokens);
       const cpu1 = await treeCpu(pid);
