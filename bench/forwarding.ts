@@ -3,7 +3,7 @@
 // --lease 10000000 --cpu-prof <dir>]. --lease <micro-USD>: both replicas hold against credit
 // leases of that size (docs/money.md), so the per-request money path does not dominate the CPU
 // figures; --cpu-prof writes <dir>/<pid>.cpuprofile for each replica (the report names A's and
-// B's pid; read them with /work/wt/tools/attrib.mjs or any .cpuprofile viewer). --heartbeats 0
+// B's pid; open them in Chrome DevTools or any .cpuprofile viewer). --heartbeats 0
 // skips the propagation part. Local and forwarded requests alternate (two models: one served
 // only on A, one only on B): --rounds interleaved batches per level, at one stream
 // rounds × min-requests single-request pairs; "added" is the median of the paired differences.
