@@ -3,8 +3,9 @@
 // The coordinator runs under this loader rather than tsx. Both strip the types with esbuild's
 // transform, but tsx always asks for `keepNames`, which wraps every named function and closure in
 // a `__name(fn, "name")` call — an Object.defineProperty on each closure a request creates. On the
-// coordinator's hot path that cost ~25% of its requests per CPU core (bench:overhead, 64 streams,
-// docs/architecture.md). A per-file transform renames nothing, so the names stay without it.
+// coordinator's hot path that cost a quarter of its requests per CPU core (664 vs 862 at 64
+// streams, bench:overhead; docs/architecture.md). A per-file transform renames nothing, so the
+// names stay without it.
 import { readFileSync } from "node:fs";
 import { register } from "node:module";
 
