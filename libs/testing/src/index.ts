@@ -5,6 +5,7 @@ export {
   type EmbeddedPostgresOptions,
 } from "./embedded-postgres.js";
 export { startTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./test-database.js";
+export { sequentialReads } from "./sequential-reads.js";
 export { pickFreePort as freePort } from "@darkbloom/db";
 export { FakeProvider, type FakeProviderOptions, type FakeReply } from "./fakes/fake-provider.js";
 export {
