@@ -1,6 +1,7 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
 import { BenchmarkSchema, type Benchmark } from "@darkbloom/proto";
+import { writeFileAtomic } from "../write-file-atomic.js";
 import type { HomePaths } from "./home-paths.js";
 
 export interface BenchmarkRecord {
@@ -21,7 +22,7 @@ async function readAll(paths: HomePaths): Promise<Record<string, BenchmarkRecord
 export async function saveBenchmark(paths: HomePaths, record: BenchmarkRecord): Promise<void> {
   const all = await readAll(paths);
   all[record.modelId] = record;
-  await writeFile(paths.benchmarks, JSON.stringify(all, null, 2) + "\n");
+  await writeFileAtomic(paths.benchmarks, JSON.stringify(all, null, 2) + "\n");
 }
 
 /** Saved results for the given models, as `Register.benchmarks`. */

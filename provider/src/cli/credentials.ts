@@ -1,4 +1,5 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { writeFileAtomic } from "../write-file-atomic.js";
 import type { HomePaths } from "./home-paths.js";
 
 /** The provider token from `darkbloom login`, kept in `<home>/credentials.json` (mode 0600). */
@@ -20,7 +21,7 @@ export async function readCredentials(paths: HomePaths): Promise<Credentials | u
 }
 
 export async function saveCredentials(paths: HomePaths, c: Credentials): Promise<void> {
-  await writeFile(paths.credentials, JSON.stringify(c) + "\n", { mode: 0o600 });
+  await writeFileAtomic(paths.credentials, JSON.stringify(c) + "\n", { mode: 0o600 });
 }
 
 export async function removeCredentials(paths: HomePaths): Promise<boolean> {

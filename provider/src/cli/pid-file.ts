@@ -1,7 +1,8 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { writeFileAtomic } from "../write-file-atomic.js";
 
 export async function writePidFile(file: string, pid: number): Promise<void> {
-  await writeFile(file, `${pid}\n`);
+  await writeFileAtomic(file, `${pid}\n`);
 }
 
 /** The pid in the file if that process is alive; removes a stale file. */

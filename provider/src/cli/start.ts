@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import { ignoreOutputErrors } from "@darkbloom/telemetry";
 import { createAttestor } from "../attestation/create-attestor.js";
@@ -10,6 +10,7 @@ import { MlxSetupError } from "../engine/mlx-backend/mlx-install.js";
 import { prepareMlx } from "../engine/mlx-backend/prepare-mlx.js";
 import { scanModelsDir } from "../models/scan-models.js";
 import { PROVIDER_VERSION } from "../version.js";
+import { writeFileAtomic } from "../write-file-atomic.js";
 import { flag, flags } from "./args.js";
 import { readBenchmarks } from "./benchmark-file.js";
 import type { CliContext } from "./cli-context.js";
@@ -103,7 +104,7 @@ export async function startCommand(ctx: CliContext): Promise<number> {
   });
   await writePidFile(paths.pidFile, process.pid);
   const writeStatus = (): Promise<void> =>
-    writeFile(
+    writeFileAtomic(
       paths.statusFile,
       JSON.stringify({
         pid: process.pid,

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { weightHashOf } from "@darkbloom/crypto";
+import { writeFileAtomic } from "../write-file-atomic.js";
 
 export interface FileHash {
   name: string;
@@ -75,7 +76,7 @@ export class HashCache {
   private async save(): Promise<void> {
     if (!this.file) return;
     await mkdir(path.dirname(this.file), { recursive: true });
-    await writeFile(this.file, JSON.stringify(this.entries));
+    await writeFileAtomic(this.file, JSON.stringify(this.entries));
   }
 }
 
