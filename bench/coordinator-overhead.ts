@@ -8,6 +8,8 @@
 // progress at once rather than a closed loop of instant answers (which measures capacity).
 // --floor: also through a bare Node.js proxy process in front of the direct upstream (what any
 // Node gateway adds on this machine before doing any work of its own).
+// --pin: the coordinator on CPUs of its own, the client, fake providers and Postgres on CPU 0
+// (sharing cores, its CPU per request includes what the crowding costs it).
 import { benchArgs } from "../e2e/bench/bench-args.js";
 import { coordinatorOverhead } from "../e2e/bench/coordinator-overhead.js";
 import { fakeOverhead } from "../e2e/bench/fake-overhead.js";
@@ -33,6 +35,7 @@ if (args.has("engine")) {
       seconds: args.num("seconds", 20),
       providers: args.num("providers", 4),
       floor: args.has("floor"),
+      pin: args.has("pin"),
       relay: args.has("no-relay")
         ? undefined
         : { streams: 4, chunksPerRequest: 2000, chunkBytes: 64, rounds: 2 },

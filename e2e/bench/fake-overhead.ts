@@ -8,6 +8,7 @@ import { startFakeOpenAiUpstream } from "../testbed/fakes/fake-openai-upstream.j
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { startCoordinator, type RunningCoordinator } from "../testbed/testbed.js";
 import { markdownTable } from "../testbed/timing/markdown.js";
+import { pinProcess, pinningLayout } from "./cpu-pinning.js";
 import { streamOnce, type StreamSample } from "./raw-stream.js";
 import { coordinatorRelay, rawEcho, type RelayOptions } from "./relay-throughput.js";
 
@@ -33,6 +34,11 @@ export interface FakeOverheadOptions {
    * the direct upstream (bare-proxy-main.ts), i.e. what any Node gateway adds on this machine.
    */
   floor?: boolean;
+  /**
+   * The coordinator on CPUs of its own, this process (client, fake providers, direct upstream,
+   * floor proxy) and Postgres on CPU 0 (cpu-pinning.ts).
+   */
+  pin?: boolean;
 }
 
 interface Run {
@@ -144,6 +150,9 @@ const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "–");
  */
 export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
   const pieces = Array.from({ length: o.tokens }, (_, i) => `tok${i} `);
+  const layout = o.pin ? pinningLayout() : undefined;
+  // before the coordinator starts: it, and the Postgres it starts, inherit CPU 0
+  if (layout) await pinProcess(process.pid, layout.load);
   const coordinator: RunningCoordinator = await startCoordinator({
     LOG_LEVEL: "error",
     // One client address opens up to 256 connections at once: the per-address cap on
@@ -151,6 +160,7 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
     DARKBLOOM_MAX_UNAUTHENTICATED_CONNECTIONS_PER_ADDRESS: "0",
     ...o.coordinatorEnv,
   });
+  if (layout) await pinProcess(coordinator.process.child.pid ?? 0, layout.measured);
   let fleet: FakeProvider[] = [];
   const paceMs = o.paceMs ?? 0;
   const direct = await startFakeOpenAiUpstream(pieces, paceMs);
@@ -230,7 +240,11 @@ export async function fakeOverhead(o: FakeOverheadOptions): Promise<string> {
     (paceMs > 0 ? `fake providers pacing a token every ${paceMs} ms` : "instant fake providers") +
     "; " +
     `direct = fake OpenAI upstream on loopback, same client (raw HTTP, keep-alive); the ` +
-    `coordinator's per-address cap on unauthenticated connections is off (one client address)\n\n` +
+    `coordinator's per-address cap on unauthenticated connections is off (one client address)` +
+    (layout
+      ? `; the coordinator pinned to CPU ${layout.measured}, the client, fake providers and Postgres to CPU ${layout.load}`
+      : "; all processes share every CPU") +
+    `\n\n` +
     markdownTable(rows);
   if (o.relay) {
     const relay = await coordinatorRelay(o.relay);
