@@ -18,6 +18,7 @@ export {
   ForeignKeyIntegrityConstraintViolationError,
   UniqueIntegrityConstraintViolationError,
   type DatabasePool,
+  type DatabasePoolConnection,
   type DatabaseTransactionConnection,
 } from "slonik";
 export { listenChannel, type Listener, type ListenHooks } from "./listen.js";

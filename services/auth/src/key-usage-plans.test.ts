@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import { sql, type DatabasePool } from "@darkbloom/db";
+import { sql, type DatabasePoolConnection } from "@darkbloom/db";
 import { sequentialReads, startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { z } from "zod";
 import { authMigrations } from "./migrations.js";
-
-/** A session of the pool held for the whole test (its plans are what is under test). */
-type Session = Parameters<Parameters<DatabasePool["connect"]>[0]>[0];
 
 const idRow = z.object({ id: z.string() });
 
@@ -38,7 +35,7 @@ describe("key usage batches on a session that planned while the auth tables were
     await database?.stop();
   });
 
-  const settleUsage = (session: Session, requestId: string): Promise<unknown> =>
+  const settleUsage = (session: DatabasePoolConnection, requestId: string): Promise<unknown> =>
     session.query(sql.unsafe`
       SELECT auth_settle_key_usages(ARRAY[${keyId}]::uuid[], ARRAY[${requestId}]::text[],
         ARRAY[40]::int8[], ARRAY[300]::int8[], 60)`);

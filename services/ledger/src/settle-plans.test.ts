@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import { sql, type DatabasePool } from "@darkbloom/db";
+import { sql, type DatabasePoolConnection } from "@darkbloom/db";
 import { sequentialReads, startTestDatabase, type TestDatabase } from "@darkbloom/testing";
 import { z } from "zod";
 import { ledgerMigrations } from "./migrations.js";
-
-/** A session of the pool held for the whole test (its plans are what is under test). */
-type Session = Parameters<Parameters<DatabasePool["connect"]>[0]>[0];
 
 const idRow = z.object({ id: z.bigint() });
 
@@ -37,7 +34,7 @@ describe("settlement batches on a session that planned while the ledger was empt
   });
 
   /** One settlement's statements as a batch runs them: the begin, a balanced transaction posted. */
-  const settleOne = async (session: Session, reference: string): Promise<void> => {
+  const settleOne = async (session: DatabasePoolConnection, reference: string): Promise<void> => {
     await session.transaction(async (tx) => {
       await tx.query(sql.unsafe`
         SELECT * FROM ledger_settle_batch_begin(
