@@ -72,7 +72,7 @@ const coordinator = start(
   "services/coordinator/src/main.ts",
   [],
   { DARKBLOOM_SECURITY_MODE: process.env.DARKBLOOM_SECURITY_MODE || "development" },
-  "./libs/ts-loader/src/register.mjs",
+  "@darkbloom/ts-loader/register",
 );
 let out = "";
 coordinator.stdout.on("data", (buf) => {

@@ -26,9 +26,7 @@ export interface Spawned {
  * The loader the coordinator runs under in production (libs/ts-loader: esbuild's transform
  * without tsx's keepNames); pass it as `loader` when spawning services/coordinator/src/main.ts.
  */
-export const COORDINATOR_LOADER = fileURLToPath(
-  new URL("../../libs/ts-loader/src/register.mjs", import.meta.url),
-);
+export const COORDINATOR_LOADER = "@darkbloom/ts-loader/register";
 
 /**
  * Spawns a TypeScript entry point under tsx (or `options.loader`); every child is tracked so none

@@ -12,7 +12,7 @@ const kubelet = FakeKubelet.start({
   command: () => ({
     cmd: process.execPath,
     // As the image's entry point runs it (services/coordinator/Dockerfile).
-    args: ["--import", "./libs/ts-loader/src/register.mjs", "services/coordinator/src/main.ts"],
+    args: ["--import", "@darkbloom/ts-loader/register", "services/coordinator/src/main.ts"],
     cwd: root,
   }),
   baseEnv: { PATH: inheritedEnv().PATH, LOG_LEVEL: "warn" },
