@@ -2,10 +2,10 @@
 // another replica, and how long a heartbeat takes to reach another replica's registry.
 import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
-import { SlotState } from "@darkbloom/proto";
-import type { FakeProvider } from "@darkbloom/testing";
+import { SlotState, type InferenceBody } from "@darkbloom/proto";
+import type { FakeProvider, FakeReply } from "@darkbloom/testing";
 import OpenAI from "openai";
-import { startFakeFleet } from "../testbed/fake-fleet.js";
+import { echoReply, startFakeFleet } from "../testbed/fake-fleet.js";
 import { startReplicas } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { markdownTable } from "../testbed/timing/markdown.js";
@@ -25,6 +25,11 @@ export interface ForwardingOptions {
   heartbeats: number;
   /** Extra environment of both replicas (credit leases, a CPU-profile preload). */
   replicaEnv?: Record<string, string>;
+  /**
+   * The fake providers wait this long before each token (default 0: the whole answer at once, so
+   * a request's end is handled in the same turn as its first token, on the path to it).
+   */
+  paceMs?: number;
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -138,8 +143,10 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       );
     };
     // Both fleets stay connected: a round alternates paths by model, nothing reconnects between.
-    fleet.push(...(await startFakeFleet(a.url, 8, [LOCAL_MODEL])));
-    fleet.push(...(await startFakeFleet(b.url, 8, [REMOTE_MODEL])));
+    const pieceDelayMs = o.paceMs ?? 0;
+    const reply = (body: InferenceBody): FakeReply => ({ ...echoReply(body), pieceDelayMs });
+    fleet.push(...(await startFakeFleet(a.url, 8, [LOCAL_MODEL], reply)));
+    fleet.push(...(await startFakeFleet(b.url, 8, [REMOTE_MODEL], reply)));
     await providersOnA(LOCAL_MODEL, 8);
     await providersOnA(REMOTE_MODEL, 8);
     await checkWithSdk(a.url, user.apiKey);
@@ -194,7 +201,11 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       });
     }
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
-    return `Forwarding: requests on replica A (raw HTTP client), 8 instant fake providers of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
+    const fakes =
+      pieceDelayMs > 0
+        ? `fake providers pacing a token every ${pieceDelayMs} ms`
+        : "instant fake providers";
+    return `Forwarding: requests on replica A (raw HTTP client), 8 ${fakes} of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
       env.length ? ` (${env.map((k) => `${k}=${o.replicaEnv?.[k]}`).join(", ")})` : ""
     }; A pid ${a.process.child.pid}, B pid ${b.process.child.pid}\n\n${markdownTable(rows)}`;
   } finally {
