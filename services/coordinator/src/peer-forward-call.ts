@@ -39,7 +39,8 @@ export class ForwardCall extends AsyncQueue<ForwardInferResponse> {
 
   /**
    * Sends the request message; aborting `signal` closes the stream (cancelled at the peer).
-   * `answered` runs once, when the peer's response headers arrive or the stream closes.
+   * `answered` runs once, when the first response message arrives or the stream closes (the
+   * owner sends its response headers as soon as it has dispatched, before the provider answers).
    */
   start(signal: AbortSignal, message: Buffer, answered?: () => void): void {
     const stream = this.stream;
@@ -52,7 +53,7 @@ export class ForwardCall extends AsyncQueue<ForwardInferResponse> {
         once = true;
         answered();
       };
-      stream.once("response", run);
+      stream.once("data", run);
       stream.once("close", run);
     }
     const onAbort = (): void => {

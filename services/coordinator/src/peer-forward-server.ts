@@ -31,10 +31,12 @@ export interface PeerForwardServerOptions {
  * The owner replica's side of RoutingService.ForwardInfer on the bare HTTP/2 stream, ahead of
  * Node's compatibility request and response objects and Connect's handler (whose per-call
  * headers, signals, interceptors and per-message async iterables cost several ms of CPU per
- * forwarded request): checks the peer secret as soon as the headers arrive, decodes the one
- * request message, dispatches it and writes the session's events as they come — the events
- * produced in one turn of the event loop in one write. Same gRPC wire as Connect's. Returns false
- * for any other path or content type (Connect serves those).
+ * forwarded request): checks the peer secret as soon as the headers arrive, dispatches the request
+ * as soon as its one message is in (the peer's half-close may follow), answers with the response
+ * headers at once — while the provider works, off the path to the first token — and writes the
+ * session's events as they come, the events produced in one turn of the event loop in one write.
+ * Same gRPC wire as Connect's. Returns false for any other path or content type (Connect serves
+ * those).
  */
 export function createPeerForwardServer(
   options: PeerForwardServerOptions,
@@ -46,6 +48,8 @@ export function createPeerForwardServer(
     return true;
   };
 }
+
+const ONE_MESSAGE = "expected exactly one request message";
 
 function serve(
   options: PeerForwardServerOptions,
@@ -60,50 +64,74 @@ function serve(
     return trailersOnly(stream, UNAUTHENTICATED, "this method answers only to a peer replica");
   }
   const reader = new EnvelopeReader(options.maxRequestBytes);
-  const messages: Buffer[] = [];
-  let failed = false;
+  let call: Relay | undefined;
+  let refused = false;
+  const refuse = (code: number, message: string): void => {
+    if (call) return call.fail(code, message);
+    refused = true;
+    trailersOnly(stream, code, message);
+  };
   stream.on("data", (chunk: Buffer) => {
-    if (failed) return;
+    if (refused) return;
+    let messages: Buffer[];
     try {
-      messages.push(...reader.push(chunk));
+      messages = reader.push(chunk);
     } catch (err) {
-      failed = true;
       const e = err as WireError;
-      trailersOnly(stream, e.code, e.message);
+      return refuse(e.code, e.message);
     }
-  });
-  stream.once("end", () => {
-    if (failed) return;
-    if (messages.length !== 1 || reader.partial > 0)
-      return trailersOnly(stream, INVALID_ARGUMENT, "expected exactly one request message");
+    if (call) {
+      if (messages.length > 0 || reader.partial > 0) refuse(INVALID_ARGUMENT, ONE_MESSAGE);
+      return;
+    }
+    const [message] = messages;
+    if (!message) return;
+    if (messages.length > 1 || reader.partial > 0) return refuse(INVALID_ARGUMENT, ONE_MESSAGE);
     let req: ForwardInferRequest;
     try {
-      req = decodeForwardInferRequest(messages[0] ?? Buffer.alloc(0));
+      req = decodeForwardInferRequest(message);
     } catch (err) {
-      return trailersOnly(stream, INVALID_ARGUMENT, `bad request message: ${String(err)}`);
+      return refuse(INVALID_ARGUMENT, `bad request message: ${String(err)}`);
     }
-    relay(options, req, stream);
+    call = relay(options, req, stream);
+    if (!call) refused = true;
   });
+  stream.once("end", () => {
+    if (!call && !refused) refuse(INVALID_ARGUMENT, ONE_MESSAGE);
+  });
+}
+
+/** A dispatched call: `fail` ends it with an error status (the request cancelled at the owner). */
+interface Relay {
+  fail(code: number, message: string): void;
 }
 
 function relay(
   options: PeerForwardServerOptions,
   req: ForwardInferRequest,
   stream: http2.ServerHttp2Stream,
-): void {
+): Relay | undefined {
   let pending: Buffer[] = [];
   let flushQueued = false;
   let ended = false;
+  let trailers: http2.OutgoingHttpHeaders = OK_TRAILERS;
+  // the status goes in the trailers, whenever the call ends
+  const answer = (): void => {
+    if (stream.headersSent || stream.destroyed) return;
+    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+  };
   const flush = (): void => {
     flushQueued = false;
     if (pending.length === 0 || stream.destroyed) return;
-    if (!stream.headersSent) {
-      // a stream that sent its headers ends only through sink.end(), with the OK status
-      stream.once("wantTrailers", () => stream.sendTrailers(OK_TRAILERS));
-      stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-    }
+    answer();
     stream.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
     pending = [];
+  };
+  const finish = (): void => {
+    if (stream.destroyed) return;
+    answer();
+    stream.end(); // the trailers follow ('wantTrailers')
   };
   const sink: ForwardSink = {
     event(event: InferResponse) {
@@ -120,9 +148,7 @@ function relay(
       if (ended) return;
       ended = true;
       flush();
-      if (stream.destroyed) return;
-      if (!stream.headersSent) return trailersOnly(stream, 0, "");
-      stream.end(); // the trailers follow ('wantTrailers')
+      finish();
     },
   };
   let cancel: () => void;
@@ -130,16 +156,26 @@ function relay(
     cancel = options.forward(req, sink);
   } catch (err) {
     const e = ConnectError.from(err);
-    return trailersOnly(stream, e.code, e.rawMessage);
+    trailersOnly(stream, e.code, e.rawMessage);
+    return undefined;
   }
+  answer();
+  const stop = (): void => {
+    if (ended) return;
+    ended = true;
+    pending = [];
+    cancel();
+  };
   // The peer closed the stream first (its consumer left, another provider won, it died).
-  stream.once("close", () => {
-    if (!ended) {
-      ended = true;
-      pending = [];
-      cancel();
-    }
-  });
+  stream.once("close", stop);
+  return {
+    fail(code, message) {
+      if (ended) return;
+      stop();
+      trailers = { "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) };
+      finish();
+    },
+  };
 }
 
 /** A response of headers only carrying the status (gRPC's "trailers-only"). */

@@ -339,6 +339,111 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
     }
   });
 
+  it("the lean server dispatches once the request message is in, and answers with headers before the first event", async () => {
+    const server = await startServer({ lean: true });
+    const session = http2.connect(server.url);
+    try {
+      let cancelled = 0;
+      let send: (e: InferResponse) => void = () => undefined;
+      let finish = (): void => undefined;
+      server.setScript((req, sink) => {
+        send = (e) => sink.event(e);
+        finish = () => sink.end();
+        return () => cancelled++;
+      });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+        [PEER_SECRET_HEADER]: SECRET,
+      });
+      const headers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        stream.once("response", resolve),
+      );
+      const frames: Buffer[] = [];
+      stream.on("data", (d: Buffer) => frames.push(d));
+      // the message, without the half-close: the owner dispatches it anyway
+      stream.write(envelope(toBinary(ForwardInferRequestSchema, request("r1"))));
+      await until(() => server.calls.length === 1, "the request dispatched before the half-close");
+      // the provider has not answered: the response headers are already there
+      expect((await headers)[":status"]).to.equal(200);
+      expect(frames).to.have.length(0);
+      send(chunk("r1", 0));
+      await until(() => frames.length === 1, "the first event");
+      stream.end();
+      finish();
+      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        stream.once("trailers", resolve),
+      );
+      expect(trailers["grpc-status"]).to.equal("0");
+      expect(cancelled).to.equal(0);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  it("a second request message after the dispatch ends the call with InvalidArgument and cancels it at the owner", async () => {
+    const server = await startServer({ lean: true });
+    const session = http2.connect(server.url);
+    try {
+      let cancelled = 0;
+      server.setScript(() => () => cancelled++);
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+        [PEER_SECRET_HEADER]: SECRET,
+      });
+      stream.resume();
+      const message = envelope(toBinary(ForwardInferRequestSchema, request("r1")));
+      stream.write(message);
+      await until(() => server.calls.length === 1, "the first message dispatched");
+      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        stream.once("trailers", resolve),
+      );
+      stream.end(message);
+      const t = await trailers;
+      expect(t["grpc-status"]).to.equal(String(Code.InvalidArgument));
+      expect(decodeURIComponent(String(t["grpc-message"]))).to.equal(
+        "expected exactly one request message",
+      );
+      expect(cancelled).to.equal(1);
+      expect(server.calls).to.have.length(1);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  it("a request stream that ends without a whole message is refused, nothing dispatched", async () => {
+    const server = await startServer({ lean: true });
+    const session = http2.connect(server.url);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+        [PEER_SECRET_HEADER]: SECRET,
+      });
+      stream.resume();
+      const headers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
+        stream.once("response", resolve),
+      );
+      const message = envelope(toBinary(ForwardInferRequestSchema, request("r1")));
+      stream.end(message.subarray(0, message.length - 3)); // cut short
+      const h = await headers;
+      expect(h["grpc-status"]).to.equal(String(Code.InvalidArgument));
+      expect(server.calls).to.have.length(0);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
   it("a stream opened ahead and unused for preparedMaxAgeMs is closed, nothing dispatched on it", async () => {
     const server = await startServer({ lean: true });
     const client = new PeerForwardClient({
