@@ -170,6 +170,19 @@ async function until(done: () => boolean, what: string): Promise<void> {
   throw new Error(`never happened: ${what}`);
 }
 
+/** A ForwardInfer stream opened by hand on a bare HTTP/2 session, with the peer secret. */
+const forwardStream = (session: http2.ClientHttp2Session): http2.ClientHttp2Stream =>
+  session.request({
+    ":method": "POST",
+    ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
+    "content-type": "application/grpc+proto",
+    te: "trailers",
+    [PEER_SECRET_HEADER]: SECRET,
+  });
+
+const trailersOf = (stream: http2.ClientHttp2Stream): Promise<http2.IncomingHttpHeaders> =>
+  new Promise((resolve) => stream.once("trailers", resolve));
+
 const clientOptions = {
   pingIntervalMs: 60_000,
   pingTimeoutMs: 5_000,
@@ -311,19 +324,11 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
     const session = http2.connect(server.url);
     try {
       server.setScript(instant); // two chunks and complete, pushed in one turn
-      const stream = session.request({
-        ":method": "POST",
-        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-        [PEER_SECRET_HEADER]: SECRET,
-      });
+      const stream = forwardStream(session);
       stream.end(envelope(toBinary(ForwardInferRequestSchema, request("r1"))));
       const frames: Buffer[] = [];
       stream.on("data", (d: Buffer) => frames.push(d));
-      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve) =>
-        stream.once("trailers", resolve),
-      );
+      const trailers = await trailersOf(stream);
       await new Promise((resolve) => stream.once("close", resolve));
       expect(trailers["grpc-status"]).to.equal("0");
       expect(frames).to.have.length(1);
@@ -351,13 +356,7 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
         finish = () => sink.end();
         return () => cancelled++;
       });
-      const stream = session.request({
-        ":method": "POST",
-        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-        [PEER_SECRET_HEADER]: SECRET,
-      });
+      const stream = forwardStream(session);
       const headers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
         stream.once("response", resolve),
       );
@@ -373,9 +372,7 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
       await until(() => frames.length === 1, "the first event");
       stream.end();
       finish();
-      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve) =>
-        stream.once("trailers", resolve),
-      );
+      const trailers = await trailersOf(stream);
       expect(trailers["grpc-status"]).to.equal("0");
       expect(cancelled).to.equal(0);
     } finally {
@@ -390,20 +387,12 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
     try {
       let cancelled = 0;
       server.setScript(() => () => cancelled++);
-      const stream = session.request({
-        ":method": "POST",
-        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-        [PEER_SECRET_HEADER]: SECRET,
-      });
+      const stream = forwardStream(session);
       stream.resume();
       const message = envelope(toBinary(ForwardInferRequestSchema, request("r1")));
       stream.write(message);
       await until(() => server.calls.length === 1, "the first message dispatched");
-      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
-        stream.once("trailers", resolve),
-      );
+      const trailers = trailersOf(stream);
       stream.end(message);
       const t = await trailers;
       expect(t["grpc-status"]).to.equal(String(Code.InvalidArgument));
@@ -422,13 +411,7 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
     const server = await startServer({ lean: true });
     const session = http2.connect(server.url);
     try {
-      const stream = session.request({
-        ":method": "POST",
-        ":path": "/darkbloom.v1.RoutingService/ForwardInfer",
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-        [PEER_SECRET_HEADER]: SECRET,
-      });
+      const stream = forwardStream(session);
       stream.resume();
       const headers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
         stream.once("response", resolve),
