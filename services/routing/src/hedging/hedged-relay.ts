@@ -1,4 +1,5 @@
 // Over 100 lines: one state machine (attempts, timers, winner) that reads best in one place.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { promptTokenBoundOfSealedBody } from "@darkbloom/crypto";
 import {
@@ -271,7 +272,7 @@ export async function* hedgedRelay(
     // sends only once the current turn's work is done, and the caller's handling of this event
     // would otherwise come first (the provider has nothing to answer before it gets the request).
     if (live.size > 0) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       if (live.size > 0) yield startedEvent(Math.max(...live.keys()));
     }
     for await (const t of merged) {
