@@ -1,9 +1,10 @@
-import http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ForwardInferResponse } from "@darkbloom/proto";
 import { AsyncQueue } from "@darkbloom/routing";
 import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
 import { EnvelopeReader, WireError, decodeGrpcMessage, isGrpcProto } from "./peer-grpc-wire.js";
+import { ErrorCode } from "./peer-h2/frames.js";
+import type { H2Headers, H2cStream, StreamEnd } from "./peer-h2/h2c-stream.js";
 
 /**
  * One forwarded call's response: the messages as a queue (routing drains it without a promise per
@@ -13,8 +14,11 @@ import { EnvelopeReader, WireError, decodeGrpcMessage, isGrpcProto } from "./pee
  */
 export class ForwardCall extends AsyncQueue<ForwardInferResponse> {
   private readonly reader: EnvelopeReader;
-  private stream: http2.ClientHttp2Stream | undefined;
+  private stream: H2cStream | undefined;
   private signal: AbortSignal | undefined;
+  private answered: (() => void) | undefined;
+  /** Stops listening to the call's abort signal. */
+  private unlisten: () => void = () => undefined;
   private lost = false;
 
   constructor(
@@ -27,41 +31,36 @@ export class ForwardCall extends AsyncQueue<ForwardInferResponse> {
 
   /** A prepared stream still open, not answered: it can carry a call. */
   get usable(): boolean {
-    return !this.lost && this.stream !== undefined && !this.stream.closed && !this.stream.destroyed;
+    return !this.lost && this.stream !== undefined && !this.stream.closed;
   }
 
   /** Closes a prepared stream that will carry no call. */
   discard(): void {
     this.lost = true;
-    const s = this.stream;
-    if (s && !s.closed && !s.destroyed) s.close(http2.constants.NGHTTP2_CANCEL);
+    this.stream?.reset(ErrorCode.CANCEL);
   }
 
   /**
-   * Sends the request message; aborting `signal` closes the stream (cancelled at the peer).
-   * `answered` runs once, when the first response message arrives or the stream closes (the
-   * owner sends its response headers as soon as it has dispatched, before the provider answers).
+   * Sends the request message (written to the socket now); aborting `signal` resets the stream
+   * (cancelled at the peer). `answered` runs once, when the first response message arrives or the
+   * stream ends (the owner sends its response headers as soon as it has dispatched, before the
+   * provider answers).
    */
   start(signal: AbortSignal, message: Buffer, answered?: () => void): void {
     const stream = this.stream;
     if (!stream) return;
     this.signal = signal;
-    if (answered) {
-      let once = false;
-      const run = (): void => {
-        if (once) return;
-        once = true;
-        answered();
-      };
-      stream.once("data", run);
-      stream.once("close", run);
-    }
-    const onAbort = (): void => {
-      if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
-    };
+    this.answered = answered;
+    const onAbort = (): void => stream.reset(ErrorCode.CANCEL);
     signal.addEventListener("abort", onAbort, { once: true });
-    stream.once("close", () => signal.removeEventListener("abort", onAbort));
+    this.unlisten = () => signal.removeEventListener("abort", onAbort);
     stream.end(message);
+  }
+
+  private answer(): void {
+    const answered = this.answered;
+    this.answered = undefined;
+    answered?.();
   }
 
   /** Before `start`: a prepared stream reported something; it is lost. */
@@ -74,65 +73,77 @@ export class ForwardCall extends AsyncQueue<ForwardInferResponse> {
     return true;
   }
 
-  attach(stream: http2.ClientHttp2Stream, url: string): void {
+  attach(stream: H2cStream, url: string): void {
     this.stream = stream;
     let status: { code: number; message: string } | undefined;
-    const statusOf = (h: http2.IncomingHttpHeaders): void => {
+    const statusOf = (h: H2Headers): void => {
       const code = h["grpc-status"];
-      if (typeof code !== "string") return;
+      if (code === undefined) return;
       const message = h["grpc-message"];
       status = {
         code: Number(code),
-        message: typeof message === "string" ? decodeGrpcMessage(message) : "",
+        message: message === undefined ? "" : decodeGrpcMessage(message),
       };
     };
-    stream.once("response", (h) => {
+    stream.onResponse = (h) => {
       if (this.early()) return;
-      if (h[":status"] !== 200 || !isGrpcProto(h["content-type"])) {
+      if (h[":status"] !== "200" || !isGrpcProto(h["content-type"])) {
         this.fail(
           new ConnectError(
             `peer ${url} answered HTTP ${h[":status"]} ${String(h["content-type"])}`,
             Code.Unavailable,
           ),
         );
-        stream.close(http2.constants.NGHTTP2_CANCEL);
+        stream.reset(ErrorCode.CANCEL);
         return;
       }
       statusOf(h); // trailers-only
-    });
-    stream.on("data", (chunk: Buffer) => {
+    };
+    stream.onData = (chunk) => {
       if (this.early() || this.isEnded) return;
+      this.answer();
       try {
         for (const m of this.reader.push(chunk)) this.push(decodeForwardInferResponse(m));
       } catch (err) {
         const e = err instanceof WireError ? err : new WireError(String(err), Code.Internal);
         this.fail(new ConnectError(`peer ${url}: ${e.message}`, e.code));
-        stream.close(http2.constants.NGHTTP2_CANCEL);
+        stream.reset(ErrorCode.CANCEL);
       }
-    });
-    stream.once("trailers", (h: http2.IncomingHttpHeaders) => {
+    };
+    stream.onTrailers = (h) => {
       if (!this.early()) statusOf(h);
-    });
-    stream.on("error", (err) => {
+    };
+    stream.onEnd = (end) => {
       if (this.early()) return;
-      // our own abort: the consumer of this call has gone, nothing to report
-      if (this.signal?.aborted) return this.end();
-      this.fail(new ConnectError(`peer ${url}: ${String(err)}`, Code.Unavailable));
-    });
-    stream.once("close", () => {
-      if (this.early()) return;
-      if (this.signal?.aborted || this.isEnded) return this.end();
-      if (!status)
-        return this.fail(
-          new ConnectError(
-            `peer ${url} closed the stream without a status (code ${stream.rstCode})`,
-            Code.Unavailable,
-          ),
-        );
-      if (status.code !== 0) return this.fail(new ConnectError(status.message, status.code));
-      if (this.reader.partial > 0)
-        return this.fail(new ConnectError(`peer ${url}: truncated message`, Code.DataLoss));
-      this.end();
-    });
+      this.unlisten();
+      this.answer();
+      this.settle(end, status, url);
+    };
+  }
+
+  private settle(
+    end: StreamEnd,
+    status: { code: number; message: string } | undefined,
+    url: string,
+  ): void {
+    // our own abort: the consumer of this call has gone, nothing to report
+    if (this.signal?.aborted || this.isEnded) return this.end();
+    if (end.kind === "lost")
+      return this.fail(new ConnectError(`peer ${url}: ${end.error.message}`, Code.Unavailable));
+    if (end.kind === "reset" && !status)
+      return this.fail(
+        new ConnectError(
+          `peer ${url} reset the stream (code ${end.code})${end.code === ErrorCode.REFUSED_STREAM ? " before processing it" : ""}`,
+          Code.Unavailable,
+        ),
+      );
+    if (!status)
+      return this.fail(
+        new ConnectError(`peer ${url} closed the stream without a status`, Code.Unavailable),
+      );
+    if (status.code !== 0) return this.fail(new ConnectError(status.message, status.code));
+    if (this.reader.partial > 0)
+      return this.fail(new ConnectError(`peer ${url}: truncated message`, Code.DataLoss));
+    this.end();
   }
 }

@@ -1,10 +1,11 @@
-import http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ForwardInferRequest, ForwardInferResponse } from "@darkbloom/proto";
 import { AsyncQueue } from "@darkbloom/routing";
 import { ForwardCall } from "./peer-forward-call.js";
 import { FORWARD_INFER_PATH, GRPC_CONTENT_TYPE, envelope } from "./peer-grpc-wire.js";
 import { encodeForwardInferRequest } from "./peer-request-encode.js";
+import { H2cSession } from "./peer-h2/h2c-session.js";
+import type { H2cStream } from "./peer-h2/h2c-stream.js";
 import { PEER_SECRET_HEADER } from "./peer-secret.js";
 
 export interface PeerForwardClientOptions {
@@ -24,23 +25,25 @@ export interface PeerForwardClientOptions {
 
 /**
  * Per stream and per connection receive windows: many streams' chunks never wait on a window
- * update; the session may hold that much unread (nghttp2's default cap is 10 MB).
+ * update (what arrives is delivered to the call's queue at once).
  */
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
-const SESSION_MEMORY_MB = 2 * (SESSION_WINDOW >> 20);
+const MAX_HEADER_LIST_BYTES = 64 << 10;
 
 interface Prepared {
   call: ForwardCall;
-  session: http2.ClientHttp2Session;
+  session: H2cSession;
   retire: NodeJS.Timeout;
 }
 
 /**
- * ForwardInfer to a peer on the bare HTTP/2 client instead of Connect's transport (per-call header
- * objects, abort signals and several async iterables per message): one h2c session per peer
- * address shared by every forwarded stream, replaced once it closes or receives GOAWAY. The
- * response is Connect's gRPC wire; a non-OK status ends the stream with a ConnectError.
+ * ForwardInfer to a peer on a lean h2c connection (peer-h2/) instead of Connect's transport
+ * (per-call header objects, abort signals and several async iterables per message) or Node's
+ * HTTP/2 client (whose frames leave only in the event loop's check phase, after the rest of the
+ * turn that forwarded the request): one connection per peer address shared by every forwarded
+ * stream, replaced once it closes or receives GOAWAY. The response is Connect's gRPC wire; a
+ * non-OK status ends the stream with a ConnectError.
  *
  * Opening a stream (Node's stream objects, the HEADERS frame, the owner's stream setup and secret
  * check) is the larger part of the hop's cost, so once a call has its answer the next call's stream
@@ -49,7 +52,7 @@ interface Prepared {
  * peer answered or closed before it was used, is dropped.
  */
 export class PeerForwardClient {
-  private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly sessions = new Map<string, H2cSession>();
   private readonly prepared = new Map<string, Prepared>();
   private closed = false;
 
@@ -87,18 +90,21 @@ export class PeerForwardClient {
     this.closed = true;
     for (const p of this.prepared.values()) this.drop(p);
     this.prepared.clear();
-    for (const session of this.sessions.values()) session.destroy();
+    for (const session of [...this.sessions.values()]) session.destroy();
     this.sessions.clear();
   }
 
-  private open(url: string): http2.ClientHttp2Stream {
-    return this.session(url).request({
-      ":method": "POST",
-      ":path": FORWARD_INFER_PATH,
-      "content-type": GRPC_CONTENT_TYPE,
-      te: "trailers",
-      [PEER_SECRET_HEADER]: this.options.secret,
-    });
+  private open(url: string): H2cStream {
+    const session = this.session(url);
+    return session.request([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", session.authority],
+      [":path", FORWARD_INFER_PATH],
+      ["content-type", GRPC_CONTENT_TYPE],
+      ["te", "trailers"],
+      [PEER_SECRET_HEADER, this.options.secret, true],
+    ]);
   }
 
   /** The prepared call for `url`, if its stream is still open on the current session. */
@@ -118,7 +124,7 @@ export class PeerForwardClient {
   private prepare(url: string): void {
     if (this.closed || this.prepared.has(url)) return;
     const session = this.sessions.get(url);
-    if (!session || session.closed || session.destroyed) return;
+    if (!session || session.closed) return;
     const ours = (p: Prepared): boolean => p.call === call;
     // the peer answered, reset or closed it before it was used
     const call = new ForwardCall(this.options.maxMessageBytes, () => this.dropPrepared(url, ours));
@@ -145,36 +151,25 @@ export class PeerForwardClient {
     p.call.discard();
   }
 
-  private session(url: string): http2.ClientHttp2Session {
+  private session(url: string): H2cSession {
     const open = this.sessions.get(url);
-    if (open && !open.closed && !open.destroyed) return open;
-    const session = http2.connect(url, {
-      settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
-      maxSessionMemory: SESSION_MEMORY_MB,
+    if (open && !open.closed) return open;
+    const session = new H2cSession(url, {
+      streamWindow: STREAM_WINDOW,
+      sessionWindow: SESSION_WINDOW,
+      maxHeaderListBytes: MAX_HEADER_LIST_BYTES,
     });
     this.sessions.set(url, session);
-    const forget = (): void => {
+    // Streams fail on their own; the session is replaced on the next call. Its prepared stream
+    // goes with it (a draining peer waits for open streams).
+    session.onGoaway = () => {
       if (this.sessions.get(url) === session) this.sessions.delete(url);
-      // the session's prepared stream goes with it (a draining peer waits for open streams)
       this.dropPrepared(url, (p) => p.session === session);
     };
-    // Streams fail on their own; the session is replaced on the next call.
-    session.on("error", forget);
-    session.once("goaway", forget);
-    session.once("close", () => {
-      forget();
-      clearInterval(ping);
-    });
-    session.once("connect", () => session.setLocalWindowSize(SESSION_WINDOW));
     const { pingIntervalMs, pingTimeoutMs } = this.options;
-    const ping = setInterval(() => {
-      if (session.destroyed) return;
-      const timeout = setTimeout(() => session.destroy(), pingTimeoutMs);
-      timeout.unref();
-      const sent = session.ping(() => clearTimeout(timeout));
-      if (!sent) clearTimeout(timeout);
-    }, pingIntervalMs);
+    const ping = setInterval(() => session.ping(pingTimeoutMs), pingIntervalMs);
     ping.unref();
+    session.onClose = () => clearInterval(ping);
     return session;
   }
 }
