@@ -6,6 +6,9 @@ import { EnvelopeReader, WireError, decodeGrpcMessage, isGrpcProto } from "./pee
 import { ErrorCode } from "./peer-h2/frames.js";
 import type { H2Headers, H2cStream, StreamEnd } from "./peer-h2/h2c-stream.js";
 
+/** google.rpc.Code's range, which Connect's Code mirrors. */
+const isGrpcCode = (n: number): n is Code => Number.isInteger(n) && n >= 0 && n <= 16;
+
 /**
  * One forwarded call's response: the messages as a queue (routing drains it without a promise per
  * message; tests iterate it), the status from the trailers ending it or failing it. A prepared
@@ -79,11 +82,11 @@ export class ForwardCall extends AsyncQueue<ForwardInferResponse> {
     const statusOf = (h: H2Headers): void => {
       const code = h["grpc-status"];
       if (code === undefined) return;
-      const message = h["grpc-message"];
-      status = {
-        code: Number(code),
-        message: message === undefined ? "" : decodeGrpcMessage(message),
-      };
+      const message = h["grpc-message"] === undefined ? "" : decodeGrpcMessage(h["grpc-message"]);
+      const n = Number(code);
+      status = isGrpcCode(n)
+        ? { code: n, message }
+        : { code: Code.Unknown, message: `peer ${url} sent grpc-status ${code}: ${message}` };
     };
     stream.onResponse = (h) => {
       if (this.early()) return;

@@ -16,7 +16,10 @@ import { decodeForwardInferResponse } from "./peer-chunk-codec.js";
 import { PeerForwardClient } from "./peer-forward-client.js";
 import { createPeerForwardServer } from "./peer-forward-server.js";
 import { EnvelopeReader, envelope } from "./peer-grpc-wire.js";
+import { Flag, FrameType, frame } from "./peer-h2/frames.js";
+import { encodeHeaders } from "./peer-h2/hpack.js";
 import { PEER_SECRET_HEADER, peerSecretCheck } from "./peer-secret.js";
+import { startFakeH2Server } from "./testing/fake-h2-server.js";
 
 const SECRET = "the-peer-secret-of-this-test";
 
@@ -479,6 +482,52 @@ describe("ForwardInfer on the lean peer client and server (real h2c)", () => {
       expect(ConnectError.from(err).code).to.equal(Code.Unavailable);
     } finally {
       client.close();
+    }
+  });
+
+  it("a peer's status that is not a gRPC code, or a protocol violation, fails the call with a clear error", async () => {
+    const fake = await startFakeH2Server();
+    const client = new PeerForwardClient({ secret: SECRET, ...clientOptions, preparedMaxAgeMs: 0 });
+    try {
+      const answered = collect(
+        client.forward(fake.url, request("r1"), new AbortController().signal),
+      );
+      await fake.frameWhere((f) => f.type === FrameType.DATA && f.streamId === 1, "the request");
+      fake.send(
+        frame(
+          FrameType.HEADERS,
+          Flag.END_HEADERS,
+          1,
+          encodeHeaders([
+            [":status", "200"],
+            ["content-type", "application/grpc"],
+          ]),
+        ),
+        frame(
+          FrameType.HEADERS,
+          Flag.END_HEADERS | Flag.END_STREAM,
+          1,
+          encodeHeaders([["grpc-status", "banana"]]),
+        ),
+      );
+      const err = ConnectError.from(await answered.catch((e: unknown) => e));
+      expect(err.code).to.equal(Code.Unknown);
+      expect(err.rawMessage).to.match(/grpc-status banana/);
+
+      const violated = collect(
+        client.forward(fake.url, request("r2"), new AbortController().signal),
+      );
+      await fake.frameWhere(
+        (f) => f.type === FrameType.DATA && f.streamId === 3,
+        "the second request",
+      );
+      fake.send(frame(FrameType.DATA, 0, 0, Buffer.from("x")));
+      const lost = ConnectError.from(await violated.catch((e: unknown) => e));
+      expect(lost.code).to.equal(Code.Unavailable);
+      expect(lost.rawMessage).to.match(/protocol error/);
+    } finally {
+      client.close();
+      await fake.close();
     }
   });
 });

@@ -251,6 +251,24 @@ describe("H2cSession: the peer client's own HTTP/2 connection", () => {
       await fake.clientClosed();
     });
 
+    it("a server that floods PINGs without reading our answers loses the connection, not our memory", async () => {
+      session.destroy();
+      session = new H2cSession(fake.url, { ...OPTIONS, maxUnreadBytes: 64 << 10 });
+      const seen = watch(session.request(REQUEST));
+      await fake.frameWhere(isType(FrameType.HEADERS, 1), "HEADERS");
+      fake.stopReading();
+      const ping = frame(FrameType.PING, 0, 0, Buffer.alloc(8));
+      // more than loopback's socket buffers hold, so the answers back up in the client
+      const flood = Buffer.concat(Array.from({ length: 40_000 }, () => ping));
+      for (let i = 0; i < 30 && !session.closed; i++) {
+        fake.send(flood);
+        await sleep(20);
+      }
+      const end = await seen.end;
+      expect(end.kind).to.equal("lost");
+      expect((end as { error: Error }).error.message).to.match(/does not read/);
+    });
+
     it("reads headers split over CONTINUATION, padding, priority and padded DATA", async () => {
       const stream = session.request(REQUEST);
       const seen = watch(stream);

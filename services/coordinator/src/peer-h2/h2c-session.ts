@@ -28,11 +28,18 @@ export interface H2cSessionOptions {
   sessionWindow: number;
   /** Largest decoded header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE). */
   maxHeaderListBytes?: number;
+  /**
+   * Most bytes we may have written that the peer has not read (default 16 MiB). A peer that
+   * keeps sending frames we must answer (PING, SETTINGS) while it reads nothing would otherwise
+   * grow our memory without bound; past this the connection ends.
+   */
+  maxUnreadBytes?: number;
 }
 
 export type RequestHeader = readonly [name: string, value: string, sensitive?: boolean];
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
+const DEFAULT_MAX_UNREAD = 16 << 20;
 
 interface HeaderBlock {
   streamId: number;
@@ -261,6 +268,8 @@ export class H2cSession implements StreamOwner {
       this.batch = undefined;
       if (out && out.length > 0 && !this.destroyed) this.write(out);
     }
+    if (this.socket.writableLength > (this.options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD))
+      this.destroy(new Error("the peer does not read what it is sent"));
   }
 
   /** A connection error: GOAWAY with its code, then the connection ends. */

@@ -22,6 +22,8 @@ export interface FakeH2Server {
   frameWhere(match: (f: Frame) => boolean, what: string): Promise<Frame>;
   /** Writes raw bytes to the client (once it has connected). */
   send(...frames: Buffer[]): void;
+  /** Stops reading from the client (its writes back up). */
+  stopReading(): void;
   /** The client closed its connection. */
   clientClosed(): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +89,9 @@ export async function startFakeH2Server(
     send(...out) {
       if (socket) socket.write(Buffer.concat(out));
       else unsent.push(...out);
+    },
+    stopReading() {
+      socket?.pause();
     },
     clientClosed: () => closedConnection,
     close() {
