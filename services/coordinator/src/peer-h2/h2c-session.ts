@@ -18,8 +18,10 @@ import {
   unpadded,
   windowUpdateFrame,
 } from "./frames.js";
-import { type H2Headers, H2cStream, type StreamOwner } from "./h2c-stream.js";
+import { HeaderBlock, headerRecord } from "./header-block.js";
+import { H2cStream, type StreamOwner } from "./h2c-stream.js";
 import { HpackDecoder, HpackError, encodeHeaders } from "./hpack.js";
+import { PeerSettings } from "./peer-settings.js";
 
 export interface H2cSessionOptions {
   /** Our receive window per stream (SETTINGS_INITIAL_WINDOW_SIZE). */
@@ -40,13 +42,7 @@ export type RequestHeader = readonly [name: string, value: string, sensitive?: b
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
 const DEFAULT_MAX_UNREAD = 16 << 20;
-
-interface HeaderBlock {
-  streamId: number;
-  endStream: boolean;
-  parts: Buffer[];
-  bytes: number;
-}
+const DEFAULT_MAX_HEADER_LIST = 64 << 10;
 
 /**
  * A client HTTP/2 connection without TLS (h2c, prior knowledge), written for the peer-forwarding
@@ -73,9 +69,7 @@ export class H2cSession implements StreamOwner {
   private readonly streams = new Map<number, H2cStream>();
   private nextStreamId = 1;
   private headerBlock: HeaderBlock | undefined;
-  private peerInitialWindow = DEFAULT_WINDOW;
-  private peerMaxFrame = DEFAULT_MAX_FRAME;
-  private peerMaxStreams = Number.POSITIVE_INFINITY;
+  private readonly peer = new PeerSettings();
   private sendWindow = DEFAULT_WINDOW;
   private unacknowledged = 0;
   /** Streams with body bytes waiting for the connection's window. */
@@ -121,12 +115,12 @@ export class H2cSession implements StreamOwner {
   /** Opens a stream with a HEADERS frame (written now); its body follows with `end`. */
   request(headers: readonly RequestHeader[]): H2cStream {
     if (this.closed) throw new Error("the connection is closed");
-    if (this.streams.size >= this.peerMaxStreams)
-      throw new Error(`the peer allows ${this.peerMaxStreams} concurrent streams`);
+    if (this.streams.size >= this.peer.maxStreams)
+      throw new Error(`the peer allows ${this.peer.maxStreams} concurrent streams`);
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     if (this.nextStreamId > MAX_STREAM_ID) this.goAway();
-    const stream = new H2cStream(id, this.peerInitialWindow, this);
+    const stream = new H2cStream(id, this.peer.initialWindow, this);
     this.streams.set(id, stream);
     this.write(this.headersFrames(id, encodeHeaders(headers)));
     return stream;
@@ -193,7 +187,7 @@ export class H2cSession implements StreamOwner {
   }
 
   private headersFrames(streamId: number, block: Buffer): Buffer[] {
-    const max = this.peerMaxFrame;
+    const max = this.peer.maxFrame;
     if (block.length <= max) return [frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, block)];
     const out = [frame(FrameType.HEADERS, 0, streamId, block.subarray(0, max))];
     for (let at = max; at < block.length; at += max) {
@@ -207,12 +201,12 @@ export class H2cSession implements StreamOwner {
   /** The DATA frames `stream`'s windows allow now; a stream left waiting on the connection is kept. */
   private dataFrames(stream: H2cStream, out: Buffer[]): void {
     while (!stream.localEnded && !stream.closed) {
-      const room = Math.min(this.peerMaxFrame, stream.sendWindow, this.sendWindow);
+      const room = Math.min(this.peer.maxFrame, stream.sendWindow, this.sendWindow);
       if (stream.pendingBytes > 0 && room <= 0) {
         if (this.sendWindow <= 0) this.blocked.add(stream);
         return;
       }
-      const chunk = this.take(stream, room);
+      const chunk = stream.takeBody(room);
       const last = stream.pendingBytes === 0 && stream.endQueued;
       if (chunk.length === 0 && !last) return;
       stream.sendWindow -= chunk.length;
@@ -224,20 +218,6 @@ export class H2cSession implements StreamOwner {
         if (stream.remoteEnded) this.complete(stream);
       }
     }
-  }
-
-  private take(stream: H2cStream, max: number): Buffer {
-    if (stream.pendingBytes <= max) {
-      const all =
-        stream.pending.length === 1 ? (stream.pending[0] as Buffer) : Buffer.concat(stream.pending);
-      stream.pending = [];
-      stream.pendingBytes = 0;
-      return all;
-    }
-    const joined = Buffer.concat(stream.pending);
-    stream.pending = [joined.subarray(max)];
-    stream.pendingBytes = joined.length - max;
-    return joined.subarray(0, max);
   }
 
   private resumeBlocked(): void {
@@ -360,13 +340,11 @@ export class H2cSession implements StreamOwner {
 
   private onHeaders(f: Frame): void {
     this.known(f.streamId, "HEADERS");
-    const block = unpadded(f);
-    this.headerBlock = {
-      streamId: f.streamId,
-      endStream: (f.flags & Flag.END_STREAM) !== 0,
-      parts: [block],
-      bytes: block.length,
-    };
+    const endStream = (f.flags & Flag.END_STREAM) !== 0;
+    // joined HEADERS and CONTINUATION payloads: compressed, they are at most this many times the
+    // decoded list's bytes we accept
+    const max = 4 * (this.options.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST);
+    this.headerBlock = new HeaderBlock(f.streamId, endStream, unpadded(f), max);
     if (f.flags & Flag.END_HEADERS) this.headerBlockDone();
   }
 
@@ -374,10 +352,7 @@ export class H2cSession implements StreamOwner {
     const block = this.headerBlock;
     if (!block || block.streamId !== f.streamId)
       throw new H2ProtocolError("CONTINUATION without its HEADERS", ErrorCode.PROTOCOL_ERROR);
-    block.parts.push(f.payload);
-    block.bytes += f.payload.length;
-    if (block.bytes > 4 * (this.options.maxHeaderListBytes ?? 65_536))
-      throw new H2ProtocolError("header block too large", ErrorCode.PROTOCOL_ERROR);
+    block.add(f.payload);
     if (f.flags & Flag.END_HEADERS) this.headerBlockDone();
   }
 
@@ -385,9 +360,7 @@ export class H2cSession implements StreamOwner {
     const block = this.headerBlock as HeaderBlock;
     this.headerBlock = undefined;
     // decoded whatever the stream's state: the connection's HPACK table depends on every block
-    const fields = this.decoder.decode(
-      block.parts.length === 1 ? (block.parts[0] as Buffer) : Buffer.concat(block.parts),
-    );
+    const fields = this.decoder.decode(block.joined());
     const stream = this.streams.get(block.streamId);
     if (!stream) return;
     if (stream.remoteEnded) return this.streamError(stream.id, ErrorCode.STREAM_CLOSED);
@@ -428,41 +401,14 @@ export class H2cSession implements StreamOwner {
     }
     if (f.payload.length % 6 !== 0)
       throw new H2ProtocolError("SETTINGS of the wrong size", ErrorCode.FRAME_SIZE_ERROR);
-    for (let at = 0; at < f.payload.length; at += 6)
-      this.applySetting(f.payload.readUInt16BE(at), f.payload.readUInt32BE(at + 2));
+    const delta = this.peer.apply(f.payload);
+    for (const s of this.streams.values()) {
+      s.sendWindow += delta;
+      if (s.sendWindow > MAX_WINDOW)
+        throw new H2ProtocolError("a stream window overflowed", ErrorCode.FLOW_CONTROL_ERROR);
+    }
     this.write(frame(FrameType.SETTINGS, Flag.ACK, 0));
     this.resumeBlocked();
-  }
-
-  private applySetting(id: number, value: number): void {
-    switch (id) {
-      case Setting.INITIAL_WINDOW_SIZE: {
-        if (value > MAX_WINDOW)
-          throw new H2ProtocolError("initial window too large", ErrorCode.FLOW_CONTROL_ERROR);
-        const delta = value - this.peerInitialWindow;
-        this.peerInitialWindow = value;
-        for (const s of this.streams.values()) {
-          s.sendWindow += delta;
-          if (s.sendWindow > MAX_WINDOW)
-            throw new H2ProtocolError("a stream window overflowed", ErrorCode.FLOW_CONTROL_ERROR);
-        }
-        return;
-      }
-      case Setting.MAX_FRAME_SIZE:
-        if (value < DEFAULT_MAX_FRAME || value > 16_777_215)
-          throw new H2ProtocolError(`max frame size ${value}`, ErrorCode.PROTOCOL_ERROR);
-        this.peerMaxFrame = value;
-        return;
-      case Setting.MAX_CONCURRENT_STREAMS:
-        this.peerMaxStreams = value;
-        return;
-      case Setting.ENABLE_PUSH:
-        if (value > 1) throw new H2ProtocolError("ENABLE_PUSH above 1", ErrorCode.PROTOCOL_ERROR);
-        return;
-      default:
-        // HEADER_TABLE_SIZE: our encoder never indexes; MAX_HEADER_LIST_SIZE: ours are small
-        return;
-    }
   }
 
   private onPing(f: Frame): void {
@@ -556,13 +502,4 @@ export class H2cSession implements StreamOwner {
       this.destroy(new Error("the connection went away"));
     }
   }
-}
-
-function headerRecord(fields: readonly (readonly [string, string])[]): H2Headers {
-  const out: H2Headers = {};
-  for (const [name, value] of fields) {
-    const had = out[name];
-    out[name] = had === undefined ? value : `${had}, ${value}`;
-  }
-  return out;
 }

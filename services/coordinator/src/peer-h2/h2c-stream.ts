@@ -65,6 +65,21 @@ export class H2cStream {
     if (!this.closed) this.owner.reset(this, code);
   }
 
+  /** Up to `max` bytes of the body not yet sent, taken from the pending ones. */
+  takeBody(max: number): Buffer {
+    if (this.pendingBytes <= max) {
+      const all =
+        this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+      return all;
+    }
+    const joined = Buffer.concat(this.pending);
+    this.pending = [joined.subarray(max)];
+    this.pendingBytes = joined.length - max;
+    return joined.subarray(0, max);
+  }
+
   /** Called by the connection, once. */
   finish(end: StreamEnd): void {
     if (this.ended) return;
