@@ -1,7 +1,7 @@
 // Added time to first token of a forwarded request vs a local one, and presence propagation delay:
 // npm run bench:forwarding [-- --levels 1,16,64 --min-requests 40 --rounds 6 --heartbeats 50
-// --lease 10000000 --pace <ms> --cpu-prof <dir>]. --pace: the fake providers send a token every <ms>
-// (default: the whole answer at once). --lease <micro-USD>: both replicas hold against credit
+// --lease 10000000 --pace <ms> --cpu-prof <dir>]. --pace: the fake providers send the first token
+// at once and alone, the next ones every <ms> (default: the whole answer at once). --lease <micro-USD>: both replicas hold against credit
 // leases of that size (docs/money.md), so the per-request money path does not dominate the CPU
 // figures; --cpu-prof writes <dir>/<pid>.cpuprofile for each replica (the report names A's and
 // B's pid; open them in Chrome DevTools or any .cpuprofile viewer). --heartbeats 0

@@ -26,8 +26,9 @@ export interface ForwardingOptions {
   /** Extra environment of both replicas (credit leases, a CPU-profile preload). */
   replicaEnv?: Record<string, string>;
   /**
-   * The fake providers wait this long before each token (default 0: the whole answer at once, so
-   * a request's end is handled in the same turn as its first token, on the path to it).
+   * The fake providers send the first token at once and alone, then one every paceMs (default
+   * 0: the whole answer at once, so the rest of the answer and its end are handled in the same
+   * turn as the first token, on the path to it, on each replica it crosses).
    */
   paceMs?: number;
 }
@@ -144,7 +145,13 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     };
     // Both fleets stay connected: a round alternates paths by model, nothing reconnects between.
     const pieceDelayMs = o.paceMs ?? 0;
-    const reply = (body: InferenceBody): FakeReply => ({ ...echoReply(body), pieceDelayMs });
+    // paced: the first token alone and at once (a timer before it would round the request's path
+    // to the loop's millisecond ticks), the next ones every paceMs
+    const reply = (body: InferenceBody): FakeReply => ({
+      ...echoReply(body),
+      pieceDelayMs,
+      firstPieceAtOnce: true,
+    });
     fleet.push(...(await startFakeFleet(a.url, 8, [LOCAL_MODEL], reply)));
     fleet.push(...(await startFakeFleet(b.url, 8, [REMOTE_MODEL], reply)));
     await providersOnA(LOCAL_MODEL, 8);
@@ -203,7 +210,7 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
     const fakes =
       pieceDelayMs > 0
-        ? `fake providers pacing a token every ${pieceDelayMs} ms`
+        ? `fake providers sending the first token at once, the next every ${pieceDelayMs} ms`
         : "instant fake providers";
     return `Forwarding: requests on replica A (raw HTTP client), 8 ${fakes} of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
       env.length ? ` (${env.map((k) => `${k}=${o.replicaEnv?.[k]}`).join(", ")})` : ""

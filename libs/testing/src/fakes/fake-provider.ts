@@ -41,6 +41,11 @@ export interface FakeReply {
   usage?: { promptTokens: number; completionTokens: number };
   /** Waits this long before each piece (a stream that takes time); default 0: all at once. */
   pieceDelayMs?: number;
+  /**
+   * With pieceDelayMs: the first piece goes right after InferenceAccepted and only the later ones
+   * wait (a first token alone, not delayed by a timer, whose ticks are whole milliseconds).
+   */
+  firstPieceAtOnce?: boolean;
 }
 
 export interface FakeProviderOptions {
@@ -365,7 +370,7 @@ export class FakeProvider {
     this.answering.set(model, (this.answering.get(model) ?? 0) + 1);
     void (async () => {
       for (const [i, text] of reply.pieces.entries()) {
-        await this.sleep(delay);
+        if (i > 0 || !reply.firstPieceAtOnce) await this.sleep(delay);
         if (this.closed) break;
         chunk(text, i);
       }
