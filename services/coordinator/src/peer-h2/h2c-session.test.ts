@@ -409,6 +409,33 @@ describe("H2cSession: the peer client's own HTTP/2 connection", () => {
         ErrorCode.PROTOCOL_ERROR,
       ],
     ];
+    it("random frames from the server never throw: each connection ends cleanly or goes on", async () => {
+      // seeded, so a failure replays
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed % n;
+      };
+      for (let round = 0; round < 40; round++) {
+        session.destroy();
+        await fake.close();
+        fake = await startFakeH2Server();
+        session = new H2cSession(fake.url, OPTIONS);
+        const seen = watch(session.request(REQUEST));
+        await fake.frameWhere(isType(FrameType.HEADERS, 1), "HEADERS");
+        const frames = Array.from({ length: 1 + random(6) }, () => {
+          const payload = Buffer.alloc(random(40));
+          for (let i = 0; i < payload.length; i++) payload[i] = random(256);
+          return frame(random(11), random(256), random(3) === 0 ? 0 : 1 + random(4), payload);
+        });
+        fake.send(...frames);
+        await sleep(5);
+        session.destroy();
+        const end = await seen.end;
+        expect(["done", "reset", "lost"]).to.include(end.kind);
+      }
+    });
+
     for (const [what, bad, code] of violations)
       it(`${what}: GOAWAY with ${code}, its streams end as lost, nothing throws`, async () => {
         const a = watch(session.request(REQUEST));
