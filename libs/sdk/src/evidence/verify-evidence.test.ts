@@ -15,7 +15,12 @@ const refusal = refusalCode;
 describe("verifyEvidence", () => {
   const identity = new TestIdentity();
   const key = generateKeyPair().publicKey;
-  const now = Date.now();
+  // per test: candidates are signed at the test's own Date.now(), which is the later the longer
+  // the suites before this one ran (a time taken when the file loaded drifted past the allowed skew)
+  let now = Date.now();
+  beforeEach(() => {
+    now = Date.now();
+  });
   const policy: EvidencePolicy = {
     maxEvidenceAgeMs: 15 * MINUTE_MS,
     maxClockSkewMs: MINUTE_MS,
