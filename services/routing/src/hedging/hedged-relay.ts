@@ -1,5 +1,4 @@
 // Over 100 lines: one state machine (attempts, timers, winner) that reads best in one place.
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { promptTokenBoundOfSealedBody } from "@darkbloom/crypto";
 import {
@@ -267,14 +266,8 @@ export async function* hedgedRelay(
     }
     // Announced at once (the edge sends response headers on it); a different winner is announced
     // again before its first chunk, so keys and settlement follow the provider that answered.
-    // An attempt waiting for its body is announced when it runs. "At once" is the next turn of the
-    // event loop: a request forwarded to a peer replica leaves on an HTTP/2 stream, which Node
-    // sends only once the current turn's work is done, and the caller's handling of this event
-    // would otherwise come first (the provider has nothing to answer before it gets the request).
-    if (live.size > 0) {
-      await nextTurn();
-      if (live.size > 0) yield startedEvent(Math.max(...live.keys()));
-    }
+    // An attempt waiting for its body is announced when it runs.
+    if (live.size > 0) yield startedEvent(Math.max(...live.keys()));
     for await (const t of merged) {
       if (t.kind === "want") {
         const providerId = (list[t.i] as Attempt).providerId;
