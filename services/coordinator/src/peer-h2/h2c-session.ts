@@ -58,6 +58,8 @@ const DEFAULT_MAX_HEADER_LIST = 64 << 10;
  * protocol violation by the peer ends the connection with GOAWAY and every stream with `lost`.
  */
 export class H2cSession implements StreamOwner {
+  /** host:port of the peer, as the requests' :authority. */
+  readonly authority: string;
   /** The connection closed or is going away: no new stream. */
   onGoaway: () => void = () => undefined;
   /** The connection is gone (every stream has ended). */
@@ -85,11 +87,11 @@ export class H2cSession implements StreamOwner {
     url: string,
     private readonly options: H2cSessionOptions,
   ) {
-    const { hostname, port } = new URL(url);
+    const { hostname, port, host } = new URL(url);
+    this.authority = host;
     this.decoder = new HpackDecoder({ maxListBytes: options.maxHeaderListBytes });
     this.socket = net.connect({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port || 80) });
     this.socket.setNoDelay(true);
-    this.authority = new URL(url).host;
     const settings: [number, number][] = [
       [Setting.ENABLE_PUSH, 0],
       [Setting.INITIAL_WINDOW_SIZE, options.streamWindow],
@@ -104,8 +106,6 @@ export class H2cSession implements StreamOwner {
     this.socket.on("error", (err) => this.destroy(err));
     this.socket.on("close", () => this.destroy(new Error("connection closed")));
   }
-
-  readonly authority: string;
 
   /** No new stream can start here (going away, closed, or out of stream ids). */
   get closed(): boolean {
