@@ -2,6 +2,17 @@ import { expect } from "chai";
 import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+import {
+  Flag,
+  type Frame,
+  FrameReader,
+  FrameType,
+  PREFACE,
+  Setting,
+  frame,
+  settingsFrame,
+  unpadded,
+} from "./frames.js";
 import { EOS_SYMBOL, HUFFMAN_CODE, STATIC_TABLE } from "./hpack-tables.js";
 import { HpackDecoder, HpackError, encodeHeaders } from "./hpack.js";
 
@@ -419,20 +430,6 @@ function expectExchange(exchange: Exchange): void {
 const REQUESTS = 8;
 /** The request whose response headers are larger than one frame. */
 const BIG = 5;
-const FRAME_HEADER = 9;
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
-const DATA = 0x0;
-const HEADERS = 0x1;
-const RST_STREAM = 0x3;
-const SETTINGS = 0x4;
-const GOAWAY = 0x7;
-const CONTINUATION = 0x9;
-const END_STREAM = 0x1;
-const ACK = 0x1;
-const END_HEADERS = 0x4;
-const PADDED = 0x8;
-const PRIORITY = 0x20;
-const SETTINGS_HEADER_TABLE_SIZE = 0x1;
 
 /** Response headers for request `i` (after :status): repeated, new, long, Huffman-friendly. */
 function responseFields(i: number): Fields {
@@ -538,27 +535,6 @@ async function withServer(run: (port: number) => Promise<void>): Promise<void> {
   }
 }
 
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(FRAME_HEADER);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
-
-/** A HEADERS payload's header block fragment, without padding or priority fields. */
-function headersFragment(flags: number, payload: Buffer): Buffer {
-  let start = 0;
-  let padding = 0;
-  if (flags & PADDED) {
-    padding = payload[0] ?? 0;
-    start = 1;
-  }
-  if (flags & PRIORITY) start += 5;
-  return payload.subarray(start, payload.length - padding);
-}
-
 interface StreamResult {
   response?: Fields;
   trailers?: Fields;
@@ -579,7 +555,7 @@ function runExchange(port: number, headerTableSize?: number): Promise<Exchange> 
   const socket = net.connect(port, "127.0.0.1");
   const decoder = new HpackDecoder(headerTableSize ? { maxTableSize: headerTableSize } : {});
   const exchange: Exchange = { streams: new Map(), continuations: 0, paddedHeaders: 0 };
-  let buffered = Buffer.alloc(0);
+  const reader = new FrameReader();
   let block: { streamId: number; endStream: boolean; fragments: Buffer[] } | undefined;
   let finished = 0;
 
@@ -603,25 +579,28 @@ function runExchange(port: number, headerTableSize?: number): Promise<Exchange> 
       }
     };
 
-    const onFrame = (type: number, flags: number, streamId: number, payload: Buffer) => {
-      if (block && type !== CONTINUATION) throw new Error("a frame interrupted a header block");
-      if (type === SETTINGS && !(flags & ACK))
-        socket.write(frame(SETTINGS, ACK, 0, Buffer.alloc(0)));
-      if (type === GOAWAY || type === RST_STREAM)
+    const onFrame = (f: Frame) => {
+      const { type, flags, streamId } = f;
+      if (block && type !== FrameType.CONTINUATION)
+        throw new Error("a frame interrupted a header block");
+      if (type === FrameType.SETTINGS && !(flags & Flag.ACK))
+        socket.write(frame(FrameType.SETTINGS, Flag.ACK, 0));
+      if (type === FrameType.GOAWAY || type === FrameType.RST_STREAM)
         throw new Error(`server sent frame type ${type} on stream ${streamId}`);
-      if (type === HEADERS) {
-        if (flags & PADDED) exchange.paddedHeaders++;
-        block = { streamId, endStream: (flags & END_STREAM) !== 0, fragments: [] };
-        block.fragments.push(headersFragment(flags, payload));
-      } else if (type === CONTINUATION) {
+      if (type === FrameType.HEADERS) {
+        if (flags & Flag.PADDED) exchange.paddedHeaders++;
+        block = { streamId, endStream: (flags & Flag.END_STREAM) !== 0, fragments: [] };
+        block.fragments.push(unpadded(f));
+      } else if (type === FrameType.CONTINUATION) {
         if (!block || block.streamId !== streamId) throw new Error("stray CONTINUATION");
         exchange.continuations++;
-        block.fragments.push(payload);
+        block.fragments.push(f.payload);
       } else {
-        if (type === DATA && flags & END_STREAM) throw new Error("the body ended without trailers");
+        if (type === FrameType.DATA && flags & Flag.END_STREAM)
+          throw new Error("the body ended without trailers");
         return;
       }
-      if (flags & END_HEADERS) {
+      if (flags & Flag.END_HEADERS) {
         const { streamId: id, endStream, fragments } = block;
         block = undefined;
         onBlock(id, endStream, decoder.decode(Buffer.concat(fragments)));
@@ -631,33 +610,24 @@ function runExchange(port: number, headerTableSize?: number): Promise<Exchange> 
     socket.on("error", fail);
     socket.on("close", () => fail(new Error(`connection closed: ${finished} streams done`)));
     socket.on("data", (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
       try {
-        while (buffered.length >= FRAME_HEADER) {
-          const length = buffered.readUIntBE(0, 3);
-          if (buffered.length < FRAME_HEADER + length) break;
-          const payload = buffered.subarray(FRAME_HEADER, FRAME_HEADER + length);
-          onFrame(
-            buffered[3] ?? 0,
-            buffered[4] ?? 0,
-            buffered.readUInt32BE(5) & 0x7fffffff,
-            payload,
-          );
-          buffered = buffered.subarray(FRAME_HEADER + length);
-        }
+        for (const f of reader.push(chunk)) onFrame(f);
       } catch (err) {
         fail(err as Error);
       }
     });
 
     const requests = Array.from({ length: REQUESTS }, (_, i) =>
-      frame(HEADERS, END_HEADERS | END_STREAM, 2 * i + 1, encodeHeaders(requestFields(i, port))),
+      frame(
+        FrameType.HEADERS,
+        Flag.END_HEADERS | Flag.END_STREAM,
+        2 * i + 1,
+        encodeHeaders(requestFields(i, port)),
+      ),
     );
-    const settings = Buffer.alloc(headerTableSize ? 6 : 0);
-    if (headerTableSize) {
-      settings.writeUInt16BE(SETTINGS_HEADER_TABLE_SIZE, 0);
-      settings.writeUInt32BE(headerTableSize, 2);
-    }
-    socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0, settings), ...requests]));
+    const settings = settingsFrame(
+      headerTableSize ? [[Setting.HEADER_TABLE_SIZE, headerTableSize]] : [],
+    );
+    socket.write(Buffer.concat([PREFACE, settings, ...requests]));
   });
 }
