@@ -45,10 +45,10 @@ interface Prepared {
  * stream, replaced once it closes or receives GOAWAY. The response is Connect's gRPC wire; a
  * non-OK status ends the stream with a ConnectError.
  *
- * Opening a stream (Node's stream objects, the HEADERS frame, the owner's stream setup and secret
- * check) is the larger part of the hop's cost, so once a call has its answer the next call's stream
- * is opened ahead (off the path to either call's first token): a forwarded request then sends only
- * its message. At most one prepared stream per peer; one unused for `preparedMaxAgeMs`, or one the
+ * Opening a stream (the HEADERS frame, the owner's stream setup and its secret check) is the
+ * larger part of the hop's cost, so once a call has its answer the next call's stream is opened
+ * ahead (off the path to either call's first token): a forwarded request then sends only its
+ * message. At most one prepared stream per peer; one unused for `preparedMaxAgeMs`, or one the
  * peer answered or closed before it was used, is dropped.
  */
 export class PeerForwardClient {
