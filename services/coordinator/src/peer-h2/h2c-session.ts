@@ -19,7 +19,7 @@ import {
   windowUpdateFrame,
 } from "./frames.js";
 import { HeaderBlock, headerRecord } from "./header-block.js";
-import { H2cStream, type StreamOwner } from "./h2c-stream.js";
+import { H2cStream, type StreamEnd, type StreamOwner } from "./h2c-stream.js";
 import { HpackDecoder, HpackError, encodeHeaders } from "./hpack.js";
 import { PeerSettings } from "./peer-settings.js";
 
@@ -166,11 +166,9 @@ export class H2cSession implements StreamOwner {
   }
 
   reset(stream: H2cStream, code: number): void {
-    if (!this.streams.delete(stream.id)) return;
-    this.blocked.delete(stream);
-    this.write([rstStreamFrame(stream.id, code)]);
-    stream.finish({ kind: "reset", code, by: "us" });
-    this.closeIfIdle();
+    if (!this.streams.has(stream.id)) return;
+    this.write(rstStreamFrame(stream.id, code));
+    this.close(stream, { kind: "reset", code, by: "us" });
   }
 
   // sending
@@ -384,11 +382,7 @@ export class H2cSession implements StreamOwner {
     if (f.payload.length !== 4)
       throw new H2ProtocolError("RST_STREAM of the wrong size", ErrorCode.FRAME_SIZE_ERROR);
     const stream = this.known(f.streamId, "RST_STREAM");
-    if (!stream) return;
-    this.streams.delete(stream.id);
-    this.blocked.delete(stream);
-    stream.finish({ kind: "reset", code: f.payload.readUInt32BE(0), by: "peer" });
-    this.closeIfIdle();
+    if (stream) this.close(stream, { kind: "reset", code: f.payload.readUInt32BE(0), by: "peer" });
   }
 
   private onSettings(f: Frame): void {
@@ -429,11 +423,8 @@ export class H2cSession implements StreamOwner {
     const code = f.payload.readUInt32BE(4);
     // streams above `last` were not and will not be processed: safe to retry elsewhere
     for (const s of [...this.streams.values()])
-      if (s.id > last) {
-        this.streams.delete(s.id);
-        this.blocked.delete(s);
-        s.finish({ kind: "reset", code: ErrorCode.REFUSED_STREAM, by: "peer" });
-      }
+      if (s.id > last)
+        this.forget(s, { kind: "reset", code: ErrorCode.REFUSED_STREAM, by: "peer" });
     this.goAway(code);
   }
 
@@ -472,28 +463,31 @@ export class H2cSession implements StreamOwner {
     stream.remoteEnded = true;
     if (stream.localEnded) return this.complete(stream);
     // a complete response before the whole request: nothing more to send (RFC 9113 §8.1)
-    this.streams.delete(stream.id);
-    this.blocked.delete(stream);
     this.write(rstStreamFrame(stream.id, ErrorCode.CANCEL));
-    stream.finish({ kind: "done" });
-    this.closeIfIdle();
+    this.complete(stream);
   }
 
   private complete(stream: H2cStream): void {
-    this.streams.delete(stream.id);
-    stream.finish({ kind: "done" });
-    this.closeIfIdle();
+    this.close(stream, { kind: "done" });
   }
 
   /** A stream error: RST_STREAM to the peer, the stream ends as reset. */
   private streamError(streamId: number, code: number): void {
     const stream = this.streams.get(streamId);
     this.write(rstStreamFrame(streamId, code));
-    if (!stream) return;
-    this.streams.delete(streamId);
-    this.blocked.delete(stream);
-    stream.finish({ kind: "reset", code, by: "us" });
+    if (stream) this.close(stream, { kind: "reset", code, by: "us" });
+  }
+
+  /** `stream` has ended: it leaves the connection, which closes if it was going away and idle. */
+  private close(stream: H2cStream, end: StreamEnd): void {
+    this.forget(stream, end);
     this.closeIfIdle();
+  }
+
+  private forget(stream: H2cStream, end: StreamEnd): void {
+    this.streams.delete(stream.id);
+    this.blocked.delete(stream);
+    stream.finish(end);
   }
 
   private closeIfIdle(): void {
