@@ -2,10 +2,11 @@
 // another replica, and how long a heartbeat takes to reach another replica's registry.
 import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
-import { SlotState, type InferenceBody } from "@darkbloom/proto";
+import { setTimeout as delay } from "node:timers/promises";
+import { SlotState } from "@darkbloom/proto";
 import type { FakeProvider, FakeReply } from "@darkbloom/testing";
 import OpenAI from "openai";
-import { echoReply, startFakeFleet } from "../testbed/fake-fleet.js";
+import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { startReplicas } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
 import { markdownTable } from "../testbed/timing/markdown.js";
@@ -25,13 +26,45 @@ export interface ForwardingOptions {
   heartbeats: number;
   /** Extra environment of both replicas (credit leases, a CPU-profile preload). */
   replicaEnv?: Record<string, string>;
-  /**
-   * The fake providers send the first token at once and alone, then one every paceMs (default
-   * 0: the whole answer at once, so the rest of the answer and its end are handled in the same
-   * turn as the first token, on the path to it, on each replica it crosses).
-   */
+  /** Which rows each level gets (default both): see `Answering`. */
+  answers?: readonly AnswerKind[];
+  /** Paced rows at one stream: ms between the tokens after the first (default 2). */
   paceMs?: number;
+  /** Paced rows at more streams: ms between tokens (default 50) and tokens per answer (16). */
+  loadPaceMs?: number;
+  loadTokens?: number;
 }
+
+/**
+ * How the fake providers answer in a row. "paced": the first token at once and alone, as a real
+ * engine's first token arrives (no timer before it: its whole-millisecond ticks would swallow part
+ * of the request's path), the next ones paced; at more than one stream the answers are long and
+ * the streams' first requests are spread over one answer's length, so N streams are N answers in
+ * progress with arrivals apart, as under real load. "instant": the whole answer in one write,
+ * requests back to back: N streams are then N requests queued for the CPU at once, which measures
+ * what a forwarded request's extra CPU costs on a saturated machine rather than the hop; and the
+ * rest of an answer and its end are handled on the path to its first token, on each replica.
+ */
+export type AnswerKind = "paced" | "instant";
+interface Answering {
+  kind: AnswerKind;
+  /** ms between the tokens after the first; 0: the whole answer in one write. */
+  paceMs: number;
+  tokens: number;
+  /** The workers' first requests are spread over one answer's length. */
+  spread: boolean;
+}
+
+function answering(kind: AnswerKind, streams: number, o: ForwardingOptions): Answering {
+  if (kind === "instant") return { kind, paceMs: 0, tokens: 4, spread: false };
+  if (streams === 1) return { kind, paceMs: o.paceMs ?? 2, tokens: 4, spread: false };
+  return { kind, paceMs: o.loadPaceMs ?? 50, tokens: o.loadTokens ?? 16, spread: true };
+}
+
+const describeAnswering = (a: Answering): string =>
+  a.paceMs === 0
+    ? "whole answer in one write, back to back"
+    : `${a.tokens} tokens: the first at once, then every ${a.paceMs} ms${a.spread ? "; arrivals spread" : ""}`;
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,6 +88,7 @@ async function ttfts(
   model: string,
   concurrency: number,
   n: number,
+  spreadMs: number,
 ): Promise<number[]> {
   const body = JSON.stringify({
     model,
@@ -65,7 +99,8 @@ async function ttfts(
   const out: number[] = [];
   let failed = 0;
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (_: unknown, i: number): Promise<void> => {
+    if (spreadMs > 0) await delay((i * spreadMs) / concurrency);
     while (next++ < n) {
       const s = await streamOnce(agent, url, key, body, "w0 ");
       if (s.ok) out.push(s.ttftMs);
@@ -105,6 +140,55 @@ interface Tally {
 
 const tally = (): Tally => ({ roundP50: [], all: [], cpuA: 0, cpuB: 0, requests: 0 });
 
+type Batch = (path: Path, streams: number, n: number, t: Tally) => Promise<void>;
+
+/**
+ * One row: local and forwarded batches interleaved. One stream: a round is one local and one
+ * forwarded request (adjacent requests see the same machine load); more streams: a batch of each
+ * per round.
+ */
+async function level(
+  c: number,
+  batch: Batch,
+  queuedOnA: () => Promise<number>,
+  answers: string,
+  o: ForwardingOptions,
+): Promise<Record<string, string | number>> {
+  const n = c === 1 ? 1 : Math.max(o.minRequests, 4 * c);
+  const rounds = c === 1 ? o.rounds * Math.max(o.minRequests, 4) : o.rounds;
+  const local = tally();
+  const forwarded = tally();
+  const q0 = await queuedOnA();
+  for (let r = 0; r < rounds; r++) {
+    // alternate which path goes first, so a drift in the machine's load hits both alike
+    const order: [Path, Tally][] = [
+      ["local", local],
+      ["forwarded", forwarded],
+    ];
+    if (r % 2 === 1) order.reverse();
+    for (const [path, t] of order) await batch(path, c, n, t);
+  }
+  const queued = (await queuedOnA()) - q0;
+  const diffs = local.roundP50.map((l, i) => (forwarded.roundP50[i] ?? NaN) - l);
+  const cpu = (t: Tally, x: number): number => (x * 1000) / t.requests;
+  const cl = cpu(local, local.cpuA + local.cpuB);
+  const cf = cpu(forwarded, forwarded.cpuA + forwarded.cpuB);
+  return {
+    streams: c,
+    "providers answer": answers,
+    "rounds × requests per path": `${rounds} × ${n}`,
+    "TTFT p50 local / forwarded ms": `${pct(local.all, 50).toFixed(2)} / ${pct(forwarded.all, 50).toFixed(2)}`,
+    "added p50 ms (median of rounds)": pct(diffs, 50).toFixed(2),
+    "rounds' added p25 … p75 ms": `${pct(diffs, 25).toFixed(2)} … ${pct(diffs, 75).toFixed(2)}`,
+    "TTFT p99 local / forwarded ms": `${pct(local.all, 99).toFixed(2)} / ${pct(forwarded.all, 99).toFixed(2)}`,
+    "added p99 ms": (pct(forwarded.all, 99) - pct(local.all, 99)).toFixed(2),
+    "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
+    "added CPU ms/request": (cf - cl).toFixed(2),
+    "forwarded: A / B CPU ms/request": `${cpu(forwarded, forwarded.cpuA).toFixed(2)} / ${cpu(forwarded, forwarded.cpuB).toFixed(2)}`,
+    "queued on A": queued,
+  };
+}
+
 async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
   const net = await startReplicas(2, {
     users: 1,
@@ -143,13 +227,12 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
         /^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/m.exec(text)?.[1] ?? 0,
       );
     };
-    // Both fleets stay connected: a round alternates paths by model, nothing reconnects between.
-    const pieceDelayMs = o.paceMs ?? 0;
-    // paced: the first token alone and at once (a timer before it would round the request's path
-    // to the loop's millisecond ticks), the next ones every paceMs
-    const reply = (body: InferenceBody): FakeReply => ({
-      ...echoReply(body),
-      pieceDelayMs,
+    // Both fleets stay connected: a round alternates paths by model, nothing reconnects between;
+    // how they answer is switched between rows.
+    let current = answering("instant", 1, o);
+    const reply = (): FakeReply => ({
+      pieces: Array.from({ length: current.tokens }, (_, i) => `w${i} `),
+      pieceDelayMs: current.paceMs,
       firstPieceAtOnce: true,
     });
     fleet.push(...(await startFakeFleet(a.url, 8, [LOCAL_MODEL], reply)));
@@ -158,8 +241,9 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     await providersOnA(REMOTE_MODEL, 8);
     await checkWithSdk(a.url, user.apiKey);
     const batch = async (path: Path, c: number, n: number, t: Tally): Promise<void> => {
+      const spreadMs = current.spread ? (current.tokens - 1) * current.paceMs : 0;
       const [a0, b0] = await replicaCpu();
-      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n);
+      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n, spreadMs);
       const [a1, b1] = await replicaCpu();
       t.cpuA += a1 - a0;
       t.cpuB += b1 - b0;
@@ -169,50 +253,15 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     };
     // warm-up (connections, JIT) of both paths
     for (const path of ["local", "forwarded"] as const)
-      await ttfts(agent, url, user.apiKey, modelOf(path), 4, 64);
+      await ttfts(agent, url, user.apiKey, modelOf(path), 4, 64, 0);
     const rows = [];
-    for (const c of o.concurrencies) {
-      // One stream: a round is one local and one forwarded request (adjacent requests see the
-      // same machine load); more streams: a batch of each per round.
-      const n = c === 1 ? 1 : Math.max(o.minRequests, 4 * c);
-      const rounds = c === 1 ? o.rounds * Math.max(o.minRequests, 4) : o.rounds;
-      const local = tally();
-      const forwarded = tally();
-      const q0 = await queuedOnA();
-      for (let r = 0; r < rounds; r++) {
-        // alternate which path goes first, so a drift in the machine's load hits both alike
-        const order: [Path, Tally][] = [
-          ["local", local],
-          ["forwarded", forwarded],
-        ];
-        if (r % 2 === 1) order.reverse();
-        for (const [path, t] of order) await batch(path, c, n, t);
+    for (const c of o.concurrencies)
+      for (const kind of o.answers ?? ["paced", "instant"]) {
+        current = answering(kind, c, o);
+        rows.push(await level(c, batch, queuedOnA, describeAnswering(current), o));
       }
-      const queued = (await queuedOnA()) - q0;
-      const diffs = local.roundP50.map((l, i) => (forwarded.roundP50[i] ?? NaN) - l);
-      const cpu = (t: Tally, x: number): number => (x * 1000) / t.requests;
-      const cl = cpu(local, local.cpuA + local.cpuB);
-      const cf = cpu(forwarded, forwarded.cpuA + forwarded.cpuB);
-      rows.push({
-        streams: c,
-        "rounds × requests per path": `${rounds} × ${n}`,
-        "TTFT p50 local / forwarded ms": `${pct(local.all, 50).toFixed(2)} / ${pct(forwarded.all, 50).toFixed(2)}`,
-        "added p50 ms (median of rounds)": pct(diffs, 50).toFixed(2),
-        "rounds' added p25 … p75 ms": `${pct(diffs, 25).toFixed(2)} … ${pct(diffs, 75).toFixed(2)}`,
-        "TTFT p99 local / forwarded ms": `${pct(local.all, 99).toFixed(2)} / ${pct(forwarded.all, 99).toFixed(2)}`,
-        "added p99 ms": (pct(forwarded.all, 99) - pct(local.all, 99)).toFixed(2),
-        "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
-        "added CPU ms/request": (cf - cl).toFixed(2),
-        "forwarded: A / B CPU ms/request": `${cpu(forwarded, forwarded.cpuA).toFixed(2)} / ${cpu(forwarded, forwarded.cpuB).toFixed(2)}`,
-        "queued on A": queued,
-      });
-    }
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
-    const fakes =
-      pieceDelayMs > 0
-        ? `fake providers sending the first token at once, the next every ${pieceDelayMs} ms`
-        : "instant fake providers";
-    return `Forwarding: requests on replica A (raw HTTP client), 8 ${fakes} of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
+    return `Forwarding: requests on replica A (raw HTTP client), 8 fake providers of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
       env.length ? ` (${env.map((k) => `${k}=${o.replicaEnv?.[k]}`).join(", ")})` : ""
     }; A pid ${a.process.child.pid}, B pid ${b.process.child.pid}\n\n${markdownTable(rows)}`;
   } finally {
