@@ -1,6 +1,6 @@
 // Added time to first token of a forwarded request vs a local one, and presence propagation delay:
 // npm run bench:forwarding [-- --levels 1,16,64 --answers paced,instant --min-requests 40
-// --rounds 6 --heartbeats 50 --lease 10000000 --pace 2 --load-pace 50 --load-tokens 16
+// --rounds 6 --warmup 1000 --heartbeats 50 --lease 10000000 --pace 2 --load-pace 50 --load-tokens 16
 // --cpu-prof <dir>]. Each level gets a row per way the fake providers answer (--answers):
 // "paced": the first token at once and alone, the next every --pace ms at one stream; at more
 // streams answers of --load-tokens tokens every --load-pace ms with the streams' arrivals spread,
@@ -9,6 +9,7 @@
 // replicas hold against credit leases of that size (docs/money.md), so the per-request money path
 // does not dominate the CPU figures; --cpu-prof writes <dir>/<pid>.cpuprofile for each replica
 // (the report names A's and B's pid; open them in Chrome DevTools or any .cpuprofile viewer).
+// --warmup: unmeasured requests per path first (V8 optimizes the paths only after many).
 // --heartbeats 0 skips the propagation part. Local and forwarded requests alternate (two models:
 // one served only on A, one only on B): --rounds interleaved batches per row, at one stream
 // rounds × min-requests single-request pairs; "added" is the median of the paired differences.
@@ -28,6 +29,7 @@ process.stdout.write(
     answers: answers as AnswerKind[],
     minRequests: args.num("min-requests", 40),
     rounds: args.num("rounds", 6),
+    warmupRequests: args.num("warmup", 1000),
     heartbeats: args.num("heartbeats", 50),
     paceMs: args.num("pace", 2),
     loadPaceMs: args.num("load-pace", 50),

@@ -22,6 +22,11 @@ export interface ForwardingOptions {
    * one stream rounds × max(minRequests, 4) rounds of one request each.
    */
   rounds: number;
+  /**
+   * Unmeasured requests per path before the first row (default 1000): with a few dozen, V8 has not
+   * yet optimized the forwarding code, and a long-running replica's figures are the steady ones.
+   */
+  warmupRequests?: number;
   /** Heartbeats measured for the propagation delay. */
   heartbeats: number;
   /** Extra environment of both replicas (credit leases, a CPU-profile preload). */
@@ -253,7 +258,7 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     };
     // warm-up (connections, JIT) of both paths
     for (const path of ["local", "forwarded"] as const)
-      await ttfts(agent, url, user.apiKey, modelOf(path), 4, 64, 0);
+      await ttfts(agent, url, user.apiKey, modelOf(path), 4, o.warmupRequests ?? 1000, 0);
     const rows = [];
     for (const c of o.concurrencies)
       for (const kind of o.answers ?? ["paced", "instant"]) {
