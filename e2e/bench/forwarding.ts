@@ -93,19 +93,19 @@ async function ttfts(
   model: string,
   concurrency: number,
   n: number,
-  spreadMs: number,
+  answer: { tokens: number; spreadMs: number },
 ): Promise<number[]> {
   const body = JSON.stringify({
     model,
     messages: [{ role: "user", content: "hi" }],
-    max_tokens: 4,
+    max_tokens: answer.tokens,
     stream: true,
   });
   const out: number[] = [];
   let failed = 0;
   let next = 0;
   const worker = async (_: unknown, i: number): Promise<void> => {
-    if (spreadMs > 0) await delay((i * spreadMs) / concurrency);
+    if (answer.spreadMs > 0) await delay((i * answer.spreadMs) / concurrency);
     while (next++ < n) {
       const s = await streamOnce(agent, url, key, body, "w0 ");
       if (s.ok) out.push(s.ttftMs);
@@ -145,6 +145,11 @@ interface Tally {
 
 const tally = (): Tally => ({ roundP50: [], all: [], cpuA: 0, cpuB: 0, requests: 0 });
 
+interface Counters {
+  queued: number;
+  disputes: number;
+}
+
 type Batch = (path: Path, streams: number, n: number, t: Tally) => Promise<void>;
 
 /**
@@ -155,7 +160,7 @@ type Batch = (path: Path, streams: number, n: number, t: Tally) => Promise<void>
 async function level(
   c: number,
   batch: Batch,
-  queuedOnA: () => Promise<number>,
+  countersOnA: () => Promise<Counters>,
   answers: string,
   o: ForwardingOptions,
 ): Promise<Record<string, string | number>> {
@@ -163,7 +168,7 @@ async function level(
   const rounds = c === 1 ? o.rounds * Math.max(o.minRequests, 4) : o.rounds;
   const local = tally();
   const forwarded = tally();
-  const q0 = await queuedOnA();
+  const before = await countersOnA();
   for (let r = 0; r < rounds; r++) {
     // alternate which path goes first, so a drift in the machine's load hits both alike
     const order: [Path, Tally][] = [
@@ -173,7 +178,7 @@ async function level(
     if (r % 2 === 1) order.reverse();
     for (const [path, t] of order) await batch(path, c, n, t);
   }
-  const queued = (await queuedOnA()) - q0;
+  const after = await countersOnA();
   const diffs = local.roundP50.map((l, i) => (forwarded.roundP50[i] ?? NaN) - l);
   const cpu = (t: Tally, x: number): number => (x * 1000) / t.requests;
   const cl = cpu(local, local.cpuA + local.cpuB);
@@ -190,7 +195,7 @@ async function level(
     "A+B CPU ms/request local / forwarded": `${cl.toFixed(2)} / ${cf.toFixed(2)}`,
     "added CPU ms/request": (cf - cl).toFixed(2),
     "forwarded: A / B CPU ms/request": `${cpu(forwarded, forwarded.cpuA).toFixed(2)} / ${cpu(forwarded, forwarded.cpuB).toFixed(2)}`,
-    "queued on A": queued,
+    "queued / usage disputes on A": `${after.queued - before.queued} / ${after.disputes - before.disputes}`,
   };
 }
 
@@ -224,13 +229,17 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       await cpuSeconds(a.process.child.pid ?? 0),
       await cpuSeconds(b.process.child.pid ?? 0),
     ];
-    // Requests A's router queued (no provider had room in its view): forwarded requests see
-    // remote providers through presence, so a stale view shows up here as queueing.
-    const queuedOnA = async (): Promise<number> => {
+    // Requests A's router queued (no provider had room in its view: forwarded requests see
+    // remote providers through presence, so a stale view shows up here as queueing), and usage
+    // reports A's relay disputed (a fake answering past max_tokens would skew the figures).
+    const countersOnA = async (): Promise<Counters> => {
       const text = await (await fetch(`${a.metricsUrl}/metrics`)).text();
-      return Number(
-        /^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/m.exec(text)?.[1] ?? 0,
-      );
+      const sum = (re: RegExp): number =>
+        [...text.matchAll(re)].reduce((n, m) => n + Number(m[1] ?? 0), 0);
+      return {
+        queued: sum(/^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/gm),
+        disputes: sum(/^darkbloom_usage_disputes_total\{[^}]*\} (\d+)/gm),
+      };
     };
     // Both fleets stay connected: a round alternates paths by model, nothing reconnects between;
     // how they answer is switched between rows.
@@ -248,7 +257,10 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     const batch = async (path: Path, c: number, n: number, t: Tally): Promise<void> => {
       const spreadMs = current.spread ? (current.tokens - 1) * current.paceMs : 0;
       const [a0, b0] = await replicaCpu();
-      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n, spreadMs);
+      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n, {
+        tokens: current.tokens,
+        spreadMs,
+      });
       const [a1, b1] = await replicaCpu();
       t.cpuA += a1 - a0;
       t.cpuB += b1 - b0;
@@ -258,12 +270,15 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     };
     // warm-up (connections, JIT) of both paths
     for (const path of ["local", "forwarded"] as const)
-      await ttfts(agent, url, user.apiKey, modelOf(path), 4, o.warmupRequests ?? 1000, 0);
+      await ttfts(agent, url, user.apiKey, modelOf(path), 4, o.warmupRequests ?? 1000, {
+        tokens: current.tokens,
+        spreadMs: 0,
+      });
     const rows = [];
     for (const c of o.concurrencies)
       for (const kind of o.answers ?? ["paced", "instant"]) {
         current = answering(kind, c, o);
-        rows.push(await level(c, batch, queuedOnA, describeAnswering(current), o));
+        rows.push(await level(c, batch, countersOnA, describeAnswering(current), o));
       }
     const env = Object.keys(o.replicaEnv ?? {}).filter((k) => k.startsWith("DARKBLOOM_"));
     return `Forwarding: requests on replica A (raw HTTP client), 8 fake providers of one model on A (local) and 8 of another on B (forwarded), local and forwarded batches interleaved${
