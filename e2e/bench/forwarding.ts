@@ -6,6 +6,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { SlotState } from "@darkbloom/proto";
 import type { FakeProvider, FakeReply } from "@darkbloom/testing";
 import OpenAI from "openai";
+import { providerCount, sumSamples } from "../chaos/metrics.js";
 import { startFakeFleet } from "../testbed/fake-fleet.js";
 import { startReplicas } from "../testbed/replicas.js";
 import { TEST_MODEL_ID } from "../testbed/test-model.js";
@@ -52,24 +53,25 @@ export interface ForwardingOptions {
  */
 export type AnswerKind = "paced" | "instant";
 interface Answering {
-  kind: AnswerKind;
   /** ms between the tokens after the first; 0: the whole answer in one write. */
   paceMs: number;
   tokens: number;
-  /** The workers' first requests are spread over one answer's length. */
-  spread: boolean;
+  /** The workers' first requests are spread over this many ms (one answer's length), or 0. */
+  spreadMs: number;
 }
 
 function answering(kind: AnswerKind, streams: number, o: ForwardingOptions): Answering {
-  if (kind === "instant") return { kind, paceMs: 0, tokens: 4, spread: false };
-  if (streams === 1) return { kind, paceMs: o.paceMs ?? 2, tokens: 4, spread: false };
-  return { kind, paceMs: o.loadPaceMs ?? 50, tokens: o.loadTokens ?? 16, spread: true };
+  if (kind === "instant") return { paceMs: 0, tokens: 4, spreadMs: 0 };
+  if (streams === 1) return { paceMs: o.paceMs ?? 2, tokens: 4, spreadMs: 0 };
+  const paceMs = o.loadPaceMs ?? 50;
+  const tokens = o.loadTokens ?? 16;
+  return { paceMs, tokens, spreadMs: (tokens - 1) * paceMs };
 }
 
 const describeAnswering = (a: Answering): string =>
   a.paceMs === 0
     ? "whole answer in one write, back to back"
-    : `${a.tokens} tokens: the first at once, then every ${a.paceMs} ms${a.spread ? "; arrivals spread" : ""}`;
+    : `${a.tokens} tokens: the first at once, then every ${a.paceMs} ms${a.spreadMs > 0 ? "; arrivals spread" : ""}`;
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,7 +95,7 @@ async function ttfts(
   model: string,
   concurrency: number,
   n: number,
-  answer: { tokens: number; spreadMs: number },
+  answer: Answering,
 ): Promise<number[]> {
   const body = JSON.stringify({
     model,
@@ -214,12 +216,8 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     const url = new URL(`${a.url}/v1/chat/completions`);
     const providersOnA = async (model: string, want: number): Promise<void> => {
       for (let i = 0; i < 400; i++) {
-        const res = await fetch(`${a.url}/v1/models`, {
-          headers: { authorization: `Bearer ${user.apiKey}` },
-        });
-        const body = (await res.json()) as { data: { id: string; providers?: number }[] };
-        if ((body.data.find((m) => m.id === model)?.providers ?? 0) === want) return;
-        await new Promise((r) => setTimeout(r, 50));
+        if ((await providerCount(a.url, user.apiKey, model)) === want) return;
+        await delay(50);
       }
       throw new Error(`A never saw ${want} providers of ${model}`);
     };
@@ -234,11 +232,9 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     // reports A's relay disputed (a fake answering past max_tokens would skew the figures).
     const countersOnA = async (): Promise<Counters> => {
       const text = await (await fetch(`${a.metricsUrl}/metrics`)).text();
-      const sum = (re: RegExp): number =>
-        [...text.matchAll(re)].reduce((n, m) => n + Number(m[1] ?? 0), 0);
       return {
-        queued: sum(/^darkbloom_routing_decisions_total\{outcome="queued"\} (\d+)/gm),
-        disputes: sum(/^darkbloom_usage_disputes_total\{[^}]*\} (\d+)/gm),
+        queued: sumSamples(text, "darkbloom_routing_decisions_total", '{outcome="queued"}'),
+        disputes: sumSamples(text, "darkbloom_usage_disputes_total"),
       };
     };
     // Both fleets stay connected: a round alternates paths by model, nothing reconnects between;
@@ -255,12 +251,8 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
     await providersOnA(REMOTE_MODEL, 8);
     await checkWithSdk(a.url, user.apiKey);
     const batch = async (path: Path, c: number, n: number, t: Tally): Promise<void> => {
-      const spreadMs = current.spread ? (current.tokens - 1) * current.paceMs : 0;
       const [a0, b0] = await replicaCpu();
-      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n, {
-        tokens: current.tokens,
-        spreadMs,
-      });
+      const xs = await ttfts(agent, url, user.apiKey, modelOf(path), c, n, current);
       const [a1, b1] = await replicaCpu();
       t.cpuA += a1 - a0;
       t.cpuB += b1 - b0;
@@ -268,12 +260,9 @@ async function forwardedVsLocal(o: ForwardingOptions): Promise<string> {
       t.roundP50.push(pct(xs, 50));
       t.all.push(...xs);
     };
-    // warm-up (connections, JIT) of both paths
+    // warm-up (connections, JIT) of both paths, with instant answers
     for (const path of ["local", "forwarded"] as const)
-      await ttfts(agent, url, user.apiKey, modelOf(path), 4, o.warmupRequests ?? 1000, {
-        tokens: current.tokens,
-        spreadMs: 0,
-      });
+      await ttfts(agent, url, user.apiKey, modelOf(path), 4, o.warmupRequests ?? 1000, current);
     const rows = [];
     for (const c of o.concurrencies)
       for (const kind of o.answers ?? ["paced", "instant"]) {
